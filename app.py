@@ -1,0 +1,54 @@
+"""ganapp: train a GAN live in the browser and explore its latent space.
+
+Run ``python app.py`` and open http://127.0.0.1:7860. This file is also the Hugging Face Spaces entry point.
+
+Environment:
+    GANAPP_MAX_TRAINERS: trainers that may run at once (default: the CPU count, at least 2); others wait in line.
+    GANAPP_IDLE_TIMEOUT_S: seconds after which an unseen visitor's session is stopped and freed (default 900).
+    GANAPP_TORCH_THREADS: torch intra-op threads (default: CPU count ÷ GANAPP_MAX_TRAINERS, at least 1).
+    GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
+    GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import gradio as gr
+import torch
+
+from ganapp.registry import SessionRegistry
+from ganapp.ui import CSS, GanApp, build_demo
+
+ROOT = Path(__file__).resolve().parent
+
+
+def configure_torch_threads(max_trainers: int) -> int:
+    """Give each concurrently running trainer its share of the cores, so trainers don't oversubscribe a small box.
+
+    Returns:
+        The intra-op thread count set.
+    """
+    cores = os.cpu_count() or 1
+    threads = int(os.environ.get("GANAPP_TORCH_THREADS", max(1, cores // max(1, min(max_trainers, cores)))))
+    torch.set_num_threads(max(1, threads))
+    return threads
+
+
+def create_demo(max_trainers: int | None = None, idle_timeout_s: float | None = None,
+                reap_every_s: float = 30.0, poll_every_s: float = 0.5) -> gr.Blocks:
+    """Build the registry, the handlers and the Blocks; start the idle reaper. Arguments override the environment."""
+    if max_trainers is None:
+        max_trainers = int(os.environ.get("GANAPP_MAX_TRAINERS", max(2, os.cpu_count() or 1)))
+    if idle_timeout_s is None:
+        idle_timeout_s = float(os.environ.get("GANAPP_IDLE_TIMEOUT_S", 900))
+    registry = SessionRegistry(max_running=max_trainers, idle_timeout_s=idle_timeout_s)
+    registry.start_reaper(every_s=reap_every_s)
+    return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s)
+
+
+if __name__ == "__main__":
+    demo = create_demo()
+    configure_torch_threads(demo.ganapp.registry.slots.max_running)
+    demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft())

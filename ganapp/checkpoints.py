@@ -1,0 +1,135 @@
+"""Checkpoints as safetensors files: G's (and optionally D's) weights, with the config, step and dataset in the
+metadata, so that a checkpoint alone rebuilds its G. Writes are atomic; loading never unpickles anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save as safetensors_save
+from torch import nn
+
+from .config import GANConfig
+from .models import build_discriminator, build_generator
+
+FORMAT = "ganapp-checkpoint"
+VERSION = "1"
+MAX_BYTES = 512 * 1024 * 1024
+
+
+class CheckpointError(ValueError):
+    """A file is not a usable ganapp checkpoint.
+
+    Attributes:
+        reason: a stable key for the UI's translated message: ``missing``, ``too_large``, ``not_safetensors``,
+            ``not_ganapp``, ``bad_config`` or ``bad_weights``.
+    """
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint.
+
+    Attributes:
+        G: the generator, in eval mode, on the CPU, with gradients off.
+        config: the config it was trained with.
+        step: G updates done when it was saved.
+        dataset: name of the training dataset.
+        d_state: D's state dict when it was saved, else None.
+        fixed_z: the run's (n_fixed, z_dim) fixed_z when saved, else None.
+    """
+
+    G: nn.Module
+    config: GANConfig
+    step: int
+    dataset: str
+    d_state: dict[str, torch.Tensor] | None = None
+    fixed_z: torch.Tensor | None = None
+
+
+def save_checkpoint(path: str | Path, G: nn.Module, config: GANConfig, step: int, D: nn.Module | None = None,
+                    fixed_z: torch.Tensor | None = None) -> Path:
+    """Write G (and D, fixed_z when given) to ``path`` atomically: a temporary file in the same folder is written,
+    flushed to disk, then renamed over ``path``, so a reader never sees a half-written checkpoint.
+
+    Returns:
+        The path written.
+    Raises:
+        OSError: the folder is not writable (nothing is left behind).
+    """
+    path = Path(path)
+    tensors = {f"G.{k}": v.detach().cpu().contiguous().clone() for k, v in G.state_dict().items()}
+    if D is not None:
+        tensors.update({f"D.{k}": v.detach().cpu().contiguous().clone() for k, v in D.state_dict().items()})
+    if fixed_z is not None:
+        tensors["fixed_z"] = fixed_z.detach().cpu().contiguous().clone()
+    metadata = {"format": FORMAT, "version": VERSION, "config": json.dumps(config.to_dict()), "step": str(int(step)),
+                "dataset": config.dataset}
+    blob = safetensors_save(tensors, metadata=metadata)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a checkpoint written by :func:`save_checkpoint`; never unpickles.
+
+    Raises:
+        CheckpointError: the file is missing, too large, not safetensors (a pickled ``.pt`` file, say), has no ganapp
+            metadata, holds an invalid config, or holds weights that do not fit the config's G.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError("missing", f"checkpoint {path} does not exist")
+    if path.stat().st_size > MAX_BYTES:
+        raise CheckpointError("too_large", f"checkpoint {path.name} is over {MAX_BYTES // 2**20} MB")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            metadata = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise CheckpointError(
+            "not_safetensors",
+            f"{path.name} is not a safetensors file ({e}); ganapp loads only .safetensors checkpoints and never "
+            f"unpickles .pt/.pth files") from None
+    if metadata.get("format") != FORMAT or "config" not in metadata:
+        raise CheckpointError("not_ganapp", f"{path.name} is a safetensors file but not a ganapp checkpoint "
+                                            f"(its metadata has no ganapp config)")
+    try:
+        config = GANConfig.from_dict(json.loads(metadata["config"]))
+        step = int(metadata.get("step", "0"))
+    except (ValueError, TypeError) as e:
+        raise CheckpointError("bad_config", f"{path.name} holds an invalid config: {e}") from None
+    g_state = {k[2:]: v for k, v in tensors.items() if k.startswith("G.")}
+    d_state = {k[2:]: v for k, v in tensors.items() if k.startswith("D.")} or None
+    G = build_generator(config)
+    try:
+        G.load_state_dict(g_state)
+        if d_state is not None:
+            build_discriminator(config).load_state_dict(d_state)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0]
+        raise CheckpointError("bad_weights", f"{path.name}: its weights do not fit its config's model ({first})") \
+            from None
+    fixed_z = tensors.get("fixed_z")
+    return Checkpoint(G.eval().requires_grad_(False), config, step, metadata.get("dataset", config.dataset), d_state,
+                      fixed_z)

@@ -1,0 +1,176 @@
+"""One frozen, validated configuration for a GAN run.
+
+A :class:`GANConfig` is built once, validated in ``__post_init__``, and never mutated: a change is a new config made
+with :meth:`GANConfig.replace`. Its :meth:`GANConfig.to_dict` goes into every checkpoint, so that a checkpoint alone
+rebuilds its G.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian")
+DATASETS_IMAGE = ("mnist_10k", "mnist")
+DATASETS = DATASETS_IMAGE + DATASETS_2D
+MODELS = ("mlp", "dcgan")
+LOSSES = ("non_saturating", "minimax")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+# Numeric fields: (low, high, low_inclusive, high_inclusive, integer). The UI reads this table too, so its messages
+# name the same ranges as the library's.
+RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {
+    "z_dim": (1, 512, True, True, True),
+    "batch_size": (1, 4096, True, True, True),
+    "lr_g": (0.0, 1e6, False, True, False),
+    "lr_d": (0.0, 1e6, False, True, False),
+    "beta1": (0.0, 1.0, True, False, False),
+    "beta2": (0.0, 1.0, True, False, False),
+    "n_critic": (1, 20, True, True, True),
+    "g_width": (4, 2048, True, True, True),
+    "d_width": (4, 2048, True, True, True),
+    "seed": (0, 2**31 - 1, True, True, True),
+    "n_fixed": (1, 256, True, True, True),
+}
+
+# Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
+LIVE_FIELDS = ("lr_g", "lr_d", "beta1", "beta2", "n_critic", "loss", "batch_size")
+
+
+def range_text(name: str) -> str:
+    """The allowed range of numeric field ``name`` in interval notation, e.g. ``"(0, 10]"`` or ``"1..512"``."""
+    lo, hi, lo_inc, hi_inc, integer = RANGES[name]
+    if integer:
+        return f"{int(lo)}..{int(hi)}"
+    return f"{'[' if lo_inc else '('}{lo:g}, {hi:g}{']' if hi_inc else ')'}"
+
+
+def check_range(name: str, value: Any) -> None:
+    """Raise ``ValueError`` naming ``name``, ``value`` and the allowed range unless ``value`` lies in ``RANGES[name]``.
+
+    NaN and infinity are always rejected; integer fields reject non-integers (``True``/``False`` included).
+    """
+    lo, hi, lo_inc, hi_inc, integer = RANGES[name]
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if ok:
+        ok = (value >= lo if lo_inc else value > lo) and (value <= hi if hi_inc else value < hi)
+    if not ok:
+        kind = "an integer in" if integer else "a number in"
+        raise ValueError(f"{name}={value!r} is out of range: it must be {kind} {range_text(name)}")
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is not allowed: choose one of {', '.join(choices)}")
+
+
+def is_2d(dataset: str) -> bool:
+    """True for the 2D point datasets (samples of shape (2,)), False for image datasets."""
+    return dataset in DATASETS_2D
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Everything that defines a GAN run. Frozen; validated on construction.
+
+    Attributes:
+        dataset: one of ``DATASETS``; ``mnist_10k`` (10,000 MNIST digits shipped in the package) is the default.
+        model: ``mlp`` (fully connected, Goodfellow et al. 2014) or ``dcgan`` (Radford et al. 2016; images only).
+        loss: ``non_saturating`` or ``minimax`` (see :mod:`ganapp.losses`).
+        z_dim: length of the latent vector z, 1..512.
+        batch_size: real and fake samples per D update, 1..4096.
+        lr_g, lr_d: Adam learning rates of G and D, in (0, 1e6] (deliberately wide: a class can watch a huge
+            learning rate blow training up, and the session rolls back).
+        beta1, beta2: Adam betas, in [0, 1).
+        n_critic: D updates per G update, 1..20.
+        g_width, d_width: width of G and D (hidden units of the first MLP layer, or base channels of a DCGAN).
+        seed: seeds weight init, z and the data order; the same seed gives the same losses on the CPU.
+        device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda`` or ``mps``.
+        n_fixed: number of fixed_z samples in the sample grid, 1..256.
+
+    Raises:
+        ValueError: a field is out of range or a choice is unknown; the message names the field, the value and the
+            allowed range. ``model='dcgan'`` with a 2D dataset is rejected too.
+    """
+
+    dataset: str = "mnist_10k"
+    model: str = "dcgan"
+    loss: str = "non_saturating"
+    z_dim: int = 64
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    n_critic: int = 1
+    g_width: int = 16
+    d_width: int = 16
+    seed: int = 0
+    device: str = "auto"
+    n_fixed: int = 64
+
+    def __post_init__(self) -> None:
+        _check_choice("dataset", self.dataset, DATASETS)
+        _check_choice("model", self.model, MODELS)
+        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("device", self.device, DEVICES)
+        for name in RANGES:
+            check_range(name, getattr(self, name))
+            if RANGES[name][4]:
+                object.__setattr__(self, name, int(getattr(self, name)))
+            else:
+                object.__setattr__(self, name, float(getattr(self, name)))
+        if self.model == "dcgan" and is_2d(self.dataset):
+            raise ValueError(
+                f"model='dcgan' needs an image dataset, but dataset={self.dataset!r} is 2D: use model='mlp'"
+            )
+
+    @classmethod
+    def default_for(cls, dataset: str, **overrides: Any) -> "GANConfig":
+        """The recommended config for ``dataset`` (2D data gets an MLP), with ``overrides`` applied on top.
+
+        Raises:
+            ValueError: as the constructor.
+        """
+        _check_choice("dataset", dataset, DATASETS)
+        base: dict[str, Any] = {"dataset": dataset}
+        if is_2d(dataset):
+            base.update(model="mlp", z_dim=2, batch_size=256, lr_g=1e-3, lr_d=1e-3, g_width=128, d_width=128,
+                        beta1=0.5, n_fixed=256)
+        base.update(overrides)
+        return cls(**base)
+
+    @property
+    def is_2d(self) -> bool:
+        """True when the dataset is 2D points rather than images."""
+        return is_2d(self.dataset)
+
+    def replace(self, **changes: Any) -> "GANConfig":
+        """A new validated config with ``changes`` applied. Raises ``ValueError`` for unknown fields or bad values."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ValueError(f"unknown config field(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict of every field."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GANConfig":
+        """Rebuild a config from :meth:`to_dict` output; unknown keys are ignored (newer checkpoints).
+
+        Raises:
+            ValueError: a field is invalid.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def diff(self, other: "GANConfig") -> dict[str, tuple[Any, Any]]:
+        """Fields whose values differ: ``{name: (self_value, other_value)}``."""
+        a, b = self.to_dict(), other.to_dict()
+        return {k: (a[k], b[k]) for k in a if a[k] != b[k]}

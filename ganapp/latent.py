@@ -1,0 +1,103 @@
+"""Latent-space tools: seed → z, truncation, lerp, slerp and interpolation paths. All work on float32 tensors."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+MAX_SEED = 2**31 - 1
+MAX_FRAMES = 256
+
+
+def seed_to_z(seed: int, z_dim: int, n: int = 1) -> torch.Tensor:
+    """The z for ``seed``: (n, z_dim) float32 ~ N(0, I) on the CPU, the same on every machine for the same seed.
+
+    Raises:
+        ValueError: seed outside 0..2**31−1, or z_dim or n < 1.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed={seed!r} is out of range: it must be an integer in 0..{MAX_SEED}")
+    if z_dim < 1 or n < 1:
+        raise ValueError(f"z_dim={z_dim} and n={n} must both be ≥ 1")
+    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def truncate(z: torch.Tensor, psi: float) -> torch.Tensor:
+    """The truncation trick: pull z towards the prior's mean (0) by ψ, trading variety for typicality.
+
+    z' = ψ·z (Karras et al. 2019, "A Style-Based Generator Architecture for GANs", Eq. in Sec. 3.2 / Appendix B,
+    applied in z-space where the mean is 0; Brock et al. 2019, BigGAN, Sec. 3.1, introduced the trick).
+    ψ = 1 leaves z unchanged; ψ = 0 gives the mean.
+
+    Args:
+        z: (..., z_dim) float tensor.
+        psi: in [0, 1].
+    Raises:
+        ValueError: psi outside [0, 1] or not finite.
+    """
+    if not isinstance(psi, (int, float)) or not math.isfinite(psi) or not 0.0 <= psi <= 1.0:
+        raise ValueError(f"truncation={psi!r} is out of range: it must be a number in [0, 1]")
+    return z * psi
+
+
+def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+    """Linear interpolation (1 − t)·z0 + t·z1.
+
+    Args:
+        z0, z1: (z_dim,) float tensors.
+        t: a float or a (T,) tensor of positions in [0, 1].
+    Returns:
+        (z_dim,) for a float t, else (T, z_dim).
+    """
+    t = torch.as_tensor(t, dtype=z0.dtype)
+    tt = t.unsqueeze(-1) if t.ndim else t
+    return (1 - tt) * z0 + tt * z1
+
+
+def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float, eps: float = 1e-6) -> torch.Tensor:
+    """Spherical linear interpolation on the great circle through z0 and z1 (Shoemake 1985; for GAN latents, White
+    2016, "Sampling Generative Networks", Sec. 2.2), with the norm interpolated linearly:
+
+        slerp(z0, z1; t) = sin((1 − t)Ω)/sin Ω · z0 + sin(tΩ)/sin Ω · z1,  cos Ω = ⟨z0, z1⟩ / (|z0| |z1|).
+
+    When z0 and z1 are (anti)parallel, or either is zero, sin Ω ≈ 0 and the great circle is undefined: it falls back
+    to :func:`lerp`, which is then the natural path.
+
+    Args, returns: as :func:`lerp`.
+    """
+    t = torch.as_tensor(t, dtype=z0.dtype)
+    n0, n1 = z0.norm(), z1.norm()
+    if n0 < eps or n1 < eps:
+        return lerp(z0, z1, t)
+    cos = torch.clamp(torch.dot(z0 / n0, z1 / n1), -1.0, 1.0)
+    omega = torch.arccos(cos)
+    sin = torch.sin(omega)
+    if sin < eps:
+        return lerp(z0, z1, t)
+    tt = t.unsqueeze(-1) if t.ndim else t
+    return (torch.sin((1 - tt) * omega) / sin) * z0 + (torch.sin(tt * omega) / sin) * z1
+
+
+def interpolate(z0: torch.Tensor, z1: torch.Tensor, n_frames: int, mode: str = "slerp") -> torch.Tensor:
+    """A path of ``n_frames`` points from z0 to z1 (both ends included exactly).
+
+    Args:
+        z0, z1: (z_dim,) float tensors.
+        n_frames: 2..256.
+        mode: ``lerp`` or ``slerp``.
+    Returns:
+        (n_frames, z_dim) float tensor; row 0 is z0 and row n_frames−1 is z1.
+    Raises:
+        ValueError: bad n_frames, mode, or shapes.
+    """
+    if not isinstance(n_frames, int) or isinstance(n_frames, bool) or not 2 <= n_frames <= MAX_FRAMES:
+        raise ValueError(f"n_frames={n_frames!r} is out of range: it must be an integer in 2..{MAX_FRAMES}")
+    if mode not in ("lerp", "slerp"):
+        raise ValueError(f"mode={mode!r} is not allowed: choose lerp or slerp")
+    if z0.shape != z1.shape or z0.ndim != 1:
+        raise ValueError(f"z0 and z1 must both be (z_dim,), got {tuple(z0.shape)} and {tuple(z1.shape)}")
+    t = torch.linspace(0, 1, n_frames, dtype=z0.dtype)
+    path = (slerp if mode == "slerp" else lerp)(z0, z1, t)
+    path[0], path[-1] = z0, z1  # exact ends, free of rounding
+    return path

@@ -1,0 +1,150 @@
+"""G and D networks. Pure ``nn.Module``s: no I/O, no training logic. D always outputs logits, shape (B,).
+
+- ``mlp``: the fully connected G and D of the classic GAN (Goodfellow et al. 2014), for 2D points and flattened
+  28×28 images.
+- ``dcgan``: a transposed-convolution G with BatchNorm, ReLU and Tanh, and a strided-convolution D with LeakyReLU
+  (Radford et al. 2016, "Unsupervised Representation Learning with Deep Convolutional GANs", Sec. 3), sized for
+  28×28 images.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import GANConfig
+
+
+class MLPGenerator(nn.Module):
+    """z (B, z_dim) float32 → samples (B, *out_shape). Images end in Tanh (values in [-1, 1]); 2D points are linear.
+
+    Hidden widths: width, 2·width, 4·width (images) or width ×3 (2D points), each followed by ReLU.
+    """
+
+    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int):
+        super().__init__()
+        self.out_shape = tuple(out_shape)
+        out_dim = math.prod(out_shape)
+        image = len(out_shape) == 3
+        widths = [width, 2 * width, 4 * width] if image else [width, width, width]
+        layers: list[nn.Module] = []
+        d = z_dim
+        for w in widths:
+            layers += [nn.Linear(d, w), nn.ReLU(inplace=True)]
+            d = w
+        layers.append(nn.Linear(d, out_dim))
+        if image:
+            layers.append(nn.Tanh())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).view(-1, *self.out_shape)  # (B, out_dim) -> (B, *out_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """samples (B, *in_shape) float32 → logits (B,). Hidden widths 4·width, 2·width, width with LeakyReLU(0.2)."""
+
+    def __init__(self, in_shape: tuple[int, ...], width: int):
+        super().__init__()
+        in_dim = math.prod(in_shape)
+        image = len(in_shape) == 3
+        widths = [4 * width, 2 * width, width] if image else [width, width, width]
+        layers: list[nn.Module] = []
+        d = in_dim
+        for w in widths:
+            layers += [nn.Linear(d, w), nn.LeakyReLU(0.2, inplace=True)]
+            d = w
+        layers.append(nn.Linear(d, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1)).squeeze(1)  # (B, *in_shape) -> (B, in_dim) -> (B,)
+
+
+class DCGANGenerator(nn.Module):
+    """z (B, z_dim) float32 → images (B, C, 28, 28) in [-1, 1].
+
+    Project and reshape to 4·width×7×7, then two stride-2 transposed convolutions (7→14→28), with BatchNorm and ReLU
+    between and Tanh at the end, as in Radford et al. 2016, Fig. 1, scaled to 28×28.
+    """
+
+    def __init__(self, z_dim: int, channels: int, width: int):
+        super().__init__()
+        self.width = width
+        self.project = nn.Sequential(
+            nn.Linear(z_dim, 4 * width * 7 * 7, bias=False),
+            nn.BatchNorm1d(4 * width * 7 * 7),
+            nn.ReLU(inplace=True),
+        )
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(4 * width, 2 * width, 4, 2, 1, bias=False),  # 7x7 -> 14x14
+            nn.BatchNorm2d(2 * width),
+            nn.ReLU(inplace=True),
+            nn.ConvTranspose2d(2 * width, channels, 4, 2, 1),  # 14x14 -> 28x28
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.project(z).view(-1, 4 * self.width, 7, 7)  # (B, z_dim) -> (B, 4w, 7, 7)
+        return self.net(h)  # -> (B, C, 28, 28)
+
+
+class DCGANDiscriminator(nn.Module):
+    """images (B, C, 28, 28) float32 → logits (B,).
+
+    Two stride-2 convolutions (28→14→7) with LeakyReLU(0.2), BatchNorm on the second (none on D's input layer, as
+    Radford et al. 2016 advise), then a linear layer to one logit.
+    """
+
+    def __init__(self, channels: int, width: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, 2 * width, 4, 2, 1),  # 28x28 -> 14x14
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(2 * width, 4 * width, 4, 2, 1, bias=False),  # 14x14 -> 7x7
+            nn.BatchNorm2d(4 * width),
+            nn.LeakyReLU(0.2, inplace=True),
+        )
+        self.head = nn.Linear(4 * width * 7 * 7, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.net(x).flatten(1)).squeeze(1)  # (B, C, 28, 28) -> (B, 4w*7*7) -> (B,)
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN weight init (Radford et al. 2016, Sec. 4): conv and linear weights ~ N(0, 0.02), BatchNorm γ ~ N(1, 0.02),
+    biases 0. Apply with ``model.apply(dcgan_init)``."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def sample_shape(config: GANConfig) -> tuple[int, ...]:
+    """Shape of one real or fake sample for ``config``: (2,) for 2D datasets, (1, 28, 28) for MNIST."""
+    return (2,) if config.is_2d else (1, 28, 28)
+
+
+def build_generator(config: GANConfig) -> nn.Module:
+    """A freshly initialised G for ``config`` (weights drawn from torch's global RNG)."""
+    shape = sample_shape(config)
+    if config.model == "dcgan":
+        g = DCGANGenerator(config.z_dim, shape[0], config.g_width)
+        g.apply(dcgan_init)
+        return g
+    return MLPGenerator(config.z_dim, shape, config.g_width)
+
+
+def build_discriminator(config: GANConfig) -> nn.Module:
+    """A freshly initialised D for ``config`` (weights drawn from torch's global RNG)."""
+    shape = sample_shape(config)
+    if config.model == "dcgan":
+        d = DCGANDiscriminator(shape[0], config.d_width)
+        d.apply(dcgan_init)
+        return d
+    return MLPDiscriminator(shape, config.d_width)

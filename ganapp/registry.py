@@ -1,0 +1,124 @@
+"""Per-visitor sessions for a multi-user server: a dict keyed by the visitor's session id, an idle reaper, and the
+shared cap on running trainers. Knows nothing of the web framework; the UI passes ids in.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import GANConfig
+from .session import TrainerSlots, TrainingSession
+
+
+@dataclass
+class Visitor:
+    """What the server holds for one visitor.
+
+    Attributes:
+        session: their TrainingSession, once they have built one.
+        checkpoint: a generator they loaded for exploring (a ganapp.checkpoints.Checkpoint), or None.
+        last_seen_s: ``time.monotonic()`` of their last request.
+        extras: small per-visitor values the UI keeps (e.g. the last history step it drew).
+    """
+
+    session: TrainingSession | None = None
+    checkpoint: Any = None
+    last_seen_s: float = field(default_factory=time.monotonic)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class SessionRegistry:
+    """Visitors by id, each with at most one TrainingSession; all sessions share one :class:`TrainerSlots` cap.
+
+    Args:
+        max_running: how many trainers may run at once; the rest wait in line (and are told their place).
+        idle_timeout_s: a visitor unseen this long is reaped: their training is stopped and freed. API clients never
+            fire a page's unload event, so this is what frees them.
+        session_kwargs: passed to every new TrainingSession.
+    """
+
+    def __init__(self, max_running: int = 4, idle_timeout_s: float = 900.0, **session_kwargs: Any):
+        if idle_timeout_s <= 0:
+            raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
+        self.slots = TrainerSlots(max_running)
+        self.idle_timeout_s = idle_timeout_s
+        self.session_kwargs = session_kwargs
+        self._visitors: dict[str, Visitor] = {}
+        self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+        self._reaper_stop = threading.Event()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._visitors)
+
+    def __contains__(self, visitor_id: str) -> bool:
+        with self._lock:
+            return visitor_id in self._visitors
+
+    def visitor(self, visitor_id: str) -> Visitor:
+        """The visitor's record, created on first use; marks them as seen now."""
+        with self._lock:
+            v = self._visitors.get(visitor_id)
+            if v is None:
+                v = self._visitors[visitor_id] = Visitor()
+            v.last_seen_s = time.monotonic()
+            return v
+
+    def new_session(self, visitor_id: str, config: GANConfig) -> TrainingSession:
+        """Build a fresh TrainingSession for the visitor (stopping any old one) and return it.
+
+        Raises:
+            ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
+        """
+        session = TrainingSession(config, slots=self.slots, **self.session_kwargs)
+        v = self.visitor(visitor_id)
+        old, v.session = v.session, session
+        if old is not None:
+            old.stop()
+        return session
+
+    def remove(self, visitor_id: str) -> bool:
+        """Stop and forget the visitor's session. Returns True when there was one to remove."""
+        with self._lock:
+            v = self._visitors.pop(visitor_id, None)
+        if v is not None and v.session is not None:
+            v.session.stop()
+        return v is not None
+
+    def reap(self, now_s: float | None = None) -> list[str]:
+        """Remove every visitor unseen for longer than ``idle_timeout_s``. Returns their ids."""
+        now_s = time.monotonic() if now_s is None else now_s
+        with self._lock:
+            idle = [k for k, v in self._visitors.items() if now_s - v.last_seen_s > self.idle_timeout_s]
+        for k in idle:
+            self.remove(k)
+        return idle
+
+    def running_count(self) -> int:
+        """Sessions whose thread is training right now."""
+        return self.slots.running
+
+    def start_reaper(self, every_s: float = 30.0) -> None:
+        """Run :meth:`reap` every ``every_s`` seconds in a daemon thread (idempotent)."""
+        if self._reaper is not None and self._reaper.is_alive():
+            return
+        self._reaper_stop.clear()
+
+        def loop() -> None:
+            while not self._reaper_stop.wait(every_s):
+                self.reap()
+
+        self._reaper = threading.Thread(target=loop, name="ganapp-reaper", daemon=True)
+        self._reaper.start()
+
+    def close(self) -> None:
+        """Stop the reaper and every session."""
+        self._reaper_stop.set()
+        with self._lock:
+            ids = list(self._visitors)
+        for k in ids:
+            self.remove(k)

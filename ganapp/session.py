@@ -1,0 +1,463 @@
+"""A Trainer driven by a background thread, with start, pause, resume, step(n), stop and reset.
+
+The thread publishes cheap snapshots under a short lock: new metric rows, a CPU copy of the fixed_z sample grid, and
+a frozen copy of G for readers. Readers (the UI, a slider, an API client) never touch live training tensors, so they
+never tear a step or hold training up. Nothing here knows about widgets.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from .config import GANConfig
+from .history import MetricHistory
+from .media import to_grid
+from .trainer import METRIC_NAMES, Trainer
+
+IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR = "idle", "waiting", "running", "paused", "stopped", "error"
+MAX_STEP_REQUEST = 10_000
+
+
+class TrainerSlots:
+    """A first-come, first-served cap on how many trainers run at once.
+
+    A session that finds every slot taken waits in a queue and can say its place in it. ``max_running`` can be changed
+    at any time; waiting sessions are woken when it grows.
+
+    Raises:
+        ValueError: ``max_running`` < 1.
+    """
+
+    def __init__(self, max_running: int = 4):
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._queue: list[int] = []
+        self.max_running = max_running
+
+    @property
+    def max_running(self) -> int:
+        return self._max_running
+
+    @max_running.setter
+    def max_running(self, value: int) -> None:
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"max_running={value!r} is out of range: it must be an integer ≥ 1")
+        with self._cond:
+            self._max_running = value
+            self._cond.notify_all()
+
+    def acquire(self, token: int, cancelled: Callable[[], bool], poll_s: float = 0.05) -> bool:
+        """Take a slot for ``token``, waiting in line while all are taken. Returns False if ``cancelled()`` became
+        true while waiting (the place in line is given up)."""
+        with self._cond:
+            if token in self._running:
+                return True
+            self._queue.append(token)
+            try:
+                while not (self._queue[0] == token and len(self._running) < self._max_running):
+                    if cancelled():
+                        return False
+                    self._cond.wait(poll_s)
+                self._running.add(token)
+                return True
+            finally:
+                self._queue.remove(token)
+                self._cond.notify_all()
+
+    def release(self, token: int) -> None:
+        """Give ``token``'s slot back (a no-op when it holds none)."""
+        with self._cond:
+            self._running.discard(token)
+            self._cond.notify_all()
+
+    def position(self, token: int) -> int | None:
+        """1-based place of ``token`` in the waiting line, or None when it is not waiting."""
+        with self._cond:
+            return self._queue.index(token) + 1 if token in self._queue else None
+
+    @property
+    def running(self) -> int:
+        """Number of slots in use."""
+        with self._cond:
+            return len(self._running)
+
+
+@dataclass
+class Snapshot:
+    """What a reader sees of a session at one moment. Plain Python and NumPy only; safe to keep.
+
+    Attributes:
+        state: idle, waiting, running, paused, stopped or error.
+        step: G updates done.
+        epoch: epochs of real data seen (fractional), or None for 2D data.
+        it_s: recent training speed in steps per second (0 when not running).
+        elapsed_s: seconds spent running (pauses excluded).
+        device: the training device, e.g. ``cpu`` or ``cuda``.
+        message: why the session paused or failed, or "".
+        queue_position: place in the waiting line when state is ``waiting``, else None.
+        metrics: rows newer than the ``since`` asked for: ``{"step", "d_loss", "g_loss", "d_x", "d_g_z": list}``.
+        grid: fixed_z sample grid, (H, W, 3) uint8, for image datasets; None for 2D or before the first one.
+        grid_version: increases each time a new grid or point set is published.
+        points: for 2D datasets, ``{"real": (N, 2), "fake": (N, 2)}`` float32 arrays; else None.
+        config: the session's current config.
+    """
+
+    state: str
+    step: int
+    epoch: float | None
+    it_s: float
+    elapsed_s: float
+    device: str
+    message: str
+    queue_position: int | None
+    metrics: dict[str, list[float]]
+    grid: np.ndarray | None
+    grid_version: int
+    points: dict[str, np.ndarray] | None
+    config: GANConfig = field(repr=False)
+
+
+class TrainingSession:
+    """Runs one :class:`~ganapp.trainer.Trainer` in a background thread.
+
+    All methods are thread-safe and return at once (``stop`` joins the thread within ``timeout_s``).
+
+    Args:
+        config: the run's config.
+        slots: the shared cap on running trainers; a private unlimited-enough one when None.
+        publish_every_s: how often metrics are published and G is copied for readers, in seconds.
+        grid_every_s: how often the fixed_z grid is redrawn, in seconds.
+        max_frames: time-lapse frames kept (older ones are thinned to every other).
+        download: whether a downloadable dataset may be fetched.
+
+    Raises:
+        ValueError, ganapp.data.DatasetUnavailableError: as :class:`~ganapp.trainer.Trainer`.
+    """
+
+    def __init__(self, config: GANConfig, slots: TrainerSlots | None = None, publish_every_s: float = 0.25,
+                 grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True):
+        self.slots = slots if slots is not None else TrainerSlots(1)
+        self.publish_every_s = publish_every_s
+        self.grid_every_s = grid_every_s
+        self.max_frames = max_frames
+        self.download = download
+        self._cond = threading.Condition()  # guards the control flags below
+        self._pub_lock = threading.Lock()  # guards what readers see
+        self._step_lock = threading.Lock()  # held by the thread during a step; update() waits on it
+        self._thread: threading.Thread | None = None
+        self._build(config)
+
+    # ----- construction and publishing (training thread, or callers while no thread runs) -----
+
+    def _build(self, config: GANConfig) -> None:
+        trainer = Trainer(config, download=self.download)
+        with self._pub_lock:
+            self.trainer = trainer
+            self._state, self._message = IDLE, ""
+            self._want_run, self._pending, self._stop = False, 0, False
+            self._history = MetricHistory()
+            self._buffer: list[torch.Tensor] = []
+            self._buffer_first_step = 1
+            self._last_good = trainer.weights()
+            self._last_good_step = 0
+            self._speed: deque[tuple[float, int]] = deque(maxlen=64)
+            self._elapsed_s, self._run_started = 0.0, None
+            self._grid: np.ndarray | None = None
+            self._points: dict[str, np.ndarray] | None = None
+            self._grid_version = 0
+            self._frames: list[np.ndarray] = []
+            self._frame_stride, self._grid_count = 1, 0
+            self._real_points = trainer.data.sample(1000).cpu().numpy() if config.is_2d else None
+        self._publish_g()
+        self._publish_grid()
+
+    def _publish_g(self) -> None:
+        reader_g = copy.deepcopy(self.trainer.G).eval().requires_grad_(False)
+        with self._pub_lock:
+            self._reader_g = reader_g
+
+    def _publish_grid(self) -> None:
+        with torch.no_grad():
+            fake = self._reader_g(self.trainer.fixed_z).float().cpu()
+        with self._pub_lock:
+            if self.trainer.config.is_2d:
+                self._points = {"real": self._real_points, "fake": fake.numpy()}
+            else:
+                self._grid = to_grid(fake, nrow=8)  # (H, W, 3) uint8
+                if self._grid_count % self._frame_stride == 0:
+                    self._frames.append(self._grid)
+                    if len(self._frames) > self.max_frames:
+                        self._frames = self._frames[::2]
+                        self._frame_stride *= 2
+                self._grid_count += 1
+            self._grid_version += 1
+
+    def _flush(self) -> bool:
+        """Publish buffered metrics; on a non-finite loss or weight, roll back and pause. Returns False then."""
+        if not self._buffer:
+            return True
+        values = torch.stack(self._buffer).cpu().numpy().astype(np.float64)  # (K, 4), one host sync
+        self._buffer.clear()
+        steps = np.arange(self._buffer_first_step, self._buffer_first_step + len(values))
+        self._buffer_first_step = self.trainer.step_count + 1
+        finite_rows = np.isfinite(values).all(axis=1)
+        if finite_rows.all() and self.trainer.weights_finite():
+            with self._pub_lock:
+                self._history.append(steps, values)
+            self._last_good = self.trainer.weights()
+            self._last_good_step = self.trainer.step_count
+            self._publish_g()
+            return True
+        bad = int(np.argmin(finite_rows)) if not finite_rows.all() else len(values) - 1
+        shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(METRIC_NAMES, values[bad]))
+        self.trainer.load_weights(self._last_good, reset_optimizers=True)
+        self.trainer.step_count = self._last_good_step
+        self._buffer_first_step = self._last_good_step + 1
+        with self._cond:
+            self._want_run, self._pending = False, 0
+        with self._pub_lock:
+            self._state = PAUSED
+            self._message = (f"non-finite values at step {int(steps[bad])} ({shown}): G and D were rolled back to "
+                             f"step {self._last_good_step}; try lower learning rates")
+        return False
+
+    # ----- the training thread -----
+
+    def _token(self) -> int:
+        return id(self)
+
+    def _run(self) -> None:
+        slot_held = False
+        next_publish = next_grid = 0.0
+        try:
+            while True:
+                with self._cond:
+                    while not self._stop and not self._want_run and self._pending == 0:
+                        if slot_held:
+                            self.slots.release(self._token())
+                            slot_held = False
+                        self._cond.wait()
+                    if self._stop:
+                        break
+                if not slot_held:
+                    with self._pub_lock:
+                        self._state = WAITING
+                    slot_held = self.slots.acquire(
+                        self._token(), lambda: self._stop or (not self._want_run and self._pending == 0))
+                    if not slot_held:
+                        with self._pub_lock:
+                            if self._state == WAITING:
+                                self._state = STOPPED if self._stop else PAUSED
+                        continue
+                with self._pub_lock:
+                    if self._state != RUNNING:
+                        self._state = RUNNING
+                        self._run_started = time.perf_counter()
+                        self._speed.append((self._run_started, self.trainer.step_count))
+                with self._step_lock:
+                    self._buffer.append(self.trainer.train_step())
+                now = time.perf_counter()
+                with self._cond:
+                    if not self._want_run and self._pending > 0:
+                        self._pending -= 1
+                    idle_next = not self._want_run and self._pending == 0
+                if now >= next_publish or idle_next:
+                    next_publish = now + self.publish_every_s
+                    ok = self._flush()
+                    with self._pub_lock:
+                        self._speed.append((now, self.trainer.step_count))
+                    if not ok:
+                        self._publish_grid()
+                        self._end_running(now)
+                        continue
+                if now >= next_grid or idle_next:
+                    next_grid = now + self.grid_every_s
+                    self._publish_grid()
+                if idle_next:
+                    with self._cond:
+                        still_idle = not self._want_run and self._pending == 0 and not self._stop
+                    if still_idle:
+                        self._end_running(now, PAUSED)
+        except Exception as e:  # anything the step raised: the session reports it instead of dying silently
+            with self._pub_lock:
+                self._state, self._message = ERROR, f"{type(e).__name__}: {e}"
+        finally:
+            if slot_held:
+                self.slots.release(self._token())
+            now = time.perf_counter()
+            self._end_running(now)
+            with self._pub_lock:
+                if self._state != ERROR:
+                    self._state = STOPPED if self._stop else self._state
+
+    def _end_running(self, now: float, state: str | None = None) -> None:
+        with self._pub_lock:
+            if self._run_started is not None:
+                self._elapsed_s += now - self._run_started
+                self._run_started = None
+            if state is not None:
+                self._state = state
+
+    # ----- control (any thread) -----
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop = False
+            self._thread = threading.Thread(target=self._run, name="ganapp-trainer", daemon=True)
+            self._thread.start()
+
+    def start(self) -> None:
+        """Train continuously: starts the thread, or resumes a paused or stopped session. No-op while running."""
+        with self._cond:
+            if self._state == ERROR:
+                raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
+            self._want_run, self._pending = True, 0
+            with self._pub_lock:
+                self._message = ""
+                if self._state in (IDLE, PAUSED, STOPPED):
+                    self._state = WAITING
+            self._ensure_thread()
+            self._cond.notify_all()
+
+    resume = start
+
+    def pause(self) -> None:
+        """Stop after the step in progress and keep the thread; ``resume()`` or ``step(n)`` go on from there."""
+        with self._cond:
+            self._want_run, self._pending = False, 0
+            with self._pub_lock:
+                if self._state in (RUNNING, WAITING):
+                    self._state = PAUSED
+            self._cond.notify_all()
+
+    def step(self, n: int = 1) -> None:
+        """Run exactly ``n`` more steps, then pause. Only while not running continuously.
+
+        Raises:
+            ValueError: ``n`` outside 1..10000.
+            RuntimeError: the session is running (pause first) or failed (reset first).
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_STEP_REQUEST:
+            raise ValueError(f"n={n!r} is out of range: it must be an integer in 1..{MAX_STEP_REQUEST}")
+        with self._cond:
+            if self._state == ERROR:
+                raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
+            if self._want_run:
+                raise RuntimeError("the session is running: pause it before stepping")
+            self._pending += n
+            with self._pub_lock:
+                self._message = ""
+                self._state = WAITING if self._state != RUNNING else RUNNING
+            self._ensure_thread()
+            self._cond.notify_all()
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """End the thread after the step in progress and wait up to ``timeout_s`` for it. The model is kept:
+        ``start()`` trains on from here, ``reset()`` starts over. Returns True when the thread has ended."""
+        with self._cond:
+            self._stop, self._want_run, self._pending = True, False, 0
+            self._cond.notify_all()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout_s)
+        with self._pub_lock:
+            if self._state != ERROR:
+                self._state = STOPPED
+        return thread is None or not thread.is_alive()
+
+    def reset(self, config: GANConfig | None = None) -> None:
+        """Stop, then start over from fresh weights with ``config`` (or the current config). State becomes idle.
+
+        Raises:
+            ValueError, ganapp.data.DatasetUnavailableError: the new config cannot be built; the old session is
+                left as it was, stopped.
+        """
+        self.stop()
+        self._build(config if config is not None else self.trainer.config)
+
+    def update(self, **changes: Any) -> tuple[list[str], list[str]]:
+        """Change hyperparameters; live ones apply at the next step (see :meth:`Trainer.update`).
+
+        Returns:
+            (applied, needs_reset) field names.
+        Raises:
+            ValueError: a value is invalid; nothing changes.
+        """
+        with self._step_lock:
+            return self.trainer.update(**changes)
+
+    # ----- readers (any thread) -----
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def config(self) -> GANConfig:
+        return self.trainer.config
+
+    def snapshot(self, since: int = 0) -> Snapshot:
+        """The session as it is now, with the metric rows whose step is greater than ``since``."""
+        with self._pub_lock:
+            now = time.perf_counter()
+            elapsed = self._elapsed_s + (now - self._run_started if self._run_started is not None else 0.0)
+            it_s = 0.0
+            if self._state == RUNNING and len(self._speed) >= 2:
+                recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]
+                (t0, s0), (t1, s1) = recent[0], self._speed[-1]
+                it_s = (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+            return Snapshot(
+                state=self._state, step=self._last_good_step, epoch=self._epoch(), it_s=it_s,
+                elapsed_s=elapsed, device=str(self.trainer.device), message=self._message,
+                queue_position=self.slots.position(self._token()) if self._state == WAITING else None,
+                metrics=self._history.since(since), grid=self._grid, grid_version=self._grid_version,
+                points=self._points, config=self.trainer.config,
+            )
+
+    def _epoch(self) -> float | None:
+        size = self.trainer.data.size
+        if size is None:
+            return None
+        cfg = self.trainer.config
+        return self._last_good_step * cfg.batch_size * cfg.n_critic / size
+
+    def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
+        """The whole metric history, downsampled to at most ``max_points`` rows (see MetricHistory.downsampled)."""
+        with self._pub_lock:
+            return self._history.downsampled(max_points)
+
+    def frames(self) -> list[np.ndarray]:
+        """Time-lapse of the fixed_z grid: (H, W, 3) uint8 frames, oldest first, evenly thinned when long."""
+        with self._pub_lock:
+            return list(self._frames)
+
+    def generator(self) -> torch.nn.Module:
+        """A frozen copy of the current G (eval mode, no grad) that is never trained further; safe to keep."""
+        with self._pub_lock:
+            return self._reader_g
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z) with the current published G, on the CPU. Never waits for a training step.
+
+        Args:
+            z: (N, z_dim) float32.
+        Returns:
+            (N, 2) points or (N, 1, 28, 28) images in [-1, 1], float32.
+        Raises:
+            ValueError: z is not (N, z_dim).
+        """
+        g = self.generator()
+        z_dim = self.trainer.config.z_dim
+        if z.ndim != 2 or z.shape[1] != z_dim:
+            raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
+        device = next(g.parameters()).device
+        with torch.no_grad():
+            return g(z.to(device, torch.float32)).float().cpu()

@@ -1,0 +1,190 @@
+"""The training loop's one step, and nothing about threads or widgets.
+
+:class:`Trainer` owns G, D, their Adam optimisers, the real-data stream, a fixed_z and the step count. One
+:meth:`Trainer.step` is n_critic D updates then one G update, in the style of pytorch/examples dcgan/main.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import torch
+from torch import nn
+
+from .config import LIVE_FIELDS, GANConfig
+from .data import DataStream
+from .losses import get_loss
+from .models import build_discriminator, build_generator
+
+METRIC_NAMES = ("d_loss", "g_loss", "d_x", "d_g_z")
+
+# Weight init draws from torch's global CPU RNG; this lock keeps two sessions that build models at once from
+# interleaving their seeded draws.
+_INIT_LOCK = threading.Lock()
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device for a config's ``device`` field: ``auto`` picks cuda, then mps, then cpu.
+
+    Raises:
+        ValueError: ``cuda`` or ``mps`` was asked for but is not available on this machine.
+    """
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' is not available on this machine: use device='auto' or 'cpu'")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
+        raise ValueError("device='mps' is not available on this machine: use device='auto' or 'cpu'")
+    return torch.device(name)
+
+
+def build_models(config: GANConfig, device: torch.device | str = "cpu") -> tuple[nn.Module, nn.Module]:
+    """G and D for ``config``, initialised from ``config.seed`` (independently of the global RNG state)."""
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        g = build_generator(config)
+        d = build_discriminator(config)
+    return g.to(device), d.to(device)
+
+
+def make_fixed_z(config: GANConfig, device: torch.device | str = "cpu") -> torch.Tensor:
+    """fixed_z: (n_fixed, z_dim) float32 ~ N(0, I), the same for the same seed on every device."""
+    g = torch.Generator().manual_seed(config.seed)
+    return torch.randn(config.n_fixed, config.z_dim, generator=g).to(device)
+
+
+class Trainer:
+    """One GAN and its training step.
+
+    Args:
+        config: the run's :class:`~ganapp.config.GANConfig`.
+        download: whether a downloadable dataset may be fetched.
+
+    Attributes:
+        G, D: the networks (D outputs logits).
+        opt_g, opt_d: Adam optimisers.
+        data: the :class:`~ganapp.data.DataStream` of real batches.
+        fixed_z: (n_fixed, z_dim) float32 noise for the sample grid.
+        step_count: G updates done so far.
+
+    Raises:
+        ValueError: the config's device is unavailable.
+        ganapp.data.DatasetUnavailableError: the dataset cannot be read or downloaded.
+    """
+
+    def __init__(self, config: GANConfig, download: bool = True):
+        self.config = config
+        self.device = resolve_device(config.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        self.G, self.D = build_models(config, self.device)
+        self.data = DataStream(config.dataset, self.device, seed=config.seed, download=download)
+        self.generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.fixed_z = make_fixed_z(config, self.device)
+        fused = self.device.type == "cuda"
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2),
+                                      fused=fused)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2),
+                                      fused=fused)
+        self.loss = get_loss(config.loss)
+        self.step_count = 0
+
+    def train_step(self) -> torch.Tensor:
+        """One step, without a host sync: n_critic D updates, then one G update.
+
+        Returns:
+            (4,) float32 tensor on the training device: d_loss, g_loss, D(x), D(G(z)). D(x) and D(G(z)) are mean
+            probabilities σ(logit) from the last D update (D(G(z)) measured before that update, as D_G_z1 in
+            pytorch/examples dcgan).
+        """
+        cfg, loss = self.config, self.loss
+        for _ in range(cfg.n_critic):
+            real = self.data.next(cfg.batch_size)  # (B, *sample_shape)
+            z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.generator, device=self.device)
+            fake = self.G(z)  # (B, *sample_shape)
+            # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
+            self.opt_d.zero_grad(set_to_none=True)
+            real_logits = self.D(real)  # (B,)
+            fake_logits = self.D(fake.detach())  # (B,)
+            d_loss = loss.d_loss(real_logits, fake_logits)
+            d_loss.backward()
+            self.opt_d.step()
+        # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss = loss.g_loss(self.D(fake))
+        g_loss.backward()
+        self.opt_g.step()
+        self.step_count += 1
+        with torch.no_grad():
+            return torch.stack([d_loss.detach(), g_loss.detach(),
+                                torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()])
+
+    def step(self) -> dict[str, float]:
+        """One step (see :meth:`train_step`), with its metrics as plain floats: d_loss, g_loss, d_x, d_g_z."""
+        return dict(zip(METRIC_NAMES, self.train_step().tolist()))
+
+    @torch.no_grad()
+    def sample(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z) in eval mode (BatchNorm running statistics), returned on the CPU.
+
+        Args:
+            z: (N, z_dim) float32.
+        Returns:
+            (N, 2) points or (N, 1, 28, 28) images in [-1, 1], float32, CPU.
+        """
+        was_training = self.G.training
+        self.G.eval()
+        try:
+            return self.G(z.to(self.device)).float().cpu()
+        finally:
+            self.G.train(was_training)
+
+    def update(self, **changes: Any) -> tuple[list[str], list[str]]:
+        """Apply hyperparameter changes to the running trainer where that is possible.
+
+        Learning rates, betas, n_critic, loss and batch size apply at the next step. Any other change (dataset,
+        model, z_dim, widths, seed, device, n_fixed) would need new networks: it is not applied and is reported.
+
+        Returns:
+            (applied, needs_reset): the names of the fields applied now, and of those that need a reset.
+        Raises:
+            ValueError: a value is invalid (nothing is applied then).
+        """
+        new = self.config.replace(**changes)
+        changed = self.config.diff(new)
+        applied = [k for k in changed if k in LIVE_FIELDS]
+        needs_reset = [k for k in changed if k not in LIVE_FIELDS]
+        live = self.config.replace(**{k: getattr(new, k) for k in applied})
+        for opt, lr in ((self.opt_g, live.lr_g), (self.opt_d, live.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+                group["betas"] = (live.beta1, live.beta2)
+        self.loss = get_loss(live.loss)
+        self.config = live
+        return applied, needs_reset
+
+    def weights(self) -> dict[str, dict[str, torch.Tensor]]:
+        """Detached clones of G's and D's state dicts: ``{"G": ..., "D": ...}``."""
+        return {name: {k: v.detach().clone() for k, v in net.state_dict().items()}
+                for name, net in (("G", self.G), ("D", self.D))}
+
+    def load_weights(self, weights: dict[str, dict[str, torch.Tensor]], reset_optimizers: bool = True) -> None:
+        """Load weights from :meth:`weights` (or a checkpoint). ``reset_optimizers`` clears Adam's moments, which may
+        hold the non-finite values that made a rollback necessary."""
+        self.G.load_state_dict(weights["G"])
+        if "D" in weights:
+            self.D.load_state_dict(weights["D"])
+        if reset_optimizers:
+            self.opt_g.state.clear()
+            self.opt_d.state.clear()
+
+    def weights_finite(self) -> bool:
+        """True when every parameter and buffer of G and D is finite (one host sync)."""
+        flags = [torch.isfinite(t).all() for net in (self.G, self.D) for t in net.state_dict().values()
+                 if t.is_floating_point()]
+        return bool(torch.stack(flags).all())

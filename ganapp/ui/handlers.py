@@ -1,0 +1,427 @@
+"""The app's event handlers: thin callbacks that validate input (raising ``gr.Error``), call one method of the
+engine, and format the output. Each visitor's objects live in a :class:`~ganapp.registry.SessionRegistry` keyed by
+``request.session_hash``; nothing here is shared between visitors but the registry itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import gradio as gr
+import numpy as np
+import torch
+
+from ..checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from ..config import DATASETS, LOSSES, MODELS, RANGES, GANConfig, check_range, is_2d, range_text
+from ..data import DatasetUnavailableError
+from ..latent import interpolate, seed_to_z, truncate
+from ..losses import get_loss
+from ..media import save_gif, to_grid, upscale
+from ..registry import SessionRegistry, Visitor
+from ..session import ERROR, RUNNING, WAITING
+from . import plots
+from .i18n import t
+
+log = logging.getLogger("ganapp")
+
+# Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order.
+CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
+                  "seed", "g_width", "d_width")
+N_Z_SLIDERS = 8
+Z_SLIDER_RANGE = 3.0
+HISTORY_POINTS = 1000
+N_EXPLORE_CLOUD = 512
+
+
+def guarded(fn: Callable) -> Callable:
+    """Turn any unexpected exception into a ``gr.Error`` in the visitor's language, so the browser never shows a
+    stack trace and the session (and any running training) lives on. ``gr.Error`` passes through unchanged."""
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as e:  # the last line of defence for the browser
+            log.exception("handler %s failed", fn.__name__)
+            lang = args[0] if args and isinstance(args[0], str) and args[0] in ("en", "zh") else "en"
+            raise gr.Error(t(lang, "err_internal", reason=f"{type(e).__name__}: {e}")) from None
+    return wrapper
+
+
+def format_elapsed(seconds: float) -> str:
+    """``h:mm:ss`` or ``m:ss`` for a duration in seconds."""
+    s = int(seconds)
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
+
+
+class GanApp:
+    """Handlers bound to one registry.
+
+    Args:
+        registry: the visitors' sessions.
+        checkpoints_dir: folder of shipped ``.safetensors`` checkpoints offered in the Explore tab.
+    """
+
+    def __init__(self, registry: SessionRegistry, checkpoints_dir: str | Path):
+        self.registry = registry
+        self.checkpoints_dir = Path(checkpoints_dir)
+        self.files_dir = Path(tempfile.mkdtemp(prefix="ganapp-files-"))
+
+    # ----- helpers -----
+
+    def _visitor(self, request: gr.Request | None) -> tuple[str, Visitor]:
+        key = getattr(request, "session_hash", None) or "local"
+        return key, self.registry.visitor(key)
+
+    def _file(self, key: str, name: str) -> Path:
+        folder = self.files_dir / "".join(c for c in key if c.isalnum())[:64]
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+
+    @staticmethod
+    def _number(lang: str, field: str, value: Any) -> int | float:
+        """``value`` checked against ``RANGES[field]``, as an int or float; ``gr.Error`` naming the field if not."""
+        integer = RANGES[field][4]
+        try:
+            check_range(field, value)
+        except ValueError:
+            raise gr.Error(t(lang, "err_field", field=t(lang, field), value=value, range=range_text(field),
+                             kind=t(lang, "kind_int" if integer else "kind_num"))) from None
+        return int(value) if integer else float(value)
+
+    def _config(self, lang: str, values: tuple) -> GANConfig:
+        """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order)."""
+        raw = dict(zip(CONTROL_FIELDS, values))
+        for field, choices in (("dataset", DATASETS), ("model", MODELS), ("loss", LOSSES)):
+            if raw[field] not in choices:
+                raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(choices),
+                                 value=raw[field]))
+        for field in CONTROL_FIELDS[3:]:
+            raw[field] = self._number(lang, field, raw[field])
+        try:
+            return GANConfig(**raw)
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+
+    def _session(self, lang: str, visitor: Visitor):
+        if visitor.session is None:
+            raise gr.Error(t(lang, "err_no_session"))
+        return visitor.session
+
+    def _new_session(self, lang: str, key: str, config: GANConfig):
+        try:
+            session = self.registry.new_session(key, config)
+        except DatasetUnavailableError as e:
+            raise gr.Error(t(lang, "err_dataset", reason=str(e))) from None
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        visitor = self.registry.visitor(key)
+        visitor.extras.pop("notice", None)
+        visitor.extras.pop("drawn", None)
+        return session
+
+    def _apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
+        """Push the controls' values into the running session and remember what applied and what needs a reset."""
+        session = visitor.session
+        try:
+            applied, needs_reset = session.update(**config.to_dict() | {"device": session.config.device})
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        notes = []
+        if applied:
+            notes.append(t(lang, "applied_live", fields=", ".join(applied)))
+        if needs_reset:
+            notes.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
+        if notes:
+            visitor.extras["notice"] = (applied, needs_reset)
+        visitor.extras.pop("drawn", None)
+
+    # ----- Train tab -----
+
+    @guarded
+    def start(self, lang: str, *controls: Any, request: gr.Request = None) -> None:
+        """Start training (building a session from the controls on first use), or resume a paused one."""
+        key, visitor = self._visitor(request)
+        config = self._config(lang, controls)
+        if visitor.session is None or visitor.session.state == ERROR:
+            self._new_session(lang, key, config)
+        else:
+            self._apply_controls(lang, visitor, config)
+        visitor.session.start()
+
+    @guarded
+    def pause(self, lang: str, request: gr.Request = None) -> None:
+        _, visitor = self._visitor(request)
+        self._session(lang, visitor).pause()
+
+    @guarded
+    def resume(self, lang: str, request: gr.Request = None) -> None:
+        _, visitor = self._visitor(request)
+        session = self._session(lang, visitor)
+        if session.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(10**12).message))
+        session.resume()
+
+    @guarded
+    def stop(self, lang: str, request: gr.Request = None) -> None:
+        _, visitor = self._visitor(request)
+        self._session(lang, visitor).stop()
+
+    @guarded
+    def step(self, lang: str, n: Any, *controls: Any, request: gr.Request = None) -> None:
+        """Run exactly ``n`` steps then pause (building a session on first use)."""
+        key, visitor = self._visitor(request)
+        if not isinstance(n, (int, float)) or isinstance(n, bool) or not math.isfinite(n) \
+                or not float(n).is_integer() or not 1 <= n <= 10_000:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "step_n"), value=n, range="1..10000",
+                             kind=t(lang, "kind_int")))
+        config = self._config(lang, controls)
+        if visitor.session is None:
+            self._new_session(lang, key, config)
+        session = visitor.session
+        if session.state in (RUNNING, WAITING):
+            raise gr.Error(t(lang, "err_running_step"))
+        if session.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(10**12).message))
+        session.step(int(n))
+
+    @guarded
+    def reset(self, lang: str, *controls: Any, request: gr.Request = None) -> None:
+        """Start over: fresh networks from the controls' settings; the old session is stopped."""
+        key, _ = self._visitor(request)
+        self._new_session(lang, key, self._config(lang, controls))
+
+    @guarded
+    def controls_changed(self, lang: str, *controls: Any, request: gr.Request = None) -> None:
+        """A hyperparameter changed: apply it live if possible, else note that it needs a Reset."""
+        _, visitor = self._visitor(request)
+        if visitor.session is None:
+            return
+        self._apply_controls(lang, visitor, self._config(lang, controls))
+
+    @staticmethod
+    def dataset_defaults(dataset: str) -> list[Any]:
+        """Recommended model, z_dim, batch size, learning rates, β1 and widths for ``dataset``, as control values."""
+        if dataset not in DATASETS:
+            return [gr.update()] * 8
+        c = GANConfig.default_for(dataset)
+        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width]
+
+    @staticmethod
+    def formula(lang: str, loss: str) -> str:
+        """The loss's objective in LaTeX and a line on what its curves should do."""
+        if loss not in LOSSES:
+            return ""
+        return f"$${get_loss(loss).formula_tex}$$\n\n{t(lang, 'formula_note_' + loss)}"
+
+    def status_text(self, lang: str, visitor: Visitor, snap) -> str:
+        if snap is None:
+            return t(lang, "state_none")
+        epoch = "—" if snap.epoch is None else f"{snap.epoch:.2f}"
+        lines = [t(lang, "status_line", state=t(lang, f"state_{snap.state}"), step=f"{snap.step:,}", epoch=epoch,
+                   it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
+        if snap.state == WAITING and snap.queue_position is not None:
+            lines.append(t(lang, "queue_note", max_running=self.registry.slots.max_running,
+                           position=snap.queue_position))
+        if snap.message:
+            lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason", reason=snap.message))
+        applied, needs_reset = visitor.extras.get("notice", ((), ()))
+        if applied:
+            lines.append(t(lang, "applied_live", fields=", ".join(applied)))
+        if needs_reset:
+            lines.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
+        return "\n\n".join(lines)
+
+    @guarded
+    def poll(self, lang: str, request: gr.Request = None) -> tuple:
+        """The Timer's tick: read the visitor's snapshot and redraw what changed.
+
+        Returns:
+            (status markdown, loss plot, scores plot, grid image, 2D scatter plot); ``gr.skip()`` where unchanged.
+        """
+        _, visitor = self._visitor(request)
+        session = visitor.session
+        if session is None:
+            return t(lang, "state_none"), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        snap = session.snapshot(since=10**12)  # the status only; plots read the downsampled history
+        status = self.status_text(lang, visitor, snap)
+        drawn = visitor.extras.get("drawn", {})
+        out_loss = out_scores = out_grid = out_scatter = gr.skip()
+        if drawn.get("step") != snap.step or drawn.get("lang") != lang:
+            history = session.history(HISTORY_POINTS)
+            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"))
+            out_scores = plots.scores_figure(history, t(lang, "scores_plot"), t(lang, "step_axis"),
+                                             t(lang, "equilibrium"), get_loss(snap.config.loss).probabilities)
+        if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
+            if snap.points is not None:
+                out_scatter = plots.scatter_figure(snap.points["real"], snap.points["fake"], snap.config.dataset,
+                                                   t(lang, "scatter"), t(lang, "real"), t(lang, "fake"))
+            elif snap.grid is not None:
+                out_grid = upscale(snap.grid, 2)
+        visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang}
+        return status, out_loss, out_scores, out_grid, out_scatter
+
+    @guarded
+    def snapshot_api(self, request: gr.Request = None) -> dict:
+        """JSON summary of this visitor's session for API clients: state, step, epoch, it/s, history rows."""
+        _, visitor = self._visitor(request)
+        if visitor.session is None:
+            return {"state": "none", "step": 0, "history_rows": 0}
+        snap = visitor.session.snapshot(since=0)
+        return {"state": snap.state, "step": snap.step, "epoch": snap.epoch, "it_s": snap.it_s,
+                "elapsed_s": snap.elapsed_s, "device": snap.device, "message": snap.message,
+                "history_rows": len(snap.metrics["step"]), "grid_version": snap.grid_version,
+                "last": {k: v[-1] for k, v in snap.metrics.items()} if snap.metrics["step"] else None}
+
+    @guarded
+    def export_gif(self, lang: str, request: gr.Request = None) -> str:
+        """The fixed_z time-lapse as a GIF file path."""
+        key, visitor = self._visitor(request)
+        frames = self._session(lang, visitor).frames()
+        if not frames:
+            raise gr.Error(t(lang, "err_no_frames"))
+        return str(save_gif([upscale(f, 2) for f in frames], self._file(key, "timelapse.gif"), fps=8))
+
+    # ----- Explore tab -----
+
+    def _explore_g(self, lang: str, visitor: Visitor, source: str) -> tuple[torch.nn.Module, GANConfig]:
+        if source == "checkpoint" and visitor.checkpoint is not None:
+            return visitor.checkpoint.G, visitor.checkpoint.config
+        if visitor.session is not None:
+            return visitor.session.generator(), visitor.session.config
+        if visitor.checkpoint is not None:
+            return visitor.checkpoint.G, visitor.checkpoint.config
+        raise gr.Error(t(lang, "err_no_generator"))
+
+    def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any) -> torch.Tensor:
+        seed = self._number(lang, "seed", seed)
+        if not isinstance(psi, (int, float)) or not math.isfinite(psi) or not 0 <= psi <= 1:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "truncation"), value=psi, range="[0, 1]",
+                             kind=t(lang, "kind_num")))
+        z = seed_to_z(seed, z_dim)[0]
+        for i, v in enumerate(sliders[:z_dim]):
+            if v is not None and isinstance(v, (int, float)) and math.isfinite(v):
+                z[i] = float(v)
+        return truncate(z, float(psi))
+
+    @staticmethod
+    def _render(G: torch.nn.Module, config: GANConfig, z: torch.Tensor, lang: str, highlight_path: bool = False):
+        """(image update, plot update) for G(z); z is (N, z_dim)."""
+        device = next(G.parameters()).device
+        with torch.no_grad():
+            out = G(z.to(device)).float().cpu()
+        if is_2d(config.dataset):
+            cloud = G(seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD).to(device)).detach().float().cpu().numpy()
+            fig = plots.scatter_figure(None, cloud, config.dataset, t(lang, "explore_image"), t(lang, "real"),
+                                       t(lang, "fake"), highlight=out.numpy())
+            return gr.update(visible=False), gr.update(value=fig, visible=True)
+        image = upscale(to_grid(out, nrow=len(out), padding=0 if len(out) == 1 else 2), 8 if len(out) == 1 else 3)
+        return gr.update(value=image, visible=True), gr.update(visible=False)
+
+    @guarded
+    def explore(self, lang: str, source: str, seed: Any, psi: Any, *sliders: Any, request: gr.Request = None):
+        """G(z) for the seed's z with its first dimensions set by the sliders, after truncation."""
+        _, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        z = self._z(lang, seed, config.z_dim, sliders, psi)
+        return self._render(G, config, z[None], lang)
+
+    @guarded
+    def seed_to_sliders(self, lang: str, source: str, seed: Any, psi: Any, request: gr.Request = None) -> list:
+        """Set the sliders to the seed's z (hiding those beyond z_dim), and render it."""
+        _, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0]
+        sliders = [gr.update(value=round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2),
+                             visible=True) if i < config.z_dim else gr.update(visible=False)
+                   for i in range(N_Z_SLIDERS)]
+        values = [round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2)
+                  for i in range(min(N_Z_SLIDERS, config.z_dim))]
+        z = self._z(lang, seed, config.z_dim, tuple(values), psi)
+        return [*sliders, *self._render(G, config, z[None], lang)]
+
+    @guarded
+    def random_seed(self) -> int:
+        return secrets.randbelow(2**31 - 1)
+
+    @guarded
+    def interpolate(self, lang: str, source: str, seed0: Any, seed1: Any, mode: str, n_frames: Any, psi: Any,
+                    request: gr.Request = None):
+        """A lerp or slerp path from z(seed0) to z(seed1): (strip image, plot, GIF path)."""
+        key, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        if not isinstance(n_frames, (int, float)) or not float(n_frames).is_integer() or not 2 <= n_frames <= 64:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "n_frames"), value=n_frames, range="2..64",
+                             kind=t(lang, "kind_int")))
+        if mode not in ("lerp", "slerp"):
+            raise gr.Error(t(lang, "err_choice", field=t(lang, "mode"), choices="lerp, slerp", value=mode))
+        z0 = self._z(lang, seed0, config.z_dim, (), psi)
+        z1 = self._z(lang, seed1, config.z_dim, (), psi)
+        path = interpolate(z0, z1, int(n_frames), mode)  # (n_frames, z_dim)
+        image, fig = self._render(G, config, path, lang)
+        if is_2d(config.dataset):
+            return image, fig, None
+        device = next(G.parameters()).device
+        with torch.no_grad():
+            frames = G(path.to(device)).float().cpu()
+        gif = save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in frames],
+                       self._file(key, "interpolation.gif"), fps=10)
+        return image, fig, str(gif)
+
+    @guarded
+    def save_current(self, lang: str, request: gr.Request = None) -> str:
+        """Save this session's current G and D as a checkpoint file to download."""
+        key, visitor = self._visitor(request)
+        session = self._session(lang, visitor)
+        snap = session.snapshot(since=10**12)
+        path = self._file(key, f"ganapp_{snap.config.dataset}_{snap.config.model}_step{snap.step}.safetensors")
+        trainer = session.trainer
+        with session._step_lock:  # a consistent G/D pair, between two steps
+            save_checkpoint(path, trainer.G, trainer.config, trainer.step_count, D=trainer.D,
+                            fixed_z=trainer.fixed_z)
+        return str(path)
+
+    def shipped_checkpoints(self) -> list[str]:
+        """Names of the ``.safetensors`` files in the checkpoints folder."""
+        return sorted(p.name for p in self.checkpoints_dir.glob("*.safetensors"))
+
+    def _load(self, lang: str, visitor: Visitor, path: Path) -> tuple:
+        try:
+            ckpt = load_checkpoint(path)
+        except CheckpointError as e:
+            raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
+        visitor.checkpoint = ckpt
+        c = ckpt.config
+        note = t(lang, "ckpt_loaded", name=path.name, model=c.model, dataset=c.dataset, step=ckpt.step,
+                 z_dim=c.z_dim)
+        return note, gr.update(value="checkpoint")
+
+    @guarded
+    def upload_checkpoint(self, lang: str, file: Any, request: gr.Request = None) -> tuple:
+        """Load an uploaded checkpoint for exploring. Returns (note, source radio update)."""
+        _, visitor = self._visitor(request)
+        if not file:
+            raise gr.Error(t(lang, "err_no_file"))
+        return self._load(lang, visitor, Path(file if isinstance(file, str) else file.name))
+
+    @guarded
+    def load_shipped(self, lang: str, name: Any, request: gr.Request = None) -> tuple:
+        """Load one of the checkpoints folder's files by name."""
+        _, visitor = self._visitor(request)
+        if not name or name not in self.shipped_checkpoints():
+            raise gr.Error(t(lang, "err_no_file"))
+        return self._load(lang, visitor, self.checkpoints_dir / name)
+
+    def unload(self, request: gr.Request = None) -> None:
+        """The visitor closed the page: stop and free their session and files."""
+        key = getattr(request, "session_hash", None)
+        if key:
+            self.registry.remove(key)

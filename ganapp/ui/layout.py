@@ -1,0 +1,205 @@
+"""The Gradio layout and its event wiring. Handlers live in :mod:`ganapp.ui.handlers`; strings in
+:mod:`ganapp.ui.i18n`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ..config import DATASETS, LOSSES, MODELS, GANConfig
+from .handlers import N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
+from .i18n import LANGS, t
+
+CSS = """
+.pixelated img { image-rendering: pixelated; }
+#ganapp-status p { margin: 0.2em 0; }
+"""
+
+# Reads the browser's language on page load; the radio's change event then relabels everything.
+DETECT_LANG_JS = "() => ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en')"
+
+FAST = dict(concurrency_limit=None, show_progress="hidden")  # control and polling events never wait in line
+EXPLORE = dict(concurrency_id="explore", concurrency_limit=8, show_progress="hidden", trigger_mode="always_last")
+
+
+def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None) -> gr.Blocks:
+    """The whole app as a ``gr.Blocks``, wired to ``app``'s handlers. ``demo.ganapp`` is ``app`` (for tests)."""
+    default = default or GANConfig()
+    labeled: list[tuple[Any, str, str]] = []  # (component, string key, what to relabel: label | value)
+
+    def tr(component, key: str, attr: str = "label"):
+        labeled.append((component, key, attr))
+        return component
+
+    en = lambda key: t("en", key)  # noqa: E731
+
+    with gr.Blocks(title="ganapp", delete_cache=(3600, 3600)) as demo:
+        with gr.Row(equal_height=True):
+            with gr.Column(scale=4):
+                tr(gr.Markdown(en("title")), "title", "value")
+                tr(gr.Markdown(en("subtitle")), "subtitle", "value")
+            lang = gr.Radio([(name, code) for code, name in LANGS.items()], value="en", label="Language / 语言",
+                            scale=1, min_width=160)
+
+        with gr.Tabs():
+            with gr.Tab(en("tab_train"), id="train") as tab_train:
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=300):
+                        dataset = tr(gr.Dropdown(list(DATASETS), value=default.dataset, label=en("dataset")),
+                                     "dataset")
+                        model = tr(gr.Dropdown(list(MODELS), value=default.model, label=en("model")), "model")
+                        loss = tr(gr.Dropdown(list(LOSSES), value=default.loss, label=en("loss")), "loss")
+                        with gr.Row():
+                            z_dim = tr(gr.Number(default.z_dim, label=en("z_dim"), precision=0), "z_dim")
+                            batch_size = tr(gr.Number(default.batch_size, label=en("batch_size"), precision=0),
+                                            "batch_size")
+                        with gr.Row():
+                            lr_g = tr(gr.Number(default.lr_g, label=en("lr_g")), "lr_g")
+                            lr_d = tr(gr.Number(default.lr_d, label=en("lr_d")), "lr_d")
+                        with gr.Row():
+                            n_critic = tr(gr.Number(default.n_critic, label=en("n_critic"), precision=0),
+                                          "n_critic")
+                            seed = tr(gr.Number(default.seed, label=en("seed"), precision=0), "seed")
+                        with tr(gr.Accordion(en("advanced"), open=False), "advanced"):
+                            with gr.Row():
+                                beta1 = tr(gr.Number(default.beta1, label=en("beta1")), "beta1")
+                                beta2 = tr(gr.Number(default.beta2, label=en("beta2")), "beta2")
+                            with gr.Row():
+                                g_width = tr(gr.Number(default.g_width, label=en("g_width"), precision=0),
+                                             "g_width")
+                                d_width = tr(gr.Number(default.d_width, label=en("d_width"), precision=0),
+                                             "d_width")
+                        with gr.Row():
+                            start = tr(gr.Button(en("start"), variant="primary", elem_id="start"), "start", "value")
+                            pause = tr(gr.Button(en("pause"), elem_id="pause"), "pause", "value")
+                            resume = tr(gr.Button(en("resume"), elem_id="resume"), "resume", "value")
+                        with gr.Row():
+                            stop = tr(gr.Button(en("stop"), variant="stop", elem_id="stop"), "stop", "value")
+                            reset = tr(gr.Button(en("reset"), elem_id="reset"), "reset", "value")
+                        with gr.Row(equal_height=True):
+                            step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
+                            step = tr(gr.Button(en("step"), elem_id="step"), "step", "value")
+                    with gr.Column(scale=3):
+                        status = gr.Markdown(t("en", "state_none"), elem_id="ganapp-status")
+                        formula = gr.Markdown(GanApp.formula("en", default.loss), elem_id="formula",
+                                              latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+                        with gr.Row():
+                            loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
+                            scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
+                        grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
+                                           elem_id="grid", elem_classes="pixelated"), "grid")
+                        scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
+                        with gr.Row(equal_height=True):
+                            export = tr(gr.Button(en("export_gif")), "export_gif", "value")
+                            gif_file = tr(gr.File(label=en("gif_file"), interactive=False), "gif_file")
+
+            with gr.Tab(en("tab_explore"), id="explore") as tab_explore:
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=300):
+                        source = gr.Radio([(en("source_training"), "training"),
+                                           (en("source_checkpoint"), "checkpoint")], value="training",
+                                          label=en("source"))
+                        with gr.Row(equal_height=True):
+                            z_seed = tr(gr.Number(0, label=en("seed"), precision=0, elem_id="z-seed"), "seed")
+                            random_z = tr(gr.Button(en("random_z")), "random_z", "value")
+                        psi = tr(gr.Slider(0.0, 1.0, value=1.0, step=0.05, label=en("truncation")), "truncation")
+                        tr(gr.Markdown(f"**{en('z_sliders')}**"), "z_sliders", "value")
+                        sliders = [gr.Slider(-Z_SLIDER_RANGE, Z_SLIDER_RANGE, value=0.0, step=0.01, label=f"z[{i}]",
+                                             elem_id=f"z-slider-{i}") for i in range(N_Z_SLIDERS)]
+                    with gr.Column(scale=2):
+                        explore_image = tr(gr.Image(label=en("explore_image"), format="png", interactive=False,
+                                                    height=360, elem_id="explore-image", elem_classes="pixelated"),
+                                           "explore_image")
+                        explore_plot = gr.Plot(visible=False, elem_id="explore-plot")
+                with tr(gr.Accordion(en("interpolation"), open=True), "interpolation"):
+                    with gr.Row(equal_height=True):
+                        seed0 = tr(gr.Number(0, label=en("seed0"), precision=0), "seed0")
+                        seed1 = tr(gr.Number(1, label=en("seed1"), precision=0), "seed1")
+                        mode = tr(gr.Radio(["slerp", "lerp"], value="slerp", label=en("mode")), "mode")
+                        n_frames = tr(gr.Slider(2, 64, value=10, step=1, label=en("n_frames")), "n_frames")
+                        run_interp = tr(gr.Button(en("interpolate"), variant="primary"), "interpolate", "value")
+                    strip = tr(gr.Image(label=en("strip"), format="png", interactive=False,
+                                        elem_classes="pixelated"), "strip")
+                    strip_plot = gr.Plot(visible=False)
+                    interp_gif = tr(gr.File(label=en("interp_gif"), interactive=False), "interp_gif")
+                with tr(gr.Accordion(en("checkpoints"), open=True), "checkpoints"):
+                    with gr.Row():
+                        with gr.Column():
+                            save = tr(gr.Button(en("save_ckpt")), "save_ckpt", "value")
+                            ckpt_file = tr(gr.File(label=en("ckpt_file"), interactive=False), "ckpt_file")
+                        with gr.Column():
+                            upload = tr(gr.File(label=en("upload_ckpt"), file_types=[".safetensors"],
+                                                type="filepath"), "upload_ckpt")
+                        with gr.Column():
+                            shipped = tr(gr.Dropdown(app.shipped_checkpoints(), label=en("shipped_ckpt")),
+                                         "shipped_ckpt")
+                            load = tr(gr.Button(en("load_ckpt")), "load_ckpt", "value")
+                    ckpt_note = gr.Markdown(en("no_ckpt_loaded"))
+
+        timer = gr.Timer(poll_every_s)
+
+        # ----- wiring -----
+        controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
+                    d_width]
+        start.click(app.start, [lang, *controls], None, api_name="start", **FAST)
+        pause.click(app.pause, [lang], None, api_name="pause", **FAST)
+        resume.click(app.resume, [lang], None, api_name="resume", **FAST)
+        stop.click(app.stop, [lang], None, api_name="stop", **FAST)
+        step.click(app.step, [lang, step_n, *controls], None, api_name="step", **FAST)
+        reset.click(app.reset, [lang, *controls], None, api_name="reset", **FAST)
+        poll_outputs = [status, loss_plot, scores_plot, grid, scatter]
+        timer.tick(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
+        for c in controls:
+            c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
+        dataset.change(GanApp.dataset_defaults, [dataset],
+                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width], api_visibility="private",
+                       **FAST)
+        loss.change(GanApp.formula, [lang, loss], [formula], api_visibility="private", **FAST)
+        export.click(app.export_gif, [lang], [gif_file], api_name="export_gif", concurrency_limit=2)
+        gr.api(app.snapshot_api, api_name="snapshot", concurrency_limit=None)
+
+        explore_inputs = [lang, source, z_seed, psi, *sliders]
+        explore_outputs = [explore_image, explore_plot]
+        for i, s in enumerate([*sliders, psi]):
+            names = dict(api_name="explore") if i == 0 else dict(api_visibility="private")
+            s.input(app.explore, explore_inputs, explore_outputs, **names, **EXPLORE)
+        seed_event = dict(fn=app.seed_to_sliders, inputs=[lang, source, z_seed, psi],
+                          outputs=[*sliders, *explore_outputs], **EXPLORE)
+        z_seed.change(api_name="seed", **seed_event)
+        source.change(api_visibility="private", **seed_event)
+        tab_explore.select(api_visibility="private", **seed_event)
+        random_z.click(app.random_seed, None, [z_seed], api_visibility="private", **FAST)
+        run_interp.click(app.interpolate, [lang, source, seed0, seed1, mode, n_frames, psi],
+                         [strip, strip_plot, interp_gif], api_name="interpolate", concurrency_id="explore",
+                         concurrency_limit=8)
+        save.click(app.save_current, [lang], [ckpt_file], api_name="save_checkpoint", concurrency_limit=4)
+        upload.upload(app.upload_checkpoint, [lang, upload], [ckpt_note, source], api_name="upload_checkpoint",
+                      concurrency_limit=4)
+        load.click(app.load_shipped, [lang, shipped], [ckpt_note, source], api_name="load_checkpoint",
+                   concurrency_limit=4)
+
+        def relabel(code: str) -> list:
+            updates = []
+            for component, key, attr in labeled:
+                text = t(code, key)
+                if key == "z_sliders":
+                    text = f"**{text}**"
+                updates.append(gr.update(**{attr: text}))
+            updates.append(gr.update(label=t(code, "source"),
+                                     choices=[(t(code, "source_training"), "training"),
+                                              (t(code, "source_checkpoint"), "checkpoint")]))
+            updates += [gr.update(label=t(code, "tab_train")), gr.update(label=t(code, "tab_explore"))]
+            return updates
+
+        def relabel_all(code: str, loss_name: str) -> list:
+            return [*relabel(code), GanApp.formula(code, loss_name)]
+
+        lang.change(relabel_all, [lang, loss],
+                    [*(c for c, _, _ in labeled), source, tab_train, tab_explore, formula],
+                    api_visibility="private", **FAST)
+        demo.load(None, None, [lang], js=DETECT_LANG_JS)
+        demo.unload(app.unload)
+
+    demo.ganapp = app
+    return demo

@@ -1,0 +1,75 @@
+"""Plotly figures for the Train and Explore tabs. Plain Plotly, no Gradio: the figures take already-downsampled
+NumPy arrays, so drawing cost does not grow with the length of training."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..data import BOUNDS_2D
+
+COLORS = {"d": "#d62728", "g": "#1f77b4", "real": "#2ca02c", "fake": "#ff7f0e"}
+_LAYOUT = dict(height=280, margin=dict(l=50, r=10, t=36, b=36), legend=dict(orientation="h", y=1.12, x=0),
+               template="plotly_white", uirevision="keep")
+
+
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    # The traces are built from plain dicts we control; skipping Plotly's validation halves the cost of a frame.
+    return go.Figure(data=traces, layout={**_LAYOUT, **layout}, _validate=False)
+
+
+def loss_figure(history: dict[str, np.ndarray], title: str, step_label: str) -> go.Figure:
+    """d_loss and g_loss against step.
+
+    Args:
+        history: ``{"step", "d_loss", "g_loss", ...: (M,) arrays}`` as from ``TrainingSession.history``.
+    """
+    x = history["step"]
+    return _figure(
+        [dict(type="scattergl", mode="lines", x=x, y=history["d_loss"], name="d_loss", line=dict(color=COLORS["d"])),
+         dict(type="scattergl", mode="lines", x=x, y=history["g_loss"], name="g_loss", line=dict(color=COLORS["g"]))],
+        dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label))),
+    )
+
+
+def scores_figure(history: dict[str, np.ndarray], title: str, step_label: str, equilibrium_label: str,
+                  probabilities: bool = True) -> go.Figure:
+    """D(x) and D(G(z)) against step, with the 0.5 equilibrium line and a [0, 1] axis for probabilities."""
+    x = history["step"]
+    traces = [
+        dict(type="scattergl", mode="lines", x=x, y=history["d_x"], name="D(x)", line=dict(color=COLORS["real"])),
+        dict(type="scattergl", mode="lines", x=x, y=history["d_g_z"], name="D(G(z))",
+             line=dict(color=COLORS["fake"])),
+    ]
+    layout: dict = dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label)))
+    if probabilities:
+        layout["yaxis"] = dict(range=[-0.02, 1.02])
+        layout["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, y0=0.5, y1=0.5,
+                                 line=dict(color="#888", dash="dash", width=1))]
+        layout["annotations"] = [dict(xref="paper", x=1, y=0.5, text=equilibrium_label, showarrow=False,
+                                      xanchor="right", yanchor="bottom", font=dict(size=10, color="#666"))]
+    return _figure(traces, layout)
+
+
+def scatter_figure(real: np.ndarray | None, fake: np.ndarray, dataset: str, title: str, real_label: str,
+                   fake_label: str, highlight: np.ndarray | None = None) -> go.Figure:
+    """Real vs generated 2D points on the dataset's fixed axes.
+
+    Args:
+        real: (N, 2) real points, or None.
+        fake: (M, 2) generated points.
+        highlight: optional (K, 2) points drawn large (e.g. the current z's sample or an interpolation path).
+    """
+    x0, x1, y0, y1 = BOUNDS_2D.get(dataset, (-2, 2, -2, 2))
+    traces = []
+    if real is not None:
+        traces.append(dict(type="scattergl", mode="markers", x=real[:, 0], y=real[:, 1], name=real_label,
+                           marker=dict(size=4, color=COLORS["real"], opacity=0.5)))
+    traces.append(dict(type="scattergl", mode="markers", x=fake[:, 0], y=fake[:, 1], name=fake_label,
+                       marker=dict(size=4, color=COLORS["fake"], opacity=0.7)))
+    if highlight is not None:
+        traces.append(dict(type="scatter", mode="lines+markers", x=highlight[:, 0], y=highlight[:, 1], name="G(z)",
+                           marker=dict(size=10, color="#000", symbol="star"), line=dict(color="#000", width=1)))
+    return _figure(traces, dict(title=dict(text=title, x=0.5), height=420,
+                                xaxis=dict(range=[x0, x1], zeroline=False),
+                                yaxis=dict(range=[y0, y1], zeroline=False, scaleanchor="x", scaleratio=1)))
