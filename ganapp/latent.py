@@ -67,16 +67,18 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float, eps: floa
     Args, returns: as :func:`lerp`.
     """
     t = torch.as_tensor(t, dtype=z0.dtype)
-    n0, n1 = z0.norm(), z1.norm()
+    a, b = z0.double(), z1.double()  # float64: arccos is ill-conditioned near ±1
+    n0, n1 = a.norm(), b.norm()
     if n0 < eps or n1 < eps:
         return lerp(z0, z1, t)
-    cos = torch.clamp(torch.dot(z0 / n0, z1 / n1), -1.0, 1.0)
+    cos = torch.clamp(torch.dot(a / n0, b / n1), -1.0, 1.0)
+    if 1.0 - cos.abs() < eps:  # (anti)parallel: no unique great circle
+        return lerp(z0, z1, t)
     omega = torch.arccos(cos)
     sin = torch.sin(omega)
-    if sin < eps:
-        return lerp(z0, z1, t)
-    tt = t.unsqueeze(-1) if t.ndim else t
-    return (torch.sin((1 - tt) * omega) / sin) * z0 + (torch.sin(tt * omega) / sin) * z1
+    tt = (t.unsqueeze(-1) if t.ndim else t).double()
+    out = (torch.sin((1 - tt) * omega) / sin) * a + (torch.sin(tt * omega) / sin) * b
+    return out.to(z0.dtype)
 
 
 def interpolate(z0: torch.Tensor, z1: torch.Tensor, n_frames: int, mode: str = "slerp") -> torch.Tensor:

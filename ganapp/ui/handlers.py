@@ -50,7 +50,7 @@ def guarded(fn: Callable) -> Callable:
             raise
         except Exception as e:  # the last line of defence for the browser
             log.exception("handler %s failed", fn.__name__)
-            lang = args[0] if args and isinstance(args[0], str) and args[0] in ("en", "zh") else "en"
+            lang = next((a for a in args[:2] if isinstance(a, str) and a in ("en", "zh")), "en")
             raise gr.Error(t(lang, "err_internal", reason=f"{type(e).__name__}: {e}")) from None
     return wrapper
 
@@ -147,7 +147,7 @@ class GanApp:
     # ----- Train tab -----
 
     @guarded
-    def start(self, lang: str, *controls: Any, request: gr.Request = None) -> None:
+    def start(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """Start training (building a session from the controls on first use), or resume a paused one."""
         key, visitor = self._visitor(request)
         config = self._config(lang, controls)
@@ -158,12 +158,12 @@ class GanApp:
         visitor.session.start()
 
     @guarded
-    def pause(self, lang: str, request: gr.Request = None) -> None:
+    def pause(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).pause()
 
     @guarded
-    def resume(self, lang: str, request: gr.Request = None) -> None:
+    def resume(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if session.state == ERROR:
@@ -171,12 +171,12 @@ class GanApp:
         session.resume()
 
     @guarded
-    def stop(self, lang: str, request: gr.Request = None) -> None:
+    def stop(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).stop()
 
     @guarded
-    def step(self, lang: str, n: Any, *controls: Any, request: gr.Request = None) -> None:
+    def step(self, request: gr.Request, lang: str, n: Any, *controls: Any) -> None:
         """Run exactly ``n`` steps then pause (building a session on first use)."""
         key, visitor = self._visitor(request)
         if not isinstance(n, (int, float)) or isinstance(n, bool) or not math.isfinite(n) \
@@ -194,13 +194,13 @@ class GanApp:
         session.step(int(n))
 
     @guarded
-    def reset(self, lang: str, *controls: Any, request: gr.Request = None) -> None:
+    def reset(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """Start over: fresh networks from the controls' settings; the old session is stopped."""
         key, _ = self._visitor(request)
         self._new_session(lang, key, self._config(lang, controls))
 
     @guarded
-    def controls_changed(self, lang: str, *controls: Any, request: gr.Request = None) -> None:
+    def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """A hyperparameter changed: apply it live if possible, else note that it needs a Reset."""
         _, visitor = self._visitor(request)
         if visitor.session is None:
@@ -241,7 +241,7 @@ class GanApp:
         return "\n\n".join(lines)
 
     @guarded
-    def poll(self, lang: str, request: gr.Request = None) -> tuple:
+    def poll(self, request: gr.Request, lang: str) -> tuple:
         """The Timer's tick: read the visitor's snapshot and redraw what changed.
 
         Returns:
@@ -270,7 +270,7 @@ class GanApp:
         return status, out_loss, out_scores, out_grid, out_scatter
 
     @guarded
-    def snapshot_api(self, request: gr.Request = None) -> dict:
+    def snapshot_api(self, request: gr.Request) -> dict:
         """JSON summary of this visitor's session for API clients: state, step, epoch, it/s, history rows."""
         _, visitor = self._visitor(request)
         if visitor.session is None:
@@ -282,7 +282,7 @@ class GanApp:
                 "last": {k: v[-1] for k, v in snap.metrics.items()} if snap.metrics["step"] else None}
 
     @guarded
-    def export_gif(self, lang: str, request: gr.Request = None) -> str:
+    def export_gif(self, request: gr.Request, lang: str) -> str:
         """The fixed_z time-lapse as a GIF file path."""
         key, visitor = self._visitor(request)
         frames = self._session(lang, visitor).frames()
@@ -327,7 +327,7 @@ class GanApp:
         return gr.update(value=image, visible=True), gr.update(visible=False)
 
     @guarded
-    def explore(self, lang: str, source: str, seed: Any, psi: Any, *sliders: Any, request: gr.Request = None):
+    def explore(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, *sliders: Any):
         """G(z) for the seed's z with its first dimensions set by the sliders, after truncation."""
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
@@ -335,7 +335,7 @@ class GanApp:
         return self._render(G, config, z[None], lang)
 
     @guarded
-    def seed_to_sliders(self, lang: str, source: str, seed: Any, psi: Any, request: gr.Request = None) -> list:
+    def seed_to_sliders(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any) -> list:
         """Set the sliders to the seed's z (hiding those beyond z_dim), and render it."""
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
@@ -353,8 +353,8 @@ class GanApp:
         return secrets.randbelow(2**31 - 1)
 
     @guarded
-    def interpolate(self, lang: str, source: str, seed0: Any, seed1: Any, mode: str, n_frames: Any, psi: Any,
-                    request: gr.Request = None):
+    def interpolate(self, request: gr.Request, lang: str, source: str, seed0: Any, seed1: Any, mode: str,
+                    n_frames: Any, psi: Any):
         """A lerp or slerp path from z(seed0) to z(seed1): (strip image, plot, GIF path)."""
         key, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
@@ -377,7 +377,7 @@ class GanApp:
         return image, fig, str(gif)
 
     @guarded
-    def save_current(self, lang: str, request: gr.Request = None) -> str:
+    def save_current(self, request: gr.Request, lang: str) -> str:
         """Save this session's current G and D as a checkpoint file to download."""
         key, visitor = self._visitor(request)
         session = self._session(lang, visitor)
@@ -405,7 +405,7 @@ class GanApp:
         return note, gr.update(value="checkpoint")
 
     @guarded
-    def upload_checkpoint(self, lang: str, file: Any, request: gr.Request = None) -> tuple:
+    def upload_checkpoint(self, request: gr.Request, lang: str, file: Any) -> tuple:
         """Load an uploaded checkpoint for exploring. Returns (note, source radio update)."""
         _, visitor = self._visitor(request)
         if not file:
@@ -413,14 +413,14 @@ class GanApp:
         return self._load(lang, visitor, Path(file if isinstance(file, str) else file.name))
 
     @guarded
-    def load_shipped(self, lang: str, name: Any, request: gr.Request = None) -> tuple:
+    def load_shipped(self, request: gr.Request, lang: str, name: Any) -> tuple:
         """Load one of the checkpoints folder's files by name."""
         _, visitor = self._visitor(request)
         if not name or name not in self.shipped_checkpoints():
             raise gr.Error(t(lang, "err_no_file"))
         return self._load(lang, visitor, self.checkpoints_dir / name)
 
-    def unload(self, request: gr.Request = None) -> None:
+    def unload(self, request: gr.Request) -> None:
         """The visitor closed the page: stop and free their session and files."""
         key = getattr(request, "session_hash", None)
         if key:

@@ -1,0 +1,77 @@
+"""Shared fixtures: tiny configs, the MNIST files beside the checkout, and the app served on localhost."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ganapp.config import GANConfig  # noqa: E402
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+torch.set_num_threads(1)
+
+
+def tiny_2d(**overrides) -> GANConfig:
+    """A ring8 MLP GAN small enough to step hundreds of times a second."""
+    base = dict(g_width=8, d_width=8, batch_size=16, n_fixed=16)
+    base.update(overrides)
+    return GANConfig.default_for("ring8", **base)
+
+
+def tiny_image(**overrides) -> GANConfig:
+    """A DCGAN on the shipped mnist_10k with widths 4, batch 8."""
+    base = dict(dataset="mnist_10k", model="dcgan", z_dim=8, g_width=4, d_width=4, batch_size=8, n_fixed=16,
+                device="cpu")
+    base.update(overrides)
+    return GANConfig(**base)
+
+
+def wait_until(predicate, timeout_s: float = 10.0, every_s: float = 0.02) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout_s`` passes; returns its last value."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every_s)
+    return bool(predicate())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def shared_mnist_root() -> Path:
+    """../shared/data when it holds MNIST/raw, else the test is skipped."""
+    if not (SHARED_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
+        pytest.skip("../shared/data/MNIST/raw is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def served_app():
+    """The real app, launched once on localhost with a short idle timeout and a fast reaper.
+
+    Yields (url, demo); demo.ganapp.registry is the live registry.
+    """
+    import app as app_module
+    from ganapp.ui import CSS
+
+    demo = app_module.create_demo(max_trainers=4, idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5)
+    port = free_port()
+    demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
+                                                   prevent_thread_lock=True, quiet=True, css=CSS)
+    yield f"http://127.0.0.1:{port}/", demo
+    demo.ganapp.registry.close()
+    demo.close()

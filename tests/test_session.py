@@ -1,0 +1,201 @@
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from ganapp.session import ERROR, IDLE, PAUSED, RUNNING, STOPPED, WAITING, TrainerSlots, TrainingSession
+
+from conftest import tiny_2d, tiny_image, wait_until
+
+
+@pytest.fixture
+def sessions():
+    made = []
+
+    def make(config, **kw):
+        kw.setdefault("publish_every_s", 0.05)
+        kw.setdefault("grid_every_s", 0.05)
+        s = TrainingSession(config, **kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.stop()
+
+
+def test_start_pause_step_resume_stop_within_timeouts(sessions):
+    s = sessions(tiny_2d())
+    assert s.state == IDLE
+    s.start()
+    assert wait_until(lambda: s.snapshot().step > 20, 10)
+    assert s.state == RUNNING
+    s.pause()
+    assert wait_until(lambda: s.state == PAUSED, 1)
+    time.sleep(0.1)
+    paused_at = s.snapshot().step
+    time.sleep(0.3)
+    assert s.snapshot().step == paused_at  # pause really stops the step count
+    s.step(5)
+    assert wait_until(lambda: s.snapshot().step == paused_at + 5 and s.state == PAUSED, 5)
+    s.resume()
+    assert wait_until(lambda: s.snapshot().step > paused_at + 20, 10)
+    t0 = time.monotonic()
+    assert s.stop(timeout_s=1.0)
+    assert time.monotonic() - t0 < 1.0 and s.state == STOPPED
+
+
+def test_snapshot_since_returns_only_new_rows_and_grids_refresh(sessions):
+    s = sessions(tiny_image())
+    first_grid = s.snapshot().grid.copy()
+    s.step(30)
+    assert wait_until(lambda: s.snapshot().step == 30 and s.state == PAUSED, 20)
+    snap = s.snapshot(since=10)
+    assert snap.metrics["step"] == list(range(11, 31))
+    assert all(math.isfinite(v) for v in snap.metrics["d_loss"])
+    assert snap.grid.dtype == np.uint8 and snap.grid.ndim == 3 and snap.grid.shape[2] == 3
+    assert not np.array_equal(snap.grid, first_grid)  # the fixed_z grid follows G
+    assert len(s.frames()) >= 2 and snap.epoch == pytest.approx(30 * 8 / 10000)
+
+
+def test_2d_snapshot_has_real_and_fake_points(sessions):
+    s = sessions(tiny_2d())
+    snap = s.snapshot()
+    assert snap.grid is None and snap.points["real"].shape[1] == 2 and snap.points["fake"].shape == (16, 2)
+
+
+def test_generate_reads_current_g_while_training(sessions):
+    s = sessions(tiny_image())
+    z = torch.randn(2, 8)
+    before = s.generate(z)
+    s.start()
+    times = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        out = s.generate(z)
+        times.append(time.perf_counter() - t0)
+        assert out.shape == (2, 1, 28, 28) and torch.isfinite(out).all()
+        time.sleep(0.02)
+    assert wait_until(lambda: not torch.equal(s.generate(z), before), 10)  # it is the *current* G
+    with pytest.raises(ValueError, match=r"expected \(N, 8\)"):
+        s.generate(torch.randn(2, 3))
+
+
+def test_reader_copy_is_never_the_training_module(sessions):
+    s = sessions(tiny_2d())
+    g = s.generator()
+    assert g is not s.trainer.G and not g.training
+    assert all(not p.requires_grad for p in g.parameters())
+
+
+def test_huge_learning_rate_pauses_and_rolls_back_to_finite_weights(sessions):
+    s = sessions(tiny_2d(lr_g=1e6, lr_d=1e6, beta1=0.0, beta2=0.0, g_width=128, d_width=128, batch_size=256))
+    s.start()
+    assert wait_until(lambda: s.state == PAUSED, 10)
+    snap = s.snapshot()
+    assert "non-finite" in snap.message and "rolled back" in snap.message
+    assert s.trainer.weights_finite()
+    assert all(math.isfinite(v) for col in snap.metrics.values() for v in col)
+    assert s.trainer.step_count == snap.step  # weights and history agree
+    s.update(lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.999)
+    s.step(3)
+    assert wait_until(lambda: s.snapshot().step == snap.step + 3, 5)
+
+
+def test_exception_in_thread_becomes_error_state(sessions):
+    s = sessions(tiny_2d())
+
+    def boom():
+        raise RuntimeError("disk on fire")
+
+    s.trainer.train_step = boom
+    s.start()
+    assert wait_until(lambda: s.state == ERROR, 5)
+    assert "disk on fire" in s.snapshot().message
+    with pytest.raises(RuntimeError, match="reset"):
+        s.start()
+    s.reset()
+    assert s.state == IDLE
+
+
+def test_step_while_running_and_bad_n_are_refused(sessions):
+    s = sessions(tiny_2d())
+    for bad in (0, -1, 10_001, 2.5, True):
+        with pytest.raises(ValueError, match="n="):
+            s.step(bad)
+    s.start()
+    with pytest.raises(RuntimeError, match="pause"):
+        s.step(1)
+
+
+def test_reset_starts_over_with_a_new_config(sessions):
+    s = sessions(tiny_2d())
+    s.step(10)
+    assert wait_until(lambda: s.snapshot().step == 10, 5)
+    s.reset(tiny_2d(z_dim=3))
+    snap = s.snapshot()
+    assert snap.step == 0 and snap.metrics["step"] == [] and s.config.z_dim == 3 and s.state == IDLE
+
+
+def test_live_update_applies_between_steps(sessions):
+    s = sessions(tiny_2d())
+    s.start()
+    applied, needs_reset = s.update(lr_d=5e-4, seed=3)
+    assert applied == ["lr_d"] and needs_reset == ["seed"]
+    assert s.trainer.opt_d.param_groups[0]["lr"] == 5e-4
+
+
+def test_cap_makes_extra_sessions_wait_in_line_then_run(sessions):
+    slots = TrainerSlots(1)
+    a, b, c = (sessions(tiny_2d(), slots=slots) for _ in range(3))
+    a.start()
+    assert wait_until(lambda: a.state == RUNNING, 5)
+    b.start()
+    c.start()
+    assert wait_until(lambda: b.snapshot().queue_position == 1 and c.snapshot().queue_position == 2, 5)
+    assert b.state == WAITING and c.state == WAITING
+    assert b.snapshot().step == 0
+    a.pause()  # frees the slot: b goes first
+    assert wait_until(lambda: b.state == RUNNING, 5)
+    assert c.state == WAITING and c.snapshot().queue_position == 1
+    c.pause()  # leaving the line is immediate
+    assert wait_until(lambda: c.state == PAUSED, 2)
+    slots.max_running = 3
+    a.start()
+    assert wait_until(lambda: a.state == RUNNING and b.state == RUNNING, 5)
+
+
+def test_slots_reject_bad_caps():
+    with pytest.raises(ValueError, match="max_running"):
+        TrainerSlots(0)
+
+
+def test_many_readers_and_controls_from_threads_do_not_break_the_session(sessions):
+    s = sessions(tiny_2d())
+    s.start()
+    errors = []
+
+    def reader():
+        try:
+            for _ in range(50):
+                s.snapshot(since=0)
+                s.generate(torch.randn(4, 2))
+                s.history(100)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for _ in range(5):
+        s.pause()
+        s.resume()
+    for th in threads:
+        th.join(10)
+    assert not errors
+    assert wait_until(lambda: s.state == RUNNING, 2)
+    step = s.snapshot().step
+    assert wait_until(lambda: s.snapshot().step > step + 10, 5)

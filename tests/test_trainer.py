@@ -1,0 +1,76 @@
+import math
+
+import pytest
+import torch
+
+from ganapp.trainer import METRIC_NAMES, Trainer, resolve_device
+
+from conftest import tiny_2d, tiny_image
+
+
+def test_step_returns_plain_floats_with_probabilities():
+    t = Trainer(tiny_image())
+    m = t.step()
+    assert list(m) == list(METRIC_NAMES)
+    assert all(type(v) is float and math.isfinite(v) for v in m.values())
+    assert 0 <= m["d_x"] <= 1 and 0 <= m["d_g_z"] <= 1
+    assert t.step_count == 1
+
+
+def test_train_step_stays_on_device_without_sync():
+    t = Trainer(tiny_2d())
+    out = t.train_step()
+    assert isinstance(out, torch.Tensor) and out.shape == (4,) and not out.requires_grad
+
+
+def test_same_seed_gives_the_same_losses_on_cpu():
+    a, b = Trainer(tiny_image(seed=7)), Trainer(tiny_image(seed=7))
+    runs = [[t.step() for _ in range(5)] for t in (a, b)]
+    assert runs[0] == runs[1]
+    c = Trainer(tiny_image(seed=8))
+    assert [c.step() for _ in range(5)] != runs[0]
+
+
+def test_n_critic_updates_d_that_many_times_per_g_update():
+    t = Trainer(tiny_2d(n_critic=3))
+    t.step()
+    assert t.opt_d.state[next(iter(t.D.parameters()))]["step"].item() == 3
+    assert t.opt_g.state[next(iter(t.G.parameters()))]["step"].item() == 1
+
+
+def test_step_changes_both_networks():
+    t = Trainer(tiny_2d())
+    before = t.weights()
+    t.step()
+    after = t.weights()
+    for net in ("G", "D"):
+        assert any(not torch.equal(before[net][k], after[net][k]) for k in before[net])
+
+
+def test_update_applies_live_fields_and_reports_shape_fields():
+    t = Trainer(tiny_2d())
+    applied, needs_reset = t.update(lr_g=1e-4, n_critic=2, loss="minimax", z_dim=5)
+    assert sorted(applied) == ["loss", "lr_g", "n_critic"] and needs_reset == ["z_dim"]
+    assert t.opt_g.param_groups[0]["lr"] == 1e-4 and t.config.n_critic == 2 and t.config.z_dim == 2
+    t.step()
+    with pytest.raises(ValueError, match="lr_d"):
+        t.update(lr_d=float("nan"))
+    assert t.config.lr_d == tiny_2d().lr_d
+
+
+def test_sample_uses_eval_mode_and_returns_cpu_images():
+    t = Trainer(tiny_image())
+    x = t.sample(t.fixed_z[:3])
+    assert x.shape == (3, 1, 28, 28) and x.device.type == "cpu" and t.G.training
+
+
+def test_fixed_z_depends_only_on_seed():
+    assert torch.equal(Trainer(tiny_2d(seed=1)).fixed_z, Trainer(tiny_2d(seed=1)).fixed_z)
+
+
+def test_unavailable_device_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ValueError, match="device='cuda' is not available"):
+        resolve_device("cuda")
+    assert resolve_device("auto").type in ("cpu", "mps")
