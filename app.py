@@ -12,7 +12,9 @@ Environment:
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -48,7 +50,14 @@ def create_demo(max_trainers: int | None = None, idle_timeout_s: float | None = 
     return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s)
 
 
+def warm_up() -> None:
+    """Import what the first Start needs (torchvision, ~2 s) in the background once the page is being served."""
+    threading.Thread(target=importlib.import_module, args=("torchvision.utils",), daemon=True).start()
+
+
 if __name__ == "__main__":
     demo = create_demo()
     configure_torch_threads(demo.ganapp.registry.slots.max_running)
-    demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft())
+    demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True)
+    warm_up()
+    demo.block_thread()

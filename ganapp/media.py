@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 
 def to_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray:
@@ -20,6 +19,8 @@ def to_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray
     Returns:
         (H', W', 3) uint8 array in 0..255.
     """
+    from torchvision.utils import make_grid  # torchvision takes ~2 s to import: not at app start-up
+
     grid = make_grid(images.detach().float().cpu() * 0.5 + 0.5, nrow=nrow, padding=padding, pad_value=1.0)
     return (grid.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 

@@ -77,7 +77,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         with gr.Row():
                             stop = tr(gr.Button(en("stop"), variant="stop", elem_id="stop"), "stop", "value")
                             reset = tr(gr.Button(en("reset"), elem_id="reset"), "reset", "value")
-                        with gr.Row(equal_height=True):
+                        with gr.Row():
                             step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
                             step = tr(gr.Button(en("step"), elem_id="step"), "step", "value")
                     with gr.Column(scale=3):
@@ -90,7 +90,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
                                            elem_id="grid", elem_classes="pixelated"), "grid")
                         scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
-                        with gr.Row(equal_height=True):
+                        with gr.Row():
                             export = tr(gr.Button(en("export_gif")), "export_gif", "value")
                             gif_file = tr(gr.File(label=en("gif_file"), interactive=False), "gif_file")
 

@@ -26,8 +26,8 @@ def loss_figure(history: dict[str, np.ndarray], title: str, step_label: str) -> 
     """
     x = history["step"]
     return _figure(
-        [dict(type="scattergl", mode="lines", x=x, y=history["d_loss"], name="d_loss", line=dict(color=COLORS["d"])),
-         dict(type="scattergl", mode="lines", x=x, y=history["g_loss"], name="g_loss", line=dict(color=COLORS["g"]))],
+        [dict(type="scatter", mode="lines", x=x, y=history["d_loss"], name="d_loss", line=dict(color=COLORS["d"])),
+         dict(type="scatter", mode="lines", x=x, y=history["g_loss"], name="g_loss", line=dict(color=COLORS["g"]))],
         dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label))),
     )
 
@@ -37,8 +37,8 @@ def scores_figure(history: dict[str, np.ndarray], title: str, step_label: str, e
     """D(x) and D(G(z)) against step, with the 0.5 equilibrium line and a [0, 1] axis for probabilities."""
     x = history["step"]
     traces = [
-        dict(type="scattergl", mode="lines", x=x, y=history["d_x"], name="D(x)", line=dict(color=COLORS["real"])),
-        dict(type="scattergl", mode="lines", x=x, y=history["d_g_z"], name="D(G(z))",
+        dict(type="scatter", mode="lines", x=x, y=history["d_x"], name="D(x)", line=dict(color=COLORS["real"])),
+        dict(type="scatter", mode="lines", x=x, y=history["d_g_z"], name="D(G(z))",
              line=dict(color=COLORS["fake"])),
     ]
     layout: dict = dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label)))
@@ -63,9 +63,9 @@ def scatter_figure(real: np.ndarray | None, fake: np.ndarray, dataset: str, titl
     x0, x1, y0, y1 = BOUNDS_2D.get(dataset, (-2, 2, -2, 2))
     traces = []
     if real is not None:
-        traces.append(dict(type="scattergl", mode="markers", x=real[:, 0], y=real[:, 1], name=real_label,
+        traces.append(dict(type="scatter", mode="markers", x=real[:, 0], y=real[:, 1], name=real_label,
                            marker=dict(size=4, color=COLORS["real"], opacity=0.5)))
-    traces.append(dict(type="scattergl", mode="markers", x=fake[:, 0], y=fake[:, 1], name=fake_label,
+    traces.append(dict(type="scatter", mode="markers", x=fake[:, 0], y=fake[:, 1], name=fake_label,
                        marker=dict(size=4, color=COLORS["fake"], opacity=0.7)))
     if highlight is not None:
         traces.append(dict(type="scatter", mode="lines+markers", x=highlight[:, 0], y=highlight[:, 1], name="G(z)",

@@ -1,0 +1,169 @@
+"""The app launched on localhost, driven through gradio_client as an API user would."""
+
+import time
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from conftest import wait_until
+
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16]
+IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8]
+
+
+@pytest.fixture
+def client(served_app):
+    url, _ = served_app
+    c = Client(url, verbose=False)
+    yield c
+    try:
+        c.predict("en", api_name="/stop")
+    except AppError:
+        pass
+    c.close()
+
+
+def snapshot(c):
+    return c.predict(api_name="/snapshot")
+
+
+def test_start_poll_and_watch_step_and_history_grow(client):
+    client.predict("en", *CONTROLS, api_name="/start")
+    assert wait_until(lambda: snapshot(client)["step"] > 10, 15)
+    first = snapshot(client)
+    status, loss_plot, scores_plot, grid, scatter = client.predict("en", api_name="/poll")
+    assert "running" in status and "step" in status and "it/s" in status
+    assert loss_plot is not None and scatter is not None  # 2D data: the scatter replaces the grid
+    assert wait_until(lambda: snapshot(client)["history_rows"] > first["history_rows"] + 10, 15)
+    later = snapshot(client)
+    assert later["step"] > first["step"] and later["state"] == "running"
+
+
+def test_pause_stops_the_step_count(client):
+    client.predict("en", *CONTROLS, api_name="/start")
+    assert wait_until(lambda: snapshot(client)["step"] > 5, 15)
+    client.predict("en", api_name="/pause")
+    assert wait_until(lambda: snapshot(client)["state"] == "paused", 2)
+    time.sleep(0.5)
+    a = snapshot(client)["step"]
+    time.sleep(0.7)
+    assert snapshot(client)["step"] == a
+    client.predict("en", 7, *CONTROLS, api_name="/step")
+    assert wait_until(lambda: snapshot(client)["step"] == a + 7, 5)
+
+
+def _image(update):
+    return np.asarray(Image.open(update["value"]))
+
+
+def test_slider_call_returns_an_image_that_changes_with_z(client):
+    client.predict("en", *IMAGE_CONTROLS, api_name="/reset")
+    client.predict("en", 20, *IMAGE_CONTROLS, api_name="/step")
+    assert wait_until(lambda: snapshot(client)["step"] == 20, 30)
+    sliders = [0.0] * 8
+    img0, plot0 = client.predict("en", "training", 0, 1.0, *sliders, api_name="/explore")
+    assert img0["visible"] and not plot0["visible"]
+    a = _image(img0)
+    assert a.shape[:2] == (224, 224)
+    again = _image(client.predict("en", "training", 0, 1.0, *sliders, api_name="/explore")[0])
+    np.testing.assert_array_equal(a, again)  # same z, same image
+    moved = _image(client.predict("en", "training", 0, 1.0, 2.5, -2.5, *sliders[2:], api_name="/explore")[0])
+    assert np.abs(moved.astype(int) - a.astype(int)).mean() > 1.0
+
+
+def test_interpolation_returns_n_frames_whose_ends_match_z0_and_z1(client):
+    client.predict("en", *IMAGE_CONTROLS, api_name="/reset")
+    client.predict("en", 10, *IMAGE_CONTROLS, api_name="/step")
+    assert wait_until(lambda: snapshot(client)["step"] == 10, 30)
+    strip, _, gif = client.predict("en", "training", 3, 4, "slerp", 6, 1.0, api_name="/interpolate")
+    frames = Image.open(gif)
+    assert frames.n_frames == 6
+    strip_img = np.asarray(Image.open(strip["value"]))
+    assert strip_img.shape[1] > 5 * strip_img.shape[0]  # a strip of 6 tiles side by side
+    end = {}
+    for seed in (3, 4):
+        # explore at the same seed with the sliders set to that seed's own z values
+        out = client.predict("en", "training", seed, 1.0, api_name="/seed")
+        end[seed] = np.asarray(Image.open(out[-2]["value"]).convert("L"), dtype=float)
+    frames.seek(0)
+    first = np.asarray(frames.convert("L").resize((224, 224), Image.NEAREST), dtype=float)
+    frames.seek(5)
+    last = np.asarray(frames.convert("L").resize((224, 224), Image.NEAREST), dtype=float)
+    # GIF palettes quantise a little; the ends match their own seeds far better than each other's
+    assert np.abs(first - end[3]).mean() < 0.25 * np.abs(first - end[4]).mean() + 2
+    assert np.abs(last - end[4]).mean() < 0.25 * np.abs(last - end[3]).mean() + 2
+
+
+def test_two_clients_do_not_see_each_others_sessions(served_app):
+    url, demo = served_app
+    a, b = Client(url, verbose=False), Client(url, verbose=False)
+    try:
+        a.predict("en", *CONTROLS, api_name="/start")
+        assert wait_until(lambda: snapshot(a)["step"] > 5, 15)
+        assert snapshot(b)["state"] == "none"
+        with pytest.raises(AppError, match="press Start"):
+            b.predict("en", api_name="/pause")
+        b.predict("en", 3, *CONTROLS, api_name="/step")
+        assert wait_until(lambda: snapshot(b)["step"] == 3, 10)
+        assert snapshot(a)["state"] == "running" and snapshot(a)["step"] > 3
+    finally:
+        a.predict("en", api_name="/stop")
+        a.close()
+        b.close()
+
+
+def test_bad_input_is_a_clear_error_and_training_keeps_running(client):
+    client.predict("en", *CONTROLS, api_name="/start")
+    assert wait_until(lambda: snapshot(client)["step"] > 3, 15)
+    bad = list(CONTROLS)
+    bad[5] = -1.0  # lr_g
+    with pytest.raises(AppError, match=r"Learning rate of G must be a number in \(0, 1e\+06\]"):
+        client.predict("en", *bad, api_name="/start")
+    bad[5] = None
+    with pytest.raises(AppError, match="Learning rate of G"):
+        client.predict("en", *bad, api_name="/reset")
+    with pytest.raises(AppError, match="G 的学习率"):
+        client.predict("zh", *bad, api_name="/reset")
+    a = snapshot(client)
+    assert a["state"] == "running"
+    assert wait_until(lambda: snapshot(client)["step"] > a["step"], 5)
+
+
+def test_bad_checkpoints_get_clear_errors(client, tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"\x80\x04not a safetensors file")
+    with pytest.raises(AppError, match="not a safetensors checkpoint"):
+        client.predict("en", handle_file(str(tmp_path / "model.safetensors")), api_name="/upload_checkpoint")
+
+
+def test_checkpoint_save_then_upload_round_trip(client):
+    client.predict("en", *IMAGE_CONTROLS, api_name="/reset")
+    client.predict("en", 5, *IMAGE_CONTROLS, api_name="/step")
+    assert wait_until(lambda: snapshot(client)["step"] == 5, 30)
+    path = client.predict("en", api_name="/save_checkpoint")
+    note, source = client.predict("en", handle_file(path), api_name="/upload_checkpoint")
+    assert "step 5" in note and source["value"] == "checkpoint"
+    live = _image(client.predict("en", "training", 9, 1.0, *[0.0] * 8, api_name="/explore")[0])
+    loaded = _image(client.predict("en", "checkpoint", 9, 1.0, *[0.0] * 8, api_name="/explore")[0])
+    np.testing.assert_array_equal(live, loaded)
+
+
+def test_reaper_stops_the_thread_of_a_client_that_went_quiet(served_app):
+    url, demo = served_app
+    registry = demo.ganapp.registry
+    c = Client(url, verbose=False)
+    c.predict("en", *CONTROLS, api_name="/start")
+    assert wait_until(lambda: snapshot(c)["step"] > 3, 15)
+    keys = [k for k in list(registry._visitors) if registry._visitors[k].session is not None
+            and registry._visitors[k].session.state == "running"]
+    sessions = [registry._visitors[k].session for k in keys]
+    old_timeout = registry.idle_timeout_s
+    registry.idle_timeout_s = 0.5
+    try:
+        assert wait_until(lambda: all(s.state == "stopped" and not s._thread.is_alive() for s in sessions), 10)
+        assert not any(k in registry for k in keys)
+    finally:
+        registry.idle_timeout_s = old_timeout
+        c.close()

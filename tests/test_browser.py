@@ -1,0 +1,96 @@
+"""A real browser (Debian's chromium driven by Playwright) using the app as a person would."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+                                reason="chromium is not installed (apt-get install chromium)")
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def page(served_app):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = served_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1500}, locale="en-US")
+        pg.set_default_timeout(30_000)
+        pg.goto(url)
+        pg.wait_for_selector("#start")
+        yield pg
+        browser.close()  # closing the page fires the app's unload, which stops this visitor's training
+
+
+def _trace_len(page, plot_id: str) -> int:
+    return page.evaluate(
+        """(id) => { const el = document.querySelector(`#${id} .js-plotly-plot`);
+                     return el && el._fullData && el._fullData.length ? el._fullData[0].x.length : 0; }""", plot_id)
+
+
+def _img_src(page, elem_id: str) -> str:
+    return page.evaluate("(id) => { const i = document.querySelector(`#${id} img`); return i ? i.src : ''; }",
+                         elem_id)
+
+
+def test_train_watch_and_explore_in_a_real_browser(page):
+    page.click("#start")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
+    page.wait_for_function(
+        """() => { const el = document.querySelector('#loss-plot .js-plotly-plot');
+                   return el && el._fullData && el._fullData.length && el._fullData[0].x.length >= 3; }""", timeout=60_000)
+    n0 = _trace_len(page, "loss-plot")
+    page.wait_for_function("() => !!document.querySelector('#grid img')")
+    grid0 = _img_src(page, "grid")
+    page.wait_for_function(
+        """([n0, g0]) => { const el = document.querySelector('#loss-plot .js-plotly-plot');
+                          const img = document.querySelector('#grid img');
+                          return el._fullData[0].x.length > n0 && img && img.src !== g0; }""", arg=[n0, grid0],
+        timeout=60_000)
+    shots = os.environ.get("GANAPP_SCREENSHOT_DIR")
+    if shots:
+        time.sleep(20)  # let the samples take shape for the README's picture
+        page.screenshot(path=str(Path(shots) / "screenshot-train.png"), full_page=False)
+
+    page.get_by_role("tab", name="Explore").click()
+    page.wait_for_function("() => !!document.querySelector('#explore-image img')", timeout=30_000)
+    before = _img_src(page, "explore-image")
+    slider = page.locator("#z-slider-0 input[type=range]")
+    slider.focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("(b) => { const i = document.querySelector('#explore-image img'); return i && i.src !== b; }",
+                           arg=before, timeout=30_000)
+    assert _img_src(page, "explore-image") != before
+
+
+def test_language_switch_relabels_the_page(page):
+    page.get_by_label("简体中文").check()
+    page.wait_for_function("() => document.querySelector('#start').innerText.trim() === '开始'")
+    assert page.get_by_role("tab", name="探索").is_visible()
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('尚未开始')")
+    page.get_by_label("English").check()
+    page.wait_for_function("() => document.querySelector('#start').innerText.trim() === 'Start'")
+
+
+def test_browser_language_picks_chinese(served_app):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = served_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=zh-CN"])
+        try:
+            pg = browser.new_page(locale="zh-CN")
+            pg.goto(url)
+            pg.wait_for_function("() => { const b = document.querySelector('#start'); "
+                                 "return b && b.innerText.trim() === '开始'; }", timeout=30_000)
+        finally:
+            browser.close()

@@ -1,0 +1,105 @@
+"""The handlers called directly, as Gradio would call them, with a stand-in request per visitor."""
+
+import string
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from ganapp.registry import SessionRegistry
+from ganapp.ui import GanApp
+from ganapp.ui.i18n import STRINGS, pick_lang, t
+
+from conftest import tiny_2d, wait_until
+
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8]
+
+
+def req(name):
+    return SimpleNamespace(session_hash=name)
+
+
+@pytest.fixture
+def app(tmp_path):
+    registry = SessionRegistry(max_running=1, idle_timeout_s=60)
+    yield GanApp(registry, tmp_path)
+    registry.close()
+
+
+def test_every_string_exists_in_both_languages_with_the_same_fields():
+    assert set(STRINGS["en"]) == set(STRINGS["zh"])
+    fields = lambda s: sorted(f for _, f, _, _ in string.Formatter().parse(s) if f)  # noqa: E731
+    for key in STRINGS["en"]:
+        assert fields(STRINGS["en"][key]) == fields(STRINGS["zh"][key]), key
+    assert pick_lang("zh-CN") == "zh" and pick_lang("en-GB") == "en" and pick_lang(None) == "en"
+
+
+def test_formula_and_note_in_both_languages():
+    for lang in ("en", "zh"):
+        for loss in ("minimax", "non_saturating"):
+            text = GanApp.formula(lang, loss)
+            assert text.startswith("$$") and t(lang, f"formula_note_{loss}") in text
+    assert "1 - D(G(z))" in GanApp.formula("en", "minimax") and "0.5" in GanApp.formula("en", "minimax")
+
+
+def test_status_says_live_changes_and_reset_needs(app):
+    app.start(req("a"), "en", *CONTROLS)
+    changed = list(CONTROLS)
+    changed[5], changed[3] = 5e-4, 3  # lr_g applies live; z_dim needs a reset
+    app.controls_changed(req("a"), "en", *changed)
+    status = app.poll(req("a"), "en")[0]
+    assert "Applied while training: lr_g" in status and "Changed z_dim: press Reset" in status
+    zh = app.poll(req("a"), "zh")[0]
+    assert "已在训练中生效：lr_g" in zh and "请点击“重置”" in zh
+    assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
+
+
+def test_status_tells_a_visitor_over_the_cap_that_they_wait(app):
+    app.start(req("a"), "en", *CONTROLS)
+    app.start(req("b"), "en", *CONTROLS)
+    b = app.registry.visitor("b").session
+    assert wait_until(lambda: b.snapshot().queue_position == 1, 5)
+    status = app.poll(req("b"), "en")[0]
+    assert "waiting" in status and "number 1 in line" in status
+    app.pause(req("a"), "en")
+    assert wait_until(lambda: b.state == "running", 5)
+
+
+def test_out_of_range_fields_raise_gr_error_naming_field_and_range(app):
+    bad = list(CONTROLS)
+    bad[9] = 50  # n_critic
+    with pytest.raises(gr.Error, match=r"n_critic \(D steps per G step\) must be an integer in 1\.\.20; got 50"):
+        app.start(req("a"), "en", *bad)
+    bad = list(CONTROLS)
+    bad[0] = "imagenet"
+    with pytest.raises(gr.Error, match="数据集 必须是"):
+        app.reset(req("a"), "zh", *bad)
+    with pytest.raises(gr.Error, match="Steps per click"):
+        app.step(req("a"), "en", 0, *CONTROLS)
+    with pytest.raises(gr.Error, match="press Start"):
+        app.pause(req("nobody"), "en")
+
+
+def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
+    app.start(req("a"), "en", *CONTROLS)
+    session = app.registry.visitor("a").session
+    monkeypatch.setattr(session, "snapshot", lambda since=0: 1 / 0)
+    with pytest.raises(gr.Error, match="出了点问题.*ZeroDivisionError"):
+        app.poll(req("a"), "zh")
+    assert session._thread.is_alive()  # training was not touched
+
+
+def test_dataset_switch_proposes_working_defaults():
+    model, z_dim, *_ = GanApp.dataset_defaults("grid25")
+    assert model == "mlp" and z_dim == 2
+    assert GanApp.dataset_defaults("mnist_10k")[0] == "dcgan"
+
+
+def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
+    with pytest.raises(gr.Error, match="No generator yet"):
+        app.explore(req("e"), "en", "training", 0, 1.0, *[0.0] * 8)
+    app.registry.new_session("e", tiny_2d())
+    image, plot = app.explore(req("e"), "en", "training", 0, 1.0, *[0.0] * 8)
+    assert image["visible"] is False and plot["visible"] is True  # 2D data: a scatter, not an image
+    with pytest.raises(gr.Error, match=r"Truncation ψ must be a number in \[0, 1\]"):
+        app.explore(req("e"), "en", "training", 0, 1.5, *[0.0] * 8)
