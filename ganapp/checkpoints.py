@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,9 +77,9 @@ def save_checkpoint(path: str | Path, G: nn.Module, config: GANConfig, step: int
                 "dataset": config.dataset}
     blob = safetensors_save(tensors, metadata=metadata)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")  # same folder: the rename is atomic
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:  # unlike mkstemp's 0600, this honours the umask like any saved file
             f.write(blob)
             f.flush()
             os.fsync(f.fileno())

@@ -12,11 +12,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
+from .checkpoints import save_checkpoint
 from .config import GANConfig
 from .history import MetricHistory
 from .media import to_grid
@@ -393,6 +395,17 @@ class TrainingSession:
         """
         with self._step_lock:
             return self.trainer.update(**changes)
+
+    def save_checkpoint(self, path: str | Path) -> Path:
+        """Write the current G, D and fixed_z to ``path`` atomically (see ganapp.checkpoints), between two steps so
+        that G and D come from the same step. Blocks training for at most the time the write takes.
+
+        Raises:
+            OSError: the file cannot be written (any previous file at ``path`` is left intact).
+        """
+        t = self.trainer
+        with self._step_lock:
+            return save_checkpoint(path, t.G, t.config, t.step_count, D=t.D, fixed_z=t.fixed_z)
 
     # ----- readers (any thread) -----
 

@@ -57,7 +57,7 @@ def test_train_watch_and_explore_in_a_real_browser(page):
         timeout=60_000)
     shots = os.environ.get("GANAPP_SCREENSHOT_DIR")
     if shots:
-        time.sleep(20)  # let the samples take shape for the README's picture
+        time.sleep(45)  # let the samples take shape for the README's picture
         page.screenshot(path=str(Path(shots) / "screenshot-train.png"), full_page=False)
 
     page.get_by_role("tab", name="Explore").click()

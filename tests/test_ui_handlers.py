@@ -103,3 +103,44 @@ def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
     assert image["visible"] is False and plot["visible"] is True  # 2D data: a scatter, not an image
     with pytest.raises(gr.Error, match=r"Truncation ψ must be a number in \[0, 1\]"):
         app.explore(req("e"), "en", "training", 0, 1.5, *[0.0] * 8)
+
+
+def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
+    from ganapp.checkpoints import save_checkpoint
+    from ganapp.trainer import Trainer
+    from ganapp.ui.handlers import DEFAULT_CHECKPOINT
+
+    from conftest import tiny_image
+
+    t = Trainer(tiny_image(model="mlp", g_width=8, d_width=8))
+    save_checkpoint(tmp_path / DEFAULT_CHECKPOINT, t.G, t.config, 0)
+    registry = SessionRegistry()
+    app = GanApp(registry, tmp_path)
+    try:
+        image, plot = app.explore(req("new"), "en", "training", 0, 1.0, *[0.0] * 8)
+        assert image["visible"] is True and image["value"].shape == (224, 224, 3)
+        assert app.shipped_checkpoints() == [DEFAULT_CHECKPOINT]
+    finally:
+        registry.close()
+
+
+def test_start_before_any_training_builds_what_the_controls_say(app):
+    app.reset(req("s"), "en", *CONTROLS)
+    other = list(CONTROLS)
+    other[0] = "grid25"
+    app.start(req("s"), "en", *other)  # nothing trained yet: no Reset needed
+    assert app.registry.visitor("s").session.config.dataset == "grid25"
+    session = app.registry.visitor("s").session
+    assert wait_until(lambda: session.snapshot().step > 0, 5)
+    app.start(req("s"), "en", *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
+    assert app.registry.visitor("s").session is session
+    assert "press Reset" in app.poll(req("s"), "en")[0]
+
+
+def test_dcgan_on_2d_data_is_refused_in_the_visitors_language(app):
+    bad = list(CONTROLS)
+    bad[1] = "dcgan"
+    with pytest.raises(gr.Error, match="choose the mlp model"):
+        app.start(req("d"), "en", *bad)
+    with pytest.raises(gr.Error, match="请选择 mlp 模型"):
+        app.start(req("d"), "zh", *bad)

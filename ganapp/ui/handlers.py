@@ -9,6 +9,7 @@ import functools
 import logging
 import math
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -17,8 +18,8 @@ import gradio as gr
 import numpy as np
 import torch
 
-from ..checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from ..config import DATASETS, LOSSES, MODELS, RANGES, GANConfig, check_range, is_2d, range_text
+from ..checkpoints import CheckpointError, load_checkpoint
+from ..config import DATASETS, LIVE_FIELDS, LOSSES, MODELS, RANGES, GANConfig, check_range, is_2d, range_text
 from ..data import DatasetUnavailableError
 from ..latent import interpolate, seed_to_z, truncate
 from ..losses import get_loss
@@ -37,6 +38,7 @@ N_Z_SLIDERS = 8
 Z_SLIDER_RANGE = 3.0
 HISTORY_POINTS = 1000
 N_EXPLORE_CLOUD = 512
+DEFAULT_CHECKPOINT = "mnist_10k_dcgan.safetensors"
 
 
 def guarded(fn: Callable) -> Callable:
@@ -74,6 +76,7 @@ class GanApp:
         self.registry = registry
         self.checkpoints_dir = Path(checkpoints_dir)
         self.files_dir = Path(tempfile.mkdtemp(prefix="ganapp-files-"))
+        self._default = None  # the shipped default checkpoint, loaded on first use (False: none)
 
     # ----- helpers -----
 
@@ -81,8 +84,12 @@ class GanApp:
         key = getattr(request, "session_hash", None) or "local"
         return key, self.registry.visitor(key)
 
+    def _folder(self, key: str) -> Path:
+        return self.files_dir / ("".join(c for c in key if c.isalnum())[:64] or "local")
+
     def _file(self, key: str, name: str) -> Path:
-        folder = self.files_dir / "".join(c for c in key if c.isalnum())[:64]
+        """A path for one of the visitor's generated files (GIFs, checkpoints), in a folder of their own."""
+        folder = self._folder(key)
         folder.mkdir(parents=True, exist_ok=True)
         return folder / name
 
@@ -106,6 +113,8 @@ class GanApp:
                                  value=raw[field]))
         for field in CONTROL_FIELDS[3:]:
             raw[field] = self._number(lang, field, raw[field])
+        if raw["model"] == "dcgan" and is_2d(raw["dataset"]):
+            raise gr.Error(t(lang, "err_dcgan_2d", dataset=raw["dataset"]))
         try:
             return GANConfig(**raw)
         except ValueError as e:
@@ -151,7 +160,10 @@ class GanApp:
         """Start training (building a session from the controls on first use), or resume a paused one."""
         key, visitor = self._visitor(request)
         config = self._config(lang, controls)
-        if visitor.session is None or visitor.session.state == ERROR:
+        session = visitor.session
+        reshaped = session is not None and any(
+            k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
+        if session is None or session.state == ERROR or (reshaped and session.trainer.step_count == 0):  # nothing trained yet (or it failed): build what the controls say, nothing is lost
             self._new_session(lang, key, config)
         else:
             self._apply_controls(lang, visitor, config)
@@ -299,7 +311,22 @@ class GanApp:
             return visitor.session.generator(), visitor.session.config
         if visitor.checkpoint is not None:
             return visitor.checkpoint.G, visitor.checkpoint.config
+        default = self.default_checkpoint()
+        if default is not None:  # a first-time visitor explores the shipped generator straight away
+            return default.G, default.config
         raise gr.Error(t(lang, "err_no_generator"))
+
+    def default_checkpoint(self):
+        """The shipped generator a new visitor explores before training (``DEFAULT_CHECKPOINT`` in the checkpoints
+        folder), loaded once and shared read-only; None when it is absent or unreadable."""
+        if self._default is None:
+            path = self.checkpoints_dir / DEFAULT_CHECKPOINT
+            try:
+                self._default = load_checkpoint(path) if path.is_file() else False
+            except CheckpointError:
+                log.warning("could not load the default checkpoint %s", path)
+                self._default = False
+        return self._default or None
 
     def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any) -> torch.Tensor:
         seed = self._number(lang, "seed", seed)
@@ -383,10 +410,9 @@ class GanApp:
         session = self._session(lang, visitor)
         snap = session.snapshot(since=10**12)
         path = self._file(key, f"ganapp_{snap.config.dataset}_{snap.config.model}_step{snap.step}.safetensors")
-        trainer = session.trainer
-        with session._step_lock:  # a consistent G/D pair, between two steps
-            save_checkpoint(path, trainer.G, trainer.config, trainer.step_count, D=trainer.D,
-                            fixed_z=trainer.fixed_z)
+        for old in path.parent.glob("ganapp_*.safetensors"):  # one download per visitor on disk
+            old.unlink(missing_ok=True)
+        session.save_checkpoint(path)
         return str(path)
 
     def shipped_checkpoints(self) -> list[str]:
@@ -425,3 +451,4 @@ class GanApp:
         key = getattr(request, "session_hash", None)
         if key:
             self.registry.remove(key)
+            shutil.rmtree(self._folder(key), ignore_errors=True)

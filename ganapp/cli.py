@@ -1,0 +1,185 @@
+"""The command line: scripted, reproducible runs without the browser.
+
+    python -m ganapp train --dataset mnist_10k --model dcgan --steps 3000 --out runs/mnist.safetensors
+    python -m ganapp sample --checkpoint runs/mnist.safetensors --n 64 --out grid.png
+    python -m ganapp sample --checkpoint runs/ring.safetensors --n 2500 --out samples.npy
+    python -m ganapp eval --checkpoint runs/ring.safetensors
+
+Bad flags and bad values print one line and exit with status 2; a missing dataset or a bad checkpoint exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+from tqdm import tqdm
+
+from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .config import DATASETS, DEVICES, LOSSES, MODELS, GANConfig
+from .data import MIXTURES, DatasetUnavailableError
+from .latent import seed_to_z
+from .media import to_grid
+from .metrics import mode_metrics
+from .trainer import Trainer
+
+
+class UsageError(Exception):
+    """A flag or value the user must fix; printed as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m ganapp", description="Train GANs, sample and score them from the command line.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    t = sub.add_parser("train", help="train a GAN and save its checkpoint and a fixed_z grid")
+    t.add_argument("--dataset", choices=DATASETS, default="mnist_10k")
+    t.add_argument("--model", choices=MODELS)
+    t.add_argument("--loss", choices=LOSSES)
+    t.add_argument("--steps", type=int, default=3000, help="G updates (default 3000)")
+    t.add_argument("--minutes", type=float, help="stop after this much wall time, saving as usual")
+    t.add_argument("--out", type=Path, required=True, help="checkpoint path (.safetensors)")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", choices=DEVICES)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--lr-g", type=float)
+    t.add_argument("--lr-d", type=float)
+    t.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"))
+    t.add_argument("--z-dim", type=int)
+    t.add_argument("--n-critic", type=int)
+    t.add_argument("--g-width", type=int)
+    t.add_argument("--d-width", type=int)
+    t.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: $GANAPP_DATA_DIR)")
+    s = sub.add_parser("sample", help="draw samples from a checkpoint as a PNG grid or a .npy array")
+    s.add_argument("--checkpoint", type=Path, required=True)
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", type=Path, required=True, help="a .png grid or a .npy array")
+    e = sub.add_parser("eval", help="score a 2D-benchmark checkpoint (PacGAN protocol: modes, quality, reverse KL)")
+    e.add_argument("--checkpoint", type=Path, required=True)
+    e.add_argument("--n", type=int, default=2500)
+    e.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def _config(a: argparse.Namespace) -> GANConfig:
+    overrides = {k: v for k, v in dict(model=a.model, loss=a.loss, seed=a.seed, device=a.device,
+                                       batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, z_dim=a.z_dim,
+                                       n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width).items()
+                 if v is not None}
+    if a.betas:
+        overrides.update(beta1=a.betas[0], beta2=a.betas[1])
+    return GANConfig.default_for(a.dataset, **overrides)
+
+
+def train(a: argparse.Namespace) -> int:
+    if a.steps < 1:
+        raise UsageError(f"--steps={a.steps} is out of range: it must be ≥ 1")
+    if a.minutes is not None and not a.minutes > 0:
+        raise UsageError(f"--minutes={a.minutes} is out of range: it must be > 0")
+    if a.out.suffix != ".safetensors":
+        raise UsageError(f"--out={a.out} must end in .safetensors")
+    if a.data_dir is not None:
+        os.environ["GANAPP_DATA_DIR"] = str(a.data_dir)
+    config = _config(a)
+    trainer = Trainer(config)
+    deadline = time.monotonic() + 60 * a.minutes if a.minutes else float("inf")
+    bar = tqdm(total=a.steps, unit="step", dynamic_ncols=True, desc=f"{config.dataset} {config.model}")
+    metrics: dict[str, float] = {}
+    for step in range(1, a.steps + 1):
+        out = trainer.train_step()
+        if step % 10 == 0 or step == a.steps:  # one host sync per 10 steps
+            metrics = dict(zip(("d_loss", "g_loss", "D(x)", "D(G(z))"), out.tolist()))
+            bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
+            bar.update(step - bar.n)
+            if not all(np.isfinite(list(metrics.values()))):
+                bar.close()
+                print(f"ganapp: error: non-finite values at step {step} ({metrics}); lower the learning rates",
+                      file=sys.stderr)
+                return 1
+        if time.monotonic() >= deadline:
+            break
+    bar.update(trainer.step_count - bar.n)
+    bar.close()
+    path = save_checkpoint(a.out, trainer.G, config, trainer.step_count, D=trainer.D, fixed_z=trainer.fixed_z)
+    grid_path = path.with_suffix(".png")
+    _save_samples(trainer.sample(trainer.fixed_z), config, grid_path)
+    print(f"saved {path} (step {trainer.step_count}) and {grid_path}")
+    return 0
+
+
+def _save_samples(x: torch.Tensor, config: GANConfig, path: Path) -> None:
+    """A PNG of samples: an image grid, or a scatter-like raster of 2D points."""
+    if config.is_2d:
+        from .data import BOUNDS_2D
+
+        x0, x1, y0, y1 = BOUNDS_2D[config.dataset]
+        image = Image.new("RGB", (320, 320), "white")
+        draw = ImageDraw.Draw(image)
+        for px, py in x.numpy():
+            cx, cy = (px - x0) / (x1 - x0) * 319, (y1 - py) / (y1 - y0) * 319
+            draw.ellipse((cx - 2, cy - 2, cx + 2, cy + 2), fill=(255, 127, 14))
+        image.save(path)
+    else:
+        Image.fromarray(to_grid(x, nrow=8)).save(path)
+
+
+def sample(a: argparse.Namespace) -> int:
+    if not 1 <= a.n <= 100_000:
+        raise UsageError(f"--n={a.n} is out of range: it must be in 1..100000")
+    if a.out.suffix not in (".png", ".npy"):
+        raise UsageError(f"--out={a.out} must end in .png or .npy")
+    ckpt = load_checkpoint(a.checkpoint)
+    with torch.no_grad():
+        x = ckpt.G(seed_to_z(a.seed, ckpt.config.z_dim, a.n)).float()
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    if a.out.suffix == ".npy":
+        np.save(a.out, x.numpy().astype(np.float32))  # (N, 2) data coordinates, or (N, C, H, W) in [-1, 1]
+    else:
+        _save_samples(x, ckpt.config, a.out)
+    print(f"wrote {a.out} ({a.n} samples, shape {tuple(x.shape)})")
+    return 0
+
+
+def evaluate(a: argparse.Namespace) -> int:
+    ckpt = load_checkpoint(a.checkpoint)
+    if ckpt.config.dataset not in MIXTURES:
+        raise UsageError(f"eval scores the 2D benchmarks ({', '.join(MIXTURES)}); this checkpoint is "
+                         f"{ckpt.config.dataset!r}")
+    if not 1 <= a.n <= 100_000:
+        raise UsageError(f"--n={a.n} is out of range: it must be in 1..100000")
+    with torch.no_grad():
+        x = ckpt.G(seed_to_z(a.seed, ckpt.config.z_dim, a.n)).float().numpy()
+    m = mode_metrics(x, MIXTURES[ckpt.config.dataset]())
+    print(json.dumps({"dataset": ckpt.config.dataset, "step": ckpt.step, "samples": a.n, **m}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 runtime failure, 2 usage error)."""
+    try:
+        a = _parser().parse_args(argv)
+        return {"train": train, "sample": sample, "eval": evaluate}[a.command](a)
+    except UsageError as e:
+        print(f"ganapp: error: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:
+        if isinstance(e, CheckpointError):
+            print(f"ganapp: error: {e}", file=sys.stderr)
+            return 1
+        print(f"ganapp: error: {e}", file=sys.stderr)
+        return 2
+    except (DatasetUnavailableError, OSError) as e:
+        print(f"ganapp: error: {e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,57 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ganapp.cli import main
+
+from conftest import ROOT
+
+
+def test_train_sample_eval_on_ring8(tmp_path, capsys):
+    ckpt = tmp_path / "ring.safetensors"
+    assert main(["train", "--dataset", "ring8", "--steps", "30", "--g-width", "8", "--d-width", "8",
+                 "--batch-size", "32", "--seed", "3", "--out", str(ckpt)]) == 0
+    assert ckpt.is_file() and (tmp_path / "ring.png").is_file()
+    assert main(["sample", "--checkpoint", str(ckpt), "--n", "50", "--out", str(tmp_path / "s.npy")]) == 0
+    x = np.load(tmp_path / "s.npy")
+    assert x.shape == (50, 2) and x.dtype == np.float32
+    capsys.readouterr()
+    assert main(["eval", "--checkpoint", str(ckpt), "--n", "200"]) == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["n_modes"] == 8 and 0 <= scores["modes"] <= 8 and scores["samples"] == 200
+
+
+def test_image_sample_writes_npy_in_minus_one_one_and_png(tmp_path):
+    ckpt = tmp_path / "m.safetensors"
+    assert main(["train", "--dataset", "mnist_10k", "--steps", "2", "--g-width", "4", "--d-width", "4",
+                 "--batch-size", "8", "--z-dim", "8", "--out", str(ckpt)]) == 0
+    assert main(["sample", "--checkpoint", str(ckpt), "--n", "5", "--out", str(tmp_path / "x.npy")]) == 0
+    x = np.load(tmp_path / "x.npy")
+    assert x.shape == (5, 1, 28, 28) and x.dtype == np.float32 and x.min() >= -1 and x.max() <= 1
+    assert main(["sample", "--checkpoint", str(ckpt), "--n", "16", "--out", str(tmp_path / "g.png")]) == 0
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "--dataset", "imagenet", "--out", "x.safetensors"], "invalid choice"),
+    (["train", "--lr-g", "nan", "--out", "x.safetensors"], "lr_g=nan is out of range"),
+    (["train", "--steps", "0", "--out", "x.safetensors"], "--steps=0"),
+    (["train", "--out", "x.pt"], "must end in .safetensors"),
+    (["train", "--dataset", "ring8", "--model", "dcgan", "--out", "x.safetensors"], "needs an image dataset"),
+    (["sample", "--checkpoint", "x.safetensors", "--n", "0", "--out", "a.png"], "--n=0"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_flags_print_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bad_checkpoint_exits_1_without_traceback(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not really")
+    r = subprocess.run([sys.executable, "-m", "ganapp", "eval", "--checkpoint", str(bad)], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "not a safetensors file" in r.stderr and "Traceback" not in r.stderr
