@@ -75,7 +75,7 @@ def test_train_watch_and_explore_in_a_real_browser(page):
 def test_language_switch_relabels_the_page(page):
     page.get_by_label("简体中文").check()
     page.wait_for_function("() => document.querySelector('#start').innerText.trim() === '开始'")
-    assert page.get_by_role("tab", name="探索").is_visible()
+    page.get_by_role("tab", name="探索").wait_for(state="visible")
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('尚未开始')")
     page.get_by_label("English").check()
     page.wait_for_function("() => document.querySelector('#start').innerText.trim() === 'Start'")
