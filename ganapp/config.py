@@ -16,7 +16,7 @@ DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian")
 DATASETS_IMAGE = ("mnist_10k", "mnist")
 DATASETS = DATASETS_IMAGE + DATASETS_2D
 MODELS = ("mlp", "dcgan")
-LOSSES = ("non_saturating", "minimax")
+LOSSES = ("non_saturating", "minimax", "lsgan", "hinge", "wgan_gp")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 # Numeric fields: (low, high, low_inclusive, high_inclusive, integer). The UI reads this table too, so its messages
@@ -33,10 +33,12 @@ RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {
     "d_width": (4, 2048, True, True, True),
     "seed": (0, 2**31 - 1, True, True, True),
     "n_fixed": (1, 256, True, True, True),
+    "gp_lambda": (0.0, 1000.0, True, True, False),
+    "r1_gamma": (0.0, 1000.0, True, True, False),
 }
 
 # Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
-LIVE_FIELDS = ("lr_g", "lr_d", "beta1", "beta2", "n_critic", "loss", "batch_size")
+LIVE_FIELDS = ("lr_g", "lr_d", "beta1", "beta2", "n_critic", "loss", "batch_size", "gp_lambda", "r1_gamma")
 
 
 def range_text(name: str) -> str:
@@ -80,7 +82,7 @@ class GANConfig:
     Attributes:
         dataset: one of ``DATASETS``; ``mnist_10k`` (10,000 MNIST digits shipped in the package) is the default.
         model: ``mlp`` (fully connected, Goodfellow et al. 2014) or ``dcgan`` (Radford et al. 2016; images only).
-        loss: ``non_saturating`` or ``minimax`` (see :mod:`ganapp.losses`).
+        loss: ``non_saturating``, ``minimax``, ``lsgan``, ``hinge`` or ``wgan_gp`` (see :mod:`ganapp.losses`).
         z_dim: length of the latent vector z, 1..512.
         batch_size: real and fake samples per D update, 1..4096.
         lr_g, lr_d: Adam learning rates of G and D, in (0, 1e6] (deliberately wide: a class can watch a huge
@@ -91,6 +93,8 @@ class GANConfig:
         seed: seeds weight init, z and the data order; the same seed gives the same losses on the CPU.
         device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda`` or ``mps``.
         n_fixed: number of fixed_z samples in the sample grid, 1..256.
+        gp_lambda: λ of WGAN-GP's gradient penalty, in [0, 1000] (Gulrajani et al. 2017 use 10); wgan_gp only.
+        r1_gamma: γ of the R1 penalty on real data, in [0, 1000]; 0 turns it off (any loss).
 
     Raises:
         ValueError: a field is out of range or a choice is unknown; the message names the field, the value and the
@@ -112,6 +116,8 @@ class GANConfig:
     seed: int = 0
     device: str = "auto"
     n_fixed: int = 64
+    gp_lambda: float = 10.0
+    r1_gamma: float = 0.0
 
     def __post_init__(self) -> None:
         _check_choice("dataset", self.dataset, DATASETS)
@@ -128,6 +134,12 @@ class GANConfig:
             raise ValueError(
                 f"model='dcgan' needs an image dataset, but dataset={self.dataset!r} is 2D: use model='mlp'"
             )
+
+    @property
+    def d_batchnorm(self) -> bool:
+        """Whether a DCGAN D uses BatchNorm: not under WGAN-GP, whose per-sample gradient penalty BatchNorm would
+        break (Gulrajani et al. 2017, Sec. 4: "No critic batch normalization")."""
+        return self.loss != "wgan_gp"
 
     @classmethod
     def default_for(cls, dataset: str, **overrides: Any) -> "GANConfig":

@@ -95,16 +95,18 @@ class DCGANDiscriminator(nn.Module):
     """images (B, C, 28, 28) float32 → logits (B,).
 
     Two stride-2 convolutions (28→14→7) with LeakyReLU(0.2), BatchNorm on the second (none on D's input layer, as
-    Radford et al. 2016 advise), then a linear layer to one logit.
+    Radford et al. 2016 advise), then a linear layer to one logit. With ``batchnorm=False`` the second layer uses
+    layer normalisation instead (GroupNorm with one group), as WGAN-GP's critic must (Gulrajani et al. 2017, Sec. 4).
     """
 
-    def __init__(self, channels: int, width: int):
+    def __init__(self, channels: int, width: int, batchnorm: bool = True):
         super().__init__()
+        norm = nn.BatchNorm2d(4 * width) if batchnorm else nn.GroupNorm(1, 4 * width)
         self.net = nn.Sequential(
             nn.Conv2d(channels, 2 * width, 4, 2, 1),  # 28x28 -> 14x14
             nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(2 * width, 4 * width, 4, 2, 1, bias=False),  # 14x14 -> 7x7
-            nn.BatchNorm2d(4 * width),
+            norm,
             nn.LeakyReLU(0.2, inplace=True),
         )
         self.head = nn.Linear(4 * width * 7 * 7, 1)
@@ -120,7 +122,7 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
-    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.GroupNorm)):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
@@ -144,7 +146,7 @@ def build_discriminator(config: GANConfig) -> nn.Module:
     """A freshly initialised D for ``config`` (weights drawn from torch's global RNG)."""
     shape = sample_shape(config)
     if config.model == "dcgan":
-        d = DCGANDiscriminator(shape[0], config.d_width)
+        d = DCGANDiscriminator(shape[0], config.d_width, batchnorm=config.d_batchnorm)
         d.apply(dcgan_init)
         return d
     return MLPDiscriminator(shape, config.d_width)

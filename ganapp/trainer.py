@@ -14,7 +14,7 @@ from torch import nn
 
 from .config import LIVE_FIELDS, GANConfig
 from .data import DataStream
-from .losses import get_loss
+from .losses import get_loss, gradient_penalty, r1_penalty
 from .models import build_discriminator, build_generator
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_x", "d_g_z")
@@ -98,9 +98,9 @@ class Trainer:
         """One step, without a host sync: n_critic D updates, then one G update.
 
         Returns:
-            (4,) float32 tensor on the training device: d_loss, g_loss, D(x), D(G(z)). D(x) and D(G(z)) are mean
-            probabilities σ(logit) from the last D update (D(G(z)) measured before that update, as D_G_z1 in
-            pytorch/examples dcgan).
+            (4,) float32 tensor on the training device: d_loss (penalties included), g_loss, D(x), D(G(z)). D(x) and
+            D(G(z)) come from the last D update (D(G(z)) measured before that update, as D_G_z1 in pytorch/examples
+            dcgan): mean probabilities σ(logit) for the sigmoid losses, mean raw scores for the others.
         """
         cfg, loss = self.config, self.loss
         for _ in range(cfg.n_critic):
@@ -112,6 +112,10 @@ class Trainer:
             real_logits = self.D(real)  # (B,)
             fake_logits = self.D(fake.detach())  # (B,)
             d_loss = loss.d_loss(real_logits, fake_logits)
+            if loss.gradient_penalty and cfg.gp_lambda > 0:
+                d_loss = d_loss + cfg.gp_lambda * gradient_penalty(self.D, real, fake, self.generator)
+            if cfg.r1_gamma > 0:
+                d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(self.D, real)
             d_loss.backward()
             self.opt_d.step()
         # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
@@ -121,8 +125,9 @@ class Trainer:
         self.opt_g.step()
         self.step_count += 1
         with torch.no_grad():
-            return torch.stack([d_loss.detach(), g_loss.detach(),
-                                torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()])
+            score = torch.sigmoid if loss.probabilities else (lambda t: t)
+            return torch.stack([d_loss.detach(), g_loss.detach(), score(real_logits).mean(),
+                                score(fake_logits).mean()])
 
     def step(self) -> dict[str, float]:
         """One step (see :meth:`train_step`), with its metrics as plain floats: d_loss, g_loss, d_x, d_g_z."""
@@ -147,8 +152,9 @@ class Trainer:
     def update(self, **changes: Any) -> tuple[list[str], list[str]]:
         """Apply hyperparameter changes to the running trainer where that is possible.
 
-        Learning rates, betas, n_critic, loss and batch size apply at the next step. Any other change (dataset,
-        model, z_dim, widths, seed, device, n_fixed) would need new networks: it is not applied and is reported.
+        Learning rates, betas, n_critic, loss, batch size, gp_lambda and r1_gamma apply at the next step. Any other
+        change (dataset, model, z_dim, widths, seed, device, n_fixed, and a DCGAN's switch to or from wgan_gp, whose
+        critic has no BatchNorm) would need new networks: it is not applied and is reported.
 
         Returns:
             (applied, needs_reset): the names of the fields applied now, and of those that need a reset.
@@ -157,8 +163,9 @@ class Trainer:
         """
         new = self.config.replace(**changes)
         changed = self.config.diff(new)
-        applied = [k for k in changed if k in LIVE_FIELDS]
-        needs_reset = [k for k in changed if k not in LIVE_FIELDS]
+        rebuild_d = self.config.model == "dcgan" and new.d_batchnorm != self.config.d_batchnorm
+        applied = [k for k in changed if k in LIVE_FIELDS and not (k == "loss" and rebuild_d)]
+        needs_reset = [k for k in changed if k not in applied]
         live = self.config.replace(**{k: getattr(new, k) for k in applied})
         for opt, lr in ((self.opt_g, live.lr_g), (self.opt_d, live.lr_d)):
             for group in opt.param_groups:

@@ -10,8 +10,8 @@ from PIL import Image
 
 from conftest import wait_until
 
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16]
-IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0]
+IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0]
 
 
 @pytest.fixture

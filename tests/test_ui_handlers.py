@@ -12,7 +12,7 @@ from ganapp.ui.i18n import STRINGS, pick_lang, t
 
 from conftest import tiny_2d, wait_until
 
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0]
 
 
 def req(name):

@@ -22,7 +22,7 @@ from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import DATASETS, LIVE_FIELDS, LOSSES, MODELS, RANGES, GANConfig, check_range, is_2d, range_text
 from ..data import DatasetUnavailableError
 from ..latent import interpolate, seed_to_z, truncate
-from ..losses import get_loss
+from ..losses import R1_TEX, get_loss
 from ..media import save_gif, to_grid, upscale
 from ..registry import SessionRegistry, Visitor
 from ..session import ERROR, RUNNING, WAITING
@@ -33,7 +33,7 @@ log = logging.getLogger("ganapp")
 
 # Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order.
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width")
+                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma")
 N_Z_SLIDERS = 8
 Z_SLIDER_RANGE = 3.0
 HISTORY_POINTS = 1000
@@ -228,11 +228,23 @@ class GanApp:
         return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width]
 
     @staticmethod
-    def formula(lang: str, loss: str) -> str:
-        """The loss's objective in LaTeX and a line on what its curves should do."""
+    def formula(lang: str, loss: str, r1_gamma: Any = 0.0) -> str:
+        """The loss's objective in LaTeX (with the R1 term when γ > 0) and a line on what its curves should do."""
         if loss not in LOSSES:
             return ""
-        return f"$${get_loss(loss).formula_tex}$$\n\n{t(lang, 'formula_note_' + loss)}"
+        r1 = isinstance(r1_gamma, (int, float)) and math.isfinite(r1_gamma) and r1_gamma > 0
+        tex = get_loss(loss).formula_tex + (f" \\; \\text{{(D: }} {R1_TEX}\\text{{)}}" if r1 else "")
+        note = t(lang, "formula_note_" + loss) + (" " + t(lang, "formula_note_r1") if r1 else "")
+        return f"$${tex}$$\n\n{note}"
+
+    @staticmethod
+    def loss_defaults(loss: str) -> list[Any]:
+        """n_critic, β1 and β2 that suit ``loss``: WGAN-GP's are Gulrajani et al. 2017's (5, 0, 0.9)."""
+        if loss == "wgan_gp":
+            return [5, 0.0, 0.9]
+        if loss in LOSSES:
+            return [1, 0.5, 0.999]
+        return [gr.update()] * 3
 
     def status_text(self, lang: str, visitor: Visitor, snap) -> str:
         if snap is None:
@@ -270,8 +282,10 @@ class GanApp:
         if drawn.get("step") != snap.step or drawn.get("lang") != lang:
             history = session.history(HISTORY_POINTS)
             out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"))
-            out_scores = plots.scores_figure(history, t(lang, "scores_plot"), t(lang, "step_axis"),
-                                             t(lang, "equilibrium"), get_loss(snap.config.loss).probabilities)
+            loss = get_loss(snap.config.loss)
+            out_scores = plots.scores_figure(
+                history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), t(lang, "step_axis"),
+                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             if snap.points is not None:
                 out_scatter = plots.scatter_figure(snap.points["real"], snap.points["fake"], snap.config.dataset,

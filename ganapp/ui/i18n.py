@@ -40,7 +40,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "gif_file": "Time-lapse GIF",
         "losses_plot": "Losses",
         "scores_plot": "D(x) and D(G(z))",
-        "critic_scores_plot": "Critic scores",
+        "critic_scores_plot": "D(x) and D(G(z)): critic scores (not probabilities)",
         "grid": "Samples from fixed_z",
         "scatter": "Real vs generated points",
         "step_axis": "step",
@@ -65,6 +65,18 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "tell real from fake; G's loss saturates while D rejects its fakes confidently.",
         "formula_note_non_saturating": "G maximises log D(G(z)) instead of minimising log(1 − D(G(z))): same "
                                        "equilibrium (D(x) = D(G(z)) = 0.5), much stronger gradients early on.",
+        "gp_lambda": "WGAN-GP λ (gradient penalty)",
+        "r1_gamma": "R1 γ (0 = off)",
+        "formula_note_lsgan": "D regresses real samples to 1 and fakes to 0; at equilibrium both D(x) and D(G(z)) "
+                              "sit at 0.5. The scores are D's raw outputs, not probabilities.",
+        "formula_note_hinge": "D wants real scores above +1 and fake scores below −1; G pushes its fakes' scores "
+                              "up. The plot shows D's raw scores: the gap between them, not a 0.5 line, is what "
+                              "closes as G improves.",
+        "formula_note_wgan_gp": "The critic estimates the Wasserstein distance as E[D(x)] − E[D(G(z))]; the gradient "
+                                "penalty keeps it 1-Lipschitz. Its scores are not probabilities: watch the gap "
+                                "between the two curves shrink.",
+        "formula_note_r1": "With R1 on, D's loss also pays γ/2 times its squared gradient on real data, which "
+                           "damps oscillation near equilibrium.",
         "source": "Generator",
         "source_training": "This session's G (live)",
         "source_checkpoint": "Loaded checkpoint",
@@ -142,7 +154,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "gif_file": "延时 GIF",
         "losses_plot": "损失",
         "scores_plot": "D(x) 与 D(G(z))",
-        "critic_scores_plot": "判别器得分",
+        "critic_scores_plot": "D(x) 与 D(G(z))：判别器原始得分（不是概率）",
         "grid": "fixed_z 生成的样本",
         "scatter": "真实点与生成点",
         "step_axis": "步数",
@@ -166,6 +178,15 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "当 D 能自信地拒绝假样本时，G 的损失会饱和。",
         "formula_note_non_saturating": "G 改为最大化 log D(G(z))，而不是最小化 log(1 − D(G(z)))：平衡点相同"
                                        "（D(x) = D(G(z)) = 0.5），但训练初期梯度强得多。",
+        "gp_lambda": "WGAN-GP λ（梯度惩罚）",
+        "r1_gamma": "R1 γ（0 = 关闭）",
+        "formula_note_lsgan": "D 把真实样本回归到 1、把假样本回归到 0；平衡时 D(x) 与 D(G(z)) 都位于 0.5。"
+                              "图中是 D 的原始输出，而不是概率。",
+        "formula_note_hinge": "D 希望真实样本得分高于 +1、假样本低于 −1；G 则努力抬高假样本的得分。"
+                              "图中是 D 的原始得分：随着 G 变好而缩小的是两者之间的差距，而不是 0.5 线。",
+        "formula_note_wgan_gp": "判别器（critic）用 E[D(x)] − E[D(G(z))] 估计 Wasserstein 距离；梯度惩罚使它保持 "
+                                "1-Lipschitz。它的得分不是概率：请观察两条曲线之间的差距逐渐缩小。",
+        "formula_note_r1": "开启 R1 后，D 的损失还要加上 γ/2 乘以它在真实数据上梯度的平方，这能抑制平衡点附近的振荡。",
         "source": "生成器",
         "source_training": "本会话的 G（实时）",
         "source_checkpoint": "已加载的检查点",

@@ -70,6 +70,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                              "g_width")
                                 d_width = tr(gr.Number(default.d_width, label=en("d_width"), precision=0),
                                              "d_width")
+                            with gr.Row():
+                                gp_lambda = tr(gr.Number(default.gp_lambda, label=en("gp_lambda")), "gp_lambda")
+                                r1_gamma = tr(gr.Number(default.r1_gamma, label=en("r1_gamma")), "r1_gamma")
                         with gr.Row():
                             start = tr(gr.Button(en("start"), variant="primary", elem_id="start"), "start", "value")
                             pause = tr(gr.Button(en("pause"), elem_id="pause"), "pause", "value")
@@ -141,7 +144,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width]
+                    d_width, gp_lambda, r1_gamma]
         start.click(app.start, [lang, *controls], None, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
@@ -155,7 +158,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         dataset.change(GanApp.dataset_defaults, [dataset],
                        [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width], api_visibility="private",
                        **FAST)
-        loss.change(GanApp.formula, [lang, loss], [formula], api_visibility="private", **FAST)
+        for c in (loss, r1_gamma):
+            c.change(GanApp.formula, [lang, loss, r1_gamma], [formula], api_visibility="private", **FAST)
+        loss.input(GanApp.loss_defaults, [loss], [n_critic, beta1, beta2], api_visibility="private", **FAST)
         export.click(app.export_gif, [lang], [gif_file], api_name="export_gif", concurrency_limit=2)
         gr.api(app.snapshot_api, api_name="snapshot", concurrency_limit=None)
 
@@ -192,10 +197,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             updates += [gr.update(label=t(code, "tab_train")), gr.update(label=t(code, "tab_explore"))]
             return updates
 
-        def relabel_all(code: str, loss_name: str) -> list:
-            return [*relabel(code), GanApp.formula(code, loss_name)]
+        def relabel_all(code: str, loss_name: str, gamma: Any) -> list:
+            return [*relabel(code), GanApp.formula(code, loss_name, gamma)]
 
-        lang.change(relabel_all, [lang, loss],
+        lang.change(relabel_all, [lang, loss, r1_gamma],
                     [*(c for c, _, _ in labeled), source, tab_train, tab_explore, formula],
                     api_visibility="private", **FAST)
         demo.load(None, None, [lang], js=DETECT_LANG_JS)

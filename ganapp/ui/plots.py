@@ -33,8 +33,9 @@ def loss_figure(history: dict[str, np.ndarray], title: str, step_label: str) -> 
 
 
 def scores_figure(history: dict[str, np.ndarray], title: str, step_label: str, equilibrium_label: str,
-                  probabilities: bool = True) -> go.Figure:
-    """D(x) and D(G(z)) against step, with the 0.5 equilibrium line and a [0, 1] axis for probabilities."""
+                  probabilities: bool = True, equilibrium: float | None = 0.5) -> go.Figure:
+    """D(x) and D(G(z)) against step: probabilities on a [0, 1] axis, or raw critic scores on a free axis; with a
+    dashed line at the loss's equilibrium value when it has one."""
     x = history["step"]
     traces = [
         dict(type="scatter", mode="lines", x=x, y=history["d_x"], name="D(x)", line=dict(color=COLORS["real"])),
@@ -44,9 +45,10 @@ def scores_figure(history: dict[str, np.ndarray], title: str, step_label: str, e
     layout: dict = dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label)))
     if probabilities:
         layout["yaxis"] = dict(range=[-0.02, 1.02])
-        layout["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, y0=0.5, y1=0.5,
+    if equilibrium is not None:
+        layout["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, y0=equilibrium, y1=equilibrium,
                                  line=dict(color="#888", dash="dash", width=1))]
-        layout["annotations"] = [dict(xref="paper", x=1, y=0.5, text=equilibrium_label, showarrow=False,
+        layout["annotations"] = [dict(xref="paper", x=1, y=equilibrium, text=equilibrium_label, showarrow=False,
                                       xanchor="right", yanchor="bottom", font=dict(size=10, color="#666"))]
     return _figure(traces, layout)
 
