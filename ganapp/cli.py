@@ -61,11 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--g-width", type=int)
     t.add_argument("--d-width", type=int)
     t.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: $GANAPP_DATA_DIR)")
+    t.add_argument("--conditional", action="store_true", help="class-conditional G and D (labelled datasets)")
     s = sub.add_parser("sample", help="draw samples from a checkpoint as a PNG grid or a .npy array")
     s.add_argument("--checkpoint", type=Path, required=True)
     s.add_argument("--n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", type=Path, required=True, help="a .png grid or a .npy array")
+    s.add_argument("--label", type=int, help="class of every sample, for a conditional model (default: 0, 1, 2, ...)")
     e = sub.add_parser("eval", help="score a 2D-benchmark checkpoint (PacGAN protocol: modes, quality, reverse KL)")
     e.add_argument("--checkpoint", type=Path, required=True)
     e.add_argument("--n", type=int, default=2500)
@@ -76,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
 def _config(a: argparse.Namespace) -> GANConfig:
     overrides = {k: v for k, v in dict(model=a.model, loss=a.loss, seed=a.seed, device=a.device,
                                        batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, z_dim=a.z_dim,
-                                       n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width).items()
+                                       n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width,
+                                       conditional=a.conditional or None).items()
                  if v is not None}
     if a.betas:
         overrides.update(beta1=a.betas[0], beta2=a.betas[1])
@@ -114,7 +117,7 @@ def train(a: argparse.Namespace) -> int:
     bar.close()
     path = save_checkpoint(a.out, trainer.G, config, trainer.step_count, D=trainer.D, fixed_z=trainer.fixed_z)
     grid_path = path.with_suffix(".png")
-    _save_samples(trainer.sample(trainer.fixed_z), config, grid_path)
+    _save_samples(trainer.sample(trainer.fixed_z, trainer.fixed_y), config, grid_path)
     print(f"saved {path} (step {trainer.step_count}) and {grid_path}")
     return 0
 
@@ -132,7 +135,7 @@ def _save_samples(x: torch.Tensor, config: GANConfig, path: Path) -> None:
             draw.ellipse((cx - 2, cy - 2, cx + 2, cy + 2), fill=(255, 127, 14))
         image.save(path)
     else:
-        Image.fromarray(to_grid(x, nrow=8)).save(path)
+        Image.fromarray(to_grid(x, nrow=config.n_classes or 8)).save(path)
 
 
 def sample(a: argparse.Namespace) -> int:
@@ -141,8 +144,15 @@ def sample(a: argparse.Namespace) -> int:
     if a.out.suffix not in (".png", ".npy"):
         raise UsageError(f"--out={a.out} must end in .png or .npy")
     ckpt = load_checkpoint(a.checkpoint)
+    y = None
+    if ckpt.config.conditional:
+        if a.label is not None and not 0 <= a.label < ckpt.config.n_classes:
+            raise UsageError(f"--label={a.label} is out of range: it must be in 0..{ckpt.config.n_classes - 1}")
+        y = torch.full((a.n,), a.label) if a.label is not None else torch.arange(a.n) % ckpt.config.n_classes
+    elif a.label is not None:
+        raise UsageError("--label needs a class-conditional checkpoint; this one is unconditional")
     with torch.no_grad():
-        x = ckpt.G(seed_to_z(a.seed, ckpt.config.z_dim, a.n)).float()
+        x = ckpt.G(seed_to_z(a.seed, ckpt.config.z_dim, a.n), y).float()
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if a.out.suffix == ".npy":
         np.save(a.out, x.numpy().astype(np.float32))  # (N, 2) data coordinates, or (N, C, H, W) in [-1, 1]

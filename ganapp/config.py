@@ -15,6 +15,8 @@ from typing import Any
 DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian")
 DATASETS_IMAGE = ("mnist_10k", "mnist")
 DATASETS = DATASETS_IMAGE + DATASETS_2D
+DATASETS_LABELLED = ("mnist_10k", "mnist")  # datasets with class labels, for conditional models
+N_CLASSES = 10
 MODELS = ("mlp", "dcgan")
 LOSSES = ("non_saturating", "minimax", "lsgan", "hinge", "wgan_gp")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -95,6 +97,8 @@ class GANConfig:
         n_fixed: number of fixed_z samples in the sample grid, 1..256.
         gp_lambda: λ of WGAN-GP's gradient penalty, in [0, 1000] (Gulrajani et al. 2017 use 10); wgan_gp only.
         r1_gamma: γ of the R1 penalty on real data, in [0, 1000]; 0 turns it off (any loss).
+        conditional: class-conditional G and D (labelled datasets only): G takes a one-hot label beside z (Mirza &
+            Osindero 2014), D adds a projection of the label embedding (Miyato & Koyama 2018).
 
     Raises:
         ValueError: a field is out of range or a choice is unknown; the message names the field, the value and the
@@ -118,6 +122,7 @@ class GANConfig:
     n_fixed: int = 64
     gp_lambda: float = 10.0
     r1_gamma: float = 0.0
+    conditional: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("dataset", self.dataset, DATASETS)
@@ -130,10 +135,20 @@ class GANConfig:
                 object.__setattr__(self, name, int(getattr(self, name)))
             else:
                 object.__setattr__(self, name, float(getattr(self, name)))
+        if not isinstance(self.conditional, bool):
+            raise ValueError(f"conditional={self.conditional!r} is not allowed: it must be True or False")
+        if self.conditional and self.dataset not in DATASETS_LABELLED:
+            raise ValueError(f"conditional=True needs a labelled dataset ({', '.join(DATASETS_LABELLED)}), but "
+                             f"dataset={self.dataset!r} has no labels")
         if self.model == "dcgan" and is_2d(self.dataset):
             raise ValueError(
                 f"model='dcgan' needs an image dataset, but dataset={self.dataset!r} is 2D: use model='mlp'"
             )
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes a conditional model is built for, or 0 for an unconditional one."""
+        return N_CLASSES if self.conditional else 0
 
     @property
     def d_batchnorm(self) -> bool:

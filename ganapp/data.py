@@ -190,16 +190,20 @@ class DataStream:
 
     def next(self, batch_size: int) -> torch.Tensor:
         """The next real batch: (B, 2) float32, or (B, 1, 28, 28) float32 in [-1, 1]."""
+        return self.next_labelled(batch_size)[0]
+
+    def next_labelled(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The next real batch and its labels: as :meth:`next`, with (B,) int64 class labels (None for 2D data)."""
         self.samples_seen += batch_size
         if self.is_2d:
-            return _sample_2d(self.name, batch_size, self.generator, self.device)
+            return _sample_2d(self.name, batch_size, self.generator, self.device), None
         n = len(self.images)
         if self._pos + batch_size > n:  # start a new epoch; a batch never straddles two permutations
             self._perm = torch.randperm(n, generator=self.generator, device=self.device)
             self._pos = 0
         idx = self._perm[self._pos:self._pos + batch_size]
         self._pos += batch_size
-        return self.images[idx].float().div_(127.5).sub_(1.0)
+        return self.images[idx].float().div_(127.5).sub_(1.0), self.labels[idx].long()
 
     def sample(self, n: int, seed: int = 0) -> torch.Tensor:
         """``n`` real samples drawn with their own generator (for plots), leaving the training stream untouched."""

@@ -103,3 +103,20 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, n_frames: int, mode: str = "
     path = (slerp if mode == "slerp" else lerp)(z0, z1, t)
     path[0], path[-1] = z0, z1  # exact ends, free of rounding
     return path
+
+
+def label_path(y0: int, y1: int, n_classes: int, n_frames: int) -> torch.Tensor:
+    """Soft labels moving linearly from class y0 to class y1, for a conditional G with z held fixed.
+
+    Returns:
+        (n_frames, n_classes) float32 rows summing to 1; row 0 is one-hot y0, the last row one-hot y1.
+    Raises:
+        ValueError: a label outside 0..n_classes−1, or n_frames outside 2..256.
+    """
+    for name, y in (("label0", y0), ("label1", y1)):
+        if not isinstance(y, int) or isinstance(y, bool) or not 0 <= y < n_classes:
+            raise ValueError(f"{name}={y!r} is out of range: it must be an integer in 0..{n_classes - 1}")
+    if not isinstance(n_frames, int) or isinstance(n_frames, bool) or not 2 <= n_frames <= MAX_FRAMES:
+        raise ValueError(f"n_frames={n_frames!r} is out of range: it must be an integer in 2..{MAX_FRAMES}")
+    eye = torch.eye(n_classes)
+    return lerp(eye[y0], eye[y1], torch.linspace(0, 1, n_frames))

@@ -12,25 +12,49 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .config import GANConfig
 
 
-class MLPGenerator(nn.Module):
-    """z (B, z_dim) float32 → samples (B, *out_shape). Images end in Tanh (values in [-1, 1]); 2D points are linear.
+def label_vector(y: torch.Tensor | None, n_classes: int, batch: int, device: torch.device) -> torch.Tensor | None:
+    """Labels as (B, n_classes) float vectors: one-hot from (B,) int64 class indices, or soft labels passed through
+    (rows that mix classes let G interpolate between them). None for unconditional models (n_classes 0).
 
-    Hidden widths: width, 2·width, 4·width (images) or width ×3 (2D points), each followed by ReLU.
+    Raises:
+        ValueError: a conditional model got no labels, or labels of the wrong shape or range.
+    """
+    if n_classes == 0:
+        return None
+    if y is None:
+        raise ValueError(f"this generator is class-conditional: pass labels y of shape ({batch},) in 0..{n_classes - 1}")
+    if y.dtype in (torch.int64, torch.int32):
+        if y.shape != (batch,) or y.min() < 0 or y.max() >= n_classes:
+            raise ValueError(f"labels y must be ({batch},) integers in 0..{n_classes - 1}")
+        return F.one_hot(y.long(), n_classes).float().to(device)
+    if y.shape != (batch, n_classes):
+        raise ValueError(f"soft labels y must have shape ({batch}, {n_classes}), got {tuple(y.shape)}")
+    return y.float().to(device)
+
+
+class MLPGenerator(nn.Module):
+    """z (B, z_dim) float32 [and labels y] → samples (B, *out_shape). Images end in Tanh (values in [-1, 1]); 2D
+    points are linear.
+
+    Hidden widths: width, 2·width, 4·width (images) or width ×3 (2D points), each followed by ReLU. A conditional G
+    (n_classes > 0) reads the one-hot label concatenated to z (Mirza & Osindero 2014, Sec. 3.2).
     """
 
-    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int):
+    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, n_classes: int = 0):
         super().__init__()
         self.out_shape = tuple(out_shape)
+        self.n_classes = n_classes
         out_dim = math.prod(out_shape)
         image = len(out_shape) == 3
         widths = [width, 2 * width, 4 * width] if image else [width, width, width]
         layers: list[nn.Module] = []
-        d = z_dim
+        d = z_dim + n_classes
         for w in widths:
             layers += [nn.Linear(d, w), nn.ReLU(inplace=True)]
             d = w
@@ -39,14 +63,31 @@ class MLPGenerator(nn.Module):
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(-1, *self.out_shape)  # (B, out_dim) -> (B, *out_shape)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        onehot = label_vector(y, self.n_classes, z.shape[0], z.device)
+        h = z if onehot is None else torch.cat([z, onehot], dim=1)  # (B, z_dim + n_classes)
+        return self.net(h).view(-1, *self.out_shape)  # (B, out_dim) -> (B, *out_shape)
+
+
+class Projection(nn.Module):
+    """The projection discriminator's label term ⟨embed(y), h⟩ (Miyato & Koyama 2018, "cGANs with Projection
+    Discriminator", Eq. 3): features h (B, F) and labels y (B,) int64 → (B,)."""
+
+    def __init__(self, n_classes: int, features: int):
+        super().__init__()
+        self.embed = nn.Embedding(n_classes, features)
+
+    def forward(self, h: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        if y is None or y.dtype not in (torch.int64, torch.int32):
+            raise ValueError("this discriminator is class-conditional: pass integer labels y of shape (B,)")
+        return (self.embed(y.long()) * h).sum(dim=1)
 
 
 class MLPDiscriminator(nn.Module):
-    """samples (B, *in_shape) float32 → logits (B,). Hidden widths 4·width, 2·width, width with LeakyReLU(0.2)."""
+    """samples (B, *in_shape) float32 [and labels y (B,) int64] → logits (B,). Hidden widths 4·width, 2·width,
+    width with LeakyReLU(0.2); a conditional D adds a :class:`Projection` of the label onto the last features."""
 
-    def __init__(self, in_shape: tuple[int, ...], width: int):
+    def __init__(self, in_shape: tuple[int, ...], width: int, n_classes: int = 0):
         super().__init__()
         in_dim = math.prod(in_shape)
         image = len(in_shape) == 3
@@ -56,11 +97,14 @@ class MLPDiscriminator(nn.Module):
         for w in widths:
             layers += [nn.Linear(d, w), nn.LeakyReLU(0.2, inplace=True)]
             d = w
-        layers.append(nn.Linear(d, 1))
-        self.net = nn.Sequential(*layers)
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(d, 1)
+        self.projection = Projection(n_classes, d) if n_classes else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.flatten(1)).squeeze(1)  # (B, *in_shape) -> (B, in_dim) -> (B,)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.features(x.flatten(1))  # (B, *in_shape) -> (B, in_dim) -> (B, F)
+        logits = self.head(h).squeeze(1)  # (B,)
+        return logits if self.projection is None else logits + self.projection(h, y)
 
 
 class DCGANGenerator(nn.Module):
@@ -70,11 +114,12 @@ class DCGANGenerator(nn.Module):
     between and Tanh at the end, as in Radford et al. 2016, Fig. 1, scaled to 28×28.
     """
 
-    def __init__(self, z_dim: int, channels: int, width: int):
+    def __init__(self, z_dim: int, channels: int, width: int, n_classes: int = 0):
         super().__init__()
         self.width = width
+        self.n_classes = n_classes
         self.project = nn.Sequential(
-            nn.Linear(z_dim, 4 * width * 7 * 7, bias=False),
+            nn.Linear(z_dim + n_classes, 4 * width * 7 * 7, bias=False),
             nn.BatchNorm1d(4 * width * 7 * 7),
             nn.ReLU(inplace=True),
         )
@@ -86,8 +131,10 @@ class DCGANGenerator(nn.Module):
             nn.Tanh(),
         )
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.project(z).view(-1, 4 * self.width, 7, 7)  # (B, z_dim) -> (B, 4w, 7, 7)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        onehot = label_vector(y, self.n_classes, z.shape[0], z.device)
+        z = z if onehot is None else torch.cat([z, onehot], dim=1)  # (B, z_dim + n_classes)
+        h = self.project(z).view(-1, 4 * self.width, 7, 7)  # -> (B, 4w, 7, 7)
         return self.net(h)  # -> (B, C, 28, 28)
 
 
@@ -99,7 +146,7 @@ class DCGANDiscriminator(nn.Module):
     layer normalisation instead (GroupNorm with one group), as WGAN-GP's critic must (Gulrajani et al. 2017, Sec. 4).
     """
 
-    def __init__(self, channels: int, width: int, batchnorm: bool = True):
+    def __init__(self, channels: int, width: int, batchnorm: bool = True, n_classes: int = 0):
         super().__init__()
         norm = nn.BatchNorm2d(4 * width) if batchnorm else nn.GroupNorm(1, 4 * width)
         self.net = nn.Sequential(
@@ -110,9 +157,12 @@ class DCGANDiscriminator(nn.Module):
             nn.LeakyReLU(0.2, inplace=True),
         )
         self.head = nn.Linear(4 * width * 7 * 7, 1)
+        self.projection = Projection(n_classes, 4 * width * 7 * 7) if n_classes else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.net(x).flatten(1)).squeeze(1)  # (B, C, 28, 28) -> (B, 4w*7*7) -> (B,)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.net(x).flatten(1)  # (B, C, 28, 28) -> (B, 4w*7*7)
+        logits = self.head(h).squeeze(1)  # (B,)
+        return logits if self.projection is None else logits + self.projection(h, y)
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -122,6 +172,8 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, 0.0, 0.02)
     elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.GroupNorm)):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
@@ -136,17 +188,17 @@ def build_generator(config: GANConfig) -> nn.Module:
     """A freshly initialised G for ``config`` (weights drawn from torch's global RNG)."""
     shape = sample_shape(config)
     if config.model == "dcgan":
-        g = DCGANGenerator(config.z_dim, shape[0], config.g_width)
+        g = DCGANGenerator(config.z_dim, shape[0], config.g_width, config.n_classes)
         g.apply(dcgan_init)
         return g
-    return MLPGenerator(config.z_dim, shape, config.g_width)
+    return MLPGenerator(config.z_dim, shape, config.g_width, config.n_classes)
 
 
 def build_discriminator(config: GANConfig) -> nn.Module:
     """A freshly initialised D for ``config`` (weights drawn from torch's global RNG)."""
     shape = sample_shape(config)
     if config.model == "dcgan":
-        d = DCGANDiscriminator(shape[0], config.d_width, batchnorm=config.d_batchnorm)
+        d = DCGANDiscriminator(shape[0], config.d_width, batchnorm=config.d_batchnorm, n_classes=config.n_classes)
         d.apply(dcgan_init)
         return d
-    return MLPDiscriminator(shape, config.d_width)
+    return MLPDiscriminator(shape, config.d_width, config.n_classes)

@@ -188,12 +188,13 @@ class TrainingSession:
 
     def _publish_grid(self) -> None:
         with torch.no_grad():
-            fake = self._reader_g(self.trainer.fixed_z).float().cpu()
+            fake = self._reader_g(self.trainer.fixed_z, self.trainer.fixed_y).float().cpu()
         with self._pub_lock:
             if self.trainer.config.is_2d:
                 self._points = {"real": self._real_points, "fake": fake.numpy()}
             else:
-                self._grid = to_grid(fake, nrow=8)  # (H, W, 3) uint8
+                nrow = self.trainer.config.n_classes or 8  # conditional: one class per column
+                self._grid = to_grid(fake, nrow=nrow)  # (H, W, 3) uint8
                 if self._grid_count % self._frame_stride == 0:
                     self._frames.append(self._grid)
                     if len(self._frames) > self.max_frames:
@@ -457,15 +458,16 @@ class TrainingSession:
         with self._pub_lock:
             return self._reader_g
 
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """G(z) with the current published G, on the CPU. Never waits for a training step.
+    def generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z[, y]) with the current published G, on the CPU. Never waits for a training step.
 
         Args:
             z: (N, z_dim) float32.
+            y: labels for a conditional G: (N,) int64, or (N, n_classes) soft labels.
         Returns:
             (N, 2) points or (N, 1, 28, 28) images in [-1, 1], float32.
         Raises:
-            ValueError: z is not (N, z_dim).
+            ValueError: z is not (N, z_dim), or a conditional G got no or bad labels.
         """
         g = self.generator()
         z_dim = self.trainer.config.z_dim
@@ -473,4 +475,4 @@ class TrainingSession:
             raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
         device = next(g.parameters()).device
         with torch.no_grad():
-            return g(z.to(device, torch.float32)).float().cpu()
+            return g(z.to(device, torch.float32), None if y is None else y.to(device)).float().cpu()

@@ -58,6 +58,14 @@ def make_fixed_z(config: GANConfig, device: torch.device | str = "cpu") -> torch
     return torch.randn(config.n_fixed, config.z_dim, generator=g).to(device)
 
 
+def make_fixed_y(config: GANConfig, device: torch.device | str = "cpu") -> torch.Tensor | None:
+    """fixed_y: (n_fixed,) int64 labels 0, 1, ..., n_classes−1, 0, 1, ... for a conditional model (so a grid with
+    n_classes columns shows one class per column), else None."""
+    if not config.conditional:
+        return None
+    return (torch.arange(config.n_fixed) % config.n_classes).to(device)
+
+
 class Trainer:
     """One GAN and its training step.
 
@@ -70,6 +78,7 @@ class Trainer:
         opt_g, opt_d: Adam optimisers.
         data: the :class:`~ganapp.data.DataStream` of real batches.
         fixed_z: (n_fixed, z_dim) float32 noise for the sample grid.
+        fixed_y: (n_fixed,) int64 labels for the grid of a conditional model, else None.
         step_count: G updates done so far.
 
     Raises:
@@ -86,6 +95,7 @@ class Trainer:
         self.data = DataStream(config.dataset, self.device, seed=config.seed, download=download)
         self.generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
         self.fixed_z = make_fixed_z(config, self.device)
+        self.fixed_y = make_fixed_y(config, self.device)
         fused = self.device.type == "cuda"
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2),
                                       fused=fused)
@@ -104,23 +114,27 @@ class Trainer:
         """
         cfg, loss = self.config, self.loss
         for _ in range(cfg.n_critic):
-            real = self.data.next(cfg.batch_size)  # (B, *sample_shape)
+            real, y_real = self.data.next_labelled(cfg.batch_size)  # (B, *sample_shape), (B,) or None
             z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.generator, device=self.device)
-            fake = self.G(z)  # (B, *sample_shape)
+            y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.generator, device=self.device)
+                      if cfg.conditional else None)
+            fake = self.G(z, y_fake)  # (B, *sample_shape)
             # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
             self.opt_d.zero_grad(set_to_none=True)
-            real_logits = self.D(real)  # (B,)
-            fake_logits = self.D(fake.detach())  # (B,)
+            real_logits = self.D(real, y_real)  # (B,)
+            fake_logits = self.D(fake.detach(), y_fake)  # (B,)
             d_loss = loss.d_loss(real_logits, fake_logits)
+            critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
             if loss.gradient_penalty and cfg.gp_lambda > 0:
-                d_loss = d_loss + cfg.gp_lambda * gradient_penalty(self.D, real, fake, self.generator)
+                # x̂ mixes a real and a fake of (usually) different classes; the real labels condition D there
+                d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake, self.generator)
             if cfg.r1_gamma > 0:
-                d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(self.D, real)
+                d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
             d_loss.backward()
             self.opt_d.step()
         # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss = loss.g_loss(self.D(fake))
+        g_loss = loss.g_loss(self.D(fake, y_fake))
         g_loss.backward()
         self.opt_g.step()
         self.step_count += 1
@@ -134,18 +148,21 @@ class Trainer:
         return dict(zip(METRIC_NAMES, self.train_step().tolist()))
 
     @torch.no_grad()
-    def sample(self, z: torch.Tensor) -> torch.Tensor:
-        """G(z) in eval mode (BatchNorm running statistics), returned on the CPU.
+    def sample(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z[, y]) in eval mode (BatchNorm running statistics), returned on the CPU.
 
         Args:
             z: (N, z_dim) float32.
+            y: for a conditional G, (N,) int64 labels or (N, n_classes) soft labels; None picks fixed_y's pattern.
         Returns:
             (N, 2) points or (N, 1, 28, 28) images in [-1, 1], float32, CPU.
         """
+        if y is None and self.config.conditional:
+            y = torch.arange(len(z)) % self.config.n_classes
         was_training = self.G.training
         self.G.eval()
         try:
-            return self.G(z.to(self.device)).float().cpu()
+            return self.G(z.to(self.device), None if y is None else y.to(self.device)).float().cpu()
         finally:
             self.G.train(was_training)
 

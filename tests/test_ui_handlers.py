@@ -12,7 +12,7 @@ from ganapp.ui.i18n import STRINGS, pick_lang, t
 
 from conftest import tiny_2d, wait_until
 
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, False]
 
 
 def req(name):
@@ -97,12 +97,12 @@ def test_dataset_switch_proposes_working_defaults():
 
 def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
     with pytest.raises(gr.Error, match="No generator yet"):
-        app.explore(req("e"), "en", "training", 0, 1.0, *[0.0] * 8)
+        app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8)
     app.registry.new_session("e", tiny_2d())
-    image, plot = app.explore(req("e"), "en", "training", 0, 1.0, *[0.0] * 8)
+    image, plot = app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8)
     assert image["visible"] is False and plot["visible"] is True  # 2D data: a scatter, not an image
     with pytest.raises(gr.Error, match=r"Truncation ψ must be a number in \[0, 1\]"):
-        app.explore(req("e"), "en", "training", 0, 1.5, *[0.0] * 8)
+        app.explore(req("e"), "en", "training", 0, 1.5, 0, *[0.0] * 8)
 
 
 def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
@@ -117,7 +117,7 @@ def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
     registry = SessionRegistry()
     app = GanApp(registry, tmp_path)
     try:
-        image, plot = app.explore(req("new"), "en", "training", 0, 1.0, *[0.0] * 8)
+        image, plot = app.explore(req("new"), "en", "training", 0, 1.0, 0, *[0.0] * 8)
         assert image["visible"] is True and image["value"].shape == (224, 224, 3)
         assert app.shipped_checkpoints() == [DEFAULT_CHECKPOINT]
     finally:

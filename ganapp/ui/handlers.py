@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from ..checkpoints import CheckpointError, load_checkpoint
-from ..config import DATASETS, LIVE_FIELDS, LOSSES, MODELS, RANGES, GANConfig, check_range, is_2d, range_text
+from ..config import DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, MODELS, RANGES, GANConfig, check_range, is_2d, range_text
 from ..data import DatasetUnavailableError
-from ..latent import interpolate, seed_to_z, truncate
+from ..latent import interpolate, label_path, seed_to_z, truncate
 from ..losses import R1_TEX, get_loss
 from ..media import save_gif, to_grid, upscale
 from ..registry import SessionRegistry, Visitor
@@ -33,7 +33,7 @@ log = logging.getLogger("ganapp")
 
 # Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order.
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma")
+                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "conditional")
 N_Z_SLIDERS = 8
 Z_SLIDER_RANGE = 3.0
 HISTORY_POINTS = 1000
@@ -111,8 +111,11 @@ class GanApp:
             if raw[field] not in choices:
                 raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(choices),
                                  value=raw[field]))
-        for field in CONTROL_FIELDS[3:]:
+        for field in CONTROL_FIELDS[3:-1]:
             raw[field] = self._number(lang, field, raw[field])
+        raw["conditional"] = bool(raw["conditional"])
+        if raw["conditional"] and raw["dataset"] not in DATASETS_LABELLED:
+            raise gr.Error(t(lang, "err_conditional", dataset=raw["dataset"], labelled=", ".join(DATASETS_LABELLED)))
         if raw["model"] == "dcgan" and is_2d(raw["dataset"]):
             raise gr.Error(t(lang, "err_dcgan_2d", dataset=raw["dataset"]))
         try:
@@ -221,11 +224,13 @@ class GanApp:
 
     @staticmethod
     def dataset_defaults(dataset: str) -> list[Any]:
-        """Recommended model, z_dim, batch size, learning rates, β1 and widths for ``dataset``, as control values."""
+        """Recommended model, z_dim, batch size, learning rates, β1 and widths for ``dataset``, as control values,
+        and conditional switched off for data without labels."""
         if dataset not in DATASETS:
-            return [gr.update()] * 8
+            return [gr.update()] * 9
         c = GANConfig.default_for(dataset)
-        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width]
+        conditional = gr.update() if dataset in DATASETS_LABELLED else False  # 2D data has no labels
+        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width, conditional]
 
     @staticmethod
     def formula(lang: str, loss: str, r1_gamma: Any = 0.0) -> str:
@@ -342,6 +347,16 @@ class GanApp:
                 self._default = False
         return self._default or None
 
+    def _label(self, lang: str, config: GANConfig, label: Any, field: str = "label") -> torch.Tensor | None:
+        """(1,) int64 label for a conditional generator (gr.Error naming the field if out of range), else None."""
+        if not config.conditional:
+            return None
+        if not isinstance(label, (int, float)) or isinstance(label, bool) or not float(label).is_integer() \
+                or not 0 <= label < config.n_classes:
+            raise gr.Error(t(lang, "err_field", field=t(lang, field), value=label,
+                             range=f"0..{config.n_classes - 1}", kind=t(lang, "kind_int")))
+        return torch.tensor([int(label)])
+
     def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any) -> torch.Tensor:
         seed = self._number(lang, "seed", seed)
         if not isinstance(psi, (int, float)) or not math.isfinite(psi) or not 0 <= psi <= 1:
@@ -354,11 +369,11 @@ class GanApp:
         return truncate(z, float(psi))
 
     @staticmethod
-    def _render(G: torch.nn.Module, config: GANConfig, z: torch.Tensor, lang: str, highlight_path: bool = False):
-        """(image update, plot update) for G(z); z is (N, z_dim)."""
+    def _render(G: torch.nn.Module, config: GANConfig, z: torch.Tensor, lang: str, y: torch.Tensor | None = None):
+        """(image update, plot update) for G(z, y); z is (N, z_dim), y (N,) labels or (N, n_classes) soft labels."""
         device = next(G.parameters()).device
         with torch.no_grad():
-            out = G(z.to(device)).float().cpu()
+            out = G(z.to(device), None if y is None else y.to(device)).float().cpu()
         if is_2d(config.dataset):
             cloud = G(seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD).to(device)).detach().float().cpu().numpy()
             fig = plots.scatter_figure(None, cloud, config.dataset, t(lang, "explore_image"), t(lang, "real"),
@@ -368,16 +383,18 @@ class GanApp:
         return gr.update(value=image, visible=True), gr.update(visible=False)
 
     @guarded
-    def explore(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, *sliders: Any):
-        """G(z) for the seed's z with its first dimensions set by the sliders, after truncation."""
+    def explore(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any, *sliders: Any):
+        """G(z) for the seed's z with its first dimensions set by the sliders, after truncation (and with the
+        chosen label, for a conditional G)."""
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
         z = self._z(lang, seed, config.z_dim, sliders, psi)
-        return self._render(G, config, z[None], lang)
+        return self._render(G, config, z[None], lang, self._label(lang, config, label))
 
     @guarded
-    def seed_to_sliders(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any) -> list:
-        """Set the sliders to the seed's z (hiding those beyond z_dim), and render it."""
+    def seed_to_sliders(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any) -> list:
+        """Set the sliders to the seed's z (hiding those beyond z_dim), show the label picker for a conditional G,
+        and render it."""
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
         z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0]
@@ -387,7 +404,8 @@ class GanApp:
         values = [round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2)
                   for i in range(min(N_Z_SLIDERS, config.z_dim))]
         z = self._z(lang, seed, config.z_dim, tuple(values), psi)
-        return [*sliders, *self._render(G, config, z[None], lang)]
+        y = self._label(lang, config, label)
+        return [*sliders, gr.update(visible=config.conditional), *self._render(G, config, z[None], lang, y)]
 
     @guarded
     def random_seed(self) -> int:
@@ -395,24 +413,34 @@ class GanApp:
 
     @guarded
     def interpolate(self, request: gr.Request, lang: str, source: str, seed0: Any, seed1: Any, mode: str,
-                    n_frames: Any, psi: Any):
-        """A lerp or slerp path from z(seed0) to z(seed1): (strip image, plot, GIF path)."""
+                    n_frames: Any, psi: Any, label0: Any = 0, label1: Any = 1):
+        """A lerp or slerp path from z(seed0) to z(seed1) (a conditional G keeps label0); or, in ``label`` mode,
+        z(seed0) held fixed while the label moves from label0 to label1. Returns (strip image, plot, GIF path)."""
         key, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
         if not isinstance(n_frames, (int, float)) or not float(n_frames).is_integer() or not 2 <= n_frames <= 64:
             raise gr.Error(t(lang, "err_field", field=t(lang, "n_frames"), value=n_frames, range="2..64",
                              kind=t(lang, "kind_int")))
-        if mode not in ("lerp", "slerp"):
-            raise gr.Error(t(lang, "err_choice", field=t(lang, "mode"), choices="lerp, slerp", value=mode))
+        if mode not in ("lerp", "slerp", "label"):
+            raise gr.Error(t(lang, "err_choice", field=t(lang, "mode"), choices="lerp, slerp, label", value=mode))
+        if mode == "label" and not config.conditional:
+            raise gr.Error(t(lang, "err_label_mode"))
+        n = int(n_frames)
         z0 = self._z(lang, seed0, config.z_dim, (), psi)
-        z1 = self._z(lang, seed1, config.z_dim, (), psi)
-        path = interpolate(z0, z1, int(n_frames), mode)  # (n_frames, z_dim)
-        image, fig = self._render(G, config, path, lang)
+        y0 = self._label(lang, config, label0, "label0")
+        if mode == "label":
+            y1 = self._label(lang, config, label1, "label1")
+            path = z0.expand(n, -1)  # z held fixed
+            labels = label_path(int(y0), int(y1), config.n_classes, n)  # (n, n_classes) soft labels
+        else:
+            path = interpolate(z0, self._z(lang, seed1, config.z_dim, (), psi), n, mode)  # (n, z_dim)
+            labels = None if y0 is None else y0.expand(n)
+        image, fig = self._render(G, config, path, lang, labels)
         if is_2d(config.dataset):
             return image, fig, None
         device = next(G.parameters()).device
         with torch.no_grad():
-            frames = G(path.to(device)).float().cpu()
+            frames = G(path.to(device), None if labels is None else labels.to(device)).float().cpu()
         gif = save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in frames],
                        self._file(key, "interpolation.gif"), fps=10)
         return image, fig, str(gif)

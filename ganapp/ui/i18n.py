@@ -66,6 +66,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "formula_note_non_saturating": "G maximises log D(G(z)) instead of minimising log(1 − D(G(z))): same "
                                        "equilibrium (D(x) = D(G(z)) = 0.5), much stronger gradients early on.",
         "gp_lambda": "WGAN-GP λ (gradient penalty)",
+        "conditional": "Class-conditional G and D (labelled data)",
+        "label": "Label (digit)",
+        "label0": "Label at the start",
+        "label1": "Label at the end",
+        "err_conditional": "A conditional model needs labelled data ({labelled}); {dataset} has no labels.",
+        "err_label_mode": "The label path needs a class-conditional generator.",
         "r1_gamma": "R1 γ (0 = off)",
         "formula_note_lsgan": "D regresses real samples to 1 and fakes to 0; at equilibrium both D(x) and D(G(z)) "
                               "sit at 0.5. The scores are D's raw outputs, not probabilities.",
@@ -179,6 +185,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "formula_note_non_saturating": "G 改为最大化 log D(G(z))，而不是最小化 log(1 − D(G(z)))：平衡点相同"
                                        "（D(x) = D(G(z)) = 0.5），但训练初期梯度强得多。",
         "gp_lambda": "WGAN-GP λ（梯度惩罚）",
+        "conditional": "类别条件 G 与 D（需要带标签的数据）",
+        "label": "标签（数字）",
+        "label0": "起点标签",
+        "label1": "终点标签",
+        "err_conditional": "条件模型需要带标签的数据（{labelled}）；{dataset} 没有标签。",
+        "err_label_mode": "标签路径需要一个类别条件生成器。",
         "r1_gamma": "R1 γ（0 = 关闭）",
         "formula_note_lsgan": "D 把真实样本回归到 1、把假样本回归到 0；平衡时 D(x) 与 D(G(z)) 都位于 0.5。"
                               "图中是 D 的原始输出，而不是概率。",

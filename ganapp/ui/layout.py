@@ -73,6 +73,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             with gr.Row():
                                 gp_lambda = tr(gr.Number(default.gp_lambda, label=en("gp_lambda")), "gp_lambda")
                                 r1_gamma = tr(gr.Number(default.r1_gamma, label=en("r1_gamma")), "r1_gamma")
+                            conditional = tr(gr.Checkbox(default.conditional, label=en("conditional")),
+                                             "conditional")
                         with gr.Row():
                             start = tr(gr.Button(en("start"), variant="primary", elem_id="start"), "start", "value")
                             pause = tr(gr.Button(en("pause"), elem_id="pause"), "pause", "value")
@@ -107,6 +109,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             z_seed = tr(gr.Number(0, label=en("seed"), precision=0, elem_id="z-seed"), "seed")
                             random_z = tr(gr.Button(en("random_z")), "random_z", "value")
                         psi = tr(gr.Slider(0.0, 1.0, value=1.0, step=0.05, label=en("truncation")), "truncation")
+                        label = tr(gr.Slider(0, 9, value=0, step=1, label=en("label"), visible=False,
+                                             elem_id="label"), "label")
                         tr(gr.Markdown(f"**{en('z_sliders')}**"), "z_sliders", "value")
                         sliders = [gr.Slider(-Z_SLIDER_RANGE, Z_SLIDER_RANGE, value=0.0, step=0.01, label=f"z[{i}]",
                                              elem_id=f"z-slider-{i}") for i in range(N_Z_SLIDERS)]
@@ -119,7 +123,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                     with gr.Row(equal_height=True):
                         seed0 = tr(gr.Number(0, label=en("seed0"), precision=0), "seed0")
                         seed1 = tr(gr.Number(1, label=en("seed1"), precision=0), "seed1")
-                        mode = tr(gr.Radio(["slerp", "lerp"], value="slerp", label=en("mode")), "mode")
+                        mode = tr(gr.Radio(["slerp", "lerp", "label"], value="slerp", label=en("mode")), "mode")
+                        label0 = tr(gr.Number(0, label=en("label0"), precision=0), "label0")
+                        label1 = tr(gr.Number(1, label=en("label1"), precision=0), "label1")
                         n_frames = tr(gr.Slider(2, 64, value=10, step=1, label=en("n_frames")), "n_frames")
                         run_interp = tr(gr.Button(en("interpolate"), variant="primary"), "interpolate", "value")
                     strip = tr(gr.Image(label=en("strip"), format="png", interactive=False,
@@ -144,7 +150,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width, gp_lambda, r1_gamma]
+                    d_width, gp_lambda, r1_gamma, conditional]
         start.click(app.start, [lang, *controls], None, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
@@ -156,26 +162,26 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         for c in controls:
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
         dataset.change(GanApp.dataset_defaults, [dataset],
-                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width], api_visibility="private",
-                       **FAST)
+                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional],
+                       api_visibility="private", **FAST)
         for c in (loss, r1_gamma):
             c.change(GanApp.formula, [lang, loss, r1_gamma], [formula], api_visibility="private", **FAST)
         loss.input(GanApp.loss_defaults, [loss], [n_critic, beta1, beta2], api_visibility="private", **FAST)
         export.click(app.export_gif, [lang], [gif_file], api_name="export_gif", concurrency_limit=2)
         gr.api(app.snapshot_api, api_name="snapshot", concurrency_limit=None)
 
-        explore_inputs = [lang, source, z_seed, psi, *sliders]
+        explore_inputs = [lang, source, z_seed, psi, label, *sliders]
         explore_outputs = [explore_image, explore_plot]
-        for i, s in enumerate([*sliders, psi]):
+        for i, s in enumerate([*sliders, psi, label]):
             names = dict(api_name="explore") if i == 0 else dict(api_visibility="private")
             s.input(app.explore, explore_inputs, explore_outputs, **names, **EXPLORE)
-        seed_event = dict(fn=app.seed_to_sliders, inputs=[lang, source, z_seed, psi],
-                          outputs=[*sliders, *explore_outputs], **EXPLORE)
+        seed_event = dict(fn=app.seed_to_sliders, inputs=[lang, source, z_seed, psi, label],
+                          outputs=[*sliders, label, *explore_outputs], **EXPLORE)
         z_seed.change(api_name="seed", **seed_event)
         source.change(api_visibility="private", **seed_event)
         tab_explore.select(api_visibility="private", **seed_event)
         random_z.click(app.random_seed, None, [z_seed], api_visibility="private", **FAST)
-        run_interp.click(app.interpolate, [lang, source, seed0, seed1, mode, n_frames, psi],
+        run_interp.click(app.interpolate, [lang, source, seed0, seed1, mode, n_frames, psi, label0, label1],
                          [strip, strip_plot, interp_gif], api_name="interpolate", concurrency_id="explore",
                          concurrency_limit=8)
         save.click(app.save_current, [lang], [ckpt_file], api_name="save_checkpoint", concurrency_limit=4)
