@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian")
-DATASETS_IMAGE = ("mnist_10k", "mnist")
+DATASETS_IMAGE = ("mnist_10k", "mnist", "fashion_mnist", "cifar10", "folder")
 DATASETS = DATASETS_IMAGE + DATASETS_2D
-DATASETS_LABELLED = ("mnist_10k", "mnist")  # datasets with class labels, for conditional models
+DATASETS_LABELLED = ("mnist_10k", "mnist", "fashion_mnist", "cifar10")  # with class labels, for conditional models
+IMAGE_SIZES = (28, 32, 64)
+CHANNELS = (1, 3)
+# Each image dataset's own size and channels, used by GANConfig.default_for.
+NATIVE_SHAPE = {"mnist_10k": (28, 1), "mnist": (28, 1), "fashion_mnist": (28, 1), "cifar10": (32, 3),
+                "folder": (64, 3)}
 N_CLASSES = 10
 MODELS = ("mlp", "dcgan")
 LOSSES = ("non_saturating", "minimax", "lsgan", "hinge", "wgan_gp")
@@ -67,9 +72,9 @@ def check_range(name: str, value: Any) -> None:
         raise ValueError(f"{name}={value!r} is out of range: it must be {kind} {range_text(name)}")
 
 
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is not allowed: choose one of {', '.join(choices)}")
+def _check_choice(name: str, value: Any, choices: tuple) -> None:
+    if isinstance(value, bool) or value not in choices:
+        raise ValueError(f"{name}={value!r} is not allowed: choose one of {', '.join(map(str, choices))}")
 
 
 def is_2d(dataset: str) -> bool:
@@ -97,6 +102,9 @@ class GANConfig:
         n_fixed: number of fixed_z samples in the sample grid, 1..256.
         gp_lambda: λ of WGAN-GP's gradient penalty, in [0, 1000] (Gulrajani et al. 2017 use 10); wgan_gp only.
         r1_gamma: γ of the R1 penalty on real data, in [0, 1000]; 0 turns it off (any loss).
+        image_size: side of the (square) images in pixels: 28, 32 or 64; data are resized to it.
+        channels: 1 (grey) or 3 (RGB); data are converted to it.
+        data_path: the folder or .zip of images for ``dataset='folder'`` (ignored otherwise).
         conditional: class-conditional G and D (labelled datasets only): G takes a one-hot label beside z (Mirza &
             Osindero 2014), D adds a projection of the label embedding (Miyato & Koyama 2018).
 
@@ -123,6 +131,9 @@ class GANConfig:
     gp_lambda: float = 10.0
     r1_gamma: float = 0.0
     conditional: bool = False
+    image_size: int = 28
+    channels: int = 1
+    data_path: str = ""
 
     def __post_init__(self) -> None:
         _check_choice("dataset", self.dataset, DATASETS)
@@ -135,6 +146,10 @@ class GANConfig:
                 object.__setattr__(self, name, int(getattr(self, name)))
             else:
                 object.__setattr__(self, name, float(getattr(self, name)))
+        _check_choice("image_size", self.image_size, IMAGE_SIZES)
+        _check_choice("channels", self.channels, CHANNELS)
+        if self.dataset == "folder" and not self.data_path:
+            raise ValueError("dataset='folder' needs data_path: a folder or .zip of images")
         if not isinstance(self.conditional, bool):
             raise ValueError(f"conditional={self.conditional!r} is not allowed: it must be True or False")
         if self.conditional and self.dataset not in DATASETS_LABELLED:
@@ -165,6 +180,10 @@ class GANConfig:
         """
         _check_choice("dataset", dataset, DATASETS)
         base: dict[str, Any] = {"dataset": dataset}
+        if dataset in NATIVE_SHAPE:
+            base["image_size"], base["channels"] = NATIVE_SHAPE[dataset]
+        if dataset in ("cifar10", "folder"):  # colour images: a wider DCGAN
+            base.update(g_width=32, d_width=32, z_dim=100)
         if is_2d(dataset):
             base.update(model="mlp", z_dim=2, batch_size=256, lr_g=1e-3, lr_d=1e-3, g_width=128, d_width=128,
                         beta1=0.5, n_fixed=256)

@@ -1,12 +1,15 @@
 """Real data for the GAN: image datasets held on the training device, and 2D distributions sampled on the fly.
 
-Images come out as float32 in [-1, 1] with shape (B, 1, 28, 28), matching G's Tanh output. 2D points come out as
-float32 with shape (B, 2), in data coordinates.
+Images come out as float32 in [-1, 1] with shape (B, C, S, S), matching G's Tanh output, after conversion to the
+config's channels C (1 or 3) and size S (28, 32 or 64). 2D points come out as float32 with shape (B, 2), in data
+coordinates.
 
 Datasets:
     - ``mnist_10k``: the first 10,000 MNIST training digits, shipped compressed inside the package (works offline).
-    - ``mnist``: the 60,000 MNIST training digits through ``torchvision.datasets.MNIST``; downloaded when the network
-      allows, else read from ``$GANAPP_DATA_DIR/MNIST/raw``.
+    - ``mnist``, ``fashion_mnist`` and ``cifar10``: their training sets through ``torchvision.datasets``; downloaded
+      when the network allows, else read from ``$GANAPP_DATA_DIR``; when neither works, the error names the folder
+      searched and the files expected.
+    - ``folder``: a user's folder or .zip of images (non-images are skipped), resized and centre-cropped.
     - ``ring8`` and ``grid25``: the 2D mixtures of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018,
       Table 1): 8 Gaussians with means (cos 2πi/8, sin 2πi/8) and std 0.01; 25 Gaussians with means (−4+2i, −4+2j),
       i, j in 0..4, and std 0.05.
@@ -23,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import DATASETS, is_2d
+from .config import DATASETS, NATIVE_SHAPE, is_2d
 
 ASSETS_DIR = Path(__file__).with_name("assets")
 MNIST_10K_PATH = ASSETS_DIR / "mnist_10k.npz"
@@ -113,30 +116,120 @@ def load_mnist_10k() -> tuple[np.ndarray, np.ndarray]:
         return f["images"], f["labels"]
 
 
-def load_mnist(root: Path | None = None, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """The 60,000 MNIST training digits through torchvision: images (60000, 28, 28) uint8 and labels (60000,) uint8.
+# torchvision class, its folder under the data root, and the files it needs there, per downloadable dataset.
+TORCHVISION = {
+    "mnist": ("MNIST", "MNIST/raw", MNIST_FILES),
+    "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw", MNIST_FILES),
+    "cifar10": ("CIFAR10", "cifar-10-batches-py",
+                ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch",
+                 "batches.meta")),
+}
+MAX_FOLDER_IMAGES = 50_000
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
-    Reads ``root/MNIST/raw`` (``root`` defaults to :func:`data_dir`), downloading the files first when ``download``
-    and they are absent.
 
+def load_torchvision(name: str, root: Path | None = None, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The training set of ``mnist``, ``fashion_mnist`` or ``cifar10`` through torchvision.
+
+    Reads ``root`` (default :func:`data_dir`), downloading the files first when ``download`` and they are absent.
+
+    Returns:
+        images: (N, H, W) uint8 for the grey datasets, (N, H, W, 3) uint8 for cifar10; labels: (N,) uint8.
     Raises:
         DatasetUnavailableError: the files are absent and the download failed or was not allowed; the message names
             the folder searched and the files expected.
     """
-    from torchvision.datasets import MNIST
+    import torchvision.datasets
 
+    cls_name, folder, files = TORCHVISION[name]
     root = Path(root) if root is not None else data_dir()
     try:
-        ds = MNIST(root=str(root), train=True, download=download)
+        ds = getattr(torchvision.datasets, cls_name)(root=str(root), train=True, download=download)
     except (RuntimeError, OSError) as e:
-        raw = root / "MNIST" / "raw"
         why = f"the download failed ({str(e).splitlines()[0] if str(e) else type(e).__name__})" if download \
             else "downloading is off"
         raise DatasetUnavailableError(
-            f"MNIST was not found in {raw} (expected files: {', '.join(MNIST_FILES)}) and {why}. Put the files "
-            f"there, or set GANAPP_DATA_DIR to a folder holding MNIST/raw/."
+            f"{cls_name} was not found in {root / folder} (expected files: {', '.join(files)}) and {why}. Put the "
+            f"files there, or set GANAPP_DATA_DIR to a folder holding {folder}/."
         ) from e
-    return ds.data.numpy(), ds.targets.numpy().astype(np.uint8)
+    images = ds.data.numpy() if isinstance(ds.data, torch.Tensor) else np.asarray(ds.data)
+    labels = ds.targets.numpy() if isinstance(ds.targets, torch.Tensor) else np.asarray(ds.targets)
+    return images, labels.astype(np.uint8)
+
+
+def load_mnist(root: Path | None = None, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 60,000 MNIST training digits: images (60000, 28, 28) uint8 and labels (60000,) uint8. See
+    :func:`load_torchvision`."""
+    return load_torchvision("mnist", root, download)
+
+
+def load_image_folder(path: str | Path, image_size: int, channels: int) -> np.ndarray:
+    """Every image in a folder (searched recursively) or a .zip, resized so the shorter side is ``image_size`` and
+    centre-cropped to a square, in grey (1 channel) or RGB (3). Files that are not images are skipped.
+
+    Returns:
+        (N, channels, image_size, image_size) uint8, N ≤ 50,000.
+    Raises:
+        DatasetUnavailableError: the path does not exist or holds no readable image.
+    """
+    import zipfile
+
+    from PIL import Image, UnidentifiedImageError
+    from torchvision.transforms import v2
+
+    path = Path(path)
+    prepare = v2.Compose([v2.Resize(image_size, antialias=True), v2.CenterCrop(image_size), v2.PILToTensor()])
+    mode = "L" if channels == 1 else "RGB"
+
+    def read(opener) -> torch.Tensor | None:
+        try:
+            with opener() as f, Image.open(f) as im:
+                return prepare(im.convert(mode))
+        except (UnidentifiedImageError, OSError, ValueError):
+            return None  # not an image (or a broken one): skipped
+
+    if path.is_file() and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            names = sorted(n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n)
+            images = [read(lambda n=n: zf.open(n)) for n in names[:MAX_FOLDER_IMAGES * 2]]
+    elif path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        images = [read(lambda p=p: open(p, "rb")) for p in files[:MAX_FOLDER_IMAGES * 2]]
+    else:
+        raise DatasetUnavailableError(f"data_path {path} is neither a folder nor a .zip file")
+    images = [im for im in images if im is not None][:MAX_FOLDER_IMAGES]
+    if not images:
+        raise DatasetUnavailableError(f"no readable images in {path} (looked for {', '.join(IMAGE_SUFFIXES)} and "
+                                      f"anything else Pillow opens)")
+    return torch.stack(images).numpy()
+
+
+def _to_shape(images: torch.Tensor, image_size: int, channels: int) -> torch.Tensor:
+    """(N, C, H, W) uint8 → (N, channels, image_size, image_size) uint8: grey↔RGB, then an antialiased resize."""
+    from torchvision.transforms.v2 import functional as TF
+
+    if images.shape[1] == 1 and channels == 3:
+        images = images.expand(-1, 3, -1, -1)
+    elif images.shape[1] == 3 and channels == 1:
+        images = TF.rgb_to_grayscale(images)
+    if images.shape[-1] != image_size or images.shape[-2] != image_size:
+        images = TF.resize(images, [image_size, image_size], antialias=True)
+    return images.contiguous()
+
+
+def load_images(name: str, image_size: int, channels: int, data_path: str = "", download: bool = True
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """An image dataset as uint8 (N, channels, image_size, image_size) and its (N,) uint8 labels (None for folder).
+
+    Raises:
+        DatasetUnavailableError: as :func:`load_torchvision` and :func:`load_image_folder`.
+    """
+    if name == "folder":
+        return torch.from_numpy(load_image_folder(data_path, image_size, channels)), None
+    images, labels = load_mnist_10k() if name == "mnist_10k" else load_torchvision(name, download=download)
+    x = torch.from_numpy(images)
+    x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)  # (N, C, H, W)
+    return _to_shape(x, image_size, channels), torch.from_numpy(labels)
 
 
 class DataStream:
@@ -149,14 +242,17 @@ class DataStream:
         name: a dataset name from ``ganapp.config.DATASETS``.
         device: where batches are produced.
         seed: seed of the stream's generator.
-        download: whether ``mnist`` may be downloaded.
+        download: whether a torchvision dataset may be downloaded.
+        image_size, channels: the shape images are converted to (default: the dataset's own).
+        data_path: the folder or .zip for ``folder``.
 
     Raises:
         ValueError: unknown dataset name.
-        DatasetUnavailableError: as :func:`load_mnist`.
+        DatasetUnavailableError: as :func:`load_images`.
     """
 
-    def __init__(self, name: str, device: torch.device | str = "cpu", seed: int = 0, download: bool = True):
+    def __init__(self, name: str, device: torch.device | str = "cpu", seed: int = 0, download: bool = True,
+                 image_size: int | None = None, channels: int | None = None, data_path: str = ""):
         if name not in DATASETS:
             raise ValueError(f"dataset={name!r} is not allowed: choose one of {', '.join(DATASETS)}")
         self.name = name
@@ -166,16 +262,18 @@ class DataStream:
         self.images: torch.Tensor | None = None
         self.labels: torch.Tensor | None = None
         if not self.is_2d:
-            images, labels = load_mnist_10k() if name == "mnist_10k" else load_mnist(download=download)
-            self.images = torch.from_numpy(images).to(self.device).unsqueeze(1)  # (N, 1, 28, 28) uint8
-            self.labels = torch.from_numpy(labels).to(self.device)
+            native_size, native_channels = NATIVE_SHAPE[name]
+            images, labels = load_images(name, image_size or native_size, channels or native_channels, data_path,
+                                         download)
+            self.images = images.to(self.device)  # (N, C, S, S) uint8
+            self.labels = labels.to(self.device) if labels is not None else None
             self._perm = torch.randperm(len(self.images), generator=self.generator, device=self.device)
         self._pos = 0
         self.samples_seen = 0
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
-        """Shape of one sample: (2,) for 2D data, (1, 28, 28) for images."""
+        """Shape of one sample: (2,) for 2D data, (C, S, S) for images."""
         return (2,) if self.is_2d else tuple(self.images.shape[1:])
 
     @property
@@ -189,11 +287,12 @@ class DataStream:
         return None if self.is_2d else self.samples_seen / len(self.images)
 
     def next(self, batch_size: int) -> torch.Tensor:
-        """The next real batch: (B, 2) float32, or (B, 1, 28, 28) float32 in [-1, 1]."""
+        """The next real batch: (B, 2) float32, or (B, C, S, S) float32 in [-1, 1]."""
         return self.next_labelled(batch_size)[0]
 
     def next_labelled(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The next real batch and its labels: as :meth:`next`, with (B,) int64 class labels (None for 2D data)."""
+        """The next real batch and its labels: as :meth:`next`, with (B,) int64 class labels (None for 2D data and
+        folders)."""
         self.samples_seen += batch_size
         if self.is_2d:
             return _sample_2d(self.name, batch_size, self.generator, self.device), None
@@ -203,7 +302,8 @@ class DataStream:
             self._pos = 0
         idx = self._perm[self._pos:self._pos + batch_size]
         self._pos += batch_size
-        return self.images[idx].float().div_(127.5).sub_(1.0), self.labels[idx].long()
+        labels = self.labels[idx].long() if self.labels is not None else None
+        return self.images[idx].float().div_(127.5).sub_(1.0), labels
 
     def sample(self, n: int, seed: int = 0) -> torch.Tensor:
         """``n`` real samples drawn with their own generator (for plots), leaving the training stream untouched."""

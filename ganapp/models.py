@@ -3,8 +3,8 @@
 - ``mlp``: the fully connected G and D of the classic GAN (Goodfellow et al. 2014), for 2D points and flattened
   28×28 images.
 - ``dcgan``: a transposed-convolution G with BatchNorm, ReLU and Tanh, and a strided-convolution D with LeakyReLU
-  (Radford et al. 2016, "Unsupervised Representation Learning with Deep Convolutional GANs", Sec. 3), sized for
-  28×28 images.
+  (Radford et al. 2016, "Unsupervised Representation Learning with Deep Convolutional GANs", Sec. 3), for 28×28,
+  32×32 and 64×64 images with 1 or 3 channels.
 """
 
 from __future__ import annotations
@@ -107,60 +107,69 @@ class MLPDiscriminator(nn.Module):
         return logits if self.projection is None else logits + self.projection(h, y)
 
 
-class DCGANGenerator(nn.Module):
-    """z (B, z_dim) float32 → images (B, C, 28, 28) in [-1, 1].
+def _dcgan_plan(image_size: int) -> tuple[int, int]:
+    """(start side, number of ×2 steps): 28 = 7·2², 32 = 4·2³, 64 = 4·2⁴."""
+    return (7, 2) if image_size == 28 else (4, {32: 3, 64: 4}[image_size])
 
-    Project and reshape to 4·width×7×7, then two stride-2 transposed convolutions (7→14→28), with BatchNorm and ReLU
-    between and Tanh at the end, as in Radford et al. 2016, Fig. 1, scaled to 28×28.
+
+class DCGANGenerator(nn.Module):
+    """z (B, z_dim) float32 [and labels y] → images (B, C, S, S) in [-1, 1], S in {28, 32, 64}.
+
+    Project and reshape to 2ⁿ·width channels at 7×7 (S = 28) or 4×4 (S = 32, 64), then n stride-2 transposed
+    convolutions, each halving the channels, with BatchNorm and ReLU between and Tanh at the end (Radford et al.
+    2016, Fig. 1, scaled to the image size). A conditional G reads the one-hot label beside z.
     """
 
-    def __init__(self, z_dim: int, channels: int, width: int, n_classes: int = 0):
+    def __init__(self, z_dim: int, channels: int, width: int, n_classes: int = 0, image_size: int = 28):
         super().__init__()
-        self.width = width
+        self.start, n_up = _dcgan_plan(image_size)
+        self.top = width * 2 ** n_up  # channels at the start: 4w for 28 and 32... 8w for 32, 16w for 64
         self.n_classes = n_classes
         self.project = nn.Sequential(
-            nn.Linear(z_dim + n_classes, 4 * width * 7 * 7, bias=False),
-            nn.BatchNorm1d(4 * width * 7 * 7),
+            nn.Linear(z_dim + n_classes, self.top * self.start ** 2, bias=False),
+            nn.BatchNorm1d(self.top * self.start ** 2),
             nn.ReLU(inplace=True),
         )
-        self.net = nn.Sequential(
-            nn.ConvTranspose2d(4 * width, 2 * width, 4, 2, 1, bias=False),  # 7x7 -> 14x14
-            nn.BatchNorm2d(2 * width),
-            nn.ReLU(inplace=True),
-            nn.ConvTranspose2d(2 * width, channels, 4, 2, 1),  # 14x14 -> 28x28
-            nn.Tanh(),
-        )
+        layers: list[nn.Module] = []
+        c = self.top
+        for _ in range(n_up - 1):
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU(True)]
+            c //= 2  # each step doubles the side and halves the channels
+        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         onehot = label_vector(y, self.n_classes, z.shape[0], z.device)
         z = z if onehot is None else torch.cat([z, onehot], dim=1)  # (B, z_dim + n_classes)
-        h = self.project(z).view(-1, 4 * self.width, 7, 7)  # -> (B, 4w, 7, 7)
-        return self.net(h)  # -> (B, C, 28, 28)
+        h = self.project(z).view(-1, self.top, self.start, self.start)  # -> (B, top, s, s)
+        return self.net(h)  # -> (B, C, S, S)
 
 
 class DCGANDiscriminator(nn.Module):
-    """images (B, C, 28, 28) float32 → logits (B,).
+    """images (B, C, S, S) float32 [and labels y (B,) int64] → logits (B,), S in {28, 32, 64}.
 
-    Two stride-2 convolutions (28→14→7) with LeakyReLU(0.2), BatchNorm on the second (none on D's input layer, as
-    Radford et al. 2016 advise), then a linear layer to one logit. With ``batchnorm=False`` the second layer uses
-    layer normalisation instead (GroupNorm with one group), as WGAN-GP's critic must (Gulrajani et al. 2017, Sec. 4).
+    n stride-2 convolutions (S → 7 or 4) doubling the channels from 2·width, with LeakyReLU(0.2); BatchNorm after
+    every convolution but the first (none on D's input layer, as Radford et al. 2016 advise), then a linear layer to
+    one logit. With ``batchnorm=False`` the norm is layer normalisation (GroupNorm with one group), as WGAN-GP's
+    critic must be (Gulrajani et al. 2017, Sec. 4). A conditional D adds a :class:`Projection` of the label.
     """
 
-    def __init__(self, channels: int, width: int, batchnorm: bool = True, n_classes: int = 0):
+    def __init__(self, channels: int, width: int, batchnorm: bool = True, n_classes: int = 0, image_size: int = 28):
         super().__init__()
-        norm = nn.BatchNorm2d(4 * width) if batchnorm else nn.GroupNorm(1, 4 * width)
-        self.net = nn.Sequential(
-            nn.Conv2d(channels, 2 * width, 4, 2, 1),  # 28x28 -> 14x14
-            nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(2 * width, 4 * width, 4, 2, 1, bias=False),  # 14x14 -> 7x7
-            norm,
-            nn.LeakyReLU(0.2, inplace=True),
-        )
-        self.head = nn.Linear(4 * width * 7 * 7, 1)
-        self.projection = Projection(n_classes, 4 * width * 7 * 7) if n_classes else None
+        end, n_down = _dcgan_plan(image_size)
+        layers: list[nn.Module] = [nn.Conv2d(channels, 2 * width, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        c = 2 * width
+        for _ in range(n_down - 1):
+            norm = nn.BatchNorm2d(2 * c) if batchnorm else nn.GroupNorm(1, 2 * c)
+            layers += [nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), norm, nn.LeakyReLU(0.2, inplace=True)]
+            c *= 2  # each step halves the side and doubles the channels
+        self.net = nn.Sequential(*layers)
+        features = c * end * end
+        self.head = nn.Linear(features, 1)
+        self.projection = Projection(n_classes, features) if n_classes else None
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.net(x).flatten(1)  # (B, C, 28, 28) -> (B, 4w*7*7)
+        h = self.net(x).flatten(1)  # (B, C, S, S) -> (B, c·e·e)
         logits = self.head(h).squeeze(1)  # (B,)
         return logits if self.projection is None else logits + self.projection(h, y)
 
@@ -180,15 +189,15 @@ def dcgan_init(module: nn.Module) -> None:
 
 
 def sample_shape(config: GANConfig) -> tuple[int, ...]:
-    """Shape of one real or fake sample for ``config``: (2,) for 2D datasets, (1, 28, 28) for MNIST."""
-    return (2,) if config.is_2d else (1, 28, 28)
+    """Shape of one real or fake sample for ``config``: (2,) for 2D datasets, (channels, size, size) for images."""
+    return (2,) if config.is_2d else (config.channels, config.image_size, config.image_size)
 
 
 def build_generator(config: GANConfig) -> nn.Module:
     """A freshly initialised G for ``config`` (weights drawn from torch's global RNG)."""
     shape = sample_shape(config)
     if config.model == "dcgan":
-        g = DCGANGenerator(config.z_dim, shape[0], config.g_width, config.n_classes)
+        g = DCGANGenerator(config.z_dim, shape[0], config.g_width, config.n_classes, config.image_size)
         g.apply(dcgan_init)
         return g
     return MLPGenerator(config.z_dim, shape, config.g_width, config.n_classes)
@@ -198,7 +207,8 @@ def build_discriminator(config: GANConfig) -> nn.Module:
     """A freshly initialised D for ``config`` (weights drawn from torch's global RNG)."""
     shape = sample_shape(config)
     if config.model == "dcgan":
-        d = DCGANDiscriminator(shape[0], config.d_width, batchnorm=config.d_batchnorm, n_classes=config.n_classes)
+        d = DCGANDiscriminator(shape[0], config.d_width, batchnorm=config.d_batchnorm, n_classes=config.n_classes,
+                               image_size=config.image_size)
         d.apply(dcgan_init)
         return d
     return MLPDiscriminator(shape, config.d_width, config.n_classes)

@@ -92,7 +92,8 @@ class Trainer:
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
         self.G, self.D = build_models(config, self.device)
-        self.data = DataStream(config.dataset, self.device, seed=config.seed, download=download)
+        self.data = DataStream(config.dataset, self.device, seed=config.seed, download=download,
+                               image_size=config.image_size, channels=config.channels, data_path=config.data_path)
         self.generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
         self.fixed_z = make_fixed_z(config, self.device)
         self.fixed_y = make_fixed_y(config, self.device)

@@ -10,8 +10,8 @@ from PIL import Image
 
 from conftest import wait_until
 
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, False]
-IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, False]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, False, 28, 1, None]
+IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, False, 28, 1, None]
 
 
 @pytest.fixture

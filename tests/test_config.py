@@ -59,3 +59,15 @@ def test_default_for_2d_picks_an_mlp():
     c = GANConfig.default_for("grid25")
     assert c.model == "mlp" and c.is_2d and c.z_dim == 2
     assert GANConfig.default_for("ring8", lr_g=5e-4).lr_g == 5e-4
+
+
+def test_image_shape_and_folder_fields():
+    assert GANConfig.default_for("cifar10").image_size == 32 and GANConfig.default_for("cifar10").channels == 3
+    with pytest.raises(ValueError, match="image_size=30 is not allowed: choose one of 28, 32, 64"):
+        GANConfig(image_size=30)
+    with pytest.raises(ValueError, match="channels"):
+        GANConfig(channels=2)
+    with pytest.raises(ValueError, match="needs data_path"):
+        GANConfig(dataset="folder")
+    with pytest.raises(ValueError, match="no labels"):
+        GANConfig(dataset="folder", data_path="x", conditional=True)

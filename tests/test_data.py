@@ -9,9 +9,10 @@ import threading
 import numpy as np
 import pytest
 import torch
-from torchvision.datasets import MNIST
+from torchvision.datasets import MNIST, FashionMNIST
 
-from ganapp.data import BOUNDS_2D, DataStream, DatasetUnavailableError, grid25, load_mnist, load_mnist_10k, ring8
+from ganapp.data import (BOUNDS_2D, DataStream, DatasetUnavailableError, grid25, load_image_folder, load_mnist,
+                         load_mnist_10k, load_torchvision, ring8)
 
 
 def test_shipped_mnist_10k_is_ten_thousand_labelled_digits():
@@ -112,7 +113,8 @@ def http_mirror(tmp_path):
     server.server_close()
 
 
-def test_mnist_download_path_with_a_local_mirror(tmp_path, monkeypatch, http_mirror):
+@pytest.mark.parametrize("name,cls", [("mnist", MNIST), ("fashion_mnist", FashionMNIST)])
+def test_download_path_with_a_local_mirror(tmp_path, monkeypatch, http_mirror, name, cls):
     """The real download code, pointed at a localhost mirror of tiny IDX files instead of the internet."""
     mirror, url = http_mirror
     rng = np.random.default_rng(0)
@@ -123,13 +125,70 @@ def test_mnist_download_path_with_a_local_mirror(tmp_path, monkeypatch, http_mir
         "t10k-labels-idx1-ubyte.gz": (0x801, rng.integers(0, 10, (3,))),
     }
     resources = []
-    for name, (magic, arr) in arrays.items():
-        _idx_gz(mirror / name, magic, arr)
-        resources.append((name, hashlib.md5((mirror / name).read_bytes()).hexdigest()))
-    monkeypatch.setattr(MNIST, "mirrors", [url])
-    monkeypatch.setattr(MNIST, "resources", resources)
+    for filename, (magic, arr) in arrays.items():
+        _idx_gz(mirror / filename, magic, arr)
+        resources.append((filename, hashlib.md5((mirror / filename).read_bytes()).hexdigest()))
+    monkeypatch.setattr(cls, "mirrors", [url])
+    monkeypatch.setattr(cls, "resources", resources)
     monkeypatch.setenv("GANAPP_DATA_DIR", str(tmp_path / "data"))
-    images, labels = load_mnist(download=True)
-    assert (tmp_path / "data" / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file()
+    images, labels = load_torchvision(name, download=True)
+    assert (tmp_path / "data" / cls.__name__ / "raw" / "train-images-idx3-ubyte").is_file()
     np.testing.assert_array_equal(images, arrays["train-images-idx3-ubyte.gz"][1])
     np.testing.assert_array_equal(labels, arrays["train-labels-idx1-ubyte.gz"][1])
+
+
+@pytest.mark.parametrize("name,folder,a_file", [("fashion_mnist", "FashionMNIST/raw", "train-images-idx3-ubyte"),
+                                                ("cifar10", "cifar-10-batches-py", "data_batch_1")])
+def test_other_torchvision_datasets_name_folder_and_files_when_missing(tmp_path, monkeypatch, name, folder, a_file):
+    monkeypatch.setenv("GANAPP_DATA_DIR", str(tmp_path))
+    with pytest.raises(DatasetUnavailableError) as e:
+        load_torchvision(name, download=False)
+    assert str(tmp_path / folder) in str(e.value) and a_file in str(e.value)
+
+
+def _pngs(folder, n, size=(40, 30)):
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, (*size[::-1], 3), dtype=np.uint8)).save(folder / f"img{i}.png")
+
+
+def test_folder_of_images_skips_non_images_and_crops_to_size(tmp_path):
+    _pngs(tmp_path / "pics" / "sub", 5)
+    (tmp_path / "pics" / "notes.txt").write_text("not an image")
+    (tmp_path / "pics" / "broken.png").write_bytes(b"\x89PNG but not really")
+    x = load_image_folder(tmp_path / "pics", 32, 3)
+    assert x.shape == (5, 3, 32, 32) and x.dtype == np.uint8
+    assert load_image_folder(tmp_path / "pics", 28, 1).shape == (5, 1, 28, 28)
+
+
+def test_zip_of_images(tmp_path):
+    import zipfile
+
+    _pngs(tmp_path / "pics", 3)
+    with zipfile.ZipFile(tmp_path / "pics.zip", "w") as zf:
+        for p in (tmp_path / "pics").iterdir():
+            zf.write(p, f"inner/{p.name}")
+        zf.writestr("inner/readme.md", "# not an image")
+    s = DataStream("folder", image_size=64, channels=3, data_path=str(tmp_path / "pics.zip"))
+    assert s.size == 3 and s.next(2).shape == (2, 3, 64, 64)
+    x, y = s.next_labelled(2)
+    assert y is None
+
+
+def test_folder_without_images_is_a_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "a.txt").write_text("x")
+    with pytest.raises(DatasetUnavailableError, match="no readable images in"):
+        load_image_folder(tmp_path / "empty", 32, 3)
+    with pytest.raises(DatasetUnavailableError, match="neither a folder nor a .zip"):
+        load_image_folder(tmp_path / "missing", 32, 3)
+
+
+def test_mnist_converts_to_rgb_and_other_sizes():
+    s = DataStream("mnist_10k", image_size=32, channels=3)
+    x = s.next(4)
+    assert x.shape == (4, 3, 32, 32)
+    assert torch.equal(x[:, 0], x[:, 1]) and torch.equal(x[:, 1], x[:, 2])  # grey copied to R, G and B

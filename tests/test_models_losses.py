@@ -12,7 +12,9 @@ from conftest import tiny_2d, tiny_image
 
 @pytest.mark.parametrize("config,shape", [
     (tiny_image(), (1, 28, 28)), (tiny_image(model="mlp"), (1, 28, 28)), (tiny_2d(), (2,)),
-    (GANConfig(), (1, 28, 28)),
+    (GANConfig(), (1, 28, 28)), (tiny_image(image_size=32, channels=3), (3, 32, 32)),
+    (tiny_image(image_size=64, channels=1), (1, 64, 64)), (tiny_image(image_size=64, channels=3, model="mlp"),
+                                                           (3, 64, 64)),
 ])
 def test_g_and_d_shapes(config, shape):
     G, D = build_generator(config), build_discriminator(config)

@@ -12,7 +12,7 @@ from ganapp.ui.i18n import STRINGS, pick_lang, t
 
 from conftest import tiny_2d, wait_until
 
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, False]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, False, 28, 1, None]
 
 
 def req(name):
@@ -144,3 +144,28 @@ def test_dcgan_on_2d_data_is_refused_in_the_visitors_language(app):
         app.start(req("d"), "en", *bad)
     with pytest.raises(gr.Error, match="请选择 mlp 模型"):
         app.start(req("d"), "zh", *bad)
+
+
+def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
+    from PIL import Image
+
+    files = []
+    for i in range(6):
+        path = tmp_path / f"up{i}.png"
+        Image.new("RGB", (50, 40), (40 * i, 100, 200)).save(path)
+        files.append(str(path))
+    (tmp_path / "notes.txt").write_text("skipped")
+    files.append(str(tmp_path / "notes.txt"))
+    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, False,
+                32, 3, None]
+    with pytest.raises(gr.Error, match="upload a .zip or some image files"):
+        app.reset(req("f"), "en", *controls)
+    controls[-1] = files
+    app.reset(req("f"), "en", *controls)
+    session = app.registry.visitor("f").session
+    assert session.config.dataset == "folder" and session.trainer.data.size == 6
+    app.step(req("f"), "en", 2, *controls)
+    assert wait_until(lambda: session.snapshot().step == 2, 10)
+    assert session.snapshot().grid.shape[2] == 3
+    defaults = GanApp.dataset_defaults("folder")
+    assert defaults[-1]["visible"] is True and defaults[-3:-1] == [64, 3]

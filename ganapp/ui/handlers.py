@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from ..checkpoints import CheckpointError, load_checkpoint
-from ..config import DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, MODELS, RANGES, GANConfig, check_range, is_2d, range_text
+from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
+                      GANConfig, check_range, is_2d, range_text)
 from ..data import DatasetUnavailableError
 from ..latent import interpolate, label_path, seed_to_z, truncate
 from ..losses import R1_TEX, get_loss
@@ -33,7 +34,8 @@ log = logging.getLogger("ganapp")
 
 # Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order.
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "conditional")
+                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "conditional", "image_size", "channels",
+                  "data_files")
 N_Z_SLIDERS = 8
 Z_SLIDER_RANGE = 3.0
 HISTORY_POINTS = 1000
@@ -104,24 +106,50 @@ class GanApp:
                              kind=t(lang, "kind_int" if integer else "kind_num"))) from None
         return int(value) if integer else float(value)
 
-    def _config(self, lang: str, values: tuple) -> GANConfig:
-        """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order)."""
+    def _config(self, lang: str, values: tuple, key: str = "local") -> GANConfig:
+        """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order); uploaded image files for
+        the ``folder`` dataset become its data_path."""
         raw = dict(zip(CONTROL_FIELDS, values))
         for field, choices in (("dataset", DATASETS), ("model", MODELS), ("loss", LOSSES)):
             if raw[field] not in choices:
                 raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(choices),
                                  value=raw[field]))
-        for field in CONTROL_FIELDS[3:-1]:
+        for field in CONTROL_FIELDS[3:CONTROL_FIELDS.index("conditional")]:
             raw[field] = self._number(lang, field, raw[field])
+        for field, choices in (("image_size", IMAGE_SIZES), ("channels", CHANNELS)):
+            try:
+                raw[field] = int(raw[field])
+            except (TypeError, ValueError):
+                pass
+            if raw[field] not in choices:
+                raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(map(str, choices)),
+                                 value=raw[field]))
         raw["conditional"] = bool(raw["conditional"])
         if raw["conditional"] and raw["dataset"] not in DATASETS_LABELLED:
             raise gr.Error(t(lang, "err_conditional", dataset=raw["dataset"], labelled=", ".join(DATASETS_LABELLED)))
         if raw["model"] == "dcgan" and is_2d(raw["dataset"]):
             raise gr.Error(t(lang, "err_dcgan_2d", dataset=raw["dataset"]))
+        files = raw.pop("data_files")
+        raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
         try:
             return GANConfig(**raw)
         except ValueError as e:
             raise gr.Error(str(e)) from None
+
+    def _data_path(self, lang: str, key: str, files: Any) -> str:
+        """The uploaded images as one path: a single .zip as it is, or loose files copied into the visitor's folder."""
+        paths = [Path(f if isinstance(f, str) else getattr(f, "name", "")) for f in (files or [])]
+        paths = [p for p in paths if p.is_file()]
+        if not paths:
+            raise gr.Error(t(lang, "err_no_images"))
+        if len(paths) == 1 and paths[0].suffix.lower() == ".zip":
+            return str(paths[0])
+        folder = self._file(key, "images")
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for i, p in enumerate(paths):
+            shutil.copy(p, folder / f"{i:05d}_{p.name}")
+        return str(folder)
 
     def _session(self, lang: str, visitor: Visitor):
         if visitor.session is None:
@@ -144,7 +172,10 @@ class GanApp:
         """Push the controls' values into the running session and remember what applied and what needs a reset."""
         session = visitor.session
         try:
-            applied, needs_reset = session.update(**config.to_dict() | {"device": session.config.device})
+            keep = {"device": session.config.device}
+            if config.dataset == "folder" and session.config.dataset == "folder":
+                keep["data_path"] = session.config.data_path  # a re-upload is a new copy of the same images
+            applied, needs_reset = session.update(**config.to_dict() | keep)
         except ValueError as e:
             raise gr.Error(str(e)) from None
         notes = []
@@ -162,7 +193,7 @@ class GanApp:
     def start(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """Start training (building a session from the controls on first use), or resume a paused one."""
         key, visitor = self._visitor(request)
-        config = self._config(lang, controls)
+        config = self._config(lang, controls, key)
         session = visitor.session
         reshaped = session is not None and any(
             k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
@@ -198,7 +229,7 @@ class GanApp:
                 or not float(n).is_integer() or not 1 <= n <= 10_000:
             raise gr.Error(t(lang, "err_field", field=t(lang, "step_n"), value=n, range="1..10000",
                              kind=t(lang, "kind_int")))
-        config = self._config(lang, controls)
+        config = self._config(lang, controls, key)
         if visitor.session is None:
             self._new_session(lang, key, config)
         session = visitor.session
@@ -212,25 +243,27 @@ class GanApp:
     def reset(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """Start over: fresh networks from the controls' settings; the old session is stopped."""
         key, _ = self._visitor(request)
-        self._new_session(lang, key, self._config(lang, controls))
+        self._new_session(lang, key, self._config(lang, controls, key))
 
     @guarded
     def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """A hyperparameter changed: apply it live if possible, else note that it needs a Reset."""
-        _, visitor = self._visitor(request)
+        key, visitor = self._visitor(request)
         if visitor.session is None:
             return
-        self._apply_controls(lang, visitor, self._config(lang, controls))
+        self._apply_controls(lang, visitor, self._config(lang, controls, key))
 
     @staticmethod
     def dataset_defaults(dataset: str) -> list[Any]:
         """Recommended model, z_dim, batch size, learning rates, β1 and widths for ``dataset``, as control values,
-        and conditional switched off for data without labels."""
+        conditional switched off for data without labels, the dataset's image size and channels, and the upload box
+        shown only for ``folder``."""
         if dataset not in DATASETS:
-            return [gr.update()] * 9
-        c = GANConfig.default_for(dataset)
-        conditional = gr.update() if dataset in DATASETS_LABELLED else False  # 2D data has no labels
-        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width, conditional]
+            return [gr.update()] * 12
+        c = GANConfig.default_for(dataset, data_path="-" if dataset == "folder" else "")
+        conditional = gr.update() if dataset in DATASETS_LABELLED else False  # 2D data and folders have no labels
+        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width, conditional,
+                c.image_size, c.channels, gr.update(visible=dataset == "folder")]
 
     @staticmethod
     def formula(lang: str, loss: str, r1_gamma: Any = 0.0) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import DATASETS, LOSSES, MODELS, GANConfig
+from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
 from .handlers import N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
 from .i18n import LANGS, t
 
@@ -75,6 +75,13 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                 r1_gamma = tr(gr.Number(default.r1_gamma, label=en("r1_gamma")), "r1_gamma")
                             conditional = tr(gr.Checkbox(default.conditional, label=en("conditional")),
                                              "conditional")
+                            with gr.Row():
+                                image_size = tr(gr.Dropdown(list(IMAGE_SIZES), value=default.image_size,
+                                                            label=en("image_size")), "image_size")
+                                channels = tr(gr.Dropdown(list(CHANNELS), value=default.channels,
+                                                          label=en("channels")), "channels")
+                        data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
+                                                visible=False, elem_id="data-files"), "data_files")
                         with gr.Row():
                             start = tr(gr.Button(en("start"), variant="primary", elem_id="start"), "start", "value")
                             pause = tr(gr.Button(en("pause"), elem_id="pause"), "pause", "value")
@@ -150,7 +157,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width, gp_lambda, r1_gamma, conditional]
+                    d_width, gp_lambda, r1_gamma, conditional, image_size, channels, data_files]
         start.click(app.start, [lang, *controls], None, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
@@ -159,10 +166,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         reset.click(app.reset, [lang, *controls], None, api_name="reset", **FAST)
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter]
         timer.tick(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
-        for c in controls:
+        for c in controls[:-1]:  # a new upload takes effect at Start or Reset
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
         dataset.change(GanApp.dataset_defaults, [dataset],
-                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional],
+                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional, image_size,
+                        channels, data_files],
                        api_visibility="private", **FAST)
         for c in (loss, r1_gamma):
             c.change(GanApp.formula, [lang, loss, r1_gamma], [formula], api_visibility="private", **FAST)
