@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--d-width", type=int)
     t.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: $GANAPP_DATA_DIR)")
     t.add_argument("--conditional", action="store_true", help="class-conditional G and D (labelled datasets)")
+    t.add_argument("--gp-lambda", type=float, help="λ of WGAN-GP's gradient penalty (default 10)")
+    t.add_argument("--r1-gamma", type=float, help="γ of the R1 penalty on real data (default 0: off)")
+    t.add_argument("--g-ema", type=float, help="decay of the moving average of G's weights (0: off)")
+    t.add_argument("--image-size", type=int, choices=(28, 32, 64))
+    t.add_argument("--channels", type=int, choices=(1, 3))
+    t.add_argument("--data-path", type=Path, help="folder or .zip of images, for --dataset folder")
     s = sub.add_parser("sample", help="draw samples from a checkpoint as a PNG grid or a .npy array")
     s.add_argument("--checkpoint", type=Path, required=True)
     s.add_argument("--n", type=int, default=64)
@@ -79,7 +85,10 @@ def _config(a: argparse.Namespace) -> GANConfig:
     overrides = {k: v for k, v in dict(model=a.model, loss=a.loss, seed=a.seed, device=a.device,
                                        batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, z_dim=a.z_dim,
                                        n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width,
-                                       conditional=a.conditional or None).items()
+                                       conditional=a.conditional or None, gp_lambda=a.gp_lambda,
+                                       r1_gamma=a.r1_gamma, g_ema=a.g_ema, image_size=a.image_size,
+                                       channels=a.channels,
+                                       data_path=str(a.data_path) if a.data_path else None).items()
                  if v is not None}
     if a.betas:
         overrides.update(beta1=a.betas[0], beta2=a.betas[1])
@@ -115,7 +124,8 @@ def train(a: argparse.Namespace) -> int:
             break
     bar.update(trainer.step_count - bar.n)
     bar.close()
-    path = save_checkpoint(a.out, trainer.G, config, trainer.step_count, D=trainer.D, fixed_z=trainer.fixed_z)
+    path = save_checkpoint(a.out, trainer.G_shown, config, trainer.step_count, D=trainer.D,
+                           fixed_z=trainer.fixed_z)
     grid_path = path.with_suffix(".png")
     _save_samples(trainer.sample(trainer.fixed_z, trainer.fixed_y), config, grid_path)
     print(f"saved {path} (step {trainer.step_count}) and {grid_path}")

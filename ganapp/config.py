@@ -42,6 +42,7 @@ RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {
     "n_fixed": (1, 256, True, True, True),
     "gp_lambda": (0.0, 1000.0, True, True, False),
     "r1_gamma": (0.0, 1000.0, True, True, False),
+    "g_ema": (0.0, 1.0, True, False, False),
 }
 
 # Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
@@ -105,6 +106,9 @@ class GANConfig:
         image_size: side of the (square) images in pixels: 28, 32 or 64; data are resized to it.
         channels: 1 (grey) or 3 (RGB); data are converted to it.
         data_path: the folder or .zip of images for ``dataset='folder'`` (ignored otherwise).
+        g_ema: decay of an exponential moving average of G's weights, in [0, 1); 0 turns it off. When on, the
+            averaged G is the one shown, explored and saved (Yazıcı et al. 2019, "The Unusual Effectiveness of
+            Averaging in GAN Training"; Karras et al. 2018, Sec. 3).
         conditional: class-conditional G and D (labelled datasets only): G takes a one-hot label beside z (Mirza &
             Osindero 2014), D adds a projection of the label embedding (Miyato & Koyama 2018).
 
@@ -130,6 +134,7 @@ class GANConfig:
     n_fixed: int = 64
     gp_lambda: float = 10.0
     r1_gamma: float = 0.0
+    g_ema: float = 0.0
     conditional: bool = False
     image_size: int = 28
     channels: int = 1

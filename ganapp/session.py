@@ -155,16 +155,17 @@ class TrainingSession:
         self._pub_lock = threading.Lock()  # guards what readers see
         self._step_lock = threading.Lock()  # held by the thread during a step; update() waits on it
         self._thread: threading.Thread | None = None
+        self._stop_event = threading.Event()
         self._build(config)
 
     # ----- construction and publishing (training thread, or callers while no thread runs) -----
 
     def _build(self, config: GANConfig) -> None:
         trainer = Trainer(config, download=self.download)
-        with self._pub_lock:
+        with self._step_lock, self._pub_lock:  # a stopped thread still finishing a slow step keeps its old trainer
             self.trainer = trainer
             self._state, self._message = IDLE, ""
-            self._want_run, self._pending, self._stop = False, 0, False
+            self._want_run, self._pending = False, 0
             self._history = MetricHistory()
             self._buffer: list[torch.Tensor] = []
             self._buffer_first_step = 1
@@ -182,7 +183,7 @@ class TrainingSession:
         self._publish_grid()
 
     def _publish_g(self) -> None:
-        reader_g = copy.deepcopy(self.trainer.G).eval().requires_grad_(False)
+        reader_g = copy.deepcopy(self.trainer.G_shown).eval().requires_grad_(False)
         with self._pub_lock:
             self._reader_g = reader_g
 
@@ -235,38 +236,48 @@ class TrainingSession:
     # ----- the training thread -----
 
     def _token(self) -> int:
-        return id(self)
+        """The running thread's ticket in the shared TrainerSlots line."""
+        return id(self._thread)
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
+        """The training thread. ``stop`` is this thread's own flag: a thread still finishing its last (slow) step
+        after stop() never touches the state of a newer thread started by start() or reset()."""
+        me = threading.current_thread()
+        token = id(me)
+        current = lambda: self._thread is me  # noqa: E731
         slot_held = False
         next_publish = next_grid = 0.0
         try:
             while True:
                 with self._cond:
-                    while not self._stop and not self._want_run and self._pending == 0:
+                    while not stop.is_set() and not self._want_run and self._pending == 0:
                         if slot_held:
-                            self.slots.release(self._token())
+                            self.slots.release(token)
                             slot_held = False
                         self._cond.wait()
-                    if self._stop:
+                    if stop.is_set():
                         break
                 if not slot_held:
                     with self._pub_lock:
                         self._state = WAITING
                     slot_held = self.slots.acquire(
-                        self._token(), lambda: self._stop or (not self._want_run and self._pending == 0))
+                        token, lambda: stop.is_set() or (not self._want_run and self._pending == 0))
                     if not slot_held:
                         with self._pub_lock:
-                            if self._state == WAITING:
-                                self._state = STOPPED if self._stop else PAUSED
+                            if self._state == WAITING and current():
+                                self._state = STOPPED if stop.is_set() else PAUSED
                         continue
                 with self._pub_lock:
                     if self._state != RUNNING:
                         self._state = RUNNING
                         self._run_started = time.perf_counter()
                         self._speed.append((self._run_started, self.trainer.step_count))
-                with self._step_lock:
+                with self._step_lock:  # one step at a time, whichever thread takes it
+                    if stop.is_set():
+                        break
                     self._buffer.append(self.trainer.train_step())
+                if stop.is_set():
+                    break
                 now = time.perf_counter()
                 with self._cond:
                     if not self._want_run and self._pending > 0:
@@ -286,20 +297,21 @@ class TrainingSession:
                     self._publish_grid()
                 if idle_next:
                     with self._cond:
-                        still_idle = not self._want_run and self._pending == 0 and not self._stop
+                        still_idle = not self._want_run and self._pending == 0 and not stop.is_set()
                     if still_idle:
                         self._end_running(now, PAUSED)
         except Exception as e:  # anything the step raised: the session reports it instead of dying silently
-            with self._pub_lock:
-                self._state, self._message = ERROR, f"{type(e).__name__}: {e}"
+            if current():
+                with self._pub_lock:
+                    self._state, self._message = ERROR, f"{type(e).__name__}: {e}"
         finally:
             if slot_held:
-                self.slots.release(self._token())
-            now = time.perf_counter()
-            self._end_running(now)
-            with self._pub_lock:
-                if self._state != ERROR:
-                    self._state = STOPPED if self._stop else self._state
+                self.slots.release(token)
+            if current():
+                self._end_running(time.perf_counter())
+                with self._pub_lock:
+                    if self._state != ERROR:
+                        self._state = STOPPED if stop.is_set() else self._state
 
     def _end_running(self, now: float, state: str | None = None) -> None:
         with self._pub_lock:
@@ -312,10 +324,13 @@ class TrainingSession:
     # ----- control (any thread) -----
 
     def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop = False
-            self._thread = threading.Thread(target=self._run, name="ganapp-trainer", daemon=True)
-            self._thread.start()
+        """Start a training thread unless a live, unstopped one exists (callers hold ``_cond``)."""
+        if self._thread is not None and self._thread.is_alive() and not self._stop_event.is_set():
+            return
+        self._stop_event = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stop_event,), name="ganapp-trainer",
+                                        daemon=True)
+        self._thread.start()
 
     def start(self) -> None:
         """Train continuously: starts the thread, or resumes a paused or stopped session. No-op while running."""
@@ -366,7 +381,8 @@ class TrainingSession:
         """End the thread after the step in progress and wait up to ``timeout_s`` for it. The model is kept:
         ``start()`` trains on from here, ``reset()`` starts over. Returns True when the thread has ended."""
         with self._cond:
-            self._stop, self._want_run, self._pending = True, False, 0
+            self._stop_event.set()
+            self._want_run, self._pending = False, 0
             self._cond.notify_all()
         thread = self._thread
         if thread is not None:
@@ -406,7 +422,7 @@ class TrainingSession:
         """
         t = self.trainer
         with self._step_lock:
-            return save_checkpoint(path, t.G, t.config, t.step_count, D=t.D, fixed_z=t.fixed_z)
+            return save_checkpoint(path, t.G_shown, t.config, t.step_count, D=t.D, fixed_z=t.fixed_z)
 
     # ----- readers (any thread) -----
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -75,6 +76,7 @@ class Trainer:
 
     Attributes:
         G, D: the networks (D outputs logits).
+        G_ema: the moving average of G's weights when ``config.g_ema`` > 0, else None; see :attr:`G_shown`.
         opt_g, opt_d: Adam optimisers.
         data: the :class:`~ganapp.data.DataStream` of real batches.
         fixed_z: (n_fixed, z_dim) float32 noise for the sample grid.
@@ -94,7 +96,7 @@ class Trainer:
         self.G, self.D = build_models(config, self.device)
         self.data = DataStream(config.dataset, self.device, seed=config.seed, download=download,
                                image_size=config.image_size, channels=config.channels, data_path=config.data_path)
-        self.generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)  # z, fake labels, GP ε
         self.fixed_z = make_fixed_z(config, self.device)
         self.fixed_y = make_fixed_y(config, self.device)
         fused = self.device.type == "cuda"
@@ -104,6 +106,7 @@ class Trainer:
                                       fused=fused)
         self.loss = get_loss(config.loss)
         self.step_count = 0
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.g_ema > 0 else None
 
     def train_step(self) -> torch.Tensor:
         """One step, without a host sync: n_critic D updates, then one G update.
@@ -116,8 +119,8 @@ class Trainer:
         cfg, loss = self.config, self.loss
         for _ in range(cfg.n_critic):
             real, y_real = self.data.next_labelled(cfg.batch_size)  # (B, *sample_shape), (B,) or None
-            z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.generator, device=self.device)
-            y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.generator, device=self.device)
+            z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
+            y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
                       if cfg.conditional else None)
             fake = self.G(z, y_fake)  # (B, *sample_shape)
             # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
@@ -128,7 +131,7 @@ class Trainer:
             critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
             if loss.gradient_penalty and cfg.gp_lambda > 0:
                 # x̂ mixes a real and a fake of (usually) different classes; the real labels condition D there
-                d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake, self.generator)
+                d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake, self.rng)
             if cfg.r1_gamma > 0:
                 d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
             d_loss.backward()
@@ -138,11 +141,26 @@ class Trainer:
         g_loss = loss.g_loss(self.D(fake, y_fake))
         g_loss.backward()
         self.opt_g.step()
+        if self.G_ema is not None:
+            self._update_ema()
         self.step_count += 1
         with torch.no_grad():
             score = torch.sigmoid if loss.probabilities else (lambda t: t)
             return torch.stack([d_loss.detach(), g_loss.detach(), score(real_logits).mean(),
                                 score(fake_logits).mean()])
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        """G_ema ← decay·G_ema + (1 − decay)·G for parameters; buffers (BatchNorm statistics) are copied."""
+        ema_params = list(self.G_ema.parameters())
+        torch._foreach_lerp_(ema_params, [p.detach() for p in self.G.parameters()], 1.0 - self.config.g_ema)
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
+
+    @property
+    def G_shown(self) -> nn.Module:
+        """The G to show, explore and save: G_ema when averaging is on, else G."""
+        return self.G_ema if self.G_ema is not None else self.G
 
     def step(self) -> dict[str, float]:
         """One step (see :meth:`train_step`), with its metrics as plain floats: d_loss, g_loss, d_x, d_g_z."""
@@ -150,7 +168,7 @@ class Trainer:
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z[, y]) in eval mode (BatchNorm running statistics), returned on the CPU.
+        """G(z[, y]) in eval mode (BatchNorm running statistics), returned on the CPU; G_ema when averaging is on.
 
         Args:
             z: (N, z_dim) float32.
@@ -160,12 +178,13 @@ class Trainer:
         """
         if y is None and self.config.conditional:
             y = torch.arange(len(z)) % self.config.n_classes
-        was_training = self.G.training
-        self.G.eval()
+        G = self.G_shown
+        was_training = G.training
+        G.eval()
         try:
-            return self.G(z.to(self.device), None if y is None else y.to(self.device)).float().cpu()
+            return G(z.to(self.device), None if y is None else y.to(self.device)).float().cpu()
         finally:
-            self.G.train(was_training)
+            G.train(was_training)
 
     def update(self, **changes: Any) -> tuple[list[str], list[str]]:
         """Apply hyperparameter changes to the running trainer where that is possible.
@@ -194,9 +213,9 @@ class Trainer:
         return applied, needs_reset
 
     def weights(self) -> dict[str, dict[str, torch.Tensor]]:
-        """Detached clones of G's and D's state dicts: ``{"G": ..., "D": ...}``."""
-        return {name: {k: v.detach().clone() for k, v in net.state_dict().items()}
-                for name, net in (("G", self.G), ("D", self.D))}
+        """Detached clones of the state dicts: ``{"G": ..., "D": ...}``, plus ``"G_ema"`` when averaging is on."""
+        nets = [("G", self.G), ("D", self.D)] + ([("G_ema", self.G_ema)] if self.G_ema is not None else [])
+        return {name: {k: v.detach().clone() for k, v in net.state_dict().items()} for name, net in nets}
 
     def load_weights(self, weights: dict[str, dict[str, torch.Tensor]], reset_optimizers: bool = True) -> None:
         """Load weights from :meth:`weights` (or a checkpoint). ``reset_optimizers`` clears Adam's moments, which may
@@ -204,12 +223,14 @@ class Trainer:
         self.G.load_state_dict(weights["G"])
         if "D" in weights:
             self.D.load_state_dict(weights["D"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(weights.get("G_ema", weights["G"]))
         if reset_optimizers:
             self.opt_g.state.clear()
             self.opt_d.state.clear()
 
     def weights_finite(self) -> bool:
         """True when every parameter and buffer of G and D is finite (one host sync)."""
-        flags = [torch.isfinite(t).all() for net in (self.G, self.D) for t in net.state_dict().values()
-                 if t.is_floating_point()]
+        nets = (self.G, self.D) + ((self.G_ema,) if self.G_ema is not None else ())
+        flags = [torch.isfinite(t).all() for net in nets for t in net.state_dict().values() if t.is_floating_point()]
         return bool(torch.stack(flags).all())

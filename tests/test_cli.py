@@ -55,3 +55,17 @@ def test_bad_checkpoint_exits_1_without_traceback(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ganapp", "eval", "--checkpoint", str(bad)], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 1 and "not a safetensors file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_on_a_folder_with_another_loss_and_size(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "imgs").mkdir()
+    for i in range(4):
+        Image.new("RGB", (40, 40), (60 * i, 20, 200)).save(tmp_path / "imgs" / f"{i}.jpg")
+    ckpt = tmp_path / "f.safetensors"
+    assert main(["train", "--dataset", "folder", "--data-path", str(tmp_path / "imgs"), "--image-size", "32",
+                 "--channels", "3", "--loss", "hinge", "--r1-gamma", "1", "--steps", "2", "--g-width", "4",
+                 "--d-width", "4", "--batch-size", "4", "--z-dim", "8", "--out", str(ckpt)]) == 0
+    assert main(["sample", "--checkpoint", str(ckpt), "--n", "3", "--out", str(tmp_path / "x.npy")]) == 0
+    assert np.load(tmp_path / "x.npy").shape == (3, 3, 32, 32)

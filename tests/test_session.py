@@ -199,3 +199,25 @@ def test_many_readers_and_controls_from_threads_do_not_break_the_session(session
     assert wait_until(lambda: s.state == RUNNING, 2)
     step = s.snapshot().step
     assert wait_until(lambda: s.snapshot().step > step + 10, 5)
+
+
+def test_a_slow_step_outliving_stop_never_corrupts_a_reset_or_restarted_session(sessions):
+    s = sessions(tiny_2d())
+    original = s.trainer.train_step
+    entered = threading.Event()
+
+    def slow_step():
+        entered.set()
+        time.sleep(0.6)  # longer than stop's timeout below
+        return original()
+
+    s.trainer.train_step = slow_step
+    s.start()
+    assert entered.wait(5)
+    assert not s.stop(timeout_s=0.1)  # the thread is still inside its slow step
+    s.reset()  # waits for that step, then swaps in a fresh trainer
+    assert s.state == IDLE and s.snapshot().step == 0 and s.trainer.step_count == 0
+    s.start()
+    assert wait_until(lambda: s.snapshot().step > 5 and s.state == RUNNING, 5)
+    time.sleep(0.8)  # long after the old thread has ended
+    assert s.state == RUNNING and s.snapshot().metrics["step"][0] == 1

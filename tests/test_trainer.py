@@ -74,3 +74,16 @@ def test_unavailable_device_is_a_clear_error():
     with pytest.raises(ValueError, match="device='cuda' is not available"):
         resolve_device("cuda")
     assert resolve_device("auto").type in ("cpu", "mps")
+
+
+def test_g_ema_averages_g_and_is_what_readers_get():
+    t = Trainer(tiny_2d(g_ema=0.9))
+    before = {k: v.clone() for k, v in t.G_ema.state_dict().items()}
+    t.step()
+    for k, v in t.G_ema.state_dict().items():  # ema = 0.9·old + 0.1·G
+        torch.testing.assert_close(v, 0.9 * before[k] + 0.1 * t.G.state_dict()[k])
+    assert t.G_shown is t.G_ema and not t.G_ema.training
+    z = torch.randn(3, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(t.sample(z), t.G_ema(z))
+    assert Trainer(tiny_2d()).G_ema is None

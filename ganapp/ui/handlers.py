@@ -34,8 +34,8 @@ log = logging.getLogger("ganapp")
 
 # Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order.
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "conditional", "image_size", "channels",
-                  "data_files")
+                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "g_ema", "conditional", "image_size",
+                  "channels", "data_files")
 N_Z_SLIDERS = 8
 Z_SLIDER_RANGE = 3.0
 HISTORY_POINTS = 1000
@@ -197,7 +197,8 @@ class GanApp:
         session = visitor.session
         reshaped = session is not None and any(
             k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
-        if session is None or session.state == ERROR or (reshaped and session.trainer.step_count == 0):  # nothing trained yet (or it failed): build what the controls say, nothing is lost
+        # nothing trained yet (or it failed): build what the controls say, nothing is lost
+        if session is None or session.state == ERROR or (reshaped and session.trainer.step_count == 0):
             self._new_session(lang, key, config)
         else:
             self._apply_controls(lang, visitor, config)

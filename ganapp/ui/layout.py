@@ -73,6 +73,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             with gr.Row():
                                 gp_lambda = tr(gr.Number(default.gp_lambda, label=en("gp_lambda")), "gp_lambda")
                                 r1_gamma = tr(gr.Number(default.r1_gamma, label=en("r1_gamma")), "r1_gamma")
+                            g_ema = tr(gr.Number(default.g_ema, label=en("g_ema")), "g_ema")
                             conditional = tr(gr.Checkbox(default.conditional, label=en("conditional")),
                                              "conditional")
                             with gr.Row():
@@ -157,7 +158,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width, gp_lambda, r1_gamma, conditional, image_size, channels, data_files]
+                    d_width, gp_lambda, r1_gamma, g_ema, conditional, image_size, channels,
+                    data_files]
         start.click(app.start, [lang, *controls], None, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
