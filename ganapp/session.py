@@ -135,7 +135,8 @@ class TrainingSession:
     Args:
         config: the run's config.
         slots: the shared cap on running trainers; a private unlimited-enough one when None.
-        publish_every_s: how often metrics are published and G is copied for readers, in seconds.
+        publish_every_s: how often metrics are published and G is copied for readers, in seconds (the page polls
+            at 2 Hz, so publishing faster would only cost training time).
         grid_every_s: how often the fixed_z grid is redrawn, in seconds.
         max_frames: time-lapse frames kept (older ones are thinned to every other).
         download: whether a downloadable dataset may be fetched.
@@ -144,7 +145,7 @@ class TrainingSession:
         ValueError, ganapp.data.DatasetUnavailableError: as :class:`~ganapp.trainer.Trainer`.
     """
 
-    def __init__(self, config: GANConfig, slots: TrainerSlots | None = None, publish_every_s: float = 0.25,
+    def __init__(self, config: GANConfig, slots: TrainerSlots | None = None, publish_every_s: float = 0.5,
                  grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True):
         self.slots = slots if slots is not None else TrainerSlots(1)
         self.publish_every_s = publish_every_s
