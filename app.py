@@ -18,24 +18,12 @@ import threading
 from pathlib import Path
 
 import gradio as gr
-import torch
 
+from ganapp import runtime
 from ganapp.registry import SessionRegistry
 from ganapp.ui import CSS, GanApp, build_demo
 
 ROOT = Path(__file__).resolve().parent
-
-
-def configure_torch_threads(max_trainers: int) -> int:
-    """Give each concurrently running trainer its share of the cores, so trainers don't oversubscribe a small box.
-
-    Returns:
-        The intra-op thread count set.
-    """
-    cores = os.cpu_count() or 1
-    threads = int(os.environ.get("GANAPP_TORCH_THREADS", max(1, cores // max(1, min(max_trainers, cores)))))
-    torch.set_num_threads(max(1, threads))
-    return threads
 
 
 def create_demo(max_trainers: int | None = None, idle_timeout_s: float | None = None,
@@ -57,7 +45,7 @@ def warm_up() -> None:
 
 if __name__ == "__main__":
     demo = create_demo()
-    configure_torch_threads(demo.ganapp.registry.slots.max_running)
+    runtime.configure(demo.ganapp.registry.slots.max_running)
     demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True)
     warm_up()
     demo.block_thread()

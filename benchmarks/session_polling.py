@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import torch
 
 from _common import interleaved, steps_per_s
+from ganapp import runtime
 from ganapp.config import GANConfig
 from ganapp.registry import SessionRegistry
 from ganapp.trainer import Trainer
@@ -67,6 +68,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--poll-hz", type=float, default=2.0)
     a = p.parse_args()
+    runtime.configure(max_trainers=1)  # as app.py does (GIL switch interval, torch threads)
     config = GANConfig.default_for(a.dataset, device="cpu")
     trainer = Trainer(config)
     med = interleaved({"session": lambda: session_rate(config, a.seconds, a.poll_hz),

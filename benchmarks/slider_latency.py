@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from _common import ROOT  # noqa: F401  (sets the import path)
+from ganapp import runtime
 from ganapp.config import GANConfig
 from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp
@@ -39,6 +40,7 @@ def main() -> None:
     p.add_argument("--dataset", default="mnist_10k")
     p.add_argument("--calls", type=int, default=200)
     a = p.parse_args()
+    runtime.configure(max_trainers=1)  # as app.py does
     registry = SessionRegistry(max_running=1)
     app = GanApp(registry, tempfile.mkdtemp())
     request = SimpleNamespace(session_hash="bench")
