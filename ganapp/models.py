@@ -28,7 +28,8 @@ def label_vector(y: torch.Tensor | None, n_classes: int, batch: int, device: tor
     if n_classes == 0:
         return None
     if y is None:
-        raise ValueError(f"this generator is class-conditional: pass labels y of shape ({batch},) in 0..{n_classes - 1}")
+        raise ValueError(f"this generator is class-conditional: pass labels y of shape ({batch},) in "
+                         f"0..{n_classes - 1}")
     if y.dtype in (torch.int64, torch.int32):
         if y.shape != (batch,) or y.min() < 0 or y.max() >= n_classes:
             raise ValueError(f"labels y must be ({batch},) integers in 0..{n_classes - 1}")

@@ -46,7 +46,8 @@ def test_train_watch_and_explore_in_a_real_browser(page):
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
     page.wait_for_function(
         """() => { const el = document.querySelector('#loss-plot .js-plotly-plot');
-                   return el && el._fullData && el._fullData.length && el._fullData[0].x.length >= 3; }""", timeout=60_000)
+                   return el && el._fullData && el._fullData.length && el._fullData[0].x.length >= 3; }""",
+        timeout=60_000)
     n0 = _trace_len(page, "loss-plot")
     page.wait_for_function("() => !!document.querySelector('#grid img')")
     grid0 = _img_src(page, "grid")
@@ -67,8 +68,9 @@ def test_train_watch_and_explore_in_a_real_browser(page):
     slider.focus()
     for _ in range(40):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("(b) => { const i = document.querySelector('#explore-image img'); return i && i.src !== b; }",
-                           arg=before, timeout=30_000)
+    page.wait_for_function(
+        "(b) => { const i = document.querySelector('#explore-image img'); return i && i.src !== b; }",
+        arg=before, timeout=30_000)
     assert _img_src(page, "explore-image") != before
 
 

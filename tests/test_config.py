@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import pytest
@@ -36,7 +37,7 @@ def test_dcgan_on_2d_data_is_rejected_with_both_values():
 
 def test_config_is_frozen_and_replace_validates():
     c = GANConfig()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         c.z_dim = 3  # type: ignore[misc]
     assert c.replace(lr_g=1e-3).lr_g == 1e-3
     with pytest.raises(ValueError, match="lr_g"):

@@ -109,7 +109,7 @@ class GanApp:
     def _config(self, lang: str, values: tuple, key: str = "local") -> GANConfig:
         """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order); uploaded image files for
         the ``folder`` dataset become its data_path."""
-        raw = dict(zip(CONTROL_FIELDS, values))
+        raw = dict(zip(CONTROL_FIELDS, values, strict=True))
         for field, choices in (("dataset", DATASETS), ("model", MODELS), ("loss", LOSSES)):
             if raw[field] not in choices:
                 raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(choices),

@@ -54,7 +54,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_stopped": "stopped",
         "state_error": "error",
         "state_none": "not started: choose settings and press Start",
-        "status_line": "**{state}** · step {step} · epoch {epoch} · {it_s:.1f} it/s · elapsed {elapsed} · device {device}",
+        "status_line": "**{state}** · step {step} · epoch {epoch} · {it_s:.1f} it/s · elapsed {elapsed} · "
+                       "device {device}",
         "queue_note": "All {max_running} trainers are busy: you are number {position} in line and will start "
                       "automatically.",
         "applied_live": "Applied while training: {fields}.",

@@ -202,7 +202,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         def relabel(code: str) -> list:
             updates = []
-            for component, key, attr in labeled:
+            for _, key, attr in labeled:
                 text = t(code, key)
                 if key == "z_sliders":
                     text = f"**{text}**"
