@@ -28,7 +28,7 @@ from .data import MIXTURES, DatasetUnavailableError
 from .latent import seed_to_z
 from .media import to_grid
 from .metrics import mode_metrics
-from .trainer import Trainer
+from .trainer import Trainer, cycled_labels
 
 
 class UsageError(Exception):
@@ -158,7 +158,7 @@ def sample(a: argparse.Namespace) -> int:
     if ckpt.config.conditional:
         if a.label is not None and not 0 <= a.label < ckpt.config.n_classes:
             raise UsageError(f"--label={a.label} is out of range: it must be in 0..{ckpt.config.n_classes - 1}")
-        y = torch.full((a.n,), a.label) if a.label is not None else torch.arange(a.n) % ckpt.config.n_classes
+        y = torch.full((a.n,), a.label) if a.label is not None else cycled_labels(a.n, ckpt.config.n_classes)
     elif a.label is not None:
         raise UsageError("--label needs a class-conditional checkpoint; this one is unconditional")
     with torch.no_grad():

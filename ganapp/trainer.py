@@ -59,12 +59,16 @@ def make_fixed_z(config: GANConfig, device: torch.device | str = "cpu") -> torch
     return torch.randn(config.n_fixed, config.z_dim, generator=g).to(device)
 
 
+def cycled_labels(n: int, n_classes: int) -> torch.Tensor:
+    """(n,) int64 labels 0, 1, ..., n_classes−1, 0, 1, ...: a grid with n_classes columns shows one class each."""
+    return torch.arange(n) % n_classes
+
+
 def make_fixed_y(config: GANConfig, device: torch.device | str = "cpu") -> torch.Tensor | None:
-    """fixed_y: (n_fixed,) int64 labels 0, 1, ..., n_classes−1, 0, 1, ... for a conditional model (so a grid with
-    n_classes columns shows one class per column), else None."""
+    """fixed_y: :func:`cycled_labels` for a conditional model's n_fixed samples, else None."""
     if not config.conditional:
         return None
-    return (torch.arange(config.n_fixed) % config.n_classes).to(device)
+    return cycled_labels(config.n_fixed, config.n_classes).to(device)
 
 
 class Trainer:
@@ -177,7 +181,7 @@ class Trainer:
             (N, 2) points or (N, 1, 28, 28) images in [-1, 1], float32, CPU.
         """
         if y is None and self.config.conditional:
-            y = torch.arange(len(z)) % self.config.n_classes
+            y = cycled_labels(len(z), self.config.n_classes)
         G = self.G_shown
         was_training = G.training
         G.eval()
