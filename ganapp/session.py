@@ -105,7 +105,8 @@ class Snapshot:
         device: the training device, e.g. ``cpu`` or ``cuda``.
         message: why the session paused or failed, or "".
         queue_position: place in the waiting line when state is ``waiting``, else None.
-        metrics: rows newer than the ``since`` asked for: ``{"step", "d_loss", "g_loss", "d_x", "d_g_z": list}``.
+        metrics: rows newer than the ``since`` asked for (empty for ``since=None``):
+            ``{"step", "d_loss", "g_loss", "d_x", "d_g_z": list}``.
         grid: fixed_z sample grid, (H, W, 3) uint8, for image datasets; None for 2D or before the first one.
         grid_version: increases each time a new grid or point set is published.
         points: for 2D datasets, ``{"real": (N, 2), "fake": (N, 2)}`` float32 arrays; else None.
@@ -435,8 +436,9 @@ class TrainingSession:
     def config(self) -> GANConfig:
         return self.trainer.config
 
-    def snapshot(self, since: int = 0) -> Snapshot:
-        """The session as it is now, with the metric rows whose step is greater than ``since``."""
+    def snapshot(self, since: int | None = 0) -> Snapshot:
+        """The session as it is now, with the metric rows whose step is greater than ``since`` (none when ``since``
+        is None: status readers need not copy any history)."""
         with self._pub_lock:
             now = time.perf_counter()
             elapsed = self._elapsed_s + (now - self._run_started if self._run_started is not None else 0.0)
@@ -449,8 +451,8 @@ class TrainingSession:
                 state=self._state, step=self._last_good_step, epoch=self._epoch(), it_s=it_s,
                 elapsed_s=elapsed, device=str(self.trainer.device), message=self._message,
                 queue_position=self.slots.position(self._token()) if self._state == WAITING else None,
-                metrics=self._history.since(since), grid=self._grid, grid_version=self._grid_version,
-                points=self._points, config=self.trainer.config,
+                metrics=self._history.since(since if since is not None else self._last_good_step),
+                grid=self._grid, grid_version=self._grid_version, points=self._points, config=self.trainer.config,
             )
 
     def _epoch(self) -> float | None:

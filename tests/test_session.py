@@ -221,3 +221,10 @@ def test_a_slow_step_outliving_stop_never_corrupts_a_reset_or_restarted_session(
     assert wait_until(lambda: s.snapshot().step > 5 and s.state == RUNNING, 5)
     time.sleep(0.8)  # long after the old thread has ended
     assert s.state == RUNNING and s.snapshot().metrics["step"][0] == 1
+
+
+def test_status_only_snapshot_copies_no_rows(sessions):
+    s = sessions(tiny_2d())
+    s.step(5)
+    assert wait_until(lambda: s.snapshot().step == 5, 5)
+    assert s.snapshot(None).metrics["step"] == [] and len(s.snapshot(0).metrics["step"]) == 5

@@ -26,7 +26,7 @@ from ..latent import interpolate, label_path, seed_to_z, truncate
 from ..losses import R1_TEX, get_loss
 from ..media import save_gif, to_grid, upscale
 from ..registry import SessionRegistry, Visitor
-from ..session import ERROR, RUNNING, WAITING
+from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .i18n import t
 
@@ -214,7 +214,7 @@ class GanApp:
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(10**12).message))
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.resume()
 
     @guarded
@@ -227,8 +227,8 @@ class GanApp:
         """Run exactly ``n`` steps then pause (building a session on first use)."""
         key, visitor = self._visitor(request)
         if not isinstance(n, (int, float)) or isinstance(n, bool) or not math.isfinite(n) \
-                or not float(n).is_integer() or not 1 <= n <= 10_000:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "step_n"), value=n, range="1..10000",
+                or not float(n).is_integer() or not 1 <= n <= MAX_STEP_REQUEST:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "step_n"), value=n, range=f"1..{MAX_STEP_REQUEST}",
                              kind=t(lang, "kind_int")))
         config = self._config(lang, controls, key)
         if visitor.session is None:
@@ -237,7 +237,7 @@ class GanApp:
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(10**12).message))
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.step(int(n))
 
     @guarded
@@ -314,7 +314,7 @@ class GanApp:
         session = visitor.session
         if session is None:
             return t(lang, "state_none"), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        snap = session.snapshot(since=10**12)  # the status only; plots read the downsampled history
+        snap = session.snapshot(None)  # the status only; plots read the downsampled history
         status = self.status_text(lang, visitor, snap)
         drawn = visitor.extras.get("drawn", {})
         out_loss = out_scores = out_grid = out_scatter = gr.skip()
@@ -484,7 +484,7 @@ class GanApp:
         """Save this session's current G and D as a checkpoint file to download."""
         key, visitor = self._visitor(request)
         session = self._session(lang, visitor)
-        snap = session.snapshot(since=10**12)
+        snap = session.snapshot(None)
         path = self._file(key, f"ganapp_{snap.config.dataset}_{snap.config.model}_step{snap.step}.safetensors")
         for old in path.parent.glob("ganapp_*.safetensors"):  # one download per visitor on disk
             old.unlink(missing_ok=True)
