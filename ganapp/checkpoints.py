@@ -21,6 +21,8 @@ from .models import build_discriminator, build_generator
 FORMAT = "ganapp-checkpoint"
 VERSION = "1"
 MAX_BYTES = 512 * 1024 * 1024
+# The shipped generators and the MNIST classifier: the repository's top-level checkpoints/ folder.
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
 class CheckpointError(ValueError):
@@ -67,7 +69,6 @@ def save_checkpoint(path: str | Path, G: nn.Module, config: GANConfig, step: int
     Raises:
         OSError: the folder is not writable (nothing is left behind).
     """
-    path = Path(path)
     tensors = {f"G.{k}": v.detach().cpu().contiguous().clone() for k, v in G.state_dict().items()}
     if D is not None:
         tensors.update({f"D.{k}": v.detach().cpu().contiguous().clone() for k, v in D.state_dict().items()})
@@ -75,7 +76,17 @@ def save_checkpoint(path: str | Path, G: nn.Module, config: GANConfig, step: int
         tensors["fixed_z"] = fixed_z.detach().cpu().contiguous().clone()
     metadata = {"format": FORMAT, "version": VERSION, "config": json.dumps(config.to_dict()), "step": str(int(step)),
                 "dataset": config.dataset}
-    blob = safetensors_save(tensors, metadata=metadata)
+    return write_atomic(path, safetensors_save(tensors, metadata=metadata))
+
+
+def write_atomic(path: str | Path, blob: bytes) -> Path:
+    """Write ``blob`` to ``path`` atomically: a temporary file in the same folder is written, flushed to disk, then
+    renamed over ``path``, so a reader sees the old file or the new one, never half of one.
+
+    Raises:
+        OSError: the folder is not writable (nothing is left behind).
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")  # same folder: the rename is atomic
     try:
@@ -88,6 +99,20 @@ def save_checkpoint(path: str | Path, G: nn.Module, config: GANConfig, step: int
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def list_checkpoints(folder: str | Path = CHECKPOINT_DIR) -> list[Path]:
+    """The ganapp checkpoints in ``folder`` (not its other safetensors files, such as the MNIST classifier), sorted
+    by name. Reads only each file's header."""
+    found = []
+    for path in sorted(Path(folder).glob("*.safetensors")):
+        try:
+            with safe_open(str(path), framework="pt", device="cpu") as f:
+                if (f.metadata() or {}).get("format") == FORMAT:
+                    found.append(path)
+        except (SafetensorError, OSError):
+            continue
+    return found
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

@@ -4,6 +4,9 @@
     python -m ganapp sample --checkpoint runs/mnist.safetensors --n 64 --out grid.png
     python -m ganapp sample --checkpoint runs/ring.safetensors --n 2500 --out samples.npy
     python -m ganapp eval --checkpoint runs/ring.safetensors
+    python -m ganapp train --dataset mnist --steps 3000 --save-every 500 --out runs/mnist.safetensors
+    python -m ganapp timelapse --checkpoints runs/mnist_step*.safetensors --seed 7 --out digit.gif
+    python -m ganapp train --init checkpoints/mnist_dcgan.safetensors --steps 500 --out runs/finetuned.safetensors
 
 Bad flags and bad values print one line and exit with status 2; a missing dataset or a bad checkpoint exits with 1.
 """
@@ -23,11 +26,12 @@ from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .classifier import CLASSIFIER_PATH, train_and_save
 from .config import DATASETS, DEVICES, LOSSES, MODELS, GANConfig
 from .data import MIXTURES, DatasetUnavailableError
-from .latent import seed_to_z
-from .media import to_grid
-from .metrics import mode_metrics
+from .latent import follow_z, seed_to_z
+from .media import save_gif, to_grid, upscale
+from .metrics import MNIST_LIKE, N_REFERENCE, mode_metrics, scores_mnist, shared_judge
 from .trainer import Trainer, cycled_labels
 
 
@@ -44,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m ganapp", description="Train GANs, sample and score them from the command line.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     t = sub.add_parser("train", help="train a GAN and save its checkpoint and a fixed_z grid")
-    t.add_argument("--dataset", choices=DATASETS, default="mnist_10k")
+    t.add_argument("--dataset", choices=DATASETS, help="default: mnist_10k, or --init's dataset")
     t.add_argument("--model", choices=MODELS)
     t.add_argument("--loss", choices=LOSSES)
     t.add_argument("--steps", type=int, default=3000, help="G updates (default 3000)")
@@ -68,20 +72,43 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--image-size", type=int, choices=(28, 32, 64))
     t.add_argument("--channels", type=int, choices=(1, 3))
     t.add_argument("--data-path", type=Path, help="folder or .zip of images, for --dataset folder")
+    t.add_argument("--save-every", type=int, help="also save a checkpoint every this many steps, as OUT_stepNNNNNN")
+    t.add_argument("--init", type=Path, help="fine-tune: start from this checkpoint's G and D (and its settings)")
     s = sub.add_parser("sample", help="draw samples from a checkpoint as a PNG grid or a .npy array")
     s.add_argument("--checkpoint", type=Path, required=True)
     s.add_argument("--n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", type=Path, required=True, help="a .png grid or a .npy array")
     s.add_argument("--label", type=int, help="class of every sample, for a conditional model (default: 0, 1, 2, ...)")
-    e = sub.add_parser("eval", help="score a 2D-benchmark checkpoint (PacGAN protocol: modes, quality, reverse KL)")
+    e = sub.add_parser("eval", help="score a checkpoint: 2D benchmarks by PacGAN's protocol (modes, quality, "
+                                    "reverse KL), MNIST by the shipped classifier (Fréchet distance, classes, KL)")
     e.add_argument("--checkpoint", type=Path, required=True)
-    e.add_argument("--n", type=int, default=2500)
+    e.add_argument("--n", type=int, help="samples (default: 2500 for 2D, 5000 for MNIST)")
     e.add_argument("--seed", type=int, default=0)
+    m = sub.add_parser("timelapse", help="one z through the checkpoints a run saved: a PNG strip or a GIF")
+    m.add_argument("--checkpoints", type=Path, nargs="+", required=True)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--label", type=int, help="class, for a conditional model (default 0)")
+    m.add_argument("--out", type=Path, required=True, help="a .png strip or a .gif")
+    c = sub.add_parser("train-classifier", help="train the MNIST classifier that scores generated digits")
+    c.add_argument("--out", type=Path, default=CLASSIFIER_PATH)
+    c.add_argument("--epochs", type=int, default=3)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: $GANAPP_DATA_DIR)")
     return p
 
 
-def _config(a: argparse.Namespace) -> GANConfig:
+def train_classifier(a: argparse.Namespace) -> int:
+    if not 1 <= a.epochs <= 100:
+        raise UsageError(f"--epochs={a.epochs} is out of range: it must be in 1..100")
+    if a.out.suffix != ".safetensors":
+        raise UsageError(f"--out={a.out} must end in .safetensors")
+    result = train_and_save(a.out, a.data_dir, a.epochs, a.seed)
+    print(json.dumps({"out": str(a.out), **result}))
+    return 0
+
+
+def _config(a: argparse.Namespace, base: GANConfig | None = None) -> GANConfig:
     overrides = {k: v for k, v in dict(model=a.model, loss=a.loss, seed=a.seed, device=a.device,
                                        batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, z_dim=a.z_dim,
                                        n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width,
@@ -92,7 +119,9 @@ def _config(a: argparse.Namespace) -> GANConfig:
                  if v is not None}
     if a.betas:
         overrides.update(beta1=a.betas[0], beta2=a.betas[1])
-    return GANConfig.default_for(a.dataset, **overrides)
+    if base is not None:  # fine-tuning: the checkpoint's settings, with the flags given on top
+        return base.replace(**overrides, **({"dataset": a.dataset} if a.dataset else {}))
+    return GANConfig.default_for(a.dataset or "mnist_10k", **overrides)
 
 
 def train(a: argparse.Namespace) -> int:
@@ -102,27 +131,43 @@ def train(a: argparse.Namespace) -> int:
         raise UsageError(f"--minutes={a.minutes} is out of range: it must be > 0")
     if a.out.suffix != ".safetensors":
         raise UsageError(f"--out={a.out} must end in .safetensors")
+    if a.save_every is not None and a.save_every < 1:
+        raise UsageError(f"--save-every={a.save_every} is out of range: it must be ≥ 1")
     if a.data_dir is not None:
         os.environ["GANAPP_DATA_DIR"] = str(a.data_dir)
-    config = _config(a)
+    init = load_checkpoint(a.init) if a.init else None
+    config = _config(a, init.config if init else None)
     trainer = Trainer(config)
+    if init is not None:
+        try:
+            trainer.load_weights({"G": init.G.state_dict(), **({"D": init.d_state} if init.d_state else {})})
+        except RuntimeError as e:
+            raise UsageError(f"--init={a.init} does not fit these settings ({str(e).splitlines()[0]})") from None
+        trainer.step_count = init.step
+        if init.fixed_z is not None and init.fixed_z.shape == trainer.fixed_z.shape:
+            trainer.fixed_z = init.fixed_z.to(trainer.device)
+    first_step = trainer.step_count + 1
     deadline = time.monotonic() + 60 * a.minutes if a.minutes else float("inf")
     bar = tqdm(total=a.steps, unit="step", dynamic_ncols=True, desc=f"{config.dataset} {config.model}")
     metrics: dict[str, float] = {}
-    for step in range(1, a.steps + 1):
+    for i in range(1, a.steps + 1):
         out = trainer.train_step()
-        if step % 10 == 0 or step == a.steps:  # one host sync per 10 steps
+        step = trainer.step_count
+        if i % 10 == 0 or i == a.steps:  # one host sync per 10 steps
             metrics = dict(zip(("d_loss", "g_loss", "D(x)", "D(G(z))"), out.tolist()))
             bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
-            bar.update(step - bar.n)
+            bar.update(i - bar.n)
             if not all(np.isfinite(list(metrics.values()))):
                 bar.close()
                 print(f"ganapp: error: non-finite values at step {step} ({metrics}); lower the learning rates",
                       file=sys.stderr)
                 return 1
+        if a.save_every and i % a.save_every == 0:
+            save_checkpoint(a.out.with_name(f"{a.out.stem}_step{step:06d}.safetensors"), trainer.G_shown, config,
+                            step, D=trainer.D, fixed_z=trainer.fixed_z)
         if time.monotonic() >= deadline:
             break
-    bar.update(trainer.step_count - bar.n)
+    bar.update(trainer.step_count - first_step + 1 - bar.n)
     bar.close()
     path = save_checkpoint(a.out, trainer.G_shown, config, trainer.step_count, D=trainer.D,
                            fixed_z=trainer.fixed_z)
@@ -174,15 +219,51 @@ def sample(a: argparse.Namespace) -> int:
 
 def evaluate(a: argparse.Namespace) -> int:
     ckpt = load_checkpoint(a.checkpoint)
-    if ckpt.config.dataset not in MIXTURES:
-        raise UsageError(f"eval scores the 2D benchmarks ({', '.join(MIXTURES)}); this checkpoint is "
-                         f"{ckpt.config.dataset!r}")
-    if not 1 <= a.n <= 100_000:
-        raise UsageError(f"--n={a.n} is out of range: it must be in 1..100000")
+    c = ckpt.config
+    if scores_mnist(c):
+        n = a.n or N_REFERENCE
+        if not 2 <= n <= N_REFERENCE:
+            raise UsageError(f"--n={n} is out of range: it must be in 2..{N_REFERENCE} for MNIST")
+        judge = shared_judge()
+        if judge is None:
+            raise UsageError("the MNIST classifier is missing: run `python -m ganapp train-classifier`")
+        m = judge.score_generator(ckpt.G, c.z_dim, c.n_classes, n=n, seed=a.seed)
+        print(json.dumps({"dataset": c.dataset, "step": ckpt.step, "samples": n, **m}))
+        return 0
+    if c.dataset not in MIXTURES:
+        raise UsageError(f"eval scores the 2D benchmarks ({', '.join(MIXTURES)}) and MNIST digits "
+                         f"({', '.join(MNIST_LIKE)}, 28×28 grey); this checkpoint is {c.dataset!r}")
+    n = a.n or 2500
+    if not 1 <= n <= 100_000:
+        raise UsageError(f"--n={n} is out of range: it must be in 1..100000")
     with torch.no_grad():
-        x = ckpt.G(seed_to_z(a.seed, ckpt.config.z_dim, a.n)).float().numpy()
-    m = mode_metrics(x, MIXTURES[ckpt.config.dataset]())
-    print(json.dumps({"dataset": ckpt.config.dataset, "step": ckpt.step, "samples": a.n, **m}))
+        x = ckpt.G(seed_to_z(a.seed, c.z_dim, n)).float().numpy()
+    m = mode_metrics(x, MIXTURES[c.dataset]())
+    print(json.dumps({"dataset": c.dataset, "step": ckpt.step, "samples": n, **m}))
+    return 0
+
+
+def timelapse(a: argparse.Namespace) -> int:
+    if a.out.suffix not in (".png", ".gif"):
+        raise UsageError(f"--out={a.out} must end in .png or .gif")
+    ckpts = [load_checkpoint(p) for p in a.checkpoints]
+    configs = {(c.config.z_dim, c.config.n_classes, c.config.is_2d) for c in ckpts}
+    if len(configs) > 1 or ckpts[0].config.is_2d:
+        raise UsageError("--checkpoints must be image checkpoints of one run (same z_dim and classes)")
+    c = ckpts[0].config
+    y = None
+    if c.conditional:
+        label = a.label or 0
+        if not 0 <= label < c.n_classes:
+            raise UsageError(f"--label={label} is out of range: it must be in 0..{c.n_classes - 1}")
+        y = torch.tensor([label])
+    steps, x = follow_z([(k.step, k.G) for k in ckpts], seed_to_z(a.seed, c.z_dim), y)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    if a.out.suffix == ".gif":
+        save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in x], a.out, fps=4)
+    else:
+        Image.fromarray(upscale(to_grid(x, nrow=len(x)), 3)).save(a.out)
+    print(f"wrote {a.out} ({len(steps)} frames, steps {', '.join(map(str, steps))})")
     return 0
 
 
@@ -190,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 runtime failure, 2 usage error)."""
     try:
         a = _parser().parse_args(argv)
-        return {"train": train, "sample": sample, "eval": evaluate}[a.command](a)
+        return {"train": train, "sample": sample, "eval": evaluate, "timelapse": timelapse,
+                "train-classifier": train_classifier}[a.command](a)
     except UsageError as e:
         print(f"ganapp: error: {e}", file=sys.stderr)
         return 2

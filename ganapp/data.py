@@ -128,8 +128,10 @@ MAX_FOLDER_IMAGES = 50_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
-def load_torchvision(name: str, root: Path | None = None, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """The training set of ``mnist``, ``fashion_mnist`` or ``cifar10`` through torchvision.
+def load_torchvision(name: str, root: Path | None = None, download: bool = True, train: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The training set (or, with ``train=False``, the test set) of ``mnist``, ``fashion_mnist`` or ``cifar10`` through
+    torchvision.
 
     Reads ``root`` (default :func:`data_dir`), downloading the files first when ``download`` and they are absent.
 
@@ -144,7 +146,7 @@ def load_torchvision(name: str, root: Path | None = None, download: bool = True)
     cls_name, folder, files = TORCHVISION[name]
     root = Path(root) if root is not None else data_dir()
     try:
-        ds = getattr(torchvision.datasets, cls_name)(root=str(root), train=True, download=download)
+        ds = getattr(torchvision.datasets, cls_name)(root=str(root), train=train, download=download)
     except (RuntimeError, OSError) as e:
         why = f"the download failed ({str(e).splitlines()[0] if str(e) else type(e).__name__})" if download \
             else "downloading is off"
@@ -161,6 +163,12 @@ def load_mnist(root: Path | None = None, download: bool = True) -> tuple[np.ndar
     """The 60,000 MNIST training digits: images (60000, 28, 28) uint8 and labels (60000,) uint8. See
     :func:`load_torchvision`."""
     return load_torchvision("mnist", root, download)
+
+
+def load_mnist_test(root: Path | None = None, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 MNIST test digits: images (10000, 28, 28) uint8 and labels (10000,) uint8. See
+    :func:`load_torchvision`."""
+    return load_torchvision("mnist", root, download, train=False)
 
 
 def load_image_folder(path: str | Path, image_size: int, channels: int) -> np.ndarray:

@@ -120,3 +120,31 @@ def label_path(y0: int, y1: int, n_classes: int, n_frames: int) -> torch.Tensor:
         raise ValueError(f"n_frames={n_frames!r} is out of range: it must be an integer in 2..{MAX_FRAMES}")
     eye = torch.eye(n_classes)
     return lerp(eye[y0], eye[y1], torch.linspace(0, 1, n_frames))
+
+
+@torch.no_grad()
+def follow_z(generators: list[tuple[int, torch.nn.Module]], z: torch.Tensor,
+             y: torch.Tensor | None = None) -> tuple[list[int], torch.Tensor]:
+    """The same z (and label) through the generators a run saved along the way: one digit taking shape.
+
+    Args:
+        generators: (step, G) pairs, in any order; each G in eval mode, all with the same z_dim.
+        z: (1, z_dim) or (z_dim,) float32. y: (1,) int64 label for conditional generators, else None.
+    Returns:
+        (steps sorted ascending, samples (T, *sample_shape) float32 on the CPU in step order).
+    Raises:
+        ValueError: no generators, or a G whose z_dim does not take z.
+    """
+    if not generators:
+        raise ValueError("generators is empty: the time-lapse needs at least one saved generator")
+    z = z.reshape(1, -1).float()
+    steps, out = [], []
+    for step, G in sorted(generators, key=lambda pair: pair[0]):
+        device = next(G.parameters()).device
+        try:
+            out.append(G(z.to(device), None if y is None else y.to(device)).float().cpu())
+        except RuntimeError as e:
+            raise ValueError(f"the generator saved at step {step} does not take z of shape {tuple(z.shape)} "
+                             f"({str(e).splitlines()[0]})") from None
+        steps.append(int(step))
+    return steps, torch.cat(out)

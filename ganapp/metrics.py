@@ -8,9 +8,25 @@ the reverse KL is KL(p̂ ‖ uniform) of the histogram of high-quality samples o
 
 from __future__ import annotations
 
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from .data import Mixture
+
+log = logging.getLogger("ganapp")
+
+
+def kl_from_uniform(p: np.ndarray) -> float:
+    """KL(p ‖ uniform) = Σ p log(p·K) in nats, for a (K,) histogram of shares summing to 1; 0 when even, log K when
+    all mass is on one bin."""
+    p = np.asarray(p, dtype=np.float64)
+    nz = p > 0
+    return float(np.sum(p[nz] * np.log(p[nz] * len(p))))
 
 
 def mode_metrics(samples: np.ndarray, mixture: Mixture) -> dict[str, float]:
@@ -33,11 +49,173 @@ def mode_metrics(samples: np.ndarray, mixture: Mixture) -> dict[str, float]:
     high_quality = dist[np.arange(len(samples)), nearest] <= 3 * mixture.std
     k = len(mixture.means)
     counts = np.bincount(nearest[high_quality], minlength=k)
-    if counts.sum() == 0:
-        reverse_kl = float("inf")
-    else:
-        p = counts / counts.sum()
-        nz = p > 0
-        reverse_kl = float(np.sum(p[nz] * np.log(p[nz] * k)))
+    reverse_kl = kl_from_uniform(counts / counts.sum()) if counts.sum() > 0 else float("inf")
     return {"modes": int((counts > 0).sum()), "n_modes": k, "high_quality": float(high_quality.mean()),
             "reverse_kl": reverse_kl}
+
+
+# ----- MNIST digits, judged by the shipped classifier -----
+
+MNIST_LIKE = ("mnist", "mnist_10k")  # datasets whose samples the MNIST classifier can judge
+N_REFERENCE = 5000  # real digits in the reference set, and the most in the real-vs-real floor
+COVERED_SHARE = 0.01  # a class is covered when at least 1% of the samples are classified as it
+CONFIDENT_P = 0.9
+
+
+def scores_mnist(config) -> bool:
+    """True when the MNIST classifier can score samples of ``config`` (a 28×28 grey MNIST dataset)."""
+    return config.dataset in MNIST_LIKE and config.image_size == 28 and config.channels == 1
+
+
+class MNISTJudge:
+    """Scores sets of generated digits with the shipped MNIST classifier (:mod:`ganapp.classifier`).
+
+    - ``frechet_distance``: the Fréchet distance between Gaussians fitted to classifier features of the samples and
+      of ``N_REFERENCE`` real digits, ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½) (Heusel et al. 2017, "GANs Trained by a Two
+      Time-Scale Update Rule...", Eq. 6), with the classifier's 128 penultimate features in place of Inception's, as
+      TF-GAN's ``mnist_frechet_distance`` does. Computed by torchmetrics' ``FrechetInceptionDistance`` with the
+      classifier as its custom feature extractor.
+    - ``fd_floor``: the same distance between as many *other* real digits and the reference: what a perfect G
+      would score with this many samples (the distance is biased upwards for small sets).
+    - ``class_hist``: the share of samples the classifier assigns to each digit, (10,) summing to 1.
+    - ``kl_uniform``: KL(class_hist ‖ uniform) in nats; 0 for perfectly even classes, log 10 ≈ 2.30 for one class.
+    - ``classes``: digits with at least 1% of the samples (``COVERED_SHARE``).
+    - ``confident``: share of samples whose top class has probability ≥ 0.9, a proxy for "recognisable".
+
+    The reference and floor digits are the shipped ``mnist_10k`` (the first 10,000 MNIST training digits): the
+    first 5,000 are the reference, the next 5,000 the floor's. Thread-safe; one instance may serve every session.
+
+    Args:
+        classifier: an :class:`~ganapp.classifier.MNISTClassifier`; the shipped one when None.
+    Raises:
+        ValueError: the shipped classifier cannot be read.
+    """
+
+    def __init__(self, classifier=None):
+        from .classifier import load_classifier
+
+        self.classifier = classifier if classifier is not None else load_classifier()
+        self._lock = threading.Lock()
+        self._fid = None
+        self._floor: dict[int, float] = {}
+
+    def _metric(self):
+        """torchmetrics' FID with the classifier's features, holding the reference's statistics (callers hold the
+        lock). torchmetrics is imported here: it takes seconds, and only scoring needs it."""
+        if self._fid is None:
+            import torch
+            from torchmetrics.image.fid import FrechetInceptionDistance
+
+            from .classifier import ClassifierFeatures
+            from .data import load_mnist_10k
+
+            images = load_mnist_10k()[0]
+            self._real = torch.from_numpy(images).unsqueeze(1).float().div(127.5).sub(1.0)  # (10000, 1, 28, 28)
+            fid = FrechetInceptionDistance(feature=ClassifierFeatures(self.classifier), normalize=True,
+                                           reset_real_features=False)
+            with torch.no_grad():
+                for i in range(0, N_REFERENCE, 1000):
+                    fid.update(self._real[i:i + 1000], real=True)
+            self._fid = fid
+        return self._fid
+
+    def _distance(self, fake) -> float:
+        import torch
+
+        fid = self._metric()
+        fid.reset()  # keeps the reference's statistics
+        with torch.no_grad():
+            for i in range(0, len(fake), 1000):
+                fid.update(fake[i:i + 1000], real=False)
+            return float(fid.compute())
+
+    def floor(self, n: int) -> float:
+        """Real-vs-real Fréchet distance for ``n`` samples (2 ≤ n ≤ 5000): held-out real digits vs the reference."""
+        if not 2 <= n <= N_REFERENCE:
+            raise ValueError(f"n={n} is out of range: it must be in 2..{N_REFERENCE}")
+        with self._lock:
+            if n not in self._floor:
+                self._metric()
+                self._floor[n] = self._distance(self._real[N_REFERENCE:N_REFERENCE + n])
+            return self._floor[n]
+
+    def score(self, samples) -> dict[str, float | int | list[float]]:
+        """Scores of generated digits.
+
+        Args:
+            samples: (N, 1, 28, 28) float32 images in [-1, 1], 2 ≤ N ≤ 5000.
+        Returns:
+            ``{"frechet_distance", "fd_floor", "kl_uniform", "classes", "confident": float or int,
+            "class_hist": list of 10 floats, "n": N}``.
+        Raises:
+            ValueError: samples of another shape or count.
+        """
+        import torch
+
+        samples = torch.as_tensor(samples).float()
+        if samples.ndim != 4 or tuple(samples.shape[1:]) != (1, 28, 28) or not 2 <= len(samples) <= N_REFERENCE:
+            raise ValueError(f"samples has shape {tuple(samples.shape)}: expected (N, 1, 28, 28) with N in "
+                             f"2..{N_REFERENCE}")
+        floor = self.floor(len(samples))
+        with self._lock:
+            fd = self._distance(samples)
+            with torch.no_grad():
+                probs = torch.cat([self.classifier(samples[i:i + 1000]).softmax(1)
+                                   for i in range(0, len(samples), 1000)])  # (N, 10)
+        top_p, pred = probs.max(dim=1)
+        hist = np.bincount(pred.numpy(), minlength=10) / len(samples)
+        return {"frechet_distance": fd, "fd_floor": floor,
+                "kl_uniform": kl_from_uniform(hist),
+                "classes": int((hist >= COVERED_SHARE).sum()),
+                "confident": float((top_p >= CONFIDENT_P).float().mean()),
+                "class_hist": [float(h) for h in hist], "n": len(samples)}
+
+    def score_generator(self, G, z_dim: int, n_classes: int = 0, n: int = 2000, seed: int = 0) -> dict[str, Any]:
+        """:meth:`score` of n samples of G (eval mode) for the seed's z; a conditional G gets the labels 0..9 in
+        turn, so its class histogram measures how well it honours them.
+
+        Raises:
+            ValueError: n outside 2..5000, or G's samples are not 28×28 grey digits.
+        """
+        import torch
+
+        from .latent import seed_to_z
+        from .trainer import cycled_labels
+
+        if not 2 <= n <= N_REFERENCE:
+            raise ValueError(f"n={n} is out of range: it must be in 2..{N_REFERENCE}")
+        device = next(G.parameters()).device
+        z = seed_to_z(seed, z_dim, n)
+        y = cycled_labels(n, n_classes) if n_classes else None
+        with torch.no_grad():
+            x = torch.cat([G(z[i:i + 500].to(device), None if y is None else y[i:i + 500].to(device)).float().cpu()
+                           for i in range(0, n, 500)])
+        return self.score(x)
+
+
+_JUDGE: dict[str, MNISTJudge | None] = {}
+_JUDGE_LOCK = threading.Lock()
+
+
+def shared_judge() -> MNISTJudge | None:
+    """One :class:`MNISTJudge` with the shipped classifier for the whole process, or None when the classifier file
+    is missing or unreadable (scores are then simply not shown)."""
+    with _JUDGE_LOCK:
+        if "judge" not in _JUDGE:
+            try:
+                _JUDGE["judge"] = MNISTJudge()
+            except ValueError as e:
+                log.warning("no MNIST scores: %s", e)
+                _JUDGE["judge"] = None
+        return _JUDGE["judge"]
+
+
+def live_scorer(config, n: int = 2000) -> Callable | None:
+    """For a training session: a function G → scores of n samples (see :meth:`MNISTJudge.score_generator`) when
+    ``config`` is an MNIST-like run and the classifier is there, else None."""
+    if not scores_mnist(config):
+        return None
+    judge = shared_judge()
+    if judge is None:
+        return None
+    return functools.partial(judge.score_generator, z_dim=config.z_dim, n_classes=config.n_classes, n=n)

@@ -64,10 +64,18 @@ class MLPGenerator(nn.Module):
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def head(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The first hidden layer's activations, (B, width): where GANSpace finds its directions."""
         onehot = label_vector(y, self.n_classes, z.shape[0], z.device)
         h = z if onehot is None else torch.cat([z, onehot], dim=1)  # (B, z_dim + n_classes)
-        return self.net(h).view(-1, *self.out_shape)  # (B, out_dim) -> (B, *out_shape)
+        return self.net[:2](h)  # -> (B, width)
+
+    def tail(self, h: torch.Tensor) -> torch.Tensor:
+        """The rest of G: first-layer activations (B, width) → samples (B, *out_shape)."""
+        return self.net[2:](h).view(-1, *self.out_shape)  # (B, out_dim) -> (B, *out_shape)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.tail(self.head(z, y))
 
 
 class Projection(nn.Module):
@@ -139,11 +147,18 @@ class DCGANGenerator(nn.Module):
         layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def head(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The projected activations, flat: (B, top·s·s), where GANSpace finds its directions."""
         onehot = label_vector(y, self.n_classes, z.shape[0], z.device)
         z = z if onehot is None else torch.cat([z, onehot], dim=1)  # (B, z_dim + n_classes)
-        h = self.project(z).view(-1, self.top, self.start, self.start)  # -> (B, top, s, s)
-        return self.net(h)  # -> (B, C, S, S)
+        return self.project(z)  # -> (B, top·s·s)
+
+    def tail(self, h: torch.Tensor) -> torch.Tensor:
+        """The rest of G: projected activations (B, top·s·s) → images (B, C, S, S)."""
+        return self.net(h.view(-1, self.top, self.start, self.start))  # -> (B, top, s, s) -> (B, C, S, S)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.tail(self.head(z, y))
 
 
 class DCGANDiscriminator(nn.Module):

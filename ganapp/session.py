@@ -11,9 +11,11 @@ import copy
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,74 +24,33 @@ from .checkpoints import save_checkpoint
 from .config import GANConfig
 from .history import MetricHistory
 from .media import to_grid
+from .slots import TrainerSlots
 from .trainer import METRIC_NAMES, Trainer
+
+__all__ = ["Snapshot", "TrainerSlots", "TrainingSession"]
 
 IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR = "idle", "waiting", "running", "paused", "stopped", "error"
 MAX_STEP_REQUEST = 10_000
+# Steps at which a session keeps a frozen copy of G for the time-lapse across training (1-2-3-5-7.5 per decade: a
+# run's early steps, where most of the change happens, get most of the frames).
+SNAPSHOT_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5)
+MAX_G_SNAPSHOTS = 24
+
+# Quality scores run here, one at a time for the whole server, so a score never stalls a training thread for long
+# and many sessions scoring at once queue up instead of crowding the CPU.
+_SCORE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganapp-score")
+
+Scorer = Callable[[torch.nn.Module], dict[str, Any]]
 
 
-class TrainerSlots:
-    """A first-come, first-served cap on how many trainers run at once.
-
-    A session that finds every slot taken waits in a queue and can say its place in it. ``max_running`` can be changed
-    at any time; waiting sessions are woken when it grows.
-
-    Raises:
-        ValueError: ``max_running`` < 1.
-    """
-
-    def __init__(self, max_running: int = 4):
-        self._cond = threading.Condition()
-        self._running: set[int] = set()
-        self._queue: list[int] = []
-        self.max_running = max_running
-
-    @property
-    def max_running(self) -> int:
-        return self._max_running
-
-    @max_running.setter
-    def max_running(self, value: int) -> None:
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"max_running={value!r} is out of range: it must be an integer ≥ 1")
-        with self._cond:
-            self._max_running = value
-            self._cond.notify_all()
-
-    def acquire(self, token: int, cancelled: Callable[[], bool], poll_s: float = 0.05) -> bool:
-        """Take a slot for ``token``, waiting in line while all are taken. Returns False if ``cancelled()`` became
-        true while waiting (the place in line is given up)."""
-        with self._cond:
-            if token in self._running:
-                return True
-            self._queue.append(token)
-            try:
-                while not (self._queue[0] == token and len(self._running) < self._max_running):
-                    if cancelled():
-                        return False
-                    self._cond.wait(poll_s)
-                self._running.add(token)
-                return True
-            finally:
-                self._queue.remove(token)
-                self._cond.notify_all()
-
-    def release(self, token: int) -> None:
-        """Give ``token``'s slot back (a no-op when it holds none)."""
-        with self._cond:
-            self._running.discard(token)
-            self._cond.notify_all()
-
-    def position(self, token: int) -> int | None:
-        """1-based place of ``token`` in the waiting line, or None when it is not waiting."""
-        with self._cond:
-            return self._queue.index(token) + 1 if token in self._queue else None
-
-    @property
-    def running(self) -> int:
-        """Number of slots in use."""
-        with self._cond:
-            return len(self._running)
+def snapshot_milestones(limit: int = 10**9) -> list[int]:
+    """Steps 0, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, ... (≤ limit) at which G is kept."""
+    steps = [0, 25, 50]
+    decade = 10
+    while decade * 10 <= limit:
+        steps += [int(m * decade * 10) for m in SNAPSHOT_MANTISSAS if m * decade * 10 > steps[-1]]
+        decade *= 10
+    return [s for s in steps if s <= limit]
 
 
 @dataclass
@@ -111,6 +72,8 @@ class Snapshot:
         grid_version: increases each time a new grid or point set is published.
         points: for 2D datasets, ``{"real": (N, 2), "fake": (N, 2)}`` float32 arrays; else None.
         config: the session's current config.
+        scores: the live quality scores so far, oldest first: dicts with ``"step"`` and what the session's scorer
+            returns (see :class:`ganapp.metrics.MNISTJudge`); empty without a scorer.
     """
 
     state: str
@@ -126,6 +89,7 @@ class Snapshot:
     grid_version: int
     points: dict[str, np.ndarray] | None
     config: GANConfig = field(repr=False)
+    scores: list[dict[str, Any]] = field(default_factory=list)
 
 
 class TrainingSession:
@@ -141,29 +105,52 @@ class TrainingSession:
         grid_every_s: how often the fixed_z grid is redrawn, in seconds.
         max_frames: time-lapse frames kept (older ones are thinned to every other).
         download: whether a downloadable dataset may be fetched.
+        init: a :class:`~ganapp.checkpoints.Checkpoint` to fine-tune: its G and D weights (D fresh when it has
+            none), fixed_z and step count replace the fresh ones. Its config must build the same networks as
+            ``config``.
+        scorer_for: called with each new config; returns a function that scores a frozen G (for example
+            :meth:`ganapp.metrics.MNISTJudge.score_generator`), or None for no live scores.
+        score_every_steps: G updates between two live scores.
 
     Raises:
-        ValueError, ganapp.data.DatasetUnavailableError: as :class:`~ganapp.trainer.Trainer`.
+        ValueError, ganapp.data.DatasetUnavailableError: as :class:`~ganapp.trainer.Trainer`; ValueError also when
+            ``init`` does not fit ``config``'s networks.
     """
 
     def __init__(self, config: GANConfig, slots: TrainerSlots | None = None, publish_every_s: float = 0.5,
-                 grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True):
+                 grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,
+                 scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500):
+        if score_every_steps < 1:
+            raise ValueError(f"score_every_steps={score_every_steps} is out of range: it must be ≥ 1")
         self.slots = slots if slots is not None else TrainerSlots(1)
         self.publish_every_s = publish_every_s
         self.grid_every_s = grid_every_s
         self.max_frames = max_frames
         self.download = download
+        self.scorer_for = scorer_for
+        self.score_every_steps = score_every_steps
         self._cond = threading.Condition()  # guards the control flags below
         self._pub_lock = threading.Lock()  # guards what readers see
         self._step_lock = threading.Lock()  # held by the thread during a step; update() waits on it
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
-        self._build(config)
+        self._generation = 0  # bumped by each build, so a late score of an old run is dropped
+        self._build(config, init)
 
     # ----- construction and publishing (training thread, or callers while no thread runs) -----
 
-    def _build(self, config: GANConfig) -> None:
+    def _build(self, config: GANConfig, init: Any = None) -> None:
         trainer = Trainer(config, download=self.download)
+        if init is not None:
+            try:
+                trainer.load_weights({"G": init.G.state_dict(), **({"D": init.d_state} if init.d_state else {})})
+            except RuntimeError as e:
+                raise ValueError(f"the checkpoint's networks do not fit the chosen settings "
+                                 f"({str(e).strip().splitlines()[0]}): use its model, z_dim and widths") from None
+            trainer.step_count = init.step
+            if init.fixed_z is not None and init.fixed_z.shape == trainer.fixed_z.shape:
+                trainer.fixed_z = init.fixed_z.to(trainer.device)
+        scorer = self.scorer_for(config) if self.scorer_for is not None else None
         with self._step_lock, self._pub_lock:  # a stopped thread still finishing a slow step keeps its old trainer
             self.trainer = trainer
             self._state, self._message = IDLE, ""
@@ -181,13 +168,43 @@ class TrainingSession:
             self._frames: list[np.ndarray] = []
             self._frame_stride, self._grid_count = 1, 0
             self._real_points = trainer.data.sample(1000).cpu().numpy() if config.is_2d else None
+            self._generation += 1
+            self._scorer = scorer
+            self._scores: list[dict[str, Any]] = []
+            self._score_future: Future | None = None
+            self._next_score_step = trainer.step_count
+            self._g_snapshots: list[tuple[int, torch.nn.Module]] = []
+            self._milestones = deque(m for m in snapshot_milestones() if m >= trainer.step_count)
+            self._last_good_step = trainer.step_count
+            self._buffer_first_step = trainer.step_count + 1
         self._publish_g()
         self._publish_grid()
 
     def _publish_g(self) -> None:
         reader_g = copy.deepcopy(self.trainer.G_shown).eval().requires_grad_(False)
+        step = self.trainer.step_count
         with self._pub_lock:
             self._reader_g = reader_g
+            if self._milestones and step >= self._milestones[0]:  # the reader copy is frozen: keep it as it is
+                while self._milestones and step >= self._milestones[0]:
+                    self._milestones.popleft()
+                self._g_snapshots.append((step, reader_g))
+                if len(self._g_snapshots) > MAX_G_SNAPSHOTS:  # drop every other middle one, keep first and last
+                    self._g_snapshots = self._g_snapshots[:-1:2] + self._g_snapshots[-1:]
+        if self._scorer is not None and step >= self._next_score_step and \
+                (self._score_future is None or self._score_future.done()):
+            self._next_score_step = step + self.score_every_steps
+            self._score_future = _SCORE_POOL.submit(self._score, self._scorer, reader_g, step, self._generation)
+
+    def _score(self, scorer: Scorer, G: torch.nn.Module, step: int, generation: int) -> None:
+        """Runs in the score pool: score the frozen G, then publish the row (unless the session was rebuilt)."""
+        try:
+            row = {"step": step, **scorer(G)}
+        except Exception as e:  # a failed score is reported in the row; training goes on
+            row = {"step": step, "error": f"{type(e).__name__}: {e}"}
+        with self._pub_lock:
+            if generation == self._generation:
+                self._scores.append(row)
 
     def _publish_grid(self) -> None:
         with torch.no_grad():
@@ -394,15 +411,16 @@ class TrainingSession:
                 self._state = STOPPED
         return thread is None or not thread.is_alive()
 
-    def reset(self, config: GANConfig | None = None) -> None:
-        """Stop, then start over from fresh weights with ``config`` (or the current config). State becomes idle.
+    def reset(self, config: GANConfig | None = None, init: Any = None) -> None:
+        """Stop, then start over from fresh weights (or ``init``'s, see the class) with ``config`` (or the current
+        config). State becomes idle.
 
         Raises:
             ValueError, ganapp.data.DatasetUnavailableError: the new config cannot be built; the old session is
                 left as it was, stopped.
         """
         self.stop()
-        self._build(config if config is not None else self.trainer.config)
+        self._build(config if config is not None else self.trainer.config, init)
 
     def update(self, **changes: Any) -> tuple[list[str], list[str]]:
         """Change hyperparameters; live ones apply at the next step (see :meth:`Trainer.update`).
@@ -453,6 +471,7 @@ class TrainingSession:
                 queue_position=self.slots.position(self._token()) if self._state == WAITING else None,
                 metrics=self._history.since(since if since is not None else self._last_good_step),
                 grid=self._grid, grid_version=self._grid_version, points=self._points, config=self.trainer.config,
+                scores=list(self._scores),
             )
 
     def _epoch(self) -> float | None:
@@ -471,6 +490,12 @@ class TrainingSession:
         """Time-lapse of the fixed_z grid: (H, W, 3) uint8 frames, oldest first, evenly thinned when long."""
         with self._pub_lock:
             return list(self._frames)
+
+    def g_snapshots(self) -> list[tuple[int, torch.nn.Module]]:
+        """The frozen copies of G kept along the run, as (step, G) oldest first: at the steps of
+        :func:`snapshot_milestones` (as near as publishing allows), at most ``MAX_G_SNAPSHOTS`` (thinned evenly)."""
+        with self._pub_lock:
+            return list(self._g_snapshots)
 
     def generator(self) -> torch.nn.Module:
         """A frozen copy of the current G (eval mode, no grad) that is never trained further; safe to keep."""

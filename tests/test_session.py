@@ -154,6 +154,7 @@ def test_cap_makes_extra_sessions_wait_in_line_then_run(sessions):
     a.start()
     assert wait_until(lambda: a.state == RUNNING, 5)
     b.start()
+    assert wait_until(lambda: b.snapshot().queue_position == 1, 5)  # b's thread is in line before c's starts
     c.start()
     assert wait_until(lambda: b.snapshot().queue_position == 1 and c.snapshot().queue_position == 2, 5)
     assert b.state == WAITING and c.state == WAITING

@@ -5,10 +5,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganapp.checkpoints import load_checkpoint
+from ganapp.checkpoints import list_checkpoints, load_checkpoint
 from ganapp.models import sample_shape
+from ganapp.trainer import cycled_labels
 
-SHIPPED = sorted((Path(__file__).resolve().parent.parent / "checkpoints").glob("*.safetensors"))
+FOLDER = Path(__file__).resolve().parent.parent / "checkpoints"
+SHIPPED = list_checkpoints(FOLDER)
+
+
+def test_every_safetensors_file_is_a_checkpoint_or_the_classifier():
+    others = {p.name for p in FOLDER.glob("*.safetensors")} - {p.name for p in SHIPPED}
+    assert others == {"mnist_classifier.safetensors"}
 
 
 def test_there_is_a_default_generator():
@@ -21,7 +28,8 @@ def test_there_is_a_default_generator():
 def test_shipped_checkpoint_loads_and_generates(path):
     assert path.stat().st_size < 8 * 2**20  # small enough for a Space
     ckpt = load_checkpoint(path)
+    y = cycled_labels(4, ckpt.config.n_classes) if ckpt.config.conditional else None
     with torch.no_grad():
-        x = ckpt.G(torch.randn(4, ckpt.config.z_dim))
+        x = ckpt.G(torch.randn(4, ckpt.config.z_dim), y)
     assert x.shape == (4, *sample_shape(ckpt.config)) and torch.isfinite(x).all()
     assert ckpt.step > 0

@@ -18,7 +18,7 @@ import gradio as gr
 import numpy as np
 import torch
 
-from ..checkpoints import CheckpointError, load_checkpoint
+from ..checkpoints import CheckpointError, list_checkpoints, load_checkpoint
 from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
                       GANConfig, check_range, is_2d, range_text)
 from ..data import DatasetUnavailableError
@@ -493,7 +493,7 @@ class GanApp:
 
     def shipped_checkpoints(self) -> list[str]:
         """Names of the ``.safetensors`` files in the checkpoints folder."""
-        return sorted(p.name for p in self.checkpoints_dir.glob("*.safetensors"))
+        return [p.name for p in list_checkpoints(self.checkpoints_dir)]
 
     def _load(self, lang: str, visitor: Visitor, path: Path) -> tuple:
         try:
