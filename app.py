@@ -20,6 +20,7 @@ from pathlib import Path
 import gradio as gr
 
 from ganapp import runtime
+from ganapp.metrics import live_scorer
 from ganapp.registry import SessionRegistry
 from ganapp.ui import CSS, GanApp, build_demo
 
@@ -33,7 +34,8 @@ def create_demo(max_trainers: int | None = None, idle_timeout_s: float | None = 
         max_trainers = int(os.environ.get("GANAPP_MAX_TRAINERS", max(2, os.cpu_count() or 1)))
     if idle_timeout_s is None:
         idle_timeout_s = float(os.environ.get("GANAPP_IDLE_TIMEOUT_S", 900))
-    registry = SessionRegistry(max_running=max_trainers, idle_timeout_s=idle_timeout_s)
+    # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
+    registry = SessionRegistry(max_running=max_trainers, idle_timeout_s=idle_timeout_s, scorer_for=live_scorer)
     registry.start_reaper(every_s=reap_every_s)
     return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s)
 

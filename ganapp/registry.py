@@ -68,13 +68,14 @@ class SessionRegistry:
             v.last_seen_s = time.monotonic()
             return v
 
-    def new_session(self, visitor_id: str, config: GANConfig) -> TrainingSession:
-        """Build a fresh TrainingSession for the visitor (stopping any old one) and return it.
+    def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> TrainingSession:
+        """Build a fresh TrainingSession for the visitor (stopping any old one) and return it; ``init`` is a
+        checkpoint to fine-tune (see TrainingSession).
 
         Raises:
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
         """
-        session = TrainingSession(config, slots=self.slots, **self.session_kwargs)
+        session = TrainingSession(config, slots=self.slots, init=init, **self.session_kwargs)
         v = self.visitor(visitor_id)
         old, v.session = v.session, session
         if old is not None:

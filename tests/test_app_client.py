@@ -13,9 +13,10 @@ from conftest import wait_until
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, conditional,
 # image size, channels, uploaded files
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 0.0, False,
-            28, 1, None]
+            28, 1, None, "scratch"]
 IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0,
-                  False, 28, 1, None]
+                  False, 28, 1, None, "scratch"]
+NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_start_poll_and_watch_step_and_history_grow(client):
     client.predict("en", *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(client)["step"] > 10, 15)
     first = snapshot(client)
-    status, loss_plot, scores_plot, grid, scatter = client.predict("en", api_name="/poll")
+    status, loss_plot, scores_plot, grid, scatter, quality, caption = client.predict("en", api_name="/poll")
     assert "running" in status and "step" in status and "it/s" in status
     assert loss_plot is not None and scatter is not None  # 2D data: the scatter replaces the grid
     assert wait_until(lambda: snapshot(client)["history_rows"] > first["history_rows"] + 10, 15)
@@ -68,13 +69,14 @@ def test_slider_call_returns_an_image_that_changes_with_z(client):
     client.predict("en", 20, *IMAGE_CONTROLS, api_name="/step")
     assert wait_until(lambda: snapshot(client)["step"] == 20, 30)
     sliders = [0.0] * 8
-    img0, plot0 = client.predict("en", "training", 0, 1.0, 0, *sliders, api_name="/explore")
+    img0, plot0 = client.predict("en", "training", 0, 1.0, 0, *sliders, *NO_DIRECTIONS, api_name="/explore")
     assert img0["visible"] and not plot0["visible"]
     a = _image(img0)
     assert a.shape[:2] == (224, 224)
-    again = _image(client.predict("en", "training", 0, 1.0, 0, *sliders, api_name="/explore")[0])
+    again = _image(client.predict("en", "training", 0, 1.0, 0, *sliders, *NO_DIRECTIONS, api_name="/explore")[0])
     np.testing.assert_array_equal(a, again)  # same z, same image
-    moved = _image(client.predict("en", "training", 0, 1.0, 0, 2.5, -2.5, *sliders[2:], api_name="/explore")[0])
+    moved = _image(client.predict("en", "training", 0, 1.0, 0, 2.5, -2.5, *sliders[2:], *NO_DIRECTIONS,
+                                  api_name="/explore")[0])
     assert np.abs(moved.astype(int) - a.astype(int)).mean() > 1.0
 
 
@@ -91,7 +93,7 @@ def test_interpolation_returns_n_frames_whose_ends_match_z0_and_z1(client):
     for seed in (3, 4):
         # explore at the same seed with the sliders set to that seed's own z values
         out = client.predict("en", "training", seed, 1.0, 0, api_name="/seed")
-        end[seed] = np.asarray(Image.open(out[-2]["value"]).convert("L"), dtype=float)
+        end[seed] = np.asarray(Image.open(out[9]["value"]).convert("L"), dtype=float)
     frames.seek(0)
     first = np.asarray(frames.convert("L").resize((224, 224), Image.NEAREST), dtype=float)
     frames.seek(5)
@@ -149,8 +151,8 @@ def test_checkpoint_save_then_upload_round_trip(client):
     path = client.predict("en", api_name="/save_checkpoint")
     note, source = client.predict("en", handle_file(path), api_name="/upload_checkpoint")
     assert "step 5" in note and source["value"] == "checkpoint"
-    live = _image(client.predict("en", "training", 9, 1.0, 0, *[0.0] * 8, api_name="/explore")[0])
-    loaded = _image(client.predict("en", "checkpoint", 9, 1.0, 0, *[0.0] * 8, api_name="/explore")[0])
+    live = _image(client.predict("en", "training", 9, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS, api_name="/explore")[0])
+    loaded = _image(client.predict("en", "checkpoint", 9, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS, api_name="/explore")[0])
     np.testing.assert_array_equal(live, loaded)
 
 

@@ -15,7 +15,8 @@ from conftest import tiny_2d, wait_until
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, conditional,
 # image size, channels, uploaded files
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0, False,
-            28, 1, None]
+            28, 1, None, "scratch"]
+NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 
 def req(name):
@@ -100,12 +101,12 @@ def test_dataset_switch_proposes_working_defaults():
 
 def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
     with pytest.raises(gr.Error, match="No generator yet"):
-        app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8)
+        app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
     app.registry.new_session("e", tiny_2d())
-    image, plot = app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8)
+    image, plot = app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
     assert image["visible"] is False and plot["visible"] is True  # 2D data: a scatter, not an image
     with pytest.raises(gr.Error, match=r"Truncation ψ must be a number in \[0, 1\]"):
-        app.explore(req("e"), "en", "training", 0, 1.5, 0, *[0.0] * 8)
+        app.explore(req("e"), "en", "training", 0, 1.5, 0, *[0.0] * 8, *NO_DIRECTIONS)
 
 
 def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
@@ -120,7 +121,7 @@ def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
     registry = SessionRegistry()
     app = GanApp(registry, tmp_path)
     try:
-        image, plot = app.explore(req("new"), "en", "training", 0, 1.0, 0, *[0.0] * 8)
+        image, plot = app.explore(req("new"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
         assert image["visible"] is True and image["value"].shape == (224, 224, 3)
         assert app.shipped_checkpoints() == [DEFAULT_CHECKPOINT]
     finally:
@@ -160,10 +161,10 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
     (tmp_path / "notes.txt").write_text("skipped")
     files.append(str(tmp_path / "notes.txt"))
     controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 0.0,
-                False, 32, 3, None]
+                False, 32, 3, None, "scratch"]
     with pytest.raises(gr.Error, match="upload a .zip or some image files"):
         app.reset(req("f"), "en", *controls)
-    controls[-1] = files
+    controls[-2] = files
     app.reset(req("f"), "en", *controls)
     session = app.registry.visitor("f").session
     assert session.config.dataset == "folder" and session.trainer.data.size == 6

@@ -5,58 +5,40 @@ engine, and format the output. Each visitor's objects live in a :class:`~ganapp.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
-import secrets
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
-import numpy as np
-import torch
 
-from ..checkpoints import CheckpointError, list_checkpoints, load_checkpoint
+from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
                       GANConfig, check_range, is_2d, range_text)
 from ..data import DatasetUnavailableError
-from ..latent import interpolate, label_path, seed_to_z, truncate
 from ..losses import R1_TEX, get_loss
-from ..media import save_gif, to_grid, upscale
+from ..media import save_gif, upscale
 from ..registry import SessionRegistry, Visitor
 from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
+from .common import guarded
+from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
+                      ExploreHandlers)
 from .i18n import t
+
+__all__ = ["GanApp", "CONTROL_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "N_DIRECTIONS", "N_Z_SLIDERS",
+           "Z_SLIDER_RANGE", "guarded"]
 
 log = logging.getLogger("ganapp")
 
-# Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order.
+# Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order. The last,
+# ``init``, is where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
                   "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "g_ema", "conditional", "image_size",
-                  "channels", "data_files")
-N_Z_SLIDERS = 8
-Z_SLIDER_RANGE = 3.0
+                  "channels", "data_files", "init")
 HISTORY_POINTS = 1000
-N_EXPLORE_CLOUD = 512
-DEFAULT_CHECKPOINT = "mnist_10k_dcgan.safetensors"
-
-
-def guarded(fn: Callable) -> Callable:
-    """Turn any unexpected exception into a ``gr.Error`` in the visitor's language, so the browser never shows a
-    stack trace and the session (and any running training) lives on. ``gr.Error`` passes through unchanged."""
-    @functools.wraps(fn)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return fn(self, *args, **kwargs)
-        except gr.Error:
-            raise
-        except Exception as e:  # the last line of defence for the browser
-            log.exception("handler %s failed", fn.__name__)
-            lang = next((a for a in args[:2] if isinstance(a, str) and a in ("en", "zh")), "en")
-            raise gr.Error(t(lang, "err_internal", reason=f"{type(e).__name__}: {e}")) from None
-    return wrapper
 
 
 def format_elapsed(seconds: float) -> str:
@@ -66,7 +48,7 @@ def format_elapsed(seconds: float) -> str:
     return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
-class GanApp:
+class GanApp(ExploreHandlers):
     """Handlers bound to one registry.
 
     Args:
@@ -129,6 +111,7 @@ class GanApp:
             raise gr.Error(t(lang, "err_conditional", dataset=raw["dataset"], labelled=", ".join(DATASETS_LABELLED)))
         if raw["model"] == "dcgan" and is_2d(raw["dataset"]):
             raise gr.Error(t(lang, "err_dcgan_2d", dataset=raw["dataset"]))
+        raw.pop("init")
         files = raw.pop("data_files")
         raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
         try:
@@ -156,16 +139,38 @@ class GanApp:
             raise gr.Error(t(lang, "err_no_session"))
         return visitor.session
 
-    def _new_session(self, lang: str, key: str, config: GANConfig):
+    def _init(self, lang: str, visitor: Visitor, controls: tuple) -> tuple[str, Any]:
+        """The Train tab's "start from" choice and its checkpoint (None for "scratch")."""
+        choice = controls[CONTROL_FIELDS.index("init")] or "scratch"
+        if choice == "scratch":
+            return choice, None
+        if choice == "uploaded":
+            if visitor.checkpoint is None:
+                raise gr.Error(t(lang, "err_no_upload_to_tune"))
+            return choice, visitor.checkpoint
+        if choice not in self.shipped_checkpoints():
+            raise gr.Error(t(lang, "err_choice", field=t(lang, "init"), value=choice,
+                             choices=", ".join(["scratch", "uploaded", *self.shipped_checkpoints()])))
         try:
-            session = self.registry.new_session(key, config)
+            return choice, load_checkpoint(self.checkpoints_dir / choice)
+        except CheckpointError as e:
+            raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
+
+    def _new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
+        visitor = self.registry.visitor(key)
+        choice, init = self._init(lang, visitor, controls) if controls else ("scratch", None)
+        try:
+            session = self.registry.new_session(key, config, init=init)
         except DatasetUnavailableError as e:
             raise gr.Error(t(lang, "err_dataset", reason=str(e))) from None
         except ValueError as e:
+            if init is not None:
+                raise gr.Error(t(lang, "err_init_mismatch", reason=str(e))) from None
             raise gr.Error(str(e)) from None
-        visitor = self.registry.visitor(key)
         visitor.extras.pop("notice", None)
         visitor.extras.pop("drawn", None)
+        visitor.extras["built_from"] = choice
+        visitor.extras["built_step"] = session.trainer.step_count
         return session
 
     def _apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
@@ -197,9 +202,11 @@ class GanApp:
         session = visitor.session
         reshaped = session is not None and any(
             k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
-        # nothing trained yet (or it failed): build what the controls say, nothing is lost
-        if session is None or session.state == ERROR or (reshaped and session.trainer.step_count == 0):
-            self._new_session(lang, key, config)
+        new_start = (controls[CONTROL_FIELDS.index("init")] or "scratch") != visitor.extras.get("built_from")
+        # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
+        if session is None or session.state == ERROR or new_start or (
+                reshaped and session.trainer.step_count == visitor.extras.get("built_step", 0)):
+            self._new_session(lang, key, config, controls)
         else:
             self._apply_controls(lang, visitor, config)
         visitor.session.start()
@@ -232,7 +239,7 @@ class GanApp:
                              kind=t(lang, "kind_int")))
         config = self._config(lang, controls, key)
         if visitor.session is None:
-            self._new_session(lang, key, config)
+            self._new_session(lang, key, config, controls)
         session = visitor.session
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
@@ -244,7 +251,7 @@ class GanApp:
     def reset(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """Start over: fresh networks from the controls' settings; the old session is stopped."""
         key, _ = self._visitor(request)
-        self._new_session(lang, key, self._config(lang, controls, key))
+        self._new_session(lang, key, self._config(lang, controls, key), controls)
 
     @guarded
     def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
@@ -253,6 +260,24 @@ class GanApp:
         if visitor.session is None:
             return
         self._apply_controls(lang, visitor, self._config(lang, controls, key))
+
+    @guarded
+    def init_selected(self, request: gr.Request, lang: str, choice: Any) -> list:
+        """"Start from" changed: a checkpoint's settings fill the controls (dataset, model, loss, sizes, learning
+        rates ...), so that Start fine-tunes exactly the networks it holds; "scratch" leaves them as they are.
+
+        Returns:
+            updates for the controls in CONTROL_FIELDS order, without data_files and init, then a note.
+        """
+        n = CONTROL_FIELDS.index("data_files")
+        _, visitor = self._visitor(request)
+        _, init = self._init(lang, visitor, tuple([None] * (len(CONTROL_FIELDS) - 1)) + (choice,))
+        if init is None:
+            return [gr.update()] * n + [t(lang, "init_scratch")]
+        c = init.config
+        values = [getattr(c, f) for f in CONTROL_FIELDS[:n]]
+        return values + [t(lang, "init_note", step=f"{init.step:,}", dataset=c.dataset, model=c.model,
+                               d=t(lang, "init_with_d" if init.d_state else "init_fresh_d"))]
 
     @staticmethod
     def dataset_defaults(dataset: str) -> list[Any]:
@@ -308,12 +333,13 @@ class GanApp:
         """The Timer's tick: read the visitor's snapshot and redraw what changed.
 
         Returns:
-            (status markdown, loss plot, scores plot, grid image, 2D scatter plot); ``gr.skip()`` where unchanged.
+            (status markdown, loss plot, scores plot, grid image, 2D scatter plot, quality plot and its caption);
+            ``gr.skip()`` where unchanged. The quality plot shows only for MNIST runs with live scores.
         """
         _, visitor = self._visitor(request)
         session = visitor.session
         if session is None:
-            return t(lang, "state_none"), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return t(lang, "state_none"), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
         status = self.status_text(lang, visitor, snap)
         drawn = visitor.extras.get("drawn", {})
@@ -331,8 +357,26 @@ class GanApp:
                                                    t(lang, "scatter"), t(lang, "real"), t(lang, "fake"))
             elif snap.grid is not None:
                 out_grid = upscale(snap.grid, 2)
-        visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang}
-        return status, out_loss, out_scores, out_grid, out_scatter
+        out_quality = out_caption = gr.skip()
+        if drawn.get("scores") != len(snap.scores) or drawn.get("lang") != lang:
+            out_quality, out_caption = self._quality(lang, snap)
+        visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang,
+                                   "scores": len(snap.scores)}
+        return status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption
+
+    @staticmethod
+    def _quality(lang: str, snap) -> tuple:
+        """(plot update, caption) for the live MNIST scores; both hidden while there are none."""
+        rows = [r for r in snap.scores if "frechet_distance" in r]
+        if not rows:
+            return gr.update(visible=False), gr.update(value="", visible=False)
+        last = rows[-1]
+        fig = plots.quality_figure(rows, t(lang, "quality_plot"), t(lang, "step_axis"), t(lang, "fd"),
+                                   t(lang, "fd_floor"), t(lang, "class_hist"))
+        caption = t(lang, "quality_caption", step=f"{last['step']:,}", fd=last["frechet_distance"],
+                    floor=last["fd_floor"], classes=last["classes"], kl=last["kl_uniform"],
+                    confident=last["confident"], n=last["n"])
+        return gr.update(value=fig, visible=True), gr.update(value=caption, visible=True)
 
     @guarded
     def snapshot_api(self, request: gr.Request) -> dict:
@@ -354,173 +398,6 @@ class GanApp:
         if not frames:
             raise gr.Error(t(lang, "err_no_frames"))
         return str(save_gif([upscale(f, 2) for f in frames], self._file(key, "timelapse.gif"), fps=8))
-
-    # ----- Explore tab -----
-
-    def _explore_g(self, lang: str, visitor: Visitor, source: str) -> tuple[torch.nn.Module, GANConfig]:
-        if source == "checkpoint" and visitor.checkpoint is not None:
-            return visitor.checkpoint.G, visitor.checkpoint.config
-        if visitor.session is not None:
-            return visitor.session.generator(), visitor.session.config
-        if visitor.checkpoint is not None:
-            return visitor.checkpoint.G, visitor.checkpoint.config
-        default = self.default_checkpoint()
-        if default is not None:  # a first-time visitor explores the shipped generator straight away
-            return default.G, default.config
-        raise gr.Error(t(lang, "err_no_generator"))
-
-    def default_checkpoint(self):
-        """The shipped generator a new visitor explores before training (``DEFAULT_CHECKPOINT`` in the checkpoints
-        folder), loaded once and shared read-only; None when it is absent or unreadable."""
-        if self._default is None:
-            path = self.checkpoints_dir / DEFAULT_CHECKPOINT
-            try:
-                self._default = load_checkpoint(path) if path.is_file() else False
-            except CheckpointError:
-                log.warning("could not load the default checkpoint %s", path)
-                self._default = False
-        return self._default or None
-
-    def _label(self, lang: str, config: GANConfig, label: Any, field: str = "label") -> torch.Tensor | None:
-        """(1,) int64 label for a conditional generator (gr.Error naming the field if out of range), else None."""
-        if not config.conditional:
-            return None
-        if not isinstance(label, (int, float)) or isinstance(label, bool) or not float(label).is_integer() \
-                or not 0 <= label < config.n_classes:
-            raise gr.Error(t(lang, "err_field", field=t(lang, field), value=label,
-                             range=f"0..{config.n_classes - 1}", kind=t(lang, "kind_int")))
-        return torch.tensor([int(label)])
-
-    def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any) -> torch.Tensor:
-        seed = self._number(lang, "seed", seed)
-        if not isinstance(psi, (int, float)) or not math.isfinite(psi) or not 0 <= psi <= 1:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "truncation"), value=psi, range="[0, 1]",
-                             kind=t(lang, "kind_num")))
-        z = seed_to_z(seed, z_dim)[0]
-        for i, v in enumerate(sliders[:z_dim]):
-            if v is not None and isinstance(v, (int, float)) and math.isfinite(v):
-                z[i] = float(v)
-        return truncate(z, float(psi))
-
-    @staticmethod
-    def _render(G: torch.nn.Module, config: GANConfig, z: torch.Tensor, lang: str, y: torch.Tensor | None = None):
-        """(image update, plot update) for G(z, y); z is (N, z_dim), y (N,) labels or (N, n_classes) soft labels."""
-        device = next(G.parameters()).device
-        with torch.no_grad():
-            out = G(z.to(device), None if y is None else y.to(device)).float().cpu()
-        if is_2d(config.dataset):
-            cloud = G(seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD).to(device)).detach().float().cpu().numpy()
-            fig = plots.scatter_figure(None, cloud, config.dataset, t(lang, "explore_image"), t(lang, "real"),
-                                       t(lang, "fake"), highlight=out.numpy())
-            return gr.update(visible=False), gr.update(value=fig, visible=True)
-        image = upscale(to_grid(out, nrow=len(out), padding=0 if len(out) == 1 else 2), 8 if len(out) == 1 else 3)
-        return gr.update(value=image, visible=True), gr.update(visible=False)
-
-    @guarded
-    def explore(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any, *sliders: Any):
-        """G(z) for the seed's z with its first dimensions set by the sliders, after truncation (and with the
-        chosen label, for a conditional G)."""
-        _, visitor = self._visitor(request)
-        G, config = self._explore_g(lang, visitor, source)
-        z = self._z(lang, seed, config.z_dim, sliders, psi)
-        return self._render(G, config, z[None], lang, self._label(lang, config, label))
-
-    @guarded
-    def seed_to_sliders(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any) -> list:
-        """Set the sliders to the seed's z (hiding those beyond z_dim), show the label picker for a conditional G,
-        and render it."""
-        _, visitor = self._visitor(request)
-        G, config = self._explore_g(lang, visitor, source)
-        z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0]
-        sliders = [gr.update(value=round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2),
-                             visible=True) if i < config.z_dim else gr.update(visible=False)
-                   for i in range(N_Z_SLIDERS)]
-        values = [round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2)
-                  for i in range(min(N_Z_SLIDERS, config.z_dim))]
-        z = self._z(lang, seed, config.z_dim, tuple(values), psi)
-        y = self._label(lang, config, label)
-        return [*sliders, gr.update(visible=config.conditional), *self._render(G, config, z[None], lang, y)]
-
-    @guarded
-    def random_seed(self) -> int:
-        return secrets.randbelow(2**31 - 1)
-
-    @guarded
-    def interpolate(self, request: gr.Request, lang: str, source: str, seed0: Any, seed1: Any, mode: str,
-                    n_frames: Any, psi: Any, label0: Any = 0, label1: Any = 1):
-        """A lerp or slerp path from z(seed0) to z(seed1) (a conditional G keeps label0); or, in ``label`` mode,
-        z(seed0) held fixed while the label moves from label0 to label1. Returns (strip image, plot, GIF path)."""
-        key, visitor = self._visitor(request)
-        G, config = self._explore_g(lang, visitor, source)
-        if not isinstance(n_frames, (int, float)) or not float(n_frames).is_integer() or not 2 <= n_frames <= 64:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "n_frames"), value=n_frames, range="2..64",
-                             kind=t(lang, "kind_int")))
-        if mode not in ("lerp", "slerp", "label"):
-            raise gr.Error(t(lang, "err_choice", field=t(lang, "mode"), choices="lerp, slerp, label", value=mode))
-        if mode == "label" and not config.conditional:
-            raise gr.Error(t(lang, "err_label_mode"))
-        n = int(n_frames)
-        z0 = self._z(lang, seed0, config.z_dim, (), psi)
-        y0 = self._label(lang, config, label0, "label0")
-        if mode == "label":
-            y1 = self._label(lang, config, label1, "label1")
-            path = z0.expand(n, -1)  # z held fixed
-            labels = label_path(int(y0), int(y1), config.n_classes, n)  # (n, n_classes) soft labels
-        else:
-            path = interpolate(z0, self._z(lang, seed1, config.z_dim, (), psi), n, mode)  # (n, z_dim)
-            labels = None if y0 is None else y0.expand(n)
-        image, fig = self._render(G, config, path, lang, labels)
-        if is_2d(config.dataset):
-            return image, fig, None
-        device = next(G.parameters()).device
-        with torch.no_grad():
-            frames = G(path.to(device), None if labels is None else labels.to(device)).float().cpu()
-        gif = save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in frames],
-                       self._file(key, "interpolation.gif"), fps=10)
-        return image, fig, str(gif)
-
-    @guarded
-    def save_current(self, request: gr.Request, lang: str) -> str:
-        """Save this session's current G and D as a checkpoint file to download."""
-        key, visitor = self._visitor(request)
-        session = self._session(lang, visitor)
-        snap = session.snapshot(None)
-        path = self._file(key, f"ganapp_{snap.config.dataset}_{snap.config.model}_step{snap.step}.safetensors")
-        for old in path.parent.glob("ganapp_*.safetensors"):  # one download per visitor on disk
-            old.unlink(missing_ok=True)
-        session.save_checkpoint(path)
-        return str(path)
-
-    def shipped_checkpoints(self) -> list[str]:
-        """Names of the ``.safetensors`` files in the checkpoints folder."""
-        return [p.name for p in list_checkpoints(self.checkpoints_dir)]
-
-    def _load(self, lang: str, visitor: Visitor, path: Path) -> tuple:
-        try:
-            ckpt = load_checkpoint(path)
-        except CheckpointError as e:
-            raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
-        visitor.checkpoint = ckpt
-        c = ckpt.config
-        note = t(lang, "ckpt_loaded", name=path.name, model=c.model, dataset=c.dataset, step=ckpt.step,
-                 z_dim=c.z_dim)
-        return note, gr.update(value="checkpoint")
-
-    @guarded
-    def upload_checkpoint(self, request: gr.Request, lang: str, file: Any) -> tuple:
-        """Load an uploaded checkpoint for exploring. Returns (note, source radio update)."""
-        _, visitor = self._visitor(request)
-        if not file:
-            raise gr.Error(t(lang, "err_no_file"))
-        return self._load(lang, visitor, Path(file if isinstance(file, str) else file.name))
-
-    @guarded
-    def load_shipped(self, request: gr.Request, lang: str, name: Any) -> tuple:
-        """Load one of the checkpoints folder's files by name."""
-        _, visitor = self._visitor(request)
-        if not name or name not in self.shipped_checkpoints():
-            raise gr.Error(t(lang, "err_no_file"))
-        return self._load(lang, visitor, self.checkpoints_dir / name)
 
     def unload(self, request: gr.Request) -> None:
         """The visitor closed the page: stop and free their session and files."""

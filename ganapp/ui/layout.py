@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
-from .handlers import N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
+from .handlers import CONTROL_FIELDS, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
 from .i18n import LANGS, t
 
 CSS = """
@@ -33,6 +33,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         return component
 
     en = lambda key: t("en", key)  # noqa: E731
+    shipped_names = app.shipped_checkpoints()
+
+    def init_choices(code: str) -> list[tuple[str, str]]:
+        return [(t(code, "init_scratch_choice"), "scratch"), *((n, n) for n in shipped_names),
+                (t(code, "init_uploaded_choice"), "uploaded")]
 
     with gr.Blocks(title="ganapp", delete_cache=(3600, 3600)) as demo:
         with gr.Row(equal_height=True):
@@ -83,6 +88,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                                           label=en("channels")), "channels")
                         data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
                                                 visible=False, elem_id="data-files"), "data_files")
+                        init = gr.Dropdown(init_choices("en"), value="scratch", label=en("init"), elem_id="init")
+                        init_note = gr.Markdown("")
                         with gr.Row():
                             start = tr(gr.Button(en("start"), variant="primary", elem_id="start"), "start", "value")
                             pause = tr(gr.Button(en("pause"), elem_id="pause"), "pause", "value")
@@ -100,6 +107,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         with gr.Row():
                             loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
                             scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
+                        quality_plot = gr.Plot(visible=False, elem_id="quality-plot")
+                        quality_caption = gr.Markdown(visible=False, elem_id="quality-caption")
                         grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
                                            elem_id="grid", elem_classes="pixelated"), "grid")
                         scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
@@ -127,6 +136,40 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                                     height=360, elem_id="explore-image", elem_classes="pixelated"),
                                            "explore_image")
                         explore_plot = gr.Plot(visible=False, elem_id="explore-plot")
+                with tr(gr.Accordion(en("directions"), open=False), "directions"):
+                    tr(gr.Markdown(en("directions_help")), "directions_help", "value")
+                    with gr.Row(equal_height=True):
+                        find_dirs = tr(gr.Button(en("find_directions"), variant="primary", elem_id="find-directions"),
+                                       "find_directions", "value")
+                        dirs_note = gr.Markdown("")
+                    dir_sliders = [gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=0.0, step=0.05,
+                                             label=f"PC{i + 1}", visible=False, elem_id=f"direction-{i}")
+                                   for i in range(N_DIRECTIONS)]
+                    with gr.Row(equal_height=True):
+                        dir_name = tr(gr.Textbox(label=en("direction_name"), max_length=40), "direction_name")
+                        save_dir = tr(gr.Button(en("save_direction")), "save_direction", "value")
+                        saved_dir = tr(gr.Dropdown([], label=en("saved_directions"), allow_custom_value=False),
+                                       "saved_directions")
+                        dir_amount = tr(gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=0.0, step=0.05,
+                                                  label=en("direction_amount")), "direction_amount")
+                    with gr.Row():
+                        download_dirs = tr(gr.Button(en("download_directions")), "download_directions", "value")
+                        dirs_file = tr(gr.File(label=en("directions_file"), interactive=False), "directions_file")
+                with tr(gr.Accordion(en("timelapse"), open=False), "timelapse"):
+                    tr(gr.Markdown(en("timelapse_help")), "timelapse_help", "value")
+                    with gr.Row(equal_height=True):
+                        tl_source = gr.Radio([(en("timelapse_run"), "run"), (en("timelapse_files"), "files")],
+                                             value="run", label=en("timelapse_source"))
+                        tl_files = tr(gr.File(label=en("timelapse_files"), file_count="multiple", type="filepath",
+                                              file_types=[".safetensors"]), "timelapse_files")
+                        tl_seed = tr(gr.Number(0, label=en("seed"), precision=0), "seed")
+                        tl_label = tr(gr.Number(0, label=en("label"), precision=0), "label")
+                        run_tl = tr(gr.Button(en("make_timelapse"), variant="primary", elem_id="make-timelapse"),
+                                    "make_timelapse", "value")
+                    tl_strip = tr(gr.Image(label=en("timelapse_strip"), format="png", interactive=False,
+                                           elem_classes="pixelated", elem_id="timelapse-strip"), "timelapse_strip")
+                    tl_caption = gr.Markdown("")
+                    tl_gif = tr(gr.File(label=en("timelapse_gif"), interactive=False), "timelapse_gif")
                 with tr(gr.Accordion(en("interpolation"), open=True), "interpolation"):
                     with gr.Row(equal_height=True):
                         seed0 = tr(gr.Number(0, label=en("seed0"), precision=0), "seed0")
@@ -159,18 +202,20 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
                     d_width, gp_lambda, r1_gamma, g_ema, conditional, image_size, channels,
-                    data_files]
+                    data_files, init]
+        assert len(controls) == len(CONTROL_FIELDS)
         start.click(app.start, [lang, *controls], None, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
         stop.click(app.stop, [lang], None, api_name="stop", **FAST)
         step.click(app.step, [lang, step_n, *controls], None, api_name="step", **FAST)
         reset.click(app.reset, [lang, *controls], None, api_name="reset", **FAST)
-        poll_outputs = [status, loss_plot, scores_plot, grid, scatter]
+        poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption]
         timer.tick(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
-        for c in controls[:-1]:  # a new upload takes effect at Start or Reset
+        for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
-        dataset.change(GanApp.dataset_defaults, [dataset],
+        init.input(app.init_selected, [lang, init], [*controls[:-2], init_note], api_visibility="private", **FAST)
+        dataset.input(GanApp.dataset_defaults, [dataset],
                        [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional, image_size,
                         channels, data_files],
                        api_visibility="private", **FAST)
@@ -180,13 +225,13 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         export.click(app.export_gif, [lang], [gif_file], api_name="export_gif", concurrency_limit=2)
         gr.api(app.snapshot_api, api_name="snapshot", concurrency_limit=None)
 
-        explore_inputs = [lang, source, z_seed, psi, label, *sliders]
+        explore_inputs = [lang, source, z_seed, psi, label, *sliders, *dir_sliders, saved_dir, dir_amount]
         explore_outputs = [explore_image, explore_plot]
-        for i, s in enumerate([*sliders, psi, label]):
+        for i, s in enumerate([*sliders, psi, label, *dir_sliders, saved_dir, dir_amount]):
             names = dict(api_name="explore") if i == 0 else dict(api_visibility="private")
             s.input(app.explore, explore_inputs, explore_outputs, **names, **EXPLORE)
         seed_event = dict(fn=app.seed_to_sliders, inputs=[lang, source, z_seed, psi, label],
-                          outputs=[*sliders, label, *explore_outputs], **EXPLORE)
+                          outputs=[*sliders, label, *explore_outputs, *dir_sliders], **EXPLORE)
         z_seed.change(api_name="seed", **seed_event)
         source.change(api_visibility="private", **seed_event)
         tab_explore.select(api_visibility="private", **seed_event)
@@ -194,6 +239,14 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         run_interp.click(app.interpolate, [lang, source, seed0, seed1, mode, n_frames, psi, label0, label1],
                          [strip, strip_plot, interp_gif], api_name="interpolate", concurrency_id="explore",
                          concurrency_limit=8)
+        find_dirs.click(app.find_directions, [lang, source], [*dir_sliders, saved_dir, dirs_note],
+                        api_name="find_directions", concurrency_id="explore", concurrency_limit=8)
+        save_dir.click(app.name_direction, [lang, dir_name, *dir_sliders], [saved_dir, dirs_note],
+                       api_name="save_direction", **FAST)
+        download_dirs.click(app.download_directions, [lang], [dirs_file], api_name="download_directions",
+                            concurrency_limit=4)
+        run_tl.click(app.timelapse, [lang, tl_source, tl_seed, tl_label, tl_files], [tl_strip, tl_caption, tl_gif],
+                     api_name="timelapse", concurrency_id="explore", concurrency_limit=8)
         save.click(app.save_current, [lang], [ckpt_file], api_name="save_checkpoint", concurrency_limit=4)
         upload.upload(app.upload_checkpoint, [lang, upload], [ckpt_note, source], api_name="upload_checkpoint",
                       concurrency_limit=4)
@@ -211,13 +264,16 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                      choices=[(t(code, "source_training"), "training"),
                                               (t(code, "source_checkpoint"), "checkpoint")]))
             updates += [gr.update(label=t(code, "tab_train")), gr.update(label=t(code, "tab_explore"))]
+            updates += [gr.update(label=t(code, "init"), choices=init_choices(code)),
+                        gr.update(label=t(code, "timelapse_source"),
+                                  choices=[(t(code, "timelapse_run"), "run"), (t(code, "timelapse_files"), "files")])]
             return updates
 
         def relabel_all(code: str, loss_name: str, gamma: Any) -> list:
             return [*relabel(code), GanApp.formula(code, loss_name, gamma)]
 
         lang.change(relabel_all, [lang, loss, r1_gamma],
-                    [*(c for c, _, _ in labeled), source, tab_train, tab_explore, formula],
+                    [*(c for c, _, _ in labeled), source, tab_train, tab_explore, init, tl_source, formula],
                     api_visibility="private", **FAST)
         demo.load(None, None, [lang], js=DETECT_LANG_JS)
         demo.unload(app.unload)

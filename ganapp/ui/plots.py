@@ -75,3 +75,35 @@ def scatter_figure(real: np.ndarray | None, fake: np.ndarray, dataset: str, titl
     return _figure(traces, dict(title=dict(text=title, x=0.5), height=420,
                                 xaxis=dict(range=[x0, x1], zeroline=False),
                                 yaxis=dict(range=[y0, y1], zeroline=False, scaleanchor="x", scaleratio=1)))
+
+
+def quality_figure(rows: list[dict], title: str, step_label: str, fd_label: str, floor_label: str,
+                   hist_label: str) -> go.Figure:
+    """The live MNIST scores: the Fréchet distance against step (log axis) with the real-vs-real floor dashed, and,
+    beside it, the latest class histogram as bars with the uniform share (0.1) dashed.
+
+    Args:
+        rows: score rows from ``Snapshot.scores`` (each with step, frechet_distance, fd_floor, class_hist; rows with
+            an ``error`` are skipped).
+    """
+    rows = [r for r in rows if "frechet_distance" in r]
+    steps = [r["step"] for r in rows]
+    fd = [r["frechet_distance"] for r in rows]
+    traces = [dict(type="scatter", mode="lines+markers", x=steps, y=fd, name=fd_label, xaxis="x", yaxis="y",
+                   line=dict(color=COLORS["g"]))]
+    if rows:
+        floor = rows[-1]["fd_floor"]
+        traces.append(dict(type="scatter", mode="lines", x=[steps[0], steps[-1]], y=[floor, floor], name=floor_label,
+                           xaxis="x", yaxis="y", line=dict(color="#888", dash="dash", width=1)))
+        hist = rows[-1]["class_hist"]
+        traces.append(dict(type="bar", x=[str(k) for k in range(len(hist))], y=hist, name=hist_label, xaxis="x2",
+                           yaxis="y2", marker=dict(color=COLORS["fake"])))
+    layout = dict(
+        title=dict(text=title, x=0.5), showlegend=True,
+        xaxis=dict(domain=[0, 0.58], title=dict(text=step_label)), yaxis=dict(type="log", title=dict(text="FD")),
+        xaxis2=dict(domain=[0.68, 1], anchor="y2", type="category"),
+        yaxis2=dict(anchor="x2", range=[0, max([0.3, *(rows[-1]["class_hist"] if rows else [])])]),
+        shapes=[dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=0.1, y1=0.1,
+                     line=dict(color="#888", dash="dash", width=1))],
+    )
+    return _figure(traces, layout)

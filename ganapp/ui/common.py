@@ -1,0 +1,29 @@
+"""What every handler module shares: the guard that keeps stack traces out of the browser."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+import gradio as gr
+
+from .i18n import t
+
+log = logging.getLogger("ganapp")
+
+
+def guarded(fn: Callable) -> Callable:
+    """Turn any unexpected exception into a ``gr.Error`` in the visitor's language, so the browser never shows a
+    stack trace and the session (and any running training) lives on. ``gr.Error`` passes through unchanged."""
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as e:  # the last line of defence for the browser
+            log.exception("handler %s failed", fn.__name__)
+            lang = next((a for a in args[:2] if isinstance(a, str) and a in ("en", "zh")), "en")
+            raise gr.Error(t(lang, "err_internal", reason=f"{type(e).__name__}: {e}")) from None
+    return wrapper

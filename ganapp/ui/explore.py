@@ -1,0 +1,321 @@
+"""The Explore tab's handlers: z sliders, seeds, truncation, interpolation, GANSpace directions, the time-lapse
+across a run's saved generators, and checkpoints. Mixed into :class:`ganapp.ui.handlers.GanApp`, whose helpers
+(``_visitor``, ``_number``, ``_file``, ``_session``) they use.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import torch
+
+from ..checkpoints import CheckpointError, list_checkpoints, load_checkpoint
+from ..config import GANConfig, is_2d
+from ..directions import Directions, edit, principal_directions, save_directions
+from ..latent import follow_z, interpolate, label_path, seed_to_z, truncate
+from ..media import save_gif, to_grid, upscale
+from ..registry import Visitor
+from . import plots
+from .common import guarded
+from .i18n import t
+
+log = logging.getLogger("ganapp")
+
+N_Z_SLIDERS = 8
+Z_SLIDER_RANGE = 3.0
+N_EXPLORE_CLOUD = 512
+DEFAULT_CHECKPOINT = "mnist_dcgan.safetensors"
+N_DIRECTIONS = 6
+DIRECTION_RANGE = 3.0  # slider range in units of each direction's standard deviation σ
+MAX_TIMELAPSE_FILES = 32
+
+
+class ExploreHandlers:
+    """Handlers of the Explore tab (a mixin of GanApp)."""
+
+    def _explore_g(self, lang: str, visitor: Visitor, source: str) -> tuple[torch.nn.Module, GANConfig]:
+        if source == "checkpoint" and visitor.checkpoint is not None:
+            return visitor.checkpoint.G, visitor.checkpoint.config
+        if visitor.session is not None:
+            return visitor.session.generator(), visitor.session.config
+        if visitor.checkpoint is not None:
+            return visitor.checkpoint.G, visitor.checkpoint.config
+        default = self.default_checkpoint()
+        if default is not None:  # a first-time visitor explores the shipped generator straight away
+            return default.G, default.config
+        raise gr.Error(t(lang, "err_no_generator"))
+
+    def default_checkpoint(self):
+        """The shipped generator a new visitor explores before training (``DEFAULT_CHECKPOINT`` in the checkpoints
+        folder), loaded once and shared read-only; None when it is absent or unreadable."""
+        if self._default is None:
+            path = self.checkpoints_dir / DEFAULT_CHECKPOINT
+            try:
+                self._default = load_checkpoint(path) if path.is_file() else False
+            except CheckpointError:
+                log.warning("could not load the default checkpoint %s", path)
+                self._default = False
+        return self._default or None
+
+    def _label(self, lang: str, config: GANConfig, label: Any, field: str = "label") -> torch.Tensor | None:
+        """(1,) int64 label for a conditional generator (gr.Error naming the field if out of range), else None."""
+        if not config.conditional:
+            return None
+        if not isinstance(label, (int, float)) or isinstance(label, bool) or not float(label).is_integer() \
+                or not 0 <= label < config.n_classes:
+            raise gr.Error(t(lang, "err_field", field=t(lang, field), value=label,
+                             range=f"0..{config.n_classes - 1}", kind=t(lang, "kind_int")))
+        return torch.tensor([int(label)])
+
+    def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any) -> torch.Tensor:
+        seed = self._number(lang, "seed", seed)
+        if not isinstance(psi, (int, float)) or not math.isfinite(psi) or not 0 <= psi <= 1:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "truncation"), value=psi, range="[0, 1]",
+                             kind=t(lang, "kind_num")))
+        z = seed_to_z(seed, z_dim)[0]
+        for i, v in enumerate(sliders[:z_dim]):
+            if v is not None and isinstance(v, (int, float)) and math.isfinite(v):
+                z[i] = float(v)
+        return truncate(z, float(psi))
+
+    @staticmethod
+    def _render(G: torch.nn.Module, config: GANConfig, z: torch.Tensor, lang: str, y: torch.Tensor | None = None,
+                shift: torch.Tensor | None = None):
+        """(image update, plot update) for G(z, y); z is (N, z_dim), y (N,) labels or (N, n_classes) soft labels;
+        ``shift`` (F,) moves G's first-layer activations along GANSpace directions."""
+        device = next(G.parameters()).device
+        with torch.no_grad():
+            if shift is not None:
+                out = edit(G, z, shift, y)
+            else:
+                out = G(z.to(device), None if y is None else y.to(device)).float().cpu()
+        if is_2d(config.dataset):
+            cloud = G(seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD).to(device)).detach().float().cpu().numpy()
+            fig = plots.scatter_figure(None, cloud, config.dataset, t(lang, "explore_image"), t(lang, "real"),
+                                       t(lang, "fake"), highlight=out.numpy())
+            return gr.update(visible=False), gr.update(value=fig, visible=True)
+        image = upscale(to_grid(out, nrow=len(out), padding=0 if len(out) == 1 else 2), 8 if len(out) == 1 else 3)
+        return gr.update(value=image, visible=True), gr.update(visible=False)
+
+    def _shift(self, lang: str, visitor: Visitor, G: torch.nn.Module, alphas: tuple, named: Any,
+               amount: Any) -> torch.Tensor | None:
+        """The activation shift for the direction sliders, or None when there are no directions or all are at 0."""
+        directions: Directions | None = visitor.extras.get("directions")
+        values = [float(a) if isinstance(a, (int, float)) and math.isfinite(a) else 0.0 for a in alphas]
+        amount = float(amount) if isinstance(amount, (int, float)) and math.isfinite(amount) else 0.0
+        use_named = bool(named) and amount != 0.0
+        if directions is None or (not any(values) and not use_named):
+            return None
+        if use_named and named not in directions.named:
+            raise gr.Error(t(lang, "err_direction_unknown", name=named))
+        shift = directions.offset(values[:directions.k], {named: amount} if use_named else None)
+        features = getattr(G, "project", None)
+        width = features[0].out_features if features is not None else G.net[0].out_features
+        if shift.numel() != width:
+            raise gr.Error(t(lang, "err_directions_stale"))
+        return shift
+
+    @guarded
+    def explore(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any, *values: Any):
+        """G(z) for the seed's z with its first dimensions set by the z sliders, after truncation (with the chosen
+        label, for a conditional G), moved along the GANSpace direction sliders and the chosen saved direction.
+
+        ``values``: the N_Z_SLIDERS z sliders, then the N_DIRECTIONS direction sliders (σ units), then the saved
+        direction's name and amount.
+        """
+        _, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        z_values = values[:N_Z_SLIDERS]
+        alphas = values[N_Z_SLIDERS:N_Z_SLIDERS + N_DIRECTIONS]
+        named, amount = (values[N_Z_SLIDERS + N_DIRECTIONS:] + (None, 0.0))[:2]
+        z = self._z(lang, seed, config.z_dim, z_values, psi)
+        shift = None if is_2d(config.dataset) else self._shift(lang, visitor, G, alphas, named, amount)
+        return self._render(G, config, z[None], lang, self._label(lang, config, label), shift)
+
+    @guarded
+    def find_directions(self, request: gr.Request, lang: str, source: str) -> list:
+        """GANSpace's principal directions of the explored G's first layer: sets the direction sliders (labelled
+        with each one's share of variance) to 0, and clears the saved ones (they belonged to the old directions)."""
+        _, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        if is_2d(config.dataset):
+            raise gr.Error(t(lang, "err_directions_2d"))
+        directions = principal_directions(G, config.z_dim, config.n_classes, k=N_DIRECTIONS, n_samples=2000)
+        visitor.extras["directions"] = directions
+        sliders = [gr.update(value=0.0, visible=True, label=t(lang, "direction_label", i=i + 1,
+                                                              share=f"{float(directions.explained[i]):.1%}"))
+                   for i in range(directions.k)]
+        sliders += [gr.update(value=0.0, visible=False)] * (N_DIRECTIONS - directions.k)
+        step = getattr(visitor.session, "trainer", None)
+        note = t(lang, "directions_found", k=directions.k, model=config.model,
+                 where=t(lang, "source_training") if source == "training" and step is not None
+                 else t(lang, "source_checkpoint"))
+        return [*sliders, gr.update(choices=[], value=None), note]
+
+    @guarded
+    def name_direction(self, request: gr.Request, lang: str, name: Any, *alphas: Any) -> list:
+        """Save the direction sliders' current combination under ``name``. Returns (saved-directions dropdown, note)."""
+        _, visitor = self._visitor(request)
+        directions: Directions | None = visitor.extras.get("directions")
+        if directions is None:
+            raise gr.Error(t(lang, "err_no_directions"))
+        values = [float(a) if isinstance(a, (int, float)) and math.isfinite(a) else 0.0 for a in alphas]
+        try:
+            directions.name(str(name or ""), values[:directions.k])
+        except ValueError:
+            if not any(values):
+                raise gr.Error(t(lang, "err_direction_zero")) from None
+            raise gr.Error(t(lang, "err_field", field=t(lang, "direction_name"), value=name, range="1..40",
+                             kind=t(lang, "kind_chars"))) from None
+        name = str(name).strip()
+        return [gr.update(choices=list(directions.named), value=name), t(lang, "direction_saved", name=name)]
+
+    @guarded
+    def download_directions(self, request: gr.Request, lang: str) -> str:
+        """The visitor's directions (components and named ones) as a safetensors file to download."""
+        key, visitor = self._visitor(request)
+        directions: Directions | None = visitor.extras.get("directions")
+        if directions is None:
+            raise gr.Error(t(lang, "err_no_directions"))
+        return str(save_directions(self._file(key, "ganapp_directions.safetensors"), directions))
+
+    @guarded
+    def timelapse(self, request: gr.Request, lang: str, source: str, seed: Any, label: Any, files: Any):
+        """One z through the generators of a run: this session's (kept along the way) or uploaded checkpoints.
+        Returns (strip image, caption, GIF path)."""
+        key, visitor = self._visitor(request)
+        seed = self._number(lang, "seed", seed)
+        if source == "files":
+            paths = [Path(f if isinstance(f, str) else getattr(f, "name", "")) for f in (files or [])]
+            if not paths:
+                raise gr.Error(t(lang, "err_no_file"))
+            if len(paths) > MAX_TIMELAPSE_FILES:
+                raise gr.Error(t(lang, "err_field", field=t(lang, "timelapse_files"), value=len(paths),
+                                 range=f"1..{MAX_TIMELAPSE_FILES}", kind=t(lang, "kind_int")))
+            try:
+                ckpts = [load_checkpoint(p) for p in paths]
+            except CheckpointError as e:
+                raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
+            if len({(c.config.z_dim, c.config.n_classes, c.config.dataset) for c in ckpts}) > 1:
+                raise gr.Error(t(lang, "err_timelapse_mixed"))
+            generators, config = [(c.step, c.G) for c in ckpts], ckpts[0].config
+        else:
+            session = self._session(lang, visitor)
+            generators, config = session.g_snapshots(), session.config
+        if is_2d(config.dataset):
+            raise gr.Error(t(lang, "err_timelapse_2d"))
+        y = self._label(lang, config, label)
+        try:
+            steps, x = follow_z(generators, seed_to_z(seed, config.z_dim), y)
+        except ValueError as e:
+            raise gr.Error(t(lang, "err_timelapse_mixed") + f" ({e})") from None
+        strip = upscale(to_grid(x, nrow=len(x)), 3)
+        gif = save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in x],
+                       self._file(key, "timelapse_z.gif"), fps=3)
+        return strip, t(lang, "timelapse_steps", steps=", ".join(f"{s:,}" for s in steps)), str(gif)
+
+    @guarded
+    def seed_to_sliders(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any) -> list:
+        """Set the sliders to the seed's z (hiding those beyond z_dim), show the label picker for a conditional G,
+        and render it."""
+        _, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0]
+        sliders = [gr.update(value=round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2),
+                             visible=True) if i < config.z_dim else gr.update(visible=False)
+                   for i in range(N_Z_SLIDERS)]
+        values = [round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2)
+                  for i in range(min(N_Z_SLIDERS, config.z_dim))]
+        z = self._z(lang, seed, config.z_dim, tuple(values), psi)
+        y = self._label(lang, config, label)
+        # the direction sliders go back to 0: a new seed starts from G's own output
+        directions = [gr.update(value=0.0)] * N_DIRECTIONS
+        return [*sliders, gr.update(visible=config.conditional), *self._render(G, config, z[None], lang, y),
+                *directions]
+
+    @guarded
+    def random_seed(self) -> int:
+        return secrets.randbelow(2**31 - 1)
+
+    @guarded
+    def interpolate(self, request: gr.Request, lang: str, source: str, seed0: Any, seed1: Any, mode: str,
+                    n_frames: Any, psi: Any, label0: Any = 0, label1: Any = 1):
+        """A lerp or slerp path from z(seed0) to z(seed1) (a conditional G keeps label0); or, in ``label`` mode,
+        z(seed0) held fixed while the label moves from label0 to label1. Returns (strip image, plot, GIF path)."""
+        key, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        if not isinstance(n_frames, (int, float)) or not float(n_frames).is_integer() or not 2 <= n_frames <= 64:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "n_frames"), value=n_frames, range="2..64",
+                             kind=t(lang, "kind_int")))
+        if mode not in ("lerp", "slerp", "label"):
+            raise gr.Error(t(lang, "err_choice", field=t(lang, "mode"), choices="lerp, slerp, label", value=mode))
+        if mode == "label" and not config.conditional:
+            raise gr.Error(t(lang, "err_label_mode"))
+        n = int(n_frames)
+        z0 = self._z(lang, seed0, config.z_dim, (), psi)
+        y0 = self._label(lang, config, label0, "label0")
+        if mode == "label":
+            y1 = self._label(lang, config, label1, "label1")
+            path = z0.expand(n, -1)  # z held fixed
+            labels = label_path(int(y0), int(y1), config.n_classes, n)  # (n, n_classes) soft labels
+        else:
+            path = interpolate(z0, self._z(lang, seed1, config.z_dim, (), psi), n, mode)  # (n, z_dim)
+            labels = None if y0 is None else y0.expand(n)
+        image, fig = self._render(G, config, path, lang, labels)
+        if is_2d(config.dataset):
+            return image, fig, None
+        device = next(G.parameters()).device
+        with torch.no_grad():
+            frames = G(path.to(device), None if labels is None else labels.to(device)).float().cpu()
+        gif = save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in frames],
+                       self._file(key, "interpolation.gif"), fps=10)
+        return image, fig, str(gif)
+
+    @guarded
+    def save_current(self, request: gr.Request, lang: str) -> str:
+        """Save this session's current G and D as a checkpoint file to download."""
+        key, visitor = self._visitor(request)
+        session = self._session(lang, visitor)
+        snap = session.snapshot(None)
+        path = self._file(key, f"ganapp_{snap.config.dataset}_{snap.config.model}_step{snap.step}.safetensors")
+        for old in path.parent.glob("ganapp_*.safetensors"):  # one download per visitor on disk
+            old.unlink(missing_ok=True)
+        session.save_checkpoint(path)
+        return str(path)
+
+    def shipped_checkpoints(self) -> list[str]:
+        """Names of the ganapp checkpoints in the checkpoints folder (not the MNIST classifier)."""
+        return [p.name for p in list_checkpoints(self.checkpoints_dir)]
+
+    def _load(self, lang: str, visitor: Visitor, path: Path) -> tuple:
+        try:
+            ckpt = load_checkpoint(path)
+        except CheckpointError as e:
+            raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
+        visitor.checkpoint = ckpt
+        c = ckpt.config
+        note = t(lang, "ckpt_loaded", name=path.name, model=c.model, dataset=c.dataset, step=ckpt.step,
+                 z_dim=c.z_dim)
+        return note, gr.update(value="checkpoint")
+
+    @guarded
+    def upload_checkpoint(self, request: gr.Request, lang: str, file: Any) -> tuple:
+        """Load an uploaded checkpoint for exploring. Returns (note, source radio update)."""
+        _, visitor = self._visitor(request)
+        if not file:
+            raise gr.Error(t(lang, "err_no_file"))
+        return self._load(lang, visitor, Path(file if isinstance(file, str) else file.name))
+
+    @guarded
+    def load_shipped(self, request: gr.Request, lang: str, name: Any) -> tuple:
+        """Load one of the checkpoints folder's files by name."""
+        _, visitor = self._visitor(request)
+        if not name or name not in self.shipped_checkpoints():
+            raise gr.Error(t(lang, "err_no_file"))
+        return self._load(lang, visitor, self.checkpoints_dir / name)
