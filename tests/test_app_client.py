@@ -1,6 +1,7 @@
 """The app launched on localhost, driven through gradio_client as an API user would."""
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,3 +174,17 @@ def test_reaper_stops_the_thread_of_a_client_that_went_quiet(served_app):
     finally:
         registry.idle_timeout_s = old_timeout
         c.close()
+
+
+def test_directions_and_time_lapse_through_the_api(client):
+    client.predict("en", *IMAGE_CONTROLS, api_name="/reset")
+    client.predict("en", 60, *IMAGE_CONTROLS, api_name="/step")
+    assert wait_until(lambda: snapshot(client)["step"] == 60, 60)
+    out = client.predict("en", "training", api_name="/find_directions")
+    assert len(out) == 6 + 2 and "directions" in out[-1]
+    base = _image(client.predict("en", "training", 2, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS, api_name="/explore")[0])
+    moved = _image(client.predict("en", "training", 2, 1.0, 0, *[0.0] * 8, 3.0, *NO_DIRECTIONS[1:],
+                                  api_name="/explore")[0])
+    assert np.abs(moved.astype(int) - base.astype(int)).mean() > 0.5
+    strip, caption, gif = client.predict("en", "run", 2, 0, None, api_name="/timelapse")
+    assert caption.startswith("Steps: 0, ") and Path(gif).suffix == ".gif" and np.asarray(Image.open(strip)).shape[1] > 90

@@ -73,6 +73,19 @@ def test_train_watch_and_explore_in_a_real_browser(page):
         arg=before, timeout=30_000)
     assert _img_src(page, "explore-image") != before
 
+    # GANSpace: find the directions of this G, then move along the first one
+    page.get_by_text("Semantic directions (GANSpace)").click()
+    page.click("#find-directions")
+    page.wait_for_selector("#direction-0 input[type=range]", state="visible", timeout=30_000)
+    before = _img_src(page, "explore-image")
+    direction = page.locator("#direction-0 input[type=range]")
+    direction.focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(b) => { const i = document.querySelector('#explore-image img'); return i && i.src !== b; }",
+        arg=before, timeout=30_000)
+
 
 def test_language_switch_relabels_the_page(page):
     page.get_by_label("简体中文").check()
