@@ -33,3 +33,19 @@ def test_default_mnist_10k_dcgan_learns_digit_like_samples():
     flat = x.reshape(len(x), -1)
     spread = np.linalg.norm(flat[:, None] - flat[None], axis=2).mean()
     assert spread > 5.0  # not one image repeated (mode collapse)
+
+
+def test_default_mnist_dcgan_has_every_digit_after_5_minutes_judged_by_the_classifier():
+    """Issue 5's from-scratch target, judged by the shipped classifier on 5,000 samples. On a 2-core CPU the default
+    DCGAN makes ~20 steps/s, so 6,000 steps is about 5 minutes; faster machines simply finish sooner."""
+    import time
+
+    from ganapp.metrics import shared_judge
+
+    t = Trainer(GANConfig())
+    deadline = time.monotonic() + 300
+    while t.step_count < 6000 and time.monotonic() < deadline:
+        t.train_step()
+    scores = shared_judge().score_generator(t.G_shown.eval(), t.config.z_dim, n=5000)
+    assert scores["classes"] == 10, scores
+    assert scores["kl_uniform"] < 0.15, scores

@@ -150,3 +150,11 @@ def test_timelapse_of_the_session_and_of_uploaded_checkpoints(app, folder, tmp_p
         app.timelapse(req("t"), "en", "files", 3, 0, files)
     with pytest.raises(gr.Error, match="Seed"):
         app.timelapse(req("t"), "en", "files", -1, 0, files)
+
+
+def test_explore_says_which_generator_it_shows(app):
+    app.load_shipped(req("n"), "en", "tiny.safetensors")
+    assert "loaded checkpoint" in app.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)[-1]
+    app.step(req("n"), "en", 2, *controls(tiny_image()))
+    assert "this session's G" in app.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)[-1]
+    assert "已加载" in app.seed_to_sliders(req("n"), "zh", "checkpoint", 0, 1.0, 0)[-1]

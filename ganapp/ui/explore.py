@@ -51,6 +51,18 @@ class ExploreHandlers:
             return default.G, default.config
         raise gr.Error(t(lang, "err_no_generator"))
 
+    def _shown_note(self, lang: str, visitor: Visitor, source: str) -> str:
+        """One line saying which generator the Explore tab shows (the radio alone can't: with no session yet, it
+        shows the loaded or the shipped one)."""
+        if visitor.checkpoint is not None and (source == "checkpoint" or visitor.session is None):
+            c = visitor.checkpoint
+            return t(lang, "shown_checkpoint", model=c.config.model, dataset=c.config.dataset, step=f"{c.step:,}")
+        if visitor.session is not None:
+            snap = visitor.session.snapshot(None)
+            return t(lang, "shown_session", model=snap.config.model, dataset=snap.config.dataset,
+                     step=f"{snap.step:,}")
+        return t(lang, "shown_default", name=DEFAULT_CHECKPOINT)
+
     def default_checkpoint(self):
         """The shipped generator a new visitor explores before training (``DEFAULT_CHECKPOINT`` in the checkpoints
         folder), loaded once and shared read-only; None when it is absent or unreadable."""
@@ -237,7 +249,7 @@ class ExploreHandlers:
         # the direction sliders go back to 0: a new seed starts from G's own output
         directions = [gr.update(value=0.0)] * N_DIRECTIONS
         return [*sliders, gr.update(visible=config.conditional), *self._render(G, config, z[None], lang, y),
-                *directions]
+                *directions, self._shown_note(lang, visitor, source)]
 
     @guarded
     def random_seed(self) -> int:

@@ -136,6 +136,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                                     height=360, elem_id="explore-image", elem_classes="pixelated"),
                                            "explore_image")
                         explore_plot = gr.Plot(visible=False, elem_id="explore-plot")
+                        shown_note = gr.Markdown("", elem_id="shown-note")
                 with tr(gr.Accordion(en("directions"), open=False), "directions"):
                     tr(gr.Markdown(en("directions_help")), "directions_help", "value")
                     with gr.Row(equal_height=True):
@@ -231,7 +232,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             names = dict(api_name="explore") if i == 0 else dict(api_visibility="private")
             s.input(app.explore, explore_inputs, explore_outputs, **names, **EXPLORE)
         seed_event = dict(fn=app.seed_to_sliders, inputs=[lang, source, z_seed, psi, label],
-                          outputs=[*sliders, label, *explore_outputs, *dir_sliders], **EXPLORE)
+                          outputs=[*sliders, label, *explore_outputs, *dir_sliders, shown_note], **EXPLORE)
         z_seed.change(api_name="seed", **seed_event)
         source.change(api_visibility="private", **seed_event)
         tab_explore.select(api_visibility="private", **seed_event)
