@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian")
+DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian", "drawn")  # drawn: a student's sketch, as points
 DATASETS_IMAGE = ("mnist_10k", "mnist", "fashion_mnist", "cifar10", "folder")
 DATASETS = DATASETS_IMAGE + DATASETS_2D
 DATASETS_LABELLED = ("mnist_10k", "mnist", "fashion_mnist", "cifar10")  # with class labels, for conditional models
@@ -155,6 +155,8 @@ class GANConfig:
         _check_choice("channels", self.channels, CHANNELS)
         if self.dataset == "folder" and not self.data_path:
             raise ValueError("dataset='folder' needs data_path: a folder or .zip of images")
+        if self.dataset == "drawn" and not self.data_path:
+            raise ValueError("dataset='drawn' needs data_path: a .npy of (N, 2) points (see ganapp.data.save_drawing)")
         if not isinstance(self.conditional, bool):
             raise ValueError(f"conditional={self.conditional!r} is not allowed: it must be True or False")
         if self.conditional and self.dataset not in DATASETS_LABELLED:

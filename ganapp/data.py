@@ -78,7 +78,10 @@ BOUNDS_2D = {
     "spiral": (-1.5, 1.5, -1.5, 1.5),
     "moons": (-1.5, 2.5, -1.25, 1.75),
     "gaussian": (-2.0, 4.0, -2.0, 4.0),
+    "drawn": (-2.0, 2.0, -2.0, 2.0),
 }
+MIN_INK_PIXELS = 10
+DRAWN_JITTER = 0.02  # std of the noise added to each drawn point a batch takes, in data units
 
 
 def _sample_2d(name: str, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -240,6 +243,68 @@ def load_images(name: str, image_size: int, channels: int, data_path: str = "", 
     return _to_shape(x, image_size, channels), torch.from_numpy(labels)
 
 
+def points_from_drawing(image: np.ndarray, n: int = 2000, seed: int = 0,
+                        bounds: tuple[float, float, float, float] = (-2.0, 2.0, -2.0, 2.0)) -> np.ndarray:
+    """A 2D dataset from a sketch: ``n`` points sampled uniformly along the drawn pixels, scaled to ``bounds``.
+
+    Args:
+        image: (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA uint8. Ink is where an RGBA image is opaque (its
+            background transparent), else where the image is dark (luminance < 128, strokes on white).
+        n: points to draw. seed: seed of the sampling.
+        bounds: (x0, x1, y0, y1): the image's left edge maps to x0, its top edge to y1 (y grows upwards).
+    Returns:
+        (n, 2) float32 points, each inside a drawn pixel.
+    Raises:
+        ValueError: fewer than 10 drawn pixels ("draw something first"), or an image of another shape.
+    """
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
+        raise ValueError(f"the drawing has shape {image.shape}: expected (H, W), (H, W, 3) or (H, W, 4)")
+    if image.ndim == 3 and image.shape[2] == 4 and (image[..., 3] < 255).any():
+        ink = image[..., 3] > 127
+    else:
+        grey = image if image.ndim == 2 else image[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114])
+        ink = grey < 128
+    rows, cols = np.nonzero(ink)
+    if len(rows) < MIN_INK_PIXELS:
+        raise ValueError(f"the drawing has {len(rows)} drawn pixels: draw a shape of at least {MIN_INK_PIXELS}")
+    h, w = ink.shape
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(len(rows), size=n)
+    u = (cols[pick] + rng.random(n)) / w  # in [0, 1) across the image, left to right
+    v = (rows[pick] + rng.random(n)) / h  # top to bottom
+    x0, x1, y0, y1 = bounds
+    return np.stack([x0 + u * (x1 - x0), y1 - v * (y1 - y0)], axis=1).astype(np.float32)
+
+
+def save_drawing(image: np.ndarray, path: str | Path, n: int = 2000, seed: int = 0) -> Path:
+    """:func:`points_from_drawing` on the ``drawn`` dataset's bounds, saved as a .npy for ``data_path``.
+
+    Raises:
+        ValueError: as :func:`points_from_drawing`. OSError: the file cannot be written.
+    """
+    points = points_from_drawing(image, n, seed, BOUNDS_2D["drawn"])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, points)
+    return path
+
+
+def load_drawing(path: str | Path) -> np.ndarray:
+    """The (N, 2) float32 points saved by :func:`save_drawing`.
+
+    Raises:
+        DatasetUnavailableError: the file is missing or holds no (N, 2) array.
+    """
+    try:
+        points = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise DatasetUnavailableError(f"the drawn points could not be read from {path} ({e})") from None
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
+        raise DatasetUnavailableError(f"{path} holds an array of shape {points.shape}, not (N, 2) points")
+    return points.astype(np.float32)
+
+
 class DataStream:
     """An endless stream of real batches for one dataset, on one device.
 
@@ -269,6 +334,7 @@ class DataStream:
         self.is_2d = is_2d(name)
         self.images: torch.Tensor | None = None
         self.labels: torch.Tensor | None = None
+        self.points = torch.from_numpy(load_drawing(data_path)).to(self.device) if name == "drawn" else None
         if not self.is_2d:
             native_size, native_channels = NATIVE_SHAPE[name]
             images, labels = load_images(name, image_size or native_size, channels or native_channels, data_path,
@@ -303,7 +369,7 @@ class DataStream:
         folders)."""
         self.samples_seen += batch_size
         if self.is_2d:
-            return _sample_2d(self.name, batch_size, self.generator, self.device), None
+            return self._sample_2d(batch_size, self.generator), None
         n = len(self.images)
         if self._pos + batch_size > n:  # start a new epoch; a batch never straddles two permutations
             self._perm = torch.randperm(n, generator=self.generator, device=self.device)
@@ -313,10 +379,17 @@ class DataStream:
         labels = self.labels[idx].long() if self.labels is not None else None
         return self.images[idx].float().div_(127.5).sub_(1.0), labels
 
+    def _sample_2d(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        if self.points is None:
+            return _sample_2d(self.name, n, generator, self.device)
+        idx = torch.randint(len(self.points), (n,), generator=generator, device=self.device)
+        noise = torch.randn(n, 2, generator=generator, device=self.device)
+        return self.points[idx] + DRAWN_JITTER * noise
+
     def sample(self, n: int, seed: int = 0) -> torch.Tensor:
         """``n`` real samples drawn with their own generator (for plots), leaving the training stream untouched."""
         g = torch.Generator(device=self.device).manual_seed(seed)
         if self.is_2d:
-            return _sample_2d(self.name, n, g, self.device)
+            return self._sample_2d(n, g)
         idx = torch.randint(len(self.images), (n,), generator=g, device=self.device)
         return self.images[idx].float().div_(127.5).sub_(1.0)

@@ -54,6 +54,26 @@ def mode_metrics(samples: np.ndarray, mixture: Mixture) -> dict[str, float]:
             "reverse_kl": reverse_kl}
 
 
+def collapse_alert(rows: list[dict[str, Any]], window: int = 5, min_step: int = 500) -> str | None:
+    """Whether live mode coverage says G is collapsing, from :func:`mode_metrics` rows (oldest first, each with
+    ``step``, ``modes`` and ``n_modes``).
+
+    Returns:
+        ``"falling"`` when the last ``window`` rows all cover at least 25% fewer modes than the best so far (G has
+        dropped modes it once had: mode collapse); ``"low"`` when, past ``min_step`` steps, the last ``window``
+        rows all cover fewer than half of the modes (G never spread out); else None.
+    """
+    rows = [r for r in rows if "modes" in r]
+    if len(rows) < window:
+        return None
+    recent, best = rows[-window:], max(r["modes"] for r in rows)
+    if all(r["modes"] <= 0.75 * best for r in recent):
+        return "falling"
+    if recent[0]["step"] >= min_step and all(r["modes"] < 0.5 * r["n_modes"] for r in recent):
+        return "low"
+    return None
+
+
 # ----- MNIST digits, judged by the shipped classifier -----
 
 MNIST_LIKE = ("mnist", "mnist_10k")  # datasets whose samples the MNIST classifier can judge

@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import view2d
 from .checkpoints import save_checkpoint
 from .config import GANConfig
+from .data import BOUNDS_2D, MIXTURES
 from .history import MetricHistory
+from .metrics import mode_metrics
 from .media import to_grid
 from .slots import TrainerSlots
 from .trainer import METRIC_NAMES, Trainer
@@ -35,6 +38,8 @@ MAX_STEP_REQUEST = 10_000
 # run's early steps, where most of the change happens, get most of the frames).
 SNAPSHOT_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5)
 MAX_G_SNAPSHOTS = 24
+METRIC_SAMPLES = 2500  # generated points per live 2D metrics row (PacGAN scores 2,500)
+MAX_SLOW_MOTION_S = 5.0
 
 # Quality scores run here, one at a time for the whole server, so a score never stalls a training thread for long
 # and many sessions scoring at once queue up instead of crowding the CPU.
@@ -74,6 +79,11 @@ class Snapshot:
         config: the session's current config.
         scores: the live quality scores so far, oldest first: dicts with ``"step"`` and what the session's scorer
             returns (see :class:`ganapp.metrics.MNISTJudge`); empty without a scorer.
+        view: for 2D datasets, the latest :class:`ganapp.view2d.View2D` (decision map, G's gradient arrows,
+            manifold); else None.
+        view_metrics: for 2D datasets, one row per view frame, oldest first: ``{"step", "kl", "js"}`` (grid
+            estimates) plus, for ring8 and grid25, ``"modes", "n_modes", "high_quality", "reverse_kl"`` (PacGAN).
+        phase: in slow motion, the update being shown: ``"d"`` or ``"g"``; else "".
     """
 
     state: str
@@ -90,6 +100,9 @@ class Snapshot:
     points: dict[str, np.ndarray] | None
     config: GANConfig = field(repr=False)
     scores: list[dict[str, Any]] = field(default_factory=list)
+    view: Any = None
+    view_metrics: list[dict[str, Any]] = field(default_factory=list)
+    phase: str = ""
 
 
 class TrainingSession:
@@ -135,6 +148,7 @@ class TrainingSession:
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
         self._generation = 0  # bumped by each build, so a late score of an old run is dropped
+        self._slow_motion_s = 0.0
         self._build(config, init)
 
     # ----- construction and publishing (training thread, or callers while no thread runs) -----
@@ -177,6 +191,13 @@ class TrainingSession:
             self._milestones = deque(m for m in snapshot_milestones() if m >= trainer.step_count)
             self._last_good_step = trainer.step_count
             self._buffer_first_step = trainer.step_count + 1
+            self._view = None
+            self._view_metrics: list[dict[str, Any]] = []
+            self._phase = ""
+            if config.is_2d:  # a fixed z and real set for the live 2D metrics, so their noise does not move
+                self._eval_z = torch.randn(METRIC_SAMPLES, config.z_dim, generator=torch.Generator().manual_seed(
+                    config.seed + 2)).to(trainer.device)
+                self._eval_real = trainer.data.sample(METRIC_SAMPLES, seed=config.seed + 3).cpu().numpy()
         self._publish_g()
         self._publish_grid()
 
@@ -206,12 +227,28 @@ class TrainingSession:
             if generation == self._generation:
                 self._scores.append(row)
 
+    def _view_2d(self, fake: torch.Tensor) -> tuple[Any, dict[str, Any]]:
+        """The 2D view and its metrics row, from the live D and the published G (training thread, between steps)."""
+        t, cfg = self.trainer, self.trainer.config
+        bounds = BOUNDS_2D[cfg.dataset]
+        frame = view2d.view(self._reader_g, t.D, t.loss, cfg.z_dim, bounds, fake.to(t.device))
+        with torch.no_grad():
+            eval_fake = self._reader_g(self._eval_z).float().cpu().numpy()
+        row: dict[str, Any] = {"step": t.step_count, **view2d.grid_divergences(self._eval_real, eval_fake, bounds)}
+        if cfg.dataset in MIXTURES:
+            row.update(mode_metrics(eval_fake, MIXTURES[cfg.dataset]()))
+        return frame, row
+
     def _publish_grid(self) -> None:
         with torch.no_grad():
             fake = self._reader_g(self.trainer.fixed_z, self.trainer.fixed_y).float().cpu()
+        frame, row = self._view_2d(fake) if self.trainer.config.is_2d else (None, None)
         with self._pub_lock:
             if self.trainer.config.is_2d:
                 self._points = {"real": self._real_points, "fake": fake.numpy()}
+                self._view = frame
+                if not self._view_metrics or self._view_metrics[-1]["step"] != row["step"]:
+                    self._view_metrics.append(row)
             else:
                 nrow = self.trainer.config.n_classes or 8  # conditional: one class per column
                 self._grid = to_grid(fake, nrow=nrow)  # (H, W, 3) uint8
@@ -291,6 +328,10 @@ class TrainingSession:
                         self._state = RUNNING
                         self._run_started = time.perf_counter()
                         self._speed.append((self._run_started, self.trainer.step_count))
+                if self._slow_motion_s > 0:
+                    if not self._slow_step(stop):
+                        break
+                    continue
                 with self._step_lock:  # one step at a time, whichever thread takes it
                     if stop.is_set():
                         break
@@ -331,6 +372,79 @@ class TrainingSession:
                 with self._pub_lock:
                     if self._state != ERROR:
                         self._state = STOPPED if stop.is_set() else self._state
+
+    def _slow_step(self, stop: threading.Event) -> bool:
+        """One step in slow motion: each D update, then the G update, published and held on screen for
+        ``slow_motion_s``, with the phase in the snapshot. Returns False when stopped meanwhile."""
+        rows = []
+        for phase in ["d"] * self.trainer.config.n_critic + ["g"]:
+            with self._step_lock:
+                if stop.is_set():
+                    return False
+                rows.append(self.trainer.d_step() if phase == "d" else self.trainer.g_step())
+                with self._pub_lock:
+                    self._phase = phase
+                self._publish_g()
+                self._publish_grid()
+            if stop.wait(self._slow_motion_s):
+                return False
+        d_row, g_row = rows[-2], rows[-1]
+        self._buffer.append(torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]]))  # one row per full step
+        with self._cond:
+            if not self._want_run and self._pending > 0:
+                self._pending -= 1
+            idle = not self._want_run and self._pending == 0
+        ok = self._flush()
+        with self._pub_lock:
+            self._speed.append((time.perf_counter(), self.trainer.step_count))
+            self._phase = ""
+        if not ok or idle:
+            self._end_running(time.perf_counter(), PAUSED if ok and idle else None)
+        return True
+
+    def set_slow_motion(self, seconds: float) -> None:
+        """Show each D and G update for ``seconds`` (0 turns slow motion off); applies from the next step.
+
+        Raises:
+            ValueError: seconds outside 0..5.
+        """
+        if not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_SLOW_MOTION_S:
+            raise ValueError(f"slow_motion_s={seconds!r} is out of range: it must be in 0..{MAX_SLOW_MOTION_S}")
+        self._slow_motion_s = float(seconds)
+
+    def phase_step(self, phase: str) -> None:
+        """A teacher's single update, done now in the caller's thread: ``"d"`` one D update, ``"g"`` one G update,
+        ``"both"`` one of each (a full step, added to the history). Then G, the grid and the 2D view are redrawn.
+
+        Raises:
+            ValueError: an unknown phase.
+            RuntimeError: the session is running or waiting (pause first), or failed (reset first).
+        """
+        if phase not in ("d", "g", "both"):
+            raise ValueError(f"phase={phase!r} must be one of d, g, both")
+        with self._cond:
+            if self._state == ERROR:
+                raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
+            if self._want_run or self._pending or self._state in (RUNNING, WAITING):
+                raise RuntimeError("the session is running: pause it before stepping")
+        with self._step_lock:
+            if phase == "d":
+                self.trainer.d_step()
+            elif phase == "g":
+                self.trainer.g_step()
+            else:
+                d_row, g_row = self.trainer.d_step(), self.trainer.g_step()
+                self._buffer.append(torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]]))
+            if phase != "both":  # a lone phase adds no history row, but later rows number on from here
+                self._buffer_first_step = self.trainer.step_count + 1
+            ok = self._flush()
+            if ok:
+                self._publish_g()
+                self._last_good_step = self.trainer.step_count
+            self._publish_grid()
+        with self._pub_lock:
+            if self._state == IDLE:
+                self._state = PAUSED
 
     def _end_running(self, now: float, state: str | None = None) -> None:
         with self._pub_lock:
@@ -471,7 +585,8 @@ class TrainingSession:
                 queue_position=self.slots.position(self._token()) if self._state == WAITING else None,
                 metrics=self._history.since(since if since is not None else self._last_good_step),
                 grid=self._grid, grid_version=self._grid_version, points=self._points, config=self.trainer.config,
-                scores=list(self._scores),
+                scores=list(self._scores), view=self._view, view_metrics=list(self._view_metrics),
+                phase=self._phase,
             )
 
     def _epoch(self) -> float | None:

@@ -153,6 +153,64 @@ class Trainer:
             return torch.stack([d_loss.detach(), g_loss.detach(), score(real_logits).mean(),
                                 score(fake_logits).mean()])
 
+    # ----- single phases, for a teacher's "Step D" / "Step G" and slow motion -----
+
+    def _score(self, logits: torch.Tensor) -> torch.Tensor:
+        return (torch.sigmoid(logits) if self.loss.probabilities else logits).mean()
+
+    def d_step(self) -> torch.Tensor:
+        """Exactly one D update (whatever n_critic says) on a fresh real batch and fresh fakes; G is not touched.
+
+        Returns:
+            (4,) float32: d_loss (penalties included), g_loss of those fakes before the update, D(x), D(G(z)) (as in
+            :meth:`train_step`).
+        """
+        cfg, loss = self.config, self.loss
+        real, y_real = self.data.next_labelled(cfg.batch_size)
+        z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
+        y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
+                  if cfg.conditional else None)
+        with torch.no_grad():
+            fake = self.G(z, y_fake)
+        # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
+        self.opt_d.zero_grad(set_to_none=True)
+        real_logits, fake_logits = self.D(real, y_real), self.D(fake, y_fake)
+        d_loss = loss.d_loss(real_logits, fake_logits)
+        critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
+        if loss.gradient_penalty and cfg.gp_lambda > 0:
+            d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake, self.rng)
+        if cfg.r1_gamma > 0:
+            d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
+        d_loss.backward()
+        self.opt_d.step()
+        with torch.no_grad():
+            return torch.stack([d_loss.detach(), loss.g_loss(fake_logits.detach()), self._score(real_logits),
+                                self._score(fake_logits)])
+
+    def g_step(self) -> torch.Tensor:
+        """Exactly one G update on fresh z; D's weights are not touched (its gradients are computed and dropped).
+
+        Returns:
+            (4,) float32: NaN (no D loss measured), g_loss, NaN (no D(x) measured), D(G(z)) before the update.
+        """
+        cfg = self.config
+        z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
+        y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
+                  if cfg.conditional else None)
+        # (2) Update G: minimise g_loss(D(G(z)))
+        self.opt_g.zero_grad(set_to_none=True)
+        fake_logits = self.D(self.G(z, y_fake), y_fake)
+        g_loss = self.loss.g_loss(fake_logits)
+        g_loss.backward()
+        self.D.zero_grad(set_to_none=True)
+        self.opt_g.step()
+        if self.G_ema is not None:
+            self._update_ema()
+        self.step_count += 1
+        nan = torch.tensor(float("nan"), device=self.device)
+        with torch.no_grad():
+            return torch.stack([nan, g_loss.detach(), nan, self._score(fake_logits)])
+
     @torch.no_grad()
     def _update_ema(self) -> None:
         """G_ema ← decay·G_ema + (1 − decay)·G for parameters; buffers (BatchNorm statistics) are copied."""

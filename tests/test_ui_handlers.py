@@ -173,3 +173,41 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
     assert session.snapshot().grid.shape[2] == 3
     defaults = GanApp.dataset_defaults("folder")
     assert defaults[-1]["visible"] is True and defaults[-3:-1] == [64, 3]
+
+
+def test_2d_view_layers_lessons_phases_and_drawing(app):
+    import numpy as np
+
+    app.step(req("v"), "en", 30, *CONTROLS)
+    session = app.registry.visitor("v").session
+    assert wait_until(lambda: session.snapshot(None).step == 30 and session.state == "paused", 20)
+    out = app.poll(req("v"), "en")
+    view, metrics2d, alert = out[4], out[7], out[8]
+    assert [tr.type for tr in view.data][:2] == ["heatmap", "scatter"] and view.data[0].colorbar.title.text
+    assert metrics2d["visible"] is True and {tr.name for tr in metrics2d["value"].data} >= {"modes covered"}
+    assert alert["visible"] is False
+    app.set_layers(req("v"), ["real", "fake"])
+    view = app.poll(req("v"), "en")[4]
+    assert [tr.type for tr in view.data] == ["scatter", "scatter"]  # the map, arrows and manifold are off
+    app.phase_step(req("v"), "en", "g")
+    assert session.snapshot(None).step == 31
+    with pytest.raises(gr.Error, match="phase"):
+        app.phase_step(req("v"), "en", "x")
+    app.set_slow_motion(req("v"), "en", 0.5)
+    assert session._slow_motion_s == 0.5
+    with pytest.raises(gr.Error, match="Slow motion"):
+        app.set_slow_motion(req("v"), "en", 10)
+    *values, text = GanApp.apply_preset("zh", "mode_collapse")
+    assert values[0] == "grid25" and values[2] == "minimax" and "模式崩溃" in text
+    with pytest.raises(gr.Error, match="Draw a shape"):
+        app.use_drawing(req("v"), "en", {"composite": np.full((50, 50, 4), 255, np.uint8)})
+    pad = np.full((50, 50, 4), 255, np.uint8)
+    pad[20:23, 5:45, :3] = 0  # a black stroke on an opaque white pad
+    out = app.use_drawing(req("v"), "en", {"composite": pad, "layers": [], "background": None})
+    assert out[0] == "drawn" and out[1] == "mlp" and "2,000 points" in out[-1]
+    drawn = list(CONTROLS)
+    drawn[0] = "drawn"
+    app.reset(req("v"), "en", *drawn)
+    assert app.registry.visitor("v").session.config.dataset == "drawn"
+    with pytest.raises(gr.Error, match="needs a drawing"):
+        app.reset(req("w"), "en", *drawn)

@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
                       GANConfig, check_range, is_2d, range_text)
-from ..data import DatasetUnavailableError
+from ..data import DatasetUnavailableError, save_drawing
 from ..losses import R1_TEX, get_loss
 from ..media import save_gif, upscale
+from ..metrics import collapse_alert
+from ..presets import PRESETS, preset_config
 from ..registry import SessionRegistry, Visitor
 from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
@@ -114,6 +117,10 @@ class GanApp(ExploreHandlers):
         raw.pop("init")
         files = raw.pop("data_files")
         raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
+        if raw["dataset"] == "drawn":
+            raw["data_path"] = self.registry.visitor(key).extras.get("drawn_path", "")
+            if not raw["data_path"] or not Path(raw["data_path"]).is_file():
+                raise gr.Error(t(lang, "err_drawn_missing"))
         try:
             return GANConfig(**raw)
         except ValueError as e:
@@ -170,6 +177,7 @@ class GanApp(ExploreHandlers):
         visitor.extras.pop("notice", None)
         visitor.extras.pop("drawn", None)
         visitor.extras["built_from"] = choice
+        session.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
         visitor.extras["built_step"] = session.trainer.step_count
         return session
 
@@ -286,10 +294,38 @@ class GanApp(ExploreHandlers):
         shown only for ``folder``."""
         if dataset not in DATASETS:
             return [gr.update()] * 12
-        c = GANConfig.default_for(dataset, data_path="-" if dataset == "folder" else "")
+        c = GANConfig.default_for(dataset, data_path="-" if dataset in ("folder", "drawn") else "")
         conditional = gr.update() if dataset in DATASETS_LABELLED else False  # 2D data and folders have no labels
         return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width, conditional,
                 c.image_size, c.channels, gr.update(visible=dataset == "folder")]
+
+    @staticmethod
+    def apply_preset(lang: str, name: Any) -> list:
+        """A lesson: its settings as control values (CONTROL_FIELDS order, without data_files and init) and its
+        explanation. An unknown name changes nothing."""
+        n = CONTROL_FIELDS.index("data_files")
+        if name not in PRESETS:
+            return [gr.update()] * n + [""]
+        c = preset_config(name)
+        return [getattr(c, f) for f in CONTROL_FIELDS[:n]] + [t(lang, f"preset_{name}_text")]
+
+    @guarded
+    def use_drawing(self, request: gr.Request, lang: str, sketch: Any) -> list:
+        """Turn the sketchpad's strokes into the ``drawn`` dataset: 2,000 points saved in the visitor's folder.
+
+        Returns:
+            the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' 12 updates, then a note.
+        """
+        key, visitor = self._visitor(request)
+        image = sketch.get("composite") if isinstance(sketch, dict) else sketch
+        if image is None:
+            raise gr.Error(t(lang, "err_no_drawing"))
+        try:
+            path = save_drawing(np.asarray(image), self._file(key, "drawn.npy"))
+        except ValueError:
+            raise gr.Error(t(lang, "err_no_drawing")) from None
+        visitor.extras["drawn_path"] = str(path)
+        return ["drawn", *self.dataset_defaults("drawn"), t(lang, "drawing_saved", n=f"{len(np.load(path)):,}")]
 
     @staticmethod
     def formula(lang: str, loss: str, r1_gamma: Any = 0.0) -> str:
@@ -333,13 +369,14 @@ class GanApp(ExploreHandlers):
         """The Timer's tick: read the visitor's snapshot and redraw what changed.
 
         Returns:
-            (status markdown, loss plot, scores plot, grid image, 2D scatter plot, quality plot and its caption);
-            ``gr.skip()`` where unchanged. The quality plot shows only for MNIST runs with live scores.
+            (status markdown, loss plot, scores plot, grid image, 2D view plot, quality plot and its caption, 2D
+            metrics plot, mode-collapse alert); ``gr.skip()`` where unchanged. The quality plot shows only for MNIST
+            runs with live scores, the 2D metrics and the alert only for 2D data.
         """
         _, visitor = self._visitor(request)
         session = visitor.session
         if session is None:
-            return t(lang, "state_none"), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return t(lang, "state_none"), *[gr.skip()] * 8
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
         status = self.status_text(lang, visitor, snap)
         drawn = visitor.extras.get("drawn", {})
@@ -353,16 +390,67 @@ class GanApp(ExploreHandlers):
                 t(lang, "equilibrium"), loss.probabilities, loss.equilibrium)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             if snap.points is not None:
-                out_scatter = plots.scatter_figure(snap.points["real"], snap.points["fake"], snap.config.dataset,
-                                                   t(lang, "scatter"), t(lang, "real"), t(lang, "fake"))
+                out_scatter = self._view_figure(lang, visitor, snap)
             elif snap.grid is not None:
                 out_grid = upscale(snap.grid, 2)
-        out_quality = out_caption = gr.skip()
+        out_quality = out_caption = out_metrics2d = out_alert = gr.skip()
         if drawn.get("scores") != len(snap.scores) or drawn.get("lang") != lang:
             out_quality, out_caption = self._quality(lang, snap)
+        if drawn.get("view_rows") != len(snap.view_metrics) or drawn.get("lang") != lang:
+            out_metrics2d, out_alert = self._metrics2d(lang, snap)
         visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang,
-                                   "scores": len(snap.scores)}
-        return status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption
+                                   "scores": len(snap.scores), "view_rows": len(snap.view_metrics)}
+        return status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d, out_alert
+
+    @staticmethod
+    def _view_figure(lang: str, visitor: Visitor, snap):
+        layers = tuple(visitor.extras.get("layers", plots.LAYERS))
+        title = t(lang, "scatter") + (f" · {t(lang, 'phase_' + snap.phase)}" if snap.phase else "")
+        labels = {k: t(lang, k) for k in ("real", "fake", "decision", "critic", "arrows", "manifold")}
+        return plots.view2d_figure(snap.view, snap.points, snap.config.dataset, layers, title, labels)
+
+    @staticmethod
+    def _metrics2d(lang: str, snap) -> tuple:
+        """(2D metrics plot update, alert update): hidden for image data."""
+        if not snap.view_metrics:
+            return gr.update(visible=False), gr.update(value="", visible=False)
+        labels = {k: t(lang, "m2d_" + k) for k in ("kl", "js", "modes", "high_quality", "reverse_kl")}
+        fig = plots.metrics2d_figure(snap.view_metrics, t(lang, "metrics2d_plot"), t(lang, "step_axis"), labels)
+        alert = collapse_alert(snap.view_metrics)
+        last = snap.view_metrics[-1]
+        text = t(lang, f"alert_{alert}", modes=last.get("modes"), n_modes=last.get("n_modes")) if alert else ""
+        return gr.update(value=fig, visible=True), gr.update(value=text, visible=bool(alert))
+
+    @guarded
+    def set_layers(self, request: gr.Request, layers: Any) -> None:
+        """Which layers the 2D view draws (any of plots.LAYERS); the next poll redraws it."""
+        _, visitor = self._visitor(request)
+        visitor.extras["layers"] = tuple(x for x in (layers or ()) if x in plots.LAYERS)
+        visitor.extras.get("drawn", {}).pop("grid_version", None)
+
+    @guarded
+    def phase_step(self, request: gr.Request, lang: str, phase: str) -> None:
+        """Step D, Step G or Step both: exactly one update (or one of each), then a redraw."""
+        _, visitor = self._visitor(request)
+        session = self._session(lang, visitor)
+        if phase not in ("d", "g", "both"):
+            raise gr.Error(t(lang, "err_choice", field="phase", choices="d, g, both", value=phase))
+        if session.state in (RUNNING, WAITING):
+            raise gr.Error(t(lang, "err_running_step"))
+        if session.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
+        session.phase_step(phase)
+
+    @guarded
+    def set_slow_motion(self, request: gr.Request, lang: str, seconds: Any) -> None:
+        """Slow motion: hold each D and G update on screen for ``seconds`` (0: off)."""
+        _, visitor = self._visitor(request)
+        if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or not 0 <= seconds <= 5:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "slow_motion"), value=seconds, range="0..5",
+                             kind=t(lang, "kind_num")))
+        visitor.extras["slow_motion_s"] = float(seconds)
+        if visitor.session is not None:
+            visitor.session.set_slow_motion(float(seconds))
 
     @staticmethod
     def _quality(lang: str, snap) -> tuple:

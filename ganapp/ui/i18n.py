@@ -133,6 +133,59 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_ckpt_bad_config": "That checkpoint holds an invalid config.",
         "err_ckpt_bad_weights": "That checkpoint's weights do not fit its own model.",
         "err_internal": "Something went wrong ({reason}). Your training is unaffected.",
+        "phase_d": "D update",
+        "phase_g": "G update",
+        "decision": "D: P(real)",
+        "critic": "critic score",
+        "arrows": "G's gradient (−∇ g_loss)",
+        "manifold": "G's manifold (image of a z grid)",
+        "layers": "Layers of the 2D view",
+        "step_d": "Step D",
+        "step_g": "Step G",
+        "step_both": "Step both",
+        "slow_motion": "Slow motion: seconds per update (0 = off)",
+        "metrics2d_plot": "How close is G to the data?",
+        "m2d_kl": "KL(real ‖ fake), grid",
+        "m2d_js": "JS, grid",
+        "m2d_modes": "modes covered",
+        "m2d_high_quality": "high-quality samples",
+        "m2d_reverse_kl": "reverse KL over modes",
+        "alert_falling": "⚠️ **Mode collapse.** G now covers {modes} of {n_modes} modes, fewer than it did earlier. D "
+                         "learned to reject the modes G was making, so G moved its samples to the few places D still "
+                         "accepts, and the chase goes on. Try the non-saturating loss, an R1 penalty (γ = 0.1), a "
+                         "lower learning rate for D, or WGAN-GP.",
+        "alert_low": "⚠️ **Low mode coverage.** After many steps G still covers only {modes} of {n_modes} modes: it "
+                     "found a few modes that fool D and stays there. Try the non-saturating loss, an R1 penalty "
+                     "(γ = 0.1), a wider G, or WGAN-GP.",
+        "lessons": "Lessons",
+        "lesson_pick": "Choose a lesson",
+        "preset_mode_collapse": "Mode collapse on grid25 (minimax)",
+        "preset_mode_collapse_text": "**Mode collapse.** 25 Gaussians, the original minimax loss and no regulariser. "
+                                     "Watch the fake points crowd onto a few modes while D's map turns them from blue "
+                                     "to red; then G jumps to other modes. The coverage curve falls, and the alert "
+                                     "explains what to try. Compare with the default settings (R1 γ = 0.1).",
+        "preset_saturation": "Non-saturating vs minimax",
+        "preset_saturation_text": "**Saturation.** With the minimax G loss log(1 − D(G(z))), a confident D "
+                                  "(D(G(z)) ≈ 0) gives G almost no gradient: the arrows on the fakes are tiny early "
+                                  "on. Start it, then open a side-by-side run with the loss changed to "
+                                  "non_saturating, whose −log D(G(z)) pushes hardest exactly when D is confident.",
+        "preset_strong_d": "A too-strong D",
+        "preset_strong_d_text": "**A too-strong D.** D learns ten times faster than G and takes 5 steps per G step. "
+                                "Its decision map becomes a cliff: σ(D) is 0 or 1 almost everywhere, so the arrows "
+                                "on the fakes nearly vanish and G stalls or oscillates. Lower D's learning rate "
+                                "while paused and step again.",
+        "preset_wgan_smooth": "WGAN-GP's smooth critic",
+        "preset_wgan_smooth_text": "**A smooth critic.** WGAN-GP's critic is kept 1-Lipschitz by the gradient penalty, "
+                                   "so its map (a score, not a probability) slopes gently everywhere, and every "
+                                   "fake, even one far from the data, gets a useful arrow towards it. Compare the "
+                                   "arrows with the minimax preset's.",
+        "draw": "Draw your own distribution",
+        "draw_help": "Draw on the pad, then press the button: your strokes become 2,000 points, and the dataset "
+                     "becomes `drawn`.",
+        "use_drawing": "Train on my drawing",
+        "drawing_saved": "Your drawing became {n} points; the dataset is now `drawn`. Press Start or Reset.",
+        "err_no_drawing": "Draw a shape on the pad first (at least 10 pixels).",
+        "err_drawn_missing": "Dataset `drawn` needs a drawing: draw on the pad and press \"Train on my drawing\".",
         "shown_checkpoint": "Showing the loaded checkpoint: {model} on {dataset}, step {step}.",
         "shown_session": "Showing this session's G as it trains: {model} on {dataset}, step {step}.",
         "shown_default": "Showing the shipped generator `{name}` until you train or load one.",
@@ -308,6 +361,57 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_ckpt_bad_config": "该检查点中的配置无效。",
         "err_ckpt_bad_weights": "该检查点的权重与其模型不匹配。",
         "err_internal": "出了点问题（{reason}）。你的训练不受影响。",
+        "phase_d": "D 更新",
+        "phase_g": "G 更新",
+        "decision": "D：为真的概率",
+        "critic": "评论家分数",
+        "arrows": "G 的梯度（−∇ g_loss）",
+        "manifold": "G 的流形（z 网格的像）",
+        "layers": "二维视图的图层",
+        "step_d": "单步 D",
+        "step_g": "单步 G",
+        "step_both": "单步 D 和 G",
+        "slow_motion": "慢动作：每次更新停留秒数（0 = 关闭）",
+        "metrics2d_plot": "G 离数据有多近？",
+        "m2d_kl": "KL(真实 ‖ 生成)，网格估计",
+        "m2d_js": "JS，网格估计",
+        "m2d_modes": "覆盖的模式",
+        "m2d_high_quality": "高质量样本",
+        "m2d_reverse_kl": "模式上的反向 KL",
+        "alert_falling": "⚠️ **模式崩溃。** G 现在只覆盖 {n_"
+        "modes} 个模式中的 {modes} 个，比之前少。D 学会了拒绝 G 生成的"
+                         "模式，于是 G 把样本挪到 D 仍然接受的少数地方，追逐继续下去。可以试试非饱和损失、R1 惩罚"
+                         "（γ = 0.1）、更低的 D 学习率，或 WGAN-GP。",
+        "alert_low": "⚠️ **模式覆盖过低。** 训练了很多步后，G 仍然只覆盖 {n_modes} 个模式中的 {modes} 个：它找到了几个能"
+                     "骗过 D 的模式并停在那里。可以试试非饱和损失、R1 惩罚（γ = 0.1）、更宽的 G，或 WGAN-GP。",
+        "lessons": "课程",
+        "lesson_pick": "选择一节课",
+        "preset_mode_collapse": "grid25 上的模式崩溃（minimax）",
+        "preset_mode_collapse_text": "**模式崩溃。** 2"
+        "5 个高斯分布、原始的 minimax 损失、没有正则项。观察生成的点挤到少数几个"
+                                     "模式上，同时 D 的图把它们从蓝色变成红色；然后 G 跳到别的模式。覆盖曲线下降，"
+                                     "提示会说明可以尝试什么。再与默认设置（R1 γ = 0.1）比较。",
+        "preset_saturation": "非饱和损失与 minimax",
+        "preset_saturation_text": "**饱和。** 使用 minimax 的 G"
+        " 损失 log(1 − D(G(z))) 时，自信的 D（D(G(z)) ≈ 0）几乎不给 G "
+                                  "梯度：训练初期生成点上的箭头很小。开始训练，然后打开一个把损失改为 non_saturating "
+                                  "的并排运行：它的 −log D(G(z)) 恰恰在 D 自信时推得最用力。",
+        "preset_strong_d": "过强的 D",
+        "preset_strong_d_text": "**过强的 D。** D 的学习"
+        "速度是 G 的十倍，并且每步 G 之前走 5 步。它的决策图变成悬崖：σ(D) "
+                                "几乎处处为 0 或 1，于是生成点上的箭头几乎消失，G 停滞或振荡。暂停后降低 D 的学习率，"
+                                "再单步运行。",
+        "preset_wgan_smooth": "WGAN-GP 的平滑评论家",
+        "preset_wgan_smooth_text": "**平滑的评论家。** 梯度惩"
+        "罚让 WGAN-GP 的评论家保持 1-Lipschitz，所以它的图（分数而非概率）"
+                                   "处处平缓倾斜，每个生成点——即使离数据很远——都得到指向数据的有用箭头。与 minimax "
+                                   "课程中的箭头比较。",
+        "draw": "画出你自己的分布",
+        "draw_help": "在画板上作画，然后点击按钮：你的笔画会变成 2,000 个点，数据集变为 `drawn`。",
+        "use_drawing": "用我的画训练",
+        "drawing_saved": "你的画变成了 {n} 个点；数据集现在是 `drawn`。点击开始或重置。",
+        "err_no_drawing": "请先在画板上画一个形状（至少 10 个像素）。",
+        "err_drawn_missing": "数据集 `drawn` 需要一幅画：在画板上作画并点击“用我的画训练”。",
         "shown_checkpoint": "正在显示已加载的检查点：{dataset} 上的 {model}，第 {step} 步。",
         "shown_session": "正在显示本会话训练中的 G：{dataset} 上的 {model}，第 {step} 步。",
         "shown_default": "在你训练或加载生成器之前，显示随附的生成器 `{name}`。",

@@ -8,8 +8,10 @@ from typing import Any
 import gradio as gr
 
 from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
+from ..presets import PRESETS
 from .handlers import CONTROL_FIELDS, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
 from .i18n import LANGS, t
+from .plots import LAYERS
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
@@ -100,6 +102,23 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         with gr.Row():
                             step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
                             step = tr(gr.Button(en("step"), elem_id="step"), "step", "value")
+                        with gr.Row():
+                            step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d"), "step_d", "value")
+                            step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g"), "step_g", "value")
+                            step_both = tr(gr.Button(en("step_both"), size="sm", elem_id="step-both"), "step_both",
+                                           "value")
+                        slow_motion = tr(gr.Slider(0.0, 2.0, value=0.0, step=0.1, label=en("slow_motion"),
+                                                   elem_id="slow-motion"), "slow_motion")
+                        with tr(gr.Accordion(en("lessons"), open=False), "lessons"):
+                            lesson = gr.Dropdown([(en(f"preset_{k}"), k) for k in PRESETS], value=None,
+                                                 label=en("lesson_pick"), elem_id="lesson")
+                            lesson_text = gr.Markdown("")
+                        with tr(gr.Accordion(en("draw"), open=False), "draw"):
+                            tr(gr.Markdown(en("draw_help")), "draw_help", "value")
+                            sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
+                            use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
+                                             "value")
+                            drawing_note = gr.Markdown("")
                     with gr.Column(scale=3):
                         status = gr.Markdown(t("en", "state_none"), elem_id="ganapp-status")
                         formula = gr.Markdown(GanApp.formula("en", default.loss), elem_id="formula",
@@ -111,7 +130,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         quality_caption = gr.Markdown(visible=False, elem_id="quality-caption")
                         grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
                                            elem_id="grid", elem_classes="pixelated"), "grid")
+                        layers = gr.CheckboxGroup([(en(k), k) for k in LAYERS], value=list(LAYERS),
+                                                  label=en("layers"), elem_id="layers")
                         scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
+                        alert = gr.Markdown(visible=False, elem_id="alert")
+                        metrics2d_plot = gr.Plot(visible=False, elem_id="metrics2d-plot")
                         with gr.Row():
                             export = tr(gr.Button(en("export_gif")), "export_gif", "value")
                             gif_file = tr(gr.File(label=en("gif_file"), interactive=False), "gif_file")
@@ -211,7 +234,16 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         stop.click(app.stop, [lang], None, api_name="stop", **FAST)
         step.click(app.step, [lang, step_n, *controls], None, api_name="step", **FAST)
         reset.click(app.reset, [lang, *controls], None, api_name="reset", **FAST)
-        poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption]
+        for button, phase in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
+            button.click(app.phase_step, [lang, gr.State(phase)], None, api_name=f"step_{phase}", **FAST)
+        slow_motion.change(app.set_slow_motion, [lang, slow_motion], None, api_name="slow_motion", **FAST)
+        layers.change(app.set_layers, [layers], None, api_visibility="private", **FAST)
+        lesson.input(GanApp.apply_preset, [lang, lesson], [*controls[:-2], lesson_text], api_name="lesson", **FAST)
+        use_drawing.click(app.use_drawing, [lang, sketch],
+                          [dataset, model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional,
+                           image_size, channels, data_files, drawing_note], api_name="use_drawing", **FAST)
+        poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
+                        alert]
         timer.tick(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
         for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
@@ -265,7 +297,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                      choices=[(t(code, "source_training"), "training"),
                                               (t(code, "source_checkpoint"), "checkpoint")]))
             updates += [gr.update(label=t(code, "tab_train")), gr.update(label=t(code, "tab_explore"))]
-            updates += [gr.update(label=t(code, "init"), choices=init_choices(code)),
+            updates += [gr.update(label=t(code, "layers"), choices=[(t(code, k), k) for k in LAYERS]),
+                        gr.update(label=t(code, "lesson_pick"), choices=[(t(code, f"preset_{k}"), k) for k in PRESETS]),
+                        gr.update(label=t(code, "init"), choices=init_choices(code)),
                         gr.update(label=t(code, "timelapse_source"),
                                   choices=[(t(code, "timelapse_run"), "run"), (t(code, "timelapse_files"), "files")])]
             return updates
@@ -274,7 +308,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             return [*relabel(code), GanApp.formula(code, loss_name, gamma)]
 
         lang.change(relabel_all, [lang, loss, r1_gamma],
-                    [*(c for c, _, _ in labeled), source, tab_train, tab_explore, init, tl_source, formula],
+                    [*(c for c, _, _ in labeled), source, tab_train, tab_explore, layers, lesson, init, tl_source,
+                     formula],
                     api_visibility="private", **FAST)
         demo.load(None, None, [lang], js=DETECT_LANG_JS)
         demo.unload(app.unload)

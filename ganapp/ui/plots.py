@@ -107,3 +107,86 @@ def quality_figure(rows: list[dict], title: str, step_label: str, fd_label: str,
                      line=dict(color="#888", dash="dash", width=1))],
     )
     return _figure(traces, layout)
+
+
+LAYERS = ("real", "fake", "decision", "arrows", "manifold")
+
+
+def _polylines(lines) -> tuple[list, list]:
+    """Many polylines as one trace's x and y, separated by None (one trace draws them all)."""
+    xs: list = []
+    ys: list = []
+    for line in lines:
+        xs += [*line[:, 0].tolist(), None]
+        ys += [*line[:, 1].tolist(), None]
+    return xs, ys
+
+
+def view2d_figure(view, points: dict[str, np.ndarray], dataset: str, layers: tuple[str, ...], title: str,
+                  labels: dict[str, str]) -> go.Figure:
+    """GAN Lab's layered 2D view: D's decision map as a heatmap with a colour bar, real and generated points, G's
+    gradient arrows on fake samples, and G's manifold (the image of a z grid), each drawn only when in ``layers``.
+
+    Args:
+        view: a :class:`ganapp.view2d.View2D` (or None: points only).
+        points: ``{"real": (N, 2), "fake": (M, 2)}``.
+        labels: display names for real, fake, decision (probability) or critic (score), arrows, manifold.
+    """
+    x0, x1, y0, y1 = BOUNDS_2D.get(dataset, (-2, 2, -2, 2))
+    traces: list[dict] = []
+    if view is not None and "decision" in layers:
+        prob = view.probabilities
+        traces.append(dict(type="heatmap", x=view.xs, y=view.ys, z=view.decision, colorscale="RdBu",
+                           zmin=0 if prob else None, zmax=1 if prob else None, zmid=None if prob else 0.0,
+                           opacity=0.55, hoverinfo="skip", name=labels["decision" if prob else "critic"],
+                           colorbar=dict(title=dict(text=labels["decision" if prob else "critic"], side="right"),
+                                         thickness=12, len=0.8)))
+    if view is not None and "manifold" in layers and view.manifold is not None:
+        mx, my = _polylines(view.manifold)
+        traces.append(dict(type="scatter", mode="lines", x=mx, y=my, name=labels["manifold"], hoverinfo="skip",
+                           line=dict(color="rgba(120,120,120,0.6)", width=1)))
+    if "real" in layers and points.get("real") is not None:
+        traces.append(dict(type="scatter", mode="markers", x=points["real"][:, 0], y=points["real"][:, 1],
+                           name=labels["real"], marker=dict(size=4, color=COLORS["real"], opacity=0.5)))
+    if "fake" in layers and points.get("fake") is not None:
+        traces.append(dict(type="scatter", mode="markers", x=points["fake"][:, 0], y=points["fake"][:, 1],
+                           name=labels["fake"], marker=dict(size=4, color=COLORS["fake"], opacity=0.8)))
+    if view is not None and "arrows" in layers and len(view.arrows_from):
+        ends = view.arrows_from + view.arrows
+        ax, ay = _polylines(np.stack([view.arrows_from, ends], axis=1))
+        traces.append(dict(type="scatter", mode="lines", x=ax, y=ay, name=labels["arrows"], hoverinfo="skip",
+                           line=dict(color="#7b3294", width=1.2)))
+        traces.append(dict(type="scatter", mode="markers", x=ends[:, 0], y=ends[:, 1], showlegend=False,
+                           hoverinfo="skip", marker=dict(size=4, color="#7b3294", symbol="circle")))
+    return _figure(traces, dict(title=dict(text=title, x=0.5), height=460,
+                                xaxis=dict(range=[x0, x1], zeroline=False),
+                                yaxis=dict(range=[y0, y1], zeroline=False, scaleanchor="x", scaleratio=1)))
+
+
+def _finite(values) -> list:
+    return [v if v is not None and np.isfinite(v) else None for v in values]
+
+
+def metrics2d_figure(rows: list[dict], title: str, step_label: str, labels: dict[str, str]) -> go.Figure:
+    """Live 2D metrics against step: the grid KL and JS estimates (left axis), and for ring8 / grid25 the share of
+    modes covered and of high-quality samples (right axis, 0 to 1) with the reverse KL (left axis)."""
+    steps = [r["step"] for r in rows]
+    traces = [
+        dict(type="scatter", mode="lines", x=steps, y=_finite([r["kl"] for r in rows]), name=labels["kl"],
+             line=dict(color=COLORS["d"])),
+        dict(type="scatter", mode="lines", x=steps, y=_finite([r["js"] for r in rows]), name=labels["js"],
+             line=dict(color=COLORS["g"])),
+    ]
+    layout: dict = dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label)),
+                        yaxis=dict(rangemode="tozero"))
+    if rows and "modes" in rows[-1]:
+        traces += [
+            dict(type="scatter", mode="lines", x=steps, y=[r["modes"] / r["n_modes"] for r in rows], yaxis="y2",
+                 name=labels["modes"], line=dict(color=COLORS["real"], width=2)),
+            dict(type="scatter", mode="lines", x=steps, y=[r["high_quality"] for r in rows], yaxis="y2",
+                 name=labels["high_quality"], line=dict(color=COLORS["fake"], dash="dot")),
+            dict(type="scatter", mode="lines", x=steps, y=_finite([r["reverse_kl"] for r in rows]),
+                 name=labels["reverse_kl"], line=dict(color="#9467bd", dash="dash")),
+        ]
+        layout["yaxis2"] = dict(overlaying="y", side="right", range=[0, 1.05], tickformat=".0%", showgrid=False)
+    return _figure(traces, layout)
