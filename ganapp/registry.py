@@ -19,12 +19,14 @@ class Visitor:
 
     Attributes:
         session: their TrainingSession, once they have built one.
+        twin: a second session trained side by side with ``session`` (one setting changed), or None.
         checkpoint: a generator they loaded for exploring (a ganapp.checkpoints.Checkpoint), or None.
         last_seen_s: ``time.monotonic()`` of their last request.
         extras: small per-visitor values the UI keeps (e.g. the last history step it drew).
     """
 
     session: TrainingSession | None = None
+    twin: TrainingSession | None = None
     checkpoint: Any = None
     last_seen_s: float = field(default_factory=time.monotonic)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -82,12 +84,35 @@ class SessionRegistry:
             old.stop()
         return session
 
+    def new_twin(self, visitor_id: str, config: GANConfig) -> TrainingSession:
+        """Build the visitor's side-by-side session (stopping any old one); it shares the trainer cap with every
+        other session.
+
+        Raises:
+            ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old twin is kept.
+        """
+        twin = TrainingSession(config, slots=self.slots, **self.session_kwargs)
+        v = self.visitor(visitor_id)
+        old, v.twin = v.twin, twin
+        if old is not None:
+            old.stop()
+        return twin
+
+    def drop_twin(self, visitor_id: str) -> bool:
+        """Stop and forget the visitor's side-by-side session. Returns True when there was one."""
+        v = self.visitor(visitor_id)
+        twin, v.twin = v.twin, None
+        if twin is not None:
+            twin.stop()
+        return twin is not None
+
     def remove(self, visitor_id: str) -> bool:
-        """Stop and forget the visitor's session. Returns True when there was one to remove."""
+        """Stop and forget the visitor's sessions. Returns True when there was a visitor to remove."""
         with self._lock:
             v = self._visitors.pop(visitor_id, None)
-        if v is not None and v.session is not None:
-            v.session.stop()
+        for session in (v.session, v.twin) if v is not None else ():
+            if session is not None:
+                session.stop()
         return v is not None
 
     def reap(self, now_s: float | None = None) -> list[str]:

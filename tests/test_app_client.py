@@ -40,7 +40,7 @@ def test_start_poll_and_watch_step_and_history_grow(client):
     client.predict("en", *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(client)["step"] > 10, 15)
     first = snapshot(client)
-    status, loss_plot, scores_plot, grid, scatter, quality, caption, metrics2d, alert = client.predict(
+    status, loss_plot, scores_plot, grid, scatter, quality, caption, metrics2d, alert, view_b, grid_b = client.predict(
         "en", api_name="/poll")
     assert "running" in status and "step" in status and "it/s" in status
     assert loss_plot is not None and scatter is not None  # 2D data: the scatter replaces the grid

@@ -211,3 +211,42 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
     assert app.registry.visitor("v").session.config.dataset == "drawn"
     with pytest.raises(gr.Error, match="needs a drawing"):
         app.reset(req("w"), "en", *drawn)
+
+
+def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
+    import numpy as np
+
+    from ganapp.session import TrainingSession
+
+    note = app.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
+    a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
+    assert "non_saturating" in note and "minimax" in note and b.config.loss == "minimax"
+    assert a.config.replace(loss="minimax") == b.config  # one setting changed, same data and seed
+    assert wait_until(lambda: a.state == "running" and b.state == "waiting", 10)  # the cap here is 1
+    assert "Run B (loss = minimax)" in app.status_text("en", app.registry.visitor("ab"), a.snapshot(None))
+    app.pause(req("ab"), "en")
+    assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
+    out = app.poll(req("ab"), "en")
+    assert len(out[1].data) == 4 and any("· B" in tr.name for tr in out[1].data)  # both runs on shared axes
+    assert out[9]["visible"] is True and out[10]["visible"] is False  # 2D data: B's view beside A's
+    # independent and reproducible: each equals a lone run of its own settings
+    app.compare(req("ab"), "en", "n_critic", "3", *CONTROLS)
+    app.pause(req("ab"), "en")
+    a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
+    assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
+    a.reset(), b.reset()
+    app.step(req("ab"), "en", 25, *CONTROLS)
+    assert wait_until(lambda: a.snapshot(None).step == 25 and b.snapshot(None).step == 25, 30)
+    for session in (a, b):
+        alone = TrainingSession(session.config)
+        alone.step(25)
+        assert wait_until(lambda: alone.snapshot(None).step == 25, 30)
+        np.testing.assert_array_equal(alone.history()["d_loss"], session.history()["d_loss"])
+        alone.stop()
+    assert not np.array_equal(a.history()["d_loss"], b.history()["d_loss"])
+    with pytest.raises(gr.Error, match="same as run A"):
+        app.compare(req("ab"), "en", "n_critic", "1", *CONTROLS)
+    with pytest.raises(gr.Error, match="n_critic"):
+        app.compare(req("ab"), "en", "n_critic", "99", *CONTROLS)
+    assert "stopped" in app.end_compare(req("ab"), "en") and app.registry.visitor("ab").twin is None
+    app.stop(req("ab"), "en")

@@ -42,6 +42,9 @@ CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr
                   "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "g_ema", "conditional", "image_size",
                   "channels", "data_files", "init")
 HISTORY_POINTS = 1000
+# Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
+COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
+                  "z_dim", "seed", "beta1")
 
 
 def format_elapsed(seconds: float) -> str:
@@ -218,11 +221,15 @@ class GanApp(ExploreHandlers):
         else:
             self._apply_controls(lang, visitor, config)
         visitor.session.start()
+        if visitor.twin is not None and visitor.twin.state != ERROR:
+            visitor.twin.start()
 
     @guarded
     def pause(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).pause()
+        if visitor.twin is not None:
+            visitor.twin.pause()
 
     @guarded
     def resume(self, request: gr.Request, lang: str) -> None:
@@ -231,11 +238,15 @@ class GanApp(ExploreHandlers):
         if session.state == ERROR:
             raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.resume()
+        if visitor.twin is not None and visitor.twin.state != ERROR:
+            visitor.twin.resume()
 
     @guarded
     def stop(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).stop()
+        if visitor.twin is not None:
+            visitor.twin.stop()
 
     @guarded
     def step(self, request: gr.Request, lang: str, n: Any, *controls: Any) -> None:
@@ -254,12 +265,59 @@ class GanApp(ExploreHandlers):
         if session.state == ERROR:
             raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.step(int(n))
+        twin = visitor.twin
+        if twin is not None and twin.state not in (RUNNING, WAITING, ERROR):
+            twin.step(int(n))
 
     @guarded
     def reset(self, request: gr.Request, lang: str, *controls: Any) -> None:
-        """Start over: fresh networks from the controls' settings; the old session is stopped."""
+        """Start over: fresh networks from the controls' settings; the old session (and any side-by-side run) is
+        stopped."""
         key, _ = self._visitor(request)
         self._new_session(lang, key, self._config(lang, controls, key), controls)
+        self.registry.drop_twin(key)
+
+    @guarded
+    def compare(self, request: gr.Request, lang: str, field: Any, value: Any, *controls: Any) -> str:
+        """Two runs side by side: run A with the controls' settings and run B with ``field`` set to ``value``, both
+        from fresh networks with the same seed and data, started together. Returns a note naming the difference.
+        Both count towards the trainer cap."""
+        key, visitor = self._visitor(request)
+        config = self._config(lang, controls, key)
+        if field not in COMPARE_FIELDS:
+            raise gr.Error(t(lang, "err_choice", field=t(lang, "compare_field"), choices=", ".join(COMPARE_FIELDS),
+                             value=field))
+        if field == "loss":
+            if value not in LOSSES:
+                raise gr.Error(t(lang, "err_choice", field=t(lang, "loss"), choices=", ".join(LOSSES), value=value))
+            new_value: Any = value
+        else:
+            try:
+                number = float(str(value).strip())
+            except ValueError:
+                number = value
+            new_value = self._number(lang, field, number)
+        try:
+            changed = config.replace(**{field: new_value})
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        if changed == config:
+            raise gr.Error(t(lang, "err_compare_same", field=field, value=value))
+        self._new_session(lang, key, config, controls[:-1] + ("scratch",))
+        try:
+            twin = self.registry.new_twin(key, changed)
+        except (ValueError, DatasetUnavailableError) as e:
+            raise gr.Error(str(e)) from None
+        twin.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
+        visitor.session.start()
+        twin.start()
+        return t(lang, "compare_note", field=field, a=getattr(config, field), b=new_value)
+
+    @guarded
+    def end_compare(self, request: gr.Request, lang: str) -> str:
+        """Stop and drop run B; run A goes on as it was."""
+        key, _ = self._visitor(request)
+        return t(lang, "compare_ended" if self.registry.drop_twin(key) else "compare_none")
 
     @guarded
     def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
@@ -362,6 +420,10 @@ class GanApp(ExploreHandlers):
             lines.append(t(lang, "applied_live", fields=", ".join(applied)))
         if needs_reset:
             lines.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
+        if visitor.twin is not None:
+            b = visitor.twin.snapshot(None)
+            lines.append(t(lang, "twin_status", state=t(lang, f"state_{b.state}"), step=f"{b.step:,}", it_s=b.it_s,
+                           diff=self._twin_label(visitor)))
         return "\n\n".join(lines)
 
     @guarded
@@ -376,18 +438,23 @@ class GanApp(ExploreHandlers):
         _, visitor = self._visitor(request)
         session = visitor.session
         if session is None:
-            return t(lang, "state_none"), *[gr.skip()] * 8
+            return t(lang, "state_none"), *[gr.skip()] * 10
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
         status = self.status_text(lang, visitor, snap)
         drawn = visitor.extras.get("drawn", {})
         out_loss = out_scores = out_grid = out_scatter = gr.skip()
-        if drawn.get("step") != snap.step or drawn.get("lang") != lang:
+        twin = visitor.twin
+        snap_b = twin.snapshot(None) if twin is not None else None
+        step_b = snap_b.step if snap_b is not None else None
+        if drawn.get("step") != snap.step or drawn.get("step_b") != step_b or drawn.get("lang") != lang:
             history = session.history(HISTORY_POINTS)
-            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"))
+            other = twin.history(HISTORY_POINTS) if twin is not None else None
+            runs = (t(lang, "run_a"), t(lang, "run_b"))
+            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"), other, runs)
             loss = get_loss(snap.config.loss)
             out_scores = plots.scores_figure(
                 history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), t(lang, "step_axis"),
-                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium)
+                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             if snap.points is not None:
                 out_scatter = self._view_figure(lang, visitor, snap)
@@ -398,14 +465,36 @@ class GanApp(ExploreHandlers):
             out_quality, out_caption = self._quality(lang, snap)
         if drawn.get("view_rows") != len(snap.view_metrics) or drawn.get("lang") != lang:
             out_metrics2d, out_alert = self._metrics2d(lang, snap)
+        out_twin_view = out_twin_grid = gr.skip()
+        version_b = snap_b.grid_version if snap_b is not None else None
+        if drawn.get("grid_version_b") != version_b or drawn.get("lang") != lang:
+            out_twin_view, out_twin_grid = self._twin_views(lang, visitor, snap_b)
         visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang,
-                                   "scores": len(snap.scores), "view_rows": len(snap.view_metrics)}
-        return status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d, out_alert
+                                   "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
+                                   "step_b": step_b, "grid_version_b": version_b}
+        return (status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d, out_alert,
+                out_twin_view, out_twin_grid)
+
+    def _twin_views(self, lang: str, visitor: Visitor, snap_b) -> tuple:
+        """(2D view of run B, grid of run B): shown beside run A's while a side-by-side run exists."""
+        if snap_b is None:
+            return gr.update(visible=False), gr.update(visible=False)
+        if snap_b.points is not None:
+            fig = self._view_figure(lang, visitor, snap_b, t(lang, "run_b") + " · " + self._twin_label(visitor))
+            return gr.update(value=fig, visible=True), gr.update(visible=False)
+        grid = upscale(snap_b.grid, 2) if snap_b.grid is not None else None
+        return gr.update(visible=False), gr.update(value=grid, visible=True, label=t(lang, "run_b") + " · "
+                                                   + self._twin_label(visitor))
 
     @staticmethod
-    def _view_figure(lang: str, visitor: Visitor, snap):
+    def _twin_label(visitor: Visitor) -> str:
+        diff = visitor.session.config.diff(visitor.twin.config) if visitor.session is not None else {}
+        return ", ".join(f"{k} = {b}" for k, (_, b) in diff.items() if k != "device")
+
+    @staticmethod
+    def _view_figure(lang: str, visitor: Visitor, snap, title: str | None = None):
         layers = tuple(visitor.extras.get("layers", plots.LAYERS))
-        title = t(lang, "scatter") + (f" · {t(lang, 'phase_' + snap.phase)}" if snap.phase else "")
+        title = (title or t(lang, "scatter")) + (f" · {t(lang, 'phase_' + snap.phase)}" if snap.phase else "")
         labels = {k: t(lang, k) for k in ("real", "fake", "decision", "critic", "arrows", "manifold")}
         return plots.view2d_figure(snap.view, snap.points, snap.config.dataset, layers, title, labels)
 
@@ -427,6 +516,7 @@ class GanApp(ExploreHandlers):
         _, visitor = self._visitor(request)
         visitor.extras["layers"] = tuple(x for x in (layers or ()) if x in plots.LAYERS)
         visitor.extras.get("drawn", {}).pop("grid_version", None)
+        visitor.extras.get("drawn", {}).pop("grid_version_b", None)
 
     @guarded
     def phase_step(self, request: gr.Request, lang: str, phase: str) -> None:
@@ -440,6 +530,9 @@ class GanApp(ExploreHandlers):
         if session.state == ERROR:
             raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.phase_step(phase)
+        twin = visitor.twin
+        if twin is not None and twin.state not in (RUNNING, WAITING, ERROR):
+            twin.phase_step(phase)
 
     @guarded
     def set_slow_motion(self, request: gr.Request, lang: str, seconds: Any) -> None:

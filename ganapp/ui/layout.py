@@ -9,7 +9,7 @@ import gradio as gr
 
 from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
 from ..presets import PRESETS
-from .handlers import CONTROL_FIELDS, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
+from .handlers import COMPARE_FIELDS, CONTROL_FIELDS, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
 from .i18n import LANGS, t
 from .plots import LAYERS
 
@@ -113,6 +113,19 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             lesson = gr.Dropdown([(en(f"preset_{k}"), k) for k in PRESETS], value=None,
                                                  label=en("lesson_pick"), elem_id="lesson")
                             lesson_text = gr.Markdown("")
+                        with tr(gr.Accordion(en("compare"), open=False), "compare"):
+                            tr(gr.Markdown(en("compare_help")), "compare_help", "value")
+                            with gr.Row():
+                                compare_field = tr(gr.Dropdown(list(COMPARE_FIELDS), value="loss",
+                                                               label=en("compare_field")), "compare_field")
+                                compare_value = tr(gr.Textbox("minimax", label=en("compare_value"), max_lines=1),
+                                                   "compare_value")
+                            with gr.Row():
+                                start_compare = tr(gr.Button(en("start_compare"), variant="primary",
+                                                             elem_id="start-compare"), "start_compare", "value")
+                                end_compare = tr(gr.Button(en("end_compare"), elem_id="end-compare"), "end_compare",
+                                                 "value")
+                            compare_note = gr.Markdown("")
                         with tr(gr.Accordion(en("draw"), open=False), "draw"):
                             tr(gr.Markdown(en("draw_help")), "draw_help", "value")
                             sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
@@ -133,6 +146,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         layers = gr.CheckboxGroup([(en(k), k) for k in LAYERS], value=list(LAYERS),
                                                   label=en("layers"), elem_id="layers")
                         scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
+                        scatter_b = gr.Plot(visible=False, elem_id="scatter-b")
+                        grid_b = gr.Image(format="png", interactive=False, height=420, visible=False,
+                                          elem_id="grid-b", elem_classes="pixelated")
                         alert = gr.Markdown(visible=False, elem_id="alert")
                         metrics2d_plot = gr.Plot(visible=False, elem_id="metrics2d-plot")
                         with gr.Row():
@@ -236,6 +252,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         reset.click(app.reset, [lang, *controls], None, api_name="reset", **FAST)
         for button, phase in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
             button.click(app.phase_step, [lang, gr.State(phase)], None, api_name=f"step_{phase}", **FAST)
+        start_compare.click(app.compare, [lang, compare_field, compare_value, *controls], [compare_note],
+                            api_name="compare", **FAST)
+        end_compare.click(app.end_compare, [lang], [compare_note], api_name="end_compare", **FAST)
         slow_motion.change(app.set_slow_motion, [lang, slow_motion], None, api_name="slow_motion", **FAST)
         layers.change(app.set_layers, [layers], None, api_visibility="private", **FAST)
         lesson.input(GanApp.apply_preset, [lang, lesson], [*controls[:-2], lesson_text], api_name="lesson", **FAST)
@@ -243,7 +262,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                           [dataset, model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional,
                            image_size, channels, data_files, drawing_note], api_name="use_drawing", **FAST)
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
-                        alert]
+                        alert, scatter_b, grid_b]
         timer.tick(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
         for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)

@@ -18,30 +18,36 @@ def _figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout={**_LAYOUT, **layout}, _validate=False)
 
 
-def loss_figure(history: dict[str, np.ndarray], title: str, step_label: str) -> go.Figure:
-    """d_loss and g_loss against step.
+def _lines(history: dict[str, np.ndarray], keys: tuple[str, ...], names: tuple[str, ...], colors: tuple[str, ...],
+           other: dict[str, np.ndarray] | None, run_names: tuple[str, str]) -> list[dict]:
+    """One line per key; with ``other`` (a second run's history), the same keys again, dashed, and every name
+    suffixed with its run's name, so both runs share the axes."""
+    runs = [(history, "solid", run_names[0])] + ([(other, "dash", run_names[1])] if other is not None else [])
+    return [dict(type="scatter", mode="lines", x=h["step"], y=h[key], line=dict(color=color, dash=dash),
+                 name=name if other is None else f"{name} · {run}")
+            for h, dash, run in runs for key, name, color in zip(keys, names, colors)]
+
+
+def loss_figure(history: dict[str, np.ndarray], title: str, step_label: str,
+                other: dict[str, np.ndarray] | None = None, run_names: tuple[str, str] = ("A", "B")) -> go.Figure:
+    """d_loss and g_loss against step (and a second run's, dashed, on the same axes).
 
     Args:
         history: ``{"step", "d_loss", "g_loss", ...: (M,) arrays}`` as from ``TrainingSession.history``.
+        other: the side-by-side run's history, or None.
     """
-    x = history["step"]
-    return _figure(
-        [dict(type="scatter", mode="lines", x=x, y=history["d_loss"], name="d_loss", line=dict(color=COLORS["d"])),
-         dict(type="scatter", mode="lines", x=x, y=history["g_loss"], name="g_loss", line=dict(color=COLORS["g"]))],
-        dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label))),
-    )
+    return _figure(_lines(history, ("d_loss", "g_loss"), ("d_loss", "g_loss"), (COLORS["d"], COLORS["g"]), other,
+                          run_names),
+                   dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label))))
 
 
 def scores_figure(history: dict[str, np.ndarray], title: str, step_label: str, equilibrium_label: str,
-                  probabilities: bool = True, equilibrium: float | None = 0.5) -> go.Figure:
+                  probabilities: bool = True, equilibrium: float | None = 0.5,
+                  other: dict[str, np.ndarray] | None = None, run_names: tuple[str, str] = ("A", "B")) -> go.Figure:
     """D(x) and D(G(z)) against step: probabilities on a [0, 1] axis, or raw critic scores on a free axis; with a
-    dashed line at the loss's equilibrium value when it has one."""
-    x = history["step"]
-    traces = [
-        dict(type="scatter", mode="lines", x=x, y=history["d_x"], name="D(x)", line=dict(color=COLORS["real"])),
-        dict(type="scatter", mode="lines", x=x, y=history["d_g_z"], name="D(G(z))",
-             line=dict(color=COLORS["fake"])),
-    ]
+    dashed line at the loss's equilibrium value when it has one (and a second run's curves, dashed)."""
+    traces = _lines(history, ("d_x", "d_g_z"), ("D(x)", "D(G(z))"), (COLORS["real"], COLORS["fake"]), other,
+                    run_names)
     layout: dict = dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label)))
     if probabilities:
         layout["yaxis"] = dict(range=[-0.02, 1.02])
