@@ -124,6 +124,7 @@ class TrainingSession:
         scorer_for: called with each new config; returns a function that scores a frozen G (for example
             :meth:`ganapp.metrics.MNISTJudge.score_generator`), or None for no live scores.
         score_every_steps: G updates between two live scores.
+        view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
 
     Raises:
         ValueError, ganapp.data.DatasetUnavailableError: as :class:`~ganapp.trainer.Trainer`; ValueError also when
@@ -132,7 +133,8 @@ class TrainingSession:
 
     def __init__(self, config: GANConfig, slots: TrainerSlots | None = None, publish_every_s: float = 0.5,
                  grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,
-                 scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500):
+                 scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500,
+                 view_2d: bool = True):
         if score_every_steps < 1:
             raise ValueError(f"score_every_steps={score_every_steps} is out of range: it must be ≥ 1")
         self.slots = slots if slots is not None else TrainerSlots(1)
@@ -142,6 +144,7 @@ class TrainingSession:
         self.download = download
         self.scorer_for = scorer_for
         self.score_every_steps = score_every_steps
+        self.view_2d = view_2d
         self._cond = threading.Condition()  # guards the control flags below
         self._pub_lock = threading.Lock()  # guards what readers see
         self._step_lock = threading.Lock()  # held by the thread during a step; update() waits on it
@@ -242,12 +245,12 @@ class TrainingSession:
     def _publish_grid(self) -> None:
         with torch.no_grad():
             fake = self._reader_g(self.trainer.fixed_z, self.trainer.fixed_y).float().cpu()
-        frame, row = self._view_2d(fake) if self.trainer.config.is_2d else (None, None)
+        frame, row = self._view_2d(fake) if self.trainer.config.is_2d and self.view_2d else (None, None)
         with self._pub_lock:
             if self.trainer.config.is_2d:
                 self._points = {"real": self._real_points, "fake": fake.numpy()}
                 self._view = frame
-                if not self._view_metrics or self._view_metrics[-1]["step"] != row["step"]:
+                if row is not None and (not self._view_metrics or self._view_metrics[-1]["step"] != row["step"]):
                     self._view_metrics.append(row)
             else:
                 nrow = self.trainer.config.n_classes or 8  # conditional: one class per column
