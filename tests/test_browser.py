@@ -87,6 +87,34 @@ def test_train_watch_and_explore_in_a_real_browser(page):
         arg=before, timeout=30_000)
 
 
+def test_the_2d_view_draws_d_s_map_and_g_s_arrows(page):
+    dataset = page.locator("#dataset input")
+    dataset.click()
+    dataset.fill("ring8")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#dataset input').value === 'ring8'")
+    page.click("#start")
+    page.wait_for_function(
+        """() => { const el = document.querySelector('#scatter .js-plotly-plot');
+                   return el && el._fullData && el._fullData.some(t => t.type === 'heatmap')
+                          && el._fullData.some(t => t.name && t.name.startsWith("G's gradient")); }""",
+        timeout=60_000)
+    page.wait_for_function(
+        """() => { const el = document.querySelector('#metrics2d-plot .js-plotly-plot');
+                   return el && el._fullData && el._fullData.some(t => t.name === 'modes covered'); }""",
+        timeout=60_000)
+    page.click("#pause")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('paused')")
+    step = lambda: int(page.evaluate(  # noqa: E731
+        "() => (document.querySelector('#ganapp-status').innerText.match(/step ([\\d,]+)/) || [0, '0'])[1]"
+        ".replace(/,/g, '')"))
+    before = step()
+    page.click("#step-g")
+    page.wait_for_function(
+        "(b) => { const m = document.querySelector('#ganapp-status').innerText.match(/step ([\\d,]+)/);"
+        " return m && parseInt(m[1].replace(/,/g, '')) === b + 1; }", arg=before, timeout=15_000)
+
+
 def test_language_switch_relabels_the_page(page):
     page.get_by_label("简体中文").check()
     page.wait_for_function("() => document.querySelector('#start').innerText.trim() === '开始'")

@@ -183,11 +183,13 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
     assert wait_until(lambda: session.snapshot(None).step == 30 and session.state == "paused", 20)
     out = app.poll(req("v"), "en")
     view, metrics2d, alert = out[4], out[7], out[8]
+    assert view["visible"] is True and out[3]["visible"] is False  # the 2D view shows, the image grid hides
+    view = view["value"]
     assert [tr.type for tr in view.data][:2] == ["heatmap", "scatter"] and view.data[0].colorbar.title.text
     assert metrics2d["visible"] is True and {tr.name for tr in metrics2d["value"].data} >= {"modes covered"}
     assert alert["visible"] is False
     app.set_layers(req("v"), ["real", "fake"])
-    view = app.poll(req("v"), "en")[4]
+    view = app.poll(req("v"), "en")[4]["value"]
     assert [tr.type for tr in view.data] == ["scatter", "scatter"]  # the map, arrows and manifold are off
     app.phase_step(req("v"), "en", "g")
     assert session.snapshot(None).step == 31

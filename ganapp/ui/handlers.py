@@ -456,10 +456,12 @@ class GanApp(ExploreHandlers):
                 history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), t(lang, "step_axis"),
                 t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
-            if snap.points is not None:
-                out_scatter = self._view_figure(lang, visitor, snap)
+            if snap.points is not None:  # 2D data: the view replaces the grid
+                out_scatter = gr.update(value=self._view_figure(lang, visitor, snap), visible=True)
+                out_grid = gr.update(visible=False) if drawn.get("kind") != "2d" else gr.skip()
             elif snap.grid is not None:
-                out_grid = upscale(snap.grid, 2)
+                out_grid = gr.update(value=upscale(snap.grid, 2), visible=True)
+                out_scatter = gr.update(visible=False) if drawn.get("kind") != "image" else gr.skip()
         out_quality = out_caption = out_metrics2d = out_alert = gr.skip()
         if drawn.get("scores") != len(snap.scores) or drawn.get("lang") != lang:
             out_quality, out_caption = self._quality(lang, snap)
@@ -469,7 +471,9 @@ class GanApp(ExploreHandlers):
         version_b = snap_b.grid_version if snap_b is not None else None
         if drawn.get("grid_version_b") != version_b or drawn.get("lang") != lang:
             out_twin_view, out_twin_grid = self._twin_views(lang, visitor, snap_b)
-        visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang,
+        kind = drawn.get("kind") if snap.points is None and snap.grid is None else \
+            ("2d" if snap.points is not None else "image")
+        visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang, "kind": kind,
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
                                    "step_b": step_b, "grid_version_b": version_b}
         return (status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d, out_alert,

@@ -53,7 +53,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             with gr.Tab(en("tab_train"), id="train") as tab_train:
                 with gr.Row():
                     with gr.Column(scale=1, min_width=300):
-                        dataset = tr(gr.Dropdown(list(DATASETS), value=default.dataset, label=en("dataset")),
+                        dataset = tr(gr.Dropdown(list(DATASETS), value=default.dataset, label=en("dataset"),
+                                             elem_id="dataset"),
                                      "dataset")
                         model = tr(gr.Dropdown(list(MODELS), value=default.model, label=en("model")), "model")
                         loss = tr(gr.Dropdown(list(LOSSES), value=default.loss, label=en("loss")), "loss")
