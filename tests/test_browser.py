@@ -93,6 +93,7 @@ def test_the_2d_view_draws_d_s_map_and_g_s_arrows(page):
     dataset.fill("ring8")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('#dataset input').value === 'ring8'")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")  # the 2D defaults
     page.click("#start")
     page.wait_for_function(
         """() => { const el = document.querySelector('#scatter .js-plotly-plot');

@@ -56,7 +56,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         dataset = tr(gr.Dropdown(list(DATASETS), value=default.dataset, label=en("dataset"),
                                              elem_id="dataset"),
                                      "dataset")
-                        model = tr(gr.Dropdown(list(MODELS), value=default.model, label=en("model")), "model")
+                        model = tr(gr.Dropdown(list(MODELS), value=default.model, label=en("model"), elem_id="model"),
+                                   "model")
                         loss = tr(gr.Dropdown(list(LOSSES), value=default.loss, label=en("loss")), "loss")
                         with gr.Row():
                             z_dim = tr(gr.Number(default.z_dim, label=en("z_dim"), precision=0), "z_dim")
