@@ -410,6 +410,8 @@ class GanApp(ExploreHandlers):
         epoch = "—" if snap.epoch is None else f"{snap.epoch:.2f}"
         lines = [t(lang, "status_line", state=t(lang, f"state_{snap.state}"), step=f"{snap.step:,}", epoch=epoch,
                    it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
+        if snap.phase:  # slow motion: say which update is on screen
+            lines[0] += f" · **{t(lang, 'phase_' + snap.phase)}**"
         if snap.state == WAITING and snap.queue_position is not None:
             lines.append(t(lang, "queue_note", max_running=self.registry.slots.max_running,
                            position=snap.queue_position))
