@@ -6,7 +6,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -30,3 +30,41 @@ def interleaved(candidates: dict[str, Callable[[], float]], rounds: int) -> dict
         for name, measure in candidates.items():
             results[name].append(measure())
     return {k: statistics.median(v) for k, v in results.items()}
+
+
+def session_rate(config, seconds: float, poll_hz: float = 2.0, counts: list[int] | None = None,
+                 **registry_kwargs: Any) -> float:
+    """Steps/s of a session built as the app builds one (``registry_kwargs`` go to its SessionRegistry), while a
+    thread calls the app's real Timer handler (GanApp.poll) at ``poll_hz``, as for an open page. Appends the number
+    of live scores made to ``counts`` when given."""
+    import tempfile
+    import threading
+    from types import SimpleNamespace
+
+    from ganapp.registry import SessionRegistry
+    from ganapp.ui import GanApp
+
+    registry = SessionRegistry(max_running=1, **registry_kwargs)
+    app = GanApp(registry, tempfile.mkdtemp())
+    request = SimpleNamespace(session_hash="bench")
+    session = registry.new_session("bench", config)
+    stop = threading.Event()
+
+    def poller():
+        while not stop.wait(1 / poll_hz):
+            app.poll(request, "en")
+
+    session.start()
+    while session.snapshot(None).step < 5:
+        time.sleep(0.01)
+    thread = threading.Thread(target=poller, daemon=True)
+    thread.start()
+    s0, t0 = session.trainer.step_count, time.perf_counter()
+    time.sleep(seconds)
+    rate = (session.trainer.step_count - s0) / (time.perf_counter() - t0)
+    if counts is not None:
+        counts.append(len(session.snapshot(None).scores))
+    stop.set()
+    thread.join()
+    registry.close()
+    return rate

@@ -12,45 +12,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import tempfile
-import threading
-import time
-from types import SimpleNamespace
 
 import torch
 
-from _common import interleaved
+from _common import interleaved, session_rate
 from ganapp import runtime
 from ganapp.config import GANConfig
 from ganapp.metrics import live_scorer, shared_judge
-from ganapp.registry import SessionRegistry
-from ganapp.ui import GanApp
-
-
-def session_rate(config: GANConfig, seconds: float, scorer_for, score_every: int, counts: list[int]) -> float:
-    registry = SessionRegistry(max_running=1, scorer_for=scorer_for, score_every_steps=score_every)
-    app = GanApp(registry, tempfile.mkdtemp())
-    request = SimpleNamespace(session_hash="bench")
-    session = registry.new_session("bench", config)
-    stop = threading.Event()
-
-    def poller():
-        while not stop.wait(0.5):
-            app.poll(request, "en")
-
-    session.start()
-    while session.snapshot(None).step < 5:
-        time.sleep(0.01)
-    thread = threading.Thread(target=poller, daemon=True)
-    thread.start()
-    s0, t0 = session.trainer.step_count, time.perf_counter()
-    time.sleep(seconds)
-    rate = (session.trainer.step_count - s0) / (time.perf_counter() - t0)
-    counts.append(len(session.snapshot(None).scores))
-    stop.set()
-    thread.join()
-    registry.close()
-    return rate
 
 
 def main() -> None:
@@ -65,8 +33,9 @@ def main() -> None:
     shared_judge().floor(a.n)  # load the classifier and the reference once, outside the timing, as a warm server has
     counts: list[int] = []
     scorer = functools.partial(live_scorer, n=a.n)
-    med = interleaved({"scored": lambda: session_rate(config, a.seconds, scorer, a.score_every, counts),
-                       "plain": lambda: session_rate(config, a.seconds, None, a.score_every, [])}, a.rounds)
+    med = interleaved({"scored": lambda: session_rate(config, a.seconds, counts=counts, scorer_for=scorer,
+                                                      score_every_steps=a.score_every),
+                       "plain": lambda: session_rate(config, a.seconds, scorer_for=None)}, a.rounds)
     print(f"config: {config.dataset} {config.model} batch {config.batch_size}, torch threads "
           f"{torch.get_num_threads()}; a score of {a.n} samples every {a.score_every} steps")
     print(f"with live scores: {med['scored']:.1f} steps/s ({counts} scores per run)   without: "

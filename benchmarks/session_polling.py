@@ -12,44 +12,14 @@ measurements run in this process, interleaved, and the script prints the ratio o
 from __future__ import annotations
 
 import argparse
-import tempfile
 import threading
-import time
-from types import SimpleNamespace
 
 import torch
 
-from _common import interleaved, steps_per_s
+from _common import interleaved, session_rate, steps_per_s
 from ganapp import runtime
 from ganapp.config import GANConfig
-from ganapp.registry import SessionRegistry
 from ganapp.trainer import Trainer
-from ganapp.ui import GanApp
-
-
-def session_rate(config: GANConfig, seconds: float, poll_hz: float) -> float:
-    registry = SessionRegistry(max_running=1)
-    app = GanApp(registry, tempfile.mkdtemp())
-    request = SimpleNamespace(session_hash="bench")
-    session = registry.new_session("bench", config)
-    stop = threading.Event()
-
-    def poller():
-        while not stop.wait(1 / poll_hz):
-            app.poll(request, "en")
-
-    session.start()
-    while session.snapshot().step < 5:
-        time.sleep(0.01)
-    thread = threading.Thread(target=poller, daemon=True)
-    thread.start()
-    s0, t0 = session.trainer.step_count, time.perf_counter()
-    time.sleep(seconds)
-    rate = (session.trainer.step_count - s0) / (time.perf_counter() - t0)
-    stop.set()
-    thread.join()
-    registry.close()
-    return rate
 
 
 def thread_rate(trainer: Trainer, seconds: float) -> float:

@@ -14,20 +14,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
-import threading
 import time
-from types import SimpleNamespace
 
 import torch
 
-from _common import interleaved
+from _common import interleaved, session_rate
 from ganapp import runtime
 from ganapp.config import GANConfig
 from ganapp.data import BOUNDS_2D
-from ganapp.registry import SessionRegistry
 from ganapp.trainer import Trainer
-from ganapp.ui import GanApp
 from ganapp.ui.plots import LAYERS, view2d_figure
 from ganapp.view2d import view
 
@@ -50,31 +45,6 @@ def frame_ms(trainer: Trainer, n_frames: int, with_view: bool) -> float:
     return statistics.median(times)
 
 
-def session_rate(config: GANConfig, seconds: float, view_2d: bool) -> float:
-    registry = SessionRegistry(max_running=1, view_2d=view_2d)
-    app = GanApp(registry, tempfile.mkdtemp())
-    request = SimpleNamespace(session_hash="bench")
-    session = registry.new_session("bench", config)
-    stop = threading.Event()
-
-    def poller():
-        while not stop.wait(0.5):
-            app.poll(request, "en")
-
-    session.start()
-    while session.snapshot(None).step < 5:
-        time.sleep(0.01)
-    thread = threading.Thread(target=poller, daemon=True)
-    thread.start()
-    s0, t0 = session.trainer.step_count, time.perf_counter()
-    time.sleep(seconds)
-    rate = (session.trainer.step_count - s0) / (time.perf_counter() - t0)
-    stop.set()
-    thread.join()
-    registry.close()
-    return rate
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--frames", type=int, default=50)
@@ -89,8 +59,8 @@ def main() -> None:
     full, points = frame_ms(trainer, a.frames, True), frame_ms(trainer, a.frames, False)
     print(f"one frame (64×64 map, 200 arrows, manifold, 2,000 points, to JSON): {full:.1f} ms median; points only: "
           f"{points:.1f} ms; ratio {full / points:.2f}; target ≤ 30 ms")
-    med = interleaved({"view": lambda: session_rate(config, a.seconds, True),
-                       "plain": lambda: session_rate(config, a.seconds, False)}, a.rounds)
+    med = interleaved({"view": lambda: session_rate(config, a.seconds, view_2d=True),
+                       "plain": lambda: session_rate(config, a.seconds, view_2d=False)}, a.rounds)
     print(f"training with the 2D view: {med['view']:.0f} steps/s; without: {med['plain']:.0f} steps/s; "
           f"ratio {med['view'] / med['plain']:.3f}; target ≥ 0.9 (torch threads {torch.get_num_threads()})")
 

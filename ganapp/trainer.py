@@ -122,24 +122,9 @@ class Trainer:
         """
         cfg, loss = self.config, self.loss
         for _ in range(cfg.n_critic):
-            real, y_real = self.data.next_labelled(cfg.batch_size)  # (B, *sample_shape), (B,) or None
-            z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
-            y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
-                      if cfg.conditional else None)
+            z, y_fake = self._noise()
             fake = self.G(z, y_fake)  # (B, *sample_shape)
-            # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
-            self.opt_d.zero_grad(set_to_none=True)
-            real_logits = self.D(real, y_real)  # (B,)
-            fake_logits = self.D(fake.detach(), y_fake)  # (B,)
-            d_loss = loss.d_loss(real_logits, fake_logits)
-            critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
-            if loss.gradient_penalty and cfg.gp_lambda > 0:
-                # x̂ mixes a real and a fake of (usually) different classes; the real labels condition D there
-                d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake, self.rng)
-            if cfg.r1_gamma > 0:
-                d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
-            d_loss.backward()
-            self.opt_d.step()
+            d_loss, real_logits, fake_logits = self._d_update(fake, y_fake)
         # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
         self.opt_g.zero_grad(set_to_none=True)
         g_loss = loss.g_loss(self.D(fake, y_fake))
@@ -149,9 +134,36 @@ class Trainer:
             self._update_ema()
         self.step_count += 1
         with torch.no_grad():
-            score = torch.sigmoid if loss.probabilities else (lambda t: t)
-            return torch.stack([d_loss.detach(), g_loss.detach(), score(real_logits).mean(),
-                                score(fake_logits).mean()])
+            return torch.stack([d_loss.detach(), g_loss.detach(), self._score(real_logits), self._score(fake_logits)])
+
+    def _noise(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A batch of z (B, z_dim) and, for a conditional G, random labels (B,) int64."""
+        cfg = self.config
+        z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
+        y = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
+             if cfg.conditional else None)
+        return z, y
+
+    def _d_update(self, fake: torch.Tensor, y_fake: torch.Tensor | None
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One D update on a fresh real batch against ``fake`` (detached here). Returns (d_loss with penalties,
+        real logits (B,), fake logits (B,))."""
+        cfg, loss = self.config, self.loss
+        real, y_real = self.data.next_labelled(cfg.batch_size)  # (B, *sample_shape), (B,) or None
+        # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
+        self.opt_d.zero_grad(set_to_none=True)
+        real_logits = self.D(real, y_real)  # (B,)
+        fake_logits = self.D(fake.detach(), y_fake)  # (B,)
+        d_loss = loss.d_loss(real_logits, fake_logits)
+        critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
+        if loss.gradient_penalty and cfg.gp_lambda > 0:
+            # x̂ mixes a real and a fake of (usually) different classes; the real labels condition D there
+            d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake.detach(), self.rng)
+        if cfg.r1_gamma > 0:
+            d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
+        d_loss.backward()
+        self.opt_d.step()
+        return d_loss, real_logits, fake_logits
 
     # ----- single phases, for a teacher's "Step D" / "Step G" and slow motion -----
 
@@ -165,26 +177,12 @@ class Trainer:
             (4,) float32: d_loss (penalties included), g_loss of those fakes before the update, D(x), D(G(z)) (as in
             :meth:`train_step`).
         """
-        cfg, loss = self.config, self.loss
-        real, y_real = self.data.next_labelled(cfg.batch_size)
-        z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
-        y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
-                  if cfg.conditional else None)
+        z, y_fake = self._noise()
         with torch.no_grad():
             fake = self.G(z, y_fake)
-        # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
-        self.opt_d.zero_grad(set_to_none=True)
-        real_logits, fake_logits = self.D(real, y_real), self.D(fake, y_fake)
-        d_loss = loss.d_loss(real_logits, fake_logits)
-        critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
-        if loss.gradient_penalty and cfg.gp_lambda > 0:
-            d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake, self.rng)
-        if cfg.r1_gamma > 0:
-            d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
-        d_loss.backward()
-        self.opt_d.step()
+        d_loss, real_logits, fake_logits = self._d_update(fake, y_fake)
         with torch.no_grad():
-            return torch.stack([d_loss.detach(), loss.g_loss(fake_logits.detach()), self._score(real_logits),
+            return torch.stack([d_loss.detach(), self.loss.g_loss(fake_logits.detach()), self._score(real_logits),
                                 self._score(fake_logits)])
 
     def g_step(self) -> torch.Tensor:
@@ -193,10 +191,7 @@ class Trainer:
         Returns:
             (4,) float32: NaN (no D loss measured), g_loss, NaN (no D(x) measured), D(G(z)) before the update.
         """
-        cfg = self.config
-        z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
-        y_fake = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
-                  if cfg.conditional else None)
+        z, y_fake = self._noise()
         # (2) Update G: minimise g_loss(D(G(z)))
         self.opt_g.zero_grad(set_to_none=True)
         fake_logits = self.D(self.G(z, y_fake), y_fake)
