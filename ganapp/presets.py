@@ -10,8 +10,9 @@ from typing import Any
 from .config import GANConfig
 
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
-    # grid25 without R1 and with the saturating minimax loss: G settles on a few modes and D chases it around
-    "mode_collapse": ("grid25", {"loss": "minimax", "r1_gamma": 0.0, "seed": 1}),
+    # grid25 without R1, with the saturating minimax loss and a narrow G and D: G crowds onto a few modes at a time
+    # and hops between them as D chases it (measured: coverage 6, 16, 16, 15, 21, 9 of 25 at steps 500..3000)
+    "mode_collapse": ("grid25", {"loss": "minimax", "r1_gamma": 0.0, "seed": 1, "g_width": 32, "d_width": 32}),
     # ring8 with the minimax G loss: early on D rejects fakes confidently and log(1 − D(G(z))) saturates; run it
     # side by side with non_saturating to see the difference in the first few hundred steps
     "saturation": ("ring8", {"loss": "minimax", "lr_d": 2e-3}),

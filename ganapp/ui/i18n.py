@@ -160,10 +160,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "lessons": "Lessons",
         "lesson_pick": "Choose a lesson",
         "preset_mode_collapse": "Mode collapse on grid25 (minimax)",
-        "preset_mode_collapse_text": "**Mode collapse.** 25 Gaussians, the original minimax loss and no regulariser. "
-                                     "Watch the fake points crowd onto a few modes while D's map turns them from blue "
-                                     "to red; then G jumps to other modes. The coverage curve falls, and the alert "
-                                     "explains what to try. Compare with the default settings (R1 γ = 0.1).",
+        "preset_mode_collapse_text": "**Mode collapse.** 25 Gaussians, the original minimax loss, no regulariser and "
+                                     "a narrow G and D. Watch the fake points crowd onto a few modes while D's map "
+                                     "turns those red, then hop to others: the coverage curve rises and falls, and "
+                                     "when it stays down the alert explains what to try. Compare with the default "
+                                     "settings (R1 γ = 0.1), which reach all 25.",
         "preset_saturation": "Non-saturating vs minimax",
         "preset_saturation_text": "**Saturation.** With the minimax G loss log(1 − D(G(z))), a confident D "
                                   "(D(G(z)) ≈ 0) gives G almost no gradient: the arrows on the fakes are tiny early "
@@ -402,10 +403,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "lessons": "课程",
         "lesson_pick": "选择一节课",
         "preset_mode_collapse": "grid25 上的模式崩溃（minimax）",
-        "preset_mode_collapse_text": "**模式崩溃。** 2"
-        "5 个高斯分布、原始的 minimax 损失、没有正则项。观察生成的点挤到少数几个"
-                                     "模式上，同时 D 的图把它们从蓝色变成红色；然后 G 跳到别的模式。覆盖曲线下降，"
-                                     "提示会说明可以尝试什么。再与默认设置（R1 γ = 0.1）比较。",
+        "preset_mode_collapse_text": "**模式崩溃。** 25 个高斯分布、原始的 minimax 损失、没有正则项，G 和 D 都较窄。"
+                                     "观察生成的点挤到少数几个模式上，D 的图把那里变红，然后它们跳到别的模式："
+                                     "覆盖曲线起伏不定，一直偏低时提示会说明可以尝试什么。"
+                                     "再与默认设置（R1 γ = 0.1）比较，它能覆盖全部 25 个。",
         "preset_saturation": "非饱和损失与 minimax",
         "preset_saturation_text": "**饱和。** 使用 minimax 的 G"
         " 损失 log(1 − D(G(z))) 时，自信的 D（D(G(z)) ≈ 0）几乎不给 G "

@@ -195,4 +195,5 @@ def metrics2d_figure(rows: list[dict], title: str, step_label: str, labels: dict
                  name=labels["reverse_kl"], line=dict(color="#9467bd", dash="dash")),
         ]
         layout["yaxis2"] = dict(overlaying="y", side="right", range=[0, 1.05], tickformat=".0%", showgrid=False)
+        layout["margin"] = dict(_LAYOUT["margin"], r=50)  # room for the right axis' percentages
     return _figure(traces, layout)
