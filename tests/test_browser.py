@@ -109,7 +109,10 @@ def test_the_2d_view_draws_d_s_map_and_g_s_arrows(page):
     step = lambda: int(page.evaluate(  # noqa: E731
         "() => (document.querySelector('#ganapp-status').innerText.match(/step ([\\d,]+)/) || [0, '0'])[1]"
         ".replace(/,/g, '')"))
-    before = step()
+    before = -1
+    while before != step():  # the step in progress at Pause may still be published: wait for the count to settle
+        before = step()
+        time.sleep(1.2)  # more than two polls
     page.click("#step-g")
     page.wait_for_function(
         "(b) => { const m = document.querySelector('#ganapp-status').innerText.match(/step ([\\d,]+)/);"
