@@ -140,12 +140,9 @@ def train(a: argparse.Namespace) -> int:
     trainer = Trainer(config)
     if init is not None:
         try:
-            trainer.load_weights({"G": init.G.state_dict(), **({"D": init.d_state} if init.d_state else {})})
-        except RuntimeError as e:
-            raise UsageError(f"--init={a.init} does not fit these settings ({str(e).splitlines()[0]})") from None
-        trainer.step_count = init.step
-        if init.fixed_z is not None and init.fixed_z.shape == trainer.fixed_z.shape:
-            trainer.fixed_z = init.fixed_z.to(trainer.device)
+            trainer.start_from(init)
+        except ValueError as e:
+            raise UsageError(f"--init={a.init} does not fit these settings ({e})") from None
     first_step = trainer.step_count + 1
     deadline = time.monotonic() + 60 * a.minutes if a.minutes else float("inf")
     bar = tqdm(total=a.steps, unit="step", dynamic_ncols=True, desc=f"{config.dataset} {config.model}")

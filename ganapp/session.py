@@ -160,13 +160,10 @@ class TrainingSession:
         trainer = Trainer(config, download=self.download)
         if init is not None:
             try:
-                trainer.load_weights({"G": init.G.state_dict(), **({"D": init.d_state} if init.d_state else {})})
-            except RuntimeError as e:
-                raise ValueError(f"the checkpoint's networks do not fit the chosen settings "
-                                 f"({str(e).strip().splitlines()[0]}): use its model, z_dim and widths") from None
-            trainer.step_count = init.step
-            if init.fixed_z is not None and init.fixed_z.shape == trainer.fixed_z.shape:
-                trainer.fixed_z = init.fixed_z.to(trainer.device)
+                trainer.start_from(init)
+            except ValueError as e:
+                raise ValueError(f"the checkpoint's networks do not fit the chosen settings ({e}): use its model, "
+                                 f"z_dim and widths") from None
         scorer = self.scorer_for(config) if self.scorer_for is not None else None
         with self._step_lock, self._pub_lock:  # a stopped thread still finishing a slow step keeps its old trainer
             self.trainer = trainer
@@ -174,9 +171,9 @@ class TrainingSession:
             self._want_run, self._pending = False, 0
             self._history = MetricHistory()
             self._buffer: list[torch.Tensor] = []
-            self._buffer_first_step = 1
+            self._buffer_first_step = trainer.step_count + 1
             self._last_good = trainer.weights()
-            self._last_good_step = 0
+            self._last_good_step = trainer.step_count
             self._speed: deque[tuple[float, int]] = deque(maxlen=64)
             self._elapsed_s, self._run_started = 0.0, None
             self._grid: np.ndarray | None = None
@@ -192,8 +189,6 @@ class TrainingSession:
             self._next_score_step = trainer.step_count
             self._g_snapshots: list[tuple[int, torch.nn.Module]] = []
             self._milestones = deque(m for m in snapshot_milestones() if m >= trainer.step_count)
-            self._last_good_step = trainer.step_count
-            self._buffer_first_step = trainer.step_count + 1
             self._view = None
             self._view_metrics: list[dict[str, Any]] = []
             self._phase = ""

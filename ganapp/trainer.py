@@ -286,6 +286,23 @@ class Trainer:
             self.opt_g.state.clear()
             self.opt_d.state.clear()
 
+    def start_from(self, checkpoint: Any) -> None:
+        """Continue a run from a :class:`~ganapp.checkpoints.Checkpoint` (fine-tuning): its G, its D when it holds
+        one (else D stays fresh), its step count, and its fixed_z when the shapes agree. Adam starts afresh.
+
+        Raises:
+            ValueError: the checkpoint's weights do not fit this trainer's networks (the message is the first line
+                of PyTorch's).
+        """
+        try:
+            self.load_weights({"G": checkpoint.G.state_dict(),
+                               **({"D": checkpoint.d_state} if checkpoint.d_state else {})})
+        except RuntimeError as e:
+            raise ValueError(str(e).strip().splitlines()[0]) from None
+        self.step_count = checkpoint.step
+        if checkpoint.fixed_z is not None and checkpoint.fixed_z.shape == self.fixed_z.shape:
+            self.fixed_z = checkpoint.fixed_z.to(self.device)
+
     def weights_finite(self) -> bool:
         """True when every parameter and buffer of G and D is finite (one host sync)."""
         nets = (self.G, self.D) + ((self.G_ema,) if self.G_ema is not None else ())

@@ -34,6 +34,26 @@ def test_image_sample_writes_npy_in_minus_one_one_and_png(tmp_path):
     assert main(["sample", "--checkpoint", str(ckpt), "--n", "16", "--out", str(tmp_path / "g.png")]) == 0
 
 
+def test_save_every_timelapse_mnist_eval_and_init(tmp_path, capsys):
+    ckpt = tmp_path / "m.safetensors"
+    tiny = ["--g-width", "4", "--d-width", "4", "--batch-size", "8", "--z-dim", "8"]
+    assert main(["train", "--dataset", "mnist_10k", "--steps", "4", "--save-every", "2", *tiny,
+                 "--out", str(ckpt)]) == 0
+    saved = sorted(tmp_path.glob("m_step*.safetensors"))
+    assert [p.name for p in saved] == ["m_step000002.safetensors", "m_step000004.safetensors"]
+    capsys.readouterr()
+    assert main(["timelapse", "--checkpoints", *map(str, saved[::-1]), "--out", str(tmp_path / "t.gif")]) == 0
+    assert "steps 2, 4" in capsys.readouterr().out and (tmp_path / "t.gif").is_file()
+    assert main(["eval", "--checkpoint", str(ckpt), "--n", "100"]) == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["samples"] == 100 and len(scores["class_hist"]) == 10 and scores["fd_floor"] > 0
+    tuned = tmp_path / "tuned.safetensors"
+    assert main(["train", "--init", str(ckpt), "--steps", "2", "--out", str(tuned)]) == 0
+    assert "step 6" in capsys.readouterr().out  # 4 from the checkpoint, then 2 more, with its settings
+    assert main(["train", "--init", str(ckpt), "--g-width", "8", "--steps", "2", "--out", str(tuned)]) == 2
+    assert "does not fit these settings" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv,message", [
     (["train", "--dataset", "imagenet", "--out", "x.safetensors"], "invalid choice"),
     (["train", "--lr-g", "nan", "--out", "x.safetensors"], "lr_g=nan is out of range"),
