@@ -30,7 +30,7 @@ from .classifier import CLASSIFIER_PATH, train_and_save
 from .config import DATASETS, DEVICES, LOSSES, MODELS, GANConfig
 from .data import MIXTURES, DatasetUnavailableError
 from .latent import follow_z, seed_to_z
-from .media import save_gif, to_grid, upscale
+from .media import save_samples_gif, strip, to_grid
 from .metrics import MNIST_LIKE, N_REFERENCE, mode_metrics, scores_mnist, shared_judge
 from .trainer import Trainer, cycled_labels
 
@@ -257,9 +257,9 @@ def timelapse(a: argparse.Namespace) -> int:
     steps, x = follow_z([(k.step, k.G) for k in ckpts], seed_to_z(a.seed, c.z_dim), y)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if a.out.suffix == ".gif":
-        save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in x], a.out, fps=4)
+        save_samples_gif(x, a.out, fps=4)
     else:
-        Image.fromarray(upscale(to_grid(x, nrow=len(x)), 3)).save(a.out)
+        Image.fromarray(strip(x)).save(a.out)
     print(f"wrote {a.out} ({len(steps)} frames, steps {', '.join(map(str, steps))})")
     return 0
 

@@ -54,3 +54,17 @@ def save_gif(frames: list[np.ndarray], path: str | Path, fps: float = 8.0, loop:
     images[0].save(path, save_all=True, append_images=images[1:], duration=int(round(1000 / fps)), loop=loop,
                    optimize=False)
     return path
+
+
+def strip(samples: torch.Tensor, scale: int = 3) -> np.ndarray:
+    """Image samples (N, C, H, W) in [-1, 1] side by side in one row, upscaled: (H', W', 3) uint8."""
+    return upscale(to_grid(samples, nrow=len(samples)), scale)
+
+
+def save_samples_gif(samples: torch.Tensor, path: str | Path, fps: float, scale: int = 6) -> Path:
+    """Image samples (N, C, H, W) in [-1, 1] as an N-frame GIF, each frame one sample upscaled ``scale``×.
+
+    Raises:
+        ValueError: as :func:`save_gif`.
+    """
+    return save_gif([upscale(to_grid(s[None], nrow=1, padding=0), scale) for s in samples], path, fps=fps)

@@ -271,8 +271,8 @@ class TrainingSession:
             with self._pub_lock:
                 self._history.append(steps, values)
             self._last_good = self.trainer.weights()
+            self._publish_g()  # before the step count: a reader who sees step N also sees G (and its snapshot) of N
             self._last_good_step = self.trainer.step_count
-            self._publish_g()
             return True
         bad = int(np.argmin(finite_rows)) if not finite_rows.all() else len(values) - 1
         shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(METRIC_NAMES, values[bad]))

@@ -19,7 +19,7 @@ from ..checkpoints import CheckpointError, list_checkpoints, load_checkpoint
 from ..config import GANConfig, is_2d
 from ..directions import Directions, edit, principal_directions, save_directions
 from ..latent import follow_z, interpolate, label_path, seed_to_z, truncate
-from ..media import save_gif, to_grid, upscale
+from ..media import save_samples_gif, strip, to_grid, upscale
 from ..registry import Visitor
 from . import plots
 from .common import guarded
@@ -227,10 +227,8 @@ class ExploreHandlers:
             steps, x = follow_z(generators, seed_to_z(seed, config.z_dim), y)
         except ValueError as e:
             raise gr.Error(t(lang, "err_timelapse_mixed") + f" ({e})") from None
-        strip = upscale(to_grid(x, nrow=len(x)), 3)
-        gif = save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in x],
-                       self._file(key, "timelapse_z.gif"), fps=3)
-        return strip, t(lang, "timelapse_steps", steps=", ".join(f"{s:,}" for s in steps)), str(gif)
+        gif = save_samples_gif(x, self._file(key, "timelapse_z.gif"), fps=3)
+        return strip(x), t(lang, "timelapse_steps", steps=", ".join(f"{s:,}" for s in steps)), str(gif)
 
     @guarded
     def seed_to_sliders(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any) -> list:
@@ -285,8 +283,7 @@ class ExploreHandlers:
         device = next(G.parameters()).device
         with torch.no_grad():
             frames = G(path.to(device), None if labels is None else labels.to(device)).float().cpu()
-        gif = save_gif([upscale(to_grid(f[None], nrow=1, padding=0), 6) for f in frames],
-                       self._file(key, "interpolation.gif"), fps=10)
+        gif = save_samples_gif(frames, self._file(key, "interpolation.gif"), fps=10)
         return image, fig, str(gif)
 
     @guarded
