@@ -39,13 +39,20 @@ MAX_TIMELAPSE_FILES = 32
 class ExploreHandlers:
     """Handlers of the Explore tab (a mixin of GanApp)."""
 
+    @staticmethod
+    def _explore_kind(visitor: Visitor, source: str) -> str:
+        """Which generator the Explore tab shows for the radio's ``source``: ``checkpoint`` (the loaded one),
+        ``session`` (the visitor's G as it trains) or ``default`` (the shipped one, before either exists)."""
+        if visitor.checkpoint is not None and (source == "checkpoint" or visitor.session is None):
+            return "checkpoint"
+        return "session" if visitor.session is not None else "default"
+
     def _explore_g(self, lang: str, visitor: Visitor, source: str) -> tuple[torch.nn.Module, GANConfig]:
-        if source == "checkpoint" and visitor.checkpoint is not None:
+        kind = self._explore_kind(visitor, source)
+        if kind == "checkpoint":
             return visitor.checkpoint.G, visitor.checkpoint.config
-        if visitor.session is not None:
+        if kind == "session":
             return visitor.session.generator(), visitor.session.config
-        if visitor.checkpoint is not None:
-            return visitor.checkpoint.G, visitor.checkpoint.config
         default = self.default_checkpoint()
         if default is not None:  # a first-time visitor explores the shipped generator straight away
             return default.G, default.config
@@ -54,10 +61,11 @@ class ExploreHandlers:
     def _shown_note(self, lang: str, visitor: Visitor, source: str) -> str:
         """One line saying which generator the Explore tab shows (the radio alone can't: with no session yet, it
         shows the loaded or the shipped one)."""
-        if visitor.checkpoint is not None and (source == "checkpoint" or visitor.session is None):
+        kind = self._explore_kind(visitor, source)
+        if kind == "checkpoint":
             c = visitor.checkpoint
             return t(lang, "shown_checkpoint", model=c.config.model, dataset=c.config.dataset, step=f"{c.step:,}")
-        if visitor.session is not None:
+        if kind == "session":
             snap = visitor.session.snapshot(None)
             return t(lang, "shown_session", model=snap.config.model, dataset=snap.config.dataset,
                      step=f"{snap.step:,}")
@@ -164,10 +172,10 @@ class ExploreHandlers:
                                                               share=f"{float(directions.explained[i]):.1%}"))
                    for i in range(directions.k)]
         sliders += [gr.update(value=0.0, visible=False)] * (N_DIRECTIONS - directions.k)
-        step = getattr(visitor.session, "trainer", None)
-        note = t(lang, "directions_found", k=directions.k, model=config.model,
-                 where=t(lang, "source_training") if source == "training" and step is not None
-                 else t(lang, "source_checkpoint"))
+        kind = self._explore_kind(visitor, source)
+        where = {"session": t(lang, "source_training"), "checkpoint": t(lang, "source_checkpoint")}.get(
+            kind, DEFAULT_CHECKPOINT)
+        note = t(lang, "directions_found", k=directions.k, model=config.model, where=where)
         return [*sliders, gr.update(choices=[], value=None), note]
 
     @guarded
