@@ -54,6 +54,7 @@ class MLPGenerator(nn.Module):
         out_dim = math.prod(out_shape)
         image = len(out_shape) == 3
         widths = [width, 2 * width, 4 * width] if image else [width, width, width]
+        self.head_features = widths[0]  # width of head()'s output
         layers: list[nn.Module] = []
         d = z_dim + n_classes
         for w in widths:
@@ -134,6 +135,7 @@ class DCGANGenerator(nn.Module):
         self.start, n_up = _dcgan_plan(image_size)
         self.top = width * 2 ** n_up  # channels at the start: 4w for 28 and 32... 8w for 32, 16w for 64
         self.n_classes = n_classes
+        self.head_features = self.top * self.start ** 2  # width of head()'s output
         self.project = nn.Sequential(
             nn.Linear(z_dim + n_classes, self.top * self.start ** 2, bias=False),
             nn.BatchNorm1d(self.top * self.start ** 2),

@@ -26,6 +26,7 @@ def test_head_then_tail_is_forward():
         z = torch.randn(5, config.z_dim)
         y = torch.arange(5) if config.conditional else None
         assert torch.allclose(G.tail(G.head(z, y)), G(z, y))
+        assert G.head(z, y).shape == (5, G.head_features)
 
 
 def test_pca_directions_are_orthonormal_and_ordered(shipped):

@@ -135,9 +135,7 @@ class ExploreHandlers:
         if use_named and named not in directions.named:
             raise gr.Error(t(lang, "err_direction_unknown", name=named))
         shift = directions.offset(values[:directions.k], {named: amount} if use_named else None)
-        features = getattr(G, "project", None)
-        width = features[0].out_features if features is not None else G.net[0].out_features
-        if shift.numel() != width:
+        if shift.numel() != G.head_features:
             raise gr.Error(t(lang, "err_directions_stale"))
         return shift
 
