@@ -105,6 +105,12 @@ class Snapshot:
     phase: str = ""
 
 
+def _full_step_row(d_row: torch.Tensor, g_row: torch.Tensor) -> torch.Tensor:
+    """One history row for a D update then a G update done separately (Trainer.d_step, Trainer.g_step): d_loss, D(x)
+    and D(G(z)) from the D update, g_loss from the G update, as Trainer.train_step reports them."""
+    return torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]])
+
+
 class TrainingSession:
     """Runs one :class:`~ganapp.trainer.Trainer` in a background thread.
 
@@ -337,10 +343,7 @@ class TrainingSession:
                 if stop.is_set():
                     break
                 now = time.perf_counter()
-                with self._cond:
-                    if not self._want_run and self._pending > 0:
-                        self._pending -= 1
-                    idle_next = not self._want_run and self._pending == 0
+                idle_next = self._count_step()
                 if now >= next_publish or idle_next:
                     next_publish = now + self.publish_every_s
                     ok = self._flush()
@@ -371,6 +374,13 @@ class TrainingSession:
                     if self._state != ERROR:
                         self._state = STOPPED if stop.is_set() else self._state
 
+    def _count_step(self) -> bool:
+        """A step is done: count it against a step(n) request. Returns True when no more steps are wanted."""
+        with self._cond:
+            if not self._want_run and self._pending > 0:
+                self._pending -= 1
+            return not self._want_run and self._pending == 0
+
     def _slow_step(self, stop: threading.Event) -> bool:
         """One step in slow motion: each D update, then the G update, published and held on screen for
         ``slow_motion_s``, with the phase in the snapshot. Returns False when stopped meanwhile."""
@@ -386,12 +396,8 @@ class TrainingSession:
                 self._publish_grid()
             if stop.wait(self._slow_motion_s):
                 return False
-        d_row, g_row = rows[-2], rows[-1]
-        self._buffer.append(torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]]))  # one row per full step
-        with self._cond:
-            if not self._want_run and self._pending > 0:
-                self._pending -= 1
-            idle = not self._want_run and self._pending == 0
+        self._buffer.append(_full_step_row(rows[-2], rows[-1]))  # one row per full step
+        idle = self._count_step()
         ok = self._flush()
         with self._pub_lock:
             self._speed.append((time.perf_counter(), self.trainer.step_count))
@@ -431,12 +437,11 @@ class TrainingSession:
             elif phase == "g":
                 self.trainer.g_step()
             else:
-                d_row, g_row = self.trainer.d_step(), self.trainer.g_step()
-                self._buffer.append(torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]]))
-            if phase != "both":  # a lone phase adds no history row, but later rows number on from here
+                self._buffer.append(_full_step_row(self.trainer.d_step(), self.trainer.g_step()))
+            if phase == "both":
+                self._flush()  # publishes G and the step count (or rolls back and says why)
+            else:  # a lone phase adds no history row, but later rows number on from here
                 self._buffer_first_step = self.trainer.step_count + 1
-            ok = self._flush()
-            if ok:
                 self._publish_g()
                 self._last_good_step = self.trainer.step_count
             self._publish_grid()
