@@ -67,7 +67,7 @@ class ClassifierFeatures(nn.Module):
         return self.classifier.features(x)
 
 
-def _as_input(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+def as_input(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     """uint8 (N, 28, 28) or (N, 1, 28, 28) in 0..255 → float32 (N, 1, 28, 28) in [-1, 1]."""
     x = torch.as_tensor(images)
     x = x.unsqueeze(1) if x.ndim == 3 else x
@@ -79,7 +79,7 @@ def accuracy(classifier: MNISTClassifier, images: np.ndarray | torch.Tensor, lab
              batch_size: int = 1000) -> float:
     """Fraction of ``images`` (uint8, (N, 28, 28), 0..255) classified as ``labels`` ((N,) ints), in [0, 1]."""
     classifier.eval()
-    x, y = _as_input(images), torch.as_tensor(labels).long()
+    x, y = as_input(images), torch.as_tensor(labels).long()
     correct = sum(int((classifier(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
                   for i in range(0, len(x), batch_size))
     return correct / len(x)
@@ -106,7 +106,7 @@ def train_classifier(train_images: np.ndarray, train_labels: np.ndarray, epochs:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = MNISTClassifier()
-    x, y = _as_input(train_images), torch.as_tensor(train_labels).long()
+    x, y = as_input(train_images), torch.as_tensor(train_labels).long()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * -(-len(x) // batch_size))
     model.train()

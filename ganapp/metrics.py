@@ -15,8 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 
-from .data import Mixture
+from .classifier import ClassifierFeatures, as_input, load_classifier
+from .data import Mixture, load_mnist_10k
+from .latent import seed_to_z
+from .trainer import cycled_labels
 
 log = logging.getLogger("ganapp")
 
@@ -112,8 +116,6 @@ class MNISTJudge:
     """
 
     def __init__(self, classifier=None):
-        from .classifier import load_classifier
-
         self.classifier = classifier if classifier is not None else load_classifier()
         self._lock = threading.Lock()
         self._fid = None
@@ -123,14 +125,9 @@ class MNISTJudge:
         """torchmetrics' FID with the classifier's features, holding the reference's statistics (callers hold the
         lock). torchmetrics is imported here: it takes seconds, and only scoring needs it."""
         if self._fid is None:
-            import torch
             from torchmetrics.image.fid import FrechetInceptionDistance
 
-            from .classifier import ClassifierFeatures
-            from .data import load_mnist_10k
-
-            images = load_mnist_10k()[0]
-            self._real = torch.from_numpy(images).unsqueeze(1).float().div(127.5).sub(1.0)  # (10000, 1, 28, 28)
+            self._real = as_input(load_mnist_10k()[0])  # (10000, 1, 28, 28) in [-1, 1]
             fid = FrechetInceptionDistance(feature=ClassifierFeatures(self.classifier), normalize=True,
                                            reset_real_features=False)
             with torch.no_grad():
@@ -140,8 +137,6 @@ class MNISTJudge:
         return self._fid
 
     def _distance(self, fake) -> float:
-        import torch
-
         fid = self._metric()
         fid.reset()  # keeps the reference's statistics
         with torch.no_grad():
@@ -170,8 +165,6 @@ class MNISTJudge:
         Raises:
             ValueError: samples of another shape or count.
         """
-        import torch
-
         samples = torch.as_tensor(samples).float()
         if samples.ndim != 4 or tuple(samples.shape[1:]) != (1, 28, 28) or not 2 <= len(samples) <= N_REFERENCE:
             raise ValueError(f"samples has shape {tuple(samples.shape)}: expected (N, 1, 28, 28) with N in "
@@ -197,11 +190,6 @@ class MNISTJudge:
         Raises:
             ValueError: n outside 2..5000, or G's samples are not 28×28 grey digits.
         """
-        import torch
-
-        from .latent import seed_to_z
-        from .trainer import cycled_labels
-
         if not 2 <= n <= N_REFERENCE:
             raise ValueError(f"n={n} is out of range: it must be in 2..{N_REFERENCE}")
         device = next(G.parameters()).device
