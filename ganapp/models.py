@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -190,6 +192,18 @@ class DCGANDiscriminator(nn.Module):
         h = self.net(x).flatten(1)  # (B, C, S, S) -> (B, c·e·e)
         logits = self.head(h).squeeze(1)  # (B,)
         return logits if self.projection is None else logits + self.projection(h, y)
+
+
+@contextlib.contextmanager
+def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
+    """Run ``module`` in eval mode (BatchNorm uses, and does not update, its running statistics) inside the block,
+    then put its train/eval mode back as it was."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
 
 
 def dcgan_init(module: nn.Module) -> None:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .losses import Loss
+from .models import eval_mode
 
 MAP_SIZE = 64
 N_ARROWS = 200
@@ -63,12 +64,8 @@ def decision_map(D: nn.Module, bounds: tuple[float, float, float, float], probab
     raw critic score. D runs in eval mode (its BatchNorm statistics, if any, are not touched)."""
     xs, ys, pts = grid_points(bounds, n)
     device = next(D.parameters()).device
-    was_training = D.training
-    D.eval()
-    try:
+    with eval_mode(D):
         logits = D(pts.to(device)).float().cpu()  # (n·n,)
-    finally:
-        D.train(was_training)
     values = torch.sigmoid(logits) if probabilities else logits
     return xs.numpy(), ys.numpy(), values.view(n, n).numpy()
 
@@ -84,15 +81,11 @@ def g_gradients(D: nn.Module, fake: torch.Tensor, loss: Loss) -> torch.Tensor:
         (N, 2) float32 on fake's device, not scaled: each row is −∂ℓ(D(xᵢ))/∂xᵢ for that sample's own loss ℓ.
     """
     x = fake.detach().clone().requires_grad_(True)
-    was_training = D.training
-    D.eval()
-    try:
+    with eval_mode(D):
         logits = D(x)  # (N,)
         # loss.g_loss averages over the batch; times N gives the sum of per-sample losses, whose gradient with
         # respect to xᵢ is that sample's own gradient
         (grad,) = torch.autograd.grad(loss.g_loss(logits) * len(x), x)
-    finally:
-        D.train(was_training)
     return -grad.detach()
 
 
@@ -126,12 +119,8 @@ def manifold(G: nn.Module, z_dim: int, lines: int = MANIFOLD_LINES, points: int 
         rows = torch.stack([t.expand(lines, -1), c[:, None].expand(-1, points)], dim=2)  # z₂ fixed per line
         zs = torch.cat([rows, rows.flip(2)])  # and z₁ fixed per line: (2·lines, P, 2)
     device = next(G.parameters()).device
-    was_training = G.training
-    G.eval()
-    try:
+    with eval_mode(G):
         out = G(zs.reshape(-1, z_dim).to(device)).float().cpu()
-    finally:
-        G.train(was_training)
     return out.view(zs.shape[0], points, 2).numpy()
 
 
