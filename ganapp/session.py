@@ -40,6 +40,7 @@ SNAPSHOT_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5)
 MAX_G_SNAPSHOTS = 24
 METRIC_SAMPLES = 2500  # generated points per live 2D metrics row (PacGAN scores 2,500)
 MAX_SLOW_MOTION_S = 5.0
+MAX_VIEW_ROWS = 1000  # live 2D metrics rows kept (older ones are thinned evenly)
 
 # Quality scores run here, one at a time for the whole server, so a score never stalls a training thread for long
 # and many sessions scoring at once queue up instead of crowding the CPU.
@@ -103,6 +104,11 @@ class Snapshot:
     view: Any = None
     view_metrics: list[dict[str, Any]] = field(default_factory=list)
     phase: str = ""
+
+
+def _thin(items: list) -> list:
+    """Every other item, keeping the first and the last: a long record halved evenly."""
+    return items[:-1:2] + items[-1:]
 
 
 def _full_step_row(d_row: torch.Tensor, g_row: torch.Tensor) -> torch.Tensor:
@@ -214,8 +220,8 @@ class TrainingSession:
                 while self._milestones and step >= self._milestones[0]:
                     self._milestones.popleft()
                 self._g_snapshots.append((step, reader_g))
-                if len(self._g_snapshots) > MAX_G_SNAPSHOTS:  # drop every other middle one, keep first and last
-                    self._g_snapshots = self._g_snapshots[:-1:2] + self._g_snapshots[-1:]
+                if len(self._g_snapshots) > MAX_G_SNAPSHOTS:
+                    self._g_snapshots = _thin(self._g_snapshots)
         if self._scorer is not None and step >= self._next_score_step and \
                 (self._score_future is None or self._score_future.done()):
             self._next_score_step = step + self.score_every_steps
@@ -253,6 +259,8 @@ class TrainingSession:
                 self._view = frame
                 if row is not None and (not self._view_metrics or self._view_metrics[-1]["step"] != row["step"]):
                     self._view_metrics.append(row)
+                    if len(self._view_metrics) > MAX_VIEW_ROWS:  # an hour at 1 row/s would otherwise be 3,600
+                        self._view_metrics = _thin(self._view_metrics)
             else:
                 nrow = self.trainer.config.n_classes or 8  # conditional: one class per column
                 self._grid = to_grid(fake, nrow=nrow)  # (H, W, 3) uint8

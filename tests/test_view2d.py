@@ -200,3 +200,18 @@ def test_view_frames_and_metric_rows_follow_training():
         assert len(s.snapshot(None).view_metrics) >= 2
     finally:
         s.stop()
+
+
+def test_live_2d_metrics_rows_are_thinned_not_unbounded(monkeypatch):
+    import ganapp.session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_VIEW_ROWS", 10)
+    s = TrainingSession(tiny_2d(), publish_every_s=0.0, grid_every_s=0.0)
+    try:
+        s.step(60)
+        assert wait_until(lambda: s.snapshot(None).step == 60 and s.state == "paused", 30)
+        rows = s.snapshot(None).view_metrics
+        steps = [r["step"] for r in rows]
+        assert len(rows) <= 10 and steps == sorted(steps) and steps[0] == 0 and steps[-1] == 60
+    finally:
+        s.stop()
