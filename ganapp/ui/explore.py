@@ -36,6 +36,11 @@ DIRECTION_RANGE = 3.0  # slider range in units of each direction's standard devi
 MAX_TIMELAPSE_FILES = 32
 
 
+def _slider_values(alphas: tuple) -> list[float]:
+    """The direction sliders as floats; an empty or non-finite slider counts as 0."""
+    return [float(a) if isinstance(a, (int, float)) and math.isfinite(a) else 0.0 for a in alphas]
+
+
 class ExploreHandlers:
     """Handlers of the Explore tab (a mixin of GanApp)."""
 
@@ -127,7 +132,7 @@ class ExploreHandlers:
                amount: Any) -> torch.Tensor | None:
         """The activation shift for the direction sliders, or None when there are no directions or all are at 0."""
         directions: Directions | None = visitor.extras.get("directions")
-        values = [float(a) if isinstance(a, (int, float)) and math.isfinite(a) else 0.0 for a in alphas]
+        values = _slider_values(alphas)
         amount = float(amount) if isinstance(amount, (int, float)) and math.isfinite(amount) else 0.0
         use_named = bool(named) and amount != 0.0
         if directions is None or (not any(values) and not use_named):
@@ -183,7 +188,7 @@ class ExploreHandlers:
         directions: Directions | None = visitor.extras.get("directions")
         if directions is None:
             raise gr.Error(t(lang, "err_no_directions"))
-        values = [float(a) if isinstance(a, (int, float)) and math.isfinite(a) else 0.0 for a in alphas]
+        values = _slider_values(alphas)
         try:
             directions.name(str(name or ""), values[:directions.k])
         except ValueError:
