@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--gp-lambda", type=float, help="λ of WGAN-GP's gradient penalty (default 10)")
     t.add_argument("--r1-gamma", type=float, help="γ of the R1 penalty on real data (default 0: off)")
     t.add_argument("--g-ema", type=float, help="decay of the moving average of G's weights (0: off)")
+    t.add_argument("--lr-decay", type=float, help="final share of the run (of --steps or --minutes, whichever ends "
+                                                  "it first) over which the learning rates fall linearly to 0")
     t.add_argument("--image-size", type=int, choices=(28, 32, 64))
     t.add_argument("--channels", type=int, choices=(1, 3))
     t.add_argument("--data-path", type=Path, help="folder or .zip of images, for --dataset folder")
@@ -113,7 +115,7 @@ def _config(a: argparse.Namespace, base: GANConfig | None = None) -> GANConfig:
                                        batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, z_dim=a.z_dim,
                                        n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width,
                                        conditional=a.conditional or None, gp_lambda=a.gp_lambda,
-                                       r1_gamma=a.r1_gamma, g_ema=a.g_ema, image_size=a.image_size,
+                                       r1_gamma=a.r1_gamma, g_ema=a.g_ema, lr_decay=a.lr_decay, image_size=a.image_size,
                                        channels=a.channels,
                                        data_path=str(a.data_path) if a.data_path else None).items()
                  if v is not None}
@@ -144,10 +146,13 @@ def train(a: argparse.Namespace) -> int:
         except ValueError as e:
             raise UsageError(f"--init={a.init} does not fit these settings ({e})") from None
     first_step = trainer.step_count + 1
-    deadline = time.monotonic() + 60 * a.minutes if a.minutes else float("inf")
+    started = time.monotonic()
+    run_s = 60 * a.minutes if a.minutes else float("inf")
     bar = tqdm(total=a.steps, unit="step", dynamic_ncols=True, desc=f"{config.dataset} {config.model}")
     metrics: dict[str, float] = {}
     for i in range(1, a.steps + 1):
+        # the run ends at --steps or --minutes, whichever comes first: its progress is the further along of the two
+        trainer.set_progress(max((i - 1) / a.steps, (time.monotonic() - started) / run_s))
         out = trainer.train_step()
         step = trainer.step_count
         if i % 10 == 0 or i == a.steps:  # one host sync per 10 steps
@@ -162,7 +167,7 @@ def train(a: argparse.Namespace) -> int:
         if a.save_every and i % a.save_every == 0:
             save_checkpoint(a.out.with_name(f"{a.out.stem}_step{step:06d}.safetensors"), trainer.G_shown, config,
                             step, D=trainer.D, fixed_z=trainer.fixed_z)
-        if time.monotonic() >= deadline:
+        if time.monotonic() - started >= run_s:
             break
     bar.update(trainer.step_count - first_step + 1 - bar.n)
     bar.close()

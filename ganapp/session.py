@@ -8,6 +8,7 @@ never tear a step or hold training up. Nothing here knows about widgets.
 from __future__ import annotations
 
 import copy
+import math
 import threading
 import time
 from collections import deque
@@ -85,6 +86,10 @@ class Snapshot:
         view_metrics: for 2D datasets, one row per view frame, oldest first: ``{"step", "kl", "js"}`` (grid
             estimates) plus, for ring8 and grid25, ``"modes", "n_modes", "high_quality", "reverse_kl"`` (PacGAN).
         phase: in slow motion, the update being shown: ``"d"`` or ``"g"``; else "".
+        run_left_s: seconds of training left in a timed run (``start(run_s=...)``), else None.
+        run_over_s: the length in seconds of the timed run that has just ended (the session paused by itself),
+            else None.
+        lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
     """
 
     state: str
@@ -104,6 +109,9 @@ class Snapshot:
     view: Any = None
     view_metrics: list[dict[str, Any]] = field(default_factory=list)
     phase: str = ""
+    run_left_s: float | None = None
+    run_over_s: float | None = None
+    lr_scale: float = 1.0
 
 
 def _thin(items: list) -> list:
@@ -188,6 +196,8 @@ class TrainingSession:
             self._last_good_step = trainer.step_count
             self._speed: deque[tuple[float, int]] = deque(maxlen=64)
             self._elapsed_s, self._run_started = 0.0, None
+            self._window: tuple[float, float] | None = None  # a timed run: (elapsed_s at its start, its length)
+            self._run_over_s: float | None = None
             self._grid: np.ndarray | None = None
             self._points: dict[str, np.ndarray] | None = None
             self._grid_version = 0
@@ -322,6 +332,7 @@ class TrainingSession:
                         if slot_held:
                             self.slots.release(token)
                             slot_held = False
+                        self._end_running(time.perf_counter())  # a pause between two steps stops the clock too
                         self._cond.wait()
                     if stop.is_set():
                         break
@@ -340,6 +351,8 @@ class TrainingSession:
                         self._state = RUNNING
                         self._run_started = time.perf_counter()
                         self._speed.append((self._run_started, self.trainer.step_count))
+                if not self._follow_window():
+                    continue
                 if self._slow_motion_s > 0:
                     if not self._slow_step(stop):
                         break
@@ -381,6 +394,31 @@ class TrainingSession:
                 with self._pub_lock:
                     if self._state != ERROR:
                         self._state = STOPPED if stop.is_set() else self._state
+
+    def _follow_window(self) -> bool:
+        """Before a step of a timed run: set the trainer's lr decay for the run's progress, or, once its time is up,
+        pause with a message. Returns False when the run has just ended (no step should follow)."""
+        with self._pub_lock:
+            window = self._window
+            elapsed = self._elapsed_s + (time.perf_counter() - self._run_started
+                                         if self._run_started is not None else 0.0)
+        progress = None if window is None else (elapsed - window[0]) / window[1]
+        with self._step_lock:
+            self.trainer.set_progress(progress)
+        if progress is None or progress < 1.0:
+            return True
+        with self._cond:
+            self._want_run, self._pending = False, 0
+        ok = self._flush()
+        self._publish_grid()
+        now = time.perf_counter()
+        with self._pub_lock:
+            self._window = None
+            if ok:
+                self._run_over_s = window[1]
+                self._message = f"the timed run is over: {window[1] / 60:g} min of training"
+        self._end_running(now, PAUSED if ok else None)
+        return False
 
     def _count_step(self) -> bool:
         """A step is done: count it against a step(n) request. Returns True when no more steps are wanted."""
@@ -476,20 +514,38 @@ class TrainingSession:
                                         daemon=True)
         self._thread.start()
 
-    def start(self) -> None:
-        """Train continuously: starts the thread, or resumes a paused or stopped session. No-op while running."""
+    def start(self, run_s: float | None = None) -> None:
+        """Train continuously: starts the thread, or resumes a paused or stopped session.
+
+        Args:
+            run_s: a timed run: pause by itself after this many seconds of training from now (pauses excluded),
+                with the learning rates falling to 0 over the config's ``lr_decay`` share of it at the end (see
+                :func:`ganapp.trainer.lr_factor`). 0 trains until paused at the configured rates; None keeps the
+                timed run under way, if any (as ``resume()`` does).
+        Raises:
+            ValueError: ``run_s`` is negative or not finite.
+            RuntimeError: the session failed (reset it first).
+        """
+        if run_s is not None and not (isinstance(run_s, (int, float)) and math.isfinite(run_s) and run_s >= 0):
+            raise ValueError(f"run_s={run_s!r} is out of range: it must be a number of seconds ≥ 0")
         with self._cond:
             if self._state == ERROR:
                 raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
             self._want_run, self._pending = True, 0
             with self._pub_lock:
-                self._message = ""
+                self._message, self._run_over_s = "", None
+                if run_s is not None:
+                    now = time.perf_counter()
+                    elapsed = self._elapsed_s + (now - self._run_started if self._run_started is not None else 0.0)
+                    self._window = (elapsed, float(run_s)) if run_s > 0 else None
                 if self._state in (IDLE, PAUSED, STOPPED):
                     self._state = WAITING
             self._ensure_thread()
             self._cond.notify_all()
 
-    resume = start
+    def resume(self) -> None:
+        """Go on after a pause, within the timed run under way if any (``start()`` without a new run length)."""
+        self.start()
 
     def pause(self) -> None:
         """Stop after the step in progress and keep the thread; ``resume()`` or ``step(n)`` go on from there."""
@@ -498,6 +554,7 @@ class TrainingSession:
             with self._pub_lock:
                 if self._state in (RUNNING, WAITING):
                     self._state = PAUSED
+            self._end_running(time.perf_counter())  # the clock stops now, not when the step in flight ends
             self._cond.notify_all()
 
     def step(self, n: int = 1) -> None:
@@ -516,7 +573,7 @@ class TrainingSession:
                 raise RuntimeError("the session is running: pause it before stepping")
             self._pending += n
             with self._pub_lock:
-                self._message = ""
+                self._message, self._run_over_s = "", None
                 self._state = WAITING if self._state != RUNNING else RUNNING
             self._ensure_thread()
             self._cond.notify_all()
@@ -597,7 +654,9 @@ class TrainingSession:
                 metrics=self._history.since(since if since is not None else self._last_good_step),
                 grid=self._grid, grid_version=self._grid_version, points=self._points, config=self.trainer.config,
                 scores=list(self._scores), view=self._view, view_metrics=list(self._view_metrics),
-                phase=self._phase,
+                phase=self._phase, lr_scale=self.trainer.lr_scale,
+                run_left_s=None if self._window is None else max(0.0, sum(self._window) - elapsed),
+                run_over_s=self._run_over_s,
             )
 
     def _epoch(self) -> float | None:

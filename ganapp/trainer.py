@@ -25,6 +25,27 @@ METRIC_NAMES = ("d_loss", "g_loss", "d_x", "d_g_z")
 _INIT_LOCK = threading.Lock()
 
 
+def lr_factor(progress: float, decay: float) -> float:
+    """The learning-rate multiplier at ``progress`` through a run: 1 until the last ``decay`` of it, then falling
+    linearly to 0 at its end. The schedule of CycleGAN (Zhu et al. 2017, "Unpaired Image-to-Image Translation using
+    Cycle-Consistent Adversarial Networks", Sec. 4: the same rate for the first 100 epochs, then linear decay to zero
+    over the next 100), with the decaying share as a parameter.
+
+    Args:
+        progress: the share of the run done, in [0, 1] (values outside are clipped).
+        decay: the final share of the run that decays, in [0, 1]; 0 means no decay (always 1).
+    Returns:
+        The multiplier in [0, 1].
+    Raises:
+        ValueError: ``decay`` is outside [0, 1].
+    """
+    if not 0.0 <= decay <= 1.0:
+        raise ValueError(f"lr_decay={decay!r} is out of range: it must be a number in [0, 1]")
+    if decay == 0.0:
+        return 1.0
+    return min(1.0, max(0.0, (1.0 - progress) / decay))
+
+
 def resolve_device(name: str) -> torch.device:
     """The torch device for a config's ``device`` field: ``auto`` picks cuda, then mps, then cpu.
 
@@ -86,6 +107,7 @@ class Trainer:
         fixed_z: (n_fixed, z_dim) float32 noise for the sample grid.
         fixed_y: (n_fixed,) int64 labels for the grid of a conditional model, else None.
         step_count: G updates done so far.
+        lr_scale: the multiplier on lr_g and lr_d that :meth:`set_progress` last set (1 until then).
 
     Raises:
         ValueError: the config's device is unavailable.
@@ -110,6 +132,7 @@ class Trainer:
                                       fused=fused)
         self.loss = get_loss(config.loss)
         self.step_count = 0
+        self.lr_scale = 1.0
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.g_ema > 0 else None
 
     def train_step(self) -> torch.Tensor:
@@ -256,13 +279,31 @@ class Trainer:
         applied = [k for k in changed if k in LIVE_FIELDS and not (k == "loss" and rebuild_d)]
         needs_reset = [k for k in changed if k not in applied]
         live = self.config.replace(**{k: getattr(new, k) for k in applied})
-        for opt, lr in ((self.opt_g, live.lr_g), (self.opt_d, live.lr_d)):
+        for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
-                group["lr"] = lr
                 group["betas"] = (live.beta1, live.beta2)
         self.loss = get_loss(live.loss)
         self.config = live
+        self._apply_lr()
         return applied, needs_reset
+
+    def set_progress(self, progress: float | None) -> float:
+        """Scale lr_g and lr_d for ``progress`` ∈ [0, 1] through a run of known length by :func:`lr_factor` with the
+        config's lr_decay; ``None`` (an open-ended run) restores the configured rates.
+
+        Returns:
+            The multiplier now in effect (``lr_scale``).
+        """
+        scale = 1.0 if progress is None else lr_factor(progress, self.config.lr_decay)
+        if scale != self.lr_scale:
+            self.lr_scale = scale
+            self._apply_lr()
+        return scale
+
+    def _apply_lr(self) -> None:
+        for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * self.lr_scale
 
     def weights(self) -> dict[str, dict[str, torch.Tensor]]:
         """Detached clones of the state dicts: ``{"G": ..., "D": ...}``, plus ``"G_ema"`` when averaging is on."""

@@ -11,12 +11,12 @@ from PIL import Image
 
 from conftest import wait_until
 
-# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, conditional,
-# image size, channels, uploaded files
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 0.0, False,
-            28, 1, None, "scratch"]
+# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, lr_decay,
+# conditional, image size, channels, uploaded files
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 0.0, 0.0,
+            False, 28, 1, None, "scratch"]
 IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0,
-                  False, 28, 1, None, "scratch"]
+                  0.0, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 
@@ -37,7 +37,7 @@ def snapshot(c):
 
 
 def test_start_poll_and_watch_step_and_history_grow(client):
-    client.predict("en", *CONTROLS, api_name="/start")
+    client.predict("en", 0, *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(client)["step"] > 10, 15)
     first = snapshot(client)
     status, loss_plot, scores_plot, grid, scatter, quality, caption, metrics2d, alert, view_b, grid_b = client.predict(
@@ -50,7 +50,7 @@ def test_start_poll_and_watch_step_and_history_grow(client):
 
 
 def test_pause_stops_the_step_count(client):
-    client.predict("en", *CONTROLS, api_name="/start")
+    client.predict("en", 0, *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(client)["step"] > 5, 15)
     client.predict("en", api_name="/pause")
     assert wait_until(lambda: snapshot(client)["state"] == "paused", 2)
@@ -109,7 +109,7 @@ def test_two_clients_do_not_see_each_others_sessions(served_app):
     url, demo = served_app
     a, b = Client(url, verbose=False), Client(url, verbose=False)
     try:
-        a.predict("en", *CONTROLS, api_name="/start")
+        a.predict("en", 0, *CONTROLS, api_name="/start")
         assert wait_until(lambda: snapshot(a)["step"] > 5, 15)
         assert snapshot(b)["state"] == "none"
         with pytest.raises(AppError, match="press Start"):
@@ -124,12 +124,12 @@ def test_two_clients_do_not_see_each_others_sessions(served_app):
 
 
 def test_bad_input_is_a_clear_error_and_training_keeps_running(client):
-    client.predict("en", *CONTROLS, api_name="/start")
+    client.predict("en", 0, *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(client)["step"] > 3, 15)
     bad = list(CONTROLS)
     bad[5] = -1.0  # lr_g
     with pytest.raises(AppError, match=r"Learning rate of G must be a number in \(0, 1e\+06\]"):
-        client.predict("en", *bad, api_name="/start")
+        client.predict("en", 0, *bad, api_name="/start")
     bad[5] = None
     with pytest.raises(AppError, match="Learning rate of G"):
         client.predict("en", *bad, api_name="/reset")
@@ -162,7 +162,7 @@ def test_reaper_stops_the_thread_of_a_client_that_went_quiet(served_app):
     url, demo = served_app
     registry = demo.ganapp.registry
     c = Client(url, verbose=False)
-    c.predict("en", *CONTROLS, api_name="/start")
+    c.predict("en", 0, *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(c)["step"] > 3, 15)
     keys = [k for k in list(registry._visitors) if registry._visitors[k].session is not None
             and registry._visitors[k].session.state == "running"]

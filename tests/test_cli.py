@@ -54,10 +54,31 @@ def test_save_every_timelapse_mnist_eval_and_init(tmp_path, capsys):
     assert "does not fit these settings" in capsys.readouterr().err
 
 
+def test_lr_decay_follows_steps_or_minutes_whichever_ends_the_run(tmp_path, monkeypatch):
+    from ganapp.checkpoints import load_checkpoint
+    from ganapp.trainer import Trainer
+
+    seen = []
+    set_progress = Trainer.set_progress
+    monkeypatch.setattr(Trainer, "set_progress",
+                        lambda self, p: seen.append((p, set_progress(self, p))) or seen[-1][1])
+    tiny = ["--dataset", "ring8", "--g-width", "8", "--d-width", "8", "--batch-size", "16"]
+    ckpt = tmp_path / "r.safetensors"
+    assert main(["train", *tiny, "--steps", "10", "--lr-decay", "0.5", "--out", str(ckpt)]) == 0
+    assert [p for p, _ in seen] == pytest.approx([i / 10 for i in range(10)])
+    assert [f for _, f in seen] == pytest.approx([1] * 6 + [0.8, 0.6, 0.4, 0.2])  # the last half falls to 0
+    assert load_checkpoint(ckpt).config.lr_decay == 0.5
+    seen.clear()  # a run that --minutes ends: progress is measured in time
+    assert main(["train", *tiny, "--steps", "1000000", "--minutes", "0.01", "--lr-decay", "0.5",
+                 "--out", str(ckpt)]) == 0
+    assert 0.8 < seen[-1][0] < 1 and seen[-1][1] < 0.4 and seen[0][1] == 1
+
+
 @pytest.mark.parametrize("argv,message", [
     (["train", "--dataset", "imagenet", "--out", "x.safetensors"], "invalid choice"),
     (["train", "--lr-g", "nan", "--out", "x.safetensors"], "lr_g=nan is out of range"),
     (["train", "--steps", "0", "--out", "x.safetensors"], "--steps=0"),
+    (["train", "--lr-decay", "1.5", "--out", "x.safetensors"], "lr_decay=1.5 is out of range"),
     (["train", "--out", "x.pt"], "must end in .safetensors"),
     (["train", "--dataset", "ring8", "--model", "dcgan", "--out", "x.safetensors"], "needs an image dataset"),
     (["sample", "--checkpoint", "x.safetensors", "--n", "0", "--out", "a.png"], "--n=0"),

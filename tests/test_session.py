@@ -229,3 +229,36 @@ def test_status_only_snapshot_copies_no_rows(sessions):
     s.step(5)
     assert wait_until(lambda: s.snapshot().step == 5, 5)
     assert s.snapshot(None).metrics["step"] == [] and len(s.snapshot(0).metrics["step"]) == 5
+
+
+def test_a_timed_run_decays_the_learning_rates_then_pauses_by_itself(sessions):
+    s = sessions(tiny_2d(lr_decay=0.5))
+    with pytest.raises(ValueError, match="run_s=-1 is out of range"):
+        s.start(run_s=-1)
+    s.start(run_s=0.6)
+    assert wait_until(lambda: s.snapshot(None).run_left_s is not None and s.state == RUNNING, 5)
+    assert wait_until(lambda: s.snapshot(None).lr_scale < 0.9, 5)  # the decay is under way
+    assert wait_until(lambda: s.state == PAUSED, 5)
+    snap = s.snapshot(None)
+    assert snap.run_over_s == 0.6 and snap.run_left_s is None and "timed run is over" in snap.message
+    assert snap.lr_scale < 0.2 and 0.6 <= snap.elapsed_s < 1.5
+    step = snap.step
+    s.resume()  # after a timed run: on at the configured rates, until paused
+    assert wait_until(lambda: s.snapshot(None).step > step + 20, 10)
+    assert s.snapshot(None).lr_scale == 1 and s.snapshot(None).run_over_s is None
+    s.pause()
+
+
+def test_a_paused_timed_run_keeps_its_time_and_start_0_ends_it(sessions):
+    s = sessions(tiny_2d(lr_decay=0.5))
+    s.start(run_s=60)
+    assert wait_until(lambda: s.snapshot(None).step > 5, 5)
+    s.pause()
+    assert wait_until(lambda: s.state == PAUSED, 2)
+    left = s.snapshot(None).run_left_s
+    time.sleep(0.2)
+    assert s.snapshot(None).run_left_s == left and 58 < left < 60  # paused time does not count
+    s.resume()
+    assert wait_until(lambda: s.snapshot(None).run_left_s < left, 5)
+    s.start(run_s=0)
+    assert wait_until(lambda: s.snapshot(None).run_left_s is None, 2)

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from ganapp.trainer import METRIC_NAMES, Trainer, resolve_device
+from ganapp.trainer import METRIC_NAMES, Trainer, lr_factor, resolve_device
 
 from conftest import tiny_2d, tiny_image
 
@@ -87,3 +87,24 @@ def test_g_ema_averages_g_and_is_what_readers_get():
     with torch.no_grad():
         torch.testing.assert_close(t.sample(z), t.G_ema(z))
     assert Trainer(tiny_2d()).G_ema is None
+
+
+def test_lr_factor_is_constant_then_falls_linearly_to_zero():
+    assert [lr_factor(p, 0.3) for p in (0, 0.5, 0.7)] == [1, 1, 1]
+    assert lr_factor(0.85, 0.3) == pytest.approx(0.5) and lr_factor(1.0, 0.3) == 0 and lr_factor(1.5, 0.3) == 0
+    assert lr_factor(0.5, 1.0) == pytest.approx(0.5) and lr_factor(0.99, 0.0) == 1  # 0: no decay
+    with pytest.raises(ValueError, match=r"lr_decay=1.5 is out of range"):
+        lr_factor(0.5, 1.5)
+
+
+def test_set_progress_scales_both_learning_rates_and_survives_live_changes():
+    t = Trainer(tiny_2d(lr_g=1e-3, lr_d=2e-3, lr_decay=0.5))
+    lrs = lambda: (t.opt_g.param_groups[0]["lr"], t.opt_d.param_groups[0]["lr"])  # noqa: E731
+    assert t.set_progress(0.75) == pytest.approx(0.5) and lrs() == pytest.approx((5e-4, 1e-3))
+    t.update(lr_g=4e-3)  # a live change keeps the schedule's multiplier
+    assert lrs() == pytest.approx((2e-3, 1e-3))
+    before = [p.detach().clone() for p in t.G.parameters()]
+    t.set_progress(1.0)  # the end of the run: lr 0, so G no longer moves
+    t.train_step()
+    assert all(torch.equal(a, b) for a, b in zip(before, t.G.parameters()))
+    assert t.set_progress(None) == 1 and lrs() == pytest.approx((4e-3, 2e-3))  # open-ended: the configured rates

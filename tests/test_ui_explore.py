@@ -73,7 +73,7 @@ def test_picking_a_new_starting_point_then_start_rebuilds_the_session(app):
     app.step(req("c"), "en", 2, *controls(config))
     first = app.registry.visitor("c").session
     assert wait_until(lambda: first.snapshot(None).step == 2, 20)
-    app.start(req("c"), "en", *controls(config, "tiny.safetensors"))
+    app.start(req("c"), "en", 0, *controls(config, "tiny.safetensors"))
     second = app.registry.visitor("c").session
     assert second is not first and second.snapshot(None).step >= 3
     app.pause(req("c"), "en")

@@ -8,14 +8,15 @@ import pytest
 
 from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp
+from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.i18n import STRINGS, pick_lang, t
 
 from conftest import tiny_2d, wait_until
 
-# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, conditional,
-# image size, channels, uploaded files
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0, False,
-            28, 1, None, "scratch"]
+# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, lr_decay,
+# conditional, image size, channels, uploaded files
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0, 0.0,
+            False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 
@@ -47,7 +48,7 @@ def test_formula_and_note_in_both_languages():
 
 
 def test_status_says_live_changes_and_reset_needs(app):
-    app.start(req("a"), "en", *CONTROLS)
+    app.start(req("a"), "en", 0, *CONTROLS)
     changed = list(CONTROLS)
     changed[5], changed[3] = 5e-4, 3  # lr_g applies live; z_dim needs a reset
     app.controls_changed(req("a"), "en", *changed)
@@ -59,8 +60,8 @@ def test_status_says_live_changes_and_reset_needs(app):
 
 
 def test_status_tells_a_visitor_over_the_cap_that_they_wait(app):
-    app.start(req("a"), "en", *CONTROLS)
-    app.start(req("b"), "en", *CONTROLS)
+    app.start(req("a"), "en", 0, *CONTROLS)
+    app.start(req("b"), "en", 0, *CONTROLS)
     b = app.registry.visitor("b").session
     assert wait_until(lambda: b.snapshot().queue_position == 1, 5)
     status = app.poll(req("b"), "en")[0]
@@ -73,7 +74,7 @@ def test_out_of_range_fields_raise_gr_error_naming_field_and_range(app):
     bad = list(CONTROLS)
     bad[9] = 50  # n_critic
     with pytest.raises(gr.Error, match=r"n_critic \(D steps per G step\) must be an integer in 1\.\.20; got 50"):
-        app.start(req("a"), "en", *bad)
+        app.start(req("a"), "en", 0, *bad)
     bad = list(CONTROLS)
     bad[0] = "imagenet"
     with pytest.raises(gr.Error, match="数据集 必须是"):
@@ -85,7 +86,7 @@ def test_out_of_range_fields_raise_gr_error_naming_field_and_range(app):
 
 
 def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
-    app.start(req("a"), "en", *CONTROLS)
+    app.start(req("a"), "en", 0, *CONTROLS)
     session = app.registry.visitor("a").session
     monkeypatch.setattr(session, "snapshot", lambda since=0: 1 / 0)
     with pytest.raises(gr.Error, match="出了点问题.*ZeroDivisionError"):
@@ -96,6 +97,7 @@ def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
 def test_dataset_switch_proposes_working_defaults():
     model, z_dim, *_ = GanApp.dataset_defaults("grid25")
     assert model == "mlp" and z_dim == 2
+    assert GanApp.dataset_defaults("grid25")[8:10] == [0.1, 0.3]  # R1 γ and the lr decay of its timed runs
     assert GanApp.dataset_defaults("mnist_10k")[0] == "dcgan"
 
 
@@ -132,22 +134,37 @@ def test_start_before_any_training_builds_what_the_controls_say(app):
     app.reset(req("s"), "en", *CONTROLS)
     other = list(CONTROLS)
     other[0] = "grid25"
-    app.start(req("s"), "en", *other)  # nothing trained yet: no Reset needed
+    app.start(req("s"), "en", 0, *other)  # nothing trained yet: no Reset needed
     assert app.registry.visitor("s").session.config.dataset == "grid25"
     session = app.registry.visitor("s").session
     assert wait_until(lambda: session.snapshot().step > 0, 5)
-    app.start(req("s"), "en", *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
+    app.start(req("s"), "en", 0, *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
     assert app.registry.visitor("s").session is session
     assert "press Reset" in app.poll(req("s"), "en")[0]
+
+
+def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):
+    for lang, words in (("en", "Stop after"), ("zh", "训练多少分钟后停止")):
+        with pytest.raises(gr.Error, match=words):
+            app.start(req("t"), lang, -1, *CONTROLS)
+    timed = list(CONTROLS)
+    timed[CONTROL_FIELDS.index("lr_decay")] = 0.5
+    app.start(req("t"), "en", 0.02, *timed)  # 1.2 s of training
+    assert wait_until(lambda: "Timed run: 0:0" in app.poll(req("t"), "en")[0], 5)
+    session = app.registry.visitor("t").session
+    assert wait_until(lambda: session.state == "paused", 10)
+    assert "the 0.02-minute timed run is over" in app.poll(req("t"), "en")[0]
+    assert "0.02 分钟的定时训练结束" in app.poll(req("t"), "zh")[0]
+    assert session.trainer.lr_scale < 0.2 and session.config.lr_decay == 0.5
 
 
 def test_dcgan_on_2d_data_is_refused_in_the_visitors_language(app):
     bad = list(CONTROLS)
     bad[1] = "dcgan"
     with pytest.raises(gr.Error, match="choose the mlp model"):
-        app.start(req("d"), "en", *bad)
+        app.start(req("d"), "en", 0, *bad)
     with pytest.raises(gr.Error, match="请选择 mlp 模型"):
-        app.start(req("d"), "zh", *bad)
+        app.start(req("d"), "zh", 0, *bad)
 
 
 def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
@@ -160,7 +177,7 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
         files.append(str(path))
     (tmp_path / "notes.txt").write_text("skipped")
     files.append(str(tmp_path / "notes.txt"))
-    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 0.0,
+    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 0.0, 0.0,
                 False, 32, 3, None, "scratch"]
     with pytest.raises(gr.Error, match="upload a .zip or some image files"):
         app.reset(req("f"), "en", *controls)

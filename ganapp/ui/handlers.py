@@ -39,9 +39,11 @@ log = logging.getLogger("ganapp")
 # Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order. The last,
 # ``init``, is where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "g_ema", "conditional", "image_size",
+                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "g_ema", "lr_decay", "conditional",
+                  "image_size",
                   "channels", "data_files", "init")
 HISTORY_POINTS = 1000
+MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
 COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
                   "z_dim", "seed", "beta1")
@@ -206,9 +208,15 @@ class GanApp(ExploreHandlers):
     # ----- Train tab -----
 
     @guarded
-    def start(self, request: gr.Request, lang: str, *controls: Any) -> None:
-        """Start training (building a session from the controls on first use), or resume a paused one."""
+    def start(self, request: gr.Request, lang: str, run_minutes: Any, *controls: Any) -> None:
+        """Start training (building a session from the controls on first use), or resume a paused one. A
+        ``run_minutes`` above 0 makes it a timed run that pauses by itself after that much training, its learning
+        rates decaying over the last ``lr_decay`` share of it; 0 trains until paused."""
         key, visitor = self._visitor(request)
+        if not isinstance(run_minutes, (int, float)) or isinstance(run_minutes, bool) \
+                or not math.isfinite(run_minutes) or not 0 <= run_minutes <= MAX_RUN_MINUTES:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "run_minutes"), value=run_minutes,
+                             range=f"[0, {MAX_RUN_MINUTES}]", kind=t(lang, "kind_num")))
         config = self._config(lang, controls, key)
         session = visitor.session
         reshaped = session is not None and any(
@@ -220,9 +228,9 @@ class GanApp(ExploreHandlers):
             self._new_session(lang, key, config, controls)
         else:
             self._apply_controls(lang, visitor, config)
-        visitor.session.start()
+        visitor.session.start(run_s=60.0 * run_minutes)
         if visitor.twin is not None and visitor.twin.state != ERROR:
-            visitor.twin.start()
+            visitor.twin.start(run_s=60.0 * run_minutes)
 
     @guarded
     def pause(self, request: gr.Request, lang: str) -> None:
@@ -347,15 +355,16 @@ class GanApp(ExploreHandlers):
 
     @staticmethod
     def dataset_defaults(dataset: str) -> list[Any]:
-        """Recommended model, z_dim, batch size, learning rates, β1 and widths for ``dataset``, as control values,
+        """Recommended model, z_dim, batch size, learning rates, β1, widths, R1 γ and lr decay for ``dataset``, as
+        control values,
         conditional switched off for data without labels, the dataset's image size and channels, and the upload box
         shown only for ``folder``."""
         if dataset not in DATASETS:
-            return [gr.update()] * 12
+            return [gr.update()] * 14
         c = GANConfig.default_for(dataset, data_path="-" if dataset in ("folder", "drawn") else "")
         conditional = gr.update() if dataset in DATASETS_LABELLED else False  # 2D data and folders have no labels
-        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width, conditional,
-                c.image_size, c.channels, gr.update(visible=dataset == "folder")]
+        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width, c.r1_gamma,
+                c.lr_decay, conditional, c.image_size, c.channels, gr.update(visible=dataset == "folder")]
 
     @staticmethod
     def apply_preset(lang: str, name: Any) -> list:
@@ -415,7 +424,11 @@ class GanApp(ExploreHandlers):
         if snap.state == WAITING and snap.queue_position is not None:
             lines.append(t(lang, "queue_note", max_running=self.registry.slots.max_running,
                            position=snap.queue_position))
-        if snap.message:
+        if snap.run_left_s is not None:
+            lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
+        if snap.run_over_s is not None:
+            lines.append(t(lang, "run_over", minutes=f"{snap.run_over_s / 60:g}"))
+        elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason", reason=snap.message))
         applied, needs_reset = visitor.extras.get("notice", ((), ()))
         if applied:

@@ -82,7 +82,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             with gr.Row():
                                 gp_lambda = tr(gr.Number(default.gp_lambda, label=en("gp_lambda")), "gp_lambda")
                                 r1_gamma = tr(gr.Number(default.r1_gamma, label=en("r1_gamma")), "r1_gamma")
-                            g_ema = tr(gr.Number(default.g_ema, label=en("g_ema")), "g_ema")
+                            with gr.Row():
+                                g_ema = tr(gr.Number(default.g_ema, label=en("g_ema")), "g_ema")
+                                lr_decay = tr(gr.Number(default.lr_decay, label=en("lr_decay"), elem_id="lr-decay"),
+                                              "lr_decay")
                             conditional = tr(gr.Checkbox(default.conditional, label=en("conditional")),
                                              "conditional")
                             with gr.Row():
@@ -94,6 +97,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                                 visible=False, elem_id="data-files"), "data_files")
                         init = gr.Dropdown(init_choices("en"), value="scratch", label=en("init"), elem_id="init")
                         init_note = gr.Markdown("")
+                        run_minutes = tr(gr.Number(0, label=en("run_minutes"), elem_id="run-minutes"),
+                                         "run_minutes")
                         with gr.Row():
                             start = tr(gr.Button(en("start"), variant="primary", elem_id="start"), "start", "value")
                             pause = tr(gr.Button(en("pause"), elem_id="pause"), "pause", "value")
@@ -243,10 +248,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width, gp_lambda, r1_gamma, g_ema, conditional, image_size, channels,
+                    d_width, gp_lambda, r1_gamma, g_ema, lr_decay, conditional, image_size, channels,
                     data_files, init]
         assert len(controls) == len(CONTROL_FIELDS)
-        start.click(app.start, [lang, *controls], None, api_name="start", **FAST)
+        start.click(app.start, [lang, run_minutes, *controls], None, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
         stop.click(app.stop, [lang], None, api_name="stop", **FAST)
@@ -270,8 +275,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
         init.input(app.init_selected, [lang, init], [*controls[:-2], init_note], api_visibility="private", **FAST)
         dataset.input(GanApp.dataset_defaults, [dataset],
-                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional, image_size,
-                        channels, data_files],
+                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, r1_gamma, lr_decay, conditional,
+                        image_size, channels, data_files],
                        api_visibility="private", **FAST)
         for c in (loss, r1_gamma):
             c.change(GanApp.formula, [lang, loss, r1_gamma], [formula], api_visibility="private", **FAST)
