@@ -48,7 +48,7 @@ RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {
 
 # Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
 LIVE_FIELDS = ("lr_g", "lr_d", "beta1", "beta2", "n_critic", "loss", "batch_size", "gp_lambda", "r1_gamma",
-               "lr_decay")
+               "lr_decay", "bf16")
 
 
 def range_text(name: str) -> str:
@@ -114,6 +114,8 @@ class GANConfig:
         lr_decay: the final fraction of a run of known length, in [0, 1], over which lr_g and lr_d fall linearly to 0
             (see :func:`ganapp.trainer.lr_factor`); 0 keeps them constant. A run's length is known from the CLI's
             ``--steps``/``--minutes`` and the app's "stop after" minutes; an open-ended run keeps them constant.
+        bf16: run the forward passes under bfloat16 autocast (``torch.autocast``): faster on recent GPUs, and
+            supported on the CPU; backward passes and the losses stay float32.
         conditional: class-conditional G and D (labelled datasets only): G takes a one-hot label beside z (Mirza &
             Osindero 2014), D adds a projection of the label embedding (Miyato & Koyama 2018).
 
@@ -141,6 +143,7 @@ class GANConfig:
     r1_gamma: float = 0.0
     g_ema: float = 0.0
     lr_decay: float = 0.0
+    bf16: bool = False
     conditional: bool = False
     image_size: int = 28
     channels: int = 1
@@ -163,8 +166,9 @@ class GANConfig:
             raise ValueError("dataset='folder' needs data_path: a folder or .zip of images")
         if self.dataset == "drawn" and not self.data_path:
             raise ValueError("dataset='drawn' needs data_path: a .npy of (N, 2) points (see ganapp.data.save_drawing)")
-        if not isinstance(self.conditional, bool):
-            raise ValueError(f"conditional={self.conditional!r} is not allowed: it must be True or False")
+        for name in ("conditional", "bf16"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}={getattr(self, name)!r} is not allowed: it must be True or False")
         if self.conditional and self.dataset not in DATASETS_LABELLED:
             raise ValueError(f"conditional=True needs a labelled dataset ({', '.join(DATASETS_LABELLED)}), but "
                              f"dataset={self.dataset!r} has no labels")

@@ -146,11 +146,13 @@ class Trainer:
         cfg, loss = self.config, self.loss
         for _ in range(cfg.n_critic):
             z, y_fake = self._noise()
-            fake = self.G(z, y_fake)  # (B, *sample_shape)
+            with self._autocast():
+                fake = self.G(z, y_fake)  # (B, *sample_shape)
             d_loss, real_logits, fake_logits = self._d_update(fake, y_fake)
         # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss = loss.g_loss(self.D(fake, y_fake))
+        with self._autocast():
+            g_loss = loss.g_loss(self.D(fake, y_fake).float())
         g_loss.backward()
         self.opt_g.step()
         if self.G_ema is not None:
@@ -158,6 +160,11 @@ class Trainer:
         self.step_count += 1
         with torch.no_grad():
             return torch.stack([d_loss.detach(), g_loss.detach(), self._score(real_logits), self._score(fake_logits)])
+
+    def _autocast(self) -> torch.autocast:
+        """The forward passes' precision: bfloat16 autocast when the config's ``bf16`` is on, else a no-op. Backward
+        passes run outside it, and the losses are taken in float32 (as PyTorch's AMP recipe advises)."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16)
 
     def _noise(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """A batch of z (B, z_dim) and, for a conditional G, random labels (B,) int64."""
@@ -175,15 +182,16 @@ class Trainer:
         real, y_real = self.data.next_labelled(cfg.batch_size)  # (B, *sample_shape), (B,) or None
         # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
         self.opt_d.zero_grad(set_to_none=True)
-        real_logits = self.D(real, y_real)  # (B,)
-        fake_logits = self.D(fake.detach(), y_fake)  # (B,)
-        d_loss = loss.d_loss(real_logits, fake_logits)
-        critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
-        if loss.gradient_penalty and cfg.gp_lambda > 0:
-            # x̂ mixes a real and a fake of (usually) different classes; the real labels condition D there
-            d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake.detach(), self.rng)
-        if cfg.r1_gamma > 0:
-            d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
+        with self._autocast():
+            real_logits = self.D(real, y_real).float()  # (B,)
+            fake_logits = self.D(fake.detach(), y_fake).float()  # (B,)
+            d_loss = loss.d_loss(real_logits, fake_logits)
+            critic = self.D if not cfg.conditional else (lambda x, y=y_real: self.D(x, y))
+            if loss.gradient_penalty and cfg.gp_lambda > 0:
+                # x̂ mixes a real and a fake of (usually) different classes; the real labels condition D there
+                d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake.detach(), self.rng)
+            if cfg.r1_gamma > 0:
+                d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
         d_loss.backward()
         self.opt_d.step()
         return d_loss, real_logits, fake_logits
@@ -201,7 +209,7 @@ class Trainer:
             :meth:`train_step`).
         """
         z, y_fake = self._noise()
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast():
             fake = self.G(z, y_fake)
         d_loss, real_logits, fake_logits = self._d_update(fake, y_fake)
         with torch.no_grad():
@@ -217,8 +225,9 @@ class Trainer:
         z, y_fake = self._noise()
         # (2) Update G: minimise g_loss(D(G(z)))
         self.opt_g.zero_grad(set_to_none=True)
-        fake_logits = self.D(self.G(z, y_fake), y_fake)
-        g_loss = self.loss.g_loss(fake_logits)
+        with self._autocast():
+            fake_logits = self.D(self.G(z, y_fake), y_fake).float()
+            g_loss = self.loss.g_loss(fake_logits)
         g_loss.backward()
         self.D.zero_grad(set_to_none=True)
         self.opt_g.step()

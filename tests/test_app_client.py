@@ -12,11 +12,11 @@ from PIL import Image
 from conftest import wait_until
 
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, lr_decay,
-# conditional, image size, channels, uploaded files
+# conditional, bf16, image size, channels, uploaded files
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 0.0, 0.0,
-            False, 28, 1, None, "scratch"]
+            False, False, 28, 1, None, "scratch"]
 IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0,
-                  0.0, False, 28, 1, None, "scratch"]
+                  0.0, False, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 

@@ -25,9 +25,12 @@ def test_train_sample_eval_on_ring8(tmp_path, capsys):
 
 
 def test_image_sample_writes_npy_in_minus_one_one_and_png(tmp_path):
+    from ganapp.checkpoints import load_checkpoint
+
     ckpt = tmp_path / "m.safetensors"
     assert main(["train", "--dataset", "mnist_10k", "--steps", "2", "--g-width", "4", "--d-width", "4",
-                 "--batch-size", "8", "--z-dim", "8", "--out", str(ckpt)]) == 0
+                 "--batch-size", "8", "--z-dim", "8", "--bf16", "--out", str(ckpt)]) == 0
+    assert load_checkpoint(ckpt).config.bf16  # trained under bfloat16 autocast; the weights saved are float32
     assert main(["sample", "--checkpoint", str(ckpt), "--n", "5", "--out", str(tmp_path / "x.npy")]) == 0
     x = np.load(tmp_path / "x.npy")
     assert x.shape == (5, 1, 28, 28) and x.dtype == np.float32 and x.min() >= -1 and x.max() <= 1

@@ -108,3 +108,21 @@ def test_set_progress_scales_both_learning_rates_and_survives_live_changes():
     t.train_step()
     assert all(torch.equal(a, b) for a, b in zip(before, t.G.parameters()))
     assert t.set_progress(None) == 1 and lrs() == pytest.approx((4e-3, 2e-3))  # open-ended: the configured rates
+
+
+@pytest.mark.parametrize("make", [lambda: tiny_2d(bf16=True, r1_gamma=0.1),
+                                  lambda: tiny_image(bf16=True, loss="wgan_gp", n_critic=2)])
+def test_bf16_autocast_runs_the_forward_passes_in_bfloat16_and_trains(make):
+    t = Trainer(make())
+    seen = []
+    t.G.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    before = [p.detach().clone() for p in t.G.parameters()]
+    for _ in range(3):
+        metrics = t.step()
+    assert seen and set(seen) == {torch.bfloat16}
+    assert all(math.isfinite(v) for v in metrics.values())
+    assert all(p.dtype == torch.float32 for p in t.G.parameters())  # the weights stay float32
+    assert not all(torch.equal(a, b) for a, b in zip(before, t.G.parameters()))
+    assert t.sample(t.fixed_z).dtype == torch.float32
+    with pytest.raises(ValueError, match="bf16='yes' is not allowed"):
+        t.config.replace(bf16="yes")

@@ -14,9 +14,9 @@ from ganapp.ui.i18n import STRINGS, pick_lang, t
 from conftest import tiny_2d, wait_until
 
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, lr_decay,
-# conditional, image size, channels, uploaded files
+# conditional, bf16, image size, channels, uploaded files
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0, 0.0,
-            False, 28, 1, None, "scratch"]
+            False, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 
@@ -178,7 +178,7 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
     (tmp_path / "notes.txt").write_text("skipped")
     files.append(str(tmp_path / "notes.txt"))
     controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 0.0, 0.0,
-                False, 32, 3, None, "scratch"]
+                False, False, 32, 3, None, "scratch"]
     with pytest.raises(gr.Error, match="upload a .zip or some image files"):
         app.reset(req("f"), "en", *controls)
     controls[-2] = files

@@ -40,7 +40,7 @@ log = logging.getLogger("ganapp")
 # ``init``, is where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
                   "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "g_ema", "lr_decay", "conditional",
-                  "image_size",
+                  "bf16", "image_size",
                   "channels", "data_files", "init")
 HISTORY_POINTS = 1000
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
@@ -114,7 +114,7 @@ class GanApp(ExploreHandlers):
             if raw[field] not in choices:
                 raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(map(str, choices)),
                                  value=raw[field]))
-        raw["conditional"] = bool(raw["conditional"])
+        raw["conditional"], raw["bf16"] = bool(raw["conditional"]), bool(raw["bf16"])
         if raw["conditional"] and raw["dataset"] not in DATASETS_LABELLED:
             raise gr.Error(t(lang, "err_conditional", dataset=raw["dataset"], labelled=", ".join(DATASETS_LABELLED)))
         if raw["model"] == "dcgan" and is_2d(raw["dataset"]):

@@ -70,6 +70,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "conditional": "Class-conditional G and D (labelled data)",
         "g_ema": "Average of G's weights, decay (0 = off)",
         "lr_decay": "Learning-rate decay: last share of a timed run (0 = off)",
+        "bf16": "bfloat16 autocast (faster on a recent GPU)",
         "run_minutes": "Stop after (minutes of training, 0 = never)",
         "run_left": "Timed run: {left} left · learning rates × {scale:.2f}",
         "run_over": "Paused: the {minutes}-minute timed run is over (its learning rates decayed to 0 at the end). "
@@ -323,6 +324,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "conditional": "类别条件 G 与 D（需要带标签的数据）",
         "g_ema": "G 权重的滑动平均衰减（0 = 关闭）",
         "lr_decay": "学习率衰减：定时训练的最后占比（0 = 关闭）",
+        "bf16": "bfloat16 自动混合精度（在较新的 GPU 上更快）",
         "run_minutes": "训练多少分钟后停止（0 = 不停止）",
         "run_left": "定时训练：还剩 {left} · 学习率 × {scale:.2f}",
         "run_over": "已暂停：{minutes} 分钟的定时训练结束（学习率在最后降到 0）。按“继续”将以完整学习率接着训练。",

@@ -86,8 +86,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                 g_ema = tr(gr.Number(default.g_ema, label=en("g_ema")), "g_ema")
                                 lr_decay = tr(gr.Number(default.lr_decay, label=en("lr_decay"), elem_id="lr-decay"),
                                               "lr_decay")
-                            conditional = tr(gr.Checkbox(default.conditional, label=en("conditional")),
-                                             "conditional")
+                            with gr.Row():
+                                conditional = tr(gr.Checkbox(default.conditional, label=en("conditional")),
+                                                 "conditional")
+                                bf16 = tr(gr.Checkbox(default.bf16, label=en("bf16")), "bf16")
                             with gr.Row():
                                 image_size = tr(gr.Dropdown(list(IMAGE_SIZES), value=default.image_size,
                                                             label=en("image_size")), "image_size")
@@ -248,7 +250,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width, gp_lambda, r1_gamma, g_ema, lr_decay, conditional, image_size, channels,
+                    d_width, gp_lambda, r1_gamma, g_ema, lr_decay, conditional, bf16, image_size,
+                    channels,
                     data_files, init]
         assert len(controls) == len(CONTROL_FIELDS)
         start.click(app.start, [lang, run_minutes, *controls], None, api_name="start", **FAST)
