@@ -105,6 +105,9 @@ class MNISTJudge:
     - ``kl_uniform``: KL(class_hist ‖ uniform) in nats; 0 for perfectly even classes, log 10 ≈ 2.30 for one class.
     - ``classes``: digits with at least 1% of the samples (``COVERED_SHARE``).
     - ``confident``: share of samples whose top class has probability ≥ 0.9, a proxy for "recognisable".
+    - ``label_accuracy`` (samples of a conditional G only): share the classifier assigns to the label G was given,
+      the "classification accuracy" check of conditional GANs (as in Ravuri & Vinyals 2019, "Classification
+      Accuracy Score for Conditional Generative Models", with the classifier trained on real data).
 
     The reference and floor digits are the shipped ``mnist_10k`` (the first 10,000 MNIST training digits): the
     first 5,000 are the reference, the next 5,000 the floor's. Thread-safe; one instance may serve every session.
@@ -154,21 +157,24 @@ class MNISTJudge:
                 self._floor[n] = self._distance(self._real[N_REFERENCE:N_REFERENCE + n])
             return self._floor[n]
 
-    def score(self, samples) -> dict[str, float | int | list[float]]:
+    def score(self, samples, labels=None) -> dict[str, float | int | list[float]]:
         """Scores of generated digits.
 
         Args:
             samples: (N, 1, 28, 28) float32 images in [-1, 1], 2 ≤ N ≤ 5000.
+            labels: for samples of a conditional G, the (N,) int64 labels it was given; adds ``label_accuracy``.
         Returns:
             ``{"frechet_distance", "fd_floor", "kl_uniform", "classes", "confident": float or int,
-            "class_hist": list of 10 floats, "n": N}``.
+            "class_hist": list of 10 floats, "n": N}``, plus ``"label_accuracy"`` when labels are given.
         Raises:
-            ValueError: samples of another shape or count.
+            ValueError: samples of another shape or count, or labels of another length.
         """
         samples = torch.as_tensor(samples).float()
         if samples.ndim != 4 or tuple(samples.shape[1:]) != (1, 28, 28) or not 2 <= len(samples) <= N_REFERENCE:
             raise ValueError(f"samples has shape {tuple(samples.shape)}: expected (N, 1, 28, 28) with N in "
                              f"2..{N_REFERENCE}")
+        if labels is not None and len(labels) != len(samples):
+            raise ValueError(f"labels has {len(labels)} entries for {len(samples)} samples")
         floor = self.floor(len(samples))
         with self._lock:
             fd = self._distance(samples)
@@ -177,15 +183,18 @@ class MNISTJudge:
                                    for i in range(0, len(samples), 1000)])  # (N, 10)
         top_p, pred = probs.max(dim=1)
         hist = np.bincount(pred.numpy(), minlength=10) / len(samples)
-        return {"frechet_distance": fd, "fd_floor": floor,
-                "kl_uniform": kl_from_uniform(hist),
-                "classes": int((hist >= COVERED_SHARE).sum()),
-                "confident": float((top_p >= CONFIDENT_P).float().mean()),
-                "class_hist": [float(h) for h in hist], "n": len(samples)}
+        scores = {"frechet_distance": fd, "fd_floor": floor,
+                  "kl_uniform": kl_from_uniform(hist),
+                  "classes": int((hist >= COVERED_SHARE).sum()),
+                  "confident": float((top_p >= CONFIDENT_P).float().mean()),
+                  "class_hist": [float(h) for h in hist], "n": len(samples)}
+        if labels is not None:
+            scores["label_accuracy"] = float((pred == torch.as_tensor(labels).cpu()).float().mean())
+        return scores
 
     def score_generator(self, G, z_dim: int, n_classes: int = 0, n: int = 2000, seed: int = 0) -> dict[str, Any]:
         """:meth:`score` of n samples of G (eval mode) for the seed's z; a conditional G gets the labels 0..9 in
-        turn, so its class histogram measures how well it honours them.
+        turn, so its class histogram and ``label_accuracy`` measure how well it honours them.
 
         Raises:
             ValueError: n outside 2..5000, or G's samples are not 28×28 grey digits.
@@ -198,7 +207,7 @@ class MNISTJudge:
         with torch.no_grad():
             x = torch.cat([G(z[i:i + 500].to(device), None if y is None else y[i:i + 500].to(device)).float().cpu()
                            for i in range(0, n, 500)])
-        return self.score(x)
+        return self.score(x, y)
 
 
 _JUDGE: dict[str, MNISTJudge | None] = {}

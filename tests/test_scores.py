@@ -76,6 +76,11 @@ def test_class_histogram_of_hand_made_sets(judge, digits):
     assert even["classes"] == 10 and even["kl_uniform"] < 0.01
     assert all(abs(h - 0.1) < 0.01 for h in even["class_hist"]) and sum(even["class_hist"]) == pytest.approx(1.0)
     assert kl_from_uniform(np.array([0.5, 0.5, 0.0, 0.0])) == pytest.approx(np.log(2))
+    true = torch.from_numpy(np.repeat(np.arange(10), 100))  # the balanced set's own labels, then shifted by one
+    assert judge.score(as_input(balanced), true)["label_accuracy"] > 0.97
+    assert judge.score(as_input(balanced), (true + 1) % 10)["label_accuracy"] < 0.03
+    with pytest.raises(ValueError, match="labels has 3 entries for 1000 samples"):
+        judge.score(as_input(balanced), true[:3])
 
 
 def test_score_rejects_bad_shapes(judge):
@@ -107,3 +112,18 @@ def test_session_scores_live_without_holding_training_up():
         assert s.snapshot(None).scores == []  # a rebuilt session starts a new curve
     finally:
         s.stop()
+
+
+def test_the_live_caption_of_a_conditional_run_says_how_often_g_draws_its_label():
+    from types import SimpleNamespace
+
+    from ganapp.ui import GanApp
+
+    row = {"step": 500, "frechet_distance": 20.0, "fd_floor": 3.0, "classes": 10, "kl_uniform": 0.0, "confident": 0.9,
+           "class_hist": [0.1] * 10, "n": 2000}
+    _, caption = GanApp._quality("en", SimpleNamespace(scores=[dict(row, label_accuracy=0.87)]))
+    assert "**87%** of the digits are the label G was given" in caption["value"]
+    _, caption = GanApp._quality("zh", SimpleNamespace(scores=[dict(row, label_accuracy=0.87)]))
+    assert "**87%** 的数字与给 G 的标签一致" in caption["value"]
+    _, caption = GanApp._quality("en", SimpleNamespace(scores=[row]))  # unconditional: nothing to say
+    assert "label G was given" not in caption["value"]

@@ -51,6 +51,7 @@ def test_the_explore_default_meets_the_quality_targets(judge):
     scores = judge.score_generator(ckpt.G, ckpt.config.z_dim, ckpt.config.n_classes, n=5000)
     assert scores["classes"] == 10 and scores["kl_uniform"] <= 0.02, scores
     assert scores["frechet_distance"] <= 4 * scores["fd_floor"], scores
+    assert scores["label_accuracy"] >= 0.95, scores  # each digit is the one G was asked for
 
 
 def test_the_conditional_generator_draws_the_digit_it_is_asked_for(judge):
@@ -68,3 +69,4 @@ def test_the_unconditional_full_mnist_generator_has_every_digit(judge):
     assert ckpt.config.dataset == "mnist" and not ckpt.config.conditional
     scores = judge.score_generator(ckpt.G, ckpt.config.z_dim, n=5000)
     assert scores["classes"] == 10 and scores["kl_uniform"] <= 0.05, scores
+    assert "label_accuracy" not in scores  # no labels asked for

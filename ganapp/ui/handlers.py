@@ -576,6 +576,8 @@ class GanApp(ExploreHandlers):
         caption = t(lang, "quality_caption", step=f"{last['step']:,}", fd=last["frechet_distance"],
                     floor=last["fd_floor"], classes=last["classes"], kl=last["kl_uniform"],
                     confident=last["confident"], n=last["n"])
+        if "label_accuracy" in last:  # a conditional G: does each digit match the label it was given?
+            caption += " " + t(lang, "label_accuracy_note", accuracy=last["label_accuracy"])
         return gr.update(value=fig, visible=True), gr.update(value=caption, visible=True)
 
     @guarded

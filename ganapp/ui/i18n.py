@@ -230,6 +230,7 @@ STRINGS: dict[str, dict[str, str]] = {
                            "**{classes}/10** digits present, class KL from uniform **{kl:.3f}**, "
                            "{confident:.0%} recognised with confidence ≥ 0.9 ({n} samples, judged by the shipped "
                            "MNIST classifier). Falling classes or a rising KL is mode collapse.",
+        "label_accuracy_note": "**{accuracy:.0%}** of the digits are the label G was given.",
         "directions": "Semantic directions (GANSpace)",
         "directions_help": "PCA of G's first layer over 2,000 samples (Härkönen et al. 2020): each slider moves the "
                            "image along one principal direction, in standard deviations. Directions belong to the G "
@@ -475,6 +476,7 @@ STRINGS: dict[str, dict[str, str]] = {
                            "出现 **{classes}/10** 个数字，类别分布相对均匀分布的 KL **{kl:.3f}**，"
                            "{confident:.0%} 的样本以 ≥ 0.9 的置信度被识别（{n} 个样本，由随附的 MNIST 分类器评判）。"
                            "类别减少或 KL 上升就是模式崩溃。",
+        "label_accuracy_note": "**{accuracy:.0%}** 的数字与给 G 的标签一致。",
         "directions": "语义方向（GANSpace）",
         "directions_help": "对 2,000 个样本在 G 第一层的激活做 PCA（Härkönen 等，2020）：每个滑块沿一个主方向移动图像，"
                            "单位是标准差。方向属于找到它们的那个 G：继续训练后请重新查找。",
