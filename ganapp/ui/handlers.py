@@ -582,7 +582,8 @@ class GanApp(ExploreHandlers):
 
     @guarded
     def snapshot_api(self, request: gr.Request) -> dict:
-        """JSON summary of this visitor's session for API clients: state, step, epoch, it/s, history rows."""
+        """JSON summary of this visitor's session for API clients: state, step, epoch, it/s, history rows, and a
+        timed run's seconds left and learning-rate multiplier."""
         _, visitor = self._visitor(request)
         if visitor.session is None:
             return {"state": "none", "step": 0, "history_rows": 0}
@@ -590,6 +591,7 @@ class GanApp(ExploreHandlers):
         return {"state": snap.state, "step": snap.step, "epoch": snap.epoch, "it_s": snap.it_s,
                 "elapsed_s": snap.elapsed_s, "device": snap.device, "message": snap.message,
                 "history_rows": len(snap.metrics["step"]), "grid_version": snap.grid_version,
+                "run_left_s": snap.run_left_s, "lr_scale": snap.lr_scale,
                 "last": {k: v[-1] for k, v in snap.metrics.items()} if snap.metrics["step"] else None}
 
     @guarded
