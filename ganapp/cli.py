@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--bf16", action="store_true", help="forward passes under bfloat16 autocast (for recent GPUs)")
     t.add_argument("--gp-lambda", type=float, help="λ of WGAN-GP's gradient penalty (default 10)")
     t.add_argument("--r1-gamma", type=float, help="γ of the R1 penalty on real data (default 0: off)")
+    t.add_argument("--r1-every", type=int, help="compute R1 every this many D updates, weighted by it (lazy R1; "
+                                                "default 1, or the dataset's)")
     t.add_argument("--g-ema", type=float, help="decay of the moving average of G's weights (0: off)")
     t.add_argument("--lr-decay", type=float, help="final share of the run (of --steps or --minutes, whichever ends "
                                                   "it first) over which the learning rates fall linearly to 0")
@@ -116,8 +118,8 @@ def _config(a: argparse.Namespace, base: GANConfig | None = None) -> GANConfig:
                                        batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, z_dim=a.z_dim,
                                        n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width,
                                        conditional=a.conditional or None, bf16=a.bf16 or None, gp_lambda=a.gp_lambda,
-                                       r1_gamma=a.r1_gamma, g_ema=a.g_ema, lr_decay=a.lr_decay, image_size=a.image_size,
-                                       channels=a.channels,
+                                       r1_gamma=a.r1_gamma, r1_every=a.r1_every, g_ema=a.g_ema, lr_decay=a.lr_decay,
+                                       image_size=a.image_size, channels=a.channels,
                                        data_path=str(a.data_path) if a.data_path else None).items()
                  if v is not None}
     if a.betas:

@@ -42,13 +42,14 @@ RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {
     "n_fixed": (1, 256, True, True, True),
     "gp_lambda": (0.0, 1000.0, True, True, False),
     "r1_gamma": (0.0, 1000.0, True, True, False),
+    "r1_every": (1, 64, True, True, True),
     "g_ema": (0.0, 1.0, True, False, False),
     "lr_decay": (0.0, 1.0, True, True, False),
 }
 
 # Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
 LIVE_FIELDS = ("lr_g", "lr_d", "beta1", "beta2", "n_critic", "loss", "batch_size", "gp_lambda", "r1_gamma",
-               "lr_decay", "bf16")
+               "r1_every", "lr_decay", "bf16")
 
 
 def range_text(name: str) -> str:
@@ -105,6 +106,10 @@ class GANConfig:
         n_fixed: number of fixed_z samples in the sample grid, 1..256.
         gp_lambda: λ of WGAN-GP's gradient penalty, in [0, 1000] (Gulrajani et al. 2017 use 10); wgan_gp only.
         r1_gamma: γ of the R1 penalty on real data, in [0, 1000]; 0 turns it off (any loss).
+        r1_every: compute the R1 penalty on every ``r1_every``-th D update only, weighted by ``r1_every`` so that its
+            average pull is unchanged, 1..64; 1 is every update. The "lazy regularisation" of StyleGAN2 (Karras et
+            al. 2020, "Analyzing and Improving the Image Quality of StyleGAN", Sec. 3.1, who use 16): R1's double
+            backward costs about a third of a small DCGAN's step, and paying it every 8th step keeps its effect.
         image_size: side of the (square) images in pixels: 28, 32 or 64; data are resized to it.
         channels: 1 (grey) or 3 (RGB); data are converted to it.
         data_path: the folder or .zip of images for ``dataset='folder'`` (ignored otherwise).
@@ -141,6 +146,7 @@ class GANConfig:
     n_fixed: int = 64
     gp_lambda: float = 10.0
     r1_gamma: float = 0.0
+    r1_every: int = 1
     g_ema: float = 0.0
     lr_decay: float = 0.0
     bf16: bool = False

@@ -107,6 +107,7 @@ class Trainer:
         fixed_z: (n_fixed, z_dim) float32 noise for the sample grid.
         fixed_y: (n_fixed,) int64 labels for the grid of a conditional model, else None.
         step_count: G updates done so far.
+        d_updates: D updates done so far (n_critic per step); R1 is computed when it is a multiple of r1_every.
         lr_scale: the multiplier on lr_g and lr_d that :meth:`set_progress` last set (1 until then).
 
     Raises:
@@ -132,6 +133,8 @@ class Trainer:
                                       fused=fused)
         self.loss = get_loss(config.loss)
         self.step_count = 0
+        self.d_updates = 0
+        self.last_r1 = torch.zeros((), device=self.device)  # the R1 penalty at the last update that computed it
         self.lr_scale = 1.0
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.g_ema > 0 else None
 
@@ -177,7 +180,8 @@ class Trainer:
     def _d_update(self, fake: torch.Tensor, y_fake: torch.Tensor | None
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One D update on a fresh real batch against ``fake`` (detached here). Returns (d_loss with penalties,
-        real logits (B,), fake logits (B,))."""
+        real logits (B,), fake logits (B,)). With a lazy R1 (``r1_every`` > 1) the reported d_loss carries R1 at its
+        average weight γ/2 and its most recently computed value, so the curve does not jump every r1_every steps."""
         cfg, loss = self.config, self.loss
         real, y_real = self.data.next_labelled(cfg.batch_size)  # (B, *sample_shape), (B,) or None
         # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
@@ -190,10 +194,16 @@ class Trainer:
             if loss.gradient_penalty and cfg.gp_lambda > 0:
                 # x̂ mixes a real and a fake of (usually) different classes; the real labels condition D there
                 d_loss = d_loss + cfg.gp_lambda * gradient_penalty(critic, real, fake.detach(), self.rng)
-            if cfg.r1_gamma > 0:
-                d_loss = d_loss + 0.5 * cfg.r1_gamma * r1_penalty(critic, real)
-        d_loss.backward()
+            objective = d_loss
+            if cfg.r1_gamma > 0 and self.d_updates % cfg.r1_every == 0:  # lazy R1: every r1_every-th update, ×r1_every
+                r1 = r1_penalty(critic, real)
+                objective = d_loss + 0.5 * cfg.r1_gamma * cfg.r1_every * r1
+                self.last_r1 = r1.detach()
+        objective.backward()
         self.opt_d.step()
+        self.d_updates += 1
+        if cfg.r1_gamma > 0:  # report R1's average weight, with its most recent value
+            d_loss = d_loss + 0.5 * cfg.r1_gamma * self.last_r1
         return d_loss, real_logits, fake_logits
 
     # ----- single phases, for a teacher's "Step D" / "Step G" and slow motion -----

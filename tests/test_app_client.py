@@ -11,11 +11,11 @@ from PIL import Image
 
 from conftest import wait_until
 
-# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, lr_decay,
+# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 0.0, 0.0,
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 1, 0.0, 0.0,
             False, False, 28, 1, None, "scratch"]
-IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0,
+IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0,
                   0.0, False, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
@@ -199,3 +199,20 @@ def test_directions_and_time_lapse_through_the_api(client):
     strip, caption, gif = client.predict("en", "run", 2, 0, None, api_name="/timelapse")
     assert caption.startswith("Steps: 0, ") and Path(gif).suffix == ".gif"
     assert np.asarray(Image.open(strip)).shape[1] > 90  # several 28-px frames side by side
+
+
+def test_train_on_my_drawing_fills_every_setting_of_the_drawn_dataset(client, tmp_path):
+    """The sketchpad's strokes become the ``drawn`` dataset, and its recommended settings land in the right controls
+    (the event once had fewer outputs than the handler's values, which shifted them into the wrong fields)."""
+    from ganapp.config import GANConfig
+    from ganapp.ui.handlers import DATASET_DEFAULT_FIELDS
+
+    pad = np.full((60, 60, 4), 255, np.uint8)
+    pad[28:32, 5:55, :3] = 0  # a black stroke on an opaque white pad
+    Image.fromarray(pad).save(tmp_path / "pad.png")
+    sketch = {"background": None, "layers": [], "composite": handle_file(str(tmp_path / "pad.png"))}
+    dataset, *values, data_files, note = client.predict("en", sketch, api_name="/use_drawing")
+    expected = GANConfig.default_for("drawn", data_path="-")
+    assert dataset == "drawn" and "2,000 points" in note
+    for field, value in zip(DATASET_DEFAULT_FIELDS, values, strict=True):
+        assert value == getattr(expected, field), field

@@ -82,6 +82,7 @@ def test_lr_decay_follows_steps_or_minutes_whichever_ends_the_run(tmp_path, monk
     (["train", "--lr-g", "nan", "--out", "x.safetensors"], "lr_g=nan is out of range"),
     (["train", "--steps", "0", "--out", "x.safetensors"], "--steps=0"),
     (["train", "--lr-decay", "1.5", "--out", "x.safetensors"], "lr_decay=1.5 is out of range"),
+    (["train", "--r1-every", "0", "--out", "x.safetensors"], "r1_every=0 is out of range"),
     (["train", "--out", "x.pt"], "must end in .safetensors"),
     (["train", "--dataset", "ring8", "--model", "dcgan", "--out", "x.safetensors"], "needs an image dataset"),
     (["sample", "--checkpoint", "x.safetensors", "--n", "0", "--out", "a.png"], "--n=0"),
@@ -109,7 +110,10 @@ def test_train_on_a_folder_with_another_loss_and_size(tmp_path):
         Image.new("RGB", (40, 40), (60 * i, 20, 200)).save(tmp_path / "imgs" / f"{i}.jpg")
     ckpt = tmp_path / "f.safetensors"
     assert main(["train", "--dataset", "folder", "--data-path", str(tmp_path / "imgs"), "--image-size", "32",
-                 "--channels", "3", "--loss", "hinge", "--r1-gamma", "1", "--steps", "2", "--g-width", "4",
-                 "--d-width", "4", "--batch-size", "4", "--z-dim", "8", "--out", str(ckpt)]) == 0
+                 "--channels", "3", "--loss", "hinge", "--r1-gamma", "1", "--r1-every", "2", "--steps", "2",
+                 "--g-width", "4", "--d-width", "4", "--batch-size", "4", "--z-dim", "8", "--out", str(ckpt)]) == 0
+    from ganapp.checkpoints import load_checkpoint
+
+    assert load_checkpoint(ckpt).config.r1_every == 2
     assert main(["sample", "--checkpoint", str(ckpt), "--n", "3", "--out", str(tmp_path / "x.npy")]) == 0
     assert np.load(tmp_path / "x.npy").shape == (3, 3, 32, 32)

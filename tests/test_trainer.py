@@ -126,3 +126,34 @@ def test_bf16_autocast_runs_the_forward_passes_in_bfloat16_and_trains(make):
     assert t.sample(t.fixed_z).dtype == torch.float32
     with pytest.raises(ValueError, match="bf16='yes' is not allowed"):
         t.config.replace(bf16="yes")
+
+
+def test_lazy_r1_is_computed_every_r1_every_d_updates_with_that_weight(monkeypatch):
+    """StyleGAN2's lazy regularisation: R1 on D updates 0, k, 2k, ... only, weighted by k, so that one such update
+    is exactly an update with γ·k; the reported d_loss carries R1 at its average weight γ/2."""
+    import ganapp.trainer as trainer_module
+
+    calls = []
+    real_r1 = trainer_module.r1_penalty
+    monkeypatch.setattr(trainer_module, "r1_penalty", lambda D, x: calls.append(1) or real_r1(D, x))
+    lazy = Trainer(tiny_2d(r1_gamma=0.5, r1_every=4, n_critic=3))
+    for _ in range(3):
+        lazy.train_step()
+    assert lazy.d_updates == 9 and len(calls) == 3  # updates 0, 4 and 8
+
+    lazy, eager, plain = (Trainer(tiny_2d(r1_gamma=g, r1_every=k)) for g, k in ((0.5, 4), (2.0, 1), (0.0, 1)))
+    m_lazy, m_plain = lazy.step(), (eager.step(), plain.step())[1]
+    for a, b in zip(lazy.D.parameters(), eager.D.parameters()):
+        torch.testing.assert_close(a, b)  # same first update as γ·k every time
+    assert lazy.last_r1.item() > 0
+    assert m_lazy["d_loss"] == pytest.approx(m_plain["d_loss"] + 0.5 * 0.5 * lazy.last_r1.item(), rel=1e-5)
+    before, n_calls = lazy.last_r1.clone(), len(calls)
+    lazy.step()  # update 1: no R1, and the report reuses the last value
+    assert torch.equal(lazy.last_r1, before) and len(calls) == n_calls and not lazy.last_r1.requires_grad
+
+
+def test_r1_every_is_a_live_field():
+    t = Trainer(tiny_2d(r1_gamma=0.1))
+    assert t.update(r1_every=16) == (["r1_every"], []) and t.config.r1_every == 16
+    with pytest.raises(ValueError, match=r"r1_every=0 is out of range: it must be an integer in 1\.\.64"):
+        t.update(r1_every=0)

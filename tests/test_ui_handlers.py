@@ -8,14 +8,14 @@ import pytest
 
 from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp
-from ganapp.ui.handlers import CONTROL_FIELDS
+from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
 from ganapp.ui.i18n import STRINGS, pick_lang, t
 
 from conftest import tiny_2d, wait_until
 
-# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, g_ema, lr_decay,
+# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 0.0, 0.0,
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
             False, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
@@ -95,10 +95,12 @@ def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
 
 
 def test_dataset_switch_proposes_working_defaults():
-    model, z_dim, *_ = GanApp.dataset_defaults("grid25")
-    assert model == "mlp" and z_dim == 2
-    assert GanApp.dataset_defaults("grid25")[8:10] == [0.1, 0.3]  # R1 γ and the lr decay of its timed runs
-    assert GanApp.dataset_defaults("mnist_10k")[0] == "dcgan"
+    grid25 = dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults("grid25")))
+    assert grid25["model"] == "mlp" and grid25["z_dim"] == 2
+    assert (grid25["r1_gamma"], grid25["r1_every"], grid25["lr_decay"]) == (0.1, 1, 0.3)  # and its timed runs' decay
+    assert grid25["beta2"] == 0.999 and grid25["conditional"] is False
+    mnist = dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults("mnist_10k")))
+    assert mnist["model"] == "dcgan" and mnist["beta2"] == 0.999 and mnist["r1_every"] == 1
 
 
 def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
@@ -177,7 +179,7 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
         files.append(str(path))
     (tmp_path / "notes.txt").write_text("skipped")
     files.append(str(tmp_path / "notes.txt"))
-    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 0.0, 0.0,
+    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 1, 0.0, 0.0,
                 False, False, 32, 3, None, "scratch"]
     with pytest.raises(gr.Error, match="upload a .zip or some image files"):
         app.reset(req("f"), "en", *controls)

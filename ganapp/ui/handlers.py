@@ -31,17 +31,20 @@ from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLI
                       ExploreHandlers)
 from .i18n import t
 
-__all__ = ["GanApp", "CONTROL_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "N_DIRECTIONS", "N_Z_SLIDERS",
-           "Z_SLIDER_RANGE", "guarded"]
+__all__ = ["GanApp", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE",
+           "N_DIRECTIONS", "N_Z_SLIDERS", "Z_SLIDER_RANGE", "guarded"]
 
 log = logging.getLogger("ganapp")
 
 # Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order. The last,
 # ``init``, is where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
 CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "g_ema", "lr_decay", "conditional",
-                  "bf16", "image_size",
-                  "channels", "data_files", "init")
+                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "r1_every", "g_ema", "lr_decay",
+                  "conditional", "bf16", "image_size", "channels", "data_files", "init")
+# The controls that choosing a dataset (or a drawing) fills with that dataset's recommended settings, in order; the
+# upload box (shown only for ``folder``) follows them.
+DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
+                          "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 HISTORY_POINTS = 1000
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
@@ -355,16 +358,16 @@ class GanApp(ExploreHandlers):
 
     @staticmethod
     def dataset_defaults(dataset: str) -> list[Any]:
-        """Recommended model, z_dim, batch size, learning rates, β1, widths, R1 γ and lr decay for ``dataset``, as
-        control values,
-        conditional switched off for data without labels, the dataset's image size and channels, and the upload box
-        shown only for ``folder``."""
+        """The recommended settings of ``dataset`` as values of the DATASET_DEFAULT_FIELDS controls (conditional
+        switched off for data without labels), then the upload box, shown only for ``folder``. An unknown dataset
+        changes nothing."""
         if dataset not in DATASETS:
-            return [gr.update()] * 14
+            return [gr.update()] * (len(DATASET_DEFAULT_FIELDS) + 1)
         c = GANConfig.default_for(dataset, data_path="-" if dataset in ("folder", "drawn") else "")
-        conditional = gr.update() if dataset in DATASETS_LABELLED else False  # 2D data and folders have no labels
-        return [c.model, c.z_dim, c.batch_size, c.lr_g, c.lr_d, c.beta1, c.g_width, c.d_width, c.r1_gamma,
-                c.lr_decay, conditional, c.image_size, c.channels, gr.update(visible=dataset == "folder")]
+        values = [getattr(c, f) for f in DATASET_DEFAULT_FIELDS]
+        # 2D data and folders have no labels; a labelled dataset keeps the user's choice
+        values[DATASET_DEFAULT_FIELDS.index("conditional")] = gr.update() if dataset in DATASETS_LABELLED else False
+        return values + [gr.update(visible=dataset == "folder")]
 
     @staticmethod
     def apply_preset(lang: str, name: Any) -> list:
@@ -381,7 +384,7 @@ class GanApp(ExploreHandlers):
         """Turn the sketchpad's strokes into the ``drawn`` dataset: 2,000 points saved in the visitor's folder.
 
         Returns:
-            the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' 12 updates, then a note.
+            the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' updates, then a note.
         """
         key, visitor = self._visitor(request)
         image = sketch.get("composite") if isinstance(sketch, dict) else sketch

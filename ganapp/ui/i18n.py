@@ -85,6 +85,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_conditional": "A conditional model needs labelled data ({labelled}); {dataset} has no labels.",
         "err_label_mode": "The label path needs a class-conditional generator.",
         "r1_gamma": "R1 γ (0 = off)",
+        "r1_every": "R1 every N D steps (lazy R1)",
         "formula_note_lsgan": "D regresses real samples to 1 and fakes to 0; at equilibrium both D(x) and D(G(z)) "
                               "sit at 0.5. The scores are D's raw outputs, not probabilities.",
         "formula_note_hinge": "D wants real scores above +1 and fake scores below −1; G pushes its fakes' scores "
@@ -339,6 +340,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_conditional": "条件模型需要带标签的数据（{labelled}）；{dataset} 没有标签。",
         "err_label_mode": "标签路径需要一个类别条件生成器。",
         "r1_gamma": "R1 γ（0 = 关闭）",
+        "r1_every": "每 N 次 D 更新计算一次 R1（惰性 R1）",
         "formula_note_lsgan": "D 把真实样本回归到 1、把假样本回归到 0；平衡时 D(x) 与 D(G(z)) 都位于 0.5。"
                               "图中是 D 的原始输出，而不是概率。",
         "formula_note_hinge": "D 希望真实样本得分高于 +1、假样本低于 −1；G 则努力抬高假样本的得分。"

@@ -9,7 +9,8 @@ import gradio as gr
 
 from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
 from ..presets import PRESETS
-from .handlers import COMPARE_FIELDS, CONTROL_FIELDS, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp
+from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, N_DIRECTIONS,
+                       N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
 from .i18n import LANGS, t
 from .plots import LAYERS
 
@@ -82,6 +83,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             with gr.Row():
                                 gp_lambda = tr(gr.Number(default.gp_lambda, label=en("gp_lambda")), "gp_lambda")
                                 r1_gamma = tr(gr.Number(default.r1_gamma, label=en("r1_gamma")), "r1_gamma")
+                                r1_every = tr(gr.Number(default.r1_every, label=en("r1_every"), precision=0),
+                                              "r1_every")
                             with gr.Row():
                                 g_ema = tr(gr.Number(default.g_ema, label=en("g_ema")), "g_ema")
                                 lr_decay = tr(gr.Number(default.lr_decay, label=en("lr_decay"), elem_id="lr-decay"),
@@ -250,10 +253,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width, gp_lambda, r1_gamma, g_ema, lr_decay, conditional, bf16, image_size,
-                    channels,
-                    data_files, init]
+                    d_width, gp_lambda, r1_gamma, r1_every, g_ema, lr_decay, conditional, bf16, image_size,
+                    channels, data_files, init]
         assert len(controls) == len(CONTROL_FIELDS)
+        by_field = dict(zip(CONTROL_FIELDS, controls))
+        dataset_default_controls = [by_field[f] for f in DATASET_DEFAULT_FIELDS] + [data_files]
         start.click(app.start, [lang, run_minutes, *controls], None, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
@@ -268,19 +272,15 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         slow_motion.change(app.set_slow_motion, [lang, slow_motion], None, api_name="slow_motion", **FAST)
         layers.change(app.set_layers, [layers], None, api_visibility="private", **FAST)
         lesson.input(GanApp.apply_preset, [lang, lesson], [*controls[:-2], lesson_text], api_name="lesson", **FAST)
-        use_drawing.click(app.use_drawing, [lang, sketch],
-                          [dataset, model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, conditional,
-                           image_size, channels, data_files, drawing_note], api_name="use_drawing", **FAST)
+        use_drawing.click(app.use_drawing, [lang, sketch], [dataset, *dataset_default_controls, drawing_note],
+                          api_name="use_drawing", **FAST)
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
                         alert, scatter_b, grid_b]
         timer.tick(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
         for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
         init.input(app.init_selected, [lang, init], [*controls[:-2], init_note], api_visibility="private", **FAST)
-        dataset.input(GanApp.dataset_defaults, [dataset],
-                       [model, z_dim, batch_size, lr_g, lr_d, beta1, g_width, d_width, r1_gamma, lr_decay, conditional,
-                        image_size, channels, data_files],
-                       api_visibility="private", **FAST)
+        dataset.input(GanApp.dataset_defaults, [dataset], dataset_default_controls, api_visibility="private", **FAST)
         for c in (loss, r1_gamma):
             c.change(GanApp.formula, [lang, loss, r1_gamma], [formula], api_visibility="private", **FAST)
         loss.input(GanApp.loss_defaults, [loss], [n_critic, beta1, beta2], api_visibility="private", **FAST)
