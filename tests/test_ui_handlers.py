@@ -100,7 +100,8 @@ def test_dataset_switch_proposes_working_defaults():
     assert (grid25["r1_gamma"], grid25["r1_every"], grid25["lr_decay"]) == (0.1, 1, 0.3)  # and its timed runs' decay
     assert grid25["beta2"] == 0.999 and grid25["conditional"] is False
     mnist = dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults("mnist_10k")))
-    assert mnist["model"] == "dcgan" and mnist["beta2"] == 0.999 and mnist["r1_every"] == 1
+    assert mnist["model"] == "dcgan" and (mnist["beta1"], mnist["beta2"]) == (0.0, 0.99)  # switching back sets β2 too
+    assert (mnist["r1_gamma"], mnist["r1_every"], mnist["lr_decay"]) == (3.0, 8, 0.3)
 
 
 def test_explore_needs_a_generator_and_then_uses_the_live_one(app):

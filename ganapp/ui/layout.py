@@ -27,8 +27,10 @@ EXPLORE = dict(concurrency_id="explore", concurrency_limit=8, show_progress="hid
 
 
 def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None) -> gr.Blocks:
-    """The whole app as a ``gr.Blocks``, wired to ``app``'s handlers. ``demo.ganapp`` is ``app`` (for tests)."""
-    default = default or GANConfig()
+    """The whole app as a ``gr.Blocks``, wired to ``app``'s handlers. ``demo.ganapp`` is ``app`` (for tests). The
+    controls start at ``default``, else at the recommended settings of the default dataset (what choosing it in the
+    dataset menu fills in)."""
+    default = default or GANConfig.default_for(GANConfig().dataset)
     labeled: list[tuple[Any, str, str]] = []  # (component, string key, what to relabel: label | value)
 
     def tr(component, key: str, attr: str = "label"):
