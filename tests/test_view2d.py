@@ -143,6 +143,8 @@ def test_lessons_build_valid_configs():
     for name in PRESETS:
         config = preset_config(name)
         assert config.is_2d and config.model == "mlp"
+        assert config.r1_gamma == 0 and config.beta1 in (0.0, 0.5)  # the plain GAN, not the dataset's tuned default
+    assert preset_config("strong_d").beta1 == 0.5 and preset_config("wgan_smooth").beta2 == 0.9
     assert preset_config("mode_collapse").loss == "minimax" and preset_config("mode_collapse").r1_gamma == 0
     with pytest.raises(ValueError, match="preset"):
         preset_config("nope")
