@@ -337,6 +337,7 @@ class Trainer:
             self.D.load_state_dict(weights["D"])
         if self.G_ema is not None:
             self.G_ema.load_state_dict(weights.get("G_ema", weights["G"]))
+        self.last_r1 = torch.zeros((), device=self.device)  # lazy R1's last value belonged to the old weights
         if reset_optimizers:
             self.opt_g.state.clear()
             self.opt_d.state.clear()

@@ -157,3 +157,11 @@ def test_r1_every_is_a_live_field():
     assert t.update(r1_every=16) == (["r1_every"], []) and t.config.r1_every == 16
     with pytest.raises(ValueError, match=r"r1_every=0 is out of range: it must be an integer in 1\.\.64"):
         t.update(r1_every=0)
+
+
+def test_loading_weights_forgets_the_last_lazy_r1_value():
+    t = Trainer(tiny_2d(r1_gamma=1.0, r1_every=4))
+    t.train_step()  # d_update 0 computes R1
+    assert t.last_r1.item() > 0
+    t.load_weights(t.weights())  # a rollback: the stored R1 belonged to the weights that came before
+    assert t.last_r1.item() == 0
