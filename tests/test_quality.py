@@ -15,18 +15,20 @@ from ganapp.trainer import Trainer
 pytestmark = pytest.mark.quality
 
 
-def test_default_ring8_run_covers_most_modes():
+def test_default_ring8_run_covers_every_mode_early():
+    """3,000 steps (~15 s on 2 cores) reach all 8 modes. G's clusters are still loose then (with the default's R1,
+    22-69% of the samples within 3 std over steps 1,000-3,000); the target test below asserts where they end."""
     t = Trainer(GANConfig.default_for("ring8"))
     for _ in range(3000):
         t.train_step()
     z = torch.randn(2500, t.config.z_dim, generator=torch.Generator().manual_seed(1))
     m = mode_metrics(t.sample(z).numpy(), ring8())
-    assert m["modes"] >= 6 and m["high_quality"] > 0.5, m
+    assert m["modes"] == 8 and m["high_quality"] > 0.2, m
 
 
 def test_default_ring8_run_of_known_length_meets_the_record_targets():
     """Issue 3's ring8 target (8 modes, ≥ 97% high quality, reverse KL ≤ 0.05; PacGAN's protocol on 2,500 samples)
-    for a run of 18,000 steps, about 2 minutes on a 2-core CPU, with the default lr decay over its last 20%."""
+    for a run of 18,000 steps, about 2 minutes on a 2-core CPU, with the default lr decay over its last 30%."""
     t = Trainer(GANConfig.default_for("ring8"))
     n_steps = 18_000
     for i in range(n_steps):

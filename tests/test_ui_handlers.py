@@ -103,7 +103,7 @@ def test_dataset_switch_proposes_working_defaults():
     assert mnist["model"] == "dcgan" and (mnist["beta1"], mnist["beta2"]) == (0.0, 0.99)  # switching back sets β2 too
     assert (mnist["r1_gamma"], mnist["r1_every"], mnist["lr_decay"]) == (3.0, 8, 0.3)
     ring8 = dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults("ring8")))
-    assert (ring8["beta1"], ring8["r1_gamma"], ring8["r1_every"], ring8["lr_decay"]) == (0.0, 0.01, 8, 0.2)
+    assert (ring8["beta1"], ring8["r1_gamma"], ring8["r1_every"], ring8["lr_decay"]) == (0.5, 0.03, 8, 0.3)
     assert GanApp.dataset_defaults("spiral")[DATASET_DEFAULT_FIELDS.index("r1_gamma")] == 0  # the other 2D sets: plain
 
 
