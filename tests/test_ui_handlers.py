@@ -94,17 +94,21 @@ def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
     assert session._thread.is_alive()  # training was not touched
 
 
+def _defaults_by_field(dataset: str) -> dict:
+    return dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults(dataset)))
+
+
 def test_dataset_switch_proposes_working_defaults():
-    grid25 = dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults("grid25")))
+    grid25 = _defaults_by_field("grid25")
     assert grid25["model"] == "mlp" and grid25["z_dim"] == 2
     assert (grid25["r1_gamma"], grid25["r1_every"], grid25["lr_decay"]) == (0.1, 1, 0.3)  # and its timed runs' decay
     assert grid25["beta2"] == 0.999 and grid25["conditional"] is False
-    mnist = dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults("mnist_10k")))
+    mnist = _defaults_by_field("mnist_10k")
     assert mnist["model"] == "dcgan" and (mnist["beta1"], mnist["beta2"]) == (0.0, 0.99)  # switching back sets β2 too
     assert (mnist["r1_gamma"], mnist["r1_every"], mnist["lr_decay"]) == (3.0, 8, 0.3)
-    ring8 = dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults("ring8")))
+    ring8 = _defaults_by_field("ring8")
     assert (ring8["beta1"], ring8["r1_gamma"], ring8["r1_every"], ring8["lr_decay"]) == (0.5, 0.03, 8, 0.3)
-    assert GanApp.dataset_defaults("spiral")[DATASET_DEFAULT_FIELDS.index("r1_gamma")] == 0  # the other 2D sets: plain
+    assert _defaults_by_field("spiral")["r1_gamma"] == 0  # the other 2D sets: plain
 
 
 def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
