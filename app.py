@@ -3,9 +3,9 @@
 Run ``python app.py`` and open http://127.0.0.1:7860. This file is also the Hugging Face Spaces entry point.
 
 Environment:
-    GANAPP_MAX_TRAINERS: trainers that may run at once (default: the CPU count, at least 2); others wait in line.
     GANAPP_IDLE_TIMEOUT_S: seconds after which an unseen visitor's session is stopped and freed (default 900).
-    GANAPP_TORCH_THREADS: torch intra-op threads (default: CPU count ÷ GANAPP_MAX_TRAINERS, at least 1).
+    GANAPP_TORCH_THREADS: torch intra-op threads of the one engine thread that trains every session (default: the
+        CPU count).
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
     GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables).
 """
@@ -27,15 +27,14 @@ from ganapp.ui import CSS, GanApp, build_demo
 ROOT = Path(__file__).resolve().parent
 
 
-def create_demo(max_trainers: int | None = None, idle_timeout_s: float | None = None,
-                reap_every_s: float = 30.0, poll_every_s: float = 0.5) -> gr.Blocks:
-    """Build the registry, the handlers and the Blocks; start the idle reaper. Arguments override the environment."""
-    if max_trainers is None:
-        max_trainers = int(os.environ.get("GANAPP_MAX_TRAINERS", max(2, os.cpu_count() or 1)))
+def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 30.0,
+                poll_every_s: float = 0.5) -> gr.Blocks:
+    """Build the registry (and its engine), the handlers and the Blocks; start the idle reaper. Arguments override
+    the environment."""
     if idle_timeout_s is None:
         idle_timeout_s = float(os.environ.get("GANAPP_IDLE_TIMEOUT_S", 900))
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
-    registry = SessionRegistry(max_running=max_trainers, idle_timeout_s=idle_timeout_s, scorer_for=live_scorer)
+    registry = SessionRegistry(idle_timeout_s=idle_timeout_s, scorer_for=live_scorer)
     registry.start_reaper(every_s=reap_every_s)
     return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s)
 
@@ -47,7 +46,7 @@ def warm_up() -> None:
 
 if __name__ == "__main__":
     demo = create_demo()
-    runtime.configure(demo.ganapp.registry.slots.max_running)
+    runtime.configure()
     demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True)
     warm_up()
     demo.block_thread()

@@ -44,7 +44,7 @@ def session_rate(config, seconds: float, poll_hz: float = 2.0, counts: list[int]
     from ganapp.registry import SessionRegistry
     from ganapp.ui import GanApp
 
-    registry = SessionRegistry(max_running=1, **registry_kwargs)
+    registry = SessionRegistry(**registry_kwargs)
     app = GanApp(registry, tempfile.mkdtemp())
     request = SimpleNamespace(session_hash="bench")
     session = registry.new_session("bench", config)

@@ -28,7 +28,7 @@ def main() -> None:
     p.add_argument("--score-every", type=int, default=500)
     p.add_argument("--n", type=int, default=2000)
     a = p.parse_args()
-    runtime.configure(max_trainers=1)  # as app.py does
+    runtime.configure()  # as app.py does
     config = GANConfig.default_for("mnist_10k", device="cpu")
     shared_judge().floor(a.n)  # load the classifier and the reference once, outside the timing, as a warm server has
     counts: list[int] = []

@@ -38,7 +38,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--poll-hz", type=float, default=2.0)
     a = p.parse_args()
-    runtime.configure(max_trainers=1)  # as app.py does (GIL switch interval, torch threads)
+    runtime.configure()  # as app.py does (GIL switch interval, torch threads)
     config = GANConfig.default_for(a.dataset, device="cpu")
     trainer = Trainer(config)
     med = interleaved({"session": lambda: session_rate(config, a.seconds, a.poll_hz),

@@ -40,8 +40,8 @@ def main() -> None:
     p.add_argument("--dataset", default="mnist_10k")
     p.add_argument("--calls", type=int, default=200)
     a = p.parse_args()
-    runtime.configure(max_trainers=1)  # as app.py does
-    registry = SessionRegistry(max_running=1)
+    runtime.configure()  # as app.py does
+    registry = SessionRegistry()
     app = GanApp(registry, tempfile.mkdtemp())
     request = SimpleNamespace(session_hash="bench")
     session = registry.new_session("bench", GANConfig.default_for(a.dataset, device="cpu"))

@@ -51,7 +51,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--rounds", type=int, default=3)
     a = p.parse_args()
-    runtime.configure(max_trainers=1)
+    runtime.configure()
     config = GANConfig.default_for("ring8", device="cpu")
     trainer = Trainer(config)
     for _ in range(50):

@@ -1,5 +1,5 @@
 """Per-visitor sessions for a multi-user server: a dict keyed by the visitor's session id, an idle reaper, and the
-shared cap on running trainers. Knows nothing of the web framework; the UI passes ids in.
+one engine that trains every session. Knows nothing of the web framework; the UI passes ids in.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import GANConfig
-from .session import TrainerSlots, TrainingSession
+from .engine import Engine
+from .session import TrainingSession
 
 
 @dataclass
@@ -33,19 +34,23 @@ class Visitor:
 
 
 class SessionRegistry:
-    """Visitors by id, each with at most one TrainingSession; all sessions share one :class:`TrainerSlots` cap.
+    """Visitors by id, each with at most one TrainingSession (and a side-by-side twin); one
+    :class:`~ganapp.engine.Engine` trains them all, each with a fair share of the machine.
 
     Args:
-        max_running: how many trainers may run at once; the rest wait in line (and are told their place).
         idle_timeout_s: a visitor unseen this long is reaped: their training is stopped and freed. API clients never
             fire a page's unload event, so this is what frees them.
+        engine: the engine every session trains on (a new one when None).
         session_kwargs: passed to every new TrainingSession.
+
+    Raises:
+        ValueError: ``idle_timeout_s`` is not > 0.
     """
 
-    def __init__(self, max_running: int = 4, idle_timeout_s: float = 900.0, **session_kwargs: Any):
+    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | None = None, **session_kwargs: Any):
         if idle_timeout_s <= 0:
             raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
-        self.slots = TrainerSlots(max_running)
+        self.engine = engine if engine is not None else Engine()
         self.idle_timeout_s = idle_timeout_s
         self.session_kwargs = session_kwargs
         self._visitors: dict[str, Visitor] = {}
@@ -77,7 +82,7 @@ class SessionRegistry:
         Raises:
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
         """
-        session = TrainingSession(config, slots=self.slots, init=init, **self.session_kwargs)
+        session = TrainingSession(config, engine=self.engine, init=init, **self.session_kwargs)
         v = self.visitor(visitor_id)
         old, v.session = v.session, session
         if old is not None:
@@ -85,13 +90,13 @@ class SessionRegistry:
         return session
 
     def new_twin(self, visitor_id: str, config: GANConfig) -> TrainingSession:
-        """Build the visitor's side-by-side session (stopping any old one); it shares the trainer cap with every
+        """Build the visitor's side-by-side session (stopping any old one); it trains on the shared engine like every
         other session.
 
         Raises:
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old twin is kept.
         """
-        twin = TrainingSession(config, slots=self.slots, **self.session_kwargs)
+        twin = TrainingSession(config, engine=self.engine, **self.session_kwargs)
         v = self.visitor(visitor_id)
         old, v.twin = v.twin, twin
         if old is not None:
@@ -123,10 +128,6 @@ class SessionRegistry:
         for k in idle:
             self.remove(k)
         return idle
-
-    def running_count(self) -> int:
-        """Sessions whose thread is training right now."""
-        return self.slots.running
 
     def start_reaper(self, every_s: float = 30.0) -> None:
         """Run :meth:`reap` every ``every_s`` seconds in a daemon thread (idempotent)."""

@@ -14,15 +14,14 @@ import torch
 GIL_SWITCH_INTERVAL_S = 0.0005
 
 
-def configure(max_trainers: int) -> int:
-    """Set the GIL switch interval, and give each concurrently running trainer its share of the cores so trainers
-    don't oversubscribe a small box (``GANAPP_TORCH_THREADS`` overrides).
+def configure() -> int:
+    """Set the GIL switch interval, and torch's intra-op threads (``GANAPP_TORCH_THREADS``, default every core:
+    one engine thread trains every session, see ganapp.engine, so its steps may use the whole machine).
 
     Returns:
         The torch intra-op thread count set.
     """
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    cores = os.cpu_count() or 1
-    threads = int(os.environ.get("GANAPP_TORCH_THREADS", max(1, cores // max(1, min(max_trainers, cores)))))
+    threads = int(os.environ.get("GANAPP_TORCH_THREADS", os.cpu_count() or 1))
     torch.set_num_threads(max(1, threads))
     return threads

@@ -68,7 +68,7 @@ def served_app():
     import app as app_module
     from ganapp.ui import CSS
 
-    demo = app_module.create_demo(max_trainers=4, idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5)
+    demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5)
     port = free_port()
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
                                                    prevent_thread_lock=True, quiet=True, css=CSS)

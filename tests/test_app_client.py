@@ -179,7 +179,7 @@ def test_reaper_stops_the_thread_of_a_client_that_went_quiet(served_app):
     old_timeout = registry.idle_timeout_s
     registry.idle_timeout_s = 0.5
     try:
-        assert wait_until(lambda: all(s.state == "stopped" and not s._thread.is_alive() for s in sessions), 10)
+        assert wait_until(lambda: all(s.state == "stopped" and not registry.engine.holds(s) for s in sessions), 10)
         assert not any(k in registry for k in keys)
     finally:
         registry.idle_timeout_s = old_timeout

@@ -9,7 +9,8 @@ from conftest import tiny_2d, tiny_image, wait_until
 from ganapp.checkpoints import load_checkpoint, save_checkpoint
 from ganapp.directions import edit, load_directions, principal_directions, save_directions
 from ganapp.latent import follow_z, seed_to_z
-from ganapp.session import MAX_G_SNAPSHOTS, TrainingSession, snapshot_milestones
+from ganapp.publisher import MAX_G_SNAPSHOTS, snapshot_milestones
+from ganapp.session import TrainingSession
 from ganapp.trainer import Trainer, build_models
 
 

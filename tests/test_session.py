@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganapp.session import ERROR, IDLE, PAUSED, RUNNING, STOPPED, WAITING, TrainerSlots, TrainingSession
+from ganapp.engine import Engine
+from ganapp.session import ERROR, IDLE, PAUSED, RUNNING, STOPPED, TrainingSession
 
 from conftest import tiny_2d, tiny_image, wait_until
 
@@ -44,7 +45,7 @@ def test_start_pause_step_resume_stop_within_timeouts(sessions):
     s.resume()
     assert wait_until(lambda: s.snapshot().step > paused_at + 20, 10)
     t0 = time.monotonic()
-    assert s.stop(timeout_s=1.0)
+    assert s.stop(timeout_s=1.0) and not s.engine.holds(s)
     assert time.monotonic() - t0 < 1.0 and s.state == STOPPED
 
 
@@ -150,30 +151,38 @@ def test_live_update_applies_between_steps(sessions):
     assert s.trainer.opt_d.param_groups[0]["lr"] == 5e-4
 
 
-def test_cap_makes_extra_sessions_wait_in_line_then_run(sessions):
-    slots = TrainerSlots(1)
-    a, b, c = (sessions(tiny_2d(), slots=slots) for _ in range(3))
-    a.start()
-    assert wait_until(lambda: a.state == RUNNING, 5)
-    b.start()
-    assert wait_until(lambda: b.snapshot().queue_position == 1, 5)  # b's thread is in line before c's starts
-    c.start()
-    assert wait_until(lambda: b.snapshot().queue_position == 1 and c.snapshot().queue_position == 2, 5)
-    assert b.state == WAITING and c.state == WAITING
-    assert b.snapshot().step == 0
-    a.pause()  # frees the slot: b goes first
-    assert wait_until(lambda: b.state == RUNNING, 5)
-    assert c.state == WAITING and c.snapshot().queue_position == 1
-    c.pause()  # leaving the line is immediate
-    assert wait_until(lambda: c.state == PAUSED, 2)
-    slots.max_running = 3
-    a.start()
-    assert wait_until(lambda: a.state == RUNNING and b.state == RUNNING, 5)
+def test_fair_share_every_session_advances_none_waits_at_zero(sessions):
+    # six sessions on one engine: two stackable pairs and two that train alone (a DCGAN and an odd width)
+    engine = Engine(quantum_s=0.01)
+    configs = [tiny_2d(seed=0), tiny_2d(seed=1), tiny_2d(seed=2, g_width=12), tiny_2d(seed=3, g_width=12),
+               tiny_2d(seed=4, d_width=20), tiny_image()]
+    runs = [sessions(c, engine=engine) for c in configs]
+    for s in runs:
+        s.start()
+    assert wait_until(lambda: all(s.snapshot(None).step >= 10 and s.state == RUNNING for s in runs), 30)
+    assert engine.training == 6 and runs[0].snapshot(None).sharing == 6
+    runs[0].pause()  # the others go on; the paused one stops
+    assert wait_until(lambda: runs[0].state == PAUSED, 2)
+    time.sleep(0.2)
+    paused_at, others = runs[0].snapshot(None).step, [s.snapshot(None).step for s in runs[1:]]
+    assert wait_until(lambda: all(s.snapshot(None).step > n for s, n in zip(runs[1:], others)), 20)
+    assert runs[0].snapshot(None).step == paused_at
+    engine.close()
 
 
-def test_slots_reject_bad_caps():
-    with pytest.raises(ValueError, match="max_running"):
-        TrainerSlots(0)
+def test_a_caller_can_drive_the_engine_in_chunks(sessions):
+    # the ZeroGPU seam: no background thread; a request handler trains for a few seconds, then returns
+    engine = Engine(background=False)
+    a, b = sessions(tiny_2d(seed=0), engine=engine), sessions(tiny_2d(seed=1), engine=engine)
+    a.start()
+    b.step(7)
+    time.sleep(0.2)
+    assert a.snapshot(None).step == 0  # nothing trains until a caller drives it
+    done = engine.run_for(0.5)
+    assert done > 7 and a.snapshot(None).step > 0 and b.snapshot(None).step == 7 and b.state == PAUSED
+    a.pause()
+    engine.run_for(0.1)  # the final publish of the paused session
+    assert a.snapshot(None).step == a.trainer.step_count
 
 
 def test_many_readers_and_controls_from_threads_do_not_break_the_session(sessions):

@@ -45,7 +45,7 @@ def folder(tmp_path):
 
 @pytest.fixture
 def app(folder):
-    registry = SessionRegistry(max_running=2, idle_timeout_s=60, publish_every_s=0.05,
+    registry = SessionRegistry(idle_timeout_s=60, publish_every_s=0.05,
                                scorer_for=lambda c: live_scorer(c, n=200), score_every_steps=5)
     yield GanApp(registry, folder)
     registry.close()

@@ -205,9 +205,9 @@ def test_view_frames_and_metric_rows_follow_training():
 
 
 def test_live_2d_metrics_rows_are_thinned_not_unbounded(monkeypatch):
-    import ganapp.session as session_module
+    import ganapp.publisher as publisher_module
 
-    monkeypatch.setattr(session_module, "MAX_VIEW_ROWS", 10)
+    monkeypatch.setattr(publisher_module, "MAX_VIEW_ROWS", 10)
     s = TrainingSession(tiny_2d(), publish_every_s=0.0, grid_every_s=0.0)
     try:
         s.step(60)

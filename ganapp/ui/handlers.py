@@ -424,9 +424,8 @@ class GanApp(ExploreHandlers):
                    it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
         if snap.phase:  # slow motion: say which update is on screen
             lines[0] += f" · **{t(lang, 'phase_' + snap.phase)}**"
-        if snap.state == WAITING and snap.queue_position is not None:
-            lines.append(t(lang, "queue_note", max_running=self.registry.slots.max_running,
-                           position=snap.queue_position))
+        if snap.state in (RUNNING, WAITING) and snap.sharing > 1:
+            lines.append(t(lang, "sharing_note", n=snap.sharing))
         if snap.run_left_s is not None:
             lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
         if snap.run_over_s is not None:

@@ -56,8 +56,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_none": "not started: choose settings and press Start",
         "status_line": "**{state}** · step {step} · epoch {epoch} · {it_s:.1f} it/s · elapsed {elapsed} · "
                        "device {device}",
-        "queue_note": "All {max_running} trainers are busy: you are number {position} in line and will start "
-                      "automatically.",
+        "sharing_note": "{n} runs are training on this server at once: each gets a fair share of it.",
         "applied_live": "Applied while training: {fields}.",
         "needs_reset": "Changed {fields}: press Reset to rebuild the networks with it.",
         "paused_reason": "Paused: {reason}",
@@ -313,7 +312,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_error": "出错",
         "state_none": "尚未开始：选择设置后点击“开始”",
         "status_line": "**{state}** · 第 {step} 步 · 第 {epoch} 轮 · {it_s:.1f} 步/秒 · 用时 {elapsed} · 设备 {device}",
-        "queue_note": "{max_running} 个训练名额都在使用中：你排在第 {position} 位，轮到时会自动开始。",
+        "sharing_note": "本服务器上有 {n} 个训练同时进行：每个都平均分到一份算力。",
         "applied_live": "已在训练中生效：{fields}。",
         "needs_reset": "已修改 {fields}：请点击“重置”以重建网络。",
         "paused_reason": "已暂停：{reason}",

@@ -1,0 +1,313 @@
+"""The classroom engine: one scheduler trains every running session of a server, each with a fair share.
+
+Sessions whose networks have the same shape (:func:`ganapp.stack.stack_key`) train together in one stacked step
+(:class:`ganapp.stack.StackedTrainer`). The rest train alone: a DCGAN, a run in slow motion, a shape nobody else
+has. The groups take turns. Each round gives every group a time budget of ``quantum_s`` per member, so every running
+session gets an equal share of the machine, and none waits at zero steps. A stacked group turns that share into more
+steps, because one stacked step advances all of its members.
+
+Two ways to drive it (the seam ZeroGPU needs, where only a decorated request handler may hold the GPU):
+- a background thread, started when a job is submitted and ended after ``idle_exit_s`` with nothing to do;
+- a caller's thread, in chunks: :meth:`Engine.run_for` trains for a few seconds, then returns.
+
+Locks, in the only order they may be taken:
+1. ``Engine.lock`` (re-entrant): guards every Trainer a job owns while the engine may step it, and the stacks. The
+   driver holds it for one step (lone or stacked) and the callbacks after it, and releases it between steps.
+2. a session's control lock (``TrainingSession._lock``).
+3. a publisher's ``lock`` (what readers see).
+``Engine._cond`` guards the job set and the driver thread; no other lock is taken while it is held.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Hashable
+from typing import Protocol
+
+import torch
+
+from .stack import StackedTrainer
+from .trainer import Trainer
+
+
+class Job(Protocol):
+    """What the engine needs of a session (:class:`ganapp.session.TrainingSession` is one). Every method but
+    ``wants_work`` is called with ``Engine.lock`` held."""
+
+    trainer: Trainer
+
+    def wants_work(self, now: float) -> bool:
+        """True when the job wants a step now (running, or steps requested, and not waiting out slow motion)."""
+
+    def stack_key(self) -> Hashable | None:
+        """The key of the stack it may join, or None to train alone."""
+
+    def begin_step(self, now: float) -> bool:
+        """About to step: returns False when no step should follow after all (a timed run just ended)."""
+
+    def lone_step(self) -> torch.Tensor | None:
+        """One step alone: the (4,) metrics row of a full step, or None when only part of one was done."""
+
+    def end_step(self, row: torch.Tensor, now: float) -> bool:
+        """A full step is done with metrics ``row`` (4,). Returns True when a publish is due."""
+
+    def publish(self, now: float) -> bool:
+        """Publish what readers see from the Trainer. Returns False when it rolled the Trainer back."""
+
+    def settle_due(self) -> bool:
+        """True when the job no longer wants steps but has done some that readers have not seen yet."""
+
+    def settle(self, now: float) -> None:
+        """The final publish once the job stopped wanting steps (Trainer released from any stack first)."""
+
+    def fail(self, error: BaseException) -> None:
+        """The job's step raised ``error``: stop it and say why."""
+
+
+class Engine:
+    """Trains the submitted jobs: stacks same-shape ones, time-slices between groups with fair quanta.
+
+    Args:
+        quantum_s: a group's time budget per member and round, in seconds. Short quanta make the page's commands
+            take effect sooner; long ones spend less on switching.
+        stacking: train same-shape jobs in one stacked step (off: every job trains alone, time-sliced).
+        background: drive the engine from its own thread, started on demand (off: the caller drives it with
+            :meth:`run_for`).
+        idle_exit_s: the background thread ends after this many seconds with no job that wants work.
+
+    Raises:
+        ValueError: ``quantum_s`` or ``idle_exit_s`` is not > 0.
+    """
+
+    def __init__(self, quantum_s: float = 0.02, stacking: bool = True, background: bool = True,
+                 idle_exit_s: float = 5.0):
+        for name, value in (("quantum_s", quantum_s), ("idle_exit_s", idle_exit_s)):
+            if not value > 0:
+                raise ValueError(f"{name}={value!r} is out of range: it must be > 0")
+        self.quantum_s = quantum_s
+        self.stacking = stacking
+        self.background = background
+        self.idle_exit_s = idle_exit_s
+        self.lock = threading.RLock()  # guards the jobs' Trainers while stepping, and the stacks
+        self._stacks: dict[Hashable, StackedTrainer] = {}
+        self._stack_of: dict[int, Hashable] = {}  # id(trainer) -> key of the stack holding it
+        self._cond = threading.Condition()  # guards the job set, the thread and the flags below
+        self._jobs: dict[int, Job] = {}
+        self._changed = False  # a job was submitted or withdrawn: end the group's turn early
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._rotation = 0
+        self.steps_done = 0  # model-steps since construction (a stacked step of K counts K)
+        self.training = 0  # jobs that trained in the last round
+
+    # ----- jobs -----
+
+    def submit(self, job: Job) -> None:
+        """Add ``job`` (or say that it wants work again); starts the background thread if needed."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the engine is closed")
+            self._jobs[id(job)] = job
+            self._changed = True
+            self._cond.notify_all()
+            if self.background and (self._thread is None or not self._thread.is_alive()):
+                self._thread = threading.Thread(target=self._loop, name="ganapp-engine", daemon=True)
+                self._thread.start()
+
+    def withdraw(self, job: Job) -> None:
+        """Remove ``job`` from the engine: no step of it starts after this returns (one may still be in progress;
+        take :attr:`lock` and :meth:`release` its Trainer to wait for it)."""
+        with self._cond:
+            self._jobs.pop(id(job), None)
+            self._changed = True
+
+    def release(self, trainer: Trainer) -> None:
+        """Take ``trainer`` out of its stack (writing its state back), so that code outside the engine may read or
+        change it. Callers that then touch it hold :attr:`lock` until they are done."""
+        with self.lock:
+            key = self._stack_of.get(id(trainer))
+            if key is not None:
+                self._dissolve(key)
+
+    def sync(self, trainer: Trainer) -> None:
+        """Write ``trainer``'s current weights and optimiser state back from its stack, leaving it in the stack.
+        Callers hold :attr:`lock` while they read it."""
+        with self.lock:
+            key = self._stack_of.get(id(trainer))
+            if key is not None:
+                stack = self._stacks[key]
+                stack.write_back(stack.members.index(trainer))
+
+    def holds(self, job: Job) -> bool:
+        """True while ``job`` is submitted and not withdrawn."""
+        with self._cond:
+            return id(job) in self._jobs
+
+    @property
+    def jobs(self) -> int:
+        """Jobs submitted and not withdrawn."""
+        with self._cond:
+            return len(self._jobs)
+
+    # ----- driving -----
+
+    def run_for(self, seconds: float) -> int:
+        """Drive the engine in the caller's thread for about ``seconds`` (the chunked seam), then return.
+
+        Returns:
+            Model-steps done meanwhile.
+        """
+        start, deadline = self.steps_done, time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            if not self._round(deadline):
+                time.sleep(min(0.01, max(0.0, deadline - time.perf_counter())))
+        return self.steps_done - start
+
+    def close(self) -> None:
+        """Stop the background thread and write every stack back."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(5.0)
+        with self.lock:
+            for key in list(self._stacks):
+                self._dissolve(key)
+
+    def _loop(self) -> None:
+        idle_since = time.perf_counter()
+        while True:
+            if self._round():
+                idle_since = time.perf_counter()
+                continue
+            with self._cond:
+                if self._closed or time.perf_counter() - idle_since > self.idle_exit_s:
+                    if not self._closed and self._any_wants(time.perf_counter()):
+                        continue
+                    self._thread = None
+                    return
+                self._cond.wait(0.02)  # a submit wakes it at once; slow-motion holds are re-checked at 50 Hz
+
+    def _any_wants(self, now: float) -> bool:
+        return any(j.wants_work(now) for j in self._jobs.values())
+
+    def _round(self, deadline: float | None = None) -> bool:
+        """One round: every runnable group gets its turn. Returns False when nothing wanted to train."""
+        now = time.perf_counter()
+        with self._cond:
+            self._changed = False
+            jobs = list(self._jobs.values())
+        settling = [j for j in jobs if j.settle_due()]
+        jobs = [j for j in jobs if j.wants_work(now)]
+        if settling:
+            with self.lock:
+                for j in settling:
+                    self.release(j.trainer)
+                    try:
+                        j.settle(time.perf_counter())
+                    except Exception as e:  # noqa: BLE001
+                        j.fail(e)
+        if not jobs:
+            with self.lock:
+                for key in list(self._stacks):
+                    self._dissolve(key)
+            self.training = 0
+            return False
+        groups: dict[Hashable, list[Job]] = {}
+        with self.lock:
+            for j in jobs:
+                key = j.stack_key() if self.stacking else None
+                groups.setdefault(key if key is not None else ("alone", id(j)), []).append(j)
+            for key in [k for k in self._stacks if k not in groups]:
+                self._dissolve(key)
+        self.training = len(jobs)
+        order = list(groups.items())
+        self._rotation = (self._rotation + 1) % len(order)
+        for key, group in order[self._rotation:] + order[:self._rotation]:
+            until = time.perf_counter() + self.quantum_s * len(group)
+            self._run_group(key, group, until if deadline is None else min(until, deadline))
+        return True
+
+    def _run_group(self, key: Hashable, group: list[Job], until: float) -> None:
+        """Step ``group`` until ``until``, a change of the job set, or no member wants work."""
+        stackable = not (isinstance(key, tuple) and key[:1] == ("alone",))
+        while True:
+            with self.lock:
+                now = time.perf_counter()
+                members = [j for j in group if j.wants_work(now) and self._begin(j, now)]
+                if not members:
+                    return
+                if stackable and len(members) > 1:
+                    self._stacked_step(key, members)
+                else:
+                    for j in members:
+                        self.release(j.trainer)
+                        self._lone_step(j)
+            with self._cond:
+                changed = self._changed
+            if changed or time.perf_counter() >= until:
+                return
+
+    def _begin(self, job: Job, now: float) -> bool:
+        try:
+            return job.begin_step(now)
+        except Exception as e:  # noqa: BLE001 (a job's fault stays the job's)
+            self.release(job.trainer)
+            job.fail(e)
+            return False
+
+    def _lone_step(self, job: Job) -> None:
+        try:
+            row = job.lone_step()
+            self.steps_done += row is not None
+            if row is not None and job.end_step(row, time.perf_counter()):
+                job.publish(time.perf_counter())
+        except Exception as e:  # noqa: BLE001
+            job.fail(e)
+
+    def _stacked_step(self, key: Hashable, members: list[Job]) -> None:
+        stack = self._stack_for(key, [j.trainer for j in members])
+        try:
+            rows = stack.train_step()
+        except Exception:  # noqa: BLE001: find whose fault it was by stepping each alone; the others go on
+            self._dissolve(key)
+            for j in members:
+                self._lone_step(j)
+            return
+        self.steps_done += len(members)
+        now = time.perf_counter()
+        for k, j in enumerate(members):
+            try:
+                if j.end_step(rows[k], now):
+                    stack.write_back(k)
+                    if not j.publish(now):  # rolled back: the stack takes the rolled-back weights
+                        stack.read_in(k)
+            except Exception as e:  # noqa: BLE001
+                stack.write_back(k)
+                j.fail(e)
+
+    def _stack_for(self, key: Hashable, trainers: list[Trainer]) -> StackedTrainer:
+        """The stack of exactly ``trainers`` (built anew when the membership changed)."""
+        stack = self._stacks.get(key)
+        if stack is not None and stack.members == trainers:
+            return stack
+        if stack is not None:
+            self._dissolve(key)
+        for t in trainers:  # a trainer whose key changed may still sit in another stack
+            other = self._stack_of.get(id(t))
+            if other is not None:
+                self._dissolve(other)
+        stack = self._stacks[key] = StackedTrainer(trainers)
+        for t in trainers:
+            self._stack_of[id(t)] = key
+        return stack
+
+    def _dissolve(self, key: Hashable) -> None:
+        stack = self._stacks.pop(key, None)
+        if stack is None:
+            return
+        stack.write_back_all()
+        for t in stack.members:
+            self._stack_of.pop(id(t), None)

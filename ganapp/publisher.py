@@ -1,0 +1,217 @@
+"""What readers see of one training run: cheap snapshots that the trainer's driver publishes under a short lock.
+
+The driver (the engine, between two steps) buffers each step's metrics row, then now and then publishes: the new
+history rows, a frozen copy of G for readers, the fixed_z sample grid (or the 2D points and view), the time-lapse
+frames and G snapshots, and live quality scores. Readers (the UI, a slider, an API client) never touch live training
+tensors, so they never tear a step or hold training up. Nothing here knows about threads' scheduling or widgets.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import view2d
+from .data import BOUNDS_2D, MIXTURES
+from .history import MetricHistory
+from .media import to_grid
+from .metrics import mode_metrics
+from .trainer import METRIC_NAMES, Trainer
+
+# Steps at which a run keeps a frozen copy of G for the time-lapse across training (1-2-3-5-7.5 per decade: a run's
+# early steps, where most of the change happens, get most of the frames).
+SNAPSHOT_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5)
+MAX_G_SNAPSHOTS = 24
+METRIC_SAMPLES = 2500  # generated points per live 2D metrics row (PacGAN scores 2,500)
+MAX_VIEW_ROWS = 1000  # live 2D metrics rows kept (older ones are thinned evenly)
+
+# Quality scores run here, one at a time for the whole server, so a score never stalls training for long and many
+# sessions scoring at once queue up instead of crowding the CPU.
+_SCORE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganapp-score")
+
+Scorer = Callable[[torch.nn.Module], dict[str, Any]]
+
+
+def snapshot_milestones(limit: int = 10**9) -> list[int]:
+    """Steps 0, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, ... (≤ limit) at which G is kept."""
+    steps = [0, 25, 50]
+    decade = 10
+    while decade * 10 <= limit:
+        steps += [int(m * decade * 10) for m in SNAPSHOT_MANTISSAS if m * decade * 10 > steps[-1]]
+        decade *= 10
+    return [s for s in steps if s <= limit]
+
+
+def _thin(items: list) -> list:
+    """Every other item, keeping the first and the last: a long record halved evenly."""
+    return items[:-1:2] + items[-1:]
+
+
+def full_step_row(d_row: torch.Tensor, g_row: torch.Tensor) -> torch.Tensor:
+    """One history row for a D update then a G update done separately (Trainer.d_step, Trainer.g_step): d_loss, D(x)
+    and D(G(z)) from the D update, g_loss from the G update, as Trainer.train_step reports them."""
+    return torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]])
+
+
+class Publisher:
+    """Owns what readers see of one Trainer's run. Methods that take a Trainer run in the driver's thread, between
+    steps; the readers' properties may be read from any thread.
+
+    Args:
+        trainer: the run's Trainer (its config, data and fixed_z are read here).
+        scorer: a function that scores a frozen G (see :meth:`ganapp.metrics.MNISTJudge.score_generator`), or None.
+        score_every_steps: G updates between two live scores.
+        max_frames: time-lapse frames kept (older ones are thinned to every other).
+        view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
+
+    Attributes:
+        lock: guards every field a reader sees (taken last in the lock order of :mod:`ganapp.engine`).
+    """
+
+    def __init__(self, trainer: Trainer, scorer: Scorer | None = None, score_every_steps: int = 500,
+                 max_frames: int = 120, view_2d: bool = True):
+        cfg = trainer.config
+        self.lock = threading.Lock()
+        self.scorer = scorer
+        self.score_every_steps = score_every_steps
+        self.max_frames = max_frames
+        self.view_2d = view_2d
+        self.history = MetricHistory()
+        self.buffer: list[torch.Tensor] = []  # rows not yet published (driver only)
+        self.buffer_first_step = trainer.step_count + 1
+        self.last_good = trainer.weights()
+        self.step = trainer.step_count  # the step readers see
+        self.grid: np.ndarray | None = None
+        self.points: dict[str, np.ndarray] | None = None
+        self.grid_version = 0
+        self.frames: list[np.ndarray] = []
+        self._frame_stride, self._grid_count = 1, 0
+        self._real_points = trainer.data.sample(1000).cpu().numpy() if cfg.is_2d else None
+        self.scores: list[dict[str, Any]] = []
+        self._score_future: Future | None = None
+        self._next_score_step = trainer.step_count
+        self._closed = False
+        self.g_snapshots: list[tuple[int, torch.nn.Module]] = []
+        self._milestones = deque(m for m in snapshot_milestones() if m >= trainer.step_count)
+        self.view = None
+        self.view_metrics: list[dict[str, Any]] = []
+        self.phase = ""
+        self.reader_g: torch.nn.Module
+        if cfg.is_2d:  # a fixed z and real set for the live 2D metrics, so their noise does not move
+            self._eval_z = torch.randn(METRIC_SAMPLES, cfg.z_dim, generator=torch.Generator().manual_seed(
+                cfg.seed + 2)).to(trainer.device)
+            self._eval_real = trainer.data.sample(METRIC_SAMPLES, seed=cfg.seed + 3).cpu().numpy()
+        self.publish_g(trainer)  # G at the start: the reader copy, the time-lapse's first snapshot, a first score
+
+    def close(self) -> None:
+        """Drop any score still to come (the run was rebuilt or freed)."""
+        with self.lock:
+            self._closed = True
+
+    def publish_g(self, trainer: Trainer) -> None:
+        """A frozen copy of G for readers; kept as a time-lapse snapshot at the milestone steps; scored now and
+        then in the score pool."""
+        reader_g = copy.deepcopy(trainer.G_shown).eval().requires_grad_(False)
+        step = trainer.step_count
+        with self.lock:
+            self.reader_g = reader_g
+            if self._milestones and step >= self._milestones[0]:  # the reader copy is frozen: keep it as it is
+                while self._milestones and step >= self._milestones[0]:
+                    self._milestones.popleft()
+                self.g_snapshots.append((step, reader_g))
+                if len(self.g_snapshots) > MAX_G_SNAPSHOTS:
+                    self.g_snapshots = _thin(self.g_snapshots)
+        if self.scorer is not None and step >= self._next_score_step and \
+                (self._score_future is None or self._score_future.done()):
+            self._next_score_step = step + self.score_every_steps
+            self._score_future = _SCORE_POOL.submit(self._score, reader_g, step)
+
+    def _score(self, G: torch.nn.Module, step: int) -> None:
+        """Runs in the score pool: score the frozen G, then publish the row (unless the run was closed)."""
+        try:
+            row = {"step": step, **self.scorer(G)}
+        except Exception as e:  # noqa: BLE001 (a failed score is reported in the row; training goes on)
+            row = {"step": step, "error": f"{type(e).__name__}: {e}"}
+        with self.lock:
+            if not self._closed:
+                self.scores.append(row)
+
+    def _view_2d(self, trainer: Trainer, fake: torch.Tensor) -> tuple[Any, dict[str, Any]]:
+        """The 2D view and its metrics row, from the live D and the published G (driver, between steps)."""
+        cfg = trainer.config
+        bounds = BOUNDS_2D[cfg.dataset]
+        frame = view2d.view(self.reader_g, trainer.D, trainer.loss, cfg.z_dim, bounds, fake.to(trainer.device))
+        with torch.no_grad():
+            eval_fake = self.reader_g(self._eval_z).float().cpu().numpy()
+        row: dict[str, Any] = {"step": trainer.step_count,
+                               **view2d.grid_divergences(self._eval_real, eval_fake, bounds)}
+        if cfg.dataset in MIXTURES:
+            row.update(mode_metrics(eval_fake, MIXTURES[cfg.dataset]()))
+        return frame, row
+
+    def publish_grid(self, trainer: Trainer) -> None:
+        """The fixed_z sample grid and its time-lapse frame (images), or the points and the 2D view (2D data)."""
+        with torch.no_grad():
+            fake = self.reader_g(trainer.fixed_z, trainer.fixed_y).float().cpu()
+        cfg = trainer.config
+        frame, row = self._view_2d(trainer, fake) if cfg.is_2d and self.view_2d else (None, None)
+        with self.lock:
+            if cfg.is_2d:
+                self.points = {"real": self._real_points, "fake": fake.numpy()}
+                self.view = frame
+                if row is not None and (not self.view_metrics or self.view_metrics[-1]["step"] != row["step"]):
+                    self.view_metrics.append(row)
+                    if len(self.view_metrics) > MAX_VIEW_ROWS:  # an hour at 1 row/s would otherwise be 3,600
+                        self.view_metrics = _thin(self.view_metrics)
+            else:
+                nrow = cfg.n_classes or 8  # conditional: one class per column
+                self.grid = to_grid(fake, nrow=nrow)  # (H, W, 3) uint8
+                if self._grid_count % self._frame_stride == 0:
+                    self.frames.append(self.grid)
+                    if len(self.frames) > self.max_frames:
+                        self.frames = self.frames[::2]
+                        self._frame_stride *= 2
+                self._grid_count += 1
+            self.grid_version += 1
+
+    def flush(self, trainer: Trainer) -> str | None:
+        """Publish the buffered rows and G. On a non-finite loss or weight, roll the Trainer back to the last
+        published weights instead (Adam's moments cleared).
+
+        Returns:
+            None when published; else the reason for the rollback, in English, for the status line.
+        """
+        if not self.buffer:
+            return None
+        values = torch.stack(self.buffer).cpu().numpy().astype(np.float64)  # (K, 4), one host sync
+        self.buffer.clear()
+        steps = np.arange(self.buffer_first_step, self.buffer_first_step + len(values))
+        self.buffer_first_step = trainer.step_count + 1
+        finite_rows = np.isfinite(values).all(axis=1)
+        if finite_rows.all() and trainer.weights_finite():
+            with self.lock:
+                self.history.append(steps, values)
+            self.last_good = trainer.weights()
+            self.publish_g(trainer)  # before the step count: a reader who sees step N also sees G (and snapshot) of N
+            self.step = trainer.step_count
+            return None
+        bad = int(np.argmin(finite_rows)) if not finite_rows.all() else len(values) - 1
+        shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(METRIC_NAMES, values[bad]))
+        trainer.load_weights(self.last_good, reset_optimizers=True)
+        trainer.step_count = self.step
+        self.buffer_first_step = self.step + 1
+        return (f"non-finite values at step {int(steps[bad])} ({shown}): G and D were rolled back to step "
+                f"{self.step}; try lower learning rates")
+
+    def mark_phase(self, trainer: Trainer) -> None:
+        """After a lone D or G update (no history row): later rows number on from here, and readers see it."""
+        self.buffer_first_step = trainer.step_count + 1
+        self.publish_g(trainer)
+        self.step = trainer.step_count

@@ -1,0 +1,268 @@
+"""Many GANs of one shape trained as one: stacked parameters and one vectorised step.
+
+K :class:`~ganapp.trainer.Trainer` s whose networks have the same shape (the same :func:`stack_key`) train together.
+Their parameters are stacked along a new leading dimension of size K. The forward passes run through
+``torch.func.vmap`` over ``torch.func.functional_call``. One backward of the summed losses gives every member its
+own gradients: the members share no parameter, so the sum separates. Adam then runs on the stacked tensors with
+each member's own learning rates, betas and step counts.
+
+Each member keeps its own data stream, z generator, seed, step count and hyperparameters, so a stacked step gives
+each member the update that its lone :meth:`Trainer.train_step` would give (to float tolerance; a test checks it).
+
+While a trainer is in a stack, the stack holds its live weights and Adam moments. :meth:`StackedTrainer.write_back`
+copies one member's slice back into its own modules and optimisers, and :meth:`StackedTrainer.read_in` copies them
+into the stack again (after a rollback, say). Nothing here knows about threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import torch
+from torch.func import functional_call, vmap
+
+from .trainer import Trainer
+
+ADAM_EPS = 1e-8  # torch.optim.Adam's default, which Trainer uses
+
+
+def stack_key(trainer: Trainer) -> Hashable | None:
+    """What must agree for trainers to share a stacked step, or None when this trainer can only train alone.
+
+    Shape means the model and its widths, z_dim, the data's sample shape, the loss, n_critic, the batch size,
+    whether R1 or the gradient penalty is on, and the device. Learning rates, betas, γ, λ, r1_every, the lr decay
+    and the seed may differ within a stack. DCGANs (BatchNorm statistics), conditional models, G's moving average
+    and bf16 train alone.
+    """
+    cfg = trainer.config
+    if cfg.model != "mlp" or cfg.conditional or cfg.g_ema > 0 or cfg.bf16:
+        return None
+    return ("mlp", trainer.data.sample_shape, cfg.z_dim, cfg.g_width, cfg.d_width, cfg.loss, cfg.n_critic,
+            cfg.batch_size, cfg.r1_gamma > 0, trainer.loss.gradient_penalty and cfg.gp_lambda > 0,
+            str(trainer.device))
+
+
+def _per_member(values: Sequence[float], like: torch.Tensor) -> torch.Tensor:
+    """(K,) float64 → (K, 1, ..., 1) shaped to broadcast against the stacked tensor ``like`` (K, *shape)."""
+    t = torch.tensor(values, dtype=torch.float64)
+    return t.view(-1, *([1] * (like.ndim - 1)))
+
+
+class _StackedAdam:
+    """Adam (Kingma & Ba 2015, Algorithm 1) on stacked tensors (K, *shape), with per-member lr, betas and step.
+
+    The arithmetic of ``torch.optim.Adam``'s single-tensor path (no weight decay, no amsgrad), so a member's update
+    matches a lone Adam's to float tolerance.
+    """
+
+    def __init__(self, params: list[torch.Tensor]):
+        self.params = params
+        self.exp_avg = [torch.zeros_like(p) for p in params]
+        self.exp_avg_sq = [torch.zeros_like(p) for p in params]
+        self.steps = torch.zeros(params[0].shape[0], dtype=torch.float64)  # (K,) Adam steps taken per member
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[torch.Tensor], lr: Sequence[float], beta1: Sequence[float],
+             beta2: Sequence[float]) -> None:
+        self.steps += 1
+        b1 = torch.tensor(beta1, dtype=torch.float64)
+        b2 = torch.tensor(beta2, dtype=torch.float64)
+        step_size = torch.tensor(lr, dtype=torch.float64) / (1 - b1 ** self.steps)  # (K,) lr / bias_correction1
+        bc2_sqrt = (1 - b2 ** self.steps).sqrt()  # (K,)
+        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
+            shape = (-1,) + (1,) * (p.ndim - 1)
+            dt = p.dtype
+            m.lerp_(g, (1 - b1).to(dt).view(shape))  # m ← β1·m + (1 − β1)·g
+            v.mul_(b2.to(dt).view(shape)).add_(g * g * (1 - b2).to(dt).view(shape))  # v ← β2·v + (1 − β2)·g²
+            denom = (v.sqrt() / bc2_sqrt.to(dt).view(shape)).add_(ADAM_EPS)
+            p.sub_(m / denom * step_size.to(dt).view(shape))
+
+    def load_member(self, k: int, opt: torch.optim.Optimizer, params: Sequence[torch.nn.Parameter]) -> None:
+        """Take member ``k``'s moments and step from its own optimiser (zeros when it has none yet)."""
+        steps = 0.0
+        with torch.no_grad():
+            for i, p in enumerate(params):
+                state = opt.state.get(p, {})
+                if "exp_avg" in state:
+                    self.exp_avg[i][k].copy_(state["exp_avg"])
+                    self.exp_avg_sq[i][k].copy_(state["exp_avg_sq"])
+                    steps = float(state["step"])
+                else:
+                    self.exp_avg[i][k].zero_()
+                    self.exp_avg_sq[i][k].zero_()
+        self.steps[k] = steps
+
+    def store_member(self, k: int, opt: torch.optim.Optimizer, params: Sequence[torch.nn.Parameter]) -> None:
+        """Give member ``k``'s moments and step back to its own optimiser."""
+        steps = float(self.steps[k])
+        for i, p in enumerate(params):
+            if steps == 0:
+                opt.state.pop(p, None)
+                continue
+            opt.state[p] = {"step": torch.tensor(steps), "exp_avg": self.exp_avg[i][k].clone(),
+                            "exp_avg_sq": self.exp_avg_sq[i][k].clone()}
+
+
+class StackedTrainer:
+    """K trainers of one :func:`stack_key`, trained by one vectorised :meth:`train_step`.
+
+    Args:
+        members: the trainers, all with the same non-None :func:`stack_key`. Their weights, Adam moments and R1
+            values are read in; from then on the stack holds them until :meth:`write_back`.
+
+    Raises:
+        ValueError: fewer than one member, or members whose keys differ or are None.
+    """
+
+    def __init__(self, members: Sequence[Trainer]):
+        if not members:
+            raise ValueError("a stack needs at least one trainer")
+        keys = {stack_key(t) for t in members}
+        if len(keys) != 1 or None in keys:
+            raise ValueError(f"these trainers cannot share a stacked step: their stack keys are {sorted(map(str, keys))}")
+        self.key = keys.pop()
+        self.members = list(members)
+        first = members[0]
+        self.device = first.device
+        self.loss = first.loss
+        # Templates for functional_call: the first member's modules give the layer structure; their own
+        # parameters are never read through them.
+        self._g_names = [n for n, _ in first.G.named_parameters()]
+        self._d_names = [n for n, _ in first.D.named_parameters()]
+        with torch.no_grad():
+            self.g_params = [torch.stack([dict(t.G.named_parameters())[n] for t in members]).requires_grad_(True)
+                             for n in self._g_names]  # each (K, *param_shape)
+            self.d_params = [torch.stack([dict(t.D.named_parameters())[n] for t in members]).requires_grad_(True)
+                             for n in self._d_names]
+        self.adam_g = _StackedAdam(self.g_params)
+        self.adam_d = _StackedAdam(self.d_params)
+        self.last_r1 = torch.zeros(len(members), device=self.device)  # (K,)
+        for k in range(len(members)):
+            self._read_optim(k)
+        g_template, d_template = first.G, first.D
+
+        def g_forward(params: tuple[torch.Tensor, ...], z: torch.Tensor) -> torch.Tensor:
+            return functional_call(g_template, dict(zip(self._g_names, params)), (z,))
+
+        def d_forward(params: tuple[torch.Tensor, ...], x: torch.Tensor) -> torch.Tensor:
+            return functional_call(d_template, dict(zip(self._d_names, params)), (x,))
+
+        self._G = vmap(g_forward)  # ((K, ...) params, (K, B, z_dim)) -> (K, B, *sample_shape)
+        self._D = vmap(d_forward)  # ((K, ...) params, (K, B, *sample_shape)) -> (K, B) logits
+        self._d_loss = vmap(self.loss.d_loss)  # (K, B), (K, B) -> (K,)
+        self._g_loss = vmap(self.loss.g_loss)  # (K, B) -> (K,)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    # ----- moving one member's state between its Trainer and the stack -----
+
+    def _read_optim(self, k: int) -> None:
+        t = self.members[k]
+        self.adam_g.load_member(k, t.opt_g, list(t.G.parameters()))
+        self.adam_d.load_member(k, t.opt_d, list(t.D.parameters()))
+        self.last_r1[k] = t.last_r1
+
+    def read_in(self, k: int) -> None:
+        """Copy member ``k``'s weights, Adam moments and R1 value from its Trainer into the stack (after its
+        Trainer's weights were changed from outside, e.g. rolled back)."""
+        t = self.members[k]
+        with torch.no_grad():
+            for stacked, p in zip(self.g_params, t.G.parameters()):
+                stacked[k].copy_(p)
+            for stacked, p in zip(self.d_params, t.D.parameters()):
+                stacked[k].copy_(p)
+        self._read_optim(k)
+
+    def write_back(self, k: int) -> None:
+        """Copy member ``k``'s weights, Adam moments and R1 value from the stack into its own Trainer, so that the
+        Trainer alone is its current state."""
+        t = self.members[k]
+        with torch.no_grad():
+            for stacked, p in zip(self.g_params, t.G.parameters()):
+                p.copy_(stacked[k])
+            for stacked, p in zip(self.d_params, t.D.parameters()):
+                p.copy_(stacked[k])
+        self.adam_g.store_member(k, t.opt_g, list(t.G.parameters()))
+        self.adam_d.store_member(k, t.opt_d, list(t.D.parameters()))
+        t.last_r1 = self.last_r1[k].clone()
+
+    def write_back_all(self) -> None:
+        """:meth:`write_back` for every member: the stack can then be dropped."""
+        for k in range(len(self.members)):
+            self.write_back(k)
+
+    # ----- the step -----
+
+    def _noise(self) -> torch.Tensor:
+        """(K, B, z_dim) z, each member's from its own generator, in the order its lone step draws them."""
+        return torch.stack([t._noise()[0] for t in self.members])
+
+    def _grad_norms(self, x: torch.Tensor) -> torch.Tensor:
+        """‖∇ₓ D_k(x_k)‖₂ per member and sample, (K, B), with the graph kept (see ganapp.losses._grad_norms)."""
+        x = x.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self._D(tuple(self.d_params), x).sum(), x, create_graph=True)
+        return grad.flatten(2).norm(2, dim=2)
+
+    def _d_update(self, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One D update of every member against ``fake`` (K, B, *shape). Returns per member (K,) d_loss with
+        penalties (reported as Trainer._d_update reports it), and the real and fake logits (K, B)."""
+        members = self.members
+        cfgs = [t.config for t in members]
+        real = torch.stack([t.data.next_labelled(c.batch_size)[0] for t, c in zip(members, cfgs)])  # (K, B, *shape)
+        # (1) Update D: maximise log D(x) + log(1 - D(G(z)))
+        params = tuple(self.d_params)
+        real_logits = self._D(params, real)  # (K, B)
+        fake_logits = self._D(params, fake.detach())  # (K, B)
+        d_loss = self._d_loss(real_logits, fake_logits)  # (K,)
+        if self.key[9]:  # WGAN-GP: ε from each member's own generator, as its lone step draws it
+            eps = torch.stack([torch.rand((c.batch_size,) + (1,) * (real.ndim - 2), generator=t.rng,
+                                          device=self.device) for t, c in zip(members, cfgs)])  # (K, B, 1...)
+            x_hat = eps * real + (1 - eps) * fake.detach()
+            gp = (self._grad_norms(x_hat) - 1).pow(2).mean(1)  # (K,)
+            d_loss = d_loss + torch.tensor([c.gp_lambda for c in cfgs], device=self.device) * gp
+        objective = d_loss
+        if self.key[8]:  # lazy R1 (StyleGAN2 Sec. 3.1): members whose D-update count is a multiple of r1_every
+            due = torch.tensor([t.d_updates % c.r1_every == 0 for t, c in zip(members, cfgs)], device=self.device)
+            if bool(due.any()):
+                r1 = self._grad_norms(real).pow(2).mean(1)  # (K,) R1 = E‖∇ₓ D(x)‖², Mescheder et al. 2018, Eq. 9
+                weight = torch.tensor([0.5 * c.r1_gamma * c.r1_every for c in cfgs], device=self.device)
+                objective = d_loss + torch.where(due, weight * r1, torch.zeros_like(r1))
+                self.last_r1 = torch.where(due, r1.detach(), self.last_r1)
+        grads = torch.autograd.grad(objective.sum(), self.d_params)
+        self.adam_d.step(grads, [c.lr_d * t.lr_scale for t, c in zip(members, cfgs)],
+                         [c.beta1 for c in cfgs], [c.beta2 for c in cfgs])
+        for t in members:
+            t.d_updates += 1
+        if self.key[8]:
+            gamma = torch.tensor([c.r1_gamma for c in cfgs], device=self.device)
+            d_loss = d_loss + 0.5 * gamma * self.last_r1
+        return d_loss.detach(), real_logits.detach(), fake_logits.detach()
+
+    def train_step(self) -> torch.Tensor:
+        """One step of every member: n_critic D updates, then one G update (as :meth:`Trainer.train_step`).
+
+        Returns:
+            (K, 4) float32 on the device: per member d_loss, g_loss, D(x), D(G(z)) as Trainer.train_step reports
+            them. Each member's ``step_count`` and ``d_updates`` are advanced.
+        """
+        n_critic = self.key[6]
+        for _ in range(n_critic):
+            fake = self._G(tuple(self.g_params), self._noise())  # (K, B, *sample_shape)
+            d_loss, real_logits, fake_logits = self._d_update(fake)
+        # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
+        g_loss = self._g_loss(self._D(tuple(self.d_params), fake))  # (K,)
+        grads = torch.autograd.grad(g_loss.sum(), self.g_params)
+        cfgs = [t.config for t in self.members]
+        self.adam_g.step(grads, [c.lr_g * t.lr_scale for t, c in zip(self.members, cfgs)],
+                         [c.beta1 for c in cfgs], [c.beta2 for c in cfgs])
+        for t in self.members:
+            t.step_count += 1
+        with torch.no_grad():
+            score = torch.sigmoid if self.loss.probabilities else (lambda x: x)
+            return torch.stack([d_loss, g_loss.detach(), score(real_logits).mean(1), score(fake_logits).mean(1)], 1)
+
+    def members_finite(self) -> torch.Tensor:
+        """(K,) bool: whether all of member k's stacked weights are finite (one host sync when read)."""
+        flags = [torch.isfinite(p.detach()).flatten(1).all(1) for p in self.g_params + self.d_params]
+        return torch.stack(flags).all(0)
