@@ -4,6 +4,9 @@ Run ``python app.py`` and open http://127.0.0.1:7860. This file is also the Hugg
 
 Environment:
     GANAPP_IDLE_TIMEOUT_S: seconds after which an unseen visitor's session is stopped and freed (default 900).
+    GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
+        default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
+        always; ``0`` never.
     GANAPP_TORCH_THREADS: torch intra-op threads of the one engine thread that trains every session (default: the
         CPU count).
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
@@ -25,6 +28,7 @@ from ganapp.registry import SessionRegistry
 from ganapp.ui import CSS, GanApp, build_demo
 
 ROOT = Path(__file__).resolve().parent
+CLASSROOM_CHOICES = {"auto": None, "1": True, "0": False}
 
 
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 30.0,
@@ -33,8 +37,12 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 30.0,
     the environment."""
     if idle_timeout_s is None:
         idle_timeout_s = float(os.environ.get("GANAPP_IDLE_TIMEOUT_S", 900))
+    classroom = os.environ.get("GANAPP_CLASSROOM", "auto").strip().lower()
+    if classroom not in CLASSROOM_CHOICES:
+        raise SystemExit(f"GANAPP_CLASSROOM={classroom!r} is not allowed: choose one of auto, 1, 0")
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
-    registry = SessionRegistry(idle_timeout_s=idle_timeout_s, scorer_for=live_scorer)
+    registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
+                               scorer_for=live_scorer)
     registry.start_reaper(every_s=reap_every_s)
     return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s)
 

@@ -41,15 +41,23 @@ class SessionRegistry:
         idle_timeout_s: a visitor unseen this long is reaped: their training is stopped and freed. API clients never
             fire a page's unload event, so this is what frees them.
         engine: the engine every session trains on (a new one when None).
+        classroom: the classroom mode, in which new 2D runs at default sizes get the smaller nets of
+            :data:`ganapp.presets.CLASSROOM_2D` so that a whole class can train at once: True (always), False (never)
+            or None (automatic: on while ``classroom_from`` or more visitors are on the server).
+        classroom_from: visitors (open pages, and API clients) from which the automatic classroom mode is on, ≥ 1.
         session_kwargs: passed to every new TrainingSession.
 
     Raises:
-        ValueError: ``idle_timeout_s`` is not > 0.
+        ValueError: ``idle_timeout_s`` is not > 0, or ``classroom_from`` < 1.
     """
 
-    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | None = None, **session_kwargs: Any):
+    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | None = None, classroom: bool | None = None,
+                 classroom_from: int = 4, **session_kwargs: Any):
         if idle_timeout_s <= 0:
             raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
+        if not isinstance(classroom_from, int) or classroom_from < 1:
+            raise ValueError(f"classroom_from={classroom_from!r} is out of range: it must be an integer ≥ 1")
+        self.classroom, self.classroom_from = classroom, classroom_from
         self.engine = engine if engine is not None else Engine()
         self.idle_timeout_s = idle_timeout_s
         self.session_kwargs = session_kwargs
@@ -65,6 +73,10 @@ class SessionRegistry:
     def __contains__(self, visitor_id: str) -> bool:
         with self._lock:
             return visitor_id in self._visitors
+
+    def classroom_mode(self) -> bool:
+        """Whether new 2D runs at default sizes get the classroom sizes now (see the class)."""
+        return self.classroom if self.classroom is not None else len(self) >= self.classroom_from
 
     def visitor(self, visitor_id: str) -> Visitor:
         """The visitor's record, created on first use; marks them as seen now."""

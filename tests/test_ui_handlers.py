@@ -6,6 +6,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
+from ganapp.config import GANConfig
+from ganapp.presets import classroom_config
 from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
@@ -280,3 +282,42 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
         app.compare(req("ab"), "en", "n_critic", "99", *CONTROLS)
     assert "stopped" in app.end_compare(req("ab"), "en") and app.registry.visitor("ab").twin is None
     app.stop(req("ab"), "en")
+
+
+def _page_controls(dataset: str) -> list:
+    """The Train tab's controls as the page fills them for ``dataset`` (CONTROL_FIELDS order)."""
+    c = GANConfig.default_for(dataset)
+    return [None if f == "data_files" else "scratch" if f == "init" else getattr(c, f) for f in CONTROL_FIELDS]
+
+
+def test_classroom_config_shrinks_only_2d_runs_at_default_sizes():
+    shared = classroom_config(GANConfig.default_for("ring8"))
+    assert (shared.g_width, shared.d_width, shared.batch_size) == (64, 64, 128)
+    chosen = GANConfig.default_for("ring8", g_width=96)
+    assert classroom_config(chosen) is chosen  # a size the visitor chose is kept
+    image = GANConfig.default_for("mnist_10k")
+    assert classroom_config(image) is image
+
+
+def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path):
+    registry = SessionRegistry(idle_timeout_s=60, classroom_from=3)
+    app = GanApp(registry, tmp_path)
+    try:
+        ring8 = _page_controls("ring8")
+        shown = app.start(req("first"), "en", 0, *ring8)  # alone on the server: the full-size defaults
+        assert all(isinstance(v, type(gr.skip())) for v in shown)
+        assert registry.visitor("first").session.config.g_width == 128
+        assert "Classroom mode" not in app.poll(req("first"), "en")[0]
+        app.poll(req("second"), "en")  # two more pages open
+        app.poll(req("third"), "zh")
+        assert app.start(req("third"), "zh", 0, *ring8) == [64, 64, 128]  # the controls show the sizes used
+        config = registry.visitor("third").session.config
+        assert (config.g_width, config.d_width, config.batch_size) == (64, 64, 128)
+        assert "课堂模式" in app.poll(req("third"), "zh")[0]
+        assert "Classroom mode" in app.poll(req("third"), "en")[0]
+        mnist = app.start(req("second"), "en", 0, *_page_controls("mnist_10k"))  # images keep their sizes
+        assert all(isinstance(v, type(gr.skip())) for v in mnist)
+    finally:
+        registry.close()
+    with pytest.raises(ValueError, match="classroom_from"):
+        SessionRegistry(classroom_from=0)

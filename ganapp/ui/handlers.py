@@ -22,7 +22,7 @@ from ..data import DatasetUnavailableError, save_drawing
 from ..losses import R1_TEX, get_loss
 from ..media import save_gif, upscale
 from ..metrics import collapse_alert
-from ..presets import PRESETS, preset_config
+from ..presets import CLASSROOM_2D, PRESETS, classroom_config, preset_config
 from ..registry import SessionRegistry, Visitor
 from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
@@ -171,6 +171,15 @@ class GanApp(ExploreHandlers):
         except CheckpointError as e:
             raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
 
+    def _classroom(self, visitor: Visitor, config: GANConfig) -> tuple[GANConfig, list]:
+        """In the registry's classroom mode, a 2D run at default sizes takes the classroom sizes. Returns the config
+        and the updates of the CLASSROOM_2D controls (gr.skip() each when nothing changed)."""
+        shared = classroom_config(config) if self.registry.classroom_mode() else config
+        visitor.extras["classroom"] = shared is not config
+        if shared is config:
+            return config, [gr.skip()] * len(CLASSROOM_2D)
+        return shared, [getattr(shared, f) for f in CLASSROOM_2D]
+
     def _new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
         visitor = self.registry.visitor(key)
         choice, init = self._init(lang, visitor, controls) if controls else ("scratch", None)
@@ -211,10 +220,15 @@ class GanApp(ExploreHandlers):
     # ----- Train tab -----
 
     @guarded
-    def start(self, request: gr.Request, lang: str, run_minutes: Any, *controls: Any) -> None:
+    def start(self, request: gr.Request, lang: str, run_minutes: Any, *controls: Any) -> list:
         """Start training (building a session from the controls on first use), or resume a paused one. A
         ``run_minutes`` above 0 makes it a timed run that pauses by itself after that much training, its learning
-        rates decaying over the last ``lr_decay`` share of it; 0 trains until paused."""
+        rates decaying over the last ``lr_decay`` share of it; 0 trains until paused.
+
+        Returns:
+            The values of the CLASSROOM_2D controls (batch size and widths) when the classroom mode changed them,
+            else gr.skip() each.
+        """
         key, visitor = self._visitor(request)
         if not isinstance(run_minutes, (int, float)) or isinstance(run_minutes, bool) \
                 or not math.isfinite(run_minutes) or not 0 <= run_minutes <= MAX_RUN_MINUTES:
@@ -226,14 +240,17 @@ class GanApp(ExploreHandlers):
             k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
         new_start = (controls[CONTROL_FIELDS.index("init")] or "scratch") != visitor.extras.get("built_from")
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
+        shown = [gr.skip()] * len(CLASSROOM_2D)
         if session is None or session.state == ERROR or new_start or (
                 reshaped and session.trainer.step_count == visitor.extras.get("built_step", 0)):
+            config, shown = self._classroom(visitor, config)
             self._new_session(lang, key, config, controls)
         else:
             self._apply_controls(lang, visitor, config)
         visitor.session.start(run_s=60.0 * run_minutes)
         if visitor.twin is not None and visitor.twin.state != ERROR:
             visitor.twin.start(run_s=60.0 * run_minutes)
+        return shown
 
     @guarded
     def pause(self, request: gr.Request, lang: str) -> None:
@@ -281,12 +298,14 @@ class GanApp(ExploreHandlers):
             twin.step(int(n))
 
     @guarded
-    def reset(self, request: gr.Request, lang: str, *controls: Any) -> None:
+    def reset(self, request: gr.Request, lang: str, *controls: Any) -> list:
         """Start over: fresh networks from the controls' settings; the old session (and any side-by-side run) is
-        stopped."""
-        key, _ = self._visitor(request)
-        self._new_session(lang, key, self._config(lang, controls, key), controls)
+        stopped. Returns the CLASSROOM_2D controls' values as :meth:`start` does."""
+        key, visitor = self._visitor(request)
+        config, shown = self._classroom(visitor, self._config(lang, controls, key))
+        self._new_session(lang, key, config, controls)
         self.registry.drop_twin(key)
+        return shown
 
     @guarded
     def compare(self, request: gr.Request, lang: str, field: Any, value: Any, *controls: Any) -> str:
@@ -426,6 +445,8 @@ class GanApp(ExploreHandlers):
             lines[0] += f" · **{t(lang, 'phase_' + snap.phase)}**"
         if snap.state in (RUNNING, WAITING) and snap.sharing > 1:
             lines.append(t(lang, "sharing_note", n=snap.sharing))
+        if visitor.extras.get("classroom"):
+            lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
         if snap.run_left_s is not None:
             lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
         if snap.run_over_s is not None:

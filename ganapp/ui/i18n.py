@@ -57,6 +57,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_line": "**{state}** · step {step} · epoch {epoch} · {it_s:.1f} it/s · elapsed {elapsed} · "
                        "device {device}",
         "sharing_note": "{n} runs are training on this server at once: each gets a fair share of it.",
+        "classroom_note": "Classroom mode: many people share this server, so this run uses smaller networks (width "
+                          "{g_width}, batch {batch_size}) that let everyone train at full speed. Choose other sizes "
+                          "and press Reset to override.",
         "applied_live": "Applied while training: {fields}.",
         "needs_reset": "Changed {fields}: press Reset to rebuild the networks with it.",
         "paused_reason": "Paused: {reason}",
@@ -313,6 +316,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "state_none": "尚未开始：选择设置后点击“开始”",
         "status_line": "**{state}** · 第 {step} 步 · 第 {epoch} 轮 · {it_s:.1f} 步/秒 · 用时 {elapsed} · 设备 {device}",
         "sharing_note": "本服务器上有 {n} 个训练同时进行：每个都平均分到一份算力。",
+        "classroom_note": "课堂模式：很多人共用这台服务器，所以本次训练使用较小的网络（宽度 {g_width}，批大小 "
+                          "{batch_size}），让每个人都能全速训练。如需改用其他大小，请修改后点击“重置”。",
         "applied_live": "已在训练中生效：{fields}。",
         "needs_reset": "已修改 {fields}：请点击“重置”以重建网络。",
         "paused_reason": "已暂停：{reason}",

@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
-from ..presets import PRESETS
+from ..presets import CLASSROOM_2D, PRESETS
 from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, N_DIRECTIONS,
                        N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
 from .i18n import LANGS, t
@@ -260,12 +260,13 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         assert len(controls) == len(CONTROL_FIELDS)
         by_field = dict(zip(CONTROL_FIELDS, controls))
         dataset_default_controls = [by_field[f] for f in DATASET_DEFAULT_FIELDS] + [data_files]
-        start.click(app.start, [lang, run_minutes, *controls], None, api_name="start", **FAST)
+        classroom_controls = [by_field[f] for f in CLASSROOM_2D]
+        start.click(app.start, [lang, run_minutes, *controls], classroom_controls, api_name="start", **FAST)
         pause.click(app.pause, [lang], None, api_name="pause", **FAST)
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
         stop.click(app.stop, [lang], None, api_name="stop", **FAST)
         step.click(app.step, [lang, step_n, *controls], None, api_name="step", **FAST)
-        reset.click(app.reset, [lang, *controls], None, api_name="reset", **FAST)
+        reset.click(app.reset, [lang, *controls], classroom_controls, api_name="reset", **FAST)
         for button, phase in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
             button.click(app.phase_step, [lang, gr.State(phase)], None, api_name=f"step_{phase}", **FAST)
         start_compare.click(app.compare, [lang, compare_field, compare_value, *controls], [compare_note],
