@@ -7,8 +7,8 @@ Environment:
     GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
-    GANAPP_TORCH_THREADS: torch intra-op threads of the one engine thread that trains every session (default: the
-        CPU count).
+    GANAPP_TORCH_THREADS: torch intra-op threads of request handlers and lone training steps (default 1); stacked
+        steps of many sessions use every core.
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
     GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables).
 """

@@ -20,6 +20,7 @@ Locks, in the only order they may be taken:
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Hashable
@@ -75,13 +76,16 @@ class Engine:
         background: drive the engine from its own thread, started on demand (off: the caller drives it with
             :meth:`run_for`).
         idle_exit_s: the background thread ends after this many seconds with no job that wants work.
+        stack_threads: torch intra-op threads for a stacked step (default: every core). A lone step runs on one
+            thread: measured on 2 cores, a lone ring8 run (width 128, batch 256) took 194 steps/s on one thread and
+            86 on two, while 30 stacked width-64 runs took 36 steps/s each on one thread and 52 on two.
 
     Raises:
         ValueError: ``quantum_s`` or ``idle_exit_s`` is not > 0.
     """
 
     def __init__(self, quantum_s: float = 0.02, stacking: bool = True, background: bool = True,
-                 idle_exit_s: float = 5.0):
+                 idle_exit_s: float = 5.0, stack_threads: int | None = None):
         for name, value in (("quantum_s", quantum_s), ("idle_exit_s", idle_exit_s)):
             if not value > 0:
                 raise ValueError(f"{name}={value!r} is out of range: it must be > 0")
@@ -89,6 +93,7 @@ class Engine:
         self.stacking = stacking
         self.background = background
         self.idle_exit_s = idle_exit_s
+        self.stack_threads = stack_threads or os.cpu_count() or 1
         self.lock = threading.RLock()  # guards the jobs' Trainers while stepping, and the stacks
         self._stacks: dict[Hashable, StackedTrainer] = {}
         self._stack_of: dict[int, Hashable] = {}  # id(trainer) -> key of the stack holding it
@@ -258,7 +263,14 @@ class Engine:
             job.fail(e)
             return False
 
+    @staticmethod
+    def _threads(n: int) -> None:
+        """Set torch's intra-op threads for the steps that follow in this thread (when it changes)."""
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
+
     def _lone_step(self, job: Job) -> None:
+        self._threads(1)
         try:
             row = job.lone_step()
             self.steps_done += row is not None
@@ -269,6 +281,7 @@ class Engine:
 
     def _stacked_step(self, key: Hashable, members: list[Job]) -> None:
         stack = self._stack_for(key, [j.trainer for j in members])
+        self._threads(self.stack_threads)
         try:
             rows = stack.train_step()
         except Exception:  # noqa: BLE001: find whose fault it was by stepping each alone; the others go on

@@ -36,6 +36,10 @@ __all__ = ["Snapshot", "TrainingSession", "snapshot_milestones"]
 IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR = "idle", "waiting", "running", "paused", "stopped", "error"
 MAX_STEP_REQUEST = 10_000
 MAX_SLOW_MOTION_S = 5.0
+# Runs per grid_every_s of sample-grid and 2D-view refresh: beyond this many runs training at once, each run redraws
+# less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
+# 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
+VIEW_SHARE = 10
 
 
 @dataclass
@@ -103,7 +107,8 @@ class TrainingSession:
             thread, started on demand) when None.
         publish_every_s: how often metrics are published and G is copied for readers, in seconds (the page polls
             at 2 Hz, so publishing faster would only cost training time).
-        grid_every_s: how often the fixed_z grid (or the 2D view) is redrawn, in seconds.
+        grid_every_s: how often the fixed_z grid (or the 2D view) is redrawn, in seconds; with more than
+            ``VIEW_SHARE`` runs training on the engine, proportionally less often.
         max_frames: time-lapse frames kept (older ones are thinned to every other).
         download: whether a downloadable dataset may be fetched.
         init: a :class:`~ganapp.checkpoints.Checkpoint` to fine-tune: its G and D weights (D fresh when it has
@@ -262,7 +267,7 @@ class TrainingSession:
                 self._want_run, self._pending = False, 0
                 self._set_state(PAUSED, reason)
         if reason is not None or idle or now >= self._next_grid:
-            self._next_grid = now + self.grid_every_s
+            self._next_grid = now + self.grid_every_s * max(1.0, self.engine.training / VIEW_SHARE)
             self.publisher.publish_grid(self.trainer)
         with self._lock:
             if idle and self._state in (RUNNING, WAITING):

@@ -75,3 +75,8 @@ def served_app():
     yield f"http://127.0.0.1:{port}/", demo
     demo.ganapp.registry.close()
     demo.close()
+
+
+def value(out):
+    """A handler output's value, whether it came as a gr.update (a visibility change) or as the plain value."""
+    return out["value"] if isinstance(out, dict) and out.get("__type__") == "update" else out

@@ -10,7 +10,7 @@ import gradio as gr
 import numpy as np
 import pytest
 
-from conftest import tiny_image, wait_until
+from conftest import tiny_image, value, wait_until
 from ganapp.checkpoints import CHECKPOINT_DIR, load_checkpoint, save_checkpoint
 from ganapp.directions import load_directions
 from ganapp.metrics import live_scorer
@@ -89,7 +89,7 @@ def test_poll_shows_the_quality_plot_for_mnist_runs(app):
     assert "Fréchet distance" in caption["value"] and "/10" in caption["value"]
     fig = quality["value"]
     assert [tr.type for tr in fig.data] == ["scatter", "scatter", "bar"] and len(fig.data[2].y) == 10
-    assert "Fréchet" in app.poll(req("q"), "zh")[6]["value"]  # redrawn in the new language
+    assert "Fréchet" in value(app.poll(req("q"), "zh")[6])  # redrawn in the new language
 
 
 def test_directions_move_the_image_and_can_be_named_and_downloaded(app):

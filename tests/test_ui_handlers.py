@@ -13,7 +13,7 @@ from ganapp.ui import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
 from ganapp.ui.i18n import STRINGS, pick_lang, t
 
-from conftest import tiny_2d, wait_until
+from conftest import tiny_2d, value, wait_until
 
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files
@@ -218,7 +218,7 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
     assert metrics2d["visible"] is True and {tr.name for tr in metrics2d["value"].data} >= {"modes covered"}
     assert alert["visible"] is False
     app.set_layers(req("v"), ["real", "fake"])
-    view = app.poll(req("v"), "en")[4]["value"]
+    view = value(app.poll(req("v"), "en")[4])
     assert [tr.type for tr in view.data] == ["scatter", "scatter"]  # the map, arrows and manifold are off
     app.phase_step(req("v"), "en", "g")
     assert session.snapshot(None).step == 31
@@ -321,3 +321,18 @@ def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path):
         registry.close()
     with pytest.raises(ValueError, match="classroom_from"):
         SessionRegistry(classroom_from=0)
+
+
+def test_polls_send_plain_values_once_the_page_shows_an_output(app):
+    # a gr.update that sets a property makes Gradio rebuild the component's config on its event loop; a poll only
+    # sends one when the visibility changes
+    app.step(req("p"), "en", 3, *CONTROLS)
+    assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 3, 10)
+    first = app.poll(req("p"), "en")
+    assert first[4]["__type__"] == "update" and first[4]["visible"] is True  # the 2D view appears
+    assert first[3] == {"__type__": "update", "visible": False}  # the image grid hides
+    app.step(req("p"), "en", 2, *CONTROLS)
+    assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 5, 10)
+    later = app.poll(req("p"), "en")
+    assert not isinstance(later[4], dict) and later[4] is not None  # the new frame alone, as a plain figure
+    assert isinstance(later[3], type(gr.skip()))  # still hidden: nothing sent

@@ -1,0 +1,249 @@
+"""A classroom against a real launch: N simulated students through gradio_client, niced below the server.
+
+The server is ``python app.py`` as a host starts it (no extra settings but the port and a short idle timeout, so
+that the leave check does not take 15 minutes). Every student opens the page (a first poll), then, once the whole
+class is there, presses Start with the page's defaults for their dataset (ring8, or mnist_10k for the share given
+by ``--mnist-share``), polls at 2 Hz as the page's Timer does, and moves a z slider every few seconds. The clients
+run in a few worker processes at nice 10, as remote browsers would run elsewhere. It reports:
+
+- sessions ever running (a step count above 0 within the run), and the time from Start to the first step;
+- steps/s per student over the steady part of the run (min and median), read from the status line the page polls;
+- poll and slider answers at the client, p50 and p95, and any error responses;
+- server cores used (its CPU time over the window), peak RSS, and threads: idle baseline, peak, and after everyone
+  left and the idle timeout passed.
+
+The first class size given is the reference: each later one prints its per-student speed as a ratio to it.
+
+    python benchmarks/classroom.py --students 1,10,30 [--seconds 90] [--mnist-share 0.5] [--leave-check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STEP_RE = re.compile(r"(?:step|第) ([\d,]+)")
+NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the Explore tab's direction sliders at 0, no saved direction
+
+
+def page_controls(dataset: str) -> list:
+    """The Train tab's controls as the page fills them for ``dataset`` (the handlers' CONTROL_FIELDS order)."""
+    from ganapp.config import GANConfig
+    from ganapp.ui.handlers import CONTROL_FIELDS
+
+    c = GANConfig.default_for(dataset)
+    return [None if f == "data_files" else "scratch" if f == "init" else getattr(c, f) for f in CONTROL_FIELDS]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """Threads and RSS (kB) of a process, from /proc (Linux)."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Threads", "VmRSS"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def student(url: str, dataset: str, seconds: float, ready: mp.Queue, go, results: list, seed: int) -> None:
+    """One student: open the page, wait for the class, press Start, watch and move a slider now and then."""
+    from gradio_client import Client
+
+    rng = np.random.default_rng(seed)
+    out = {"dataset": dataset, "polls_ms": [], "sliders_ms": [], "errors": 0, "steps": [], "first_step_s": None}
+    try:
+        c = Client(url, verbose=False)
+        c.predict("en", api_name="/poll")  # the page is open: the server sees a visitor
+    except Exception as e:  # noqa: BLE001 (a failure to connect is counted, not raised)
+        out["errors"] += 1
+        out["error"] = repr(e)
+        ready.put(1)
+        results.append(out)
+        return
+    ready.put(1)
+    go.wait()
+    controls = page_controls(dataset)
+    t_start = time.perf_counter()
+    try:
+        c.predict("en", 0, *controls, api_name="/start")
+    except Exception as e:  # noqa: BLE001
+        out["errors"] += 1
+        out["error"] = repr(e)
+    next_slider = t_start + rng.uniform(2, 5)
+    end = t_start + seconds
+    while (now := time.perf_counter()) < end:
+        try:
+            t0 = time.perf_counter()
+            status = c.predict("en", api_name="/poll")[0]
+            out["polls_ms"].append((time.perf_counter() - t0) * 1000)
+            m = STEP_RE.search(status or "")
+            step = int(m.group(1).replace(",", "")) if m else 0
+            out["steps"].append((time.perf_counter() - t_start, step))
+            if step > 0 and out["first_step_s"] is None:
+                out["first_step_s"] = time.perf_counter() - t_start
+            if now >= next_slider:
+                sliders = rng.uniform(-3, 3, 8).round(2).tolist()
+                t0 = time.perf_counter()
+                c.predict("en", "training", 0, 1.0, 0, *sliders, *NO_DIRECTIONS, api_name="/explore")
+                out["sliders_ms"].append((time.perf_counter() - t0) * 1000)
+                next_slider = time.perf_counter() + rng.uniform(3, 6)
+        except Exception as e:  # noqa: BLE001
+            out["errors"] += 1
+            out["error"] = repr(e)
+        time.sleep(max(0.0, 0.5 - (time.perf_counter() - now)))  # the page's Timer: one poll every 0.5 s
+    c.close()
+    results.append(out)
+
+
+def worker(url: str, plan: list[tuple[str, int]], seconds: float, ready: mp.Queue, go, out: mp.Queue) -> None:
+    """A client process at nice 10 running some of the students in threads."""
+    os.nice(10)
+    results: list[dict] = []
+    threads = [threading.Thread(target=student, args=(url, d, seconds, ready, go, results, s)) for d, s in plan]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    out.put(results)
+
+
+def rate(steps: list[tuple[float, int]], skip_s: float) -> float:
+    """Steps/s between the first poll after ``skip_s`` and the last one."""
+    later = [(t, s) for t, s in steps if t >= skip_s]
+    if len(later) < 2 or later[-1][0] <= later[0][0]:
+        return 0.0
+    return (later[-1][1] - later[0][1]) / (later[-1][0] - later[0][0])
+
+
+def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idle_timeout_s: float,
+              app_dir: Path = ROOT) -> dict:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
+               GANAPP_IDLE_TIMEOUT_S=str(idle_timeout_s), GRADIO_ANALYTICS_ENABLED="False")
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=app_dir, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the server did not come up: {server.stderr.read()[-2000:]}") from None
+                time.sleep(0.5)
+        time.sleep(3)  # let the warm-up import finish
+        baseline_threads = proc_status(server.pid)["Threads"]
+        n_mnist = int(round(n * mnist_share))
+        datasets = ["mnist_10k"] * n_mnist + ["ring8"] * (n - n_mnist)
+        n_workers = min(n, 6)
+        plans = [[(datasets[i], i) for i in range(w, n, n_workers)] for w in range(n_workers)]
+        ctx = mp.get_context("spawn")
+        ready, go, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=worker, args=(url, plan, seconds, ready, go, out)) for plan in plans]
+        for p in procs:
+            p.start()
+        for _ in range(n):
+            ready.get(timeout=300)
+        peak = {"VmRSS": 0, "Threads": 0}
+        cpu0, t0 = cpu_s(server.pid), time.perf_counter()
+        go.set()
+        while any(p.is_alive() for p in procs) and time.perf_counter() - t0 < seconds + 120:
+            st = proc_status(server.pid)
+            peak = {k: max(peak[k], st[k]) for k in peak}
+            time.sleep(1.0)
+            if out.qsize() >= len(procs):
+                break
+        cpu1, t1 = cpu_s(server.pid), time.perf_counter()
+        results = [r for _ in procs for r in out.get(timeout=300)]
+        for p in procs:
+            p.join(10)
+        after_threads = None
+        if leave_check:  # everyone left: wait out the idle timeout, the 30 s reaper and the engine's idle exit
+            time.sleep(idle_timeout_s + 60)
+            after_threads = proc_status(server.pid)["Threads"]
+    finally:
+        server.terminate()
+        server.wait(30)
+    skip_s = min(20.0, seconds / 3)  # the steady part: after the class has started and the first frames are drawn
+    rates = {d: [rate(r["steps"], skip_s) for r in results if r["dataset"] == d] for d in ("ring8", "mnist_10k")}
+    polls = np.concatenate([r["polls_ms"] for r in results] or [[np.nan]])
+    sliders = np.concatenate([r["sliders_ms"] for r in results] or [[np.nan]])
+    firsts = [r["first_step_s"] for r in results if r["first_step_s"] is not None]
+    return {
+        "students": n, "mnist": n_mnist,
+        "ever_running": sum(1 for r in results if r["steps"] and max(s for _, s in r["steps"]) > 0),
+        "first_step_s_max": max(firsts) if firsts else float("nan"),
+        "rates": rates,
+        "poll_ms": (np.nanpercentile(polls, 50), np.nanpercentile(polls, 95)),
+        "slider_ms": (np.nanpercentile(sliders, 50), np.nanpercentile(sliders, 95)),
+        "errors": sum(r["errors"] for r in results),
+        "error_sample": next((r["error"] for r in results if "error" in r), ""),
+        "cores": (cpu1 - cpu0) / (t1 - t0),
+        "rss_mb": peak["VmRSS"] / 1024, "threads": (baseline_threads, peak["Threads"], after_threads),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--students", default="1,10,30", help="class sizes, comma-separated; the first is the reference")
+    p.add_argument("--seconds", type=float, default=90.0, help="how long each class trains")
+    p.add_argument("--mnist-share", type=float, default=0.0, help="share of students on mnist_10k (the rest ring8)")
+    p.add_argument("--leave-check", action="store_true", help="after the largest class, wait for the threads to go")
+    p.add_argument("--idle-timeout-s", type=float, default=20.0, help="the server's GANAPP_IDLE_TIMEOUT_S")
+    p.add_argument("--app-dir", type=Path, default=ROOT,
+                   help="the checkout whose app.py is served (e.g. a worktree of an older commit, for 'before')")
+    a = p.parse_args()
+    sizes = [int(s) for s in a.students.split(",")]
+    print(f"server: python app.py on {os.cpu_count()} cores; clients at nice 10; {a.seconds:g} s per class; "
+          f"mnist share {a.mnist_share:g}")
+    reference = None
+    for i, n in enumerate(sizes):
+        r = run_class(n, a.seconds, a.mnist_share, a.leave_check and i == len(sizes) - 1, a.idle_timeout_s,
+                      a.app_dir.resolve())
+        ring = r["rates"]["ring8"] or [0.0]
+        mnist = r["rates"]["mnist_10k"]
+        reference = reference or float(np.median(ring)) or None
+        ratio = f"{np.median(ring) / reference:.2f}" if reference else "n/a"
+        print(f"\n{n} students ({r['mnist']} on mnist_10k):")
+        print(f"  ever running {r['ever_running']} of {n}; Start to first step ≤ {r['first_step_s_max']:.1f} s")
+        print(f"  ring8 steps/s per student: min {min(ring):.1f}, median {np.median(ring):.1f} "
+              f"(ratio to the {sizes[0]}-student reference: {ratio})")
+        if mnist:
+            print(f"  mnist_10k steps/s per student: min {min(mnist):.1f}, median {np.median(mnist):.1f}")
+        print(f"  poll p50/p95 {r['poll_ms'][0]:.0f}/{r['poll_ms'][1]:.0f} ms; slider p50/p95 "
+              f"{r['slider_ms'][0]:.0f}/{r['slider_ms'][1]:.0f} ms; errors {r['errors']} {r['error_sample']}")
+        base, peak, after = r["threads"]
+        print(f"  server: {r['cores']:.2f} cores, peak RSS {r['rss_mb']:.0f} MB, threads idle {base} / peak {peak}"
+              + (f" / after leaving {after}" if after is not None else ""))
+
+
+if __name__ == "__main__":
+    main()
