@@ -93,7 +93,7 @@ class Engine:
         self.stacking = stacking
         self.background = background
         self.idle_exit_s = idle_exit_s
-        self.stack_threads = stack_threads or os.cpu_count() or 1
+        self.stack_threads = stack_threads or int(os.environ.get("GANAPP_STACK_THREADS", 0)) or os.cpu_count() or 1
         self.lock = threading.RLock()  # guards the jobs' Trainers while stepping, and the stacks
         self._stacks: dict[Hashable, StackedTrainer] = {}
         self._stack_of: dict[int, Hashable] = {}  # id(trainer) -> key of the stack holding it

@@ -335,4 +335,24 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
     assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 5, 10)
     later = app.poll(req("p"), "en")
     assert not isinstance(later[4], dict) and later[4] is not None  # the new frame alone, as a plain figure
-    assert isinstance(later[3], type(gr.skip()))  # still hidden: nothing sent
+    assert later[3] is None  # still hidden: the cheapest answer
+
+
+def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_there(app, monkeypatch):
+    import ganapp.ui.handlers as handlers
+
+    status, frame = app.tick(req("k"), "en")
+    assert "not started" in status and isinstance(frame, type(gr.skip()))  # no session: nothing to draw yet
+    app.step(req("k"), "en", 3, *CONTROLS)
+    session = app.registry.visitor("k").session
+    assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
+    status, frame = app.tick(req("k"), "en")
+    assert "step 3" in status and frame == 1
+    app.step(req("k"), "en", 2, *CONTROLS)
+    assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)
+    assert app.tick(req("k"), "en")[1] == 1  # new rows, but within DRAW_EVERY_S of the last: the same frame
+    monkeypatch.setattr(handlers, "DRAW_EVERY_S", 0.0)
+    app.registry.visitor("k").extras["next_draw_s"] = 0.0
+    assert app.tick(req("k"), "en")[1] == 2
+    assert app.tick(req("k"), "en")[1] == 2  # nothing new: the same frame, no redraw
+    assert app.tick(req("k"), "zh")[1] == 3  # a language switch redraws the plots' labels

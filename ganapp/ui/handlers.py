@@ -9,6 +9,7 @@ import logging
 import math
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..media import save_gif, upscale
 from ..metrics import collapse_alert
 from ..presets import CLASSROOM_2D, PRESETS, classroom_config, preset_config
 from ..registry import SessionRegistry, Visitor
-from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
+from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, VIEW_SHARE, WAITING
 from . import plots
 from .common import guarded
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
@@ -46,6 +47,7 @@ CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr
 DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 HISTORY_POINTS = 1000
+DRAW_EVERY_S = 1.0  # the page redraws its plots at most this often (see GanApp.tick)
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
 COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
@@ -465,8 +467,36 @@ class GanApp(ExploreHandlers):
         return "\n\n".join(lines)
 
     @guarded
+    def tick(self, request: gr.Request, lang: str) -> tuple[str, Any]:
+        """The Timer's tick, cheap enough for a class polling at 2 Hz: the status line, and a frame number that
+        grows when there is something new to draw. The page redraws its plots (:meth:`poll`) when the frame number
+        changes: at most once per ``DRAW_EVERY_S``, and less often while more than VIEW_SHARE runs share the server.
+        Gradio builds a new component for every other output a poll skips, on its one event-loop thread (~0.8 ms
+        each): a tick costs that once, where an 11-output poll cost it ten times.
+
+        Returns:
+            (status markdown, frame number), the number unchanged when there is nothing new to draw.
+        """
+        _, visitor = self._visitor(request)
+        session = visitor.session
+        if session is None:
+            return t(lang, "state_none"), gr.skip()
+        snap = session.snapshot(None)
+        status = self.status_text(lang, visitor, snap)
+        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
+        key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
+               None if snap_b is None else (snap_b.step, snap_b.grid_version), visitor.extras.get("layers"))
+        now = time.monotonic()
+        if key == visitor.extras.get("frame_key") or now < visitor.extras.get("next_draw_s", 0.0):
+            return status, visitor.extras.get("frame", 0)  # the same number: no redraw, and cheaper than a skip
+        visitor.extras["frame_key"] = key
+        visitor.extras["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
+        visitor.extras["frame"] = visitor.extras.get("frame", 0) + 1
+        return status, visitor.extras["frame"]
+
+    @guarded
     def poll(self, request: gr.Request, lang: str) -> tuple:
-        """The Timer's tick: read the visitor's snapshot and redraw what changed.
+        """Read the visitor's snapshot and redraw what changed (the page calls it when :meth:`tick` says so).
 
         Returns:
             (status markdown, loss plot, scores plot, grid image, 2D view plot, quality plot and its caption, 2D
@@ -522,8 +552,8 @@ class GanApp(ExploreHandlers):
     def _lean(visitor: Visitor, slot: int, out: Any) -> Any:
         """A poll output as cheap to send as it can be: an update that only repeats the visibility the page already
         shows becomes its plain value (or a skip). Gradio rebuilds a component's config, pydantic schema included, for
-        every update that sets a property, on the one event-loop thread of the server: measured with 30 polling
-        students, that made every answer wait over a second (benchmarks/classroom.py)."""
+        every update, a skip included, on the one event-loop thread of the server (~0.8 ms each, benchmarks/poll_cost.py);
+        a plain value or None costs ~0.1 ms."""
         if not (isinstance(out, dict) and out.get("__type__") == "update") or set(out) - {"__type__", "value",
                                                                                         "visible"}:
             return out
@@ -531,7 +561,9 @@ class GanApp(ExploreHandlers):
         if "visible" in out and shown.get(slot) != out["visible"]:
             shown[slot] = out["visible"]
             return out
-        return out["value"] if "value" in out else gr.skip()
+        if "value" in out:
+            return out["value"]
+        return None if shown.get(slot) is False else gr.skip()  # a hidden output: None is ~8x cheaper than a skip
 
     def _twin_views(self, lang: str, visitor: Visitor, snap_b) -> tuple:
         """(2D view of run B, grid of run B): shown beside run A's while a side-by-side run exists."""

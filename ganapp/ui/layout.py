@@ -252,6 +252,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                     ckpt_note = gr.Markdown(en("no_ckpt_loaded"))
 
         timer = gr.Timer(poll_every_s)
+        frame = gr.Number(0, visible="hidden")  # grows when there is something new to draw (GanApp.tick)
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
@@ -279,7 +280,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                           api_name="use_drawing", **FAST)
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
                         alert, scatter_b, grid_b]
-        timer.tick(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
+        timer.tick(app.tick, [lang], [status, frame], api_name="tick", **FAST)
+        frame.change(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
         for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
         init.input(app.init_selected, [lang, init], [*controls[:-2], init_note], api_visibility="private", **FAST)

@@ -1,0 +1,89 @@
+"""Server CPU per page poll, Gradio's postprocessing included, while a class of sessions trains on the engine.
+
+Builds the real app (app.create_demo), starts ``--sessions`` ring8 runs at the classroom sizes, then calls the
+Timer's handler the way Gradio runs an event: the function, then ``Blocks.postprocess_data`` on its outputs (what
+the server does before it sends an answer). It measures the thread CPU time of each call, so training in the engine
+thread does not count, and reports the median and p95 for:
+
+- the tick (GanApp.tick: the status line and a frame number; what the page's Timer calls at 2 Hz);
+- the redraw (GanApp.poll: every plot, called when the tick's frame number changes, at most once a second);
+- the reference: the redraw called on every tick, as the page did before the tick existed.
+
+It prints the cost of the class polling (2 ticks per second each, and the redraws as GanApp.tick spaces them) in
+cores, and the ratio of the tick to the reference.
+
+    python benchmarks/poll_cost.py [--sessions 30] [--calls 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from types import SimpleNamespace
+
+import numpy as np
+
+from _common import ROOT  # noqa: F401  (sets the import path)
+from ganapp import runtime
+from ganapp.config import GANConfig
+from ganapp.presets import classroom_config
+
+
+def cpu_ms(demo, fn_name: str, handler, request, calls: int, every_s: float) -> np.ndarray:
+    """Thread CPU milliseconds of ``calls`` calls of ``handler`` plus Gradio's postprocessing of its outputs."""
+    from gradio.state_holder import SessionState
+
+    block_fn = next(f for f in demo.fns.values() if f.api_name == fn_name)
+    state = SessionState(demo)
+    out = []
+
+    async def one() -> None:
+        await demo.postprocess_data(block_fn, list(handler(request, "en")), state)
+
+    for _ in range(calls):
+        t0 = time.thread_time()
+        asyncio.run(one())
+        out.append((time.thread_time() - t0) * 1000)
+        time.sleep(every_s)
+    return np.array(out)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sessions", type=int, default=30, help="ring8 runs training while the polls are measured")
+    p.add_argument("--calls", type=int, default=60, help="calls measured per handler")
+    a = p.parse_args()
+    import app as app_module
+
+    runtime.configure()
+    demo = app_module.create_demo()
+    gan = demo.ganapp
+    registry = gan.registry
+    config = classroom_config(GANConfig.default_for("ring8"))
+    for i in range(a.sessions):
+        registry.new_session(f"s{i}", config.replace(seed=i)).start()
+    request = SimpleNamespace(session_hash="s0")
+    time.sleep(5)  # past the first frames
+    tick = cpu_ms(demo, "tick", gan.tick, request, a.calls, 0.5)
+    draw = cpu_ms(demo, "poll", gan.poll, request, a.calls // 2, 1.0)
+    reference = cpu_ms(demo, "poll", gan.poll, request, a.calls, 0.5)
+    steps = registry.visitor("s0").session.snapshot(None).step
+    registry.close()
+    from ganapp.session import VIEW_SHARE
+    from ganapp.ui.handlers import DRAW_EVERY_S
+
+    draw_every_s = DRAW_EVERY_S * max(1.0, a.sessions / VIEW_SHARE)  # as GanApp.tick spaces the redraws
+    per_student_s = (2 * np.median(tick) + np.median(draw) / draw_every_s) / 1000  # CPU s per student per s
+    print(f"{a.sessions} ring8 sessions training ({steps} steps in session 0); thread CPU per call, Gradio's "
+          f"postprocessing included:")
+    for name, ms in (("tick", tick), ("redraw", draw), ("reference: redraw on every tick", reference)):
+        print(f"  {name}: median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms")
+    print(f"{a.sessions} students polling (2 ticks/s, a redraw every {draw_every_s:g} s): "
+          f"{a.sessions * per_student_s:.2f} cores (reference, a redraw on every tick: "
+          f"{a.sessions * 2 * np.median(reference) / 1000:.2f}); tick ÷ reference "
+          f"{np.median(tick) / np.median(reference):.2f}")
+
+
+if __name__ == "__main__":
+    main()
