@@ -5,7 +5,7 @@ that the leave check does not take 15 minutes). Every student opens the page (a 
 class is there, presses Start with the page's defaults for their dataset (ring8, or mnist_10k for the share given
 by ``--mnist-share``), polls at 2 Hz as the page's Timer does (the status tick; the plots are fetched when the tick says there is a new frame, as the page's
 frame.change does), and moves a z slider every few seconds. The clients
-run in a few worker processes scheduled below the server (SCHED_IDLE), as remote browsers would run elsewhere. It reports:
+run in a few worker processes at nice 19, below the server, as remote browsers would run elsewhere. It reports:
 
 - sessions ever running (a step count above 0 within the run), and the time from Start to the first step;
 - steps/s per student over the steady part of the run (min and median), read from the status line the page polls;
@@ -80,7 +80,10 @@ def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, 
     out = {"dataset": dataset, "polls_ms": [], "draws_ms": [], "sliders_ms": [], "errors": 0, "steps": [], "first_step_s": None}
     try:
         c = Client(url, verbose=False)
-        c.predict("en", api_name="/tick")  # the page is open: the server sees a visitor
+        # the page's Timer: /tick (status + frame number); an app from before the tick existed polled /poll instead
+        tick_api = "/tick" if "/tick" in c.view_api(print_info=False, return_format="dict")["named_endpoints"] \
+            else "/poll"
+        c.predict("en", api_name=tick_api)  # the page is open: the server sees a visitor
     except Exception as e:  # noqa: BLE001 (a failure to connect is counted, not raised)
         out["errors"] += 1
         out["error"] = repr(e)
@@ -103,9 +106,9 @@ def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, 
     while (now := time.perf_counter()) < end:
         try:
             t0 = time.perf_counter()
-            status, frame = c.predict("en", api_name="/tick")
+            status, frame = c.predict("en", api_name=tick_api)[:2]
             out["polls_ms"].append((time.perf_counter() - t0) * 1000)
-            if frame is not None and frame != last_frame:  # the page's frame.change: fetch the new plots
+            if tick_api == "/tick" and frame is not None and frame != last_frame:  # frame.change: fetch the plots
                 last_frame = frame
                 t0 = time.perf_counter()
                 c.predict("en", api_name="/poll")
@@ -130,13 +133,10 @@ def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, 
 
 
 def worker(url: str, plan: list[tuple[str, int]], seconds: float, ready: mp.Queue, go, out: mp.Queue) -> None:
-    """A client process below the server running some of the students in threads: SCHED_IDLE (it runs only on CPU
-    the server leaves free, as remote browsers cost the server nothing), or nice 19 where that is not allowed. Nice
-    weights count per thread: at nice 10, the dozens of client threads took 71% of the CPU from the server."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        os.nice(19)
+    """A client process at nice 19, below the server, running some of the students in threads. Nice weights count
+    per thread: at nice 10, the dozens of client threads took 71% of the CPU from the server; SCHED_IDLE starved the
+    clients whenever the engine filled both cores (3 students: 9.7 s per answer at the client)."""
+    os.nice(19)
     results: list[dict] = []
     threads = [threading.Thread(target=student, args=(url, d, seconds, ready, go, results, s)) for d, s in plan]
     for th in threads:
@@ -201,6 +201,14 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
         after_threads = None
         if leave_check:  # everyone left: wait out the idle timeout, the 30 s reaper and the engine's idle exit
             time.sleep(idle_timeout_s + 60)
+            # a next visitor's page load: the web server's worker-thread pool (anyio) retires idle threads only
+            # when it is next used, so the count is read after one fresh request
+            from gradio_client import Client
+
+            visitor = Client(url, verbose=False)
+            visitor.predict("en", api_name="/tick")
+            visitor.close()
+            time.sleep(2)
             after_threads = proc_status(server.pid)["Threads"]
     finally:
         server.terminate()
@@ -239,7 +247,7 @@ def main() -> None:
                    help="the checkout whose app.py is served (e.g. a worktree of an older commit, for 'before')")
     a = p.parse_args()
     sizes = [int(s) for s in a.students.split(",")]
-    print(f"server: python app.py on {os.cpu_count()} cores; clients at SCHED_IDLE; {a.seconds:g} s per class; "
+    print(f"server: python app.py on {os.cpu_count()} cores; clients at nice 19; {a.seconds:g} s per class; "
           f"mnist share {a.mnist_share:g}")
     reference = None
     for i, n in enumerate(sizes):

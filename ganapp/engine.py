@@ -76,9 +76,11 @@ class Engine:
         background: drive the engine from its own thread, started on demand (off: the caller drives it with
             :meth:`run_for`).
         idle_exit_s: the background thread ends after this many seconds with no job that wants work.
-        stack_threads: torch intra-op threads for a stacked step (default: every core). A lone step runs on one
-            thread: measured on 2 cores, a lone ring8 run (width 128, batch 256) took 194 steps/s on one thread and
-            86 on two, while 30 stacked width-64 runs took 36 steps/s each on one thread and 52 on two.
+        stack_threads: torch intra-op threads for a stacked step (default ``GANAPP_STACK_THREADS``, else every core
+            but one, at least 1: the page needs a core of its own). A lone step runs on one thread. Measured on 2
+            cores (benchmarks/classroom.py): 3 students stacked on two threads trained at 108 steps/s each, but the
+            page answered in 2.7 s (p50); on one thread, 66 steps/s each and 106 ms. A lone ring8 run took 194
+            steps/s on one thread and 86 on two.
 
     Raises:
         ValueError: ``quantum_s`` or ``idle_exit_s`` is not > 0.
@@ -93,7 +95,8 @@ class Engine:
         self.stacking = stacking
         self.background = background
         self.idle_exit_s = idle_exit_s
-        self.stack_threads = stack_threads or int(os.environ.get("GANAPP_STACK_THREADS", 0)) or os.cpu_count() or 1
+        self.stack_threads = stack_threads or int(os.environ.get("GANAPP_STACK_THREADS", 0)) or max(
+            1, (os.cpu_count() or 1) - 1)
         self.lock = threading.RLock()  # guards the jobs' Trainers while stepping, and the stacks
         self._stacks: dict[Hashable, StackedTrainer] = {}
         self._stack_of: dict[int, Hashable] = {}  # id(trainer) -> key of the stack holding it
@@ -148,12 +151,6 @@ class Engine:
         """True while ``job`` is submitted and not withdrawn."""
         with self._cond:
             return id(job) in self._jobs
-
-    @property
-    def jobs(self) -> int:
-        """Jobs submitted and not withdrawn."""
-        with self._cond:
-            return len(self._jobs)
 
     # ----- driving -----
 

@@ -13,12 +13,14 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
 from . import view2d
+from .config import GANConfig
 from .data import BOUNDS_2D, MIXTURES
 from .history import MetricHistory
 from .media import to_grid
@@ -58,6 +60,60 @@ def full_step_row(d_row: torch.Tensor, g_row: torch.Tensor) -> torch.Tensor:
     """One history row for a D update then a G update done separately (Trainer.d_step, Trainer.g_step): d_loss, D(x)
     and D(G(z)) from the D update, g_loss from the G update, as Trainer.train_step reports them."""
     return torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]])
+
+
+@dataclass
+class Snapshot:
+    """What a reader sees of a session at one moment. Plain Python and NumPy only; safe to keep.
+
+    Attributes:
+        state: idle, waiting, running, paused, stopped or error.
+        step: G updates done.
+        epoch: epochs of real data seen (fractional), or None for 2D data.
+        it_s: recent training speed in steps per second (0 when not running).
+        elapsed_s: seconds spent running (pauses excluded).
+        device: the training device, e.g. ``cpu`` or ``cuda``.
+        message: why the session paused or failed, or "".
+        sharing: sessions training on this server now (this one included when it trains).
+        metrics: rows newer than the ``since`` asked for (empty for ``since=None``):
+            ``{"step", "d_loss", "g_loss", "d_x", "d_g_z": list}``.
+        grid: fixed_z sample grid, (H, W, 3) uint8, for image datasets; None for 2D or before the first one.
+        grid_version: increases each time a new grid or point set is published.
+        points: for 2D datasets, ``{"real": (N, 2), "fake": (N, 2)}`` float32 arrays; else None.
+        config: the session's current config.
+        scores: the live quality scores so far, oldest first: dicts with ``"step"`` and what the session's scorer
+            returns (see :class:`ganapp.metrics.MNISTJudge`); empty without a scorer.
+        view: for 2D datasets, the latest :class:`ganapp.view2d.View2D` (decision map, G's gradient arrows,
+            manifold); else None.
+        view_metrics: for 2D datasets, one row per view frame, oldest first: ``{"step", "kl", "js"}`` (grid
+            estimates) plus, for ring8 and grid25, ``"modes", "n_modes", "high_quality", "reverse_kl"`` (PacGAN).
+        phase: in slow motion, the update being shown: ``"d"`` or ``"g"``; else "".
+        run_left_s: seconds of training left in a timed run (``start(run_s=...)``), else None.
+        run_over_s: the length in seconds of the timed run that has just ended (the session paused by itself),
+            else None.
+        lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
+    """
+
+    state: str
+    step: int
+    epoch: float | None
+    it_s: float
+    elapsed_s: float
+    device: str
+    message: str
+    sharing: int
+    metrics: dict[str, list[float]]
+    grid: np.ndarray | None
+    grid_version: int
+    points: dict[str, np.ndarray] | None
+    config: GANConfig = field(repr=False)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    view: Any = None
+    view_metrics: list[dict[str, Any]] = field(default_factory=list)
+    phase: str = ""
+    run_left_s: float | None = None
+    run_over_s: float | None = None
+    lr_scale: float = 1.0
 
 
 class Publisher:
@@ -215,3 +271,30 @@ class Publisher:
         self.buffer_first_step = trainer.step_count + 1
         self.publish_g(trainer)
         self.step = trainer.step_count
+
+    # ----- readers (any thread) -----
+
+    def downsampled_history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
+        """The whole metric history, downsampled to at most ``max_points`` rows (see MetricHistory.downsampled)."""
+        with self.lock:
+            return self.history.downsampled(max_points)
+
+    def generate(self, z: torch.Tensor, z_dim: int, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z[, y]) with the published G, on the CPU. Never waits for a training step.
+
+        Args:
+            z: (N, z_dim) float32.
+            z_dim: the run's z_dim, which ``z`` must match.
+            y: labels for a conditional G: (N,) int64, or (N, n_classes) soft labels.
+        Returns:
+            (N, 2) points or (N, C, H, W) images in [-1, 1], float32.
+        Raises:
+            ValueError: z is not (N, z_dim), or a conditional G got no or bad labels.
+        """
+        with self.lock:
+            g = self.reader_g
+        if z.ndim != 2 or z.shape[1] != z_dim:
+            raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
+        device = next(g.parameters()).device
+        with torch.no_grad():
+            return g(z.to(device, torch.float32), None if y is None else y.to(device)).float().cpu()

@@ -17,7 +17,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import torch
 from .checkpoints import save_checkpoint
 from .config import GANConfig
 from .engine import Engine
-from .publisher import Publisher, Scorer, full_step_row, snapshot_milestones
+from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
 from .stack import stack_key
 from .trainer import Trainer
 
@@ -40,60 +39,6 @@ MAX_SLOW_MOTION_S = 5.0
 # less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
 # 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
 VIEW_SHARE = 10
-
-
-@dataclass
-class Snapshot:
-    """What a reader sees of a session at one moment. Plain Python and NumPy only; safe to keep.
-
-    Attributes:
-        state: idle, waiting, running, paused, stopped or error.
-        step: G updates done.
-        epoch: epochs of real data seen (fractional), or None for 2D data.
-        it_s: recent training speed in steps per second (0 when not running).
-        elapsed_s: seconds spent running (pauses excluded).
-        device: the training device, e.g. ``cpu`` or ``cuda``.
-        message: why the session paused or failed, or "".
-        sharing: sessions training on this server now (this one included when it trains).
-        metrics: rows newer than the ``since`` asked for (empty for ``since=None``):
-            ``{"step", "d_loss", "g_loss", "d_x", "d_g_z": list}``.
-        grid: fixed_z sample grid, (H, W, 3) uint8, for image datasets; None for 2D or before the first one.
-        grid_version: increases each time a new grid or point set is published.
-        points: for 2D datasets, ``{"real": (N, 2), "fake": (N, 2)}`` float32 arrays; else None.
-        config: the session's current config.
-        scores: the live quality scores so far, oldest first: dicts with ``"step"`` and what the session's scorer
-            returns (see :class:`ganapp.metrics.MNISTJudge`); empty without a scorer.
-        view: for 2D datasets, the latest :class:`ganapp.view2d.View2D` (decision map, G's gradient arrows,
-            manifold); else None.
-        view_metrics: for 2D datasets, one row per view frame, oldest first: ``{"step", "kl", "js"}`` (grid
-            estimates) plus, for ring8 and grid25, ``"modes", "n_modes", "high_quality", "reverse_kl"`` (PacGAN).
-        phase: in slow motion, the update being shown: ``"d"`` or ``"g"``; else "".
-        run_left_s: seconds of training left in a timed run (``start(run_s=...)``), else None.
-        run_over_s: the length in seconds of the timed run that has just ended (the session paused by itself),
-            else None.
-        lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
-    """
-
-    state: str
-    step: int
-    epoch: float | None
-    it_s: float
-    elapsed_s: float
-    device: str
-    message: str
-    sharing: int
-    metrics: dict[str, list[float]]
-    grid: np.ndarray | None
-    grid_version: int
-    points: dict[str, np.ndarray] | None
-    config: GANConfig = field(repr=False)
-    scores: list[dict[str, Any]] = field(default_factory=list)
-    view: Any = None
-    view_metrics: list[dict[str, Any]] = field(default_factory=list)
-    phase: str = ""
-    run_left_s: float | None = None
-    run_over_s: float | None = None
-    lr_scale: float = 1.0
 
 
 class TrainingSession:
@@ -192,11 +137,6 @@ class TrainingSession:
         return (self._want_run or self._pending > 0) and self._state != ERROR
 
     # ----- the engine's side (see ganapp.engine.Job; called with the engine lock held) -----
-
-    @property
-    def running(self) -> bool:
-        """True while the session trains or waits for its first step."""
-        return self._state in (RUNNING, WAITING)
 
     def wants_work(self, now: float) -> bool:
         return self._wants() and now >= self._not_before
@@ -493,9 +433,7 @@ class TrainingSession:
 
     def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
         """The whole metric history, downsampled to at most ``max_points`` rows (see MetricHistory.downsampled)."""
-        pub = self.publisher
-        with pub.lock:
-            return pub.history.downsampled(max_points)
+        return self.publisher.downsampled_history(max_points)
 
     def frames(self) -> list[np.ndarray]:
         """Time-lapse of the fixed_z grid: (H, W, 3) uint8 frames, oldest first, evenly thinned when long."""
@@ -517,20 +455,5 @@ class TrainingSession:
             return pub.reader_g
 
     def generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z[, y]) with the current published G, on the CPU. Never waits for a training step.
-
-        Args:
-            z: (N, z_dim) float32.
-            y: labels for a conditional G: (N,) int64, or (N, n_classes) soft labels.
-        Returns:
-            (N, 2) points or (N, 1, 28, 28) images in [-1, 1], float32.
-        Raises:
-            ValueError: z is not (N, z_dim), or a conditional G got no or bad labels.
-        """
-        g = self.generator()
-        z_dim = self.trainer.config.z_dim
-        if z.ndim != 2 or z.shape[1] != z_dim:
-            raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
-        device = next(g.parameters()).device
-        with torch.no_grad():
-            return g(z.to(device, torch.float32), None if y is None else y.to(device)).float().cpu()
+        """G(z[, y]) with the current published G, on the CPU; see :meth:`Publisher.generate` (z: (N, z_dim))."""
+        return self.publisher.generate(z, self.trainer.config.z_dim, y)

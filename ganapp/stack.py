@@ -327,8 +327,3 @@ class StackedTrainer:
         with torch.no_grad():
             score = torch.sigmoid if self.loss.probabilities else (lambda x: x)
             return torch.stack([d_loss, g_loss.detach(), score(real_logits).mean(1), score(fake_logits).mean(1)], 1)
-
-    def members_finite(self) -> torch.Tensor:
-        """(K,) bool: whether all of member k's stacked weights are finite (one host sync when read)."""
-        flags = [torch.isfinite(p.detach()).flatten(1).all(1) for p in self.g_params + self.d_params]
-        return torch.stack(flags).all(0)

@@ -112,3 +112,19 @@ def test_an_exception_in_one_member_fails_only_that_session():
         for s in runs:
             s.stop()
         engine.close()
+
+
+def test_the_engine_thread_ends_when_nothing_trains_and_comes_back_on_start():
+    engine = Engine(idle_exit_s=0.2)
+    s = TrainingSession(tiny_2d(), engine=engine)
+    try:
+        s.step(5)
+        assert wait_until(lambda: s.state == PAUSED and s.snapshot(None).step == 5, 10)
+        assert wait_until(lambda: engine._thread is None, 5)  # idle: no thread left behind
+        s.start()
+        assert wait_until(lambda: s.state == RUNNING and s.snapshot(None).step > 10, 10)
+        s.stop()
+        assert not engine.holds(s) and wait_until(lambda: engine._thread is None, 5)
+    finally:
+        s.stop()
+        engine.close()
