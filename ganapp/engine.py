@@ -2,8 +2,9 @@
 
 Sessions whose networks have the same shape (:func:`ganapp.stack.stack_key`) train together in one stacked step
 (:class:`ganapp.stack.StackedTrainer`). The rest train alone: a DCGAN, a run in slow motion, a shape nobody else
-has. The groups take turns. Each round gives every group a time budget of ``quantum_s`` per member, so every running
-session gets an equal share of the machine, and none waits at zero steps. A stacked group turns that share into more
+has. The groups take turns. Each round gives every group a time budget of ``quantum_s`` per member (deficit round
+robin: a step that overruns its budget is paid back in later rounds), so every running session gets an equal share
+of the machine, and none waits at zero steps. A stacked group turns that share into more
 steps, because one stacked step advances all of its members.
 
 Two ways to drive it (the seam ZeroGPU needs, where only a decorated request handler may hold the GPU):
@@ -106,6 +107,7 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._rotation = 0
+        self._credit: dict[Hashable, float] = {}  # per group: seconds of its turns it overran (≤ 0), see _round
         self.steps_done = 0  # model-steps since construction (a stacked step of K counts K)
         self.training = 0  # jobs that trained in the last round
 
@@ -227,9 +229,18 @@ class Engine:
         self.training = len(jobs)
         order = list(groups.items())
         self._rotation = (self._rotation + 1) % len(order)
+        self._credit = {k: v for k, v in self._credit.items() if k in groups}
         for key, group in order[self._rotation:] + order[:self._rotation]:
-            until = time.perf_counter() + self.quantum_s * len(group)
-            self._run_group(key, group, until if deadline is None else min(until, deadline))
+            # deficit round robin: a step cannot be cut short, so a group whose last step overran its budget (a
+            # DCGAN step can take several quanta) waits out what it owes before it steps again
+            budget = self.quantum_s * len(group)
+            credit = self._credit.get(key, 0.0) + budget
+            if credit <= 0:
+                self._credit[key] = credit
+                continue
+            start = time.perf_counter()
+            self._run_group(key, group, start + credit if deadline is None else min(start + credit, deadline))
+            self._credit[key] = min(0.0, credit - (time.perf_counter() - start))  # no credit is banked while idle
         return True
 
     def _run_group(self, key: Hashable, group: list[Job], until: float) -> None:

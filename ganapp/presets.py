@@ -28,8 +28,8 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 # The sizes of a 2D run while a class shares the server (the registry's classroom mode). Measured on 2 cores (README,
-# "A classroom on one server"): 30 ring8 runs stacked into one step take 16 steps/s each at width 128 and batch 256,
-# the single-visitor default, and 63 steps/s each at width 64 and batch 128; a width-64, batch-128 ring8 run covers
+# "Many users, one server"): 30 ring8 runs stacked into one step take 18 steps/s each at width 128 and batch 256,
+# the single-visitor default, and 92 steps/s each at width 64 and batch 128; a width-64, batch-128 ring8 run covers
 # all 8 modes in 7,000 steps (66.7% high quality without the lr decay). Width 32 also covered 8, with reverse KL 0.45.
 CLASSROOM_2D: dict[str, Any] = {"g_width": 64, "d_width": 64, "batch_size": 128}
 

@@ -65,53 +65,65 @@ def test_stack_keys_group_by_shape_and_keep_unstackable_models_alone():
         StackedTrainer([Trainer(tiny_2d()), Trainer(tiny_2d(g_width=12))])
 
 
-def test_a_nan_in_one_stacked_session_rolls_back_only_that_one():
-    engine = Engine(quantum_s=0.05)
+@pytest.fixture
+def on_one_engine():
+    """Makes sessions from configs on one shared engine (started unless ``start`` is False); stops them and the
+    engine afterwards."""
+    made = []
+
+    def make(configs, start=True):
+        engine = Engine(quantum_s=0.05)
+        runs = [TrainingSession(c, engine=engine, publish_every_s=0.05) for c in configs]
+        made.append((engine, runs))
+        for s in runs if start else ():
+            s.start()
+        return engine, runs
+
+    yield make
+    for engine, runs in made:
+        for s in runs:
+            s.stop()
+        engine.close()
+
+
+def _others_go_on(runs, faulty: int, by: int) -> bool:
+    """Whether every session but ``faulty`` advances ``by`` more steps."""
+    steps = [s.snapshot(None).step for s in runs]
+    return wait_until(lambda: all(s.snapshot(None).step > n + by for i, (s, n) in enumerate(zip(runs, steps))
+                                  if i != faulty), 20)
+
+
+def test_a_nan_in_one_stacked_session_rolls_back_only_that_one(on_one_engine):
     # same shape, so the three share one stack; only the middle one has a learning rate that blows up
-    configs = [tiny_2d(seed=0, r1_gamma=0.0), tiny_2d(seed=1, r1_gamma=0.0, lr_g=1e6, lr_d=1e6, beta1=0.0, beta2=0.0,
-                                                    g_width=8), tiny_2d(seed=2, r1_gamma=0.0)]
-    runs = [TrainingSession(c, engine=engine, publish_every_s=0.05) for c in configs]
-    try:
-        assert len({stack_key(s.trainer) for s in runs}) == 1
-        for s in runs:
-            s.start()
-        assert wait_until(lambda: runs[1].state == PAUSED, 20)
-        snap = runs[1].snapshot()
-        assert "non-finite" in snap.message and "rolled back" in snap.message
-        engine.release(runs[1].trainer)
-        assert runs[1].trainer.weights_finite() and runs[1].trainer.step_count == snap.step
-        steps = [s.snapshot(None).step for s in runs]
-        assert wait_until(lambda: all(runs[i].snapshot(None).step > steps[i] + 20 for i in (0, 2)), 20)
-        assert runs[0].state == runs[2].state == RUNNING and runs[0].snapshot(None).message == ""
-        for s in (runs[0], runs[2]):
-            with engine.lock:
-                engine.sync(s.trainer)
-                assert s.trainer.weights_finite()
-            assert all(math.isfinite(v) for col in s.snapshot().metrics.values() for v in col)
-    finally:
-        for s in runs:
-            s.stop()
-        engine.close()
+    engine, runs = on_one_engine([tiny_2d(seed=0, r1_gamma=0.0), tiny_2d(seed=1, r1_gamma=0.0, lr_g=1e6, lr_d=1e6,
+                                                                         beta1=0.0, beta2=0.0),
+                                  tiny_2d(seed=2, r1_gamma=0.0)])
+    assert len({stack_key(s.trainer) for s in runs}) == 1
+    assert wait_until(lambda: runs[1].state == PAUSED, 20)
+    snap = runs[1].snapshot()
+    assert "non-finite" in snap.message and "rolled back" in snap.message
+    engine.release(runs[1].trainer)
+    assert runs[1].trainer.weights_finite() and runs[1].trainer.step_count == snap.step
+    assert _others_go_on(runs, faulty=1, by=20)
+    assert runs[0].state == runs[2].state == RUNNING and runs[0].snapshot(None).message == ""
+    for s in (runs[0], runs[2]):
+        with engine.lock:
+            engine.sync(s.trainer)
+            assert s.trainer.weights_finite()
+        assert all(math.isfinite(v) for col in s.snapshot().metrics.values() for v in col)
 
 
-def test_an_exception_in_one_member_fails_only_that_session():
-    engine = Engine(quantum_s=0.05)
-    runs = [TrainingSession(tiny_2d(seed=i), engine=engine, publish_every_s=0.05) for i in range(3)]
-    try:
-        def boom(batch_size):
-            raise RuntimeError("disk on fire")
+def test_an_exception_in_one_member_fails_only_that_session(on_one_engine):
+    def boom(batch_size):
+        raise RuntimeError("disk on fire")
 
-        runs[1].trainer.data.next_labelled = boom  # breaks the stacked step, then its own lone step
-        for s in runs:
-            s.start()
-        assert wait_until(lambda: runs[1].state == "error", 10)
-        assert "disk on fire" in runs[1].snapshot(None).message
-        steps = [s.snapshot(None).step for s in runs]
-        assert wait_until(lambda: all(runs[i].snapshot(None).step > steps[i] + 10 for i in (0, 2)), 10)
-    finally:
-        for s in runs:
-            s.stop()
-        engine.close()
+    _, runs = on_one_engine([tiny_2d(seed=i) for i in range(3)], start=False)
+    runs[1].trainer.data.next_labelled = boom  # breaks the stacked step, then its own lone step
+    for s in runs:
+        s.start()
+    assert wait_until(lambda: runs[1].state == "error", 10)
+    assert "disk on fire" in runs[1].snapshot(None).message
+    assert _others_go_on(runs, faulty=1, by=10)
 
 
 def test_the_engine_thread_ends_when_nothing_trains_and_comes_back_on_start():
@@ -128,3 +140,48 @@ def test_the_engine_thread_ends_when_nothing_trains_and_comes_back_on_start():
     finally:
         s.stop()
         engine.close()
+
+
+class _TimedJob:
+    """A stand-in engine job whose every step takes ``step_s`` seconds (sleeping, so machine load does not matter)."""
+
+    def __init__(self, step_s: float):
+        self.trainer = object()
+        self.step_s, self.busy_s, self.steps = step_s, 0.0, 0
+
+    def wants_work(self, now):
+        return True
+
+    def stack_key(self):
+        return None
+
+    def begin_step(self, now):
+        return True
+
+    def lone_step(self):
+        import time
+
+        time.sleep(self.step_s)
+        self.busy_s += self.step_s
+        self.steps += 1
+        return torch.zeros(4)
+
+    def end_step(self, row, now):
+        return False
+
+    def settle_due(self):
+        return False
+
+    def fail(self, error):  # pragma: no cover - a stand-in never fails
+        raise error
+
+
+def test_sessions_of_different_shapes_get_fair_time_even_when_one_step_outlasts_the_quantum():
+    engine = Engine(quantum_s=0.01, background=False)
+    slow, fast = _TimedJob(0.04), _TimedJob(0.005)  # a DCGAN-like step of 4 quanta beside a small MLP's
+    engine.submit(slow)
+    engine.submit(fast)
+    engine.run_for(1.5)
+    share = slow.busy_s / (slow.busy_s + fast.busy_s)
+    assert 0.3 < share < 0.7, (slow.steps, fast.steps)  # without the deficit: 40 ms a round against 10 ms, 80%
+    assert fast.steps > 3 * slow.steps
