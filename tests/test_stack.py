@@ -71,9 +71,9 @@ def on_one_engine():
     engine afterwards."""
     made = []
 
-    def make(configs, start=True):
+    def make(configs, start=True, publish_every_s=0.05):
         engine = Engine(quantum_s=0.05)
-        runs = [TrainingSession(c, engine=engine, publish_every_s=0.05) for c in configs]
+        runs = [TrainingSession(c, engine=engine, publish_every_s=publish_every_s) for c in configs]
         made.append((engine, runs))
         for s in runs if start else ():
             s.start()
@@ -185,3 +185,21 @@ def test_sessions_of_different_shapes_get_fair_time_even_when_one_step_outlasts_
     share = slow.busy_s / (slow.busy_s + fast.busy_s)
     assert 0.3 < share < 0.7, (slow.steps, fast.steps)  # without the deficit: 40 ms a round against 10 ms, 80%
     assert fast.steps > 3 * slow.steps
+
+
+def test_a_checkpoint_saved_while_stacked_holds_the_stacks_current_weights(on_one_engine, tmp_path):
+    from ganapp.checkpoints import load_checkpoint
+
+    # publishing writes weights back too; a long publish interval leaves the trainer's own modules stale meanwhile
+    engine, runs = on_one_engine([tiny_2d(seed=0), tiny_2d(seed=1)], publish_every_s=60.0)
+    assert wait_until(lambda: all(s.trainer.step_count > 30 for s in runs), 20)
+    with engine.lock:  # between two stacked steps: the stack's slice is the run's current G
+        path = runs[0].save_checkpoint(tmp_path / "a.safetensors")
+        stack = engine._stacks[engine._stack_of[id(runs[0].trainer)]]
+        k = stack.members.index(runs[0].trainer)
+        current = [p[k].detach().clone() for p in stack.g_params]
+        step = runs[0].trainer.step_count
+    ckpt = load_checkpoint(path)
+    assert ckpt.step == step > 30 and runs[0].state == RUNNING
+    for saved, live in zip(ckpt.G.parameters(), current, strict=True):
+        torch.testing.assert_close(saved.detach(), live)
