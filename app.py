@@ -10,6 +10,9 @@ Environment:
     GANAPP_TORCH_THREADS: torch intra-op threads of request handlers and lone training steps (default 1); stacked
         steps of many sessions use every core.
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
+    GANAPP_MAX_UPLOAD_MB: the largest file a visitor may upload, in MB (default 50); larger ones are refused.
+    GRADIO_ANALYTICS_ENABLED: ``True`` turns Gradio's usage analytics on; ganapp keeps them off by default (schools
+        care where data goes).
     GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables).
 """
 
@@ -31,6 +34,29 @@ ROOT = Path(__file__).resolve().parent
 CLASSROOM_CHOICES = {"auto": None, "1": True, "0": False}
 
 
+def analytics_enabled() -> bool:
+    """Whether Gradio's usage analytics are on: only when the host sets ``GRADIO_ANALYTICS_ENABLED=True``."""
+    return os.environ.get("GRADIO_ANALYTICS_ENABLED", "False").strip().lower() in ("1", "true", "yes")
+
+
+def launch_settings(max_upload_mb: float | None = None) -> dict:
+    """The ``launch()`` arguments a host sets through the environment: ``max_file_size`` from
+    ``GANAPP_MAX_UPLOAD_MB`` (default 50 MB; ``max_upload_mb`` overrides it).
+
+    Raises:
+        SystemExit: GANAPP_MAX_UPLOAD_MB is not a number > 0.
+    """
+    if max_upload_mb is None:
+        raw = os.environ.get("GANAPP_MAX_UPLOAD_MB", "50")
+        try:
+            max_upload_mb = float(raw)
+        except ValueError:
+            max_upload_mb = float("nan")
+    if not max_upload_mb > 0:
+        raise SystemExit(f"GANAPP_MAX_UPLOAD_MB={max_upload_mb!r} is out of range: it must be a number of MB > 0")
+    return {"max_file_size": int(max_upload_mb * 1024 * 1024)}
+
+
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 30.0,
                 poll_every_s: float = 0.5) -> gr.Blocks:
     """Build the registry (and its engine), the handlers and the Blocks; start the idle reaper. Arguments override
@@ -44,7 +70,8 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 30.0,
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                scorer_for=live_scorer)
     registry.start_reaper(every_s=reap_every_s)
-    return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s)
+    return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s,
+                      analytics_enabled=analytics_enabled())
 
 
 def warm_up() -> None:
@@ -55,6 +82,7 @@ def warm_up() -> None:
 if __name__ == "__main__":
     demo = create_demo()
     runtime.configure()
-    demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True)
+    demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True,
+                                                   **launch_settings())
     warm_up()
     demo.block_thread()

@@ -59,6 +59,9 @@ def shared_mnist_root() -> Path:
     return SHARED_DATA
 
 
+SERVED_MAX_UPLOAD_MB = 1  # the served app's upload limit, small enough for a test to exceed
+
+
 @pytest.fixture(scope="session")
 def served_app():
     """The real app, launched once on localhost with a short idle timeout and a fast reaper.
@@ -71,7 +74,8 @@ def served_app():
     demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5)
     port = free_port()
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
-                                                   prevent_thread_lock=True, quiet=True, css=CSS)
+                                                   prevent_thread_lock=True, quiet=True, css=CSS,
+                                                   **app_module.launch_settings(max_upload_mb=SERVED_MAX_UPLOAD_MB))
     yield f"http://127.0.0.1:{port}/", demo
     demo.ganapp.registry.close()
     demo.close()

@@ -216,3 +216,19 @@ def test_train_on_my_drawing_fills_every_setting_of_the_drawn_dataset(client, tm
     assert dataset == "drawn" and "2,000 points" in note
     for field, value in zip(DATASET_DEFAULT_FIELDS, values, strict=True):
         assert value == getattr(expected, field), field
+
+
+def test_an_upload_over_the_hosts_limit_is_refused_and_analytics_are_off(served_app, client, tmp_path):
+    import json
+    import urllib.request
+
+    from conftest import SERVED_MAX_UPLOAD_MB
+
+    url, _ = served_app
+    config = json.load(urllib.request.urlopen(url + "config", timeout=10))
+    assert config["analytics_enabled"] is False  # schools care where data goes: on only when a host says so
+    assert config["max_file_size"] == SERVED_MAX_UPLOAD_MB * 1024 * 1024
+    big = tmp_path / "big.safetensors"
+    big.write_bytes(b"\0" * (SERVED_MAX_UPLOAD_MB * 1024 * 1024 + 1))
+    with pytest.raises(ValueError, match="exceeds the maximum file size of 1048576 bytes"):
+        client.predict("en", handle_file(str(big)), api_name="/upload_checkpoint")

@@ -26,10 +26,11 @@ FAST = dict(concurrency_limit=None, show_progress="hidden")  # control and polli
 EXPLORE = dict(concurrency_id="explore", concurrency_limit=8, show_progress="hidden", trigger_mode="always_last")
 
 
-def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None) -> gr.Blocks:
+def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None,
+               analytics_enabled: bool = False) -> gr.Blocks:
     """The whole app as a ``gr.Blocks``, wired to ``app``'s handlers. ``demo.ganapp`` is ``app`` (for tests). The
     controls start at ``default``, else at the recommended settings of the default dataset (what choosing it in the
-    dataset menu fills in)."""
+    dataset menu fills in). Gradio's usage analytics stay off unless ``analytics_enabled``."""
     default = default or GANConfig.default_for(GANConfig().dataset)
     labeled: list[tuple[Any, str, str]] = []  # (component, string key, what to relabel: label | value)
 
@@ -44,7 +45,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         return [(t(code, "init_scratch_choice"), "scratch"), *((n, n) for n in shipped_names),
                 (t(code, "init_uploaded_choice"), "uploaded")]
 
-    with gr.Blocks(title="ganapp", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="ganapp", delete_cache=(3600, 3600), analytics_enabled=analytics_enabled) as demo:
         with gr.Row(equal_height=True):
             with gr.Column(scale=4):
                 tr(gr.Markdown(en("title")), "title", "value")
