@@ -35,7 +35,7 @@ from .trainer import Trainer
 
 class Job(Protocol):
     """What the engine needs of a session (:class:`ganapp.session.TrainingSession` is one). Every method but
-    ``wants_work`` is called with ``Engine.lock`` held."""
+    ``wants_work`` and ``settle_due`` is called with ``Engine.lock`` held."""
 
     trainer: Trainer
 

@@ -411,7 +411,7 @@ class TrainingSession:
                 recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]
                 (t0, s0), (t1, s1) = recent[0], self._speed[-1]
                 it_s = (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
-        trainer, pub = self.trainer, self.publisher
+            trainer, pub = self.trainer, self.publisher  # swapped together by a reset, under this lock
         with pub.lock:
             return Snapshot(
                 state=state, step=pub.step, epoch=self._epoch(trainer, pub.step), it_s=it_s, elapsed_s=elapsed,
