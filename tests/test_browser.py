@@ -141,3 +141,27 @@ def test_browser_language_picks_chinese(served_app):
                                  "return b && b.innerText.trim() === '开始'; }", timeout=30_000)
         finally:
             browser.close()
+
+
+def test_the_classroom_sizes_fill_the_controls_without_a_false_notice(page, served_app):
+    # the three size controls change at once and fire their change events concurrently, each with the values of its
+    # moment: none may apply an old size live or leave "press Reset to rebuild" behind
+    registry = served_app[1].ganapp.registry
+    registry.classroom = True
+    try:
+        dataset = page.locator("#dataset input")
+        dataset.click()
+        dataset.fill("ring8")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")  # the 2D defaults
+        page.click("#start")
+        page.wait_for_function(
+            "() => document.querySelector('#ganapp-status').innerText.includes('Classroom mode')")
+        page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
+        time.sleep(1.5)  # the change events have long been handled
+        status = page.locator("#ganapp-status").inner_text()
+        assert "to rebuild the networks" not in status and "Applied while training" not in status, status
+        sessions = [v.session for v in list(registry._visitors.values()) if v.session is not None]
+        assert any(s.config.g_width == s.config.d_width == 64 and s.config.batch_size == 128 for s in sessions)
+    finally:
+        registry.classroom = None

@@ -356,3 +356,35 @@ def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_
     assert app.tick(req("k"), "en")[1] == 2
     assert app.tick(req("k"), "en")[1] == 2  # nothing new: the same frame, no redraw
     assert app.tick(req("k"), "zh")[1] == 3  # a language switch redraws the plots' labels
+
+
+def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_leave_a_notice(tmp_path):
+    registry = SessionRegistry(idle_timeout_s=60, classroom=True)
+    app = GanApp(registry, tmp_path)
+    try:
+        ring8 = _page_controls("ring8")
+        assert app.start(req("s"), "en", 0, *ring8) == [64, 64, 128]
+        # the page sets the three controls one at a time; each fires controls_changed with the others still old
+        partial = list(ring8)
+        partial[CONTROL_FIELDS.index("g_width")] = 64
+        app.controls_changed(req("s"), "en", *partial)
+        session = registry.visitor("s").session
+        assert session.config.batch_size == 128  # the old 256 was not applied live
+        status = app.poll(req("s"), "en")[0]
+        assert "to rebuild the networks" not in status and "Applied while training" not in status
+        final = list(partial)
+        final[CONTROL_FIELDS.index("d_width")], final[CONTROL_FIELDS.index("batch_size")] = 64, 128
+        app.controls_changed(req("s"), "en", *final)
+        partial[CONTROL_FIELDS.index("d_width")] = 64  # a stale event, later than the final one (seen in Chromium)
+        app.controls_changed(req("s"), "en", *partial)
+        assert session.config.batch_size == 128 and "to rebuild the networks" not in app.poll(req("s"), "en")[0]
+        fields, _ = registry.visitor("s").extras["classroom_sent"]
+        registry.visitor("s").extras["classroom_sent"] = (fields, 0.0)  # CLASSROOM_SETTLE_S later
+        changed = list(final)
+        changed[CONTROL_FIELDS.index("d_width")] = 128  # now the visitor's own choice: it needs a Reset
+        app.controls_changed(req("s"), "en", *changed)
+        assert "Changed d_width: press Reset" in app.poll(req("s"), "en")[0]
+        app.controls_changed(req("s"), "en", *final)  # changed back: the notice goes
+        assert "to rebuild the networks" not in app.poll(req("s"), "en")[0]
+    finally:
+        registry.close()

@@ -48,6 +48,7 @@ DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 HISTORY_POINTS = 1000
 DRAW_EVERY_S = 1.0  # the page redraws its plots at most this often (see GanApp.tick)
+CLASSROOM_SETTLE_S = 3.0  # how long the change events of the classroom sizes just set may lag (see _caught_up)
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
 COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
@@ -180,6 +181,9 @@ class GanApp(ExploreHandlers):
         visitor.extras["classroom"] = shared is not config
         if shared is config:
             return config, [gr.skip()] * len(CLASSROOM_2D)
+        # the page applies the new values one control at a time, and each fires a change event
+        visitor.extras["classroom_sent"] = ({f: (getattr(config, f), getattr(shared, f)) for f in CLASSROOM_2D},
+                                            time.monotonic() + CLASSROOM_SETTLE_S)
         return shared, [getattr(shared, f) for f in CLASSROOM_2D]
 
     def _new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
@@ -210,13 +214,8 @@ class GanApp(ExploreHandlers):
             applied, needs_reset = session.update(**config.to_dict() | keep)
         except ValueError as e:
             raise gr.Error(str(e)) from None
-        notes = []
-        if applied:
-            notes.append(t(lang, "applied_live", fields=", ".join(applied)))
-        if needs_reset:
-            notes.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
-        if notes:
-            visitor.extras["notice"] = (applied, needs_reset)
+        # what needs a Reset is what differs now; what applied live stays on show until something else applies
+        visitor.extras["notice"] = (applied or visitor.extras.get("notice", ((), ()))[0], needs_reset)
         visitor.extras.pop("drawn", None)
 
     # ----- Train tab -----
@@ -248,7 +247,7 @@ class GanApp(ExploreHandlers):
             config, shown = self._classroom(visitor, config)
             self._new_session(lang, key, config, controls)
         else:
-            self._apply_controls(lang, visitor, config)
+            self._apply_controls(lang, visitor, self._config(lang, self._caught_up(visitor, controls), key))
         visitor.session.start(run_s=60.0 * run_minutes)
         if visitor.twin is not None and visitor.twin.state != ERROR:
             visitor.twin.start(run_s=60.0 * run_minutes)
@@ -357,7 +356,26 @@ class GanApp(ExploreHandlers):
         key, visitor = self._visitor(request)
         if visitor.session is None:
             return
-        self._apply_controls(lang, visitor, self._config(lang, controls, key))
+        self._apply_controls(lang, visitor, self._config(lang, self._caught_up(visitor, controls), key))
+
+    @staticmethod
+    def _caught_up(visitor: Visitor, controls: tuple) -> tuple:
+        """The controls as the page will show them. Setting the classroom sizes fires one change event per control,
+        each carrying the values of the moment it fired, and they run concurrently, in any order (seen in
+        Chromium: all new, then g_width alone new, then two of three). For CLASSROOM_SETTLE_S after the sizes were
+        set, a size that still shows its old value is read as the new one."""
+        sent = visitor.extras.get("classroom_sent")
+        if not sent:
+            return controls
+        fields, until = sent
+        if time.monotonic() > until:
+            visitor.extras.pop("classroom_sent", None)
+            return controls
+        values = list(controls)
+        for field, (old, new) in fields.items():
+            i = CONTROL_FIELDS.index(field)
+            values[i] = new if values[i] == old else values[i]
+        return tuple(values)
 
     @guarded
     def init_selected(self, request: gr.Request, lang: str, choice: Any) -> list:
