@@ -7,8 +7,9 @@ Environment:
     GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
-    GANAPP_TORCH_THREADS: torch intra-op threads of request handlers and lone training steps (default 1); stacked
-        steps of many sessions use every core.
+    GANAPP_TORCH_THREADS: torch intra-op threads of request handlers and lone training steps (default 1).
+    GANAPP_STACK_THREADS: torch intra-op threads of a stacked step of many sessions (default: every core but one,
+        at least 1, so that the page keeps a core).
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
     GANAPP_MAX_UPLOAD_MB: the largest file a visitor may upload, in MB (default 50); larger ones are refused.
     GRADIO_ANALYTICS_ENABLED: ``True`` turns Gradio's usage analytics on; ganapp keeps them off by default (schools

@@ -29,7 +29,7 @@ from typing import Protocol
 
 import torch
 
-from .stack import StackedTrainer
+from .stack import StackedTrainer, StackKey
 from .trainer import Trainer
 
 
@@ -245,7 +245,7 @@ class Engine:
 
     def _run_group(self, key: Hashable, group: list[Job], until: float) -> None:
         """Step ``group`` until ``until``, a change of the job set, or no member wants work."""
-        stackable = not (isinstance(key, tuple) and key[:1] == ("alone",))
+        stackable = isinstance(key, StackKey)  # else ("alone", id(job)): a job that trains by itself
         while True:
             with self.lock:
                 now = time.perf_counter()

@@ -11,13 +11,14 @@ import torch
 # and must win it back; while a page poll builds its figures in another thread, each hand-back could wait a full
 # interval, which cost ~10% of training speed at 2 Hz polling (benchmarks/session_polling.py). 0.5 ms keeps the
 # trainer's waits short at a negligible switching cost.
-GIL_SWITCH_INTERVAL_S = float(os.environ.get("GANAPP_GIL_SWITCH_S", 0.0005))
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def configure() -> int:
     """Set the GIL switch interval, and torch's intra-op threads for request handlers (a slider's G(z)) and lone
     training steps: ``GANAPP_TORCH_THREADS``, default 1. Small ops run slower split over threads, and the other
-    core is then free for the page; the engine's stacked steps use every core (see :class:`ganapp.engine.Engine`).
+    core is then free for the page; the engine's stacked steps use every core but one (``GANAPP_STACK_THREADS``, see
+    :class:`ganapp.engine.Engine`).
 
     Returns:
         The torch intra-op thread count set.

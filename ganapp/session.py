@@ -294,21 +294,18 @@ class TrainingSession:
         with self._lock:
             self._want_run, self._pending = False, 0
         self.engine.withdraw(self)
-        if not self.engine.lock.acquire(timeout=timeout_s):
-            with self._lock:
-                if self._state != ERROR:
-                    self._set_state(STOPPED)
-            return False
-        try:
-            self.engine.release(self.trainer)
-            if self._unsettled:
-                self.settle(time.perf_counter())
-            with self._lock:
-                if self._state != ERROR:
-                    self._set_state(STOPPED)
-        finally:
-            self.engine.lock.release()
-        return True
+        idle = self.engine.lock.acquire(timeout=timeout_s)  # False: a step of it is still in progress
+        if idle:
+            try:
+                self.engine.release(self.trainer)
+                if self._unsettled:
+                    self.settle(time.perf_counter())
+            finally:
+                self.engine.lock.release()
+        with self._lock:
+            if self._state != ERROR:
+                self._set_state(STOPPED)
+        return idle
 
     def reset(self, config: GANConfig | None = None, init: Any = None) -> None:
         """Stop, then start over from fresh weights (or ``init``'s, see the class) with ``config`` (or the current

@@ -18,7 +18,8 @@ into the stack again (after a rollback, say). Nothing here knows about threads.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +32,22 @@ from .trainer import Trainer
 ADAM_EPS = 1e-8  # torch.optim.Adam's default, which Trainer uses
 
 
-def stack_key(trainer: Trainer) -> Hashable | None:
+class StackKey(NamedTuple):
+    """What must agree for trainers to share a stacked step (see :func:`stack_key`)."""
+
+    sample_shape: tuple[int, ...]
+    z_dim: int
+    g_width: int
+    d_width: int
+    loss: str
+    n_critic: int
+    batch_size: int
+    r1: bool  # R1 on (γ > 0): γ and r1_every may differ
+    gp: bool  # WGAN-GP's gradient penalty on (λ > 0): λ may differ
+    device: str
+
+
+def stack_key(trainer: Trainer) -> StackKey | None:
     """What must agree for trainers to share a stacked step, or None when this trainer can only train alone.
 
     Shape means the model and its widths, z_dim, the data's sample shape, the loss, n_critic, the batch size,
@@ -46,9 +62,9 @@ def stack_key(trainer: Trainer) -> Hashable | None:
         _plans(trainer)
     except ValueError:
         return None
-    return ("mlp", trainer.data.sample_shape, cfg.z_dim, cfg.g_width, cfg.d_width, cfg.loss, cfg.n_critic,
-            cfg.batch_size, cfg.r1_gamma > 0, trainer.loss.gradient_penalty and cfg.gp_lambda > 0,
-            str(trainer.device))
+    return StackKey(trainer.data.sample_shape, cfg.z_dim, cfg.g_width, cfg.d_width, cfg.loss, cfg.n_critic,
+                    cfg.batch_size, cfg.r1_gamma > 0, trainer.loss.gradient_penalty and cfg.gp_lambda > 0,
+                    str(trainer.device))
 
 
 def _plan(items: list[tuple[str, nn.Module]], names: list[str]) -> list[tuple]:
@@ -214,6 +230,11 @@ class StackedTrainer:
 
     # ----- moving one member's state between its Trainer and the stack -----
 
+    def _pairs(self, k: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(stacked parameter, member ``k``'s own parameter) for every weight of G, then of D."""
+        t = self.members[k]
+        return list(zip(self.g_params + self.d_params, [*t.G.parameters(), *t.D.parameters()], strict=True))
+
     def _read_optim(self, k: int) -> None:
         t = self.members[k]
         self.adam_g.load_member(k, t.opt_g, list(t.G.parameters()))
@@ -223,11 +244,8 @@ class StackedTrainer:
     def read_in(self, k: int) -> None:
         """Copy member ``k``'s weights, Adam moments and R1 value from its Trainer into the stack (after its
         Trainer's weights were changed from outside, e.g. rolled back)."""
-        t = self.members[k]
         with torch.no_grad():
-            for stacked, p in zip(self.g_params, t.G.parameters()):
-                stacked[k].copy_(p)
-            for stacked, p in zip(self.d_params, t.D.parameters()):
+            for stacked, p in self._pairs(k):
                 stacked[k].copy_(p)
         self._read_optim(k)
 
@@ -236,9 +254,7 @@ class StackedTrainer:
         Trainer alone is its current state."""
         t = self.members[k]
         with torch.no_grad():
-            for stacked, p in zip(self.g_params, t.G.parameters()):
-                p.copy_(stacked[k])
-            for stacked, p in zip(self.d_params, t.D.parameters()):
+            for stacked, p in self._pairs(k):
                 p.copy_(stacked[k])
         self.adam_g.store_member(k, t.opt_g, list(t.G.parameters()))
         self.adam_d.store_member(k, t.opt_d, list(t.D.parameters()))
@@ -281,14 +297,14 @@ class StackedTrainer:
         real_logits = self._D(params, real)  # (K, B)
         fake_logits = self._D(params, fake.detach())  # (K, B)
         d_loss = self._d_loss(real_logits, fake_logits)  # (K,)
-        if self.key[9]:  # WGAN-GP: ε from each member's own generator, as its lone step draws it
+        if self.key.gp:  # WGAN-GP: ε from each member's own generator, as its lone step draws it
             eps = torch.stack([torch.rand((c.batch_size,) + (1,) * (real.ndim - 2), generator=t.rng,
                                           device=self.device) for t, c in zip(members, cfgs)])  # (K, B, 1...)
             x_hat = eps * real + (1 - eps) * fake.detach()
             gp = (self._grad_norms(x_hat) - 1).pow(2).mean(1)  # (K,)
             d_loss = d_loss + torch.tensor([c.gp_lambda for c in cfgs], device=self.device) * gp
         objective = d_loss
-        if self.key[8]:  # lazy R1 (StyleGAN2 Sec. 3.1): members whose D-update count is a multiple of r1_every
+        if self.key.r1:  # lazy R1 (StyleGAN2 Sec. 3.1): members whose D-update count is a multiple of r1_every
             due = torch.tensor([t.d_updates % c.r1_every == 0 for t, c in zip(members, cfgs)], device=self.device)
             if bool(due.any()):
                 r1 = self._grad_norms(real).pow(2).mean(1)  # (K,) R1 = E‖∇ₓ D(x)‖², Mescheder et al. 2018, Eq. 9
@@ -300,7 +316,7 @@ class StackedTrainer:
                          [c.beta1 for c in cfgs], [c.beta2 for c in cfgs])
         for t in members:
             t.d_updates += 1
-        if self.key[8]:
+        if self.key.r1:
             gamma = torch.tensor([c.r1_gamma for c in cfgs], device=self.device)
             d_loss = d_loss + 0.5 * gamma * self.last_r1
         return d_loss.detach(), real_logits.detach(), fake_logits.detach()
@@ -312,8 +328,7 @@ class StackedTrainer:
             (K, 4) float32 on the device: per member d_loss, g_loss, D(x), D(G(z)) as Trainer.train_step reports
             them. Each member's ``step_count`` and ``d_updates`` are advanced.
         """
-        n_critic = self.key[6]
-        for _ in range(n_critic):
+        for _ in range(self.key.n_critic):
             fake = self._G(tuple(self.g_params), self._noise())  # (K, B, *sample_shape)
             d_loss, real_logits, fake_logits = self._d_update(fake)
         # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
