@@ -3,7 +3,15 @@
 Run ``python app.py`` and open http://127.0.0.1:7860. This file is also the Hugging Face Spaces entry point.
 
 Environment:
-    GANAPP_IDLE_TIMEOUT_S: seconds after which an unseen visitor's session is stopped and freed (default 900).
+    GANAPP_IDLE_TIMEOUT_S: seconds after which an unseen visitor's runs pause (and are autosaved), then leave memory
+        (default 900). A closed page's run trains on until then: a reload finds it.
+    GANAPP_STATE_DIR: where runs are autosaved, so that a restart loses at most a minute (default
+        ~/.cache/ganapp/state; on a Space, a folder under the persistent /data). ``off``: no autosaves, and a
+        reload starts over.
+    GANAPP_GRACE_S: seconds after which the autosave of a visitor who has not come back is deleted (default 604800,
+        a week).
+    GANAPP_STATE_MAX_MB: the most the autosaves may take on disk, in MB (default 2048); beyond it the oldest idle
+        runs are deleted first.
     GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
@@ -21,12 +29,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import threading
 from pathlib import Path
 
 import gradio as gr
 
 from ganapp import runtime
+from ganapp.autosave import StateStore, default_state_dir
 from ganapp.metrics import live_scorer
 from ganapp.registry import SessionRegistry
 from ganapp.ui import CSS, GanApp, build_demo
@@ -58,17 +68,57 @@ def launch_settings(max_upload_mb: float | None = None) -> dict:
     return {"max_file_size": int(max_upload_mb * 1024 * 1024)}
 
 
-def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 30.0,
-                poll_every_s: float = 0.5) -> gr.Blocks:
-    """Build the registry (and its engine), the handlers and the Blocks; start the idle reaper. Arguments override
-    the environment."""
+def _env_number(name: str, default: float) -> float:
+    """A host's number setting, > 0.
+
+    Raises:
+        SystemExit: it is set to something other than a number > 0.
+    """
+    raw = os.environ.get(name, str(default))
+    try:
+        number = float(raw)
+    except ValueError:
+        number = float("nan")
+    if not number > 0:
+        raise SystemExit(f"{name}={raw!r} is out of range: it must be a number > 0")
+    return number
+
+
+def state_store(state_dir: str | Path | None = None) -> StateStore | None:
+    """The autosave folder: ``state_dir``, else ``GANAPP_STATE_DIR`` (``off``: None), else the default, capped at
+    ``GANAPP_STATE_MAX_MB``.
+
+    Raises:
+        SystemExit: the folder cannot be created, or GANAPP_STATE_MAX_MB is not a number > 0.
+    """
+    if state_dir is None and os.environ.get("GANAPP_STATE_DIR", "").strip().lower() == "off":
+        return None
+    root = Path(state_dir) if state_dir is not None else default_state_dir()
+    max_mb = _env_number("GANAPP_STATE_MAX_MB", 2048)
+    try:
+        return StateStore(root, max_bytes=int(max_mb * 1024 * 1024))
+    except OSError as e:
+        raise SystemExit(f"GANAPP_STATE_DIR={str(root)!r} cannot be used: {e}") from None
+
+
+def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, poll_every_s: float = 0.5,
+                state_dir: str | Path | None = None, grace_s: float | None = None,
+                autosave_every_s: float = 60.0) -> gr.Blocks:
+    """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
+    Arguments override the environment."""
     if idle_timeout_s is None:
-        idle_timeout_s = float(os.environ.get("GANAPP_IDLE_TIMEOUT_S", 900))
+        idle_timeout_s = _env_number("GANAPP_IDLE_TIMEOUT_S", 900)
+    if grace_s is None:
+        grace_s = _env_number("GANAPP_GRACE_S", 7 * 86400)
+    if not grace_s > idle_timeout_s:
+        raise SystemExit(f"GANAPP_GRACE_S={grace_s:g} is out of range: it must be > GANAPP_IDLE_TIMEOUT_S "
+                         f"({idle_timeout_s:g})")
     classroom = os.environ.get("GANAPP_CLASSROOM", "auto").strip().lower()
     if classroom not in CLASSROOM_CHOICES:
         raise SystemExit(f"GANAPP_CLASSROOM={classroom!r} is not allowed: choose one of auto, 1, 0")
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
+                               store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                scorer_for=live_scorer)
     registry.start_reaper(every_s=reap_every_s)
     return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s,
@@ -80,10 +130,24 @@ def warm_up() -> None:
     threading.Thread(target=importlib.import_module, args=("torchvision.utils",), daemon=True).start()
 
 
-if __name__ == "__main__":
-    demo = create_demo()
-    runtime.configure()
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: the main thread leaves ``block_thread`` and shuts down in order."""
+    raise KeyboardInterrupt
+
+
+def serve(demo: gr.Blocks, **launch_kwargs) -> None:
+    """Launch ``demo`` and serve until Ctrl-C or SIGTERM (what a Space or a process manager sends on a restart);
+    then every run of a returning visitor is paused and autosaved before the process exits."""
+    signal.signal(signal.SIGTERM, _interrupt)
     demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True,
-                                                   **launch_settings())
+                                                   **launch_kwargs)
     warm_up()
-    demo.block_thread()
+    try:
+        demo.block_thread()  # returns on KeyboardInterrupt, which SIGTERM raises too
+    finally:
+        demo.ganapp.registry.close(save=True)
+
+
+if __name__ == "__main__":
+    runtime.configure()
+    serve(create_demo(), **launch_settings())

@@ -360,6 +360,28 @@ class DataStream:
         """Epochs served so far (fractional), or None for 2D data."""
         return None if self.is_2d else self.samples_seen / len(self.images)
 
+    def state(self) -> tuple[dict[str, torch.Tensor], dict[str, int]]:
+        """Where the stream is, as CPU copies: tensors ``rng`` (the generator's uint8 state) and, for images,
+        ``perm`` ((N,) int64, this epoch's order); meta ``pos`` and ``samples_seen``. See :meth:`load_state`."""
+        tensors = {"rng": self.generator.get_state().clone()}
+        if not self.is_2d:
+            tensors["perm"] = self._perm.to("cpu", copy=True)
+        return tensors, {"pos": self._pos, "samples_seen": self.samples_seen}
+
+    def load_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, int]) -> None:
+        """Go on from :meth:`state`'s output, so the next batches are those the saved stream would have served.
+
+        Raises:
+            ValueError: the saved order does not fit this dataset's size.
+        """
+        if not self.is_2d:
+            perm = tensors["perm"]
+            if perm.shape != (len(self.images),):
+                raise ValueError(f"the saved data order has {perm.numel()} samples, the dataset {len(self.images)}")
+            self._perm = perm.to(self.device)
+        self.generator.set_state(tensors["rng"])
+        self._pos, self.samples_seen = int(meta["pos"]), int(meta["samples_seen"])
+
     def next(self, batch_size: int) -> torch.Tensor:
         """The next real batch: (B, 2) float32, or (B, C, S, S) float32 in [-1, 1]."""
         return self.next_labelled(batch_size)[0]

@@ -46,6 +46,10 @@ class MetricHistory:
             self._n = len(kept)
             self._data[:self._n] = kept.copy()
 
+    def rows(self) -> np.ndarray:
+        """A copy of every row: (N, 5) float64, columns ``step`` and the metric names (see COLUMNS)."""
+        return self._data[:self._n].copy()
+
     def truncate_after(self, step: int) -> None:
         """Drop the rows whose step is greater than ``step`` (used when training rolls back)."""
         self._n = int(np.searchsorted(self._data[:self._n, 0], step, side="right"))

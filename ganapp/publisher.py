@@ -25,6 +25,7 @@ from .data import BOUNDS_2D, MIXTURES
 from .history import MetricHistory
 from .media import to_grid
 from .metrics import mode_metrics
+from .models import build_generator
 from .trainer import METRIC_NAMES, Trainer
 
 # Steps at which a run keeps a frozen copy of G for the time-lapse across training (1-2-3-5-7.5 per decade: a run's
@@ -271,6 +272,55 @@ class Publisher:
         self.buffer_first_step = trainer.step_count + 1
         self.publish_g(trainer)
         self.step = trainer.step_count
+
+    # ----- autosaves -----
+
+    def state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """What readers have seen, for an autosave: tensors ``history`` ((N, 5) float64 rows: step, d_loss, g_loss,
+        D(x), D(G(z))) and ``snap<i>.<name>`` (the time-lapse snapshots of G, on the CPU); meta: the snapshots'
+        steps, the live scores and the 2D metrics rows. Snapshots are frozen, so they are not copied."""
+        with self.lock:
+            rows = self.history.rows()
+            snapshots = list(self.g_snapshots)
+            meta = {"snapshot_steps": [s for s, _ in snapshots], "scores": list(self.scores),
+                    "view_metrics": list(self.view_metrics)}
+        tensors = {"history": torch.from_numpy(rows)}
+        for i, (_, G) in enumerate(snapshots):
+            tensors.update({f"snap{i}.{k}": v.to("cpu") for k, v in G.state_dict().items()})
+        return tensors, meta
+
+    def restore(self, trainer: Trainer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        """Take back :meth:`state`'s output for a run that goes on from ``trainer`` (already restored): its history,
+        time-lapse snapshots (and, for images, the time-lapse frames drawn from them), scores and 2D metrics rows.
+
+        Raises:
+            ValueError: a snapshot's weights do not fit the config's G.
+        """
+        cfg = trainer.config
+        rows = tensors["history"].numpy()
+        snapshots = []
+        for i, step in enumerate(meta.get("snapshot_steps", [])):
+            G = build_generator(cfg)
+            try:
+                G.load_state_dict({k[len(f"snap{i}."):]: v for k, v in tensors.items() if k.startswith(f"snap{i}.")})
+            except RuntimeError as e:
+                raise ValueError(str(e).strip().splitlines()[0]) from None
+            snapshots.append((int(step), G.to(trainer.device).eval().requires_grad_(False)))
+        frames = []
+        if not cfg.is_2d:
+            with torch.no_grad():
+                frames = [to_grid(G(trainer.fixed_z, trainer.fixed_y).float().cpu(), nrow=cfg.n_classes or 8)
+                          for _, G in snapshots]
+        last = snapshots[-1][0] if snapshots else -1
+        with self.lock:
+            if len(rows):
+                self.history.append(rows[:, 0], rows[:, 1:])
+            self.g_snapshots = snapshots + [s for s in self.g_snapshots if s[0] > last]
+            self.frames = frames + self.frames
+            self.scores = list(meta.get("scores", [])) + self.scores
+            self.view_metrics = list(meta.get("view_metrics", []))
+        if self.scores:
+            self._next_score_step = max(self._next_score_step, trainer.step_count + self.score_every_steps)
 
     # ----- readers (any thread) -----
 

@@ -1,17 +1,41 @@
-"""Per-visitor sessions for a multi-user server: a dict keyed by the visitor's session id, an idle reaper, and the
-one engine that trains every session. Knows nothing of the web framework; the UI passes ids in.
+"""Per-visitor sessions for a multi-user server: a dict keyed by the visitor's id, the pages each visitor has open,
+an idle reaper that pauses, autosaves and frees runs, and the one engine that trains every session. Knows nothing of
+the web framework; the UI passes ids in.
+
+A visitor's id is a page's own id (Gradio's session_hash), unless the page :meth:`SessionRegistry.attach`-es with a
+token that the browser keeps (see :mod:`ganapp.autosave`). Such a visitor outlives the page: a reload or a second tab
+attaches to the same runs, and their runs are autosaved so that they come back after a restart.
+
+Lifetimes (host-settable):
+
+- a visitor unseen for ``idle_timeout_s`` has their runs paused and autosaved; a returning visitor's runs are then
+  freed from memory (they come back from disk, paused), the others' are freed at once;
+- an autosave unseen for ``grace_s`` is deleted; so are the oldest idle ones when the folder is over its size cap.
+
+Locks: ``_lock`` guards the visitor and page dicts, and is never held while a session is built, saved or stopped;
+``_restore_lock`` serialises restores from disk. Both come before any lock of :mod:`ganapp.engine`.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .autosave import AutosaveError, StateStore
 from .config import GANConfig
+from .data import DatasetUnavailableError
 from .engine import Engine
-from .session import TrainingSession
+from .session import ERROR, RUNNING, WAITING, TrainingSession
+
+log = logging.getLogger("ganapp")
+
+# What a page found when it attached (SessionRegistry.attach).
+NEW, REATTACHED, RESTORED, RESTORE_FAILED = "new", "reattached", "restored", "restore_failed"
+# The visitor's own values (Visitor.extras) that an autosave keeps with run A.
+SAVED_EXTRAS = ("built_from", "built_step", "slow_motion_s", "classroom", "drawn_path")
 
 
 @dataclass
@@ -23,7 +47,11 @@ class Visitor:
         twin: a second session trained side by side with ``session`` (one setting changed), or None.
         checkpoint: a generator they loaded for exploring (a ganapp.checkpoints.Checkpoint), or None.
         last_seen_s: ``time.monotonic()`` of their last request.
-        extras: small per-visitor values the UI keeps (e.g. the last history step it drew).
+        extras: small per-visitor values the UI keeps (e.g. where their run started from).
+        persistent: True for a visitor with a token: autosaved, outliving their pages.
+        saved: per slot ("a", "b"), the :meth:`TrainingSession.save_key` and ``time.monotonic()`` of its last
+            autosave (or of the session's creation, before the first).
+        restored: what attaching found (NEW, REATTACHED, RESTORED or RESTORE_FAILED) and the step it came back at.
     """
 
     session: TrainingSession | None = None
@@ -31,6 +59,13 @@ class Visitor:
     checkpoint: Any = None
     last_seen_s: float = field(default_factory=time.monotonic)
     extras: dict[str, Any] = field(default_factory=dict)
+    persistent: bool = False
+    saved: dict[str, tuple[Any, float]] = field(default_factory=dict)
+    restored: tuple[str, int] | None = None
+
+    def runs(self) -> dict[str, TrainingSession]:
+        """The visitor's sessions by autosave slot: "a" (run A) and "b" (run B), where they exist."""
+        return {slot: s for slot, s in (("a", self.session), ("b", self.twin)) if s is not None}
 
 
 class SessionRegistry:
@@ -38,33 +73,50 @@ class SessionRegistry:
     :class:`~ganapp.engine.Engine` trains them all, each with a fair share of the machine.
 
     Args:
-        idle_timeout_s: a visitor unseen this long is reaped: their training is stopped and freed. API clients never
-            fire a page's unload event, so this is what frees them.
+        idle_timeout_s: a visitor unseen this long has their runs paused (and autosaved when they have a token);
+            then they are freed from memory. API clients never fire a page's unload event, so this is what frees
+            them.
         engine: the engine every session trains on (a new one when None).
         classroom: the classroom mode, in which new 2D runs at default sizes get the smaller nets of
             :data:`ganapp.presets.CLASSROOM_2D` so that a whole class can train at once: True (always), False (never)
             or None (automatic: on while ``classroom_from`` or more visitors are on the server).
         classroom_from: visitors (open pages, and API clients) from which the automatic classroom mode is on, ≥ 1.
+        store: the state folder for tokens and autosaves; None: no visitor outlives their page.
+        grace_s: an autosave whose visitor has been away this long is deleted, > idle_timeout_s.
+        autosave_every_s: a training run is autosaved at most this often; a paused or stopped one once, soon after
+            it stopped changing.
         session_kwargs: passed to every new TrainingSession.
 
     Raises:
-        ValueError: ``idle_timeout_s`` is not > 0, or ``classroom_from`` < 1.
+        ValueError: ``idle_timeout_s`` or ``autosave_every_s`` is not > 0, ``grace_s`` is not > ``idle_timeout_s``,
+            or ``classroom_from`` < 1.
     """
 
     def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | None = None, classroom: bool | None = None,
-                 classroom_from: int = 4, **session_kwargs: Any):
-        if idle_timeout_s <= 0:
+                 classroom_from: int = 4, store: StateStore | None = None, grace_s: float = 7 * 86400.0,
+                 autosave_every_s: float = 60.0, **session_kwargs: Any):
+        if not idle_timeout_s > 0:
             raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
+        if not grace_s > idle_timeout_s:
+            raise ValueError(f"grace_s={grace_s} is out of range: it must be > idle_timeout_s ({idle_timeout_s})")
+        if not autosave_every_s > 0:
+            raise ValueError(f"autosave_every_s={autosave_every_s} is out of range: it must be > 0")
         if not isinstance(classroom_from, int) or classroom_from < 1:
             raise ValueError(f"classroom_from={classroom_from!r} is out of range: it must be an integer ≥ 1")
         self.classroom, self.classroom_from = classroom, classroom_from
         self.engine = engine if engine is not None else Engine()
-        self.idle_timeout_s = idle_timeout_s
+        self.idle_timeout_s, self.grace_s, self.autosave_every_s = idle_timeout_s, grace_s, autosave_every_s
+        self.store = store
         self.session_kwargs = session_kwargs
         self._visitors: dict[str, Visitor] = {}
+        self._pages: dict[str, str] = {}  # page id -> the visitor id it attached to
+        self._page_state: dict[str, dict[str, Any]] = {}  # page id -> what that page shows (the UI's)
+        self._persistent: set[str] = set()  # visitor ids that came with a valid token
         self._lock = threading.Lock()
+        self._restore_lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._reaper_stop = threading.Event()
+        self._next_sweep_s = 0.0
 
     def __len__(self) -> int:
         with self._lock:
@@ -74,18 +126,109 @@ class SessionRegistry:
         with self._lock:
             return visitor_id in self._visitors
 
+    def visitor_ids(self) -> list[str]:
+        """The ids of the visitors in memory now."""
+        with self._lock:
+            return list(self._visitors)
+
     def classroom_mode(self) -> bool:
         """Whether new 2D runs at default sizes get the classroom sizes now (see the class)."""
         return self.classroom if self.classroom is not None else len(self) >= self.classroom_from
 
+    # ----- pages and visitors -----
+
+    def attach(self, page_id: str, token: Any = None) -> tuple[str | None, str]:
+        """A page opened: bind it to the visitor its browser's token names, restoring their runs from disk when
+        they are not in memory; a missing, malformed or forged token gets a new visitor and a new token.
+
+        Returns:
+            (the token the browser should keep, or None without a state folder; what the page found: NEW,
+            REATTACHED, RESTORED or RESTORE_FAILED).
+        """
+        if self.store is None:
+            return None, NEW
+        vid = self.store.verify(token)
+        if vid is None:
+            token = self.store.new_token()
+            vid = self.store.verify(token)
+        with self._lock:
+            self._pages[page_id] = vid
+            self._persistent.add(vid)
+            orphan = self._visitors.get(page_id)  # a tick that came before the attach
+            if orphan is not None and not orphan.runs():
+                del self._visitors[page_id]
+            known = vid in self._visitors
+        v = self.visitor(vid)
+        if v.restored is not None and not known:
+            return token, v.restored[0]
+        return token, REATTACHED if known and v.runs() else NEW
+
+    def detach(self, page_id: str) -> None:
+        """A page closed (or reloaded). A visitor without a token goes with it; one with a token keeps training
+        until the idle timeout, since the page may come back."""
+        with self._lock:
+            vid = self._pages.pop(page_id, None)
+            self._page_state.pop(page_id, None)
+        if vid is None:
+            self.remove(page_id)
+
+    def key(self, page_id: str) -> str:
+        """The visitor id a page acts for: the one it attached to, else the page's own id."""
+        with self._lock:
+            return self._pages.get(page_id, page_id)
+
+    def page(self, page_id: str) -> dict[str, Any]:
+        """The page's own values (what it has drawn, which outputs it shows), created on first use. Two tabs of
+        one visitor share runs but not these."""
+        with self._lock:
+            return self._page_state.setdefault(page_id, {})
+
     def visitor(self, visitor_id: str) -> Visitor:
-        """The visitor's record, created on first use; marks them as seen now."""
+        """The visitor's record, created on first use (restored from their autosave when they have one and are
+        not in memory); marks them as seen now."""
         with self._lock:
             v = self._visitors.get(visitor_id)
+            if v is not None:
+                v.last_seen_s = time.monotonic()
+                return v
+            persistent = visitor_id in self._persistent
+        if not persistent or self.store is None:
+            with self._lock:
+                return self._visitors.setdefault(visitor_id, Visitor())
+        with self._restore_lock:
+            with self._lock:
+                v = self._visitors.get(visitor_id)
             if v is None:
-                v = self._visitors[visitor_id] = Visitor()
+                v = self._restore(visitor_id)
+                with self._lock:
+                    self._visitors[visitor_id] = v
             v.last_seen_s = time.monotonic()
             return v
+
+    def _restore(self, visitor_id: str) -> Visitor:
+        """A persistent visitor's record from their autosaves (runs paused); empty when they have none."""
+        v = Visitor(persistent=True)
+        if not self.store.has(visitor_id, "a"):
+            return v
+        try:
+            for slot in ("a", "b"):
+                if slot == "b" and not self.store.has(visitor_id, "b"):
+                    break
+                tensors, meta = self.store.read(visitor_id, slot)
+                session = TrainingSession.from_autosave(tensors, meta, engine=self.engine, **self.session_kwargs)
+                if slot == "a":
+                    v.session = session
+                    v.extras.update({k: meta["visitor"][k] for k in SAVED_EXTRAS if k in meta.get("visitor", {})})
+                else:
+                    v.twin = session
+                v.saved[slot] = (session.save_key(), time.monotonic())
+        except (AutosaveError, ValueError, DatasetUnavailableError, KeyError) as e:
+            log.warning("an autosave could not be restored: %s", e)
+            for s in v.runs().values():
+                s.stop()
+            return Visitor(persistent=True, restored=(RESTORE_FAILED, 0))
+        v.restored = (RESTORED, v.session.trainer.step_count)
+        return v
 
     def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> TrainingSession:
         """Build a fresh TrainingSession for the visitor (stopping any old one) and return it; ``init`` is a
@@ -97,6 +240,8 @@ class SessionRegistry:
         session = TrainingSession(config, engine=self.engine, init=init, **self.session_kwargs)
         v = self.visitor(visitor_id)
         old, v.session = v.session, session
+        v.saved.pop("a", None)
+        v.restored = None
         if old is not None:
             old.stop()
         return session
@@ -111,37 +256,133 @@ class SessionRegistry:
         twin = TrainingSession(config, engine=self.engine, **self.session_kwargs)
         v = self.visitor(visitor_id)
         old, v.twin = v.twin, twin
+        v.saved.pop("b", None)
         if old is not None:
             old.stop()
         return twin
 
     def drop_twin(self, visitor_id: str) -> bool:
-        """Stop and forget the visitor's side-by-side session. Returns True when there was one."""
+        """Stop and forget the visitor's side-by-side session (and its autosave). Returns True when there was one."""
         v = self.visitor(visitor_id)
         twin, v.twin = v.twin, None
+        v.saved.pop("b", None)
         if twin is not None:
             twin.stop()
+        if v.persistent and self.store is not None:
+            self.store.discard(visitor_id, "b")
         return twin is not None
 
     def remove(self, visitor_id: str) -> bool:
-        """Stop and forget the visitor's sessions. Returns True when there was a visitor to remove."""
+        """Stop and forget the visitor's sessions, and delete their autosaves. Returns True when there was a
+        visitor to remove."""
         with self._lock:
             v = self._visitors.pop(visitor_id, None)
-        for session in (v.session, v.twin) if v is not None else ():
-            if session is not None:
-                session.stop()
+            self._persistent.discard(visitor_id)
+        for session in v.runs().values() if v is not None else ():
+            session.stop()
+        if self.store is not None and v is not None and v.persistent:
+            self.store.discard(visitor_id)
         return v is not None
 
+    # ----- autosaves -----
+
+    def autosave(self, visitor_id: str, force: bool = False) -> list[str]:
+        """Autosave the visitor's runs that changed since their last autosave: when ``force``, or when the run no
+        longer trains, or ``autosave_every_s`` after the last. Only visitors with a token are saved. Copies are
+        taken between two steps; the files are written in the caller's thread.
+
+        Returns:
+            the slots written.
+        Raises:
+            OSError: a file cannot be written (the previous autosave is kept).
+        """
+        with self._lock:
+            v = self._visitors.get(visitor_id)
+        if v is None or not v.persistent or self.store is None:
+            return []
+        written = []
+        now = time.monotonic()
+        for slot, session in v.runs().items():
+            key = session.save_key()
+            last_key, last_s = v.saved.setdefault(slot, (None, now))
+            if key == last_key or (session.trainer.step_count == 0 and not force):
+                continue
+            training = session.state in (RUNNING, WAITING)
+            if not (force or not training or now - last_s >= self.autosave_every_s):
+                continue
+            tensors, meta = session.autosave_state()
+            if slot == "a":
+                meta["visitor"] = {k: v.extras[k] for k in SAVED_EXTRAS if k in v.extras}
+            self.store.write(visitor_id, slot, tensors, meta)
+            v.saved[slot] = (key, now)
+            written.append(slot)
+        return written
+
+    def save_all(self) -> int:
+        """Pause and autosave every run of every visitor with a token (at a shutdown). Returns the files written."""
+        with self._lock:
+            ids = [k for k, v in self._visitors.items() if v.persistent]
+        n = 0
+        for vid in ids:
+            with self._lock:
+                v = self._visitors.get(vid)
+            for session in v.runs().values() if v is not None else ():
+                session.pause()
+            try:
+                n += len(self.autosave(vid, force=True))
+            except OSError as e:
+                log.error("autosave of a visitor failed at shutdown: %s", e)
+        return n
+
+    # ----- the reaper -----
+
     def reap(self, now_s: float | None = None) -> list[str]:
-        """Remove every visitor unseen for longer than ``idle_timeout_s``. Returns their ids."""
+        """One round of upkeep: autosave what is due; pause and free every visitor unseen for longer than
+        ``idle_timeout_s`` (autosaving a returning visitor's runs first); delete autosaves older than ``grace_s``
+        and keep the folder under its size cap. Returns the ids freed."""
         now_s = time.monotonic() if now_s is None else now_s
         with self._lock:
             idle = [k for k, v in self._visitors.items() if now_s - v.last_seen_s > self.idle_timeout_s]
+            persistent = [k for k, v in self._visitors.items() if v.persistent and k not in idle]
+        for k in persistent:
+            try:
+                self.autosave(k)
+            except OSError as e:
+                log.error("an autosave failed: %s", e)
         for k in idle:
-            self.remove(k)
+            self._free(k, now_s)
+        if self.store is not None and now_s >= self._next_sweep_s:
+            self._next_sweep_s = now_s + 60.0
+            with self._lock:
+                here = set(self._visitors)
+            self.store.sweep(self.grace_s, keep=here)
+            self.store.enforce_cap(keep=here)
         return idle
 
-    def start_reaper(self, every_s: float = 30.0) -> None:
+    def _free(self, visitor_id: str, now_s: float) -> None:
+        """Free an idle visitor: a returning one's runs are paused and autosaved first, and their files kept."""
+        with self._lock:
+            v = self._visitors.get(visitor_id)
+            if v is None or now_s - v.last_seen_s <= self.idle_timeout_s:
+                return  # they came back meanwhile
+        if not v.persistent:
+            self.remove(visitor_id)
+            return
+        for session in v.runs().values():
+            session.pause()
+        try:
+            self.autosave(visitor_id, force=True)
+        except OSError as e:
+            log.error("an autosave failed; the idle visitor's runs stay in memory: %s", e)
+            return
+        with self._lock:
+            if now_s - v.last_seen_s <= self.idle_timeout_s or self._visitors.get(visitor_id) is not v:
+                return
+            del self._visitors[visitor_id]
+        for session in v.runs().values():
+            session.stop()
+
+    def start_reaper(self, every_s: float = 5.0) -> None:
         """Run :meth:`reap` every ``every_s`` seconds in a daemon thread (idempotent)."""
         if self._reaper is not None and self._reaper.is_alive():
             return
@@ -149,15 +390,23 @@ class SessionRegistry:
 
         def loop() -> None:
             while not self._reaper_stop.wait(every_s):
-                self.reap()
+                try:
+                    self.reap()
+                except Exception:  # noqa: BLE001 (the reaper must outlive one bad round)
+                    log.exception("a reaper round failed")
 
         self._reaper = threading.Thread(target=loop, name="ganapp-reaper", daemon=True)
         self._reaper.start()
 
-    def close(self) -> None:
-        """Stop the reaper and every session."""
+    def close(self, save: bool = True) -> None:
+        """Stop the reaper, autosave the runs of visitors with a token (when ``save``), and stop every session.
+        Autosaves stay on disk for the next start."""
         self._reaper_stop.set()
+        if save:
+            self.save_all()
         with self._lock:
-            ids = list(self._visitors)
-        for k in ids:
-            self.remove(k)
+            visitors = list(self._visitors.values())
+            self._visitors.clear()
+        for v in visitors:
+            for session in v.runs().values():
+                session.stop()

@@ -63,16 +63,18 @@ class TrainingSession:
             :meth:`ganapp.metrics.MNISTJudge.score_generator`), or None for no live scores.
         score_every_steps: G updates between two live scores.
         view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
+        saved: an autosave, (tensors, meta) from :meth:`autosave_state`, to go on from (paused); see
+            :meth:`from_autosave`.
 
     Raises:
         ValueError, ganapp.data.DatasetUnavailableError: as :class:`~ganapp.trainer.Trainer`; ValueError also when
-            ``init`` does not fit ``config``'s networks.
+            ``init`` or ``saved`` does not fit ``config``'s networks.
     """
 
     def __init__(self, config: GANConfig, engine: Engine | None = None, publish_every_s: float = 0.5,
                  grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,
                  scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500,
-                 view_2d: bool = True):
+                 view_2d: bool = True, saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None):
         if score_every_steps < 1:
             raise ValueError(f"score_every_steps={score_every_steps} is out of range: it must be ≥ 1")
         self.engine = engine if engine is not None else Engine()
@@ -86,9 +88,50 @@ class TrainingSession:
         self._lock = threading.Lock()  # guards the control flags, the state and the run clock
         self._slow_motion_s = 0.0
         self.publisher: Publisher | None = None
-        self._build(config, init)
+        self._build(config, init, saved)
 
-    def _build(self, config: GANConfig, init: Any = None) -> None:
+    @classmethod
+    def from_autosave(cls, tensors: dict[str, torch.Tensor], meta: dict[str, Any], **kwargs: Any
+                      ) -> "TrainingSession":
+        """The run an autosave holds (see :meth:`autosave_state`), paused where it was saved: its G, D, optimisers,
+        RNG, step, clock, history, time-lapse snapshots and scores. ``kwargs`` go to the constructor.
+
+        Raises:
+            ValueError: the autosave holds an invalid config, or tensors that do not fit its networks.
+            ganapp.data.DatasetUnavailableError: its dataset cannot be read any more (an upload that is gone).
+        """
+        try:
+            config = GANConfig.from_dict(meta["config"])
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"the autosave holds no valid config ({e})") from None
+        return cls(config, saved=(tensors, meta), **kwargs)
+
+    def autosave_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Copies of everything the run needs to go on later, taken between two steps: (tensors, meta) for
+        :meth:`ganapp.autosave.StateStore.write`. Holds training up only for the copies (no disk I/O). The history
+        ends at the last published step, so a restored run may lack the rows of its last half second.
+
+        Returns:
+            tensors: the Trainer's (see :meth:`Trainer.state`) and the Publisher's (see :meth:`Publisher.state`),
+            all on the CPU; meta: ``config`` (dict), ``trainer``, ``publisher`` and ``session`` (state, elapsed_s,
+            timed-run window, slow motion) as JSON-ready values.
+        """
+        with self.engine.lock:
+            self.engine.sync(self.trainer)
+            trainer = self.trainer
+            tensors, trainer_meta = trainer.state()
+            pub_tensors, pub_meta = self.publisher.state()
+            with self._lock:
+                session = {"state": self._state, "elapsed_s": self._elapsed(time.perf_counter()),
+                           "window": self._window, "slow_motion_s": self._slow_motion_s}
+        return tensors | pub_tensors, {"config": trainer.config.to_dict(), "trainer": trainer_meta,
+                                       "publisher": pub_meta, "session": session}
+
+    def save_key(self) -> tuple:
+        """Changes whenever the run has something an autosave does not hold yet (step, settings or state)."""
+        return self.trainer.step_count, self.trainer.config, self._state
+
+    def _build(self, config: GANConfig, init: Any = None, saved: tuple | None = None) -> None:
         trainer = Trainer(config, download=self.download)
         if init is not None:
             try:
@@ -96,8 +139,12 @@ class TrainingSession:
             except ValueError as e:
                 raise ValueError(f"the checkpoint's networks do not fit the chosen settings ({e}): use its model, "
                                  f"z_dim and widths") from None
+        if saved is not None:
+            trainer.load_state(saved[0], saved[1]["trainer"])
         scorer = self.scorer_for(config) if self.scorer_for is not None else None
         publisher = Publisher(trainer, scorer, self.score_every_steps, self.max_frames, self.view_2d)
+        if saved is not None:
+            publisher.restore(trainer, saved[0], saved[1]["publisher"])
         publisher.publish_grid(trainer)
         with self.engine.lock, self._lock:
             if self.publisher is not None:
@@ -114,6 +161,13 @@ class TrainingSession:
             self._elapsed_s, self._run_started = 0.0, None
             self._window: tuple[float, float] | None = None  # a timed run: (elapsed_s at its start, its length)
             self._run_over_s: float | None = None
+            if saved is not None:  # an autosaved run comes back paused, its clock where it was
+                state = saved[1]["session"]
+                self._elapsed_s = float(state["elapsed_s"])
+                self._window = tuple(state["window"]) if state.get("window") else None
+                self._slow_motion_s = float(state.get("slow_motion_s", 0.0))
+                if trainer.step_count > 0:
+                    self._set_state(PAUSED)
 
     # ----- the state machine (callers hold _lock) -----
 

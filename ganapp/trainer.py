@@ -359,6 +359,58 @@ class Trainer:
         if checkpoint.fixed_z is not None and checkpoint.fixed_z.shape == self.fixed_z.shape:
             self.fixed_z = checkpoint.fixed_z.to(self.device)
 
+    def state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Everything a run needs to go on exactly where it is, as copies on the CPU: (tensors, meta).
+
+        Tensors: ``G.*``, ``D.*``, ``G_ema.*`` (state dicts), ``opt_g.<i>.<name>`` and ``opt_d.<i>.<name>`` (Adam's
+        step, exp_avg and exp_avg_sq of parameter i), ``fixed_z`` (n_fixed, z_dim), ``rng`` (the generator's uint8
+        state), ``last_r1`` (scalar) and ``data.*`` (see :meth:`DataStream.state`). Meta: ``step_count``,
+        ``d_updates`` (ints), ``lr_scale`` (float) and ``data``.
+        """
+        tensors = {f"{net}.{k}": v.cpu() if v.device.type != "cpu" else v
+                   for net, sd in self.weights().items() for k, v in sd.items()}  # weights() already copies
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            for i, st in opt.state_dict()["state"].items():
+                tensors.update({f"{name}.{i}.{k}": v.detach().to("cpu", copy=True) for k, v in st.items()})
+        tensors["fixed_z"] = self.fixed_z.detach().to("cpu", copy=True)
+        tensors["rng"] = self.rng.get_state().clone()
+        tensors["last_r1"] = self.last_r1.detach().to("cpu", copy=True)
+        data_tensors, data_meta = self.data.state()
+        tensors.update({f"data.{k}": v for k, v in data_tensors.items()})
+        return tensors, {"step_count": self.step_count, "d_updates": self.d_updates, "lr_scale": self.lr_scale,
+                         "data": data_meta}
+
+    def load_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        """Go on from :meth:`state`'s output (of a trainer with the same config's networks).
+
+        Raises:
+            ValueError: the tensors do not fit this trainer's networks or optimisers (the first line of PyTorch's
+                message); the trainer may then be half-loaded and should be dropped.
+        """
+        def part(prefix: str) -> dict[str, torch.Tensor]:
+            return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+        try:
+            weights = {net: part(f"{net}.") for net in ("G", "D", "G_ema") if part(f"{net}.")}
+            self.load_weights(weights, reset_optimizers=True)
+            for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+                state: dict[int, dict[str, torch.Tensor]] = {}
+                for key, v in part(f"{name}.").items():
+                    i, field = key.split(".", 1)
+                    state.setdefault(int(i), {})[field] = v
+                sd = opt.state_dict()
+                sd["state"] = state
+                opt.load_state_dict(sd)  # moves moments to the parameters' device
+            self.fixed_z = tensors["fixed_z"].to(self.device)
+            self.rng.set_state(tensors["rng"])
+            self.last_r1 = tensors["last_r1"].to(self.device)
+            self.data.load_state(part("data."), meta["data"])
+        except (RuntimeError, KeyError, ValueError) as e:
+            raise ValueError(str(e).strip().splitlines()[0] if str(e).strip() else repr(e)) from None
+        self.step_count, self.d_updates = int(meta["step_count"]), int(meta["d_updates"])
+        self.lr_scale = float(meta.get("lr_scale", 1.0))
+        self._apply_lr()
+
     def weights_finite(self) -> bool:
         """True when every parameter and buffer of G and D is finite (one host sync)."""
         nets = (self.G, self.D) + ((self.G_ema,) if self.G_ema is not None else ())

@@ -63,15 +63,16 @@ SERVED_MAX_UPLOAD_MB = 1  # the served app's upload limit, small enough for a te
 
 
 @pytest.fixture(scope="session")
-def served_app():
-    """The real app, launched once on localhost with a short idle timeout and a fast reaper.
+def served_app(tmp_path_factory):
+    """The real app, launched once on localhost with a fast reaper and a state folder of its own.
 
     Yields (url, demo); demo.ganapp.registry is the live registry.
     """
     import app as app_module
     from ganapp.ui import CSS
 
-    demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5)
+    demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5,
+                                  state_dir=tmp_path_factory.mktemp("state"))
     port = free_port()
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
                                                    prevent_thread_lock=True, quiet=True, css=CSS,

@@ -22,12 +22,16 @@ def page(served_app):
     url, _ = served_app
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1500}, locale="en-US")
+        context = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US")
+        pg = context.new_page()  # a tab of its own context: a test may open a second tab beside it
         pg.set_default_timeout(30_000)
         pg.goto(url)
         pg.wait_for_selector("#start")
         yield pg
-        browser.close()  # closing the page fires the app's unload, which stops this visitor's training
+        browser.close()
+    registry = served_app[1].ganapp.registry
+    for vid in registry.visitor_ids():  # a closed page's run trains on until the idle timeout: free it now
+        registry.remove(vid)
 
 
 def _trace_len(page, plot_id: str) -> int:
@@ -165,3 +169,57 @@ def test_the_classroom_sizes_fill_the_controls_without_a_false_notice(page, serv
         assert any(s.config.g_width == s.config.d_width == 64 and s.config.batch_size == 128 for s in sessions)
     finally:
         registry.classroom = None
+
+
+def _status_step(page) -> int:
+    return int(page.evaluate(
+        "() => (document.querySelector('#ganapp-status').innerText.match(/step ([\\d,]+)/) || [0, '-1'])[1]"
+        ".replace(/,/g, '')"))
+
+
+def test_a_reload_and_a_second_tab_find_the_same_run_still_training(page, served_app):
+    registry = served_app[1].ganapp.registry
+    dataset = page.locator("#dataset input")
+    dataset.click()
+    dataset.fill("ring8")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+    page.locator("#lr-g input").fill("0.0003")  # a setting the reloaded page must show again
+    page.locator("#lr-g input").press("Enter")
+    page.click("#start")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
+    assert wait_step(page, lambda s: s >= 20)
+    sessions = [v.session for v in registry._visitors.values() if v.session is not None]
+    assert len(sessions) == 1
+    run = sessions[0]
+
+    page.reload()
+    page.wait_for_selector("#start")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('Welcome back')",
+                           timeout=30_000)
+    first = _status_step(page)
+    assert first >= 20 and "running" in page.locator("#ganapp-status").inner_text()
+    assert wait_step(page, lambda s: s > first + 20)  # still training, and this page sees it move
+    assert page.locator("#dataset input").input_value() == "ring8"
+    assert float(page.locator("#lr-g input").input_value()) == 0.0003
+    time.sleep(2)  # the settings' change events have run: none changed the run
+    assert run.config.lr_g == 0.0003 and run.config.dataset == "ring8"
+    assert [v.session for v in registry._visitors.values() if v.session is not None] == [run]
+
+    second = page.context.new_page()  # the same browser: the same localStorage, so the same visitor
+    second.goto(page.url)
+    second.wait_for_selector("#start")
+    second.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')",
+                             timeout=30_000)
+    assert wait_step(second, lambda s: s > _status_step(page) - 200)
+    assert [v.session for v in registry._visitors.values() if v.session is not None] == [run]
+    second.close()
+
+
+def wait_step(page, predicate, timeout_s: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate(_status_step(page)):
+            return True
+        time.sleep(0.3)
+    return False

@@ -352,7 +352,7 @@ def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)
     assert app.tick(req("k"), "en")[1] == 1  # new rows, but within DRAW_EVERY_S of the last: the same frame
     monkeypatch.setattr(handlers, "DRAW_EVERY_S", 0.0)
-    app.registry.visitor("k").extras["next_draw_s"] = 0.0
+    app.registry.page("k")["next_draw_s"] = 0.0
     assert app.tick(req("k"), "en")[1] == 2
     assert app.tick(req("k"), "en")[1] == 2  # nothing new: the same frame, no redraw
     assert app.tick(req("k"), "zh")[1] == 3  # a language switch redraws the plots' labels
@@ -378,8 +378,8 @@ def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_l
         partial[CONTROL_FIELDS.index("d_width")] = 64  # a stale event, later than the final one (seen in Chromium)
         app.controls_changed(req("s"), "en", *partial)
         assert session.config.batch_size == 128 and "to rebuild the networks" not in app.poll(req("s"), "en")[0]
-        fields, _ = registry.visitor("s").extras["classroom_sent"]
-        registry.visitor("s").extras["classroom_sent"] = (fields, 0.0)  # CLASSROOM_SETTLE_S later
+        fields, _ = registry.page("s")["sent"]
+        registry.page("s")["sent"] = (fields, 0.0)  # CLASSROOM_SETTLE_S later
         changed = list(final)
         changed[CONTROL_FIELDS.index("d_width")] = 128  # now the visitor's own choice: it needs a Reset
         app.controls_changed(req("s"), "en", *changed)

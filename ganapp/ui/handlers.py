@@ -1,10 +1,13 @@
 """The app's event handlers: thin callbacks that validate input (raising ``gr.Error``), call one method of the
-engine, and format the output. Each visitor's objects live in a :class:`~ganapp.registry.SessionRegistry` keyed by
-``request.session_hash``; nothing here is shared between visitors but the registry itself.
+engine, and format the output. Each visitor's objects live in a :class:`~ganapp.registry.SessionRegistry`, keyed by
+the visitor id a page attached to (:meth:`GanApp.attach`, from the token its browser keeps), else by the page's
+``request.session_hash``; what one page shows is the registry's page record. Nothing here is shared between
+visitors but the registry itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import shutil
@@ -24,8 +27,8 @@ from ..losses import R1_TEX, get_loss
 from ..media import save_gif, upscale
 from ..metrics import collapse_alert
 from ..presets import CLASSROOM_2D, PRESETS, classroom_config, preset_config
-from ..registry import SessionRegistry, Visitor
-from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, VIEW_SHARE, WAITING
+from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry, Visitor
+from ..session import ERROR, MAX_STEP_REQUEST, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from . import plots
 from .common import guarded
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
@@ -48,7 +51,8 @@ DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 HISTORY_POINTS = 1000
 DRAW_EVERY_S = 1.0  # the page redraws its plots at most this often (see GanApp.tick)
-CLASSROOM_SETTLE_S = 3.0  # how long the change events of the classroom sizes just set may lag (see _caught_up)
+CLASSROOM_SETTLE_S = 3.0  # how long the change events of control values just set may lag (see _caught_up)
+REATTACHED_NOTE_S = 15.0  # how long the status says that a reopened page found its run
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
 COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
@@ -79,11 +83,16 @@ class GanApp(ExploreHandlers):
     # ----- helpers -----
 
     def _visitor(self, request: gr.Request | None) -> tuple[str, Visitor]:
-        key = getattr(request, "session_hash", None) or "local"
+        key = self.registry.key(getattr(request, "session_hash", None) or "local")
         return key, self.registry.visitor(key)
 
+    def _page(self, request: gr.Request | None) -> dict[str, Any]:
+        """What this page shows (two tabs of one visitor share runs, not these)."""
+        return self.registry.page(getattr(request, "session_hash", None) or "local")
+
     def _folder(self, key: str) -> Path:
-        return self.files_dir / ("".join(c for c in key if c.isalnum())[:64] or "local")
+        """The visitor's folder of generated files, named by a hash: an id is never a path."""
+        return self.files_dir / hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def _file(self, key: str, name: str) -> Path:
         """A path for one of the visitor's generated files (GIFs, checkpoints), in a folder of their own."""
@@ -141,6 +150,9 @@ class GanApp(ExploreHandlers):
         """The uploaded images as one path: a single .zip as it is, or loose files copied into the visitor's folder."""
         paths = [Path(f if isinstance(f, str) else getattr(f, "name", "")) for f in (files or [])]
         paths = [p for p in paths if p.is_file()]
+        session = self.registry.visitor(key).session
+        if not paths and session is not None and session.config.dataset == "folder":
+            return session.config.data_path  # a reopened page's upload box is empty: the run keeps its images
         if not paths:
             raise gr.Error(t(lang, "err_no_images"))
         if len(paths) == 1 and paths[0].suffix.lower() == ".zip":
@@ -174,7 +186,7 @@ class GanApp(ExploreHandlers):
         except CheckpointError as e:
             raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
 
-    def _classroom(self, visitor: Visitor, config: GANConfig) -> tuple[GANConfig, list]:
+    def _classroom(self, visitor: Visitor, page: dict, config: GANConfig) -> tuple[GANConfig, list]:
         """In the registry's classroom mode, a 2D run at default sizes takes the classroom sizes. Returns the config
         and the updates of the CLASSROOM_2D controls (gr.skip() each when nothing changed)."""
         shared = classroom_config(config) if self.registry.classroom_mode() else config
@@ -182,8 +194,8 @@ class GanApp(ExploreHandlers):
         if shared is config:
             return config, [gr.skip()] * len(CLASSROOM_2D)
         # the page applies the new values one control at a time, and each fires a change event
-        visitor.extras["classroom_sent"] = ({f: (getattr(config, f), getattr(shared, f)) for f in CLASSROOM_2D},
-                                            time.monotonic() + CLASSROOM_SETTLE_S)
+        page["sent"] = ({f: (getattr(config, f), getattr(shared, f)) for f in CLASSROOM_2D},
+                        time.monotonic() + CLASSROOM_SETTLE_S)
         return shared, [getattr(shared, f) for f in CLASSROOM_2D]
 
     def _new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
@@ -198,7 +210,7 @@ class GanApp(ExploreHandlers):
                 raise gr.Error(t(lang, "err_init_mismatch", reason=str(e))) from None
             raise gr.Error(str(e)) from None
         visitor.extras.pop("notice", None)
-        visitor.extras.pop("drawn", None)
+        visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
         visitor.extras["built_from"] = choice
         session.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
         visitor.extras["built_step"] = session.trainer.step_count
@@ -216,7 +228,7 @@ class GanApp(ExploreHandlers):
             raise gr.Error(str(e)) from None
         # what needs a Reset is what differs now; what applied live stays on show until something else applies
         visitor.extras["notice"] = (applied or visitor.extras.get("notice", ((), ()))[0], needs_reset)
-        visitor.extras.pop("drawn", None)
+        visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
 
     # ----- Train tab -----
 
@@ -242,12 +254,13 @@ class GanApp(ExploreHandlers):
         new_start = (controls[CONTROL_FIELDS.index("init")] or "scratch") != visitor.extras.get("built_from")
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
         shown = [gr.skip()] * len(CLASSROOM_2D)
+        page = self._page(request)
         if session is None or session.state == ERROR or new_start or (
                 reshaped and session.trainer.step_count == visitor.extras.get("built_step", 0)):
-            config, shown = self._classroom(visitor, config)
+            config, shown = self._classroom(visitor, page, config)
             self._new_session(lang, key, config, controls)
         else:
-            self._apply_controls(lang, visitor, self._config(lang, self._caught_up(visitor, controls), key))
+            self._apply_controls(lang, visitor, self._config(lang, self._caught_up(page, controls), key))
         visitor.session.start(run_s=60.0 * run_minutes)
         if visitor.twin is not None and visitor.twin.state != ERROR:
             visitor.twin.start(run_s=60.0 * run_minutes)
@@ -303,7 +316,7 @@ class GanApp(ExploreHandlers):
         """Start over: fresh networks from the controls' settings; the old session (and any side-by-side run) is
         stopped. Returns the CLASSROOM_2D controls' values as :meth:`start` does."""
         key, visitor = self._visitor(request)
-        config, shown = self._classroom(visitor, self._config(lang, controls, key))
+        config, shown = self._classroom(visitor, self._page(request), self._config(lang, controls, key))
         self._new_session(lang, key, config, controls)
         self.registry.drop_twin(key)
         return shown
@@ -356,20 +369,21 @@ class GanApp(ExploreHandlers):
         key, visitor = self._visitor(request)
         if visitor.session is None:
             return
-        self._apply_controls(lang, visitor, self._config(lang, self._caught_up(visitor, controls), key))
+        self._apply_controls(lang, visitor, self._config(lang, self._caught_up(self._page(request), controls), key))
 
     @staticmethod
-    def _caught_up(visitor: Visitor, controls: tuple) -> tuple:
-        """The controls as the page will show them. Setting the classroom sizes fires one change event per control,
-        each carrying the values of the moment it fired, and they run concurrently, in any order (seen in
-        Chromium: all new, then g_width alone new, then two of three). For CLASSROOM_SETTLE_S after the sizes were
-        set, a size that still shows its old value is read as the new one."""
-        sent = visitor.extras.get("classroom_sent")
+    def _caught_up(page: dict, controls: tuple) -> tuple:
+        """The controls as the page will show them. Setting controls from the server (the classroom sizes, a
+        reopened page's run settings) fires one change event per control, each carrying the values of the moment it
+        fired, and they run concurrently, in any order (seen in Chromium: all new, then g_width alone new, then two
+        of three). For CLASSROOM_SETTLE_S after the values were sent, a control that still shows its old value is
+        read as the new one."""
+        sent = page.get("sent")
         if not sent:
             return controls
         fields, until = sent
         if time.monotonic() > until:
-            visitor.extras.pop("classroom_sent", None)
+            page.pop("sent", None)
             return controls
         values = list(controls)
         for field, (old, new) in fields.items():
@@ -455,9 +469,12 @@ class GanApp(ExploreHandlers):
             return [1, 0.5, 0.999]
         return [gr.update()] * 3
 
-    def status_text(self, lang: str, visitor: Visitor, snap) -> str:
+    def status_text(self, lang: str, visitor: Visitor, snap, page: dict | None = None) -> str:
+        """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
+        settings applied or needing a reset, run B, and what a reopened page found)."""
+        found = self._found(lang, snap, page or {})
         if snap is None:
-            return t(lang, "state_none")
+            return "\n\n".join([t(lang, "state_none"), *found])
         epoch = "—" if snap.epoch is None else f"{snap.epoch:.2f}"
         lines = [t(lang, "status_line", state=t(lang, f"state_{snap.state}"), step=f"{snap.step:,}", epoch=epoch,
                    it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
@@ -482,7 +499,24 @@ class GanApp(ExploreHandlers):
             b = visitor.twin.snapshot(None)
             lines.append(t(lang, "twin_status", state=t(lang, f"state_{b.state}"), step=f"{b.step:,}", it_s=b.it_s,
                            diff=self._twin_label(visitor)))
-        return "\n\n".join(lines)
+        return "\n\n".join(lines + found)
+
+    @staticmethod
+    def _found(lang: str, snap, page: dict) -> list[str]:
+        """What a reopened page found, as a status line while it still holds: a run it re-attached to (for
+        REATTACHED_NOTE_S), a run restored from its autosave (until it moves on), or one that could not be."""
+        found = page.get("found")
+        if found is None:
+            return []
+        kind, step, until = found
+        if kind == REATTACHED and time.monotonic() < until:
+            return [t(lang, "found_reattached")]
+        if kind == RESTORED and snap is not None and snap.state == PAUSED and snap.step == step:
+            return [t(lang, "found_restored", step=f"{step:,}")]
+        if kind == RESTORE_FAILED and snap is None:
+            return [t(lang, "found_restore_failed")]
+        page.pop("found", None)
+        return []
 
     @guarded
     def tick(self, request: gr.Request, lang: str) -> tuple[str, Any]:
@@ -496,21 +530,23 @@ class GanApp(ExploreHandlers):
             (status markdown, frame number), the number unchanged when there is nothing new to draw.
         """
         _, visitor = self._visitor(request)
+        page = self._page(request)
         session = visitor.session
         if session is None:
-            return t(lang, "state_none"), gr.skip()
+            return self.status_text(lang, visitor, None, page), gr.skip()
         snap = session.snapshot(None)
-        status = self.status_text(lang, visitor, snap)
+        status = self.status_text(lang, visitor, snap, page)
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
         key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
-               None if snap_b is None else (snap_b.step, snap_b.grid_version), visitor.extras.get("layers"))
+               None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
+               visitor.extras.get("gen"))
         now = time.monotonic()
-        if key == visitor.extras.get("frame_key") or now < visitor.extras.get("next_draw_s", 0.0):
-            return status, visitor.extras.get("frame", 0)  # the same number: no redraw, and cheaper than a skip
-        visitor.extras["frame_key"] = key
-        visitor.extras["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
-        visitor.extras["frame"] = visitor.extras.get("frame", 0) + 1
-        return status, visitor.extras["frame"]
+        if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
+            return status, page.get("frame", 0)  # the same number: no redraw, and cheaper than a skip
+        page["frame_key"] = key
+        page["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
+        page["frame"] = page.get("frame", 0) + 1
+        return status, page["frame"]
 
     @guarded
     def poll(self, request: gr.Request, lang: str) -> tuple:
@@ -522,12 +558,15 @@ class GanApp(ExploreHandlers):
             runs with live scores, the 2D metrics and the alert only for 2D data.
         """
         _, visitor = self._visitor(request)
+        page = self._page(request)
         session = visitor.session
         if session is None:
-            return t(lang, "state_none"), *[gr.skip()] * 10
+            return self.status_text(lang, visitor, None, page), *[gr.skip()] * 10
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
-        status = self.status_text(lang, visitor, snap)
-        drawn = visitor.extras.get("drawn", {})
+        status = self.status_text(lang, visitor, snap, page)
+        drawn = page.get("drawn", {})
+        if drawn.get("gen") != visitor.extras.get("gen"):  # a new run, or new settings: redraw everything
+            drawn = {}
         out_loss = out_scores = out_grid = out_scatter = gr.skip()
         twin = visitor.twin
         snap_b = twin.snapshot(None) if twin is not None else None
@@ -543,7 +582,7 @@ class GanApp(ExploreHandlers):
                 t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             if snap.points is not None:  # 2D data: the view replaces the grid
-                out_scatter = gr.update(value=self._view_figure(lang, visitor, snap), visible=True)
+                out_scatter = gr.update(value=self._view_figure(lang, page, snap), visible=True)
                 out_grid = gr.update(visible=False) if drawn.get("kind") != "2d" else gr.skip()
             elif snap.grid is not None:
                 out_grid = gr.update(value=upscale(snap.grid, 2), visible=True)
@@ -556,18 +595,18 @@ class GanApp(ExploreHandlers):
         out_twin_view = out_twin_grid = gr.skip()
         version_b = snap_b.grid_version if snap_b is not None else None
         if drawn.get("grid_version_b") != version_b or drawn.get("lang") != lang:
-            out_twin_view, out_twin_grid = self._twin_views(lang, visitor, snap_b)
+            out_twin_view, out_twin_grid = self._twin_views(lang, visitor, page, snap_b)
         kind = drawn.get("kind") if snap.points is None and snap.grid is None else \
             ("2d" if snap.points is not None else "image")
-        visitor.extras["drawn"] = {"step": snap.step, "grid_version": snap.grid_version, "lang": lang, "kind": kind,
+        page["drawn"] = {"gen": visitor.extras.get("gen"), "step": snap.step, "grid_version": snap.grid_version, "lang": lang, "kind": kind,
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
                                    "step_b": step_b, "grid_version_b": version_b}
         outputs = (status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d,
                    out_alert, out_twin_view, out_twin_grid)
-        return tuple(self._lean(visitor, i, out) for i, out in enumerate(outputs))
+        return tuple(self._lean(page, i, out) for i, out in enumerate(outputs))
 
     @staticmethod
-    def _lean(visitor: Visitor, slot: int, out: Any) -> Any:
+    def _lean(page: dict, slot: int, out: Any) -> Any:
         """A poll output as cheap to send as it can be: an update that only repeats the visibility the page already
         shows becomes its plain value (or a skip). Gradio rebuilds a component's config, pydantic schema included, for
         every update, a skip included, on the one event-loop thread of the server (~0.8 ms each, benchmarks/poll_cost.py);
@@ -575,7 +614,7 @@ class GanApp(ExploreHandlers):
         if not (isinstance(out, dict) and out.get("__type__") == "update") or set(out) - {"__type__", "value",
                                                                                         "visible"}:
             return out
-        shown = visitor.extras.setdefault("visible", {})
+        shown = page.setdefault("visible", {})
         if "visible" in out and shown.get(slot) != out["visible"]:
             shown[slot] = out["visible"]
             return out
@@ -583,12 +622,12 @@ class GanApp(ExploreHandlers):
             return out["value"]
         return None if shown.get(slot) is False else gr.skip()  # a hidden output: None is ~8x cheaper than a skip
 
-    def _twin_views(self, lang: str, visitor: Visitor, snap_b) -> tuple:
+    def _twin_views(self, lang: str, visitor: Visitor, page: dict, snap_b) -> tuple:
         """(2D view of run B, grid of run B): shown beside run A's while a side-by-side run exists."""
         if snap_b is None:
             return gr.update(visible=False), gr.update(visible=False)
         if snap_b.points is not None:
-            fig = self._view_figure(lang, visitor, snap_b, t(lang, "run_b") + " · " + self._twin_label(visitor))
+            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + self._twin_label(visitor))
             return gr.update(value=fig, visible=True), gr.update(visible=False)
         grid = upscale(snap_b.grid, 2) if snap_b.grid is not None else None
         return gr.update(visible=False), gr.update(value=grid, visible=True, label=t(lang, "run_b") + " · "
@@ -600,8 +639,8 @@ class GanApp(ExploreHandlers):
         return ", ".join(f"{k} = {b}" for k, (_, b) in diff.items() if k != "device")
 
     @staticmethod
-    def _view_figure(lang: str, visitor: Visitor, snap, title: str | None = None):
-        layers = tuple(visitor.extras.get("layers", plots.LAYERS))
+    def _view_figure(lang: str, page: dict, snap, title: str | None = None):
+        layers = tuple(page.get("layers", plots.LAYERS))
         title = (title or t(lang, "scatter")) + (f" · {t(lang, 'phase_' + snap.phase)}" if snap.phase else "")
         labels = {k: t(lang, k) for k in ("real", "fake", "decision", "critic", "arrows", "manifold")}
         return plots.view2d_figure(snap.view, snap.points, snap.config.dataset, layers, title, labels)
@@ -621,10 +660,10 @@ class GanApp(ExploreHandlers):
     @guarded
     def set_layers(self, request: gr.Request, layers: Any) -> None:
         """Which layers the 2D view draws (any of plots.LAYERS); the next poll redraws it."""
-        _, visitor = self._visitor(request)
-        visitor.extras["layers"] = tuple(x for x in (layers or ()) if x in plots.LAYERS)
-        visitor.extras.get("drawn", {}).pop("grid_version", None)
-        visitor.extras.get("drawn", {}).pop("grid_version_b", None)
+        page = self._page(request)
+        page["layers"] = tuple(x for x in (layers or ()) if x in plots.LAYERS)
+        page.get("drawn", {}).pop("grid_version", None)
+        page.get("drawn", {}).pop("grid_version_b", None)
 
     @guarded
     def phase_step(self, request: gr.Request, lang: str, phase: str) -> None:
@@ -692,9 +731,61 @@ class GanApp(ExploreHandlers):
             raise gr.Error(t(lang, "err_no_frames"))
         return str(save_gif([upscale(f, 2) for f in frames], self._file(key, "timelapse.gif"), fps=8))
 
+    @guarded
+    def attach(self, request: gr.Request, lang: str, token: Any, *controls: Any) -> list:
+        """A page opened (or was reloaded): find the visitor's runs by the token their browser keeps
+        (``gr.BrowserState``), restoring them from their autosave after a restart, and show their settings. A new,
+        malformed or forged token gets a new visitor.
+
+        Args:
+            token: what the browser stored (None on a first visit).
+            controls: the page's control values (CONTROL_FIELDS without data_files and init).
+        Returns:
+            [the token to store, then the run's settings for those controls (gr.skip() each when there is no run),
+            then the slow-motion slider's value].
+        """
+        page_id = getattr(request, "session_hash", None) or "local"
+        token, found = self.registry.attach(page_id, token)
+        _, visitor = self._visitor(request)
+        page = self._page(request)
+        session = visitor.session
+        step = session.trainer.step_count if session is not None else 0
+        page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
+        n = CONTROL_FIELDS.index("data_files")
+        if session is None:
+            return [token, *[gr.skip()] * n, gr.skip()]
+        values = [getattr(session.config, f) for f in CONTROL_FIELDS[:n]]
+        page["sent"] = ({f: (old, new) for f, old, new in zip(CONTROL_FIELDS[:n], controls, values) if old != new},
+                        time.monotonic() + CLASSROOM_SETTLE_S)
+        return [token, *values, visitor.extras.get("slow_motion_s", 0.0)]
+
+    @guarded
+    def attach_api(self, request: gr.Request, token: str | None = None) -> dict:
+        """For API clients, what :meth:`attach` does for a page: act from now on for the visitor ``token`` names
+        (a new one when it is None, malformed or forged), whose runs then outlive this connection and a restart.
+
+        Returns:
+            ``{"token": the token to keep (None when the server keeps no state), "found": new | reattached |
+            restored | restore_failed, "step": run A's step (0 without one)}``.
+        """
+        page_id = getattr(request, "session_hash", None) or "local"
+        token, found = self.registry.attach(page_id, token)
+        _, visitor = self._visitor(request)
+        step = visitor.session.trainer.step_count if visitor.session is not None else 0
+        return {"token": token, "found": found, "step": step}
+
+    def browser_secret(self) -> str | None:
+        """The key ``gr.BrowserState`` encrypts the token with: kept across restarts with the state folder, else a
+        fresh one (None)."""
+        return self.registry.store.browser_secret() if self.registry.store is not None else None
+
     def unload(self, request: gr.Request) -> None:
-        """The visitor closed the page: stop and free their session and files."""
-        key = getattr(request, "session_hash", None)
-        if key:
-            self.registry.remove(key)
+        """The page closed or reloaded. A visitor who attached with a token keeps their runs (they train on until
+        the registry's idle timeout, and a reload finds them); any other visitor's runs and files are freed."""
+        page_id = getattr(request, "session_hash", None)
+        if not page_id:
+            return
+        key = self.registry.key(page_id)
+        self.registry.detach(page_id)
+        if key not in self.registry:
             shutil.rmtree(self._folder(key), ignore_errors=True)

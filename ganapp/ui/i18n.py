@@ -60,6 +60,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "classroom_note": "Classroom mode: many people share this server, so this run uses smaller networks (width "
                           "{g_width}, batch {batch_size}) that let everyone train at full speed. Choose other sizes "
                           "and press Reset to override.",
+        "found_reattached": "Welcome back: this is your run from before. It went on training while the page was "
+                            "closed.",
+        "found_restored": "Your run came back from its autosave at step {step}, paused: press Resume to train on.",
+        "found_restore_failed": "Your saved run could not be brought back (its data or file is gone). Choose "
+                                "settings and press Start to begin a new one.",
         "applied_live": "Applied while training: {fields}.",
         "needs_reset": "Changed {fields}: press Reset to rebuild the networks with it.",
         "paused_reason": "Paused: {reason}",
@@ -318,6 +323,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "sharing_note": "本服务器上有 {n} 个训练同时进行：每个都平均分到一份算力。",
         "classroom_note": "课堂模式：很多人共用这台服务器，所以本次训练使用较小的网络（宽度 {g_width}，批大小 "
                           "{batch_size}），让每个人都能全速训练。如需改用其他大小，请修改后点击“重置”。",
+        "found_reattached": "欢迎回来：这是你之前的训练。页面关闭期间它一直在继续训练。",
+        "found_restored": "你的训练已从自动保存中恢复到第 {step} 步，目前已暂停：点击“继续”接着训练。",
+        "found_restore_failed": "无法恢复你保存的训练（其数据或文件已不存在）。请选择设置并点击“开始”重新训练。",
         "applied_live": "已在训练中生效：{fields}。",
         "needs_reset": "已修改 {fields}：请点击“重置”以重建网络。",
         "paused_reason": "已暂停：{reason}",

@@ -68,7 +68,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             batch_size = tr(gr.Number(default.batch_size, label=en("batch_size"), precision=0),
                                             "batch_size")
                         with gr.Row():
-                            lr_g = tr(gr.Number(default.lr_g, label=en("lr_g")), "lr_g")
+                            lr_g = tr(gr.Number(default.lr_g, label=en("lr_g"), elem_id="lr-g"), "lr_g")
                             lr_d = tr(gr.Number(default.lr_d, label=en("lr_d")), "lr_d")
                         with gr.Row():
                             n_critic = tr(gr.Number(default.n_critic, label=en("n_critic"), precision=0),
@@ -254,6 +254,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         timer = gr.Timer(poll_every_s)
         frame = gr.Number(0, visible="hidden")  # grows when there is something new to draw (GanApp.tick)
+        # the visitor's signed token, kept in localStorage so that a reload or a second tab finds the same runs;
+        # a fixed storage key and a secret kept across restarts let it outlive the server too
+        visitor_token = gr.BrowserState(None, storage_key="ganapp_visitor", secret=app.browser_secret())
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
@@ -346,7 +349,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                     [*(c for c, _, _ in labeled), source, tab_train, tab_explore, layers, lesson, init, tl_source,
                      formula],
                     api_visibility="private", **FAST)
-        demo.load(None, None, [lang], js=DETECT_LANG_JS)
+        demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
+            app.attach, [lang, visitor_token, *controls[:-2]], [visitor_token, *controls[:-2], slow_motion],
+            api_visibility="private", **FAST)
+        gr.api(app.attach_api, api_name="attach", concurrency_limit=None)
         demo.unload(app.unload)
 
     demo.ganapp = app
