@@ -85,6 +85,8 @@ class StateStore:
         self.runs = self.root / "runs"
         self.runs.mkdir(parents=True, exist_ok=True)
         self._secret = self._load_secret()
+        for stale in self.runs.glob("*/.*.tmp"):  # what a write killed half-way (kill -9, power loss) left
+            stale.unlink(missing_ok=True)
 
     def _load_secret(self) -> bytes:
         path = self.root / "secret.key"

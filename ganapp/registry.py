@@ -310,7 +310,9 @@ class SessionRegistry:
             training = session.state in (RUNNING, WAITING)
             if not (force or not training or now - last_s >= self.autosave_every_s):
                 continue
-            tensors, meta = session.autosave_state()
+            with self.engine.lock:  # re-entrant: the key and the copies come from the same moment
+                key = session.save_key()
+                tensors, meta = session.autosave_state()
             if slot == "a":
                 meta["visitor"] = {k: v.extras[k] for k in SAVED_EXTRAS if k in v.extras}
             self.store.write(visitor_id, slot, tensors, meta)
