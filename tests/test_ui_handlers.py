@@ -388,3 +388,38 @@ def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_l
         assert "to rebuild the networks" not in app.poll(req("s"), "en")[0]
     finally:
         registry.close()
+
+
+def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_events_change_nothing(tmp_path):
+    from ganapp.autosave import StateStore
+
+    registry = SessionRegistry(idle_timeout_s=60, store=StateStore(tmp_path / "state"))
+    app = GanApp(registry, tmp_path)
+    try:
+        page_defaults = _page_controls("mnist_10k")[:-2]
+        out = app.attach(req("tab-1"), "en", None, *page_defaults)
+        token = out[0]
+        assert token and out[1:] == [gr.skip()] * (len(page_defaults) + 1) + [t("en", "no_ckpt_loaded"), "training",
+                                                                              gr.skip()]
+        mine = list(CONTROLS)
+        mine[CONTROL_FIELDS.index("lr_g")] = 3e-4
+        app.start(req("tab-1"), "en", 0, *mine)
+        app.compare(req("tab-1"), "en", "loss", "hinge", *mine)
+        run = registry.visitor(registry.key("tab-1")).session
+        assert wait_until(lambda: run.snapshot(None).step > 5, 10)
+        app.unload(req("tab-1"))  # the reload closes the old page ...
+        assert run.state == "running"
+        out = app.attach(req("tab-2"), "en", token, *page_defaults)  # ... and the new one brings the token
+        assert out[0] == token and out[1:1 + len(page_defaults)] == mine[:-2]
+        assert "Run B: loss = hinge" in out[-1]
+        assert "Welcome back" in app.tick(req("tab-2"), "en")[0]
+        # the page fills its controls, and their change events come with a mix of old and new values
+        app.controls_changed(req("tab-2"), "en", *page_defaults, None, "scratch")
+        assert run.config.lr_g == 3e-4 and run.config.dataset == "ring8"
+        assert "press Reset" not in app.tick(req("tab-2"), "en")[0]
+        assert registry.visitor(registry.key("tab-2")).session is run  # one run, not a new one
+        other = app.attach(req("stranger"), "en", token[:-3] + "abc", *page_defaults)
+        assert other[0] != token and registry.visitor(registry.key("stranger")).session is None
+        assert "not started" in app.tick(req("stranger"), "en")[0]
+    finally:
+        registry.close(save=False)

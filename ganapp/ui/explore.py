@@ -247,6 +247,7 @@ class ExploreHandlers:
         and render it."""
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
+        visitor.extras["source"] = source if source in ("training", "checkpoint") else "training"  # for a reload
         z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0]
         sliders = [gr.update(value=round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2),
                              visible=True) if i < config.z_dim else gr.update(visible=False)
@@ -319,10 +320,18 @@ class ExploreHandlers:
         except CheckpointError as e:
             raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
         visitor.checkpoint = ckpt
+        visitor.extras["checkpoint_name"] = path.name
+        return self._checkpoint_note(lang, visitor), gr.update(value="checkpoint")
+
+    @staticmethod
+    def _checkpoint_note(lang: str, visitor: Visitor) -> str:
+        """What the Explore tab says of the visitor's loaded checkpoint ("no checkpoint loaded" without one)."""
+        ckpt = visitor.checkpoint
+        if ckpt is None:
+            return t(lang, "no_ckpt_loaded")
         c = ckpt.config
-        note = t(lang, "ckpt_loaded", name=path.name, model=c.model, dataset=c.dataset, step=ckpt.step,
-                 z_dim=c.z_dim)
-        return note, gr.update(value="checkpoint")
+        return t(lang, "ckpt_loaded", name=visitor.extras.get("checkpoint_name", ""), model=c.model, dataset=c.dataset,
+                 step=ckpt.step, z_dim=c.z_dim)
 
     @guarded
     def upload_checkpoint(self, request: gr.Request, lang: str, file: Any) -> tuple:

@@ -742,7 +742,8 @@ class GanApp(ExploreHandlers):
             controls: the page's control values (CONTROL_FIELDS without data_files and init).
         Returns:
             [the token to store, then the run's settings for those controls (gr.skip() each when there is no run),
-            then the slow-motion slider's value].
+            then the slow-motion slider's value, the Explore tab's checkpoint note and generator source, and the
+            side-by-side note].
         """
         page_id = getattr(request, "session_hash", None) or "local"
         token, found = self.registry.attach(page_id, token)
@@ -752,12 +753,18 @@ class GanApp(ExploreHandlers):
         step = session.trainer.step_count if session is not None else 0
         page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
         n = CONTROL_FIELDS.index("data_files")
+        explore = [self._checkpoint_note(lang, visitor), visitor.extras.get("source", "training")]
         if session is None:
-            return [token, *[gr.skip()] * n, gr.skip()]
+            return [token, *[gr.skip()] * (n + 1), *explore, gr.skip()]
         values = [getattr(session.config, f) for f in CONTROL_FIELDS[:n]]
         page["sent"] = ({f: (old, new) for f, old, new in zip(CONTROL_FIELDS[:n], controls, values) if old != new},
                         time.monotonic() + CLASSROOM_SETTLE_S)
-        return [token, *values, visitor.extras.get("slow_motion_s", 0.0)]
+        compare = ""
+        if visitor.twin is not None:
+            diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
+            field = next(iter(diff), None)
+            compare = t(lang, "compare_note", field=field, a=diff[field][0], b=diff[field][1]) if field else ""
+        return [token, *values, visitor.extras.get("slow_motion_s", 0.0), *explore, compare]
 
     @guarded
     def attach_api(self, request: gr.Request, token: str | None = None) -> dict:

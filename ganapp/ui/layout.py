@@ -350,7 +350,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                      formula],
                     api_visibility="private", **FAST)
         demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
-            app.attach, [lang, visitor_token, *controls[:-2]], [visitor_token, *controls[:-2], slow_motion],
+            app.attach, [lang, visitor_token, *controls[:-2]],
+            [visitor_token, *controls[:-2], slow_motion, ckpt_note, source, compare_note],
             api_name="attach_page", api_visibility="private", **FAST)
         gr.api(app.attach_api, api_name="attach", concurrency_limit=None)
         demo.unload(app.unload)
