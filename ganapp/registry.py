@@ -111,6 +111,7 @@ class SessionRegistry:
         self._visitors: dict[str, Visitor] = {}
         self._pages: dict[str, str] = {}  # page id -> the visitor id it attached to
         self._page_state: dict[str, dict[str, Any]] = {}  # page id -> what that page shows (the UI's)
+        self._page_seen: dict[str, float] = {}  # page id -> time.monotonic() of its last request
         self._persistent: set[str] = set()  # visitor ids that came with a valid token
         self._lock = threading.Lock()
         self._restore_lock = threading.Lock()
@@ -153,6 +154,7 @@ class SessionRegistry:
             vid = self.store.verify(token)
         with self._lock:
             self._pages[page_id] = vid
+            self._page_seen[page_id] = time.monotonic()
             self._persistent.add(vid)
             orphan = self._visitors.get(page_id)  # a tick that came before the attach
             if orphan is not None and not orphan.runs():
@@ -169,12 +171,14 @@ class SessionRegistry:
         with self._lock:
             vid = self._pages.pop(page_id, None)
             self._page_state.pop(page_id, None)
+            self._page_seen.pop(page_id, None)
         if vid is None:
             self.remove(page_id)
 
     def key(self, page_id: str) -> str:
-        """The visitor id a page acts for: the one it attached to, else the page's own id."""
+        """The visitor id a page acts for: the one it attached to, else the page's own id. Marks the page as seen."""
         with self._lock:
+            self._page_seen[page_id] = time.monotonic()
             return self._pages.get(page_id, page_id)
 
     def page(self, page_id: str) -> dict[str, Any]:
@@ -353,6 +357,13 @@ class SessionRegistry:
                 log.error("an autosave failed: %s", e)
         for k in idle:
             self._free(k, now_s)
+        with self._lock:  # pages that went without an unload: forget what they drew, then (much later) whose they were
+            for page_id, seen_s in list(self._page_seen.items()):
+                if now_s - seen_s > self.idle_timeout_s:
+                    self._page_state.pop(page_id, None)
+                if now_s - seen_s > self.grace_s:
+                    self._pages.pop(page_id, None)
+                    del self._page_seen[page_id]
         if self.store is not None and now_s >= self._next_sweep_s:
             self._next_sweep_s = now_s + 60.0
             with self._lock:

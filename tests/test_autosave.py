@@ -229,3 +229,18 @@ def test_shutdown_saves_every_returning_visitors_run_paused(tmp_path):
     assert meta["session"]["state"] == PAUSED and meta["trainer"]["step_count"] == session.trainer.step_count
     rows = reg.store.read(vid, "a")[0]["history"].numpy()
     assert rows.shape[1] == 5 and np.all(np.diff(rows[:, 0]) > 0)
+
+
+def test_pages_that_never_unload_are_forgotten(tmp_path):
+    reg = _registry(tmp_path, idle_timeout_s=0.2, grace_s=0.5)
+    reg.attach("gone-page", None)
+    reg.page("gone-page")["drawn"] = {"step": 3}
+    reg.page("api-client")["drawn"] = {"step": 1}
+    reg.key("api-client")
+    time.sleep(0.3)
+    reg.reap()
+    assert reg.page("gone-page") == {} and reg.key("gone-page") != "gone-page"  # still whose it was
+    time.sleep(0.6)
+    reg.reap()
+    assert reg.key("gone-page") == "gone-page"  # after the grace period, not even that
+    reg.close(save=False)
