@@ -249,7 +249,10 @@ class Engine:
         while True:
             with self.lock:
                 now = time.perf_counter()
-                members = [j for j in group if j.wants_work(now) and self._begin(j, now)]
+                # a member whose settings changed since the round grouped it (a live update) waits for the next
+                # round, which regroups it: a stack only ever holds members of its own key
+                members = [j for j in group if j.wants_work(now) and (not stackable or j.stack_key() == key)
+                           and self._begin(j, now)]
                 if not members:
                     return
                 if stackable and len(members) > 1:
@@ -288,9 +291,9 @@ class Engine:
             job.fail(e)
 
     def _stacked_step(self, key: Hashable, members: list[Job]) -> None:
-        stack = self._stack_for(key, [j.trainer for j in members])
         self._threads(self.stack_threads)
         try:
+            stack = self._stack_for(key, [j.trainer for j in members])
             rows = stack.train_step()
         except Exception:  # noqa: BLE001: find whose fault it was by stepping each alone; the others go on
             self._dissolve(key)

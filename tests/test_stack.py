@@ -1,6 +1,7 @@
 """Stacked training: K same-shape sessions in one vectorised step, each getting its own lone update."""
 
 import math
+import time
 
 import pytest
 import torch
@@ -203,3 +204,18 @@ def test_a_checkpoint_saved_while_stacked_holds_the_stacks_current_weights(on_on
     assert ckpt.step == step > 30 and runs[0].state == RUNNING
     for saved, live in zip(ckpt.G.parameters(), current, strict=True):
         torch.testing.assert_close(saved.detach(), live)
+
+
+def test_settings_changed_live_while_stacked_regroup_the_runs_and_never_stop_the_engine(on_one_engine):
+    # a loss changed on one member between two stacked steps of its group (the teacher's lesson, or a student's
+    # control) made the engine build a stack of members whose keys differ, and its thread died
+    _, (a, b, c) = on_one_engine([tiny_2d(r1_gamma=0.0), tiny_2d(seed=1, r1_gamma=0.0), tiny_2d(seed=2, r1_gamma=0.0)])
+    for s in (a, b, c):
+        s.start()
+    assert wait_until(lambda: all(s.snapshot(None).step > 5 for s in (a, b, c)), 10)
+    for i in range(60):
+        (a, b, c)[i % 3].update(loss="minimax" if i % 2 else "non_saturating")
+        time.sleep(0.005)
+    steps = [s.trainer.step_count for s in (a, b, c)]
+    assert wait_until(lambda: all(s.trainer.step_count > n + 20 for s, n in zip((a, b, c), steps)), 10)
+    assert all(s.state == RUNNING for s in (a, b, c))
