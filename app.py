@@ -12,6 +12,10 @@ Environment:
         a week).
     GANAPP_STATE_MAX_MB: the most the autosaves may take on disk, in MB (default 2048); beyond it the oldest idle
         runs are deleted first.
+    GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE: a host's limits (defaults 60
+        runs in memory, 500,000 steps per run, batch 512, images 64 px; see ganapp.limits.Limits).
+    GANAPP_TEACHER_TOKEN: turns the teacher's page on, at /teacher, for whoever gives this token (at least 12
+        characters). Unset, the page and its API do not exist.
     GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
@@ -37,8 +41,10 @@ import gradio as gr
 
 from ganapp import runtime
 from ganapp.autosave import StateStore, default_state_dir
+from ganapp.limits import Limits
 from ganapp.metrics import live_scorer
 from ganapp.registry import SessionRegistry
+from ganapp.teacher import Classroom, TeacherGate
 from ganapp.ui import CSS, GanApp, build_demo
 
 ROOT = Path(__file__).resolve().parent
@@ -101,11 +107,38 @@ def state_store(state_dir: str | Path | None = None) -> StateStore | None:
         raise SystemExit(f"GANAPP_STATE_DIR={str(root)!r} cannot be used: {e}") from None
 
 
+def host_limits() -> Limits:
+    """The host's limits from GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH and GANAPP_MAX_IMAGE_SIZE
+    (each defaulting to :class:`~ganapp.limits.Limits`').
+
+    Raises:
+        SystemExit: a value that is not an allowed integer, named with its range.
+    """
+    values = {}
+    for field in ("max_sessions", "max_steps", "max_batch", "max_image_size"):
+        name = f"GANAPP_{field.upper()}"
+        raw = os.environ.get(name)
+        if raw is None:
+            continue
+        try:
+            values[field] = int(raw)
+        except ValueError:
+            raise SystemExit(f"{name}={raw!r} is not an integer") from None
+    try:
+        return Limits(**values)
+    except ValueError as e:
+        raise SystemExit(f"a GANAPP_MAX_* setting is out of range: {e}") from None
+
+
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, poll_every_s: float = 0.5,
                 state_dir: str | Path | None = None, grace_s: float | None = None,
-                autosave_every_s: float = 60.0) -> gr.Blocks:
+                autosave_every_s: float = 60.0, teacher_token: str | None = None) -> gr.Blocks:
     """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
-    Arguments override the environment."""
+    Arguments override the environment. The teacher's page exists only with a teacher token.
+
+    Raises:
+        SystemExit: a setting out of range, or a teacher token shorter than 12 characters.
+    """
     if idle_timeout_s is None:
         idle_timeout_s = _env_number("GANAPP_IDLE_TIMEOUT_S", 900)
     if grace_s is None:
@@ -119,9 +152,16 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
-                               scorer_for=live_scorer)
+                               limits=host_limits(), scorer_for=live_scorer)
     registry.start_reaper(every_s=reap_every_s)
-    return build_demo(GanApp(registry, ROOT / "checkpoints"), poll_every_s=poll_every_s,
+    token = teacher_token if teacher_token is not None else os.environ.get("GANAPP_TEACHER_TOKEN", "")
+    classroom = None
+    if token:
+        try:
+            classroom = Classroom(registry, TeacherGate(token))
+        except ValueError as e:
+            raise SystemExit(f"GANAPP_TEACHER_TOKEN: {e}") from None
+    return build_demo(GanApp(registry, ROOT / "checkpoints", classroom=classroom), poll_every_s=poll_every_s,
                       analytics_enabled=analytics_enabled())
 
 

@@ -93,6 +93,7 @@ class Snapshot:
         run_over_s: the length in seconds of the timed run that has just ended (the session paused by itself),
             else None.
         lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
+        step_limit: the host's steps-per-run limit when the run has paused at it, else None.
     """
 
     state: str
@@ -115,6 +116,7 @@ class Snapshot:
     run_left_s: float | None = None
     run_over_s: float | None = None
     lr_scale: float = 1.0
+    step_limit: int | None = None
 
 
 class Publisher:

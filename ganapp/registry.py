@@ -28,6 +28,7 @@ from .autosave import AutosaveError, StateStore
 from .config import GANConfig
 from .data import DatasetUnavailableError
 from .engine import Engine
+from .limits import Limits, ServerFullError
 from .session import ERROR, RUNNING, WAITING, TrainingSession
 
 log = logging.getLogger("ganapp")
@@ -35,7 +36,7 @@ log = logging.getLogger("ganapp")
 # What a page found when it attached (SessionRegistry.attach).
 NEW, REATTACHED, RESTORED, RESTORE_FAILED = "new", "reattached", "restored", "restore_failed"
 # The visitor's own values (Visitor.extras) that an autosave keeps with run A.
-SAVED_EXTRAS = ("built_from", "built_step", "slow_motion_s", "classroom", "drawn_path")
+SAVED_EXTRAS = ("built_from", "built_step", "slow_motion_s", "classroom", "drawn_path", "name", "lesson_taken")
 
 
 @dataclass
@@ -85,7 +86,8 @@ class SessionRegistry:
         grace_s: an autosave whose visitor has been away this long is deleted, > idle_timeout_s.
         autosave_every_s: a training run is autosaved at most this often; a paused or stopped one once, soon after
             it stopped changing.
-        session_kwargs: passed to every new TrainingSession.
+        limits: the host's :class:`~ganapp.limits.Limits` (its defaults when None).
+        session_kwargs: passed to every new TrainingSession (``max_steps`` comes from ``limits``).
 
     Raises:
         ValueError: ``idle_timeout_s`` or ``autosave_every_s`` is not > 0, ``grace_s`` is not > ``idle_timeout_s``,
@@ -94,7 +96,7 @@ class SessionRegistry:
 
     def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | None = None, classroom: bool | None = None,
                  classroom_from: int = 4, store: StateStore | None = None, grace_s: float = 7 * 86400.0,
-                 autosave_every_s: float = 60.0, **session_kwargs: Any):
+                 autosave_every_s: float = 60.0, limits: Limits | None = None, **session_kwargs: Any):
         if not idle_timeout_s > 0:
             raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
         if not grace_s > idle_timeout_s:
@@ -107,7 +109,8 @@ class SessionRegistry:
         self.engine = engine if engine is not None else Engine()
         self.idle_timeout_s, self.grace_s, self.autosave_every_s = idle_timeout_s, grace_s, autosave_every_s
         self.store = store
-        self.session_kwargs = session_kwargs
+        self.limits = limits if limits is not None else Limits()
+        self.session_kwargs = {"max_steps": self.limits.max_steps, **session_kwargs}
         self._visitors: dict[str, Visitor] = {}
         self._pages: dict[str, str] = {}  # page id -> the visitor id it attached to
         self._page_state: dict[str, dict[str, Any]] = {}  # page id -> what that page shows (the UI's)
@@ -126,6 +129,12 @@ class SessionRegistry:
     def __contains__(self, visitor_id: str) -> bool:
         with self._lock:
             return visitor_id in self._visitors
+
+    def peek(self, visitor_id: str) -> Visitor | None:
+        """The visitor's record if they are in memory, without marking them as seen (a teacher looking at a run
+        does not keep it alive)."""
+        with self._lock:
+            return self._visitors.get(visitor_id)
 
     def visitor_ids(self) -> list[str]:
         """The ids of the visitors in memory now."""
@@ -234,13 +243,29 @@ class SessionRegistry:
         v.restored = (RESTORED, v.session.trainer.step_count)
         return v
 
+    def live_runs(self) -> int:
+        """Runs held in memory now (run A and run B of every visitor)."""
+        with self._lock:
+            return sum(len(v.runs()) for v in self._visitors.values())
+
+    def _admit(self, visitor_id: str, config: GANConfig, slot: str) -> None:
+        """Check a new run against the host's limits: its settings, and a free slot unless it replaces one."""
+        self.limits.check(config)
+        with self._lock:
+            v = self._visitors.get(visitor_id)
+            replaces = v is not None and slot in v.runs()
+        if not replaces and self.live_runs() >= self.limits.max_sessions:
+            raise ServerFullError(self.limits.max_sessions)
+
     def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> TrainingSession:
         """Build a fresh TrainingSession for the visitor (stopping any old one) and return it; ``init`` is a
         checkpoint to fine-tune (see TrainingSession).
 
         Raises:
+            ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
         """
+        self._admit(visitor_id, config, "a")
         session = TrainingSession(config, engine=self.engine, init=init, **self.session_kwargs)
         v = self.visitor(visitor_id)
         old, v.session = v.session, session
@@ -255,8 +280,10 @@ class SessionRegistry:
         other session.
 
         Raises:
+            ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old twin is kept.
         """
+        self._admit(visitor_id, config, "b")
         twin = TrainingSession(config, engine=self.engine, **self.session_kwargs)
         v = self.visitor(visitor_id)
         old, v.twin = v.twin, twin

@@ -65,6 +65,7 @@ class TrainingSession:
         view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
         saved: an autosave, (tensors, meta) from :meth:`autosave_state`, to go on from (paused); see
             :meth:`from_autosave`.
+        max_steps: a host's limit: the run pauses for good at this many G updates (it may be reset); None: none.
 
     Raises:
         ValueError, ganapp.data.DatasetUnavailableError: as :class:`~ganapp.trainer.Trainer`; ValueError also when
@@ -74,9 +75,13 @@ class TrainingSession:
     def __init__(self, config: GANConfig, engine: Engine | None = None, publish_every_s: float = 0.5,
                  grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,
                  scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500,
-                 view_2d: bool = True, saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None):
+                 view_2d: bool = True, saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None,
+                 max_steps: int | None = None):
         if score_every_steps < 1:
             raise ValueError(f"score_every_steps={score_every_steps} is out of range: it must be ≥ 1")
+        if max_steps is not None and max_steps < 1:
+            raise ValueError(f"max_steps={max_steps} is out of range: it must be ≥ 1")
+        self.max_steps = max_steps
         self.engine = engine if engine is not None else Engine()
         self.publish_every_s = publish_every_s
         self.grid_every_s = grid_every_s
@@ -161,6 +166,7 @@ class TrainingSession:
             self._elapsed_s, self._run_started = 0.0, None
             self._window: tuple[float, float] | None = None  # a timed run: (elapsed_s at its start, its length)
             self._run_over_s: float | None = None
+            self._at_limit = False  # paused at the host's max_steps
             if saved is not None:  # an autosaved run comes back paused, its clock where it was
                 state = saved[1]["session"]
                 self._elapsed_s = float(state["elapsed_s"])
@@ -201,9 +207,14 @@ class TrainingSession:
         return stack_key(self.trainer)
 
     def begin_step(self, now: float) -> bool:
-        """Mark running; in a timed run, set the lr decay for its progress, or end the run when its time is up."""
+        """Mark running; in a timed run, set the lr decay for its progress, or end the run when its time is up; at
+        the host's ``max_steps``, pause."""
         with self._lock:
             if not self._wants():
+                return False
+            if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
+                self._want_run, self._pending, self._at_limit = False, 0, True
+                self._set_state(PAUSED, f"this server's limit of {self.max_steps:,} steps per run is reached")
                 return False
             if self._state != RUNNING:
                 self._set_state(RUNNING)
@@ -303,7 +314,7 @@ class TrainingSession:
             if self._state == ERROR:
                 raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
             self._want_run, self._pending = True, 0
-            self._message, self._run_over_s = "", None
+            self._message, self._run_over_s, self._at_limit = "", None, False
             if run_s is not None:
                 elapsed = self._elapsed(time.perf_counter())
                 self._window = (elapsed, float(run_s)) if run_s > 0 else None
@@ -337,7 +348,7 @@ class TrainingSession:
             if self._want_run:
                 raise RuntimeError("the session is running: pause it before stepping")
             self._pending += n
-            self._message, self._run_over_s = "", None
+            self._message, self._run_over_s, self._at_limit = "", None, False
             if self._state != RUNNING:
                 self._set_state(WAITING)
         self.engine.submit(self)
@@ -456,7 +467,7 @@ class TrainingSession:
         now = time.perf_counter()
         with self._lock:
             state, message, elapsed = self._state, self._message, self._elapsed(now)
-            window, run_over_s = self._window, self._run_over_s
+            window, run_over_s, at_limit = self._window, self._run_over_s, self._at_limit
             it_s = 0.0
             if state == RUNNING and len(self._speed) >= 2:
                 recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]
@@ -470,7 +481,7 @@ class TrainingSession:
                 metrics=pub.history.since(since if since is not None else pub.step),
                 grid=pub.grid, grid_version=pub.grid_version, points=pub.points, config=trainer.config,
                 scores=list(pub.scores), view=pub.view, view_metrics=list(pub.view_metrics), phase=pub.phase,
-                lr_scale=trainer.lr_scale, run_over_s=run_over_s,
+                lr_scale=trainer.lr_scale, run_over_s=run_over_s, step_limit=self.max_steps if at_limit else None,
                 run_left_s=None if window is None else max(0.0, sum(window) - elapsed),
             )
 

@@ -85,3 +85,25 @@ def served_app(tmp_path_factory):
 def value(out):
     """A handler output's value, whether it came as a gr.update (a visibility change) or as the plain value."""
     return out["value"] if isinstance(out, dict) and out.get("__type__") == "update" else out
+
+
+TEACHER_TOKEN = "a-teacher-token-for-tests"
+
+
+@pytest.fixture(scope="session")
+def served_teacher_app(tmp_path_factory):
+    """The real app with a teacher token (its /teacher page and teacher API on), launched once on localhost.
+
+    Yields (url, demo).
+    """
+    import app as app_module
+    from ganapp.ui import CSS
+
+    demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5,
+                                  state_dir=tmp_path_factory.mktemp("teacher-state"), teacher_token=TEACHER_TOKEN)
+    port = free_port()
+    demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
+                                                   prevent_thread_lock=True, quiet=True, css=CSS)
+    yield f"http://127.0.0.1:{port}/", demo
+    demo.ganapp.registry.close(save=False)
+    demo.close()

@@ -223,3 +223,80 @@ def wait_step(page, predicate, timeout_s: float = 60.0) -> bool:
             return True
         time.sleep(0.3)
     return False
+
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+def _student(browser, url: str, name: str):
+    page = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US").new_page()
+    page.set_default_timeout(30_000)
+    page.on("dialog", lambda d: (_DIALOGS.append(d.message), d.dismiss()))
+    page.goto(url)
+    page.wait_for_selector("#start")
+    page.locator("#your-name input, #your-name textarea").fill(name)
+    page.locator("#your-name input, #your-name textarea").press("Enter")
+    dataset = page.locator("#dataset input")
+    dataset.click()
+    dataset.fill("ring8")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+    page.click("#start")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
+    return page
+
+
+_DIALOGS: list[str] = []
+
+
+def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teacher_app):
+    from playwright.sync_api import sync_playwright
+
+    from conftest import TEACHER_TOKEN
+
+    url, demo = served_teacher_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            ada = _student(browser, url, "Ada")
+            xss = _student(browser, url, XSS_NAME)
+            teacher = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US").new_page()
+            teacher.set_default_timeout(30_000)
+            teacher.on("dialog", lambda d: (_DIALOGS.append(d.message), d.dismiss()))
+            teacher.goto(url + "teacher")
+            teacher.locator("#teacher-token input").fill(TEACHER_TOKEN)
+            teacher.click("#teacher-sign-in")
+            teacher.wait_for_function(
+                "() => document.querySelectorAll('#teacher-gallery img').length === 2", timeout=30_000)
+            gallery_text = teacher.locator("#teacher-gallery").inner_text()
+            assert "Ada" in gallery_text and XSS_NAME in gallery_text and "running" in gallery_text
+            # a name that looks like HTML stays text: on the student's page, the card and the leaderboard
+            assert xss.locator("#your-name input, #your-name textarea").input_value() == XSS_NAME
+            teacher.click("#teacher-start-challenge")
+            teacher.wait_for_function(
+                "(n) => document.querySelector('#teacher-leaderboard').innerText.includes(n)", arg=XSS_NAME,
+                timeout=30_000)
+            for page in (teacher, xss):
+                assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
+            # click a card: that run is shown large, its name as text
+            teacher.locator("#teacher-gallery img").first.click()
+            teacher.wait_for_function(
+                "() => document.querySelector('#teacher-shown textarea, #teacher-shown input').value.includes('ring8')")
+
+            teacher.click("#teacher-set-lesson")  # the first lesson: mode collapse, on grid25
+            for page in (ada, xss):
+                page.wait_for_function("() => document.querySelector('#dataset input').value === 'grid25'",
+                                       timeout=30_000)
+                page.wait_for_function(
+                    "() => document.querySelector('#ganapp-status').innerText.includes('Your teacher set the lesson')")
+            teacher.click("#teacher-pause-all")
+            for page in (ada, xss):
+                page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('paused')")
+            assert all(v.session.state == "paused" for v in map(demo.ganapp.registry.peek,
+                                                                demo.ganapp.registry.visitor_ids())
+                       if v is not None and v.session is not None)
+            assert _DIALOGS == []  # no script ran from a name
+        finally:
+            browser.close()
+            for vid in demo.ganapp.registry.visitor_ids():
+                demo.ganapp.registry.remove(vid)

@@ -341,12 +341,13 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
 def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_there(app, monkeypatch):
     import ganapp.ui.handlers as handlers
 
-    status, frame = app.tick(req("k"), "en")
+    status, frame, lesson = app.tick(req("k"), "en")
     assert "not started" in status and isinstance(frame, type(gr.skip()))  # no session: nothing to draw yet
+    assert lesson == 0  # no teacher, no lesson
     app.step(req("k"), "en", 3, *CONTROLS)
     session = app.registry.visitor("k").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
-    status, frame = app.tick(req("k"), "en")
+    status, frame, _ = app.tick(req("k"), "en")
     assert "step 3" in status and frame == 1
     app.step(req("k"), "en", 2, *CONTROLS)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)
@@ -399,7 +400,7 @@ def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_ev
         page_defaults = _page_controls("mnist_10k")[:-2]
         out = app.attach(req("tab-1"), "en", None, *page_defaults)
         token = out[0]
-        assert token and out[1:] == [gr.skip()] * (len(page_defaults) + 1) + [t("en", "no_ckpt_loaded"), "training",
+        assert token and out[1:-1] == [gr.skip()] * (len(page_defaults) + 1) + [t("en", "no_ckpt_loaded"), "training",
                                                                               gr.skip()]
         mine = list(CONTROLS)
         mine[CONTROL_FIELDS.index("lr_g")] = 3e-4
@@ -411,7 +412,7 @@ def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_ev
         assert run.state == "running"
         out = app.attach(req("tab-2"), "en", token, *page_defaults)  # ... and the new one brings the token
         assert out[0] == token and out[1:1 + len(page_defaults)] == mine[:-2]
-        assert "Run B: loss = hinge" in out[-1]
+        assert "Run B: loss = hinge" in out[-2]
         assert "Welcome back" in app.tick(req("tab-2"), "en")[0]
         # the page fills its controls, and their change events come with a mix of old and new values
         app.controls_changed(req("tab-2"), "en", *page_defaults, None, "scratch")

@@ -1,4 +1,4 @@
-"""What every handler module shares: the guard that keeps stack traces out of the browser."""
+"""What every page module shares: the guard that keeps stack traces out of the browser, and event settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ import gradio as gr
 from .i18n import t
 
 log = logging.getLogger("ganapp")
+
+# Reads the browser's language on page load; the radio's change event then relabels everything.
+DETECT_LANG_JS = "() => ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en')"
+FAST = dict(concurrency_limit=None, show_progress="hidden")  # control and polling events never wait in line
 
 
 def guarded(fn: Callable) -> Callable:

@@ -23,12 +23,14 @@ from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
                       GANConfig, check_range, is_2d, range_text)
 from ..data import DatasetUnavailableError, save_drawing
+from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
 from ..media import save_gif, upscale
 from ..metrics import collapse_alert
 from ..presets import CLASSROOM_2D, PRESETS, classroom_config, preset_config
 from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry, Visitor
 from ..session import ERROR, MAX_STEP_REQUEST, PAUSED, RUNNING, VIEW_SHARE, WAITING
+from ..teacher import check_name
 from . import plots
 from .common import guarded
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
@@ -72,10 +74,12 @@ class GanApp(ExploreHandlers):
     Args:
         registry: the visitors' sessions.
         checkpoints_dir: folder of shipped ``.safetensors`` checkpoints offered in the Explore tab.
+        classroom: the teacher's :class:`~ganapp.teacher.Classroom` (its lesson reaches every student), or None.
     """
 
-    def __init__(self, registry: SessionRegistry, checkpoints_dir: str | Path):
+    def __init__(self, registry: SessionRegistry, checkpoints_dir: str | Path, classroom: Any = None):
         self.registry = registry
+        self.classroom = classroom  # a ganapp.teacher.Classroom when the host set a teacher token, else None
         self.checkpoints_dir = Path(checkpoints_dir)
         self.files_dir = Path(tempfile.mkdtemp(prefix="ganapp-files-"))
         self._default = None  # the shipped default checkpoint, loaded on first use (False: none)
@@ -164,6 +168,13 @@ class GanApp(ExploreHandlers):
             shutil.copy(p, folder / f"{i:05d}_{p.name}")
         return str(folder)
 
+    @staticmethod
+    def _limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
+        """A host's limit, said in the visitor's language."""
+        if isinstance(e, ServerFullError):
+            return gr.Error(t(lang, "err_server_full", limit=e.limit))
+        return gr.Error(t(lang, "err_host_limit", field=t(lang, e.field), value=e.value, range=e.allowed))
+
     def _session(self, lang: str, visitor: Visitor):
         if visitor.session is None:
             raise gr.Error(t(lang, "err_no_session"))
@@ -203,6 +214,8 @@ class GanApp(ExploreHandlers):
         choice, init = self._init(lang, visitor, controls) if controls else ("scratch", None)
         try:
             session = self.registry.new_session(key, config, init=init)
+        except (LimitError, ServerFullError) as e:
+            raise self._limit_error(lang, e) from None
         except DatasetUnavailableError as e:
             raise gr.Error(t(lang, "err_dataset", reason=str(e))) from None
         except ValueError as e:
@@ -210,6 +223,7 @@ class GanApp(ExploreHandlers):
                 raise gr.Error(t(lang, "err_init_mismatch", reason=str(e))) from None
             raise gr.Error(str(e)) from None
         visitor.extras.pop("notice", None)
+        visitor.extras.pop("lesson_note", None)
         visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
         visitor.extras["built_from"] = choice
         session.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
@@ -219,6 +233,10 @@ class GanApp(ExploreHandlers):
     def _apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
         """Push the controls' values into the running session and remember what applied and what needs a reset."""
         session = visitor.session
+        try:
+            self.registry.limits.check(config)
+        except LimitError as e:
+            raise self._limit_error(lang, e) from None
         try:
             keep = {"device": session.config.device}
             if config.dataset == "folder" and session.config.dataset == "folder":
@@ -350,6 +368,8 @@ class GanApp(ExploreHandlers):
         self._new_session(lang, key, config, controls[:-1] + ("scratch",))
         try:
             twin = self.registry.new_twin(key, changed)
+        except (LimitError, ServerFullError) as e:
+            raise self._limit_error(lang, e) from None
         except (ValueError, DatasetUnavailableError) as e:
             raise gr.Error(str(e)) from None
         twin.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
@@ -474,7 +494,9 @@ class GanApp(ExploreHandlers):
         settings applied or needing a reset, run B, and what a reopened page found)."""
         found = self._found(lang, snap, page or {})
         if snap is None:
-            return "\n\n".join([t(lang, "state_none"), *found])
+            lesson = visitor.extras.get("lesson_note")
+            note = [t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{lesson}"))] if lesson else []
+            return "\n\n".join([t(lang, "state_none"), *note, *found])
         epoch = "—" if snap.epoch is None else f"{snap.epoch:.2f}"
         lines = [t(lang, "status_line", state=t(lang, f"state_{snap.state}"), step=f"{snap.step:,}", epoch=epoch,
                    it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
@@ -484,10 +506,14 @@ class GanApp(ExploreHandlers):
             lines.append(t(lang, "sharing_note", n=snap.sharing))
         if visitor.extras.get("classroom"):
             lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
+        if visitor.extras.get("lesson_note"):
+            lines.append(t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{visitor.extras['lesson_note']}")))
         if snap.run_left_s is not None:
             lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
         if snap.run_over_s is not None:
             lines.append(t(lang, "run_over", minutes=f"{snap.run_over_s / 60:g}"))
+        elif snap.step_limit is not None:
+            lines.append(t(lang, "step_limit_reached", limit=f"{snap.step_limit:,}"))
         elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason", reason=snap.message))
         applied, needs_reset = visitor.extras.get("notice", ((), ()))
@@ -527,13 +553,17 @@ class GanApp(ExploreHandlers):
         each): a tick costs that once, where an 11-output poll cost it ten times.
 
         Returns:
-            (status markdown, frame number), the number unchanged when there is nothing new to draw.
+            (status markdown, frame number, lesson number), the frame number unchanged when there is nothing new to
+            draw; the lesson number is that of a lesson the teacher set that this visitor has not taken yet, else
+            of the last one taken (its change makes the page take the lesson, see :meth:`take_lesson`).
         """
         _, visitor = self._visitor(request)
         page = self._page(request)
         session = visitor.session
+        lesson = self.classroom.lesson if self.classroom is not None else None
+        lesson_no = lesson[1] if lesson is not None else 0
         if session is None:
-            return self.status_text(lang, visitor, None, page), gr.skip()
+            return self.status_text(lang, visitor, None, page), gr.skip(), lesson_no
         snap = session.snapshot(None)
         status = self.status_text(lang, visitor, snap, page)
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
@@ -542,11 +572,11 @@ class GanApp(ExploreHandlers):
                visitor.extras.get("gen"))
         now = time.monotonic()
         if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
-            return status, page.get("frame", 0)  # the same number: no redraw, and cheaper than a skip
+            return status, page.get("frame", 0), lesson_no  # the same number: no redraw, and cheaper than a skip
         page["frame_key"] = key
         page["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
         page["frame"] = page.get("frame", 0) + 1
-        return status, page["frame"]
+        return status, page["frame"], lesson_no
 
     @guarded
     def poll(self, request: gr.Request, lang: str) -> tuple:
@@ -742,8 +772,8 @@ class GanApp(ExploreHandlers):
             controls: the page's control values (CONTROL_FIELDS without data_files and init).
         Returns:
             [the token to store, then the run's settings for those controls (gr.skip() each when there is no run),
-            then the slow-motion slider's value, the Explore tab's checkpoint note and generator source, and the
-            side-by-side note].
+            then the slow-motion slider's value, the Explore tab's checkpoint note and generator source, the
+            side-by-side note, and the visitor's display name].
         """
         page_id = getattr(request, "session_hash", None) or "local"
         token, found = self.registry.attach(page_id, token)
@@ -755,7 +785,7 @@ class GanApp(ExploreHandlers):
         n = CONTROL_FIELDS.index("data_files")
         explore = [self._checkpoint_note(lang, visitor), visitor.extras.get("source", "training")]
         if session is None:
-            return [token, *[gr.skip()] * (n + 1), *explore, gr.skip()]
+            return [token, *[gr.skip()] * (n + 1), *explore, gr.skip(), visitor.extras.get("name", "")]
         values = [getattr(session.config, f) for f in CONTROL_FIELDS[:n]]
         page["sent"] = ({f: (old, new) for f, old, new in zip(CONTROL_FIELDS[:n], controls, values) if old != new},
                         time.monotonic() + CLASSROOM_SETTLE_S)
@@ -764,7 +794,47 @@ class GanApp(ExploreHandlers):
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
             field = next(iter(diff), None)
             compare = t(lang, "compare_note", field=field, a=diff[field][0], b=diff[field][1]) if field else ""
-        return [token, *values, visitor.extras.get("slow_motion_s", 0.0), *explore, compare]
+        return [token, *values, visitor.extras.get("slow_motion_s", 0.0), *explore, compare,
+                visitor.extras.get("name", "")]
+
+    @guarded
+    def take_lesson(self, request: gr.Request, lang: str, number: Any, *controls: Any) -> list:
+        """The teacher set a lesson (the tick's lesson number changed): put its settings in this page's controls,
+        once per visitor, and say so in the status. The student still presses Start.
+
+        Args:
+            number: the lesson number the page now shows.
+            controls: the page's control values (CONTROL_FIELDS without data_files and init).
+        Returns:
+            the controls' new values, then the lesson menu's and the lesson text's; gr.skip() each when there is no
+            lesson to take.
+        """
+        n = CONTROL_FIELDS.index("data_files")
+        _, visitor = self._visitor(request)
+        lesson = self.classroom.lesson if self.classroom is not None else None
+        if lesson is None or visitor.extras.get("lesson_taken") == lesson[1]:
+            return [gr.skip()] * (n + 2)
+        name, visitor.extras["lesson_taken"] = lesson
+        values = self.apply_preset(lang, name)
+        self._page(request)["sent"] = ({f: (old, new) for f, old, new in zip(CONTROL_FIELDS[:n], controls, values)
+                                        if old != new}, time.monotonic() + CLASSROOM_SETTLE_S)
+        visitor.extras["lesson_note"] = name
+        return [*values[:n], name, values[n]]
+
+    @guarded
+    def set_name(self, request: gr.Request, lang: str, name: Any) -> str:
+        """The student's display name, as their teacher sees it (plain text, 1 to 32 characters).
+
+        Returns:
+            the name as kept (trimmed).
+        """
+        try:
+            text = check_name(name)
+        except ValueError:
+            raise gr.Error(t(lang, "err_name")) from None
+        _, visitor = self._visitor(request)
+        visitor.extras["name"] = text
+        return text
 
     @guarded
     def attach_api(self, request: gr.Request, token: str | None = None) -> dict:

@@ -11,18 +11,17 @@ from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
 from ..presets import CLASSROOM_2D, PRESETS
 from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, N_DIRECTIONS,
                        N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
+from .common import DETECT_LANG_JS, FAST
 from .i18n import LANGS, t
 from .plots import LAYERS
+from .teacher import build_teacher_page
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
 #ganapp-status p { margin: 0.2em 0; }
 """
 
-# Reads the browser's language on page load; the radio's change event then relabels everything.
-DETECT_LANG_JS = "() => ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en')"
 
-FAST = dict(concurrency_limit=None, show_progress="hidden")  # control and polling events never wait in line
 EXPLORE = dict(concurrency_id="explore", concurrency_limit=8, show_progress="hidden", trigger_mode="always_last")
 
 
@@ -50,6 +49,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             with gr.Column(scale=4):
                 tr(gr.Markdown(en("title")), "title", "value")
                 tr(gr.Markdown(en("subtitle")), "subtitle", "value")
+            your_name = tr(gr.Textbox(label=en("your_name"), max_lines=1, max_length=32, scale=1, min_width=200,
+                                      elem_id="your-name"), "your_name")
             lang = gr.Radio([(name, code) for code, name in LANGS.items()], value="en", label="Language / 语言",
                             scale=1, min_width=160)
 
@@ -257,6 +258,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         # the visitor's signed token, kept in localStorage so that a reload or a second tab finds the same runs;
         # a fixed storage key and a secret kept across restarts let it outlive the server too
         visitor_token = gr.BrowserState(None, storage_key="ganapp_visitor", secret=app.browser_secret())
+        lesson_no = gr.Number(0, visible="hidden")  # the teacher's latest lesson for this visitor (GanApp.tick)
 
         # ----- wiring -----
         controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
@@ -284,7 +286,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                           api_name="use_drawing", **FAST)
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
                         alert, scatter_b, grid_b]
-        timer.tick(app.tick, [lang], [status, frame], api_name="tick", **FAST)
+        timer.tick(app.tick, [lang], [status, frame, lesson_no], api_name="tick", **FAST)
+        lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]], [*controls[:-2], lesson, lesson_text],
+                         api_visibility="private", **FAST)
+        your_name.submit(app.set_name, [lang, your_name], [your_name], api_name="set_name", **FAST)
+        your_name.blur(app.set_name, [lang, your_name], [your_name], api_visibility="private", **FAST)
         frame.change(app.poll, [lang], poll_outputs, api_name="poll", **FAST)
         for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
             c.change(app.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
@@ -351,10 +357,12 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                     api_visibility="private", **FAST)
         demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
             app.attach, [lang, visitor_token, *controls[:-2]],
-            [visitor_token, *controls[:-2], slow_motion, ckpt_note, source, compare_note],
+            [visitor_token, *controls[:-2], slow_motion, ckpt_note, source, compare_note, your_name],
             api_name="attach_page", api_visibility="private", **FAST)
         gr.api(app.attach_api, api_name="attach", concurrency_limit=None)
         demo.unload(app.unload)
 
+    if app.classroom is not None:  # only with the host's teacher token: otherwise no such page or endpoint exists
+        build_teacher_page(demo, app, app.classroom)
     demo.ganapp = app
     return demo

@@ -1,0 +1,75 @@
+"""Limits a host sets on what visitors of a shared server may do: how many runs live at once, how long a run may
+train, and how large its batches and images may be. The registry enforces them; the UI says them in the visitor's
+language from the errors' codes and fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import IMAGE_SIZES, RANGES, GANConfig
+
+
+class ServerFullError(RuntimeError):
+    """Every live-run slot of the server is taken.
+
+    Attributes:
+        limit: the host's maximum of live runs.
+    """
+
+    def __init__(self, limit: int):
+        super().__init__(f"the server is full: it holds its maximum of {limit} runs; try again in a minute")
+        self.limit = limit
+
+
+class LimitError(ValueError):
+    """A setting is within the library's range but beyond this host's limit.
+
+    Attributes:
+        field: the config field, e.g. ``batch_size``.
+        value: the value asked for.
+        allowed: the allowed range as text, e.g. ``1..512``.
+    """
+
+    def __init__(self, field: str, value: object, allowed: str):
+        super().__init__(f"{field}={value!r} is beyond this server's limit: it must be in {allowed}")
+        self.field, self.value, self.allowed = field, value, allowed
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A host's limits, with defaults safe for a free CPU Space (2 vCPU, 16 GB) serving a class of 30.
+
+    Attributes:
+        max_sessions: runs (a visitor's run A and run B count as two) held in memory at once, ≥ 1. A visitor who
+            already has a run may always rebuild it.
+        max_steps: G updates after which a run pauses for good (it may be reset), ≥ 1.
+        max_batch: the largest batch_size a visitor may choose, in 1..4096.
+        max_image_size: the largest image size a visitor may choose, one of 28, 32, 64.
+
+    Raises:
+        ValueError: a limit outside its range.
+    """
+
+    max_sessions: int = 60
+    max_steps: int = 500_000
+    max_batch: int = 512
+    max_image_size: int = 64
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("max_sessions", 1, 100_000), ("max_steps", 1, 10**12),
+                                ("max_batch", 1, int(RANGES["batch_size"][1]))):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ValueError(f"{name}={value!r} is out of range: it must be an integer in {low}..{high}")
+        if self.max_image_size not in IMAGE_SIZES:
+            raise ValueError(f"max_image_size={self.max_image_size!r} is not allowed: choose one of "
+                             f"{', '.join(map(str, IMAGE_SIZES))}")
+
+    def check(self, config: GANConfig) -> None:
+        """Raise :class:`LimitError` when ``config`` asks for more than this host allows."""
+        if config.batch_size > self.max_batch:
+            raise LimitError("batch_size", config.batch_size, f"1..{self.max_batch}")
+        if not config.is_2d and config.image_size > self.max_image_size:
+            allowed = ", ".join(str(s) for s in IMAGE_SIZES if s <= self.max_image_size)
+            raise LimitError("image_size", config.image_size, allowed)
