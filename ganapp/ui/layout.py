@@ -19,6 +19,9 @@ from .teacher import build_teacher_page
 CSS = """
 .pixelated img { image-rendering: pixelated; }
 #ganapp-status p { margin: 0.2em 0; }
+/* the teacher's page (a second page, when the host set a token) is reached by its URL: no navigation bar, whose
+   gr.Navbar(visible=False) Gradio 6.31 does not honour */
+nav:has(> a[data-sveltekit-reload]) { display: none; }
 """
 
 

@@ -191,12 +191,13 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
                                 elem_id="teacher-gallery", elem_classes="pixelated"), "the_class")
         with gr.Row():
             with gr.Column():
-                shown = gr.Textbox(label="", interactive=False, elem_id="teacher-shown")
+                shown = tr(gr.Textbox(label=en("shown_label"), interactive=False, elem_id="teacher-shown"),
+                           "shown_label")
                 large_loss = tr(gr.Plot(label=en("losses_plot"), elem_id="teacher-loss"), "losses_plot")
             with gr.Column():
-                large_view = gr.Plot(visible=False, elem_id="teacher-view")
-                large_grid = gr.Image(visible=False, interactive=False, elem_id="teacher-grid",
-                                      elem_classes="pixelated")
+                large_view = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="teacher-view"), "scatter")
+                large_grid = tr(gr.Image(label=en("grid"), visible=False, interactive=False, elem_id="teacher-grid",
+                                         elem_classes="pixelated"), "grid")
         with gr.Row():
             challenge = gr.Dropdown([(en(f"challenge_{k}"), k) for k in CHALLENGES], value=next(iter(CHALLENGES)),
                                     label=en("challenge"), elem_id="teacher-challenge")
