@@ -1,0 +1,88 @@
+"""Server CPU of the teacher's page refreshing the whole class once a second, Gradio's postprocessing included.
+
+Builds the real app with a teacher token (app.create_demo), starts ``--sessions`` named ring8 runs at the classroom
+sizes, signs a teacher page in, and calls the page's refresh (the cards, the leaderboard of a running challenge, one
+run shown large) the way Gradio runs the Timer's event: the function, then ``Blocks.postprocess_data`` on its
+outputs (the gallery's thumbnails are encoded as images there). It measures the thread CPU time of each call, so
+training in the engine thread does not count, and prints the median and p95, the share of a core the teacher's page
+costs at one refresh a second, and the ratio to the reference: one student's tick (what 30 students pay 60 times a
+second between them).
+
+    python benchmarks/teacher_refresh.py [--sessions 30] [--calls 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from types import SimpleNamespace
+
+import numpy as np
+
+from _common import ROOT  # noqa: F401  (sets the import path)
+from ganapp import runtime
+from ganapp.config import GANConfig
+from ganapp.presets import classroom_config
+
+TOKEN = "benchmark-teacher-token"
+
+
+def cpu_ms(demo, block_fn, call, calls: int, every_s: float) -> np.ndarray:
+    """Thread CPU milliseconds of ``calls`` calls of ``call()`` plus Gradio's postprocessing of its outputs."""
+    from gradio.state_holder import SessionState
+
+    state = SessionState(demo)
+    out = []
+
+    async def one() -> None:
+        await demo.postprocess_data(block_fn, list(call()), state)
+
+    for _ in range(calls):
+        t0 = time.thread_time()
+        asyncio.run(one())
+        out.append((time.thread_time() - t0) * 1000)
+        time.sleep(every_s)
+    return np.array(out)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sessions", type=int, default=30, help="named ring8 runs training while the page refreshes")
+    p.add_argument("--calls", type=int, default=30)
+    a = p.parse_args()
+    runtime.configure()
+    import app as app_module
+    from ganapp.ui.teacher import TeacherHandlers
+
+    demo = app_module.create_demo(state_dir=tempfile.mkdtemp(prefix="ganapp-bench-state-"), teacher_token=TOKEN)
+    gan = demo.ganapp
+    registry = gan.registry
+    config = classroom_config(GANConfig.default_for("ring8"))
+    for i in range(a.sessions):
+        registry.new_session(f"s{i}", config.replace(seed=i)).start()
+        registry.visitor(f"s{i}").extras["name"] = f"Student number {i}"
+    teacher = TeacherHandlers(gan, gan.classroom)
+    page = SimpleNamespace(session_hash="teacher", client=SimpleNamespace(host="127.0.0.1"))
+    gan.classroom.start_challenge("all_modes")
+    time.sleep(5)  # past the first frames and 2D metrics
+    teacher.refresh(page, "en", TOKEN, "score")
+    gan._page(page)["teacher_selected"] = gan._page(page)["teacher_order"][0]  # one run shown large
+    refresh_fn = next(f for f in demo.fns.values() if f.name == "refresh")
+    tick_fn = next(f for f in demo.fns.values() if f.api_name == "tick")
+    student = SimpleNamespace(session_hash="s0")
+    refresh = cpu_ms(demo, refresh_fn, lambda: teacher.refresh(page, "en", TOKEN, "score"), a.calls, 1.0)
+    tick = cpu_ms(demo, tick_fn, lambda: gan.tick(student, "en"), a.calls, 0.5)
+    registry.close(save=False)
+    registry.engine.close()
+    print(f"{a.sessions} named ring8 runs training; thread CPU per call, Gradio's postprocessing included:")
+    for name, ms in (("teacher refresh (cards, leaderboard, one run large)", refresh),
+                     ("reference: one student's tick", tick)):
+        print(f"  {name}: median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms")
+    print(f"the teacher's page at 1 refresh/s: {np.median(refresh) / 1000:.3f} cores; refresh ÷ tick "
+          f"{np.median(refresh) / np.median(tick):.1f} (30 students tick 60 times a second)")
+
+
+if __name__ == "__main__":
+    main()
