@@ -300,3 +300,8 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
             browser.close()
             for vid in demo.ganapp.registry.visitor_ids():
                 demo.ganapp.registry.remove(vid)
+
+
+def test_without_a_token_the_browser_finds_no_teacher_page(page):
+    response = page.goto(page.url.rstrip("/") + "/teacher")
+    assert response.status == 404 and page.locator("#teacher-token").count() == 0

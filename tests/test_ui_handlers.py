@@ -327,7 +327,8 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
     # a gr.update that sets a property makes Gradio rebuild the component's config on its event loop; a poll only
     # sends one when the visibility changes
     app.step(req("p"), "en", 3, *CONTROLS)
-    assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 3, 10)
+    session = app.registry.visitor("p").session
+    assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)  # drawn too
     first = app.poll(req("p"), "en")
     assert first[4]["__type__"] == "update" and first[4]["visible"] is True  # the 2D view appears
     assert first[3] == {"__type__": "update", "visible": False}  # the image grid hides
@@ -341,14 +342,14 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
 def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_there(app, monkeypatch):
     import ganapp.ui.handlers as handlers
 
-    status, frame, lesson = app.tick(req("k"), "en")
+    status, frame, lesson, every_s = app.tick(req("k"), "en")
     assert "not started" in status and isinstance(frame, type(gr.skip()))  # no session: nothing to draw yet
-    assert lesson == 0  # no teacher, no lesson
+    assert lesson == 0 and every_s == 2.0  # no teacher, no lesson; nothing trains: a slow poll
     app.step(req("k"), "en", 3, *CONTROLS)
     session = app.registry.visitor("k").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
-    status, frame, _ = app.tick(req("k"), "en")
-    assert "step 3" in status and frame == 1
+    status, frame, _, every_s = app.tick(req("k"), "en")
+    assert "step 3" in status and frame == 1 and every_s == 2.0
     app.step(req("k"), "en", 2, *CONTROLS)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)
     assert app.tick(req("k"), "en")[1] == 1  # new rows, but within DRAW_EVERY_S of the last: the same frame
@@ -424,3 +425,15 @@ def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_ev
         assert "not started" in app.tick(req("stranger"), "en")[0]
     finally:
         registry.close(save=False)
+
+
+def test_a_page_polls_fast_while_its_run_trains_and_slowly_when_it_does_not(app):
+    every_s = lambda: app.tick(req("f"), "en")[3]  # noqa: E731
+    assert every_s() == 2.0
+    app.commanded(req("f"))  # Start pressed: fast at once, before the run is built
+    assert every_s() == 0.5
+    app.start(req("f"), "en", 0, *CONTROLS)
+    app.registry.page("f")["fast_until"] = 0.0
+    assert wait_until(lambda: app.registry.visitor("f").session.state == "running", 10) and every_s() == 0.5
+    app.pause(req("f"), "en")
+    assert every_s() == 2.0

@@ -55,6 +55,8 @@ HISTORY_POINTS = 1000
 DRAW_EVERY_S = 1.0  # the page redraws its plots at most this often (see GanApp.tick)
 CLASSROOM_SETTLE_S = 3.0  # how long the change events of control values just set may lag (see _caught_up)
 REATTACHED_NOTE_S = 15.0  # how long the status says that a reopened page found its run
+IDLE_POLL_S = 2.0  # a page whose runs do not train polls this often (GanApp.tick), not at the Timer's own rate
+ACTIVE_AFTER_COMMAND_S = 5.0  # after a command, the page polls at the full rate for this long
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
 COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
@@ -80,6 +82,7 @@ class GanApp(ExploreHandlers):
     def __init__(self, registry: SessionRegistry, checkpoints_dir: str | Path, classroom: Any = None):
         self.registry = registry
         self.classroom = classroom  # a ganapp.teacher.Classroom when the host set a teacher token, else None
+        self.poll_every_s = 0.5  # the page Timer's rate while a run trains (build_demo sets it)
         self.checkpoints_dir = Path(checkpoints_dir)
         self.files_dir = Path(tempfile.mkdtemp(prefix="ganapp-files-"))
         self._default = None  # the shipped default checkpoint, loaded on first use (False: none)
@@ -553,17 +556,21 @@ class GanApp(ExploreHandlers):
         each): a tick costs that once, where an 11-output poll cost it ten times.
 
         Returns:
-            (status markdown, frame number, lesson number), the frame number unchanged when there is nothing new to
-            draw; the lesson number is that of a lesson the teacher set that this visitor has not taken yet, else
-            of the last one taken (its change makes the page take the lesson, see :meth:`take_lesson`).
+            (status markdown, frame number, lesson number, the Timer's next interval in seconds), the frame number
+            unchanged when there is nothing new to draw; the lesson number is that of a lesson the teacher set that
+            this visitor has not taken yet, else of the last one taken (its change makes the page take the lesson,
+            see :meth:`take_lesson`). A page whose runs do not train polls every IDLE_POLL_S.
         """
         _, visitor = self._visitor(request)
         page = self._page(request)
         session = visitor.session
         lesson = self.classroom.lesson if self.classroom is not None else None
         lesson_no = lesson[1] if lesson is not None else 0
+        training = any(s.state in (RUNNING, WAITING) for s in visitor.runs().values())
+        every_s = self.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
+            max(IDLE_POLL_S, self.poll_every_s)
         if session is None:
-            return self.status_text(lang, visitor, None, page), gr.skip(), lesson_no
+            return self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s
         snap = session.snapshot(None)
         status = self.status_text(lang, visitor, snap, page)
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
@@ -572,11 +579,16 @@ class GanApp(ExploreHandlers):
                visitor.extras.get("gen"))
         now = time.monotonic()
         if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
-            return status, page.get("frame", 0), lesson_no  # the same number: no redraw, and cheaper than a skip
+            return status, page.get("frame", 0), lesson_no, every_s  # the same number: no redraw, cheaper than a skip
         page["frame_key"] = key
         page["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
         page["frame"] = page.get("frame", 0) + 1
-        return status, page["frame"], lesson_no
+        return status, page["frame"], lesson_no, every_s
+
+    def commanded(self, request: gr.Request) -> None:
+        """A command was given on this page (Start, Step ...): poll at the full rate for a while, so its effect
+        shows at once even though the run was not training a moment ago."""
+        self._page(request)["fast_until"] = time.monotonic() + ACTIVE_AFTER_COMMAND_S
 
     @guarded
     def poll(self, request: gr.Request, lang: str) -> tuple:
