@@ -64,13 +64,9 @@ def launch_settings(max_upload_mb: float | None = None) -> dict:
         SystemExit: GANAPP_MAX_UPLOAD_MB is not a number > 0.
     """
     if max_upload_mb is None:
-        raw = os.environ.get("GANAPP_MAX_UPLOAD_MB", "50")
-        try:
-            max_upload_mb = float(raw)
-        except ValueError:
-            max_upload_mb = float("nan")
-    if not max_upload_mb > 0:
-        raise SystemExit(f"GANAPP_MAX_UPLOAD_MB={max_upload_mb!r} is out of range: it must be a number of MB > 0")
+        max_upload_mb = _env_number("GANAPP_MAX_UPLOAD_MB", 50)
+    elif not max_upload_mb > 0:
+        raise SystemExit(f"max_upload_mb={max_upload_mb!r} is out of range: it must be a number of MB > 0")
     return {"max_file_size": int(max_upload_mb * 1024 * 1024)}
 
 

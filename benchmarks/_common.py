@@ -13,6 +13,27 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def postprocessed_cpu_ms(demo, block_fn, call: Callable[[], Any], calls: int, every_s: float) -> list[float]:
+    """Thread CPU milliseconds of ``calls`` calls of ``call()`` plus Gradio's postprocessing of its outputs for
+    ``block_fn`` (what the server does before it answers), one every ``every_s`` seconds."""
+    import asyncio
+
+    from gradio.state_holder import SessionState
+
+    state = SessionState(demo)
+    out = []
+
+    async def one() -> None:
+        await demo.postprocess_data(block_fn, list(call()), state)
+
+    for _ in range(calls):
+        t0 = time.thread_time()
+        asyncio.run(one())
+        out.append((time.thread_time() - t0) * 1000)
+        time.sleep(every_s)
+    return out
+
+
 def steps_per_s(step: Callable[[], object], seconds: float, sync: Callable[[], None] = lambda: None) -> float:
     """Call ``step`` repeatedly for about ``seconds`` and return calls per second."""
     n, t0 = 0, time.perf_counter()

@@ -18,13 +18,13 @@ cores, and the ratio of the tick to the reference.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import tempfile
 import time
 from types import SimpleNamespace
 
 import numpy as np
 
-from _common import ROOT  # noqa: F401  (sets the import path)
+from _common import ROOT, postprocessed_cpu_ms  # noqa: F401  (ROOT sets the import path)
 from ganapp import runtime
 from ganapp.config import GANConfig
 from ganapp.presets import classroom_config
@@ -32,21 +32,8 @@ from ganapp.presets import classroom_config
 
 def cpu_ms(demo, fn_name: str, handler, request, calls: int, every_s: float) -> np.ndarray:
     """Thread CPU milliseconds of ``calls`` calls of ``handler`` plus Gradio's postprocessing of its outputs."""
-    from gradio.state_holder import SessionState
-
     block_fn = next(f for f in demo.fns.values() if f.api_name == fn_name)
-    state = SessionState(demo)
-    out = []
-
-    async def one() -> None:
-        await demo.postprocess_data(block_fn, list(handler(request, "en")), state)
-
-    for _ in range(calls):
-        t0 = time.thread_time()
-        asyncio.run(one())
-        out.append((time.thread_time() - t0) * 1000)
-        time.sleep(every_s)
-    return np.array(out)
+    return np.array(postprocessed_cpu_ms(demo, block_fn, lambda: handler(request, "en"), calls, every_s))
 
 
 def main() -> None:
@@ -57,7 +44,7 @@ def main() -> None:
     import app as app_module
 
     runtime.configure()
-    demo = app_module.create_demo()
+    demo = app_module.create_demo(state_dir=tempfile.mkdtemp(prefix="ganapp-bench-state-"))
     gan = demo.ganapp
     registry = gan.registry
     config = classroom_config(GANConfig.default_for("ring8"))

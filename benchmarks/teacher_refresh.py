@@ -14,37 +14,18 @@ second between them).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import tempfile
 import time
 from types import SimpleNamespace
 
 import numpy as np
 
-from _common import ROOT  # noqa: F401  (sets the import path)
+from _common import ROOT, postprocessed_cpu_ms  # noqa: F401  (ROOT sets the import path)
 from ganapp import runtime
 from ganapp.config import GANConfig
 from ganapp.presets import classroom_config
 
 TOKEN = "benchmark-teacher-token"
-
-
-def cpu_ms(demo, block_fn, call, calls: int, every_s: float) -> np.ndarray:
-    """Thread CPU milliseconds of ``calls`` calls of ``call()`` plus Gradio's postprocessing of its outputs."""
-    from gradio.state_holder import SessionState
-
-    state = SessionState(demo)
-    out = []
-
-    async def one() -> None:
-        await demo.postprocess_data(block_fn, list(call()), state)
-
-    for _ in range(calls):
-        t0 = time.thread_time()
-        asyncio.run(one())
-        out.append((time.thread_time() - t0) * 1000)
-        time.sleep(every_s)
-    return np.array(out)
 
 
 def main() -> None:
@@ -72,8 +53,9 @@ def main() -> None:
     refresh_fn = next(f for f in demo.fns.values() if f.name == "refresh")
     tick_fn = next(f for f in demo.fns.values() if f.api_name == "tick")
     student = SimpleNamespace(session_hash="s0")
-    refresh = cpu_ms(demo, refresh_fn, lambda: teacher.refresh(page, "en", TOKEN, "score"), a.calls, 1.0)
-    tick = cpu_ms(demo, tick_fn, lambda: gan.tick(student, "en"), a.calls, 0.5)
+    refresh = np.array(postprocessed_cpu_ms(demo, refresh_fn, lambda: teacher.refresh(page, "en", TOKEN, "score"),
+                                            a.calls, 1.0))
+    tick = np.array(postprocessed_cpu_ms(demo, tick_fn, lambda: gan.tick(student, "en"), a.calls, 0.5))
     registry.close(save=False)
     registry.engine.close()
     print(f"{a.sessions} named ring8 runs training; thread CPU per call, Gradio's postprocessing included:")

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError, safe_open
+from safetensors import SafetensorError
 from safetensors.torch import save as safetensors_save
 
-from .checkpoints import write_atomic
+from .checkpoints import read_safetensors, write_atomic
 
 log = logging.getLogger("ganapp")
 
@@ -164,9 +164,7 @@ class StateStore:
         if not path.is_file():
             raise AutosaveError("missing", f"no autosave at {path}")
         try:
-            with safe_open(str(path), framework="pt", device="cpu") as f:
-                metadata = f.metadata() or {}
-                tensors = {k: f.get_tensor(k) for k in f.keys()}
+            tensors, metadata = read_safetensors(path)
         except (SafetensorError, OSError, ValueError, RuntimeError) as e:
             raise AutosaveError("not_safetensors", f"{path} is not a safetensors file ({e})") from None
         if metadata.get("format") != FORMAT or "state" not in metadata:

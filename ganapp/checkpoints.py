@@ -101,6 +101,16 @@ def write_atomic(path: str | Path, blob: bytes) -> Path:
     return path
 
 
+def read_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Every tensor of a safetensors file (on the CPU) and its metadata; never unpickles.
+
+    Raises:
+        safetensors.SafetensorError, OSError, ValueError, RuntimeError: the file is unreadable or not safetensors.
+    """
+    with safe_open(str(path), framework="pt", device="cpu") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+
+
 def list_checkpoints(folder: str | Path = CHECKPOINT_DIR) -> list[Path]:
     """The ganapp checkpoints in ``folder`` (not its other safetensors files, such as the MNIST classifier), sorted
     by name. Reads only each file's header."""
@@ -128,9 +138,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if path.stat().st_size > MAX_BYTES:
         raise CheckpointError("too_large", f"checkpoint {path.name} is over {MAX_BYTES // 2**20} MB")
     try:
-        with safe_open(str(path), framework="pt", device="cpu") as f:
-            metadata = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        tensors, metadata = read_safetensors(path)
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise CheckpointError(
             "not_safetensors",

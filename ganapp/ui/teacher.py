@@ -36,6 +36,12 @@ class TeacherHandlers:
         if not self._allowed(request, token):
             raise gr.Error(t(lang, "teacher_refused"))
 
+    @staticmethod
+    def _choice(lang: str, field: str, value: Any, choices) -> None:
+        """``gr.Error`` naming the field and its choices when ``value`` is not one of them."""
+        if value not in choices:
+            raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(choices), value=value))
+
     @guarded
     def sign_in(self, request: gr.Request, lang: str, token: Any) -> tuple:
         """Check the token; on success start the page's refresh. Returns (timer update, note)."""
@@ -125,9 +131,7 @@ class TeacherHandlers:
     def set_lesson(self, request: gr.Request, lang: str, token: Any, lesson: Any) -> str:
         """Every student's page takes the lesson into its controls; each student still presses Start."""
         self._require(request, lang, token)
-        if lesson not in PRESETS:
-            raise gr.Error(t(lang, "err_choice", field=t(lang, "class_lesson"), choices=", ".join(PRESETS),
-                             value=lesson))
+        self._choice(lang, "class_lesson", lesson, PRESETS)
         self.classroom.set_lesson(lesson)
         return t(lang, "lesson_set", lesson=t(lang, f"preset_{lesson}"))
 
@@ -144,9 +148,7 @@ class TeacherHandlers:
     @guarded
     def start_challenge(self, request: gr.Request, lang: str, token: Any, challenge: Any) -> str:
         self._require(request, lang, token)
-        if challenge not in CHALLENGES:
-            raise gr.Error(t(lang, "err_choice", field=t(lang, "challenge"), choices=", ".join(CHALLENGES),
-                             value=challenge))
+        self._choice(lang, "challenge", challenge, CHALLENGES)
         self.classroom.start_challenge(challenge)
         return t(lang, "challenge_started")
 
