@@ -165,14 +165,27 @@ class SessionRegistry:
             self._pages[page_id] = vid
             self._page_seen[page_id] = time.monotonic()
             self._persistent.add(vid)
-            orphan = self._visitors.get(page_id)  # a tick that came before the attach
-            if orphan is not None and not orphan.runs():
-                del self._visitors[page_id]
+            orphan = self._visitors.pop(page_id, None)  # what the page did before it attached (a tick, a name ...)
             known = vid in self._visitors
         v = self.visitor(vid)
+        if orphan is not None:
+            self._adopt(v, orphan)
         if v.restored is not None and not known:
             return token, v.restored[0]
         return token, REATTACHED if known and v.runs() else NEW
+
+    @staticmethod
+    def _adopt(v: Visitor, orphan: Visitor) -> None:
+        """Give a visitor what their page did before it attached: its runs, when they have none of their own (else
+        those are stopped), and its values that they do not have (a name typed at once)."""
+        if orphan.runs() and not v.runs():
+            v.session, v.twin, v.checkpoint = orphan.session, orphan.twin, orphan.checkpoint or v.checkpoint
+            v.extras.update(orphan.extras)  # they describe the runs taken over
+            return
+        for session in orphan.runs().values():
+            session.stop()
+        for key, value in orphan.extras.items():
+            v.extras.setdefault(key, value)
 
     def detach(self, page_id: str) -> None:
         """A page closed (or reloaded). A visitor without a token goes with it; one with a token keeps training

@@ -234,6 +234,7 @@ def _student(browser, url: str, name: str):
     page.on("dialog", lambda d: (_DIALOGS.append(d.message), d.dismiss()))
     page.goto(url)
     page.wait_for_selector("#start")
+    page.wait_for_function("() => localStorage.getItem('ganapp_visitor') !== null")  # the page has attached
     page.locator("#your-name input, #your-name textarea").fill(name)
     page.locator("#your-name input, #your-name textarea").press("Enter")
     dataset = page.locator("#dataset input")

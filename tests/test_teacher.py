@@ -193,3 +193,12 @@ def test_with_a_token_the_api_refuses_a_wrong_one_and_serves_the_right_one(serve
     time.sleep(1.1)  # the wait after a wrong try from this client
     assert isinstance(client.predict(token=TOKEN, api_name="/teacher_class"), list)
     client.close()
+
+
+def test_a_student_may_clear_their_name_but_not_set_a_bad_one(classroom):
+    app, _ = classroom
+    assert app.set_name(req("s"), "en", " Ada ") == "Ada"
+    with pytest.raises(gr.Error, match="1 到 32"):
+        app.set_name(req("s"), "zh", "x" * 33)
+    assert app.registry.visitor("s").extras["name"] == "Ada"  # a refused name changes nothing
+    assert app.set_name(req("s"), "en", "   ") == "" and "name" not in app.registry.visitor("s").extras

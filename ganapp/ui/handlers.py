@@ -835,16 +835,20 @@ class GanApp(ExploreHandlers):
 
     @guarded
     def set_name(self, request: gr.Request, lang: str, name: Any) -> str:
-        """The student's display name, as their teacher sees it (plain text, 1 to 32 characters).
+        """The student's display name, as their teacher sees it (plain text, 1 to 32 characters); an empty box
+        removes it (the name is optional).
 
         Returns:
-            the name as kept (trimmed).
+            the name as kept (trimmed), or "".
         """
+        _, visitor = self._visitor(request)
+        if name is None or (isinstance(name, str) and not name.strip()):
+            visitor.extras.pop("name", None)
+            return ""
         try:
             text = check_name(name)
         except ValueError:
             raise gr.Error(t(lang, "err_name")) from None
-        _, visitor = self._visitor(request)
         visitor.extras["name"] = text
         return text
 
