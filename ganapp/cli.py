@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--dataset", choices=DATASETS, help="default: mnist_10k, or --init's dataset")
     t.add_argument("--model", choices=MODELS)
     t.add_argument("--loss", choices=LOSSES)
-    t.add_argument("--steps", type=int, default=3000, help="G updates (default 3000)")
-    t.add_argument("--minutes", type=float, help="stop after this much wall time, saving as usual")
+    t.add_argument("--steps", type=int, help="G updates (default 3000 when --minutes is not given either)")
+    t.add_argument("--minutes", type=float, help="train for this much wall time, saving as usual; with --steps, "
+                                                 "whichever ends first")
     t.add_argument("--out", type=Path, required=True, help="checkpoint path (.safetensors)")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", choices=DEVICES)
@@ -129,8 +130,13 @@ def _config(a: argparse.Namespace, base: GANConfig | None = None) -> GANConfig:
     return GANConfig.default_for(a.dataset or "mnist_10k", **overrides)
 
 
+DEFAULT_STEPS = 3000
+
+
 def train(a: argparse.Namespace) -> int:
-    if a.steps < 1:
+    if a.steps is None and a.minutes is None:
+        a.steps = DEFAULT_STEPS
+    if a.steps is not None and a.steps < 1:
         raise UsageError(f"--steps={a.steps} is out of range: it must be ≥ 1")
     if a.minutes is not None and not a.minutes > 0:
         raise UsageError(f"--minutes={a.minutes} is out of range: it must be > 0")
@@ -151,14 +157,17 @@ def train(a: argparse.Namespace) -> int:
     first_step = trainer.step_count + 1
     started = time.monotonic()
     run_s = 60 * a.minutes if a.minutes else float("inf")
+    steps = a.steps if a.steps is not None else float("inf")  # --minutes alone: as many steps as fit
     bar = tqdm(total=a.steps, unit="step", dynamic_ncols=True, desc=f"{config.dataset} {config.model}")
     metrics: dict[str, float] = {}
-    for i in range(1, a.steps + 1):
+    i = 0
+    while i < steps:
+        i += 1
         # the run ends at --steps or --minutes, whichever comes first: its progress is the further along of the two
-        trainer.set_progress(max((i - 1) / a.steps, (time.monotonic() - started) / run_s))
+        trainer.set_progress(max((i - 1) / steps, (time.monotonic() - started) / run_s))
         out = trainer.train_step()
         step = trainer.step_count
-        if i % 10 == 0 or i == a.steps:  # one host sync per 10 steps
+        if i % 10 == 0 or i == steps:  # one host sync per 10 steps
             metrics = dict(zip(("d_loss", "g_loss", "D(x)", "D(G(z))"), out.tolist()))
             bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
             bar.update(i - bar.n)

@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -75,6 +76,22 @@ def test_lr_decay_follows_steps_or_minutes_whichever_ends_the_run(tmp_path, monk
     assert main(["train", *tiny, "--steps", "1000000", "--minutes", "0.01", "--lr-decay", "0.5",
                  "--out", str(ckpt)]) == 0
     assert 0.8 < seen[-1][0] < 1 and seen[-1][1] < 0.4 and seen[0][1] == 1
+
+
+def test_minutes_alone_trains_for_that_long_and_steps_alone_for_that_many(tmp_path):
+    from ganapp.checkpoints import load_checkpoint
+
+    tiny = ["--dataset", "ring8", "--g-width", "8", "--d-width", "8", "--batch-size", "16"]
+    ckpt = tmp_path / "r.safetensors"
+    started = time.monotonic()
+    assert main(["train", *tiny, "--minutes", "0.05", "--out", str(ckpt)]) == 0  # 3 s, not cut short by a step count
+    assert time.monotonic() - started >= 3.0
+    timed = load_checkpoint(ckpt).step
+    assert timed > 10
+    assert main(["train", *tiny, "--steps", "7", "--out", str(ckpt)]) == 0
+    assert load_checkpoint(ckpt).step == 7
+    assert main(["train", *tiny, "--out", str(ckpt)]) == 0  # neither: the default 3,000 steps
+    assert load_checkpoint(ckpt).step == 3000
 
 
 @pytest.mark.parametrize("argv,message", [
