@@ -306,3 +306,25 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
 def test_without_a_token_the_browser_finds_no_teacher_page(page):
     response = page.goto(page.url.rstrip("/") + "/teacher")
     assert response.status == 404 and page.locator("#teacher-token").count() == 0
+
+
+def test_changing_the_loss_and_back_keeps_the_datasets_betas(page):
+    # issue 14, bug 4: on mnist_10k (β = 0, 0.99), hinge then non_saturating used to leave β at (0.5, 0.999)
+    page.get_by_text("Advanced", exact=True).first.click()  # the accordion that holds β1 and β2
+    page.wait_for_selector("#beta1 input")
+    betas = lambda: (float(page.locator("#beta1 input").input_value()),  # noqa: E731
+                     float(page.locator("#beta2 input").input_value()))
+    assert page.locator("#dataset input").input_value() == "mnist_10k" and betas() == (0.0, 0.99)
+    for name in ("hinge", "non_saturating"):
+        loss = page.locator("#loss input")
+        loss.click()
+        loss.fill(name)
+        page.keyboard.press("Enter")
+        page.wait_for_function("(n) => document.querySelector('#loss input').value === n", arg=name)
+        time.sleep(0.5)  # the loss's defaults arrive
+        assert betas() == (0.0, 0.99), name
+    loss = page.locator("#loss input")
+    loss.click()
+    loss.fill("wgan_gp")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#beta2 input').value === '0.9'")  # WGAN-GP's own

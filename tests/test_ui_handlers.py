@@ -437,3 +437,10 @@ def test_a_page_polls_fast_while_its_run_trains_and_slowly_when_it_does_not(app)
     assert wait_until(lambda: app.registry.visitor("f").session.state == "running", 10) and every_s() == 0.5
     app.pause(req("f"), "en")
     assert every_s() == 2.0
+
+
+def test_a_loss_change_restores_the_datasets_own_betas_not_a_fixed_pair():
+    assert GanApp.loss_defaults("hinge", "mnist_10k") == [1, 0.0, 0.99]  # MNIST's β, not (0.5, 0.999)
+    assert GanApp.loss_defaults("wgan_gp", "mnist_10k") == [5, 0.0, 0.9]  # Gulrajani et al.'s
+    ring8 = GANConfig.default_for("ring8")
+    assert GanApp.loss_defaults("minimax", "ring8") == [ring8.n_critic, ring8.beta1, ring8.beta2]

@@ -484,12 +484,15 @@ class GanApp(ExploreHandlers):
         return f"$${tex}$$\n\n{note}"
 
     @staticmethod
-    def loss_defaults(loss: str) -> list[Any]:
-        """n_critic, β1 and β2 that suit ``loss``: WGAN-GP's are Gulrajani et al. 2017's (5, 0, 0.9)."""
+    def loss_defaults(loss: str, dataset: str | None = None) -> list[Any]:
+        """n_critic, β1 and β2 that suit ``loss`` on ``dataset``: WGAN-GP's are Gulrajani et al. 2017's (5, 0,
+        0.9); any other loss gets the dataset's own (MNIST's β = (0, 0.99) stays when the loss goes from hinge back
+        to non-saturating)."""
         if loss == "wgan_gp":
             return [5, 0.0, 0.9]
         if loss in LOSSES:
-            return [1, 0.5, 0.999]
+            c = GANConfig.default_for(dataset if dataset in DATASETS else GANConfig().dataset, data_path="-")
+            return [c.n_critic, c.beta1, c.beta2]
         return [gr.update()] * 3
 
     def status_text(self, lang: str, visitor: Visitor, snap, page: dict | None = None) -> str:

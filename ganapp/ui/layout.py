@@ -66,7 +66,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                      "dataset")
                         model = tr(gr.Dropdown(list(MODELS), value=default.model, label=en("model"), elem_id="model"),
                                    "model")
-                        loss = tr(gr.Dropdown(list(LOSSES), value=default.loss, label=en("loss")), "loss")
+                        loss = tr(gr.Dropdown(list(LOSSES), value=default.loss, label=en("loss"), elem_id="loss"), "loss")
                         with gr.Row():
                             z_dim = tr(gr.Number(default.z_dim, label=en("z_dim"), precision=0), "z_dim")
                             batch_size = tr(gr.Number(default.batch_size, label=en("batch_size"), precision=0),
@@ -80,8 +80,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             seed = tr(gr.Number(default.seed, label=en("seed"), precision=0), "seed")
                         with tr(gr.Accordion(en("advanced"), open=False), "advanced"):
                             with gr.Row():
-                                beta1 = tr(gr.Number(default.beta1, label=en("beta1")), "beta1")
-                                beta2 = tr(gr.Number(default.beta2, label=en("beta2")), "beta2")
+                                beta1 = tr(gr.Number(default.beta1, label=en("beta1"), elem_id="beta1"), "beta1")
+                                beta2 = tr(gr.Number(default.beta2, label=en("beta2"), elem_id="beta2"), "beta2")
                             with gr.Row():
                                 g_width = tr(gr.Number(default.g_width, label=en("g_width"), precision=0),
                                              "g_width")
@@ -308,7 +308,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         dataset.input(GanApp.dataset_defaults, [dataset], dataset_default_controls, api_visibility="private", **FAST)
         for c in (loss, r1_gamma):
             c.change(GanApp.formula, [lang, loss, r1_gamma], [formula], api_visibility="private", **FAST)
-        loss.input(GanApp.loss_defaults, [loss], [n_critic, beta1, beta2], api_visibility="private", **FAST)
+        loss.input(GanApp.loss_defaults, [loss, dataset], [n_critic, beta1, beta2], api_visibility="private",
+                   **FAST)
         export.click(app.export_gif, [lang], [gif_file], api_name="export_gif", concurrency_limit=2)
         gr.api(app.snapshot_api, api_name="snapshot", concurrency_limit=None)
 
