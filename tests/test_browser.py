@@ -328,3 +328,22 @@ def test_changing_the_loss_and_back_keeps_the_datasets_betas(page):
     loss.fill("wgan_gp")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('#beta2 input').value === '0.9'")  # WGAN-GP's own
+
+
+def _pick(page, elem_id: str, value: str) -> None:
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    box.fill(value)
+    page.keyboard.press("Enter")
+    page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
+
+
+def test_a_second_checkpoint_load_shows_the_new_generator(page):
+    # issue 14, bug 1: the second load left the first G on screen (the source radio was already "checkpoint")
+    page.get_by_role("tab", name="Explore").click()
+    for name, dataset in (("mnist_10k_dcgan.safetensors", "mnist_10k"), ("ring8_mlp.safetensors", "ring8")):
+        _pick(page, "shipped", name)
+        page.click("#load-ckpt")
+        page.wait_for_function("(d) => document.querySelector('#shown-note').innerText.includes(d)", arg=dataset,
+                               timeout=30_000)
+    page.wait_for_selector("#explore-plot .js-plotly-plot", state="visible")  # a 2D G draws points, not an image

@@ -251,9 +251,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             upload = tr(gr.File(label=en("upload_ckpt"), file_types=[".safetensors"],
                                                 type="filepath"), "upload_ckpt")
                         with gr.Column():
-                            shipped = tr(gr.Dropdown(app.shipped_checkpoints(), label=en("shipped_ckpt")),
-                                         "shipped_ckpt")
-                            load = tr(gr.Button(en("load_ckpt")), "load_ckpt", "value")
+                            shipped = tr(gr.Dropdown(app.shipped_checkpoints(), label=en("shipped_ckpt"),
+                                                     elem_id="shipped"), "shipped_ckpt")
+                            load = tr(gr.Button(en("load_ckpt"), elem_id="load-ckpt"), "load_ckpt", "value")
                     ckpt_note = gr.Markdown(en("no_ckpt_loaded"))
 
         timer = gr.Timer(poll_every_s)
@@ -336,10 +336,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         run_tl.click(app.timelapse, [lang, tl_source, tl_seed, tl_label, tl_files], [tl_strip, tl_caption, tl_gif],
                      api_name="timelapse", concurrency_id="explore", concurrency_limit=8)
         save.click(app.save_current, [lang], [ckpt_file], api_name="save_checkpoint", concurrency_limit=4)
+        # a second checkpoint leaves the source at "checkpoint", which fires no change: redraw the new G explicitly
         upload.upload(app.upload_checkpoint, [lang, upload], [ckpt_note, source], api_name="upload_checkpoint",
-                      concurrency_limit=4)
+                      concurrency_limit=4).success(api_visibility="private", **seed_event)
         load.click(app.load_shipped, [lang, shipped], [ckpt_note, source], api_name="load_checkpoint",
-                   concurrency_limit=4)
+                   concurrency_limit=4).success(api_visibility="private", **seed_event)
 
         def relabel(code: str) -> list:
             updates = []
