@@ -35,7 +35,18 @@ MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-image
 
 
 class DatasetUnavailableError(FileNotFoundError):
-    """A dataset's files are absent and could not be downloaded. The message names the folder and the files."""
+    """A dataset's files are absent and could not be downloaded, or hold no usable image. The message names the
+    folder and the files.
+
+    Attributes:
+        reason: a stable key for the UI's translated message: ``missing`` (the default), or ``image_too_large``
+            (every image was over Pillow's decompression-bomb limit; ``limit`` holds it, in pixels).
+        limit: for ``image_too_large``, the largest image Pillow opens, in pixels; else None.
+    """
+
+    def __init__(self, message: str, reason: str = "missing", limit: int | None = None):
+        super().__init__(message)
+        self.reason, self.limit = reason, limit
 
 
 def data_dir() -> Path:
@@ -192,10 +203,15 @@ def load_image_folder(path: str | Path, image_size: int, channels: int) -> np.nd
     prepare = v2.Compose([v2.Resize(image_size, antialias=True), v2.CenterCrop(image_size), v2.PILToTensor()])
     mode = "L" if channels == 1 else "RGB"
 
+    too_large = []
+
     def read(opener) -> torch.Tensor | None:
         try:
             with opener() as f, Image.open(f) as im:
                 return prepare(im.convert(mode))
+        except Image.DecompressionBombError:  # a 20,000 × 20,000 "image" would take gigabytes: skipped, and said
+            too_large.append(1)
+            return None
         except (UnidentifiedImageError, OSError, ValueError):
             return None  # not an image (or a broken one): skipped
 
@@ -209,6 +225,10 @@ def load_image_folder(path: str | Path, image_size: int, channels: int) -> np.nd
     else:
         raise DatasetUnavailableError(f"data_path {path} is neither a folder nor a .zip file")
     images = [im for im in images if im is not None][:MAX_FOLDER_IMAGES]
+    if not images and too_large:
+        limit = 2 * Image.MAX_IMAGE_PIXELS
+        raise DatasetUnavailableError(f"every image in {path} is larger than {limit:,} pixels, Pillow's limit "
+                                      f"against decompression bombs", reason="image_too_large", limit=limit)
     if not images:
         raise DatasetUnavailableError(f"no readable images in {path} (looked for {', '.join(IMAGE_SUFFIXES)} and "
                                       f"anything else Pillow opens)")

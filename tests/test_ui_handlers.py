@@ -204,6 +204,23 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
     assert defaults[-1]["visible"] is True and defaults[-3:-1] == [64, 3]
 
 
+def test_images_too_large_to_open_safely_get_their_own_message(app, tmp_path, monkeypatch):
+    # issue 14: a 20,000 × 20,000 upload showed "Something went wrong (DecompressionBombError ...)"
+    from PIL import Image
+
+    files = []
+    for i in range(2):
+        Image.new("RGB", (64, 64), (90 * i, 100, 200)).save(tmp_path / f"big{i}.png")
+        files.append(str(tmp_path / f"big{i}.png"))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # so that 64 × 64 counts as a bomb (over 2 × 1,000)
+    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 1, 0.0, 0.0,
+                False, False, 32, 3, files, "scratch"]
+    with pytest.raises(gr.Error, match="太大，无法安全打开.*2,000 像素"):
+        app.reset(req("b"), "zh", *controls)
+    with pytest.raises(gr.Error, match="too large to open safely"):
+        app.reset(req("b"), "en", *controls)
+
+
 def test_2d_view_layers_lessons_phases_and_drawing(app):
     import numpy as np
 

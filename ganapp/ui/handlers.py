@@ -220,6 +220,8 @@ class GanApp(ExploreHandlers):
         except (LimitError, ServerFullError) as e:
             raise self._limit_error(lang, e) from None
         except DatasetUnavailableError as e:
+            if e.reason == "image_too_large":
+                raise gr.Error(t(lang, "err_image_too_large", limit=f"{e.limit:,}")) from None
             raise gr.Error(t(lang, "err_dataset", reason=str(e))) from None
         except ValueError as e:
             if init is not None:
