@@ -60,8 +60,25 @@ def range_text(name: str) -> str:
     return f"{'[' if lo_inc else '('}{lo:g}, {hi:g}{']' if hi_inc else ')'}"
 
 
+class ConfigError(ValueError):
+    """A config value that is not allowed, with a code and fields so that a UI can say it in its reader's language.
+
+    Attributes:
+        field: the config field at fault (for two fields that conflict, the one to change).
+        code: ``out_of_range`` (params: value, range, integer), ``not_allowed`` (value, choices), ``not_bool``
+            (value), ``needs_data_path`` (dataset), ``needs_labels`` (dataset, labelled), ``needs_images``
+            (dataset) or ``unknown_field`` (names).
+        params: the values the message names.
+    """
+
+    def __init__(self, field: str, code: str, message: str, **params: Any):
+        super().__init__(message)
+        self.field, self.code, self.params = field, code, params
+
+
 def check_range(name: str, value: Any) -> None:
-    """Raise ``ValueError`` naming ``name``, ``value`` and the allowed range unless ``value`` lies in ``RANGES[name]``.
+    """Raise :class:`ConfigError` (a ``ValueError``) naming ``name``, ``value`` and the allowed range unless
+    ``value`` lies in ``RANGES[name]``.
 
     NaN and infinity are always rejected; integer fields reject non-integers (``True``/``False`` included).
     """
@@ -73,12 +90,15 @@ def check_range(name: str, value: Any) -> None:
         ok = (value >= lo if lo_inc else value > lo) and (value <= hi if hi_inc else value < hi)
     if not ok:
         kind = "an integer in" if integer else "a number in"
-        raise ValueError(f"{name}={value!r} is out of range: it must be {kind} {range_text(name)}")
+        raise ConfigError(name, "out_of_range", f"{name}={value!r} is out of range: it must be {kind} "
+                          f"{range_text(name)}", value=value, range=range_text(name), integer=integer)
 
 
 def _check_choice(name: str, value: Any, choices: tuple) -> None:
     if isinstance(value, bool) or value not in choices:
-        raise ValueError(f"{name}={value!r} is not allowed: choose one of {', '.join(map(str, choices))}")
+        listed = ", ".join(map(str, choices))
+        raise ConfigError(name, "not_allowed", f"{name}={value!r} is not allowed: choose one of {listed}",
+                          value=value, choices=listed)
 
 
 def is_2d(dataset: str) -> bool:
@@ -169,19 +189,23 @@ class GANConfig:
         _check_choice("image_size", self.image_size, IMAGE_SIZES)
         _check_choice("channels", self.channels, CHANNELS)
         if self.dataset == "folder" and not self.data_path:
-            raise ValueError("dataset='folder' needs data_path: a folder or .zip of images")
+            raise ConfigError("data_path", "needs_data_path", "dataset='folder' needs data_path: a folder or .zip of "
+                              "images", dataset=self.dataset)
         if self.dataset == "drawn" and not self.data_path:
-            raise ValueError("dataset='drawn' needs data_path: a .npy of (N, 2) points (see ganapp.data.save_drawing)")
+            raise ConfigError("data_path", "needs_data_path", "dataset='drawn' needs data_path: a .npy of (N, 2) "
+                              "points (see ganapp.data.save_drawing)", dataset=self.dataset)
         for name in ("conditional", "bf16"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name}={getattr(self, name)!r} is not allowed: it must be True or False")
+                raise ConfigError(name, "not_bool", f"{name}={getattr(self, name)!r} is not allowed: it must be True "
+                                  f"or False", value=getattr(self, name))
         if self.conditional and self.dataset not in DATASETS_LABELLED:
-            raise ValueError(f"conditional=True needs a labelled dataset ({', '.join(DATASETS_LABELLED)}), but "
-                             f"dataset={self.dataset!r} has no labels")
+            labelled = ", ".join(DATASETS_LABELLED)
+            raise ConfigError("conditional", "needs_labels", f"conditional=True needs a labelled dataset "
+                              f"({labelled}), but dataset={self.dataset!r} has no labels", dataset=self.dataset,
+                              labelled=labelled)
         if self.model == "dcgan" and is_2d(self.dataset):
-            raise ValueError(
-                f"model='dcgan' needs an image dataset, but dataset={self.dataset!r} is 2D: use model='mlp'"
-            )
+            raise ConfigError("model", "needs_images", f"model='dcgan' needs an image dataset, but "
+                              f"dataset={self.dataset!r} is 2D: use model='mlp'", dataset=self.dataset)
 
     @property
     def n_classes(self) -> int:
@@ -233,7 +257,8 @@ class GANConfig:
         """A new validated config with ``changes`` applied. Raises ``ValueError`` for unknown fields or bad values."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
-            raise ValueError(f"unknown config field(s): {', '.join(sorted(unknown))}")
+            names = ", ".join(sorted(unknown))
+            raise ConfigError(sorted(unknown)[0], "unknown_field", f"unknown config field(s): {names}", names=names)
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:

@@ -461,3 +461,22 @@ def test_a_loss_change_restores_the_datasets_own_betas_not_a_fixed_pair():
     assert GanApp.loss_defaults("wgan_gp", "mnist_10k") == [5, 0.0, 0.9]  # Gulrajani et al.'s
     ring8 = GANConfig.default_for("ring8")
     assert GanApp.loss_defaults("minimax", "ring8") == [ring8.n_critic, ring8.beta1, ring8.beta2]
+
+
+def test_settings_errors_reach_a_chinese_reader_in_chinese():
+    # issue 14: five handlers passed the library's English str(e) to the page
+    from ganapp.config import ConfigError
+
+    cases = [dict(dataset="ring8", model="dcgan"), dict(dataset="ring8", conditional=True),
+             dict(dataset="mnist_10k", lr_g=-1.0), dict(dataset="mnist_10k", loss="wasserstein"),
+             dict(dataset="folder"), dict(dataset="mnist_10k", bf16="yes")]
+    for fields in cases:
+        with pytest.raises(ConfigError) as info:
+            GANConfig(**fields)
+        message = str(GanApp._config_error("zh", info.value))
+        assert message and not any(word in message for word in ("needs", "allowed", "range:", "must")), message
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message  # Chinese characters
+    with pytest.raises(ConfigError) as info:
+        GANConfig().replace(colour="blue")
+    assert "colour" in str(GanApp._config_error("zh", info.value))
+    assert "请检查" in str(GanApp._config_error("zh", ValueError("an English reason")))

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
+                      ConfigError,
                       GANConfig, check_range, is_2d, range_text)
 from ..data import DatasetUnavailableError, save_drawing
 from ..limits import LimitError, ServerFullError
@@ -35,7 +36,7 @@ from . import plots
 from .common import guarded
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
                       ExploreHandlers)
-from .i18n import t
+from .i18n import STRINGS, t
 
 __all__ = ["GanApp", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE",
            "N_DIRECTIONS", "N_Z_SLIDERS", "Z_SLIDER_RANGE", "guarded"]
@@ -151,7 +152,7 @@ class GanApp(ExploreHandlers):
         try:
             return GANConfig(**raw)
         except ValueError as e:
-            raise gr.Error(str(e)) from None
+            raise self._config_error(lang, e) from None
 
     def _data_path(self, lang: str, key: str, files: Any) -> str:
         """The uploaded images as one path: a single .zip as it is, or loose files copied into the visitor's folder."""
@@ -170,6 +171,35 @@ class GanApp(ExploreHandlers):
         for i, p in enumerate(paths):
             shutil.copy(p, folder / f"{i:05d}_{p.name}")
         return str(folder)
+
+    @staticmethod
+    def _config_error(lang: str, e: ValueError) -> gr.Error:
+        """A settings error in the visitor's language, from its code and fields (never its English text)."""
+        if not isinstance(e, ConfigError):
+            return gr.Error(t(lang, "err_settings"))
+        p, code = e.params, e.code
+        field = t(lang, e.field) if e.field in STRINGS["en"] else e.field
+        if code == "out_of_range":
+            return gr.Error(t(lang, "err_field", field=field, value=p["value"], range=p["range"],
+                              kind=t(lang, "kind_int" if p["integer"] else "kind_num")))
+        if code in ("not_allowed", "not_bool"):
+            return gr.Error(t(lang, "err_choice", field=field, value=p["value"],
+                              choices=p.get("choices", "True, False")))
+        if code == "needs_data_path":
+            return gr.Error(t(lang, "err_no_images" if p["dataset"] == "folder" else "err_drawn_missing"))
+        if code == "needs_labels":
+            return gr.Error(t(lang, "err_conditional", dataset=p["dataset"], labelled=p["labelled"]))
+        if code == "needs_images":
+            return gr.Error(t(lang, "err_dcgan_2d", dataset=p["dataset"]))
+        return gr.Error(t(lang, "err_unknown_field", names=p.get("names", e.field)))
+
+    @staticmethod
+    def _dataset_error(lang: str, e: DatasetUnavailableError) -> gr.Error:
+        """A dataset that cannot be read, in the visitor's language (the folder and files it names stay as they
+        are)."""
+        if e.reason == "image_too_large":
+            return gr.Error(t(lang, "err_image_too_large", limit=f"{e.limit:,}"))
+        return gr.Error(t(lang, "err_dataset", reason=str(e)))
 
     @staticmethod
     def _limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
@@ -220,13 +250,11 @@ class GanApp(ExploreHandlers):
         except (LimitError, ServerFullError) as e:
             raise self._limit_error(lang, e) from None
         except DatasetUnavailableError as e:
-            if e.reason == "image_too_large":
-                raise gr.Error(t(lang, "err_image_too_large", limit=f"{e.limit:,}")) from None
-            raise gr.Error(t(lang, "err_dataset", reason=str(e))) from None
+            raise self._dataset_error(lang, e) from None
         except ValueError as e:
-            if init is not None:
+            if init is not None and not isinstance(e, ConfigError):
                 raise gr.Error(t(lang, "err_init_mismatch", reason=str(e))) from None
-            raise gr.Error(str(e)) from None
+            raise self._config_error(lang, e) from None
         visitor.extras.pop("notice", None)
         visitor.extras.pop("lesson_note", None)
         visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
@@ -248,7 +276,7 @@ class GanApp(ExploreHandlers):
                 keep["data_path"] = session.config.data_path  # a re-upload is a new copy of the same images
             applied, needs_reset = session.update(**config.to_dict() | keep)
         except ValueError as e:
-            raise gr.Error(str(e)) from None
+            raise self._config_error(lang, e) from None
         # what needs a Reset is what differs now; what applied live stays on show until something else applies
         visitor.extras["notice"] = (applied or visitor.extras.get("notice", ((), ()))[0], needs_reset)
         visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
@@ -367,7 +395,7 @@ class GanApp(ExploreHandlers):
         try:
             changed = config.replace(**{field: new_value})
         except ValueError as e:
-            raise gr.Error(str(e)) from None
+            raise self._config_error(lang, e) from None
         if changed == config:
             raise gr.Error(t(lang, "err_compare_same", field=field, value=value))
         self._new_session(lang, key, config, controls[:-1] + ("scratch",))
@@ -375,8 +403,10 @@ class GanApp(ExploreHandlers):
             twin = self.registry.new_twin(key, changed)
         except (LimitError, ServerFullError) as e:
             raise self._limit_error(lang, e) from None
-        except (ValueError, DatasetUnavailableError) as e:
-            raise gr.Error(str(e)) from None
+        except DatasetUnavailableError as e:
+            raise self._dataset_error(lang, e) from None
+        except ValueError as e:
+            raise self._config_error(lang, e) from None
         twin.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
         visitor.session.start()
         twin.start()

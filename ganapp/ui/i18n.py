@@ -180,6 +180,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_running_step": "Training is running: pause it before stepping.",
         "err_failed": "The session failed ({reason}): press Reset.",
         "err_dataset": "Dataset unavailable: {reason}",
+        "err_settings": "These settings cannot be used together: check the values you changed last.",
+        "err_unknown_field": "Unknown setting: {names}.",
         "err_image_too_large": "These images are too large to open safely (over {limit} pixels each): upload "
                                "smaller ones, e.g. under 10,000 × 10,000.",
         "err_no_frames": "No time-lapse frames yet: train for a moment first.",
@@ -480,6 +482,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "err_running_step": "正在训练：请先暂停再单步。",
         "err_failed": "会话出错（{reason}）：请点击“重置”。",
         "err_dataset": "数据集不可用：{reason}",
+        "err_settings": "这些设置无法一起使用：请检查最近修改的值。",
+        "err_unknown_field": "未知的设置：{names}。",
         "err_image_too_large": "这些图片太大，无法安全打开（每张超过 {limit} 像素）：请上传更小的图片，例如小于 10,000 × 10,000。",
         "err_no_frames": "还没有延时帧：请先训练一会儿。",
         "err_no_file": "请先选择一个检查点文件。",
