@@ -25,6 +25,30 @@ def to_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray
     return (grid.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
+def points_image(points: dict[str, np.ndarray], bounds: tuple[float, float, float, float],
+                 size: int = 96) -> np.ndarray:
+    """2D points drawn as pixels on white, real ones grey and fakes orange, y upwards: a thumbnail or a time-lapse
+    frame of a 2D run.
+
+    Args:
+        points: ``{"real": (N, 2), "fake": (M, 2)}`` in data coordinates (either may be missing).
+        bounds: (x0, x1, y0, y1), the data window drawn.
+        size: the picture's side in pixels.
+    Returns:
+        (size, size, 3) uint8.
+    """
+    image = np.full((size, size, 3), 255, dtype=np.uint8)
+    x0, x1, y0, y1 = bounds
+    for key, colour in (("real", (170, 170, 170)), ("fake", (230, 120, 20))):
+        p = np.asarray(points.get(key, np.zeros((0, 2))), dtype=np.float64).reshape(-1, 2)
+        p = p[np.isfinite(p).all(axis=1)]
+        col = ((p[:, 0] - x0) / (x1 - x0) * (size - 1)).round().astype(int)
+        row = ((y1 - p[:, 1]) / (y1 - y0) * (size - 1)).round().astype(int)
+        inside = (col >= 0) & (col < size) & (row >= 0) & (row < size)
+        image[row[inside], col[inside]] = colour
+    return image
+
+
 def upscale(image: np.ndarray, factor: int) -> np.ndarray:
     """Nearest-neighbour upscaling of an (H, W, C) uint8 image by an integer ``factor`` ≥ 1, for crisp pixels."""
     if factor < 1:

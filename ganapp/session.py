@@ -25,7 +25,9 @@ import torch
 
 from .checkpoints import save_checkpoint
 from .config import GANConfig
+from .data import BOUNDS_2D
 from .engine import Engine
+from .media import points_image
 from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
 from .stack import stack_key
 from .trainer import Trainer
@@ -39,6 +41,7 @@ MAX_SLOW_MOTION_S = 5.0
 # less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
 # 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
 VIEW_SHARE = 10
+TIMELAPSE_2D_PX = 320  # a 2D run's time-lapse frame: its points drawn on a square this wide
 
 
 class TrainingSession:
@@ -414,7 +417,9 @@ class TrainingSession:
 
     def phase_step(self, phase: str) -> None:
         """A teacher's single update, done now in the caller's thread: ``"d"`` one D update, ``"g"`` one G update,
-        ``"both"`` one of each (a full step, added to the history). Then G, the grid and the 2D view are redrawn.
+        ``"both"`` one of each (a full step, added to the history). Then G, the grid and the 2D view are redrawn. In
+        slow motion, ``"both"`` is one step of the engine instead, which holds each update on screen, named, for
+        the slow-motion time.
 
         Raises:
             ValueError: an unknown phase.
@@ -427,6 +432,9 @@ class TrainingSession:
                 raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
             if self._wants() or self._state in (RUNNING, WAITING):
                 raise RuntimeError("the session is running: pause it before stepping")
+        if phase == "both" and self._slow_motion_s > 0:  # in slow motion: the engine shows D's update, then G's
+            self.step(1)
+            return
         with self.engine.lock:
             self.engine.release(self.trainer)
             t, pub = self.trainer, self.publisher
@@ -503,10 +511,20 @@ class TrainingSession:
         return self.publisher.downsampled_history(max_points)
 
     def frames(self) -> list[np.ndarray]:
-        """Time-lapse of the fixed_z grid: (H, W, 3) uint8 frames, oldest first, evenly thinned when long."""
+        """The run's time-lapse, oldest first: for images, the fixed_z grid as it was published ((H, W, 3) uint8,
+        evenly thinned when long); for 2D data, the real points (grey) and G(fixed_z) (orange) of each time-lapse
+        snapshot of G, (320, 320, 3) uint8."""
         pub = self.publisher
         with pub.lock:
-            return list(pub.frames)
+            frames, snapshots, points = list(pub.frames), list(pub.g_snapshots), pub.points
+        if not self.config.is_2d:
+            return frames
+        real = points["real"] if points is not None else np.zeros((0, 2), np.float32)
+        bounds = BOUNDS_2D[self.config.dataset]
+        z = self.trainer.fixed_z
+        with torch.no_grad():
+            return [points_image({"real": real, "fake": G(z.to(next(G.parameters()).device)).float().cpu().numpy()},
+                                 bounds, TIMELAPSE_2D_PX) for _, G in snapshots]
 
     def g_snapshots(self) -> list[tuple[int, torch.nn.Module]]:
         """The frozen copies of G kept along the run, as (step, G) oldest first: at the steps of

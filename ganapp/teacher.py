@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .data import BOUNDS_2D
+from .media import points_image
 from .presets import PRESETS
 from .registry import SessionRegistry, Visitor
 from .session import ERROR, PAUSED, RUNNING, WAITING
@@ -121,23 +122,6 @@ class RunCard:
         return self.name or unnamed.format(seat=self.seat)
 
 
-def thumbnail_2d(points: dict[str, np.ndarray], bounds: tuple[float, float, float, float],
-                 size: int = THUMB_PX) -> np.ndarray:
-    """Real (grey) and fake (orange) 2D points drawn as pixels on white: (size, size, 3) uint8, y upwards."""
-    image = np.full((size, size, 3), 255, dtype=np.uint8)
-    x0, x1, y0, y1 = bounds
-    for key, colour in (("real", (170, 170, 170)), ("fake", (230, 120, 20))):
-        p = np.asarray(points.get(key, np.zeros((0, 2))), dtype=np.float64)
-        p = p[np.isfinite(p).all(axis=1)] if len(p) else p
-        if not len(p):
-            continue
-        col = ((p[:, 0] - x0) / (x1 - x0) * (size - 1)).round().astype(int)
-        row = ((y1 - p[:, 1]) / (y1 - y0) * (size - 1)).round().astype(int)
-        inside = (col >= 0) & (col < size) & (row >= 0) & (row < size)
-        image[row[inside], col[inside]] = colour
-    return image
-
-
 # The challenges a teacher can set: (applies to the run, reached, sort key: smaller ranks higher among the rest).
 Challenge = tuple[Callable[[RunCard], bool], Callable[[RunCard], bool], Callable[[RunCard], tuple]]
 CHALLENGES: dict[str, Challenge] = {
@@ -231,7 +215,7 @@ class Classroom:
             card.thumbnail = cached[1]
         else:
             if snap.points is not None:
-                card.thumbnail = thumbnail_2d(snap.points, BOUNDS_2D[c.dataset])
+                card.thumbnail = points_image(snap.points, BOUNDS_2D[c.dataset], THUMB_PX)
             elif snap.grid is not None:
                 step = max(1, snap.grid.shape[0] // (2 * THUMB_PX))
                 card.thumbnail = np.ascontiguousarray(snap.grid[::step, ::step])
@@ -361,5 +345,4 @@ class Classroom:
         return path
 
 
-__all__ = ["CHALLENGES", "Classroom", "MAX_NAME_CHARS", "RunCard", "SORT_KEYS", "TeacherGate", "check_name",
-           "thumbnail_2d"]
+__all__ = ["CHALLENGES", "Classroom", "MAX_NAME_CHARS", "RunCard", "SORT_KEYS", "TeacherGate", "check_name"]

@@ -273,3 +273,31 @@ def test_a_paused_timed_run_keeps_its_time_and_start_0_ends_it(sessions):
     assert wait_until(lambda: s.snapshot(None).run_left_s < left, 5)
     s.start(run_s=0)
     assert wait_until(lambda: s.snapshot(None).run_left_s is None, 2)
+
+
+def test_step_both_in_slow_motion_holds_each_update_on_screen_and_names_it():
+    # issue 14, bug 6: slow motion did nothing for a manual step
+    session = TrainingSession(tiny_2d())
+    session.phase_step("both")
+    session.set_slow_motion(0.4)
+    started = time.monotonic()
+    session.phase_step("both")
+    seen = set()
+    while session.snapshot(None).step < 2 and time.monotonic() - started < 10:
+        seen.add(session.snapshot(None).phase)
+        time.sleep(0.02)
+    assert {"d", "g"} <= seen and time.monotonic() - started >= 0.8  # D, then G, each held 0.4 s
+    assert wait_until(lambda: session.state == "paused" and session.snapshot(None).phase == "", 5)
+    assert len(session.history()["step"]) == 2
+    session.stop()
+
+
+def test_a_2d_runs_time_lapse_is_drawn_from_its_g_snapshots():
+    # issue 14, bug 7: "No time-lapse frames yet" on 2D data, however long it trained
+    session = TrainingSession(tiny_2d())
+    session.step(60)
+    assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 60, 20)
+    frames = session.frames()
+    assert len(frames) == len(session.g_snapshots()) >= 2 and frames[0].shape == (320, 320, 3)
+    assert not np.array_equal(frames[0], frames[-1])  # G moved
+    session.stop()

@@ -480,3 +480,13 @@ def test_settings_errors_reach_a_chinese_reader_in_chinese():
         GANConfig().replace(colour="blue")
     assert "colour" in str(GanApp._config_error("zh", info.value))
     assert "请检查" in str(GanApp._config_error("zh", ValueError("an English reason")))
+
+
+def test_a_2d_run_exports_its_time_lapse_gif(app):
+    from PIL import Image
+
+    app.step(req("g"), "en", 40, *CONTROLS)
+    session = app.registry.visitor("g").session
+    assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 40, 15)
+    with Image.open(app.export_gif(req("g"), "en")) as gif:
+        assert gif.n_frames >= 2 and gif.size == (640, 640)
