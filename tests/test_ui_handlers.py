@@ -298,6 +298,10 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     with pytest.raises(gr.Error, match="n_critic"):
         app.compare(req("ab"), "en", "n_critic", "99", *CONTROLS)
     assert "stopped" in app.end_compare(req("ab"), "en") and app.registry.visitor("ab").twin is None
+    app.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
+    assert "Reset ended run B" in app.reset(req("ab"), "en", *CONTROLS)[-1]  # not silently (issue 14, bug 5)
+    assert app.registry.visitor("ab").twin is None
+    assert isinstance(app.reset(req("ab"), "en", *CONTROLS)[-1], type(gr.skip()))  # no run B: the note stays
     app.stop(req("ab"), "en")
 
 

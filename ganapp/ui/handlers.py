@@ -365,12 +365,17 @@ class GanApp(ExploreHandlers):
     @guarded
     def reset(self, request: gr.Request, lang: str, *controls: Any) -> list:
         """Start over: fresh networks from the controls' settings; the old session (and any side-by-side run) is
-        stopped. Returns the CLASSROOM_2D controls' values as :meth:`start` does."""
+        stopped.
+
+        Returns:
+            the CLASSROOM_2D controls' values as :meth:`start` does, then the side-by-side note: that run B ended,
+            or unchanged when there was none.
+        """
         key, visitor = self._visitor(request)
         config, shown = self._classroom(visitor, self._page(request), self._config(lang, controls, key))
         self._new_session(lang, key, config, controls)
-        self.registry.drop_twin(key)
-        return shown
+        had_twin = self.registry.drop_twin(key)
+        return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]
 
     @guarded
     def compare(self, request: gr.Request, lang: str, field: Any, value: Any, *controls: Any) -> str:

@@ -276,7 +276,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         resume.click(app.resume, [lang], None, api_name="resume", **FAST)
         stop.click(app.stop, [lang], None, api_name="stop", **FAST)
         step.click(app.step, [lang, step_n, *controls], None, api_name="step", **FAST)
-        reset.click(app.reset, [lang, *controls], classroom_controls, api_name="reset", **FAST)
+        reset.click(app.reset, [lang, *controls], [*classroom_controls, compare_note], api_name="reset", **FAST)
         for button, phase in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
             button.click(app.phase_step, [lang, gr.State(phase)], None, api_name=f"step_{phase}", **FAST)
         start_compare.click(app.compare, [lang, compare_field, compare_value, *controls], [compare_note],
