@@ -347,3 +347,19 @@ def test_a_second_checkpoint_load_shows_the_new_generator(page):
         page.wait_for_function("(d) => document.querySelector('#shown-note').innerText.includes(d)", arg=dataset,
                                timeout=30_000)
     page.wait_for_selector("#explore-plot .js-plotly-plot", state="visible")  # a 2D G draws points, not an image
+
+
+def test_a_refused_upload_leaves_the_generator_picker_working(page, tmp_path):
+    # issue 14, bug 8: a text file named .safetensors turned the picker into a red "Error" badge and stayed in the box
+    bad = tmp_path / "notes.safetensors"
+    bad.write_text("not a checkpoint")
+    page.get_by_role("tab", name="Explore").click()
+    page.locator("#upload-ckpt input[type=file]").set_input_files(str(bad))
+    page.wait_for_function("() => document.body.innerText.includes('not a safetensors checkpoint')", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('#upload-ckpt').innerText.includes('notes.safetensors')",
+                           timeout=30_000)
+    assert "Error" not in page.locator("#source").inner_text()
+    page.get_by_label("Loaded checkpoint").check()  # still a working radio
+    _pick(page, "shipped", "ring8_mlp.safetensors")
+    page.click("#load-ckpt")
+    page.wait_for_function("() => document.querySelector('#shown-note').innerText.includes('ring8')", timeout=30_000)

@@ -342,6 +342,18 @@ class ExploreHandlers:
         return self._load(lang, visitor, Path(file if isinstance(file, str) else file.name))
 
     @guarded
+    def upload_checkpoint_page(self, request: gr.Request, lang: str, file: Any) -> tuple:
+        """The page's upload: as :meth:`upload_checkpoint`, but a refused file becomes a warning toast and an
+        emptied upload box, so that no output is marked as failed. Returns (note, source radio update, upload box
+        update)."""
+        try:
+            note, source = self.upload_checkpoint(request, lang, file)
+        except gr.Error as e:
+            gr.Warning(e.message)
+            return gr.skip(), gr.skip(), None
+        return note, source, gr.skip()
+
+    @guarded
     def load_shipped(self, request: gr.Request, lang: str, name: Any) -> tuple:
         """Load one of the checkpoints folder's files by name."""
         _, visitor = self._visitor(request)

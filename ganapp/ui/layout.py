@@ -179,7 +179,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                     with gr.Column(scale=1, min_width=300):
                         source = gr.Radio([(en("source_training"), "training"),
                                            (en("source_checkpoint"), "checkpoint")], value="training",
-                                          label=en("source"))
+                                          label=en("source"), elem_id="source")
                         with gr.Row(equal_height=True):
                             z_seed = tr(gr.Number(0, label=en("seed"), precision=0, elem_id="z-seed"), "seed")
                             random_z = tr(gr.Button(en("random_z")), "random_z", "value")
@@ -249,7 +249,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                             ckpt_file = tr(gr.File(label=en("ckpt_file"), interactive=False), "ckpt_file")
                         with gr.Column():
                             upload = tr(gr.File(label=en("upload_ckpt"), file_types=[".safetensors"],
-                                                type="filepath"), "upload_ckpt")
+                                                type="filepath", elem_id="upload-ckpt"), "upload_ckpt")
                         with gr.Column():
                             shipped = tr(gr.Dropdown(app.shipped_checkpoints(), label=en("shipped_ckpt"),
                                                      elem_id="shipped"), "shipped_ckpt")
@@ -337,8 +337,13 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                      api_name="timelapse", concurrency_id="explore", concurrency_limit=8)
         save.click(app.save_current, [lang], [ckpt_file], api_name="save_checkpoint", concurrency_limit=4)
         # a second checkpoint leaves the source at "checkpoint", which fires no change: redraw the new G explicitly
-        upload.upload(app.upload_checkpoint, [lang, upload], [ckpt_note, source], api_name="upload_checkpoint",
-                      concurrency_limit=4).success(api_visibility="private", **seed_event)
+        # the page's upload never fails as an event (a failed event marks its outputs with an "Error" badge): a
+        # refused file is a warning toast and an emptied box; API clients get the plain, raising endpoint
+        upload.upload(app.upload_checkpoint_page, [lang, upload], [ckpt_note, source, upload],
+                      api_visibility="private", concurrency_limit=4).success(api_visibility="private", **seed_event)
+        api_upload = gr.Button(visible=False)  # no page trigger: the endpoint is for API clients
+        api_upload.click(app.upload_checkpoint, [lang, upload], [ckpt_note, source], api_name="upload_checkpoint",
+                         concurrency_limit=4)
         load.click(app.load_shipped, [lang, shipped], [ckpt_note, source], api_name="load_checkpoint",
                    concurrency_limit=4).success(api_visibility="private", **seed_event)
 
