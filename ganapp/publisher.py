@@ -63,6 +63,26 @@ def full_step_row(d_row: torch.Tensor, g_row: torch.Tensor) -> torch.Tensor:
     return torch.stack([d_row[0], g_row[1], d_row[2], d_row[3]])
 
 
+@dataclass(frozen=True)
+class Rollback:
+    """A publish that found non-finite values and rolled the run back instead.
+
+    Attributes:
+        step: the first step whose metrics (or, at the last step, weights) were not finite.
+        values: that step's metrics by name (d_loss, g_loss, d_x, d_g_z).
+        to_step: the step whose weights the run went back to.
+    """
+
+    step: int
+    values: dict[str, float]
+    to_step: int
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{n}={v:.4g}" for n, v in self.values.items())
+        return (f"non-finite values at step {self.step} ({shown}): G and D were rolled back to step {self.to_step}; "
+                f"try lower learning rates")
+
+
 @dataclass
 class Snapshot:
     """What a reader sees of a session at one moment. Plain Python and NumPy only; safe to keep.
@@ -94,6 +114,7 @@ class Snapshot:
             else None.
         lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
         step_limit: the host's steps-per-run limit when the run has paused at it, else None.
+        rollback: why the run paused when non-finite values rolled it back (see :class:`Rollback`), else None.
     """
 
     state: str
@@ -117,6 +138,7 @@ class Snapshot:
     run_over_s: float | None = None
     lr_scale: float = 1.0
     step_limit: int | None = None
+    rollback: Rollback | None = None
 
 
 class Publisher:
@@ -240,12 +262,12 @@ class Publisher:
                 self._grid_count += 1
             self.grid_version += 1
 
-    def flush(self, trainer: Trainer) -> str | None:
+    def flush(self, trainer: Trainer) -> Rollback | None:
         """Publish the buffered rows and G. On a non-finite loss or weight, roll the Trainer back to the last
         published weights instead (Adam's moments cleared).
 
         Returns:
-            None when published; else the reason for the rollback, in English, for the status line.
+            None when published; else what was rolled back (its ``str`` is an English reason).
         """
         if not self.buffer:
             return None
@@ -262,12 +284,10 @@ class Publisher:
             self.step = trainer.step_count
             return None
         bad = int(np.argmin(finite_rows)) if not finite_rows.all() else len(values) - 1
-        shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(METRIC_NAMES, values[bad]))
         trainer.load_weights(self.last_good, reset_optimizers=True)
         trainer.step_count = self.step
         self.buffer_first_step = self.step + 1
-        return (f"non-finite values at step {int(steps[bad])} ({shown}): G and D were rolled back to step "
-                f"{self.step}; try lower learning rates")
+        return Rollback(int(steps[bad]), {n: float(v) for n, v in zip(METRIC_NAMES, values[bad])}, self.step)
 
     def mark_phase(self, trainer: Trainer) -> None:
         """After a lone D or G update (no history row): later rows number on from here, and readers see it."""

@@ -171,6 +171,7 @@ class TrainingSession:
             self._window: tuple[float, float] | None = None  # a timed run: (elapsed_s at its start, its length)
             self._run_over_s: float | None = None
             self._at_limit = False  # paused at the host's max_steps
+            self._rollback: Any = None  # the publisher's Rollback that paused the run, if one did
             if saved is not None:  # an autosaved run comes back paused, its clock where it was
                 state = saved[1]["session"]
                 self._elapsed_s = float(state["elapsed_s"])
@@ -278,7 +279,8 @@ class TrainingSession:
             idle = not self._wants()
             if reason is not None:
                 self._want_run, self._pending = False, 0
-                self._set_state(PAUSED, reason)
+                self._set_state(PAUSED, str(reason))
+                self._rollback = reason
         if reason is not None or idle or now >= self._next_grid:
             self._next_grid = now + self.grid_every_s * max(1.0, self.engine.training / VIEW_SHARE)
             self.publisher.publish_grid(self.trainer)
@@ -322,7 +324,7 @@ class TrainingSession:
             if self._state == ERROR:
                 raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
             self._want_run, self._pending = True, 0
-            self._message, self._run_over_s, self._at_limit = "", None, False
+            self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
             if run_s is not None:
                 elapsed = self._elapsed(time.perf_counter())
                 self._window = (elapsed, float(run_s)) if run_s > 0 else None
@@ -356,7 +358,7 @@ class TrainingSession:
             if self._want_run:
                 raise RuntimeError("the session is running: pause it before stepping")
             self._pending += n
-            self._message, self._run_over_s, self._at_limit = "", None, False
+            self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
             if self._state != RUNNING:
                 self._set_state(WAITING)
         self.engine.submit(self)
@@ -443,7 +445,8 @@ class TrainingSession:
                 reason = pub.flush(t)  # publishes G and the step count (or rolls back and says why)
                 if reason is not None:
                     with self._lock:
-                        self._set_state(PAUSED, reason)
+                        self._set_state(PAUSED, str(reason))
+                        self._rollback = reason
             else:  # a lone phase adds no history row, but later rows number on from here
                 t.d_step() if phase == "d" else t.g_step()
                 pub.mark_phase(t)
@@ -480,7 +483,7 @@ class TrainingSession:
         now = time.perf_counter()
         with self._lock:
             state, message, elapsed = self._state, self._message, self._elapsed(now)
-            window, run_over_s, at_limit = self._window, self._run_over_s, self._at_limit
+            window, run_over_s, at_limit, rollback = self._window, self._run_over_s, self._at_limit, self._rollback
             it_s = 0.0
             if state == RUNNING and len(self._speed) >= 2:
                 recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]
@@ -495,6 +498,7 @@ class TrainingSession:
                 grid=pub.grid, grid_version=pub.grid_version, points=pub.points, config=trainer.config,
                 scores=list(pub.scores), view=pub.view, view_metrics=list(pub.view_metrics), phase=pub.phase,
                 lr_scale=trainer.lr_scale, run_over_s=run_over_s, step_limit=self.max_steps if at_limit else None,
+                rollback=rollback,
                 run_left_s=None if window is None else max(0.0, sum(window) - elapsed),
             )
 

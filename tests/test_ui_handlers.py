@@ -494,3 +494,16 @@ def test_a_2d_run_exports_its_time_lapse_gif(app):
     assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 40, 15)
     with Image.open(app.export_gif(req("g"), "en")) as gif:
         assert gif.n_frames >= 2 and gif.size == (640, 640)
+
+
+def test_a_rollback_is_explained_in_the_readers_language(app):
+    # issue 14, bug 9: the blow-up reason inside "已暂停：" was English
+    wild = list(CONTROLS)
+    for field, value in (("lr_g", 1e6), ("lr_d", 1e6), ("beta1", 0.0), ("beta2", 0.0)):
+        wild[CONTROL_FIELDS.index(field)] = value
+    app.start(req("nan"), "zh", 0, *wild)
+    session = app.registry.visitor("nan").session
+    assert wait_until(lambda: session.snapshot(None).rollback is not None, 20)
+    status = app.tick(req("nan"), "zh")[0]
+    assert "已暂停：" in status and "回滚到第" in status and "non-finite" not in status
+    assert "rolled back to step" in app.tick(req("nan"), "en")[0]

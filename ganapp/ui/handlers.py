@@ -557,6 +557,11 @@ class GanApp(ExploreHandlers):
             lines.append(t(lang, "run_over", minutes=f"{snap.run_over_s / 60:g}"))
         elif snap.step_limit is not None:
             lines.append(t(lang, "step_limit_reached", limit=f"{snap.step_limit:,}"))
+        elif snap.rollback is not None:
+            r = snap.rollback
+            values = ", ".join(f"{n}={v:.4g}" for n, v in r.values.items())
+            lines.append(t(lang, "paused_reason", reason=t(lang, "rollback", step=f"{r.step:,}", values=values,
+                                                           to=f"{r.to_step:,}")))
         elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason", reason=snap.message))
         applied, needs_reset = visitor.extras.get("notice", ((), ()))

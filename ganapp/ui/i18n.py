@@ -111,6 +111,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "applied_live": "Applied while training: {fields}.",
         "needs_reset": "Changed {fields}: press Reset to rebuild the networks with it.",
         "paused_reason": "Paused: {reason}",
+        "rollback": "non-finite values at step {step} ({values}): G and D were rolled back to step {to}; try lower "
+                    "learning rates",
         "error_reason": "Training failed: {reason}. Press Reset to start again.",
         "formula_note_minimax": "Under minimax, D(x) and D(G(z)) head for 0.5 at equilibrium, where D can no longer "
                                 "tell real from fake; G's loss saturates while D rejects its fakes confidently.",
@@ -418,6 +420,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "applied_live": "已在训练中生效：{fields}。",
         "needs_reset": "已修改 {fields}：请点击“重置”以重建网络。",
         "paused_reason": "已暂停：{reason}",
+        "rollback": "第 {step} 步出现非有限值（{values}）：G 和 D 已回滚到第 {to} 步；请尝试降低学习率",
         "error_reason": "训练失败：{reason}。请点击“重置”重新开始。",
         "formula_note_minimax": "在 minimax 目标下，达到平衡时 D(x) 与 D(G(z)) 都趋向 0.5，D 再也分不清真假；"
                                 "当 D 能自信地拒绝假样本时，G 的损失会饱和。",
