@@ -363,3 +363,16 @@ def test_a_refused_upload_leaves_the_generator_picker_working(page, tmp_path):
     _pick(page, "shipped", "ring8_mlp.safetensors")
     page.click("#load-ckpt")
     page.wait_for_function("() => document.querySelector('#shown-note').innerText.includes('ring8')", timeout=30_000)
+
+
+def test_the_language_switch_also_translates_what_handlers_wrote(page):
+    # issue 14, bug 9: Explore's "Showing ..." note and "No checkpoint loaded yet." stayed English
+    page.get_by_role("tab", name="Explore").click()
+    page.wait_for_function("() => document.querySelector('#shown-note').innerText.trim().length > 0",
+                           timeout=30_000)
+    english = page.locator("#shown-note").inner_text()
+    page.get_by_label("简体中文").check()
+    page.wait_for_function("(e) => { const t = document.querySelector('#shown-note').innerText;"
+                           " return t.trim().length > 0 && t !== e && /[\\u4e00-\\u9fff]/.test(t); }", arg=english,
+                           timeout=30_000)
+    page.wait_for_function("() => document.body.innerText.includes('尚未加载检查点')", timeout=30_000)

@@ -323,6 +323,12 @@ class ExploreHandlers:
         visitor.extras["checkpoint_name"] = path.name
         return self._checkpoint_note(lang, visitor), gr.update(value="checkpoint")
 
+    @guarded
+    def checkpoint_note(self, request: gr.Request, lang: str) -> str:
+        """The loaded-checkpoint note in ``lang`` (the page's language switch calls it)."""
+        _, visitor = self._visitor(request)
+        return self._checkpoint_note(lang, visitor)
+
     @staticmethod
     def _checkpoint_note(lang: str, visitor: Visitor) -> str:
         """What the Explore tab says of the visitor's loaded checkpoint ("no checkpoint loaded" without one)."""

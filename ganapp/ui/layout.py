@@ -372,6 +372,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                     [*(c for c, _, _ in labeled), source, tab_train, tab_explore, layers, lesson, init, tl_source,
                      formula],
                     api_visibility="private", **FAST)
+        # what handlers wrote in the old language: the checkpoint note, and the Explore tab's note and 2D legend
+        lang.change(app.checkpoint_note, [lang], [ckpt_note], api_visibility="private", **FAST)
+        lang.change(api_visibility="private", **seed_event)
         demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
             app.attach, [lang, visitor_token, *controls[:-2]],
             [visitor_token, *controls[:-2], slow_motion, ckpt_note, source, compare_note, your_name],
