@@ -376,3 +376,16 @@ def test_the_language_switch_also_translates_what_handlers_wrote(page):
                            " return t.trim().length > 0 && t !== e && /[\\u4e00-\\u9fff]/.test(t); }", arg=english,
                            timeout=30_000)
     page.wait_for_function("() => document.body.innerText.includes('尚未加载检查点')", timeout=30_000)
+
+
+def test_no_plot_is_left_titled_just_plot(page):
+    # issue 14, bug 10: three plots were titled "Plot" (run B's 2D view, the 2D metrics, MNIST quality)
+    _pick(page, "dataset", "ring8")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+    page.get_by_text("Side by side", exact=False).first.click()
+    page.click("#start-compare")
+    for elem_id in ("scatter-b", "metrics2d-plot"):
+        page.wait_for_selector(f"#{elem_id} .js-plotly-plot", state="visible", timeout=60_000)
+    labels = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=\"block-label\"]'))"
+                           ".map(e => e.innerText.trim())")
+    assert labels and "Plot" not in labels, labels

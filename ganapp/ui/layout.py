@@ -129,8 +129,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         slow_motion = tr(gr.Slider(0.0, 2.0, value=0.0, step=0.1, label=en("slow_motion"),
                                                    elem_id="slow-motion"), "slow_motion")
                         with tr(gr.Accordion(en("lessons"), open=False), "lessons"):
-                            lesson = gr.Dropdown([(en(f"preset_{k}"), k) for k in PRESETS], value=None,
-                                                 label=en("lesson_pick"), elem_id="lesson")
+                            # a radio, not a menu: the lessons' names are long, and a narrow menu cut them off
+                            lesson = gr.Radio([(en(f"preset_{k}"), k) for k in PRESETS], value=None,
+                                              label=en("lesson_pick"), elem_id="lesson")
                             lesson_text = gr.Markdown("")
                         with tr(gr.Accordion(en("compare"), open=False), "compare"):
                             tr(gr.Markdown(en("compare_help")), "compare_help", "value")
@@ -158,18 +159,20 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         with gr.Row():
                             loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
                             scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
-                        quality_plot = gr.Plot(visible=False, elem_id="quality-plot")
+                        quality_plot = tr(gr.Plot(label=en("quality_plot"), visible=False, elem_id="quality-plot"),
+                                          "quality_plot")
                         quality_caption = gr.Markdown(visible=False, elem_id="quality-caption")
                         grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
                                            elem_id="grid", elem_classes="pixelated"), "grid")
                         layers = gr.CheckboxGroup([(en(k), k) for k in LAYERS], value=list(LAYERS),
                                                   label=en("layers"), elem_id="layers")
                         scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
-                        scatter_b = gr.Plot(visible=False, elem_id="scatter-b")
+                        scatter_b = tr(gr.Plot(label=en("scatter_b"), visible=False, elem_id="scatter-b"), "scatter_b")
                         grid_b = gr.Image(format="png", interactive=False, height=420, visible=False,
                                           elem_id="grid-b", elem_classes="pixelated")
                         alert = gr.Markdown(visible=False, elem_id="alert")
-                        metrics2d_plot = gr.Plot(visible=False, elem_id="metrics2d-plot")
+                        metrics2d_plot = tr(gr.Plot(label=en("metrics2d_plot"), visible=False, elem_id="metrics2d-plot"),
+                                            "metrics2d_plot")
                         with gr.Row():
                             export = tr(gr.Button(en("export_gif")), "export_gif", "value")
                             gif_file = tr(gr.File(label=en("gif_file"), interactive=False), "gif_file")
@@ -193,7 +196,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         explore_image = tr(gr.Image(label=en("explore_image"), format="png", interactive=False,
                                                     height=360, elem_id="explore-image", elem_classes="pixelated"),
                                            "explore_image")
-                        explore_plot = gr.Plot(visible=False, elem_id="explore-plot")
+                        explore_plot = tr(gr.Plot(label=en("explore_image"), visible=False, elem_id="explore-plot"),
+                                          "explore_image")
                         shown_note = gr.Markdown("", elem_id="shown-note")
                 with tr(gr.Accordion(en("directions"), open=False), "directions"):
                     tr(gr.Markdown(en("directions_help")), "directions_help", "value")
@@ -240,7 +244,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         run_interp = tr(gr.Button(en("interpolate"), variant="primary"), "interpolate", "value")
                     strip = tr(gr.Image(label=en("strip"), format="png", interactive=False,
                                         elem_classes="pixelated"), "strip")
-                    strip_plot = gr.Plot(visible=False)
+                    strip_plot = tr(gr.Plot(label=en("strip"), visible=False), "strip")
                     interp_gif = tr(gr.File(label=en("interp_gif"), interactive=False), "interp_gif")
                 with tr(gr.Accordion(en("checkpoints"), open=True), "checkpoints"):
                     with gr.Row():
@@ -277,6 +281,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         stop.click(app.stop, [lang], None, api_name="stop", **FAST)
         step.click(app.step, [lang, step_n, *controls], None, api_name="step", **FAST)
         reset.click(app.reset, [lang, *controls], [*classroom_controls, compare_note], api_name="reset", **FAST)
+        reset.click(lambda: None, None, [gif_file], api_visibility="private", show_progress="hidden")  # an old GIF
         for button, phase in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
             button.click(app.phase_step, [lang, gr.State(phase)], None, api_name=f"step_{phase}", **FAST)
         start_compare.click(app.compare, [lang, compare_field, compare_value, *controls], [compare_note],
