@@ -259,3 +259,23 @@ def test_what_a_page_did_before_it_attached_goes_to_its_visitor(tmp_path):
     reg.attach("reloaded-page", token)
     assert reg.visitor(reg.key("reloaded-page")).session is not late and late.state == "stopped"
     reg.close(save=False)
+
+
+def test_without_a_state_folder_a_page_is_its_own_visitor_and_goes_with_its_unload():
+    reg = SessionRegistry()  # GANAPP_STATE_DIR=off
+    assert reg.attach("page", "any-token") == (None, NEW) and reg.key("page") == "page"
+    reg.new_session("page", tiny_2d()).start()
+    reg.detach("page")
+    assert "page" not in reg
+    reg.close()
+
+
+def test_the_host_can_turn_autosaves_off(monkeypatch):
+    import app as app_module
+
+    monkeypatch.setenv("GANAPP_STATE_DIR", "off")
+    assert app_module.state_store() is None
+    monkeypatch.setenv("GANAPP_STATE_MAX_MB", "-1")
+    monkeypatch.setenv("GANAPP_STATE_DIR", "/tmp/unused-ganapp-state")
+    with pytest.raises(SystemExit, match="GANAPP_STATE_MAX_MB"):
+        app_module.state_store()

@@ -496,6 +496,7 @@ def test_a_2d_run_exports_its_time_lapse_gif(app):
         assert gif.n_frames >= 2 and gif.size == (640, 640)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy on the exploded 2D view's values, before the rollback
 def test_a_rollback_is_explained_in_the_readers_language(app):
     # issue 14, bug 9: the blow-up reason inside "已暂停：" was English
     wild = list(CONTROLS)
