@@ -4,6 +4,7 @@ import string
 from types import SimpleNamespace
 
 import gradio as gr
+import numpy as np
 import pytest
 
 from ganapp.config import GANConfig
@@ -276,7 +277,8 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     app.pause(req("ab"), "en")
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
     out = app.poll(req("ab"), "en")
-    assert len(out[1].data) == 4 and any("· B" in tr.name for tr in out[1].data)  # both runs on shared axes
+    names = [tr.name for tr in out[1].data if tr.showlegend is not False]  # the smoothed lines (raw ones faint)
+    assert len(names) == 4 and any("· B" in n for n in names)  # both runs on shared axes
     assert out[9]["visible"] is True and out[10]["visible"] is False  # 2D data: B's view beside A's
     # independent and reproducible: each equals a lone run of its own settings
     app.compare(req("ab"), "en", "n_critic", "3", *CONTROLS)
@@ -508,3 +510,42 @@ def test_a_rollback_is_explained_in_the_readers_language(app):
     status = app.tick(req("nan"), "zh")[0]
     assert "已暂停：" in status and "回滚到第" in status and "non-finite" not in status
     assert "rolled back to step" in app.tick(req("nan"), "en")[0]
+
+
+def test_curve_smoothing_is_tensorboards_debiased_ema():
+    from ganapp.ui import plots
+
+    x = np.array([1.0, 3.0, np.nan, 2.0, 5.0])
+    w, last, n, expected = 0.6, 0.0, 0, []
+    for v in x:  # by hand
+        if np.isnan(v):
+            expected.append(np.nan)
+            continue
+        last, n = w * last + (1 - w) * v, n + 1
+        expected.append(last / (1 - w ** n))
+    np.testing.assert_allclose(plots.ema(x, w), expected)
+    assert plots.ema(x, w)[0] == 1.0  # debiased: it starts at the first value, not at 0.4
+    np.testing.assert_array_equal(plots.ema(x, 0.0), x)
+    with pytest.raises(ValueError, match="smoothing"):
+        plots.ema(x, 1.0)
+
+
+def test_a_page_smooths_its_curves_with_the_raw_ones_faint_behind(app):
+    app.step(req("sm"), "en", 20, *CONTROLS)
+    session = app.registry.visitor("sm").session
+    assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 20, 10)
+    traces = lambda: value(app.poll(req("sm"), "en")[1]).data  # noqa: E731
+    smoothed = traces()  # the default 0.6: each curve twice, the raw one faint
+    assert len(smoothed) == 4 and smoothed[0].opacity == 0.25 and smoothed[1].name == "d_loss"
+    np.testing.assert_allclose(smoothed[1].y, plots_ema(smoothed[0].y, 0.6))
+    app.set_smoothing(req("sm"), "en", 0)
+    raw = traces()
+    assert len(raw) == 2 and np.array_equal(raw[0].y, smoothed[0].y, equal_nan=True)
+    with pytest.raises(gr.Error, match="Curve smoothing"):
+        app.set_smoothing(req("sm"), "en", 1.5)
+
+
+def plots_ema(y, w):
+    from ganapp.ui.plots import ema
+
+    return ema(np.asarray(y, dtype=float), w)

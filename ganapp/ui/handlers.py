@@ -38,7 +38,7 @@ from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLI
                       ExploreHandlers)
 from .i18n import STRINGS, t
 
-__all__ = ["GanApp", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE",
+__all__ = ["GanApp", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "MAX_SMOOTHING",
            "N_DIRECTIONS", "N_Z_SLIDERS", "Z_SLIDER_RANGE", "guarded"]
 
 log = logging.getLogger("ganapp")
@@ -56,6 +56,7 @@ HISTORY_POINTS = 1000
 DRAW_EVERY_S = 1.0  # the page redraws its plots at most this often (see GanApp.tick)
 CLASSROOM_SETTLE_S = 3.0  # how long the change events of control values just set may lag (see _caught_up)
 REATTACHED_NOTE_S = 15.0  # how long the status says that a reopened page found its run
+MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
 IDLE_POLL_S = 2.0  # a page whose runs do not train polls this often (GanApp.tick), not at the Timer's own rate
 ACTIVE_AFTER_COMMAND_S = 5.0  # after a command, the page polls at the full rate for this long
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
@@ -662,11 +663,13 @@ class GanApp(ExploreHandlers):
             history = session.history(HISTORY_POINTS)
             other = twin.history(HISTORY_POINTS) if twin is not None else None
             runs = (t(lang, "run_a"), t(lang, "run_b"))
-            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"), other, runs)
+            smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
+            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"), other, runs,
+                                         smoothing)
             loss = get_loss(snap.config.loss)
             out_scores = plots.scores_figure(
                 history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), t(lang, "step_axis"),
-                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs)
+                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs, smoothing)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             if snap.points is not None:  # 2D data: the view replaces the grid
                 out_scatter = gr.update(value=self._view_figure(lang, page, snap), visible=True)
@@ -751,6 +754,16 @@ class GanApp(ExploreHandlers):
         page["layers"] = tuple(x for x in (layers or ()) if x in plots.LAYERS)
         page.get("drawn", {}).pop("grid_version", None)
         page.get("drawn", {}).pop("grid_version_b", None)
+
+    @guarded
+    def set_smoothing(self, request: gr.Request, lang: str, weight: Any) -> None:
+        """How much this page smooths its curves (an EMA weight in [0, 0.99]; 0: raw); the next poll redraws them."""
+        if not isinstance(weight, (int, float)) or not math.isfinite(weight) or not 0 <= weight <= MAX_SMOOTHING:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "smoothing"), value=weight,
+                             range=f"[0, {MAX_SMOOTHING}]", kind=t(lang, "kind_num")))
+        page = self._page(request)
+        page["smoothing"] = float(weight)
+        page.get("drawn", {}).pop("step", None)
 
     @guarded
     def phase_step(self, request: gr.Request, lang: str, phase: str) -> None:

@@ -9,11 +9,11 @@ import gradio as gr
 
 from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
 from ..presets import CLASSROOM_2D, PRESETS
-from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, N_DIRECTIONS,
-                       N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
+from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, MAX_SMOOTHING,
+                       N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
 from .common import DETECT_LANG_JS, FAST
 from .i18n import LANGS, t
-from .plots import LAYERS
+from .plots import DEFAULT_SMOOTHING, LAYERS
 from .teacher import build_teacher_page
 
 CSS = """
@@ -159,6 +159,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         with gr.Row():
                             loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
                             scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
+                        smoothing = tr(gr.Slider(0.0, MAX_SMOOTHING, value=DEFAULT_SMOOTHING, step=0.01,
+                                                 label=en("smoothing"), elem_id="smoothing"), "smoothing")
                         quality_plot = tr(gr.Plot(label=en("quality_plot"), visible=False, elem_id="quality-plot"),
                                           "quality_plot")
                         quality_caption = gr.Markdown(visible=False, elem_id="quality-caption")
@@ -294,6 +296,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                           api_name="use_drawing", **FAST)
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
                         alert, scatter_b, grid_b]
+        smoothing.change(app.set_smoothing, [lang, smoothing], None, api_visibility="private", **FAST).then(
+            app.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
+            **FAST)  # redraw the curves at once
         app.poll_every_s = poll_every_s
         timer.tick(app.tick, [lang], [status, frame, lesson_no, timer], api_name="tick", **FAST)
         # a command puts the page back to the full polling rate at once: in the browser, and on the server for a

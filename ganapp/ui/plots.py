@@ -3,6 +3,8 @@ NumPy arrays, so drawing cost does not grow with the length of training."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -18,36 +20,79 @@ def _figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout={**_LAYOUT, **layout}, _validate=False)
 
 
+DEFAULT_SMOOTHING = 0.6
+
+
+def ema(values: np.ndarray, weight: float) -> np.ndarray:
+    """TensorBoard's curve smoothing: an exponential moving average, debiased so that it starts at the first value
+    (s_t = w·s_{t−1} + (1 − w)·x_t with s_0 = 0, shown as s_t / (1 − w^n), n the finite points so far). A
+    non-finite point is shown as it is and does not enter the average.
+
+    Args:
+        values: (M,) floats.
+        weight: w in [0, 1); 0 returns the values unchanged.
+    Returns:
+        (M,) float64.
+    Raises:
+        ValueError: ``weight`` outside [0, 1).
+    """
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"smoothing={weight!r} is out of range: it must be in [0, 1)")
+    values = np.asarray(values, dtype=np.float64)
+    out = values.tolist()  # a loop over Python floats: ~5x faster than over NumPy scalars (0.15 ms per 1,000)
+    last, n, keep = 0.0, 0, 1.0
+    for i, v in enumerate(out):
+        if not math.isfinite(v):
+            continue
+        last, n, keep = weight * last + (1.0 - weight) * v, n + 1, keep * weight
+        out[i] = last / (1.0 - keep)
+    return np.array(out, dtype=np.float64)
+
+
 def _lines(history: dict[str, np.ndarray], keys: tuple[str, ...], names: tuple[str, ...], colors: tuple[str, ...],
-           other: dict[str, np.ndarray] | None, run_names: tuple[str, str]) -> list[dict]:
+           other: dict[str, np.ndarray] | None, run_names: tuple[str, str], smoothing: float = 0.0) -> list[dict]:
     """One line per key; with ``other`` (a second run's history), the same keys again, dashed, and every name
-    suffixed with its run's name, so both runs share the axes."""
+    suffixed with its run's name, so both runs share the axes. With ``smoothing`` > 0, each line is its :func:`ema`
+    over the raw curve drawn faint behind it."""
     runs = [(history, "solid", run_names[0])] + ([(other, "dash", run_names[1])] if other is not None else [])
-    return [dict(type="scatter", mode="lines", x=h["step"], y=h[key], line=dict(color=color, dash=dash),
-                 name=name if other is None else f"{name} · {run}")
-            for h, dash, run in runs for key, name, color in zip(keys, names, colors)]
+    traces = []
+    for h, dash, run in runs:
+        for key, name, color in zip(keys, names, colors):
+            label = name if other is None else f"{name} · {run}"
+            if smoothing > 0:
+                traces.append(dict(type="scatter", mode="lines", x=h["step"], y=h[key], opacity=0.25,
+                                   line=dict(color=color, dash=dash, width=1), showlegend=False, hoverinfo="skip",
+                                   name=f"{label} (raw)"))
+            traces.append(dict(type="scatter", mode="lines", x=h["step"],
+                               y=ema(h[key], smoothing) if smoothing > 0 else h[key],
+                               line=dict(color=color, dash=dash), name=label))
+    return traces
 
 
 def loss_figure(history: dict[str, np.ndarray], title: str, step_label: str,
-                other: dict[str, np.ndarray] | None = None, run_names: tuple[str, str] = ("A", "B")) -> go.Figure:
+                other: dict[str, np.ndarray] | None = None, run_names: tuple[str, str] = ("A", "B"),
+                smoothing: float = 0.0) -> go.Figure:
     """d_loss and g_loss against step (and a second run's, dashed, on the same axes).
 
     Args:
         history: ``{"step", "d_loss", "g_loss", ...: (M,) arrays}`` as from ``TrainingSession.history``.
         other: the side-by-side run's history, or None.
+        smoothing: the :func:`ema` weight of the lines, in [0, 1); the raw curves are drawn faint behind them.
     """
     return _figure(_lines(history, ("d_loss", "g_loss"), ("d_loss", "g_loss"), (COLORS["d"], COLORS["g"]), other,
-                          run_names),
+                          run_names, smoothing),
                    dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label))))
 
 
 def scores_figure(history: dict[str, np.ndarray], title: str, step_label: str, equilibrium_label: str,
                   probabilities: bool = True, equilibrium: float | None = 0.5,
-                  other: dict[str, np.ndarray] | None = None, run_names: tuple[str, str] = ("A", "B")) -> go.Figure:
+                  other: dict[str, np.ndarray] | None = None, run_names: tuple[str, str] = ("A", "B"),
+                  smoothing: float = 0.0) -> go.Figure:
     """D(x) and D(G(z)) against step: probabilities on a [0, 1] axis, or raw critic scores on a free axis; with a
-    dashed line at the loss's equilibrium value when it has one (and a second run's curves, dashed)."""
+    dashed line at the loss's equilibrium value when it has one (and a second run's curves, dashed); smoothed as
+    :func:`loss_figure`."""
     traces = _lines(history, ("d_x", "d_g_z"), ("D(x)", "D(G(z))"), (COLORS["real"], COLORS["fake"]), other,
-                    run_names)
+                    run_names, smoothing)
     layout: dict = dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label)))
     if probabilities:
         layout["yaxis"] = dict(range=[-0.02, 1.02])
