@@ -389,3 +389,15 @@ def test_no_plot_is_left_titled_just_plot(page):
     labels = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=\"block-label\"]'))"
                            ".map(e => e.innerText.trim())")
     assert labels and "Plot" not in labels, labels
+
+
+def test_the_2d_layer_picker_shows_for_2d_data_only(page):
+    # issue 14: on MNIST, "Layers of the 2D view" and its five checkboxes were shown, though they do nothing there
+    assert page.locator("#dataset input").input_value() == "mnist_10k"
+    page.click("#start")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')",
+                           timeout=30_000)
+    assert not page.locator("#layers").is_visible()
+    page.click("#pause")
+    _pick(page, "dataset", "ring8")
+    page.wait_for_selector("#layers", state="visible")

@@ -484,6 +484,11 @@ class GanApp(ExploreHandlers):
         return values + [gr.update(visible=dataset == "folder")]
 
     @staticmethod
+    def layers_shown(dataset: Any) -> dict:
+        """The 2D view's layer picker: shown for 2D data only (on images it would do nothing)."""
+        return gr.update(visible=dataset in DATASETS and is_2d(dataset))
+
+    @staticmethod
     def apply_preset(lang: str, name: Any) -> list:
         """A lesson: its settings as control values (CONTROL_FIELDS order, without data_files and init) and its
         explanation. An unknown name changes nothing."""

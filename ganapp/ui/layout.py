@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig
+from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig, is_2d
 from ..presets import CLASSROOM_2D, PRESETS
 from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, MAX_SMOOTHING,
                        N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
@@ -167,7 +167,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
                                            elem_id="grid", elem_classes="pixelated"), "grid")
                         layers = gr.CheckboxGroup([(en(k), k) for k in LAYERS], value=list(LAYERS),
-                                                  label=en("layers"), elem_id="layers")
+                                                  label=en("layers"), elem_id="layers",
+                                                  visible=is_2d(default.dataset))  # they draw 2D views only
                         scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
                         scatter_b = tr(gr.Plot(label=en("scatter_b"), visible=False, elem_id="scatter-b"), "scatter_b")
                         grid_b = gr.Image(format="png", interactive=False, height=420, visible=False,
@@ -291,6 +292,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         end_compare.click(app.end_compare, [lang], [compare_note], api_name="end_compare", **FAST)
         slow_motion.change(app.set_slow_motion, [lang, slow_motion], None, api_name="slow_motion", **FAST)
         layers.change(app.set_layers, [layers], None, api_visibility="private", **FAST)
+        dataset.change(GanApp.layers_shown, [dataset], [layers], api_visibility="private", **FAST)
         lesson.input(GanApp.apply_preset, [lang, lesson], [*controls[:-2], lesson_text], api_name="lesson", **FAST)
         use_drawing.click(app.use_drawing, [lang, sketch], [dataset, *dataset_default_controls, drawing_note],
                           api_name="use_drawing", **FAST)
