@@ -472,6 +472,7 @@ def test_a_loss_change_restores_the_datasets_own_betas_not_a_fixed_pair():
 def test_settings_errors_reach_a_chinese_reader_in_chinese():
     # issue 14: five handlers passed the library's English str(e) to the page
     from ganapp.config import ConfigError
+    from ganapp.ui.errors import config_error
 
     cases = [dict(dataset="ring8", model="dcgan"), dict(dataset="ring8", conditional=True),
              dict(dataset="mnist_10k", lr_g=-1.0), dict(dataset="mnist_10k", loss="wasserstein"),
@@ -479,13 +480,13 @@ def test_settings_errors_reach_a_chinese_reader_in_chinese():
     for fields in cases:
         with pytest.raises(ConfigError) as info:
             GANConfig(**fields)
-        message = str(GanApp._config_error("zh", info.value))
+        message = str(config_error("zh", info.value))
         assert message and not any(word in message for word in ("needs", "allowed", "range:", "must")), message
         assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message  # Chinese characters
     with pytest.raises(ConfigError) as info:
         GANConfig().replace(colour="blue")
-    assert "colour" in str(GanApp._config_error("zh", info.value))
-    assert "请检查" in str(GanApp._config_error("zh", ValueError("an English reason")))
+    assert "colour" in str(config_error("zh", info.value))
+    assert "请检查" in str(config_error("zh", ValueError("an English reason")))
 
 
 def test_a_2d_run_exports_its_time_lapse_gif(app):

@@ -23,6 +23,7 @@ from ..media import save_samples_gif, strip, to_grid, upscale
 from ..registry import Visitor
 from . import plots
 from .common import guarded
+from .errors import checkpoint_error
 from .i18n import t
 
 log = logging.getLogger("ganapp")
@@ -224,7 +225,7 @@ class ExploreHandlers:
             try:
                 ckpts = [load_checkpoint(p) for p in paths]
             except CheckpointError as e:
-                raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
+                raise checkpoint_error(lang, e) from None
             if len({(c.config.z_dim, c.config.n_classes, c.config.dataset) for c in ckpts}) > 1:
                 raise gr.Error(t(lang, "err_timelapse_mixed"))
             generators, config = [(c.step, c.G) for c in ckpts], ckpts[0].config
@@ -318,7 +319,7 @@ class ExploreHandlers:
         try:
             ckpt = load_checkpoint(path)
         except CheckpointError as e:
-            raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
+            raise checkpoint_error(lang, e) from None
         visitor.checkpoint = ckpt
         visitor.extras["checkpoint_name"] = path.name
         return self._checkpoint_note(lang, visitor), gr.update(value="checkpoint")

@@ -22,7 +22,7 @@ import numpy as np
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
                       ConfigError,
-                      GANConfig, check_range, is_2d, range_text)
+                      GANConfig, check_range, is_2d)
 from ..data import DatasetUnavailableError, save_drawing
 from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
@@ -36,7 +36,8 @@ from . import plots
 from .common import guarded
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
                       ExploreHandlers)
-from .i18n import STRINGS, t
+from .errors import checkpoint_error, config_error, dataset_error, limit_error
+from .i18n import t
 
 __all__ = ["GanApp", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "MAX_SMOOTHING",
            "N_DIRECTIONS", "N_Z_SLIDERS", "Z_SLIDER_RANGE", "guarded"]
@@ -112,13 +113,11 @@ class GanApp(ExploreHandlers):
     @staticmethod
     def _number(lang: str, field: str, value: Any) -> int | float:
         """``value`` checked against ``RANGES[field]``, as an int or float; ``gr.Error`` naming the field if not."""
-        integer = RANGES[field][4]
         try:
             check_range(field, value)
-        except ValueError:
-            raise gr.Error(t(lang, "err_field", field=t(lang, field), value=value, range=range_text(field),
-                             kind=t(lang, "kind_int" if integer else "kind_num"))) from None
-        return int(value) if integer else float(value)
+        except ConfigError as e:
+            raise config_error(lang, e) from None
+        return int(value) if RANGES[field][4] else float(value)
 
     def _config(self, lang: str, values: tuple, key: str = "local") -> GANConfig:
         """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order); uploaded image files for
@@ -153,7 +152,7 @@ class GanApp(ExploreHandlers):
         try:
             return GANConfig(**raw)
         except ValueError as e:
-            raise self._config_error(lang, e) from None
+            raise config_error(lang, e) from None
 
     def _data_path(self, lang: str, key: str, files: Any) -> str:
         """The uploaded images as one path: a single .zip as it is, or loose files copied into the visitor's folder."""
@@ -172,42 +171,6 @@ class GanApp(ExploreHandlers):
         for i, p in enumerate(paths):
             shutil.copy(p, folder / f"{i:05d}_{p.name}")
         return str(folder)
-
-    @staticmethod
-    def _config_error(lang: str, e: ValueError) -> gr.Error:
-        """A settings error in the visitor's language, from its code and fields (never its English text)."""
-        if not isinstance(e, ConfigError):
-            return gr.Error(t(lang, "err_settings"))
-        p, code = e.params, e.code
-        field = t(lang, e.field) if e.field in STRINGS["en"] else e.field
-        if code == "out_of_range":
-            return gr.Error(t(lang, "err_field", field=field, value=p["value"], range=p["range"],
-                              kind=t(lang, "kind_int" if p["integer"] else "kind_num")))
-        if code in ("not_allowed", "not_bool"):
-            return gr.Error(t(lang, "err_choice", field=field, value=p["value"],
-                              choices=p.get("choices", "True, False")))
-        if code == "needs_data_path":
-            return gr.Error(t(lang, "err_no_images" if p["dataset"] == "folder" else "err_drawn_missing"))
-        if code == "needs_labels":
-            return gr.Error(t(lang, "err_conditional", dataset=p["dataset"], labelled=p["labelled"]))
-        if code == "needs_images":
-            return gr.Error(t(lang, "err_dcgan_2d", dataset=p["dataset"]))
-        return gr.Error(t(lang, "err_unknown_field", names=p.get("names", e.field)))
-
-    @staticmethod
-    def _dataset_error(lang: str, e: DatasetUnavailableError) -> gr.Error:
-        """A dataset that cannot be read, in the visitor's language (the folder and files it names stay as they
-        are)."""
-        if e.reason == "image_too_large":
-            return gr.Error(t(lang, "err_image_too_large", limit=f"{e.limit:,}"))
-        return gr.Error(t(lang, "err_dataset", reason=str(e)))
-
-    @staticmethod
-    def _limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
-        """A host's limit, said in the visitor's language."""
-        if isinstance(e, ServerFullError):
-            return gr.Error(t(lang, "err_server_full", limit=e.limit))
-        return gr.Error(t(lang, "err_host_limit", field=t(lang, e.field), value=e.value, range=e.allowed))
 
     def _session(self, lang: str, visitor: Visitor):
         if visitor.session is None:
@@ -229,7 +192,7 @@ class GanApp(ExploreHandlers):
         try:
             return choice, load_checkpoint(self.checkpoints_dir / choice)
         except CheckpointError as e:
-            raise gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})") from None
+            raise checkpoint_error(lang, e) from None
 
     def _classroom(self, visitor: Visitor, page: dict, config: GANConfig) -> tuple[GANConfig, list]:
         """In the registry's classroom mode, a 2D run at default sizes takes the classroom sizes. Returns the config
@@ -249,13 +212,13 @@ class GanApp(ExploreHandlers):
         try:
             session = self.registry.new_session(key, config, init=init)
         except (LimitError, ServerFullError) as e:
-            raise self._limit_error(lang, e) from None
+            raise limit_error(lang, e) from None
         except DatasetUnavailableError as e:
-            raise self._dataset_error(lang, e) from None
+            raise dataset_error(lang, e) from None
         except ValueError as e:
             if init is not None and not isinstance(e, ConfigError):
                 raise gr.Error(t(lang, "err_init_mismatch", reason=str(e))) from None
-            raise self._config_error(lang, e) from None
+            raise config_error(lang, e) from None
         visitor.extras.pop("notice", None)
         visitor.extras.pop("lesson_note", None)
         visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
@@ -270,14 +233,14 @@ class GanApp(ExploreHandlers):
         try:
             self.registry.limits.check(config)
         except LimitError as e:
-            raise self._limit_error(lang, e) from None
+            raise limit_error(lang, e) from None
         try:
             keep = {"device": session.config.device}
             if config.dataset == "folder" and session.config.dataset == "folder":
                 keep["data_path"] = session.config.data_path  # a re-upload is a new copy of the same images
             applied, needs_reset = session.update(**config.to_dict() | keep)
         except ValueError as e:
-            raise self._config_error(lang, e) from None
+            raise config_error(lang, e) from None
         # what needs a Reset is what differs now; what applied live stays on show until something else applies
         visitor.extras["notice"] = (applied or visitor.extras.get("notice", ((), ()))[0], needs_reset)
         visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
@@ -401,18 +364,18 @@ class GanApp(ExploreHandlers):
         try:
             changed = config.replace(**{field: new_value})
         except ValueError as e:
-            raise self._config_error(lang, e) from None
+            raise config_error(lang, e) from None
         if changed == config:
             raise gr.Error(t(lang, "err_compare_same", field=field, value=value))
         self._new_session(lang, key, config, controls[:-1] + ("scratch",))
         try:
             twin = self.registry.new_twin(key, changed)
         except (LimitError, ServerFullError) as e:
-            raise self._limit_error(lang, e) from None
+            raise limit_error(lang, e) from None
         except DatasetUnavailableError as e:
-            raise self._dataset_error(lang, e) from None
+            raise dataset_error(lang, e) from None
         except ValueError as e:
-            raise self._config_error(lang, e) from None
+            raise config_error(lang, e) from None
         twin.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
         visitor.session.start()
         twin.start()

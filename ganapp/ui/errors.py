@@ -1,0 +1,52 @@
+"""What the library's errors say, in the reader's language: each error carries a code and fields (never its English
+text onto a page), and these turn them into ``gr.Error``s."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ..checkpoints import CheckpointError
+from ..config import ConfigError
+from ..data import DatasetUnavailableError
+from ..limits import LimitError, ServerFullError
+from .i18n import STRINGS, t
+
+
+def config_error(lang: str, e: ValueError) -> gr.Error:
+    """A settings error from its code and fields (see :class:`ganapp.config.ConfigError`); any other ValueError
+    gets a general message, never its English text."""
+    if not isinstance(e, ConfigError):
+        return gr.Error(t(lang, "err_settings"))
+    p, code = e.params, e.code
+    field = t(lang, e.field) if e.field in STRINGS["en"] else e.field
+    if code == "out_of_range":
+        return gr.Error(t(lang, "err_field", field=field, value=p["value"], range=p["range"],
+                          kind=t(lang, "kind_int" if p["integer"] else "kind_num")))
+    if code in ("not_allowed", "not_bool"):
+        return gr.Error(t(lang, "err_choice", field=field, value=p["value"], choices=p.get("choices", "True, False")))
+    if code == "needs_data_path":
+        return gr.Error(t(lang, "err_no_images" if p["dataset"] == "folder" else "err_drawn_missing"))
+    if code == "needs_labels":
+        return gr.Error(t(lang, "err_conditional", dataset=p["dataset"], labelled=p["labelled"]))
+    if code == "needs_images":
+        return gr.Error(t(lang, "err_dcgan_2d", dataset=p["dataset"]))
+    return gr.Error(t(lang, "err_unknown_field", names=p.get("names", e.field)))
+
+
+def dataset_error(lang: str, e: DatasetUnavailableError) -> gr.Error:
+    """A dataset that cannot be read (the folder and files it names stay as they are)."""
+    if e.reason == "image_too_large":
+        return gr.Error(t(lang, "err_image_too_large", limit=f"{e.limit:,}"))
+    return gr.Error(t(lang, "err_dataset", reason=str(e)))
+
+
+def limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
+    """A host's limit (see :mod:`ganapp.limits`)."""
+    if isinstance(e, ServerFullError):
+        return gr.Error(t(lang, "err_server_full", limit=e.limit))
+    return gr.Error(t(lang, "err_host_limit", field=t(lang, e.field), value=e.value, range=e.allowed))
+
+
+def checkpoint_error(lang: str, e: CheckpointError) -> gr.Error:
+    """A file that is not a usable checkpoint, by its reason, with the library's detail after it."""
+    return gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})")
