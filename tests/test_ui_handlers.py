@@ -371,6 +371,7 @@ def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_
     app.step(req("k"), "en", 3, *CONTROLS)
     session = app.registry.visitor("k").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
+    app.registry.page("k")["fast_until"] = 0.0  # ACTIVE_AFTER_COMMAND_S after the Step
     status, frame, _, every_s = app.tick(req("k"), "en")
     assert "step 3" in status and frame == 1 and every_s == 2.0
     app.step(req("k"), "en", 2, *CONTROLS)
@@ -460,6 +461,9 @@ def test_a_page_polls_fast_while_its_run_trains_and_slowly_when_it_does_not(app)
     assert wait_until(lambda: app.registry.visitor("f").session.state == "running", 10) and every_s() == 0.5
     app.pause(req("f"), "en")
     assert every_s() == 2.0
+    assert wait_until(lambda: app.registry.visitor("f").session.state == "paused", 10)
+    app.phase_step(req("f"), "en", "d")  # a command's own handler puts the page back to the full rate
+    assert every_s() == 0.5
 
 
 def test_a_loss_change_restores_the_datasets_own_betas_not_a_fixed_pair():

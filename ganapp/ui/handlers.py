@@ -92,13 +92,18 @@ class GanApp(ExploreHandlers):
 
     # ----- helpers -----
 
+    @staticmethod
+    def _page_id(request: gr.Request | None) -> str:
+        """The page's own id: Gradio's session_hash ("local" outside a request)."""
+        return getattr(request, "session_hash", None) or "local"
+
     def _visitor(self, request: gr.Request | None) -> tuple[str, Visitor]:
-        key = self.registry.key(getattr(request, "session_hash", None) or "local")
+        key = self.registry.key(self._page_id(request))
         return key, self.registry.visitor(key)
 
     def _page(self, request: gr.Request | None) -> dict[str, Any]:
         """What this page shows (two tabs of one visitor share runs, not these)."""
-        return self.registry.page(getattr(request, "session_hash", None) or "local")
+        return self.registry.page(self._page_id(request))
 
     def _folder(self, key: str) -> Path:
         """The visitor's folder of generated files, named by a hash: an id is never a path."""
@@ -202,8 +207,7 @@ class GanApp(ExploreHandlers):
         if shared is config:
             return config, [gr.skip()] * len(CLASSROOM_2D)
         # the page applies the new values one control at a time, and each fires a change event
-        page["sent"] = ({f: (getattr(config, f), getattr(shared, f)) for f in CLASSROOM_2D},
-                        time.monotonic() + CLASSROOM_SETTLE_S)
+        self._sent(page, [(f, getattr(config, f), getattr(shared, f)) for f in CLASSROOM_2D])
         return shared, [getattr(shared, f) for f in CLASSROOM_2D]
 
     def _new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
@@ -257,6 +261,7 @@ class GanApp(ExploreHandlers):
             The values of the CLASSROOM_2D controls (batch size and widths) when the classroom mode changed them,
             else gr.skip() each.
         """
+        self.commanded(request)
         key, visitor = self._visitor(request)
         if not isinstance(run_minutes, (int, float)) or isinstance(run_minutes, bool) \
                 or not math.isfinite(run_minutes) or not 0 <= run_minutes <= MAX_RUN_MINUTES:
@@ -290,6 +295,7 @@ class GanApp(ExploreHandlers):
 
     @guarded
     def resume(self, request: gr.Request, lang: str) -> None:
+        self.commanded(request)
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if session.state == ERROR:
@@ -308,6 +314,7 @@ class GanApp(ExploreHandlers):
     @guarded
     def step(self, request: gr.Request, lang: str, n: Any, *controls: Any) -> None:
         """Run exactly ``n`` steps then pause (building a session on first use)."""
+        self.commanded(request)
         key, visitor = self._visitor(request)
         if not isinstance(n, (int, float)) or isinstance(n, bool) or not math.isfinite(n) \
                 or not float(n).is_integer() or not 1 <= n <= MAX_STEP_REQUEST:
@@ -335,6 +342,7 @@ class GanApp(ExploreHandlers):
             the CLASSROOM_2D controls' values as :meth:`start` does, then the side-by-side note: that run B ended,
             or unchanged when there was none.
         """
+        self.commanded(request)
         key, visitor = self._visitor(request)
         config, shown = self._classroom(visitor, self._page(request), self._config(lang, controls, key))
         self._new_session(lang, key, config, controls)
@@ -346,6 +354,7 @@ class GanApp(ExploreHandlers):
         """Two runs side by side: run A with the controls' settings and run B with ``field`` set to ``value``, both
         from fresh networks with the same seed and data, started together. Returns a note naming the difference.
         Both count towards the trainer cap."""
+        self.commanded(request)
         key, visitor = self._visitor(request)
         config = self._config(lang, controls, key)
         if field not in COMPARE_FIELDS:
@@ -394,6 +403,13 @@ class GanApp(ExploreHandlers):
         if visitor.session is None:
             return
         self._apply_controls(lang, visitor, self._config(lang, self._caught_up(self._page(request), controls), key))
+
+    @staticmethod
+    def _sent(page: dict, changes) -> None:
+        """Remember the control values the server is setting on this page, as (field, old, new), for
+        :meth:`_caught_up`."""
+        page["sent"] = ({f: (old, new) for f, old, new in changes if old != new},
+                        time.monotonic() + CLASSROOM_SETTLE_S)
 
     @staticmethod
     def _caught_up(page: dict, controls: tuple) -> tuple:
@@ -505,10 +521,10 @@ class GanApp(ExploreHandlers):
         """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
         settings applied or needing a reset, run B, and what a reopened page found)."""
         found = self._found(lang, snap, page or {})
+        lesson = visitor.extras.get("lesson_note")
+        lesson_line = [t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{lesson}"))] if lesson else []
         if snap is None:
-            lesson = visitor.extras.get("lesson_note")
-            note = [t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{lesson}"))] if lesson else []
-            return "\n\n".join([t(lang, "state_none"), *note, *found])
+            return "\n\n".join([t(lang, "state_none"), *lesson_line, *found])
         epoch = "—" if snap.epoch is None else f"{snap.epoch:.2f}"
         lines = [t(lang, "status_line", state=t(lang, f"state_{snap.state}"), step=f"{snap.step:,}", epoch=epoch,
                    it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
@@ -518,8 +534,7 @@ class GanApp(ExploreHandlers):
             lines.append(t(lang, "sharing_note", n=snap.sharing))
         if visitor.extras.get("classroom"):
             lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
-        if visitor.extras.get("lesson_note"):
-            lines.append(t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{visitor.extras['lesson_note']}")))
+        lines += lesson_line
         if snap.run_left_s is not None:
             lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
         if snap.run_over_s is not None:
@@ -600,8 +615,9 @@ class GanApp(ExploreHandlers):
         return status, page["frame"], lesson_no, every_s
 
     def commanded(self, request: gr.Request) -> None:
-        """A command was given on this page (Start, Step ...): poll at the full rate for a while, so its effect
-        shows at once even though the run was not training a moment ago."""
+        """A command was given on this page (Start, Resume, Step, Reset, a phase step, a comparison; each calls
+        this): poll at the full rate for a while, so its effect shows at once even though the run was not training
+        a moment ago."""
         self._page(request)["fast_until"] = time.monotonic() + ACTIVE_AFTER_COMMAND_S
 
     @guarded
@@ -736,6 +752,7 @@ class GanApp(ExploreHandlers):
     @guarded
     def phase_step(self, request: gr.Request, lang: str, phase: str) -> None:
         """Step D, Step G or Step both: exactly one update (or one of each), then a redraw."""
+        self.commanded(request)
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if phase not in ("d", "g", "both"):
@@ -813,8 +830,7 @@ class GanApp(ExploreHandlers):
             then the slow-motion slider's value, the Explore tab's checkpoint note and generator source, the
             side-by-side note, and the visitor's display name].
         """
-        page_id = getattr(request, "session_hash", None) or "local"
-        token, found = self.registry.attach(page_id, token)
+        token, found = self.registry.attach(self._page_id(request), token)
         _, visitor = self._visitor(request)
         page = self._page(request)
         session = visitor.session
@@ -825,8 +841,7 @@ class GanApp(ExploreHandlers):
         if session is None:
             return [token, *[gr.skip()] * (n + 1), *explore, gr.skip(), visitor.extras.get("name", "")]
         values = [getattr(session.config, f) for f in CONTROL_FIELDS[:n]]
-        page["sent"] = ({f: (old, new) for f, old, new in zip(CONTROL_FIELDS[:n], controls, values) if old != new},
-                        time.monotonic() + CLASSROOM_SETTLE_S)
+        self._sent(page, zip(CONTROL_FIELDS[:n], controls, values))
         compare = ""
         if visitor.twin is not None:
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
@@ -854,8 +869,7 @@ class GanApp(ExploreHandlers):
             return [gr.skip()] * (n + 2)
         name, visitor.extras["lesson_taken"] = lesson
         values = self.apply_preset(lang, name)
-        self._page(request)["sent"] = ({f: (old, new) for f, old, new in zip(CONTROL_FIELDS[:n], controls, values)
-                                        if old != new}, time.monotonic() + CLASSROOM_SETTLE_S)
+        self._sent(self._page(request), zip(CONTROL_FIELDS[:n], controls, values))
         visitor.extras["lesson_note"] = name
         return [*values[:n], name, values[n]]
 
@@ -887,8 +901,7 @@ class GanApp(ExploreHandlers):
             ``{"token": the token to keep (None when the server keeps no state), "found": new | reattached |
             restored | restore_failed, "step": run A's step (0 without one)}``.
         """
-        page_id = getattr(request, "session_hash", None) or "local"
-        token, found = self.registry.attach(page_id, token)
+        token, found = self.registry.attach(self._page_id(request), token)
         _, visitor = self._visitor(request)
         step = visitor.session.trainer.step_count if visitor.session is not None else 0
         return {"token": token, "found": found, "step": step}

@@ -303,12 +303,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             **FAST)  # redraw the curves at once
         app.poll_every_s = poll_every_s
         timer.tick(app.tick, [lang], [status, frame, lesson_no, timer], api_name="tick", **FAST)
-        # a command puts the page back to the full polling rate at once: in the browser, and on the server for a
-        # few seconds (the tick slows a page whose runs do not train)
+        # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
+        # runs do not train); its handler does so on the server for a few seconds (GanApp.commanded)
         for button in (start, resume, step, reset, step_d, step_g, step_both, start_compare):
             button.click(None, None, [timer], js=f"() => {poll_every_s}", api_visibility="private",
                          show_progress="hidden")
-            button.click(app.commanded, None, None, api_visibility="private", **FAST)
         lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]], [*controls[:-2], lesson, lesson_text],
                          api_visibility="private", **FAST)
         your_name.submit(app.set_name, [lang, your_name], [your_name], api_name="set_name", **FAST)
