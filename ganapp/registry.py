@@ -12,8 +12,9 @@ Lifetimes (host-settable):
   freed from memory (they come back from disk, paused), the others' are freed at once;
 - an autosave unseen for ``grace_s`` is deleted; so are the oldest idle ones when the folder is over its size cap.
 
-Locks: ``_lock`` guards the visitor and page dicts, and is never held while a session is built, saved or stopped;
-``_restore_lock`` serialises restores from disk. Both come before any lock of :mod:`ganapp.engine`.
+Locks: ``_lock`` guards the visitor dict, and is never held while a session is built, saved or stopped;
+``_restore_lock`` serialises restores from disk. Both come before any lock of :mod:`ganapp.engine`; the pages
+(:class:`ganapp.pages.Pages`) have a lock of their own, taken alone.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from .config import GANConfig
 from .data import DatasetUnavailableError
 from .engine import Engine
 from .limits import Limits, ServerFullError
-from .session import ERROR, RUNNING, WAITING, TrainingSession
+from .pages import Pages
+from .session import RUNNING, WAITING, TrainingSession
 
 log = logging.getLogger("ganapp")
 
@@ -112,10 +114,7 @@ class SessionRegistry:
         self.limits = limits if limits is not None else Limits()
         self.session_kwargs = {"max_steps": self.limits.max_steps, **session_kwargs}
         self._visitors: dict[str, Visitor] = {}
-        self._pages: dict[str, str] = {}  # page id -> the visitor id it attached to
-        self._page_state: dict[str, dict[str, Any]] = {}  # page id -> what that page shows (the UI's)
-        self._page_seen: dict[str, float] = {}  # page id -> time.monotonic() of its last request
-        self._persistent: set[str] = set()  # visitor ids that came with a valid token
+        self.pages = Pages()  # which visitor each open page acts for, and what it shows
         self._lock = threading.Lock()
         self._restore_lock = threading.Lock()
         self._reaper: threading.Thread | None = None
@@ -141,6 +140,11 @@ class SessionRegistry:
         with self._lock:
             return list(self._visitors)
 
+    def visitors(self) -> list[tuple[str, Visitor]]:
+        """(id, record) of every visitor in memory now, without marking them as seen."""
+        with self._lock:
+            return list(self._visitors.items())
+
     def classroom_mode(self) -> bool:
         """Whether new 2D runs at default sizes get the classroom sizes now (see the class)."""
         return self.classroom if self.classroom is not None else len(self) >= self.classroom_from
@@ -161,10 +165,8 @@ class SessionRegistry:
         if vid is None:
             token = self.store.new_token()
             vid = self.store.verify(token)
+        self.pages.bind(page_id, vid)
         with self._lock:
-            self._pages[page_id] = vid
-            self._page_seen[page_id] = time.monotonic()
-            self._persistent.add(vid)
             orphan = self._visitors.pop(page_id, None)  # what the page did before it attached (a tick, a name ...)
             known = vid in self._visitors
         v = self.visitor(vid)
@@ -190,24 +192,17 @@ class SessionRegistry:
     def detach(self, page_id: str) -> None:
         """A page closed (or reloaded). A visitor without a token goes with it; one with a token keeps training
         until the idle timeout, since the page may come back."""
-        with self._lock:
-            vid = self._pages.pop(page_id, None)
-            self._page_state.pop(page_id, None)
-            self._page_seen.pop(page_id, None)
-        if vid is None:
+        if self.pages.drop(page_id) is None:
             self.remove(page_id)
 
     def key(self, page_id: str) -> str:
         """The visitor id a page acts for: the one it attached to, else the page's own id. Marks the page as seen."""
-        with self._lock:
-            self._page_seen[page_id] = time.monotonic()
-            return self._pages.get(page_id, page_id)
+        return self.pages.key(page_id)
 
     def page(self, page_id: str) -> dict[str, Any]:
         """The page's own values (what it has drawn, which outputs it shows), created on first use. Two tabs of
         one visitor share runs but not these."""
-        with self._lock:
-            return self._page_state.setdefault(page_id, {})
+        return self.pages.view(page_id)
 
     def visitor(self, visitor_id: str) -> Visitor:
         """The visitor's record, created on first use (restored from their autosave when they have one and are
@@ -217,8 +212,7 @@ class SessionRegistry:
             if v is not None:
                 v.last_seen_s = time.monotonic()
                 return v
-            persistent = visitor_id in self._persistent
-        if not persistent or self.store is None:
+        if self.store is None or not self.pages.bound(visitor_id):  # no token: nothing on disk to come back from
             with self._lock:
                 return self._visitors.setdefault(visitor_id, Visitor())
         with self._restore_lock:
@@ -237,9 +231,7 @@ class SessionRegistry:
         if not self.store.has(visitor_id, "a"):
             return v
         try:
-            for slot in ("a", "b"):
-                if slot == "b" and not self.store.has(visitor_id, "b"):
-                    break
+            for slot in ("a", "b") if self.store.has(visitor_id, "b") else ("a",):
                 tensors, meta = self.store.read(visitor_id, slot)
                 session = TrainingSession.from_autosave(tensors, meta, engine=self.engine, **self.session_kwargs)
                 if slot == "a":
@@ -321,7 +313,6 @@ class SessionRegistry:
         visitor to remove."""
         with self._lock:
             v = self._visitors.pop(visitor_id, None)
-            self._persistent.discard(visitor_id)
         for session in v.runs().values() if v is not None else ():
             session.stop()
         if self.store is not None and v is not None and v.persistent:
@@ -397,13 +388,7 @@ class SessionRegistry:
                 log.error("an autosave failed: %s", e)
         for k in idle:
             self._free(k, now_s)
-        with self._lock:  # pages that went without an unload: forget what they drew, then (much later) whose they were
-            for page_id, seen_s in list(self._page_seen.items()):
-                if now_s - seen_s > self.idle_timeout_s:
-                    self._page_state.pop(page_id, None)
-                if now_s - seen_s > self.grace_s:
-                    self._pages.pop(page_id, None)
-                    del self._page_seen[page_id]
+        self.pages.forget(now_s, self.idle_timeout_s, self.grace_s)  # pages that went without an unload
         if self.store is not None and now_s >= self._next_sweep_s:
             self._next_sweep_s = now_s + 60.0
             with self._lock:

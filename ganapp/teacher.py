@@ -185,12 +185,7 @@ class Classroom:
         """
         if sort not in SORT_KEYS:
             raise ValueError(f"sort={sort!r} is not allowed: choose one of {', '.join(SORT_KEYS)}")
-        cards = []
-        for vid in self.registry.visitor_ids():
-            v = self.registry.peek(vid)
-            if v is None or v.session is None:
-                continue
-            cards.append(self._card(vid, v))
+        cards = [self._card(vid, v) for vid, v in self.registry.visitors() if v.session is not None]
         alive = {c.visitor_id for c in cards}
         with self._lock:
             self._thumbs = {k: t for k, t in self._thumbs.items() if k in alive}
@@ -223,12 +218,6 @@ class Classroom:
                 self._thumbs[vid] = (version, card.thumbnail)
         return card
 
-    def find(self, seat: int) -> Visitor | None:
-        """The visitor at ``seat``, if they are on the server now."""
-        with self._lock:
-            vid = next((k for k, s in self._seats.items() if s == seat), None)
-        return self.registry.peek(vid) if vid is not None else None
-
     # ----- class actions -----
 
     def set_lesson(self, name: str) -> int:
@@ -248,7 +237,7 @@ class Classroom:
     def pause_all(self) -> int:
         """Pause every run that is training (run B too). Returns how many were paused."""
         n = 0
-        for v in self._visitors():
+        for _, v in self.registry.visitors():
             for session in v.runs().values():
                 if session.state in (RUNNING, WAITING):
                     session.pause()
@@ -259,15 +248,12 @@ class Classroom:
         """Resume every paused run (run B too; not one that failed, was stopped or never started). Returns how
         many."""
         n = 0
-        for v in self._visitors():
+        for _, v in self.registry.visitors():
             for session in v.runs().values():
                 if session.state == PAUSED:
                     session.resume()
                     n += 1
         return n
-
-    def _visitors(self) -> list[Visitor]:
-        return [v for v in map(self.registry.peek, self.registry.visitor_ids()) if v is not None]
 
     # ----- a challenge -----
 

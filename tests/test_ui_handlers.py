@@ -507,8 +507,8 @@ def test_a_2d_run_exports_its_time_lapse_gif(app):
 def test_a_rollback_is_explained_in_the_readers_language(app):
     # issue 14, bug 9: the blow-up reason inside "已暂停：" was English
     wild = list(CONTROLS)
-    for field, value in (("lr_g", 1e6), ("lr_d", 1e6), ("beta1", 0.0), ("beta2", 0.0)):
-        wild[CONTROL_FIELDS.index(field)] = value
+    for field, setting in (("lr_g", 1e6), ("lr_d", 1e6), ("beta1", 0.0), ("beta2", 0.0)):
+        wild[CONTROL_FIELDS.index(field)] = setting
     app.start(req("nan"), "zh", 0, *wild)
     session = app.registry.visitor("nan").session
     assert wait_until(lambda: session.snapshot(None).rollback is not None, 20)

@@ -1,0 +1,78 @@
+"""The pages open on a server: which visitor each page acts for, and what each page shows. A page is one browser tab
+(Gradio's session_hash); two tabs of one visitor share that visitor's runs but not what each has drawn. Knows
+nothing of the web framework or of sessions.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Page:
+    """One page.
+
+    Attributes:
+        visitor_id: the visitor it attached to with a token, or None: the page is then its own visitor.
+        view: what the page shows (the UI's own values: what it has drawn, which outputs are visible ...).
+        seen_s: ``time.monotonic()`` of its last request.
+    """
+
+    visitor_id: str | None = None
+    view: dict[str, Any] = field(default_factory=dict)
+    seen_s: float = field(default_factory=time.monotonic)
+
+
+class Pages:
+    """The server's pages by id. Thread-safe; its lock is taken alone (never while taking another)."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, Page] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, page_id: str) -> Page:
+        page = self._pages.get(page_id)
+        if page is None:
+            page = self._pages[page_id] = Page()
+        page.seen_s = time.monotonic()
+        return page
+
+    def bind(self, page_id: str, visitor_id: str) -> None:
+        """The page acts for ``visitor_id`` from now on."""
+        with self._lock:
+            self._get(page_id).visitor_id = visitor_id
+
+    def key(self, page_id: str) -> str:
+        """The visitor id a page acts for: the one it was bound to, else the page's own id. Marks it as seen."""
+        with self._lock:
+            return self._get(page_id).visitor_id or page_id
+
+    def view(self, page_id: str) -> dict[str, Any]:
+        """What the page shows, created on first use."""
+        with self._lock:
+            return self._get(page_id).view
+
+    def bound(self, visitor_id: str) -> bool:
+        """Whether any page acts for ``visitor_id``: a visitor who came with a token."""
+        with self._lock:
+            return any(p.visitor_id == visitor_id for p in self._pages.values())
+
+    def drop(self, page_id: str) -> str | None:
+        """Forget a page (it closed). Returns the visitor it was bound to, or None."""
+        with self._lock:
+            page = self._pages.pop(page_id, None)
+        return page.visitor_id if page is not None else None
+
+    def forget(self, now_s: float, view_after_s: float, page_after_s: float) -> None:
+        """For pages that went without closing (a laptop asleep, an API client): forget what a page shows once it
+        has been unseen ``view_after_s``, and the page itself, whose visitor it was included, after
+        ``page_after_s``."""
+        with self._lock:
+            for page_id, page in list(self._pages.items()):
+                if now_s - page.seen_s > page_after_s:
+                    del self._pages[page_id]
+                elif now_s - page.seen_s > view_after_s:
+                    page.view = {}
