@@ -23,7 +23,7 @@ from . import view2d
 from .config import GANConfig
 from .data import BOUNDS_2D, MIXTURES
 from .history import MetricHistory
-from .media import to_grid
+from .media import points_image, to_grid
 from .metrics import mode_metrics
 from .models import build_generator
 from .trainer import METRIC_NAMES, Trainer
@@ -34,6 +34,7 @@ SNAPSHOT_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5)
 MAX_G_SNAPSHOTS = 24
 METRIC_SAMPLES = 2500  # generated points per live 2D metrics row (PacGAN scores 2,500)
 MAX_VIEW_ROWS = 1000  # live 2D metrics rows kept (older ones are thinned evenly)
+TIMELAPSE_2D_PX = 320  # a 2D run's time-lapse frame: its points drawn on a square this wide
 
 # Quality scores run here, one at a time for the whole server, so a score never stalls training for long and many
 # sessions scoring at once queue up instead of crowding the CPU.
@@ -175,6 +176,7 @@ class Publisher:
         self.frames: list[np.ndarray] = []
         self._frame_stride, self._grid_count = 1, 0
         self._real_points = trainer.data.sample(1000).cpu().numpy() if cfg.is_2d else None
+        self._bounds = BOUNDS_2D[cfg.dataset] if cfg.is_2d else None
         self.scores: list[dict[str, Any]] = []
         self._score_future: Future | None = None
         self._next_score_step = trainer.step_count
@@ -345,6 +347,22 @@ class Publisher:
             self._next_score_step = max(self._next_score_step, trainer.step_count + self.score_every_steps)
 
     # ----- readers (any thread) -----
+
+    def timelapse(self, fixed_z: torch.Tensor) -> list[np.ndarray]:
+        """The run's time-lapse, oldest first: for images, the fixed_z grid as it was published ((H, W, 3) uint8,
+        evenly thinned when long); for 2D data, the real points (grey) and G(fixed_z) (orange) of each time-lapse
+        snapshot of G, drawn now ((320, 320, 3) uint8).
+
+        Args:
+            fixed_z: the run's (n_fixed, z_dim) fixed_z, on the training device (where the snapshots live).
+        """
+        with self.lock:
+            frames, snapshots = list(self.frames), list(self.g_snapshots)
+        if self._real_points is None:
+            return frames
+        with torch.no_grad():
+            return [points_image({"real": self._real_points, "fake": G(fixed_z).float().cpu().numpy()}, self._bounds,
+                                 TIMELAPSE_2D_PX) for _, G in snapshots]
 
     def downsampled_history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
         """The whole metric history, downsampled to at most ``max_points`` rows (see MetricHistory.downsampled)."""

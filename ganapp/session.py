@@ -25,9 +25,7 @@ import torch
 
 from .checkpoints import save_checkpoint
 from .config import GANConfig
-from .data import BOUNDS_2D
 from .engine import Engine
-from .media import points_image
 from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
 from .stack import stack_key
 from .trainer import Trainer
@@ -41,7 +39,6 @@ MAX_SLOW_MOTION_S = 5.0
 # less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
 # 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
 VIEW_SHARE = 10
-TIMELAPSE_2D_PX = 320  # a 2D run's time-lapse frame: its points drawn on a square this wide
 
 
 class TrainingSession:
@@ -515,20 +512,8 @@ class TrainingSession:
         return self.publisher.downsampled_history(max_points)
 
     def frames(self) -> list[np.ndarray]:
-        """The run's time-lapse, oldest first: for images, the fixed_z grid as it was published ((H, W, 3) uint8,
-        evenly thinned when long); for 2D data, the real points (grey) and G(fixed_z) (orange) of each time-lapse
-        snapshot of G, (320, 320, 3) uint8."""
-        pub = self.publisher
-        with pub.lock:
-            frames, snapshots, points = list(pub.frames), list(pub.g_snapshots), pub.points
-        if not self.config.is_2d:
-            return frames
-        real = points["real"] if points is not None else np.zeros((0, 2), np.float32)
-        bounds = BOUNDS_2D[self.config.dataset]
-        z = self.trainer.fixed_z
-        with torch.no_grad():
-            return [points_image({"real": real, "fake": G(z.to(next(G.parameters()).device)).float().cpu().numpy()},
-                                 bounds, TIMELAPSE_2D_PX) for _, G in snapshots]
+        """The run's time-lapse, oldest first; see :meth:`Publisher.timelapse`."""
+        return self.publisher.timelapse(self.trainer.fixed_z)
 
     def g_snapshots(self) -> list[tuple[int, torch.nn.Module]]:
         """The frozen copies of G kept along the run, as (step, G) oldest first: at the steps of
