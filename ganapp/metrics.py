@@ -65,7 +65,7 @@ def collapse_alert(rows: list[dict[str, Any]], window: int = 5, min_step: int = 
     Returns:
         ``"falling"`` when the last ``window`` rows all cover at least 25% fewer modes than the best so far (G has
         dropped modes it once had: mode collapse); ``"low"`` when, past ``min_step`` steps, the last ``window``
-        rows all cover fewer than half of the modes (G never spread out); else None.
+        rows (the newest at or past min_step) all cover fewer than half of the modes (G never spread out); else None.
     """
     rows = [r for r in rows if "modes" in r]
     if len(rows) < window:
@@ -73,7 +73,7 @@ def collapse_alert(rows: list[dict[str, Any]], window: int = 5, min_step: int = 
     recent, best = rows[-window:], max(r["modes"] for r in rows)
     if all(r["modes"] <= 0.75 * best for r in recent):
         return "falling"
-    if recent[0]["step"] >= min_step and all(r["modes"] < 0.5 * r["n_modes"] for r in recent):
+    if recent[-1]["step"] >= min_step and all(r["modes"] < 0.5 * r["n_modes"] for r in recent):
         return "low"
     return None
 

@@ -25,7 +25,7 @@ from .data import BOUNDS_2D, MIXTURES
 from .history import MetricHistory
 from .media import points_image, to_grid
 from .metrics import mode_metrics
-from .models import build_generator
+from .models import build_generator, eval_mode
 from .trainer import METRIC_NAMES, Trainer
 
 # Steps at which a run keeps a frozen copy of G for the time-lapse across training (1-2-3-5-7.5 per decade: a run's
@@ -108,7 +108,10 @@ class Snapshot:
         view: for 2D datasets, the latest :class:`ganapp.view2d.View2D` (decision map, G's gradient arrows,
             manifold); else None.
         view_metrics: for 2D datasets, one row per view frame, oldest first: ``{"step", "kl", "js"}`` (grid
-            estimates) plus, for ring8 and grid25, ``"modes", "n_modes", "high_quality", "reverse_kl"`` (PacGAN).
+            estimates), ``"d_x"`` and ``"d_g_z"`` (D's mean score on 2,500 real and fake points, as the loss curves
+            report them), ``"g_grad"`` (mean ‖∇ₓ g_loss‖ at G's samples, :attr:`ganapp.view2d.View2D.g_grad`) and
+            ``"g_grad_far"`` (the same at those samples far from the data, :func:`ganapp.view2d.g_grad_far`; NaN
+            when none is), plus, for ring8 and grid25, ``"modes", "n_modes", "high_quality", "reverse_kl"`` (PacGAN).
         phase: in slow motion, the update being shown: ``"d"`` or ``"g"``; else "".
         run_left_s: seconds of training left in a timed run (``start(run_s=...)``), else None.
         run_over_s: the length in seconds of the timed run that has just ended (the session paused by itself),
@@ -116,6 +119,9 @@ class Snapshot:
         lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
         step_limit: the host's steps-per-run limit when the run has paused at it, else None.
         rollback: why the run paused when non-finite values rolled it back (see :class:`Rollback`), else None.
+        lesson: the name of the lesson the run follows (:mod:`ganapp.lessons`), else None.
+        lesson_event: why the lesson paused the run, if it did: ``("pause", row)`` at its key moment (the live 2D
+            row that met it) or ``("budget", {"steps": n})`` when its step budget was spent; else None.
     """
 
     state: str
@@ -140,6 +146,8 @@ class Snapshot:
     lr_scale: float = 1.0
     step_limit: int | None = None
     rollback: Rollback | None = None
+    lesson: str | None = None
+    lesson_event: tuple[str, dict[str, Any]] | None = None
 
 
 class Publisher:
@@ -191,6 +199,7 @@ class Publisher:
             self._eval_z = torch.randn(METRIC_SAMPLES, cfg.z_dim, generator=torch.Generator().manual_seed(
                 cfg.seed + 2)).to(trainer.device)
             self._eval_real = trainer.data.sample(METRIC_SAMPLES, seed=cfg.seed + 3).cpu().numpy()
+            self._eval_real_t = torch.as_tensor(self._eval_real).to(trainer.device)
         self.publish_g(trainer)  # G at the start: the reader copy, the time-lapse's first snapshot, a first score
 
     def close(self) -> None:
@@ -231,9 +240,13 @@ class Publisher:
         cfg = trainer.config
         bounds = BOUNDS_2D[cfg.dataset]
         frame = view2d.view(self.reader_g, trainer.D, trainer.loss, cfg.z_dim, bounds, fake.to(trainer.device))
-        with torch.no_grad():
-            eval_fake = self.reader_g(self._eval_z).float().cpu().numpy()
-        row: dict[str, Any] = {"step": trainer.step_count,
+        score = torch.sigmoid if trainer.loss.probabilities else (lambda logits: logits)
+        with torch.no_grad(), eval_mode(trainer.D):
+            fake_t = self.reader_g(self._eval_z).float()
+            d_x, d_g_z = (float(score(trainer.D(x).float()).mean()) for x in (self._eval_real_t, fake_t))
+            eval_fake = fake_t.cpu().numpy()
+        row: dict[str, Any] = {"step": trainer.step_count, "d_x": d_x, "d_g_z": d_g_z, "g_grad": frame.g_grad,
+                               "g_grad_far": view2d.g_grad_far(frame, self._eval_real[:500], bounds),
                                **view2d.grid_divergences(self._eval_real, eval_fake, bounds)}
         if cfg.dataset in MIXTURES:
             row.update(mode_metrics(eval_fake, MIXTURES[cfg.dataset]()))

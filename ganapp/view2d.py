@@ -36,6 +36,10 @@ class View2D:
         probabilities: whether ``decision`` holds probabilities.
         arrows_from: (A, 2) fake samples; arrows: (A, 2) −∇ₓ g_loss at each, the direction G's update moves it.
         manifold: for z_dim ≤ 2, polylines (L, P, 2): G's image of the z grid lines; None for larger z_dim.
+        g_grad: the arrows' mean true length, mean ‖∇ₓ g_loss‖ over the fakes (loss per unit of x, ≥ 0): how hard
+            G's loss pulls its samples. It vanishes when D saturates (Goodfellow et al. 2014, Sec. 3; Arjovsky &
+            Bottou 2017, "Towards Principled Methods for Training GANs", Sec. 2.2).
+        arrow_norms: (A,) each arrow's true length ‖∇ₓ g_loss‖ (its mean is ``g_grad``).
     """
 
     xs: np.ndarray
@@ -45,6 +49,8 @@ class View2D:
     arrows_from: np.ndarray
     arrows: np.ndarray
     manifold: np.ndarray | None
+    g_grad: float = 0.0
+    arrow_norms: np.ndarray | None = None
 
 
 def grid_points(bounds: tuple[float, float, float, float], n: int = MAP_SIZE) -> tuple[torch.Tensor, ...]:
@@ -131,8 +137,22 @@ def view(G: nn.Module, D: nn.Module, loss: Loss, z_dim: int, bounds: tuple[float
     xs, ys, values = decision_map(D, bounds, loss.probabilities)
     start = fake[:n_arrows]
     arrows = g_gradients(D, start, loss).cpu().numpy()
+    norms = np.linalg.norm(arrows, axis=1)
     return View2D(xs, ys, values, loss.probabilities, start.detach().cpu().numpy(),
-                  scale_arrows(arrows, bounds), manifold(G, z_dim))
+                  scale_arrows(arrows, bounds), manifold(G, z_dim), float(norms.mean()), norms)
+
+
+FAR_SHARE = 0.05  # "far from the data": farther than this share of the view's width from every real point
+
+
+def g_grad_far(frame: View2D, real: np.ndarray, bounds: tuple[float, float, float, float]) -> float:
+    """Mean ‖∇ₓ g_loss‖ over the frame's arrowed fakes that lie farther than FAR_SHARE of the view's width from
+    every point of ``real`` (N, 2): how hard G's loss pulls the samples that have not reached the data. A saturated
+    D is flat there (≈ 0: D(G(z)) ≈ 0 and σ′ vanishes); WGAN-GP's critic keeps a slope near 1 (Gulrajani et al.
+    2017, Sec. 4, Proposition 1). NaN when no fake is that far."""
+    nearest = np.sqrt(((frame.arrows_from[:, None, :] - real[None, :, :]) ** 2).sum(-1)).min(axis=1)  # (A,)
+    far = nearest > FAR_SHARE * (bounds[1] - bounds[0])
+    return float(frame.arrow_norms[far].mean()) if far.any() else float("nan")
 
 
 def grid_divergences(real: np.ndarray, fake: np.ndarray, bounds: tuple[float, float, float, float],

@@ -218,16 +218,24 @@ def _finite(values) -> list:
     return [v if v is not None and np.isfinite(v) else None for v in values]
 
 
-def metrics2d_figure(rows: list[dict], title: str, step_label: str, labels: dict[str, str]) -> go.Figure:
-    """Live 2D metrics against step: the grid KL and JS estimates (left axis), and for ring8 / grid25 the share of
-    modes covered and of high-quality samples (right axis, 0 to 1) with the reverse KL (left axis)."""
+def metrics2d_figure(rows: list[dict], title: str, step_label: str, labels: dict[str, str],
+                     rows_b: list[dict] | None = None) -> go.Figure:
+    """Live 2D metrics against step: the grid KL and JS estimates and G's pull on its samples, mean ‖∇ₓ g_loss‖
+    (left axis; run B's pull dashed when ``rows_b`` is given), and for ring8 / grid25 the share of modes covered and
+    of high-quality samples (right axis, 0 to 1) with the reverse KL (left axis)."""
     steps = [r["step"] for r in rows]
     traces = [
         dict(type="scatter", mode="lines", x=steps, y=_finite([r["kl"] for r in rows]), name=labels["kl"],
              line=dict(color=COLORS["d"])),
         dict(type="scatter", mode="lines", x=steps, y=_finite([r["js"] for r in rows]), name=labels["js"],
              line=dict(color=COLORS["g"])),
+        dict(type="scatter", mode="lines", x=steps, y=_finite([r.get("g_grad", math.nan) for r in rows]),
+             name=labels["g_grad"], line=dict(color="#8c564b", width=1.5)),
     ]
+    if rows_b:
+        traces.append(dict(type="scatter", mode="lines", x=[r["step"] for r in rows_b],
+                           y=_finite([r.get("g_grad", math.nan) for r in rows_b]), name=labels["g_grad_b"],
+                           line=dict(color="#8c564b", width=1.5, dash="dash")))
     layout: dict = dict(title=dict(text=title, x=0.5), xaxis=dict(title=dict(text=step_label)),
                         yaxis=dict(rangemode="tozero"))
     if rows and "modes" in rows[-1]:
