@@ -26,6 +26,7 @@ import torch
 from .checkpoints import save_checkpoint
 from .config import GANConfig
 from .engine import Engine
+from .lessons import LESSONS, Lesson
 from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
 from .stack import stack_key
 from .trainer import Trainer
@@ -92,6 +93,7 @@ class TrainingSession:
         self.view_2d = view_2d
         self._lock = threading.Lock()  # guards the control flags, the state and the run clock
         self._slow_motion_s = 0.0
+        self.lesson: Lesson | None = None  # its pace, step budget and key moment apply (see set_lesson)
         self._stack_key: tuple | None = None  # (trainer, config, its stack key), see stack_key()
         self.publisher: Publisher | None = None
         self._build(config, init, saved)
@@ -129,7 +131,8 @@ class TrainingSession:
             pub_tensors, pub_meta = self.publisher.state()
             with self._lock:
                 session = {"state": self._state, "elapsed_s": self._elapsed(time.perf_counter()),
-                           "window": self._window, "slow_motion_s": self._slow_motion_s}
+                           "window": self._window, "slow_motion_s": self._slow_motion_s,
+                           "lesson": self.lesson.name if self.lesson else None, "lesson_fired": self._lesson_fired}
         return tensors | pub_tensors, {"config": trainer.config.to_dict(), "trainer": trainer_meta,
                                        "publisher": pub_meta, "session": session}
 
@@ -169,11 +172,15 @@ class TrainingSession:
             self._run_over_s: float | None = None
             self._at_limit = False  # paused at the host's max_steps
             self._rollback: Any = None  # the publisher's Rollback that paused the run, if one did
+            self._lesson_event: tuple[str, dict[str, Any]] | None = None  # ("pause" | "budget", values): see Snapshot
+            self._lesson_fired = False  # the lesson's key moment has paused this run once
             if saved is not None:  # an autosaved run comes back paused, its clock where it was
                 state = saved[1]["session"]
                 self._elapsed_s = float(state["elapsed_s"])
                 self._window = tuple(state["window"]) if state.get("window") else None
                 self._slow_motion_s = float(state.get("slow_motion_s", 0.0))
+                self.lesson = LESSONS.get(state.get("lesson") or "")
+                self._lesson_fired = bool(state.get("lesson_fired", False))
                 if trainer.step_count > 0:
                     self._set_state(PAUSED)
 
@@ -204,8 +211,8 @@ class TrainingSession:
         return self._wants() and now >= self._not_before
 
     def stack_key(self) -> Hashable | None:
-        if self._slow_motion_s > 0 or self._slow_rows or self._slow_row is not None:
-            return None
+        if self._slow_motion_s > 0 or self._slow_rows or self._slow_row is not None or self._paced_s() > 0:
+            return None  # paced by a lesson or held in slow motion: it trains alone, at its own pace
         trainer, config = self.trainer, self.trainer.config
         cached = self._stack_key
         if cached is None or cached[0] is not trainer or cached[1] is not config:  # a reset or a live change
@@ -221,6 +228,12 @@ class TrainingSession:
             if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
                 self._want_run, self._pending, self._at_limit = False, 0, True
                 self._set_state(PAUSED, f"this server's limit of {self.max_steps:,} steps per run is reached")
+                return False
+            budget = self.lesson.step_budget if self.lesson is not None else None
+            if budget is not None and self.trainer.step_count >= budget:
+                self._want_run, self._pending = False, 0
+                self._lesson_event = ("budget", {"steps": budget})
+                self._set_state(PAUSED, f"the lesson's budget of {budget:,} steps is spent")
                 return False
             if self._state != RUNNING:
                 self._set_state(RUNNING)
@@ -261,7 +274,10 @@ class TrainingSession:
         """Buffer the step's row and count it against a step(n) request. Returns True when a publish is due."""
         self.publisher.buffer.append(row)
         self._unsettled = True
+        paced_s = self._paced_s()
         with self._lock:
+            if paced_s > 0:
+                self._not_before = max(self._not_before, now + paced_s)
             if not self._want_run and self._pending > 0:
                 self._pending -= 1
             idle = not self._want_run and self._pending == 0
@@ -284,8 +300,38 @@ class TrainingSession:
         with self._lock:
             if idle and self._state in (RUNNING, WAITING):
                 self._set_state(PAUSED)
+        self._key_moment()
         self._unsettled = reason is None and not idle
         return reason is None
+
+    def _clear_phase(self) -> None:
+        """Training goes on: a lone D or G update named on screen is no longer the one shown (slow motion names
+        its own phases as it goes)."""
+        if not self._slow_rows and self._slow_row is None:
+            with self.publisher.lock:
+                self.publisher.phase = ""
+
+    def _paced_s(self) -> float:
+        """Seconds between two steps at the lesson's pace (0: not paced)."""
+        lesson = self.lesson
+        return 1.0 / lesson.steps_per_s if lesson is not None and lesson.steps_per_s else 0.0
+
+    def _key_moment(self) -> None:
+        """Pause once at the lesson's key moment: the first live 2D row that meets its :class:`PauseAt`."""
+        lesson = self.lesson
+        if lesson is None or lesson.pause is None or self._lesson_fired:
+            return
+        at = lesson.pause
+        with self.publisher.lock:
+            row = dict(self.publisher.view_metrics[-1]) if self.publisher.view_metrics else None
+        if row is None or row["step"] < at.after_steps or not row.get(at.metric, math.inf) <= at.at_most:
+            return
+        with self._lock:
+            self._lesson_fired = True
+            self._lesson_event = ("pause", row)
+            self._want_run, self._pending = False, 0
+            if self._state in (RUNNING, WAITING):
+                self._set_state(PAUSED)
 
     def settle_due(self) -> bool:
         """True when steps were done since the last publish and the session no longer trains."""
@@ -322,6 +368,8 @@ class TrainingSession:
                 raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
             self._want_run, self._pending = True, 0
             self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
+            self._lesson_event = None
+            self._clear_phase()
             if run_s is not None:
                 elapsed = self._elapsed(time.perf_counter())
                 self._window = (elapsed, float(run_s)) if run_s > 0 else None
@@ -356,6 +404,8 @@ class TrainingSession:
                 raise RuntimeError("the session is running: pause it before stepping")
             self._pending += n
             self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
+            self._lesson_event = None
+            self._clear_phase()
             if self._state != RUNNING:
                 self._set_state(WAITING)
         self.engine.submit(self)
@@ -414,6 +464,16 @@ class TrainingSession:
         with self._lock:
             self._not_before = min(self._not_before, time.perf_counter() + self._slow_motion_s)
 
+    def set_lesson(self, lesson: Lesson | None) -> None:
+        """Run as lesson ``lesson`` (None: as a free run): its pace (the run then trains alone, not stacked), its
+        step budget and its key moment apply from the next step; a lesson's slow motion is set here too."""
+        with self.engine.lock:
+            self.engine.release(self.trainer)  # a paced run leaves any stack
+            with self._lock:
+                self.lesson, self._lesson_fired, self._lesson_event = lesson, False, None
+        if lesson is not None and lesson.slow_motion_s > 0:
+            self.set_slow_motion(lesson.slow_motion_s)
+
     def phase_step(self, phase: str) -> None:
         """A teacher's single update, done now in the caller's thread: ``"d"`` one D update, ``"g"`` one G update,
         ``"both"`` one of each (a full step, added to the history). Then G, the grid and the 2D view are redrawn. In
@@ -447,6 +507,8 @@ class TrainingSession:
             else:  # a lone phase adds no history row, but later rows number on from here
                 t.d_step() if phase == "d" else t.g_step()
                 pub.mark_phase(t)
+            with pub.lock:
+                pub.phase = "" if phase == "both" else phase  # the status names the update on screen
             pub.publish_grid(t)
             with self._lock:
                 if self._state == IDLE:
@@ -481,6 +543,7 @@ class TrainingSession:
         with self._lock:
             state, message, elapsed = self._state, self._message, self._elapsed(now)
             window, run_over_s, at_limit, rollback = self._window, self._run_over_s, self._at_limit, self._rollback
+            lesson_event = self._lesson_event
             it_s = 0.0
             if state == RUNNING and len(self._speed) >= 2:
                 recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]
@@ -495,7 +558,7 @@ class TrainingSession:
                 grid=pub.grid, grid_version=pub.grid_version, points=pub.points, config=trainer.config,
                 scores=list(pub.scores), view=pub.view, view_metrics=list(pub.view_metrics), phase=pub.phase,
                 lr_scale=trainer.lr_scale, run_over_s=run_over_s, step_limit=self.max_steps if at_limit else None,
-                rollback=rollback,
+                rollback=rollback, lesson=self.lesson.name if self.lesson else None, lesson_event=lesson_event,
                 run_left_s=None if window is None else max(0.0, sum(window) - elapsed),
             )
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .data import BOUNDS_2D
 from .media import points_image
-from .presets import PRESETS
+from .lessons import LESSONS
 from .registry import SessionRegistry, Visitor
 from .session import ERROR, PAUSED, RUNNING, WAITING
 
@@ -227,8 +227,8 @@ class Classroom:
         Raises:
             ValueError: an unknown lesson.
         """
-        if name not in PRESETS:
-            raise ValueError(f"lesson={name!r} is not allowed: choose one of {', '.join(PRESETS)}")
+        if name not in LESSONS:
+            raise ValueError(f"lesson={name!r} is not allowed: choose one of {', '.join(LESSONS)}")
         with self._lock:
             number = (self.lesson[1] if self.lesson else 0) + 1
             self.lesson = (name, number)

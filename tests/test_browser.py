@@ -284,7 +284,8 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
             teacher.wait_for_function(
                 "() => document.querySelector('#teacher-shown textarea, #teacher-shown input').value.includes('ring8')")
 
-            teacher.click("#teacher-set-lesson")  # the first lesson: mode collapse, on grid25
+            _pick(teacher, "teacher-lesson", "Mode collapse on grid25")
+            teacher.click("#teacher-set-lesson")
             for page in (ada, xss):
                 page.wait_for_function("() => document.querySelector('#dataset input').value === 'grid25'",
                                        timeout=30_000)
@@ -401,3 +402,28 @@ def test_the_2d_layer_picker_shows_for_2d_data_only(page):
     page.click("#pause")
     _pick(page, "dataset", "ring8")
     page.wait_for_selector("#layers", state="visible")
+
+
+def test_a_lesson_runs_with_its_live_line_and_its_text_follows_the_language(page, served_app):
+    # issue 15: the lesson paragraph stayed English after a language switch
+    page.get_by_text("Lessons", exact=True).click()
+    page.get_by_label("Mode collapse on grid25").check()
+    page.wait_for_function("() => document.querySelector('#lesson-text').innerText.includes('What to watch')")
+    page.wait_for_function("() => document.querySelector('#dataset input').value === 'grid25'")
+    page.click("#start")
+    page.wait_for_function("() => /Lesson: Mode collapse on grid25[\\s\\S]*G covers \\d+ of 25/"
+                           ".test(document.querySelector('#ganapp-status').innerText)", timeout=60_000)
+    page.get_by_label("简体中文").check()
+    page.wait_for_function("() => document.querySelector('#lesson-text').innerText.includes('观察什么')")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('课程：')",
+                           timeout=30_000)
+    assert "What to watch" not in page.locator("#lesson-text").inner_text()
+    page.click("#pause")
+    # the "For teachers" link opens the guide, in both languages
+    link = page.locator("#for-teachers a")
+    assert link.evaluate("a => a.href") == served_app[0] + "guide"
+    page.goto(served_app[0] + "guide")
+    page.wait_for_selector("#guide-en")
+    assert "45-minute" in page.locator("#guide-en").inner_text()
+    page.get_by_role("tab", name="简体中文").click()
+    page.wait_for_function("() => document.querySelector('#guide-zh').innerText.includes('45 分钟')")

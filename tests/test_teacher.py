@@ -81,7 +81,9 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
     assert lesson_no == number
     page_controls = CONTROLS[:CONTROL_FIELDS.index("data_files")]
     out = app.take_lesson(req("s1"), "zh", lesson_no, *page_controls)
-    assert out[0] == "grid25" and out[-2] == "mode_collapse"  # the lesson's settings, in the controls
+    assert out[0] == "grid25" and out[-4] == "mode_collapse"  # the lesson's settings, in the controls
+    assert "观察什么" in out[-3] and out[-2:] == [0.0, 0.0]  # its text in the page's language, no slow motion
+    assert app.registry.visitor("s1").extras["lesson"] == "mode_collapse"  # Start will run it as the lesson
     assert "老师设置了课程" in app.tick(req("s1"), "zh")[0]
     assert app.take_lesson(req("s1"), "en", lesson_no, *page_controls) == [gr.skip()] * len(out)  # taken once
     session = app.registry.visitor("s1").session

@@ -15,7 +15,7 @@ from ganapp.config import GANConfig
 from ganapp.data import BOUNDS_2D, DataStream, grid25, points_from_drawing, ring8, save_drawing
 from ganapp.losses import get_loss
 from ganapp.metrics import collapse_alert, mode_metrics
-from ganapp.presets import PRESETS, preset_config
+from ganapp.lessons import LESSONS, lesson_config
 from ganapp.session import TrainingSession
 from ganapp.trainer import Trainer
 from ganapp.view2d import decision_map, g_gradients, grid_divergences, grid_points, manifold, scale_arrows
@@ -140,14 +140,14 @@ def test_a_drawn_stroke_becomes_points_on_the_stroke(tmp_path):
 
 
 def test_lessons_build_valid_configs():
-    for name in PRESETS:
-        config = preset_config(name)
-        assert config.is_2d and config.model == "mlp"
-        assert config.r1_gamma == 0 and config.beta1 in (0.0, 0.5)  # the plain GAN, not the dataset's tuned default
-    assert preset_config("strong_d").beta1 == 0.5 and preset_config("wgan_smooth").beta2 == 0.9
-    assert preset_config("mode_collapse").loss == "minimax" and preset_config("mode_collapse").r1_gamma == 0
-    with pytest.raises(ValueError, match="preset"):
-        preset_config("nope")
+    for name, lesson in LESSONS.items():
+        config = lesson_config(name)
+        assert config.r1_gamma == 0 or lesson.dataset == "mnist_10k"  # the plain GAN, not the tuned default
+        assert config.is_2d == (lesson.metric != "fd")
+    assert lesson_config("strong_d").beta1 == 0.5 and lesson_config("wgan_smooth").beta2 == 0.9
+    assert lesson_config("mode_collapse").loss == "minimax" and lesson_config("mode_collapse").r1_gamma == 0
+    with pytest.raises(ValueError, match="lesson"):
+        lesson_config("nope")
 
 
 def test_step_d_changes_only_d_and_step_g_only_g():

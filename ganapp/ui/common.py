@@ -14,6 +14,11 @@ log = logging.getLogger("ganapp")
 
 # Reads the browser's language on page load; the radio's change event then relabels everything.
 DETECT_LANG_JS = "() => ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en')"
+# Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order. The last,
+# ``init``, is where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
+CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
+                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "r1_every", "g_ema", "lr_decay",
+                  "conditional", "bf16", "image_size", "channels", "data_files", "init")
 FAST = dict(concurrency_limit=None, show_progress="hidden")  # control and polling events never wait in line
 
 

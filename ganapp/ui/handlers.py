@@ -28,27 +28,24 @@ from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
 from ..media import save_gif, upscale
 from ..metrics import collapse_alert
-from ..presets import CLASSROOM_2D, PRESETS, classroom_config, preset_config
+from ..lessons import LESSONS
+from ..presets import CLASSROOM_2D, classroom_config
 from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry, Visitor
 from ..session import ERROR, MAX_STEP_REQUEST, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from ..teacher import check_name
 from . import plots
-from .common import guarded
+from .common import CONTROL_FIELDS, guarded
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
                       ExploreHandlers)
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
 from .i18n import t
+from .lessons import LessonHandlers, lesson_for, lesson_markdown
 
 __all__ = ["GanApp", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "MAX_SMOOTHING",
            "N_DIRECTIONS", "N_Z_SLIDERS", "Z_SLIDER_RANGE", "guarded"]
 
 log = logging.getLogger("ganapp")
 
-# Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order. The last,
-# ``init``, is where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
-CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "r1_every", "g_ema", "lr_decay",
-                  "conditional", "bf16", "image_size", "channels", "data_files", "init")
 # The controls that choosing a dataset (or a drawing) fills with that dataset's recommended settings, in order; the
 # upload box (shown only for ``folder``) follows them.
 DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
@@ -73,7 +70,7 @@ def format_elapsed(seconds: float) -> str:
     return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
-class GanApp(ExploreHandlers):
+class GanApp(LessonHandlers, ExploreHandlers):
     """Handlers bound to one registry.
 
     Args:
@@ -275,12 +272,18 @@ class GanApp(ExploreHandlers):
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
         shown = [gr.skip()] * len(CLASSROOM_2D)
         page = self._page(request)
-        if session is None or session.state == ERROR or new_start or (
-                reshaped and session.trainer.step_count == visitor.extras.get("built_step", 0)):
-            config, shown = self._classroom(visitor, page, config)
+        fresh = session is None or session.state == ERROR or new_start or (
+            reshaped and session.trainer.step_count == visitor.extras.get("built_step", 0))
+        if fresh:
+            if lesson_for(visitor.extras.get("lesson"), config) is None:  # a lesson runs at its own sizes
+                config, shown = self._classroom(visitor, page, config)
             self._new_session(lang, key, config, controls)
         else:
-            self._apply_controls(lang, visitor, self._config(lang, self._caught_up(page, controls), key))
+            config = self._config(lang, self._caught_up(page, controls), key)
+            self._apply_controls(lang, visitor, config)
+        lesson, twin_config = self.start_lesson(key, visitor, config, fresh)
+        if twin_config is not None:
+            self._new_twin(lang, key, twin_config).set_lesson(lesson)
         visitor.session.start(run_s=60.0 * run_minutes)
         if visitor.twin is not None and visitor.twin.state != ERROR:
             visitor.twin.start(run_s=60.0 * run_minutes)
@@ -323,6 +326,7 @@ class GanApp(ExploreHandlers):
         config = self._config(lang, controls, key)
         if visitor.session is None:
             self._new_session(lang, key, config, controls)
+            self.start_lesson(key, visitor, config, fresh=False)
         session = visitor.session
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
@@ -377,18 +381,24 @@ class GanApp(ExploreHandlers):
         if changed == config:
             raise gr.Error(t(lang, "err_compare_same", field=field, value=value))
         self._new_session(lang, key, config, controls[:-1] + ("scratch",))
+        twin = self._new_twin(lang, key, changed)
+        visitor.session.start()
+        twin.start()
+        return t(lang, "compare_note", field=field, a=getattr(config, field), b=new_value)
+
+    def _new_twin(self, lang: str, key: str, config: GANConfig):
+        """Build the visitor's run B with ``config`` (in the page's slow motion), or raise a gr.Error that says
+        why not."""
         try:
-            twin = self.registry.new_twin(key, changed)
+            twin = self.registry.new_twin(key, config)
         except (LimitError, ServerFullError) as e:
             raise limit_error(lang, e) from None
         except DatasetUnavailableError as e:
             raise dataset_error(lang, e) from None
         except ValueError as e:
             raise config_error(lang, e) from None
-        twin.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
-        visitor.session.start()
-        twin.start()
-        return t(lang, "compare_note", field=field, a=getattr(config, field), b=new_value)
+        twin.set_slow_motion(self.registry.visitor(key).extras.get("slow_motion_s", 0.0))
+        return twin
 
     @guarded
     def end_compare(self, request: gr.Request, lang: str) -> str:
@@ -467,16 +477,6 @@ class GanApp(ExploreHandlers):
         """The 2D view's layer picker: shown for 2D data only (on images it would do nothing)."""
         return gr.update(visible=dataset in DATASETS and is_2d(dataset))
 
-    @staticmethod
-    def apply_preset(lang: str, name: Any) -> list:
-        """A lesson: its settings as control values (CONTROL_FIELDS order, without data_files and init) and its
-        explanation. An unknown name changes nothing."""
-        n = CONTROL_FIELDS.index("data_files")
-        if name not in PRESETS:
-            return [gr.update()] * n + [""]
-        c = preset_config(name)
-        return [getattr(c, f) for f in CONTROL_FIELDS[:n]] + [t(lang, f"preset_{name}_text")]
-
     @guarded
     def use_drawing(self, request: gr.Request, lang: str, sketch: Any) -> list:
         """Turn the sketchpad's strokes into the ``drawn`` dataset: 2,000 points saved in the visitor's folder.
@@ -534,7 +534,7 @@ class GanApp(ExploreHandlers):
             lines.append(t(lang, "sharing_note", n=snap.sharing))
         if visitor.extras.get("classroom"):
             lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
-        lines += lesson_line
+        lines += lesson_line + self.lesson_status(lang, visitor, snap)
         if snap.run_left_s is not None:
             lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
         if snap.run_over_s is not None:
@@ -665,7 +665,7 @@ class GanApp(ExploreHandlers):
         if drawn.get("scores") != len(snap.scores) or drawn.get("lang") != lang:
             out_quality, out_caption = self._quality(lang, snap)
         if drawn.get("view_rows") != len(snap.view_metrics) or drawn.get("lang") != lang:
-            out_metrics2d, out_alert = self._metrics2d(lang, snap)
+            out_metrics2d, out_alert = self._metrics2d(lang, snap, snap_b)
         out_twin_view = out_twin_grid = gr.skip()
         version_b = snap_b.grid_version if snap_b is not None else None
         if drawn.get("grid_version_b") != version_b or drawn.get("lang") != lang:
@@ -720,12 +720,15 @@ class GanApp(ExploreHandlers):
         return plots.view2d_figure(snap.view, snap.points, snap.config.dataset, layers, title, labels)
 
     @staticmethod
-    def _metrics2d(lang: str, snap) -> tuple:
-        """(2D metrics plot update, alert update): hidden for image data."""
+    def _metrics2d(lang: str, snap, snap_b=None) -> tuple:
+        """(2D metrics plot update, alert update): hidden for image data. Run B's G pull is drawn beside run A's."""
         if not snap.view_metrics:
             return gr.update(visible=False), gr.update(value="", visible=False)
-        labels = {k: t(lang, "m2d_" + k) for k in ("kl", "js", "modes", "high_quality", "reverse_kl")}
-        fig = plots.metrics2d_figure(snap.view_metrics, t(lang, "metrics2d_plot"), t(lang, "step_axis"), labels)
+        labels = {k: t(lang, "m2d_" + k) for k in ("kl", "js", "modes", "high_quality", "reverse_kl", "g_grad",
+                                                    "g_grad_b")}
+        rows_b = snap_b.view_metrics if snap_b is not None else None
+        fig = plots.metrics2d_figure(snap.view_metrics, t(lang, "metrics2d_plot"), t(lang, "step_axis"), labels,
+                                     rows_b)
         alert = collapse_alert(snap.view_metrics)
         last = snap.view_metrics[-1]
         text = t(lang, f"alert_{alert}", modes=last.get("modes"), n_modes=last.get("n_modes")) if alert else ""
@@ -750,13 +753,18 @@ class GanApp(ExploreHandlers):
         page.get("drawn", {}).pop("step", None)
 
     @guarded
-    def phase_step(self, request: gr.Request, lang: str, phase: str) -> None:
-        """Step D, Step G or Step both: exactly one update (or one of each), then a redraw."""
+    def phase_step(self, request: gr.Request, lang: str, phase: str, *controls: Any) -> None:
+        """Step D, Step G or Step both: exactly one update (or one of each), then a redraw. With no run yet, the
+        controls' settings build one first (as Step does), following the picked lesson when they are its."""
         self.commanded(request)
-        _, visitor = self._visitor(request)
-        session = self._session(lang, visitor)
+        key, visitor = self._visitor(request)
         if phase not in ("d", "g", "both"):
             raise gr.Error(t(lang, "err_choice", field="phase", choices="d, g, both", value=phase))
+        if visitor.session is None and controls:
+            config = self._config(lang, controls, key)
+            self._new_session(lang, key, config, controls)
+            self.start_lesson(key, visitor, config, fresh=False)
+        session = self._session(lang, visitor)
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
@@ -859,19 +867,20 @@ class GanApp(ExploreHandlers):
             number: the lesson number the page now shows.
             controls: the page's control values (CONTROL_FIELDS without data_files and init).
         Returns:
-            the controls' new values, then the lesson menu's and the lesson text's; gr.skip() each when there is no
-            lesson to take.
+            the controls' new values, then the lesson menu's, the lesson text's, the slow-motion slider's and the
+            run length's; gr.skip() each when there is no lesson to take.
         """
         n = CONTROL_FIELDS.index("data_files")
         _, visitor = self._visitor(request)
         lesson = self.classroom.lesson if self.classroom is not None else None
         if lesson is None or visitor.extras.get("lesson_taken") == lesson[1]:
-            return [gr.skip()] * (n + 2)
+            return [gr.skip()] * (n + 4)
         name, visitor.extras["lesson_taken"] = lesson
-        values = self.apply_preset(lang, name)
+        visitor.extras["lesson"] = visitor.extras["lesson_note"] = name
+        c = LESSONS[name].config()
+        values = [getattr(c, f) for f in CONTROL_FIELDS[:n]]
         self._sent(self._page(request), zip(CONTROL_FIELDS[:n], controls, values))
-        visitor.extras["lesson_note"] = name
-        return [*values[:n], name, values[n]]
+        return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded
     def set_name(self, request: gr.Request, lang: str, name: Any) -> str:

@@ -213,6 +213,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "m2d_modes": "modes covered",
         "m2d_high_quality": "high-quality samples",
         "m2d_reverse_kl": "reverse KL over modes",
+        "m2d_g_grad": "G's pull ‖∇ₓ g_loss‖",
+        "m2d_g_grad_b": "G's pull, run B",
         "alert_falling": "⚠️ **Mode collapse.** G now covers {modes} of {n_modes} modes, fewer than it did earlier. D "
                          "learned to reject the modes G was making, so G moved its samples to the few places D still "
                          "accepts, and the chase goes on. Try the non-saturating loss, an R1 penalty (γ = 0.1), a "
@@ -222,27 +224,71 @@ STRINGS: dict[str, dict[str, str]] = {
                      "(γ = 0.1), a wider G, or WGAN-GP.",
         "lessons": "Lessons",
         "lesson_pick": "Choose a lesson",
-        "preset_mode_collapse": "Mode collapse on grid25 (minimax)",
-        "preset_mode_collapse_text": "**Mode collapse.** 25 Gaussians, the original minimax loss, no regulariser and "
-                                     "a narrow G and D. Watch the fake points crowd onto a few modes while D's map "
-                                     "turns those red, then hop to others: the coverage curve rises and falls, and "
-                                     "when it stays down the alert explains what to try. Compare with the default "
-                                     "settings (R1 γ = 0.1), which reach all 25.",
-        "preset_saturation": "Non-saturating vs minimax",
-        "preset_saturation_text": "**Saturation.** With the minimax G loss log(1 − D(G(z))), a confident D "
-                                  "(D(G(z)) ≈ 0) gives G almost no gradient: the arrows on the fakes are tiny early "
-                                  "on. Start it, then open a side-by-side run with the loss changed to "
-                                  "non_saturating, whose −log D(G(z)) pushes hardest exactly when D is confident.",
+        "preset_alternating": "Alternating updates, one at a time",
+        "preset_alternating_text": "**The minimax game, one move at a time.** Press **Step D**, then **Step G**, and "
+                                   "read each update against the formula: D climbs both terms, "
+                                   "log D(x) + log(1 − D(G(z))), while G waits; then G lowers the second term "
+                                   "only, log(1 − D(G(z))), while D waits. Slow motion holds each update on screen "
+                                   "and the status names it.",
+        "preset_saturation": "Saturation: minimax vs non-saturating",
+        "preset_saturation_text": "**Saturation.** A strong D (5 steps of learning rate 0.01 per G step) soon "
+                                  "rejects every fake: D(G(z)) ≈ 0. There the minimax G loss log(1 − D(G(z))) is "
+                                  "flat, and G's arrows all but vanish. Run B, beside it, is the same run with the "
+                                  "non-saturating loss −log D(G(z)), which pulls hardest exactly there.",
+        "preset_mode_collapse": "Mode collapse on grid25",
+        "preset_mode_collapse_text": "**Mode collapse.** 25 Gaussians, the original minimax loss, no regulariser, a "
+                                     "narrow G and D, and a G that learns five times faster than D. G's samples "
+                                     "crowd into one or two clumps, D pushes them off, and they jump elsewhere: at "
+                                     "any moment G covers a few of the 25 modes, and the alert stays on. Compare "
+                                     "with grid25's defaults (R1 γ = 0.1), which cover all 25.",
         "preset_strong_d": "A too-strong D",
-        "preset_strong_d_text": "**A too-strong D.** D learns ten times faster than G and takes 5 steps per G step. "
-                                "Its decision map becomes a cliff: σ(D) is 0 or 1 almost everywhere, so the arrows "
-                                "on the fakes nearly vanish and G stalls or oscillates. Lower D's learning rate "
-                                "while paused and step again.",
+        "preset_strong_d_text": "**A too-strong D.** D takes 5 steps of learning rate 0.01 for each G step. D(x) "
+                                "goes to 1 and D(G(z)) to 0, its map becomes a cliff, and G's arrows shrink to "
+                                "nothing: G stops learning. Run B, beside it, has a balanced D (1 step of 0.001).",
         "preset_wgan_smooth": "WGAN-GP's smooth critic",
-        "preset_wgan_smooth_text": "**A smooth critic.** WGAN-GP's critic is kept 1-Lipschitz by the gradient penalty, "
-                                   "so its map (a score, not a probability) slopes gently everywhere, and every "
-                                   "fake, even one far from the data, gets a useful arrow towards it. Compare the "
-                                   "arrows with the minimax preset's.",
+        "preset_wgan_smooth_text": "**A smooth critic.** WGAN-GP's gradient penalty keeps the critic's slope near 1 "
+                                   "everywhere, so every fake, however far from the data, gets an arrow towards "
+                                   "it. Run B, beside it, is the same run with the minimax loss: its D saturates, "
+                                   "and the fakes that have not reached the data get no pull at all.",
+        "preset_mlp_vs_dcgan": "MLP GAN vs DCGAN on MNIST",
+        "preset_mlp_vs_dcgan_text": "**MLP GAN vs DCGAN.** The same digits, the same loss and the same minutes: run "
+                                    "A is a DCGAN (convolutions), run B an MLP GAN (fully connected layers of 256, 512 "
+                                    "and 1024 units). Both "
+                                    "train for 3 minutes side by side; the live FD (lower is better) judges them.",
+        "lesson_watch": "**What to watch:** {watch}",
+        "lesson_alternating_watch": "after **Step D**, D's objective rises (D(G(z)) falls) and only the map changes; "
+                                    "after **Step G**, D(G(z)) rises and only the points move. The status boxes the "
+                                    "term each update follows.",
+        "lesson_saturation_watch": "G's pull ‖∇ₓ g_loss‖ in the status and as a curve in the 2D metrics plot "
+                                   "(run B dashed), over the first 300 steps: under minimax it falls to a tenth or "
+                                   "less of the non-saturating one's.",
+        "lesson_mode_collapse_watch": "the coverage in the status and the 2D metrics plot: 10 of 25 modes (40%) or "
+                                      "fewer for most of two minutes, while the clumps hop. The run pauses at the "
+                                      "moment G covers 4 or fewer.",
+        "lesson_strong_d_watch": "D(x) → 1 and D(G(z)) → 0 in run A, and G's pull ‖∇ₓ g_loss‖ in the status: run "
+                                 "A's falls to 0 while run B's grows.",
+        "lesson_wgan_smooth_watch": "G's pull on the fakes far from the data, in the status: near 1 for the critic "
+                                    "(run A), near 0 for the saturated D (run B).",
+        "lesson_mlp_vs_dcgan_watch": "the two grids and the live FD in the status, each minute: the DCGAN's digits "
+                                     "sharpen sooner, and its FD ends lower.",
+        "lesson_pace": "Paced at {pace} steps/s, so steps {first} to {last} last {minutes} min on screen.",
+        "lesson_budget_note": "The run pauses at step {steps}; Reset runs it again.",
+        "lesson_twin_note": "Start also starts run B beside it, with {changes}.",
+        "lesson_now": "**Lesson: {lesson}**",
+        "lesson_live_modes": "G covers **{modes} of {n_modes}** modes now ({share}).",
+        "lesson_live_g_grad": "G's pull on its samples, ‖∇ₓ g_loss‖: run A **{a}**, run B **{b}** (B's is {ratio} "
+                              "A's). Run A: D(x) = {d_x}, D(G(z)) = {d_g_z}.",
+        "lesson_live_far": "G's pull on the fakes far from the data, ‖∇ₓ g_loss‖: run A (critic) **{a}**, run B "
+                           "(minimax D) **{b}** (A's is {ratio} B's).",
+        "lesson_live_phase_d": "On screen: **D's update**. D climbs log D(x) + log(1 − D(G(z))); G is frozen.",
+        "lesson_live_phase_g": "On screen: **G's update**. G lowers log(1 − D(G(z))); D is frozen.",
+        "lesson_live_phase_none": "Press **Step D**, then **Step G**.",
+        "lesson_live_fd": "Live FD (lower is better): run A **{a}** at step {step_a}, run B **{b}** at step {step_b}.",
+        "lesson_window_now": "Watch steps {first} to {last}; now at step {step}.",
+        "lesson_mode_collapse_pause": "⏸ **The key moment** (step {step}): G covers only {modes} of {n_modes} modes, "
+                                      "and D chases it from one clump to the next. Press Resume to watch it hop.",
+        "lesson_budget": "⏸ The lesson's {steps} steps are done: compare what you saw, then Reset to run it again.",
+        "for_teachers": "📘 [For teachers: a 45-minute class with this app](guide)",
         "draw": "Draw your own distribution",
         "draw_help": "Draw on the pad, then press the button: your strokes become 2,000 points, and the dataset "
                      "becomes `drawn`.",
@@ -517,6 +563,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "m2d_modes": "覆盖的模式",
         "m2d_high_quality": "高质量样本",
         "m2d_reverse_kl": "模式上的反向 KL",
+        "m2d_g_grad": "G 的拉力 ‖∇ₓ g_loss‖",
+        "m2d_g_grad_b": "G 的拉力，运行 B",
         "alert_falling": "⚠️ **模式崩溃。** G 现在只覆盖 {n_"
         "modes} 个模式中的 {modes} 个，比之前少。D 学会了拒绝 G 生成的"
                          "模式，于是 G 把样本挪到 D 仍然接受的少数地方，追逐继续下去。可以试试非饱和损失、R1 惩罚"
@@ -525,26 +573,61 @@ STRINGS: dict[str, dict[str, str]] = {
                      "骗过 D 的模式并停在那里。可以试试非饱和损失、R1 惩罚（γ = 0.1）、更宽的 G，或 WGAN-GP。",
         "lessons": "课程",
         "lesson_pick": "选择一节课",
-        "preset_mode_collapse": "grid25 上的模式崩溃（minimax）",
-        "preset_mode_collapse_text": "**模式崩溃。** 25 个高斯分布、原始的 minimax 损失、没有正则项，G 和 D 都较窄。"
-                                     "观察生成的点挤到少数几个模式上，D 的图把那里变红，然后它们跳到别的模式："
-                                     "覆盖曲线起伏不定，一直偏低时提示会说明可以尝试什么。"
-                                     "再与默认设置（R1 γ = 0.1）比较，它能覆盖全部 25 个。",
-        "preset_saturation": "非饱和损失与 minimax",
-        "preset_saturation_text": "**饱和。** 使用 minimax 的 G"
-        " 损失 log(1 − D(G(z))) 时，自信的 D（D(G(z)) ≈ 0）几乎不给 G "
-                                  "梯度：训练初期生成点上的箭头很小。开始训练，然后打开一个把损失改为 non_saturating "
-                                  "的并排运行：它的 −log D(G(z)) 恰恰在 D 自信时推得最用力。",
+        "preset_alternating": "交替更新，一次一步",
+        "preset_alternating_text": "**一步一步看极小极大博弈。** 先点击 **单步 D**，再点击 **单步 G**，对照公式读每次更新："
+                                   "D 提升两项 log D(x) + log(1 − D(G(z)))，此时 G 不动；接着 G 只降低第二项 "
+                                   "log(1 − D(G(z)))，此时 D 不动。慢动作让每次更新停留在屏幕上，状态栏会说出它的名字。",
+        "preset_saturation": "饱和：minimax 与非饱和损失",
+        "preset_saturation_text": "**饱和。** 一个很强的 D（每步 G 之前以学习率 0.01 走 5 步）很快就拒绝所有假样本："
+                                  "D(G(z)) ≈ 0。在那里 minimax 的 G 损失 log(1 − D(G(z))) 是平的，G 的箭头几乎消失。"
+                                  "旁边的运行 B 与它相同，只是改用非饱和损失 −log D(G(z))，它恰恰在那里拉得最用力。",
+        "preset_mode_collapse": "grid25 上的模式崩溃",
+        "preset_mode_collapse_text": "**模式崩溃。** 25 个高斯分布、原始的 minimax 损失、没有正则项、较窄的 G 和 D，"
+                                     "并且 G 的学习速度是 D 的五倍。G 的样本挤成一两团，D 把它们推开，它们又跳到别处："
+                                     "任何时刻 G 只覆盖 25 个模式中的少数几个，提示一直亮着。再与 grid25 的默认设置"
+                                     "（R1 γ = 0.1）比较，它能覆盖全部 25 个。",
         "preset_strong_d": "过强的 D",
-        "preset_strong_d_text": "**过强的 D。** D 的学习"
-        "速度是 G 的十倍，并且每步 G 之前走 5 步。它的决策图变成悬崖：σ(D) "
-                                "几乎处处为 0 或 1，于是生成点上的箭头几乎消失，G 停滞或振荡。暂停后降低 D 的学习率，"
-                                "再单步运行。",
+        "preset_strong_d_text": "**过强的 D。** 每步 G 之前，D 以学习率 0.01 走 5 步。D(x) 趋向 1，D(G(z)) 趋向 0，"
+                                "它的图变成悬崖，G 的箭头缩到没有：G 不再学习。旁边的运行 B 的 D 是平衡的"
+                                "（每步 1 次，学习率 0.001）。",
         "preset_wgan_smooth": "WGAN-GP 的平滑评论家",
-        "preset_wgan_smooth_text": "**平滑的评论家。** 梯度惩"
-        "罚让 WGAN-GP 的评论家保持 1-Lipschitz，所以它的图（分数而非概率）"
-                                   "处处平缓倾斜，每个生成点——即使离数据很远——都得到指向数据的有用箭头。与 minimax "
-                                   "课程中的箭头比较。",
+        "preset_wgan_smooth_text": "**平滑的评论家。** WGAN-GP 的梯度惩罚让评论家的斜率处处接近 1，所以每个假样本，"
+                                   "无论离数据多远，都得到指向数据的箭头。旁边的运行 B 与它相同，只是改用 minimax "
+                                   "损失：它的 D 饱和了，还没到达数据的假样本完全得不到拉力。",
+        "preset_mlp_vs_dcgan": "MNIST 上的 MLP GAN 与 DCGAN",
+        "preset_mlp_vs_dcgan_text": "**MLP GAN 与 DCGAN。** 同样的数字、同样的损失、同样的分钟数：运行 A 是 DCGAN"
+                                    "（卷积），运行 B 是 MLP GAN（256、512、1024 个单元的全连接层）。两者并排训练 3 分钟，由实时 FD"
+                                    "（越低越好）评判。",
+        "lesson_watch": "**观察什么：** {watch}",
+        "lesson_alternating_watch": "点击 **单步 D** 后，D 的目标值上升（D(G(z)) 下降），只有判别图变化；点击 **单步 G** 后，"
+                                    "D(G(z)) 上升，只有点在移动。状态栏会框出每次更新所依据的那一项。",
+        "lesson_saturation_watch": "状态栏和二维指标图曲线中 G 的拉力 ‖∇ₓ g_loss‖（运行 B 为虚线），看前 300 步："
+                                   "在 minimax 下它降到非饱和损失的十分之一或更低。",
+        "lesson_mode_collapse_watch": "状态栏和二维指标图中的覆盖率：两分钟的大部分时间里只有 25 个模式中的 10 个（40%）"
+                                      "或更少，而点团在跳来跳去。当 G 只覆盖 4 个或更少时，运行会暂停。",
+        "lesson_strong_d_watch": "运行 A 中 D(x) → 1、D(G(z)) → 0，以及状态栏中 G 的拉力 ‖∇ₓ g_loss‖：运行 A 的降到 0，"
+                                 "运行 B 的在增长。",
+        "lesson_wgan_smooth_watch": "状态栏中 G 对远离数据的假样本的拉力：评论家（运行 A）接近 1，饱和的 D（运行 B）"
+                                    "接近 0。",
+        "lesson_mlp_vs_dcgan_watch": "每分钟看两个网格和状态栏中的实时 FD：DCGAN 的数字更早变清晰，它的 FD 最后更低。",
+        "lesson_pace": "以每秒 {pace} 步的速度运行，所以第 {first} 到 {last} 步在屏幕上持续 {minutes} 分钟。",
+        "lesson_budget_note": "运行在第 {steps} 步暂停；点击“重置”可以再看一遍。",
+        "lesson_twin_note": "“开始”也会在旁边启动运行 B，设置为 {changes}。",
+        "lesson_now": "**课程：{lesson}**",
+        "lesson_live_modes": "G 现在覆盖 **{n_modes} 个模式中的 {modes} 个**（{share}）。",
+        "lesson_live_g_grad": "G 对其样本的拉力 ‖∇ₓ g_loss‖：运行 A **{a}**，运行 B **{b}**（B 是 A 的 {ratio}）。"
+                              "运行 A：D(x) = {d_x}，D(G(z)) = {d_g_z}。",
+        "lesson_live_far": "G 对远离数据的假样本的拉力 ‖∇ₓ g_loss‖：运行 A（评论家）**{a}**，运行 B（minimax 的 D）"
+                           "**{b}**（A 是 B 的 {ratio}）。",
+        "lesson_live_phase_d": "屏幕上：**D 的更新**。D 提升 log D(x) + log(1 − D(G(z)))；G 被冻结。",
+        "lesson_live_phase_g": "屏幕上：**G 的更新**。G 降低 log(1 − D(G(z)))；D 被冻结。",
+        "lesson_live_phase_none": "先点击 **单步 D**，再点击 **单步 G**。",
+        "lesson_live_fd": "实时 FD（越低越好）：运行 A **{a}**（第 {step_a} 步），运行 B **{b}**（第 {step_b} 步）。",
+        "lesson_window_now": "观察第 {first} 到 {last} 步；现在是第 {step} 步。",
+        "lesson_mode_collapse_pause": "⏸ **关键时刻**（第 {step} 步）：G 只覆盖 {n_modes} 个模式中的 {modes} 个，"
+                                      "D 从一团追到下一团。点击“继续”看它跳动。",
+        "lesson_budget": "⏸ 本课的 {steps} 步已经完成：比较你看到的，然后点击“重置”再运行一次。",
+        "for_teachers": "📘 [给老师：用本应用上一节 45 分钟的课](guide)",
         "draw": "画出你自己的分布",
         "draw_help": "在画板上作画，然后点击按钮：你的笔画会变成 2,000 个点，数据集变为 `drawn`。",
         "use_drawing": "用我的画训练",

@@ -8,11 +8,13 @@ from typing import Any
 import gradio as gr
 
 from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig, is_2d
-from ..presets import CLASSROOM_2D, PRESETS
+from ..lessons import LESSONS
+from ..presets import CLASSROOM_2D
 from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, MAX_SMOOTHING,
                        N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
 from .common import DETECT_LANG_JS, FAST
 from .i18n import LANGS, t
+from .lessons import build_guide_page, lesson_markdown
 from .plots import DEFAULT_SMOOTHING, LAYERS
 from .teacher import build_teacher_page
 
@@ -130,9 +132,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                                    elem_id="slow-motion"), "slow_motion")
                         with tr(gr.Accordion(en("lessons"), open=False), "lessons"):
                             # a radio, not a menu: the lessons' names are long, and a narrow menu cut them off
-                            lesson = gr.Radio([(en(f"preset_{k}"), k) for k in PRESETS], value=None,
+                            lesson = gr.Radio([(en(f"preset_{k}"), k) for k in LESSONS], value=None,
                                               label=en("lesson_pick"), elem_id="lesson")
-                            lesson_text = gr.Markdown("")
+                            lesson_text = gr.Markdown("", elem_id="lesson-text")
+                            tr(gr.Markdown(en("for_teachers"), elem_id="for-teachers"), "for_teachers", "value")
                         with tr(gr.Accordion(en("compare"), open=False), "compare"):
                             tr(gr.Markdown(en("compare_help")), "compare_help", "value")
                             with gr.Row():
@@ -286,14 +289,15 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         reset.click(app.reset, [lang, *controls], [*classroom_controls, compare_note], api_name="reset", **FAST)
         reset.click(lambda: None, None, [gif_file], api_visibility="private", show_progress="hidden")  # an old GIF
         for button, phase in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
-            button.click(app.phase_step, [lang, gr.State(phase)], None, api_name=f"step_{phase}", **FAST)
+            button.click(app.phase_step, [lang, gr.State(phase), *controls], None, api_name=f"step_{phase}", **FAST)
         start_compare.click(app.compare, [lang, compare_field, compare_value, *controls], [compare_note],
                             api_name="compare", **FAST)
         end_compare.click(app.end_compare, [lang], [compare_note], api_name="end_compare", **FAST)
         slow_motion.change(app.set_slow_motion, [lang, slow_motion], None, api_name="slow_motion", **FAST)
         layers.change(app.set_layers, [layers], None, api_visibility="private", **FAST)
         dataset.change(GanApp.layers_shown, [dataset], [layers], api_visibility="private", **FAST)
-        lesson.input(GanApp.apply_preset, [lang, lesson], [*controls[:-2], lesson_text], api_name="lesson", **FAST)
+        lesson.input(app.pick_lesson, [lang, lesson], [*controls[:-2], lesson_text, slow_motion, run_minutes],
+                     api_name="lesson", **FAST)
         use_drawing.click(app.use_drawing, [lang, sketch], [dataset, *dataset_default_controls, drawing_note],
                           api_name="use_drawing", **FAST)
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
@@ -308,7 +312,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         for button in (start, resume, step, reset, step_d, step_g, step_both, start_compare):
             button.click(None, None, [timer], js=f"() => {poll_every_s}", api_visibility="private",
                          show_progress="hidden")
-        lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]], [*controls[:-2], lesson, lesson_text],
+        lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]],
+                         [*controls[:-2], lesson, lesson_text, slow_motion, run_minutes],
                          api_visibility="private", **FAST)
         your_name.submit(app.set_name, [lang, your_name], [your_name], api_name="set_name", **FAST)
         your_name.blur(app.set_name, [lang, your_name], [your_name], api_visibility="private", **FAST)
@@ -370,7 +375,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                               (t(code, "source_checkpoint"), "checkpoint")]))
             updates += [gr.update(label=t(code, "tab_train")), gr.update(label=t(code, "tab_explore"))]
             updates += [gr.update(label=t(code, "layers"), choices=[(t(code, k), k) for k in LAYERS]),
-                        gr.update(label=t(code, "lesson_pick"), choices=[(t(code, f"preset_{k}"), k) for k in PRESETS]),
+                        gr.update(label=t(code, "lesson_pick"), choices=[(t(code, f"preset_{k}"), k) for k in LESSONS]),
                         gr.update(label=t(code, "init"), choices=init_choices(code)),
                         gr.update(label=t(code, "timelapse_source"),
                                   choices=[(t(code, "timelapse_run"), "run"), (t(code, "timelapse_files"), "files")])]
@@ -385,6 +390,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                     api_visibility="private", **FAST)
         # what handlers wrote in the old language: the checkpoint note, and the Explore tab's note and 2D legend
         lang.change(app.checkpoint_note, [lang], [ckpt_note], api_visibility="private", **FAST)
+        lang.change(lesson_markdown, [lang, lesson], [lesson_text], api_visibility="private", **FAST)
         lang.change(api_visibility="private", **seed_event)
         demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
             app.attach, [lang, visitor_token, *controls[:-2]],
@@ -393,6 +399,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         gr.api(app.attach_api, api_name="attach", concurrency_limit=None)
         demo.unload(app.unload)
 
+    build_guide_page(demo)
     if app.classroom is not None:  # only with the host's teacher token: otherwise no such page or endpoint exists
         build_teacher_page(demo, app, app.classroom)
     demo.ganapp = app

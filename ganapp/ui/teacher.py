@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from ..presets import PRESETS
+from ..lessons import LESSONS
 from ..teacher import CHALLENGES, SORT_KEYS, Classroom, RunCard
 from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded
@@ -131,7 +131,7 @@ class TeacherHandlers:
     def set_lesson(self, request: gr.Request, lang: str, token: Any, lesson: Any) -> str:
         """Every student's page takes the lesson into its controls; each student still presses Start."""
         self._require(request, lang, token)
-        self._choice(lang, "class_lesson", lesson, PRESETS)
+        self._choice(lang, "class_lesson", lesson, LESSONS)
         self.classroom.set_lesson(lesson)
         return t(lang, "lesson_set", lesson=t(lang, f"preset_{lesson}"))
 
@@ -184,7 +184,7 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         with gr.Row():
             sort = gr.Dropdown([(en(f"sort_{k}"), k) for k in SORT_KEYS], value="seat", label=en("sort_by"),
                                elem_id="teacher-sort")
-            lesson = gr.Dropdown([(en(f"preset_{k}"), k) for k in PRESETS], value=next(iter(PRESETS)),
+            lesson = gr.Dropdown([(en(f"preset_{k}"), k) for k in LESSONS], value=next(iter(LESSONS)),
                                  label=en("class_lesson"), elem_id="teacher-lesson")
             set_lesson = tr(gr.Button(en("set_lesson"), elem_id="teacher-set-lesson"), "set_lesson", "value")
             pause_all = tr(gr.Button(en("pause_all"), elem_id="teacher-pause-all"), "pause_all", "value")
@@ -232,7 +232,7 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
             updates = [gr.update(**{attr: t(code, key)}) for _, key, attr in labeled]
             updates += [gr.update(label=t(code, "sort_by"), choices=[(t(code, f"sort_{k}"), k) for k in SORT_KEYS]),
                         gr.update(label=t(code, "class_lesson"),
-                                  choices=[(t(code, f"preset_{k}"), k) for k in PRESETS]),
+                                  choices=[(t(code, f"preset_{k}"), k) for k in LESSONS]),
                         gr.update(label=t(code, "challenge"),
                                   choices=[(t(code, f"challenge_{k}"), k) for k in CHALLENGES]),
                         gr.update(label=t(code, "leaderboard"), headers=[t(code, k) for k in columns])]

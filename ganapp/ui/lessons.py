@@ -1,0 +1,161 @@
+"""The Lessons box: picking a lesson, its text in the page's language, and the live line in the status that says,
+with the app's own metric, whether the lesson is showing what it should (see :mod:`ganapp.lessons`)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gradio as gr
+
+from ..config import GANConfig
+from ..lessons import LESSONS, Lesson
+from ..data import ASSETS_DIR
+from .common import CONTROL_FIELDS, guarded
+from .i18n import LANGS, t
+
+# The minimax objective with the term each update follows boxed in colour: D ascends both expectations, G descends
+# the second one only (Goodfellow et al. 2014, Eq. 1 and Algorithm 1)
+_REAL = r"\mathbb{E}_{x}[\log D(x)]"
+_FAKE = r"\mathbb{E}_{z}[\log(1 - D(G(z)))]"
+PHASE_TEX = {
+    "d": rf"\min_G \max_D \; \boxed{{\color{{#1f77b4}}{{{_REAL} + {_FAKE}}}}}",
+    "g": rf"\min_G \max_D \; {_REAL} + \boxed{{\color{{#d62728}}{{{_FAKE}}}}}",
+}
+
+
+def lesson_markdown(lang: str, name: Any) -> str:
+    """The Lessons box's text for lesson ``name`` in ``lang``: what it shows, what to watch and when, and its pace;
+    "" for no lesson."""
+    if name not in LESSONS:
+        return ""
+    lesson = LESSONS[name]
+    lines = [t(lang, f"preset_{name}_text"), t(lang, "lesson_watch", watch=t(lang, f"lesson_{name}_watch"))]
+    if lesson.steps_per_s:
+        first, last = lesson.window_steps
+        lines.append(t(lang, "lesson_pace", pace=f"{lesson.steps_per_s:g}", first=f"{first:,}", last=f"{last:,}",
+                       minutes=f"{lesson.window_s / 60:.1f}"))
+    if lesson.step_budget:
+        lines.append(t(lang, "lesson_budget_note", steps=f"{lesson.step_budget:,}"))
+    if lesson.twin:
+        lines.append(t(lang, "lesson_twin_note", changes=", ".join(f"{k} = {v}" for k, v in lesson.twin.items())))
+    return "\n\n".join(lines)
+
+
+def lesson_for(name: Any, config: GANConfig) -> Lesson | None:
+    """Lesson ``name`` when ``config`` has its run A's settings in every control of the Train tab, else None: a
+    visitor who changed a setting runs freely, without the lesson's pace, budget or run B."""
+    lesson = LESSONS.get(name) if isinstance(name, str) else None
+    if lesson is None:
+        return None
+    return lesson if not set(config.diff(lesson.config())) & set(CONTROL_FIELDS) else None
+
+
+def _ratio(a: float, b: float) -> str:
+    """b / a as "12×", or "—" when it cannot be taken."""
+    if not (math.isfinite(a) and math.isfinite(b)) or a < 0 or b < 0:
+        return "—"
+    if a == 0:
+        return "∞" if b > 0 else "—"
+    return f"{b / a:.0f}×" if b / a >= 10 else f"{b / a:.1f}×"
+
+
+def _last(snap, key: str) -> float:
+    rows = snap.view_metrics if snap is not None else []
+    return float(rows[-1].get(key, math.nan)) if rows else math.nan
+
+
+def _fd(snap) -> tuple[float, int]:
+    scores = [s for s in (snap.scores if snap is not None else []) if "frechet_distance" in s]
+    return (float(scores[-1]["frechet_distance"]), int(scores[-1]["step"])) if scores else (math.nan, 0)
+
+
+def live_lines(lang: str, lesson: Lesson, snap, snap_b) -> list[str]:
+    """The status lines of a run that follows ``lesson``: the live value of its metric (run A's beside run B's
+    for a side-by-side lesson), and why the lesson paused it, if it did."""
+    lines = [t(lang, "lesson_now", lesson=t(lang, f"preset_{lesson.name}"))]
+    m = lesson.metric
+    if m == "modes" and snap.view_metrics:
+        row = snap.view_metrics[-1]
+        lines.append(t(lang, "lesson_live_modes", modes=row.get("modes"), n_modes=row.get("n_modes"),
+                       share=f"{row.get('modes', 0) / max(1, row.get('n_modes', 1)):.0%}"))
+    elif m == "g_grad" and snap.view_metrics:
+        a, b = _last(snap, "g_grad"), _last(snap_b, "g_grad")
+        lines.append(t(lang, "lesson_live_g_grad", a=f"{a:.3g}", b=f"{b:.3g}", ratio=_ratio(a, b),
+                       d_x=f"{_last(snap, 'd_x'):.2f}", d_g_z=f"{_last(snap, 'd_g_z'):.2f}"))
+    elif m == "g_grad_far" and snap.view_metrics:
+        a, b = _last(snap, "g_grad_far"), _last(snap_b, "g_grad_far")
+        lines.append(t(lang, "lesson_live_far", a=f"{a:.3g}", b=f"{b:.3g}", ratio=_ratio(b, a)))
+    elif m == "phase":
+        lines.append(t(lang, f"lesson_live_phase_{snap.phase or 'none'}"))
+        if snap.phase in PHASE_TEX:
+            lines.append(f"$${PHASE_TEX[snap.phase]}$$")
+    elif m == "fd":
+        (a, sa), (b, sb) = _fd(snap), _fd(snap_b)
+        if math.isfinite(a) or math.isfinite(b):
+            lines.append(t(lang, "lesson_live_fd", a=f"{a:.1f}", b=f"{b:.1f}", step_a=f"{sa:,}", step_b=f"{sb:,}"))
+    if lesson.steps_per_s and snap.step < lesson.window_steps[1]:
+        first, last = lesson.window_steps
+        lines.append(t(lang, "lesson_window_now", first=f"{first:,}", last=f"{last:,}", step=f"{snap.step:,}"))
+    event = snap.lesson_event
+    if event is not None and event[0] == "pause" and lesson.pause is not None:
+        lines.append(t(lang, f"lesson_{lesson.name}_pause", **{k: v for k, v in event[1].items() if k != "step"},
+                       step=f"{event[1]['step']:,}"))
+    elif event is not None:
+        lines.append(t(lang, "lesson_budget", steps=f"{event[1]['steps']:,}"))
+    return lines
+
+
+GUIDE_FILES = {"en": ASSETS_DIR / "teacher_guide.md", "zh": ASSETS_DIR / "teacher_guide.zh.md"}
+
+
+def build_guide_page(demo: gr.Blocks) -> None:
+    """Add the teacher's guide (a 45-minute class with the app, in English and 简体中文) to ``demo`` at ``/guide``,
+    left out of the navigation bar; the Lessons box links to it. Call it outside ``demo``'s own ``with`` block."""
+    with demo.route("For teachers", "/guide", show_in_navbar=False):
+        with gr.Tabs():
+            for code, path in GUIDE_FILES.items():
+                with gr.Tab(LANGS[code], id=f"guide-{code}"):
+                    gr.Markdown(path.read_text(encoding="utf-8"), elem_id=f"guide-{code}")
+
+
+class LessonHandlers:
+    """The Lessons box's handlers, mixed into :class:`ganapp.ui.handlers.GanApp`."""
+
+    @guarded
+    def pick_lesson(self, request: gr.Request, lang: str, name: Any) -> list:
+        """A lesson was picked: its settings go into the controls, and Start then runs it with its pace, step
+        budget, key moment and run B (:meth:`start_lesson`).
+
+        Returns:
+            the controls' values (CONTROL_FIELDS without data_files and init), the lesson's text, the slow-motion
+            slider's and the run length's values; gr.update() each for an unknown name.
+        """
+        n = CONTROL_FIELDS.index("data_files")
+        if name not in LESSONS:
+            return [gr.update()] * (n + 3)
+        _, visitor = self._visitor(request)
+        visitor.extras["lesson"] = name
+        lesson = LESSONS[name]
+        c = lesson.config()
+        return [getattr(c, f) for f in CONTROL_FIELDS[:n]] + [lesson_markdown(lang, name), lesson.slow_motion_s,
+                                                              lesson.run_minutes]
+
+    def start_lesson(self, key: str, visitor: Any, config: GANConfig, fresh: bool) -> tuple[Lesson | None, Any]:
+        """Make the visitor's run follow the lesson they picked when its settings are the lesson's (else run
+        freely). For a ``fresh`` run of a side-by-side lesson, build run B. Returns (the lesson or None, run B's
+        config to build or None)."""
+        lesson = lesson_for(visitor.extras.get("lesson"), config)
+        session = visitor.session
+        if session.lesson is not lesson:
+            session.set_lesson(lesson)
+        twin = config.replace(**lesson.twin) if fresh and lesson is not None and lesson.twin else None
+        return lesson, twin
+
+    def lesson_status(self, lang: str, visitor: Any, snap) -> list[str]:
+        """The status lines of the visitor's lesson (none when the run follows no lesson)."""
+        lesson = LESSONS.get(snap.lesson or "") if snap is not None else None
+        if lesson is None:
+            return []
+        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
+        return live_lines(lang, lesson, snap, snap_b)
