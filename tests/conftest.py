@@ -107,3 +107,21 @@ def served_teacher_app(tmp_path_factory):
     yield f"http://127.0.0.1:{port}/", demo
     demo.ganapp.registry.close(save=False)
     demo.close()
+
+
+def req(name):
+    """A stand-in for the gr.Request of visitor ``name``'s page, as handlers read it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(session_hash=name)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A GanApp over a registry of its own (closed after the test)."""
+    from ganapp.registry import SessionRegistry
+    from ganapp.ui import GanApp
+
+    registry = SessionRegistry(idle_timeout_s=60)
+    yield GanApp(registry, tmp_path)
+    registry.close()

@@ -5,7 +5,6 @@ themselves are checked by the quality-marked tests in test_quality_lessons.py.""
 import re
 import time
 from dataclasses import replace
-from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -14,25 +13,12 @@ from ganapp.config import GANConfig
 from ganapp.data import ASSETS_DIR
 from ganapp.lessons import LESSONS, Lesson, PauseAt, get_lesson, lesson_config
 from ganapp.publisher import Snapshot
-from ganapp.registry import SessionRegistry
 from ganapp.session import PAUSED, TrainingSession
-from ganapp.ui import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.i18n import STRINGS, t
 from ganapp.ui.lessons import GUIDE_FILES, PHASE_TEX, lesson_for, lesson_markdown, live_lines
 
-from conftest import tiny_2d, wait_until
-
-
-def req(name):
-    return SimpleNamespace(session_hash=name)
-
-
-@pytest.fixture
-def app(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60)
-    yield GanApp(registry, tmp_path)
-    registry.close()
+from conftest import req, tiny_2d, wait_until
 
 
 def tiny_lesson(**changes) -> Lesson:

@@ -1,7 +1,6 @@
 """The handlers called directly, as Gradio would call them, with a stand-in request per visitor."""
 
 import string
-from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
@@ -14,24 +13,13 @@ from ganapp.ui import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
 from ganapp.ui.i18n import STRINGS, pick_lang, t
 
-from conftest import tiny_2d, value, wait_until
+from conftest import req, tiny_2d, value, wait_until
 
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
             False, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
-
-
-def req(name):
-    return SimpleNamespace(session_hash=name)
-
-
-@pytest.fixture
-def app(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60)
-    yield GanApp(registry, tmp_path)
-    registry.close()
 
 
 def test_every_string_exists_in_both_languages_with_the_same_fields():
