@@ -9,7 +9,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from conftest import wait_until
+from conftest import value, wait_until
 
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files
@@ -104,7 +104,8 @@ def test_interpolation_returns_n_frames_whose_ends_match_z0_and_z1(client):
     for seed in (3, 4):
         # explore at the same seed with the sliders set to that seed's own z values
         out = client.predict("en", "training", seed, 1.0, 0, api_name="/seed")
-        end[seed] = np.asarray(Image.open(out[9]["value"]).convert("L"), dtype=float)
+        image = out[12]["value"]  # after the 8 z sliders and the 4 label pickers
+        end[seed] = np.asarray(Image.open(image).convert("L"), dtype=float)
     frames.seek(0)
     first = np.asarray(frames.convert("L").resize((224, 224), Image.NEAREST), dtype=float)
     frames.seek(5)
@@ -197,6 +198,7 @@ def test_directions_and_time_lapse_through_the_api(client):
                                   api_name="/explore")[0])
     assert np.abs(moved.astype(int) - base.astype(int)).mean() > 0.5
     strip, caption, gif = client.predict("en", "run", 2, 0, None, api_name="/timelapse")
+    strip, gif = value(strip), value(gif)  # shown (they are hidden until there is a time-lapse)
     assert caption.startswith("Steps: 0, ") and Path(gif).suffix == ".gif"
     assert np.asarray(Image.open(strip)).shape[1] > 90  # several 28-px frames side by side
 

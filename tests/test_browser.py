@@ -427,3 +427,26 @@ def test_a_lesson_runs_with_its_live_line_and_its_text_follows_the_language(page
     assert "45-minute" in page.locator("#guide-en").inner_text()
     page.get_by_role("tab", name="简体中文").click()
     page.wait_for_function("() => document.querySelector('#guide-zh').innerText.includes('45 分钟')")
+
+
+@pytest.mark.parametrize("locale,start_label", [("en-US", "Start"), ("zh-CN", "开始")])
+def test_at_1366_by_768_the_run_controls_and_the_curves_are_in_the_first_viewport(served_app, locale, start_label):
+    # issue 14: Start was 1,400 px down the Train tab, below a dozen settings
+    from playwright.sync_api import sync_playwright
+
+    url, _ = served_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, f"--lang={locale}"])
+        try:
+            pg = browser.new_context(viewport={"width": 1366, "height": 768}, locale=locale).new_page()
+            pg.goto(url)
+            pg.wait_for_selector("#start")
+            pg.wait_for_function("(s) => document.querySelector('#start').innerText.trim() === s", arg=start_label,
+                                 timeout=30_000)
+            for elem_id in ("start", "pause", "resume", "stop", "reset", "step", "step-d", "step-g", "step-both",
+                            "loss-plot", "scores-plot"):
+                box = pg.locator(f"#{elem_id}").bounding_box()
+                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 768, (elem_id, box)
+            assert pg.evaluate("() => window.scrollY") == 0
+        finally:
+            browser.close()

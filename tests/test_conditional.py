@@ -97,7 +97,7 @@ def test_explore_label_picker_and_label_interpolation(tmp_path):
     try:
         app.load_shipped(req, "en", "c.safetensors")
         out = app.seed_to_sliders(req, "en", "checkpoint", 4, 1.0, 2)
-        assert out[8]["visible"] is True  # the label picker shows for a conditional G
+        assert all(u["visible"] is True for u in out[8:12])  # the label pickers show for a conditional G
         img = {y: app.explore(req, "en", "checkpoint", 4, 1.0, y, *[0.0] * 8)[0]["value"] for y in (2, 6)}
         assert not np.array_equal(img[2], img[6])
         strip, _, gif = app.interpolate(req, "en", "checkpoint", 4, 5, "label", 4, 1.0, 2, 6)

@@ -133,6 +133,8 @@ def test_timelapse_of_the_session_and_of_uploaded_checkpoints(app, folder, tmp_p
     session = app.registry.visitor("t").session
     assert wait_until(lambda: session.snapshot(None).step == 60, 30)
     strip, caption, gif = app.timelapse(req("t"), "en", "run", 3, 0, None)
+    assert strip["visible"] and gif["visible"]  # hidden until there is a time-lapse to show
+    strip, gif = strip["value"], gif["value"]
     n = len(session.g_snapshots())
     assert n >= 3 and strip.shape[1] == 3 * (n * 30 + 2)  # n tiles of 28 px with 2 px padding, upscaled 3×
     steps = [int(s) for s in caption.removeprefix("Steps: ").split(", ")]
@@ -143,6 +145,7 @@ def test_timelapse_of_the_session_and_of_uploaded_checkpoints(app, folder, tmp_p
         trainer.train_step()
         files.append(str(save_checkpoint(tmp_path / f"s{step}.safetensors", trainer.G, trainer.config, step)))
     strip, caption, _ = app.timelapse(req("t"), "en", "files", 3, 0, files[::-1])
+    strip = strip["value"]
     assert caption == "Steps: 1, 2" and strip.shape[1] == 3 * (2 * 30 + 2)
     other = Trainer(tiny_image(z_dim=4))
     files.append(str(save_checkpoint(tmp_path / "other.safetensors", other.G, other.config, 5)))
@@ -156,5 +159,7 @@ def test_explore_says_which_generator_it_shows(app):
     app.load_shipped(req("n"), "en", "tiny.safetensors")
     assert "loaded checkpoint" in app.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)[-1]
     app.step(req("n"), "en", 2, *controls(tiny_image()))
-    assert "this session's G" in app.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)[-1]
+    out = app.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)
+    assert "this session's G" in out[-1]
+    assert all(u["visible"] is False for u in out[8:12])  # no label pickers for an unconditional G
     assert "已加载" in app.seed_to_sliders(req("n"), "zh", "checkpoint", 0, 1.0, 0)[-1]

@@ -20,6 +20,7 @@ from ..config import GANConfig, is_2d
 from ..directions import Directions, edit, principal_directions, save_directions
 from ..latent import follow_z, interpolate, label_path, seed_to_z, truncate
 from ..media import save_samples_gif, strip, to_grid, upscale
+from ..models import generate
 from ..registry import Visitor
 from . import plots
 from .common import guarded
@@ -115,14 +116,10 @@ class ExploreHandlers:
                 shift: torch.Tensor | None = None):
         """(image update, plot update) for G(z, y); z is (N, z_dim), y (N,) labels or (N, n_classes) soft labels;
         ``shift`` (F,) moves G's first-layer activations along GANSpace directions."""
-        device = next(G.parameters()).device
         with torch.no_grad():
-            if shift is not None:
-                out = edit(G, z, shift, y)
-            else:
-                out = G(z.to(device), None if y is None else y.to(device)).float().cpu()
+            out = edit(G, z, shift, y) if shift is not None else generate(G, z, y)
         if is_2d(config.dataset):
-            cloud = G(seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD).to(device)).detach().float().cpu().numpy()
+            cloud = generate(G, seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD)).numpy()
             fig = plots.scatter_figure(None, cloud, config.dataset, t(lang, "explore_image"), t(lang, "real"),
                                        t(lang, "fake"), highlight=out.numpy())
             return gr.update(visible=False), gr.update(value=fig, visible=True)
@@ -240,12 +237,15 @@ class ExploreHandlers:
         except ValueError as e:
             raise gr.Error(t(lang, "err_timelapse_mixed") + f" ({e})") from None
         gif = save_samples_gif(x, self._file(key, "timelapse_z.gif"), fps=3)
-        return strip(x), t(lang, "timelapse_steps", steps=", ".join(f"{s:,}" for s in steps)), str(gif)
+        # the strip and the GIF are hidden until there is a time-lapse to show
+        return (gr.update(value=strip(x), visible=True),
+                t(lang, "timelapse_steps", steps=", ".join(f"{s:,}" for s in steps)),
+                gr.update(value=str(gif), visible=True))
 
     @guarded
     def seed_to_sliders(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any) -> list:
-        """Set the sliders to the seed's z (hiding those beyond z_dim), show the label picker for a conditional G,
-        and render it."""
+        """Set the sliders to the seed's z (hiding those beyond z_dim), show the label pickers (the label slider,
+        interpolation's two labels and the time-lapse's) for a conditional G only, and render it."""
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
         visitor.extras["source"] = source if source in ("training", "checkpoint") else "training"  # for a reload
@@ -259,7 +259,8 @@ class ExploreHandlers:
         y = self._label(lang, config, label)
         # the direction sliders go back to 0: a new seed starts from G's own output
         directions = [gr.update(value=0.0)] * N_DIRECTIONS
-        return [*sliders, gr.update(visible=config.conditional), *self._render(G, config, z[None], lang, y),
+        labels = [gr.update(visible=config.conditional)] * 4
+        return [*sliders, *labels, *self._render(G, config, z[None], lang, y),
                 *directions, self._shown_note(lang, visitor, source)]
 
     @guarded
@@ -293,9 +294,7 @@ class ExploreHandlers:
         image, fig = self._render(G, config, path, lang, labels)
         if is_2d(config.dataset):
             return image, fig, None
-        device = next(G.parameters()).device
-        with torch.no_grad():
-            frames = G(path.to(device), None if labels is None else labels.to(device)).float().cpu()
+        frames = generate(G, path, labels)
         gif = save_samples_gif(frames, self._file(key, "interpolation.gif"), fps=10)
         return image, fig, str(gif)
 

@@ -63,6 +63,34 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             with gr.Tab(en("tab_train"), id="train") as tab_train:
                 with gr.Row():
                     with gr.Column(scale=1, min_width=300):
+                        # the run controls first: at 1366 × 768 (a classroom laptop) Start, the step buttons and the
+                        # live curves are on screen without scrolling; the settings follow
+                        with gr.Row():
+                            start = tr(gr.Button(en("start"), variant="primary", elem_id="start", min_width=60), "start",
+                                       "value")
+                            pause = tr(gr.Button(en("pause"), elem_id="pause", min_width=60), "pause", "value")
+                            resume = tr(gr.Button(en("resume"), elem_id="resume", min_width=60), "resume", "value")
+                        with gr.Row():
+                            stop = tr(gr.Button(en("stop"), variant="stop", elem_id="stop", min_width=60), "stop", "value")
+                            reset = tr(gr.Button(en("reset"), elem_id="reset", min_width=60), "reset", "value")
+                        with gr.Row():
+                            step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
+                            step = tr(gr.Button(en("step"), elem_id="step", min_width=60), "step", "value")
+                        with gr.Row():
+                            step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d", min_width=60), "step_d", "value")
+                            step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g", min_width=60), "step_g", "value")
+                            step_both = tr(gr.Button(en("step_both"), size="sm", elem_id="step-both", min_width=60),
+                                           "step_both", "value")
+                        slow_motion = tr(gr.Slider(0.0, 2.0, value=0.0, step=0.1, label=en("slow_motion"),
+                                                   elem_id="slow-motion"), "slow_motion")
+                        run_minutes = tr(gr.Number(0, label=en("run_minutes"), elem_id="run-minutes"),
+                                         "run_minutes")
+                        with tr(gr.Accordion(en("lessons"), open=False), "lessons"):
+                            # a radio, not a menu: the lessons' names are long, and a narrow menu cut them off
+                            lesson = gr.Radio([(en(f"preset_{k}"), k) for k in LESSONS], value=None,
+                                              label=en("lesson_pick"), elem_id="lesson")
+                            lesson_text = gr.Markdown("", elem_id="lesson-text")
+                            tr(gr.Markdown(en("for_teachers"), elem_id="for-teachers"), "for_teachers", "value")
                         dataset = tr(gr.Dropdown(list(DATASETS), value=default.dataset, label=en("dataset"),
                                              elem_id="dataset"),
                                      "dataset")
@@ -111,31 +139,6 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                                 visible=False, elem_id="data-files"), "data_files")
                         init = gr.Dropdown(init_choices("en"), value="scratch", label=en("init"), elem_id="init")
                         init_note = gr.Markdown("")
-                        run_minutes = tr(gr.Number(0, label=en("run_minutes"), elem_id="run-minutes"),
-                                         "run_minutes")
-                        with gr.Row():
-                            start = tr(gr.Button(en("start"), variant="primary", elem_id="start"), "start", "value")
-                            pause = tr(gr.Button(en("pause"), elem_id="pause"), "pause", "value")
-                            resume = tr(gr.Button(en("resume"), elem_id="resume"), "resume", "value")
-                        with gr.Row():
-                            stop = tr(gr.Button(en("stop"), variant="stop", elem_id="stop"), "stop", "value")
-                            reset = tr(gr.Button(en("reset"), elem_id="reset"), "reset", "value")
-                        with gr.Row():
-                            step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
-                            step = tr(gr.Button(en("step"), elem_id="step"), "step", "value")
-                        with gr.Row():
-                            step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d"), "step_d", "value")
-                            step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g"), "step_g", "value")
-                            step_both = tr(gr.Button(en("step_both"), size="sm", elem_id="step-both"), "step_both",
-                                           "value")
-                        slow_motion = tr(gr.Slider(0.0, 2.0, value=0.0, step=0.1, label=en("slow_motion"),
-                                                   elem_id="slow-motion"), "slow_motion")
-                        with tr(gr.Accordion(en("lessons"), open=False), "lessons"):
-                            # a radio, not a menu: the lessons' names are long, and a narrow menu cut them off
-                            lesson = gr.Radio([(en(f"preset_{k}"), k) for k in LESSONS], value=None,
-                                              label=en("lesson_pick"), elem_id="lesson")
-                            lesson_text = gr.Markdown("", elem_id="lesson-text")
-                            tr(gr.Markdown(en("for_teachers"), elem_id="for-teachers"), "for_teachers", "value")
                         with tr(gr.Accordion(en("compare"), open=False), "compare"):
                             tr(gr.Markdown(en("compare_help")), "compare_help", "value")
                             with gr.Row():
@@ -232,20 +235,21 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         tl_files = tr(gr.File(label=en("timelapse_files"), file_count="multiple", type="filepath",
                                               file_types=[".safetensors"]), "timelapse_files")
                         tl_seed = tr(gr.Number(0, label=en("seed"), precision=0), "seed")
-                        tl_label = tr(gr.Number(0, label=en("label"), precision=0), "label")
+                        tl_label = tr(gr.Number(0, label=en("label"), precision=0, visible=False), "label")
                         run_tl = tr(gr.Button(en("make_timelapse"), variant="primary", elem_id="make-timelapse"),
                                     "make_timelapse", "value")
-                    tl_strip = tr(gr.Image(label=en("timelapse_strip"), format="png", interactive=False,
+                    tl_strip = tr(gr.Image(label=en("timelapse_strip"), format="png", interactive=False, visible=False,
                                            elem_classes="pixelated", elem_id="timelapse-strip"), "timelapse_strip")
                     tl_caption = gr.Markdown("")
-                    tl_gif = tr(gr.File(label=en("timelapse_gif"), interactive=False), "timelapse_gif")
+                    tl_gif = tr(gr.File(label=en("timelapse_gif"), interactive=False, visible=False,
+                                        elem_id="timelapse-gif"), "timelapse_gif")
                 with tr(gr.Accordion(en("interpolation"), open=True), "interpolation"):
                     with gr.Row(equal_height=True):
                         seed0 = tr(gr.Number(0, label=en("seed0"), precision=0), "seed0")
                         seed1 = tr(gr.Number(1, label=en("seed1"), precision=0), "seed1")
                         mode = tr(gr.Radio(["slerp", "lerp", "label"], value="slerp", label=en("mode")), "mode")
-                        label0 = tr(gr.Number(0, label=en("label0"), precision=0), "label0")
-                        label1 = tr(gr.Number(1, label=en("label1"), precision=0), "label1")
+                        label0 = tr(gr.Number(0, label=en("label0"), precision=0, visible=False), "label0")
+                        label1 = tr(gr.Number(1, label=en("label1"), precision=0, visible=False), "label1")
                         n_frames = tr(gr.Slider(2, 64, value=10, step=1, label=en("n_frames")), "n_frames")
                         run_interp = tr(gr.Button(en("interpolate"), variant="primary"), "interpolate", "value")
                     strip = tr(gr.Image(label=en("strip"), format="png", interactive=False,
@@ -335,7 +339,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             names = dict(api_name="explore") if i == 0 else dict(api_visibility="private")
             s.input(app.explore, explore_inputs, explore_outputs, **names, **EXPLORE)
         seed_event = dict(fn=app.seed_to_sliders, inputs=[lang, source, z_seed, psi, label],
-                          outputs=[*sliders, label, *explore_outputs, *dir_sliders, shown_note], **EXPLORE)
+                          outputs=[*sliders, label, label0, label1, tl_label, *explore_outputs, *dir_sliders,
+                                   shown_note], **EXPLORE)
         z_seed.change(api_name="seed", **seed_event)
         source.change(api_visibility="private", **seed_event)
         tab_explore.select(api_visibility="private", **seed_event)
