@@ -50,13 +50,6 @@ class MetricHistory:
         """A copy of every row: (N, 5) float64, columns ``step`` and the metric names (see COLUMNS)."""
         return self._data[:self._n].copy()
 
-    def truncate_after(self, step: int) -> None:
-        """Drop the rows whose step is greater than ``step`` (used when training rolls back)."""
-        self._n = int(np.searchsorted(self._data[:self._n, 0], step, side="right"))
-
-    def clear(self) -> None:
-        self._n = 0
-
     def since(self, step: int) -> dict[str, list[float]]:
         """Rows with step > ``step``, as ``{column: list}``; columns are ``step`` and the metric names."""
         start = int(np.searchsorted(self._data[:self._n, 0], step, side="right"))

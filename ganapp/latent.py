@@ -6,6 +6,8 @@ import math
 
 import torch
 
+from .models import generate
+
 MAX_SEED = 2**31 - 1
 MAX_FRAMES = 256
 
@@ -140,9 +142,8 @@ def follow_z(generators: list[tuple[int, torch.nn.Module]], z: torch.Tensor,
     z = z.reshape(1, -1).float()
     steps, out = [], []
     for step, G in sorted(generators, key=lambda pair: pair[0]):
-        device = next(G.parameters()).device
         try:
-            out.append(G(z.to(device), None if y is None else y.to(device)).float().cpu())
+            out.append(generate(G, z, y))
         except RuntimeError as e:
             raise ValueError(f"the generator saved at step {step} does not take z of shape {tuple(z.shape)} "
                              f"({str(e).splitlines()[0]})") from None

@@ -20,6 +20,7 @@ import torch
 from .classifier import ClassifierFeatures, as_input, load_classifier
 from .data import Mixture, load_mnist_10k
 from .latent import seed_to_z
+from .models import generate
 from .trainer import cycled_labels
 
 log = logging.getLogger("ganapp")
@@ -201,12 +202,9 @@ class MNISTJudge:
         """
         if not 2 <= n <= N_REFERENCE:
             raise ValueError(f"n={n} is out of range: it must be in 2..{N_REFERENCE}")
-        device = next(G.parameters()).device
         z = seed_to_z(seed, z_dim, n)
         y = cycled_labels(n, n_classes) if n_classes else None
-        with torch.no_grad():
-            x = torch.cat([G(z[i:i + 500].to(device), None if y is None else y[i:i + 500].to(device)).float().cpu()
-                           for i in range(0, n, 500)])
+        x = torch.cat([generate(G, z[i:i + 500], None if y is None else y[i:i + 500]) for i in range(0, n, 500)])
         return self.score(x, y)
 
 

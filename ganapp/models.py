@@ -194,6 +194,21 @@ class DCGANDiscriminator(nn.Module):
         return logits if self.projection is None else logits + self.projection(h, y)
 
 
+@torch.no_grad()
+def generate(G: nn.Module, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    """G(z[, y]) on G's own device, without gradients, returned as a float32 CPU tensor. G's train/eval mode is left
+    as it is (wrap the call in :func:`eval_mode` for BatchNorm's running statistics).
+
+    Args:
+        z: (N, z_dim) noise, any float dtype and device.
+        y: for a conditional G, (N,) int64 labels or (N, n_classes) soft labels; None otherwise.
+    Returns:
+        (N, 2) points or (N, C, H, W) images in [-1, 1], float32, on the CPU.
+    """
+    device = next(G.parameters()).device
+    return G(z.to(device, torch.float32), None if y is None else y.to(device)).float().cpu()
+
+
 @contextlib.contextmanager
 def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
     """Run ``module`` in eval mode (BatchNorm uses, and does not update, its running statistics) inside the block,

@@ -25,7 +25,7 @@ from .data import BOUNDS_2D, MIXTURES
 from .history import MetricHistory
 from .media import points_image, to_grid
 from .metrics import mode_metrics
-from .models import build_generator, eval_mode
+from .models import build_generator, eval_mode, generate
 from .trainer import METRIC_NAMES, Trainer
 
 # Steps at which a run keeps a frozen copy of G for the time-lapse across training (1-2-3-5-7.5 per decade: a run's
@@ -398,6 +398,4 @@ class Publisher:
             g = self.reader_g
         if z.ndim != 2 or z.shape[1] != z_dim:
             raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
-        device = next(g.parameters()).device
-        with torch.no_grad():
-            return g(z.to(device, torch.float32), None if y is None else y.to(device)).float().cpu()
+        return generate(g, z, y)

@@ -16,7 +16,7 @@ from torch import nn
 from .config import LIVE_FIELDS, GANConfig
 from .data import DataStream
 from .losses import get_loss, gradient_penalty, r1_penalty
-from .models import build_discriminator, build_generator, eval_mode
+from .models import build_discriminator, build_generator, eval_mode, generate
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_x", "d_g_z")
 
@@ -278,7 +278,7 @@ class Trainer:
         if y is None and self.config.conditional:
             y = cycled_labels(len(z), self.config.n_classes)
         with eval_mode(self.G_shown) as G:
-            return G(z.to(self.device), None if y is None else y.to(self.device)).float().cpu()
+            return generate(G, z, y)
 
     def update(self, **changes: Any) -> tuple[list[str], list[str]]:
         """Apply hyperparameter changes to the running trainer where that is possible.

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .losses import Loss
-from .models import eval_mode
+from .models import eval_mode, generate
 
 MAP_SIZE = 64
 N_ARROWS = 200
@@ -124,9 +124,8 @@ def manifold(G: nn.Module, z_dim: int, lines: int = MANIFOLD_LINES, points: int 
         c = torch.linspace(-span, span, lines)
         rows = torch.stack([t.expand(lines, -1), c[:, None].expand(-1, points)], dim=2)  # z₂ fixed per line
         zs = torch.cat([rows, rows.flip(2)])  # and z₁ fixed per line: (2·lines, P, 2)
-    device = next(G.parameters()).device
     with eval_mode(G):
-        out = G(zs.reshape(-1, z_dim).to(device)).float().cpu()
+        out = generate(G, zs.reshape(-1, z_dim))
     return out.view(zs.shape[0], points, 2).numpy()
 
 

@@ -11,7 +11,7 @@ from ganapp.presets import classroom_config
 from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
-from ganapp.ui.i18n import STRINGS, pick_lang, t
+from ganapp.ui.i18n import STRINGS, t
 
 from conftest import req, tiny_2d, value, wait_until
 
@@ -27,7 +27,6 @@ def test_every_string_exists_in_both_languages_with_the_same_fields():
     fields = lambda s: sorted(f for _, f, _, _ in string.Formatter().parse(s) if f)  # noqa: E731
     for key in STRINGS["en"]:
         assert fields(STRINGS["en"][key]) == fields(STRINGS["zh"][key]), key
-    assert pick_lang("zh-CN") == "zh" and pick_lang("en-GB") == "en" and pick_lang(None) == "en"
 
 
 def test_formula_and_note_in_both_languages():
@@ -542,3 +541,27 @@ def plots_ema(y, w):
     from ganapp.ui.plots import ema
 
     return ema(np.asarray(y, dtype=float), w)
+
+
+def test_every_run_button_reaches_run_b(app):
+    # issue 14: the run buttons fanned out to run B in six places, and slow motion in none
+    app.compare(req("fan"), "en", "loss", "minimax", *CONTROLS)
+    visitor = app.registry.visitor("fan")
+    a, b = visitor.session, visitor.twin
+    app.pause(req("fan"), "en")
+    assert wait_until(lambda: a.state == b.state == "paused", 10)
+    app.set_slow_motion(req("fan"), "en", 0.3)
+    assert a._slow_motion_s == b._slow_motion_s == 0.3
+    app.set_slow_motion(req("fan"), "en", 0.0)
+    step_a, step_b = a.snapshot(None).step, b.snapshot(None).step
+    app.step(req("fan"), "en", 3, *CONTROLS)
+    assert wait_until(lambda: (a.snapshot(None).step, b.snapshot(None).step) == (step_a + 3, step_b + 3), 10)
+    app.phase_step(req("fan"), "en", "both")
+    assert (a.snapshot(None).step, b.snapshot(None).step) == (step_a + 4, step_b + 4)
+    app.resume(req("fan"), "en")
+    assert wait_until(lambda: a.state == b.state == "running", 10)
+    app.stop(req("fan"), "en")
+    assert a.state == b.state == "stopped"
+    app.start(req("fan"), "en", 0, *CONTROLS)
+    assert wait_until(lambda: a.state == b.state == "running", 10)
+    app.pause(req("fan"), "en")

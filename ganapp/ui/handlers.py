@@ -285,16 +285,22 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if twin_config is not None:
             self._new_twin(lang, key, twin_config).set_lesson(lesson)
         visitor.session.start(run_s=60.0 * run_minutes)
-        if visitor.twin is not None and visitor.twin.state != ERROR:
-            visitor.twin.start(run_s=60.0 * run_minutes)
+        self._also_run_b(visitor, lambda b: b.start(run_s=60.0 * run_minutes))
         return shown
+
+    @staticmethod
+    def _also_run_b(visitor: Visitor, command, unless: tuple[str, ...] = (ERROR,)) -> None:
+        """Give the side-by-side run B, if there is one, the command run A was just given, unless B is in one of
+        the states ``unless``. The one place where the run buttons reach run B."""
+        twin = visitor.twin
+        if twin is not None and twin.state not in unless:
+            command(twin)
 
     @guarded
     def pause(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).pause()
-        if visitor.twin is not None:
-            visitor.twin.pause()
+        self._also_run_b(visitor, lambda b: b.pause(), unless=())
 
     @guarded
     def resume(self, request: gr.Request, lang: str) -> None:
@@ -304,15 +310,13 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if session.state == ERROR:
             raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.resume()
-        if visitor.twin is not None and visitor.twin.state != ERROR:
-            visitor.twin.resume()
+        self._also_run_b(visitor, lambda b: b.resume())
 
     @guarded
     def stop(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).stop()
-        if visitor.twin is not None:
-            visitor.twin.stop()
+        self._also_run_b(visitor, lambda b: b.stop(), unless=())
 
     @guarded
     def step(self, request: gr.Request, lang: str, n: Any, *controls: Any) -> None:
@@ -333,9 +337,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if session.state == ERROR:
             raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.step(int(n))
-        twin = visitor.twin
-        if twin is not None and twin.state not in (RUNNING, WAITING, ERROR):
-            twin.step(int(n))
+        self._also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
 
     @guarded
     def reset(self, request: gr.Request, lang: str, *controls: Any) -> list:
@@ -770,9 +772,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if session.state == ERROR:
             raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
         session.phase_step(phase)
-        twin = visitor.twin
-        if twin is not None and twin.state not in (RUNNING, WAITING, ERROR):
-            twin.phase_step(phase)
+        self._also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
 
     @guarded
     def set_slow_motion(self, request: gr.Request, lang: str, seconds: Any) -> None:
@@ -784,6 +784,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         visitor.extras["slow_motion_s"] = float(seconds)
         if visitor.session is not None:
             visitor.session.set_slow_motion(float(seconds))
+            self._also_run_b(visitor, lambda b: b.set_slow_motion(float(seconds)), unless=())
 
     @staticmethod
     def _quality(lang: str, snap) -> tuple:

@@ -719,8 +719,3 @@ def t(lang: str, key: str, **fields: object) -> str:
     table = STRINGS.get(lang, STRINGS["en"])
     text = table[key]
     return text.format(**fields) if fields else text
-
-
-def pick_lang(browser_language: str | None) -> str:
-    """``zh`` for a browser language starting with "zh" (zh-CN, zh-Hans, zh-TW ...), else ``en``."""
-    return "zh" if (browser_language or "").lower().startswith("zh") else "en"
