@@ -7,10 +7,11 @@ thread does not count, and reports the median and p95 for:
 
 - the tick (GanApp.tick: the status line and a frame number; what the page's Timer calls at 2 Hz);
 - the redraw (GanApp.poll: every plot, called when the tick's frame number changes, at most once a second);
-- the reference: the redraw called on every tick, as the page did before the tick existed.
+- the reference: the redraw called on every tick, as the page did before the tick existed;
+- the redraw with whole curve figures each time, as before the curves came as deltas (ganapp.ui.curves).
 
 It prints the cost of the class polling (2 ticks per second each, and the redraws as GanApp.tick spaces them) in
-cores, and the ratio of the tick to the reference.
+cores, the ratio of the tick to the reference, and of the redraw to the redraw with whole curve figures.
 
     python benchmarks/poll_cost.py [--sessions 30] [--calls 60]
 """
@@ -55,6 +56,11 @@ def main() -> None:
     tick = cpu_ms(demo, "tick", gan.tick, request, a.calls, 0.5)
     draw = cpu_ms(demo, "poll", gan.poll, request, a.calls // 2, 1.0)
     reference = cpu_ms(demo, "poll", gan.poll, request, a.calls, 0.5)
+    from ganapp.ui import curves
+
+    delta_limit, curves.FULL_REDRAW_POINTS = curves.FULL_REDRAW_POINTS, -1  # every poll sends whole curves
+    whole = cpu_ms(demo, "poll", gan.poll, request, a.calls // 2, 1.0)
+    curves.FULL_REDRAW_POINTS = delta_limit
     steps = registry.visitor("s0").session.snapshot(None).step
     registry.close()
     from ganapp.session import VIEW_SHARE
@@ -64,12 +70,14 @@ def main() -> None:
     per_student_s = (2 * np.median(tick) + np.median(draw) / draw_every_s) / 1000  # CPU s per student per s
     print(f"{a.sessions} ring8 sessions training ({steps} steps in session 0); thread CPU per call, Gradio's "
           f"postprocessing included:")
-    for name, ms in (("tick", tick), ("redraw", draw), ("reference: redraw on every tick", reference)):
+    for name, ms in (("tick", tick), ("redraw", draw), ("reference: redraw on every tick", reference),
+                     ("redraw with whole curve figures", whole)):
         print(f"  {name}: median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms")
     print(f"{a.sessions} students polling (2 ticks/s, a redraw every {draw_every_s:g} s): "
           f"{a.sessions * per_student_s:.2f} cores (reference, a redraw on every tick: "
           f"{a.sessions * 2 * np.median(reference) / 1000:.2f}); tick ÷ reference "
-          f"{np.median(tick) / np.median(reference):.2f}")
+          f"{np.median(tick) / np.median(reference):.2f}; redraw ÷ redraw with whole curves "
+          f"{np.median(draw) / np.median(whole):.2f}")
 
 
 if __name__ == "__main__":

@@ -377,6 +377,11 @@ class Publisher:
             return [points_image({"real": self._real_points, "fake": G(fixed_z).float().cpu().numpy()}, self._bounds,
                                  TIMELAPSE_2D_PX) for _, G in snapshots]
 
+    def rows_since(self, step: int) -> dict[str, list[float]]:
+        """The published metric rows with a step greater than ``step`` (see MetricHistory.since)."""
+        with self.lock:
+            return self.history.since(step)
+
     def downsampled_history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
         """The whole metric history, downsampled to at most ``max_points`` rows (see MetricHistory.downsampled)."""
         with self.lock:

@@ -570,6 +570,11 @@ class TrainingSession:
         cfg = trainer.config
         return step * cfg.batch_size * cfg.n_critic / size
 
+    def rows_since(self, step: int) -> dict[str, list[float]]:
+        """The metric rows published after ``step``, at full resolution: ``{"step", "d_loss", "g_loss", "d_x",
+        "d_g_z": list}`` (a poll's new points)."""
+        return self.publisher.rows_since(step)
+
     def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
         """The whole metric history, downsampled to at most ``max_points`` rows (see MetricHistory.downsampled)."""
         return self.publisher.downsampled_history(max_points)

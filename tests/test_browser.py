@@ -53,6 +53,14 @@ def test_train_watch_and_explore_in_a_real_browser(page):
                    return el && el._fullData && el._fullData.length && el._fullData[0].x.length >= 3; }""",
         timeout=60_000)
     n0 = _trace_len(page, "loss-plot")
+    # issue 11: new points arrive as deltas, appended by Plotly.extendTraces, not as whole figures
+    page.evaluate("""() => { const extend = window.Plotly.extendTraces; window.__extended = 0;
+                             window.Plotly.extendTraces = (...a) => { window.__extended++; return extend(...a); }; }""")
+    page.wait_for_function("(n0) => window.__extended >= 2 && document.querySelector('#loss-plot .js-plotly-plot')"
+                           "._fullData[0].x.length > n0", arg=n0, timeout=60_000)
+    steps = page.evaluate("() => Array.from(document.querySelector('#loss-plot .js-plotly-plot').data[0].x)")
+    assert steps == sorted(set(steps)), steps  # each step once, in order: no delta lost or applied twice
+    assert steps[-1] - steps[0] + 1 == len(steps)  # every step's row (the history is not downsampled yet)
     page.wait_for_function("() => !!document.querySelector('#grid img')")
     grid0 = _img_src(page, "grid")
     page.wait_for_function(

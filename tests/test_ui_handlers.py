@@ -565,3 +565,58 @@ def test_every_run_button_reaches_run_b(app):
     app.start(req("fan"), "en", 0, *CONTROLS)
     assert wait_until(lambda: a.state == b.state == "running", 10)
     app.pause(req("fan"), "en")
+
+
+def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
+    # issue 11: a poll sends only the rows that are new since the page's last full figure
+    from ganapp.ui import curves, plots
+
+    monkeypatch.setattr(curves, "FULL_REDRAW_POINTS", 10**6)  # this tiny run takes ~1,000 steps between two polls
+    app.start(req("dl"), "en", 0, *CONTROLS)
+    session = app.registry.visitor("dl").session
+    assert wait_until(lambda: session.snapshot(None).step >= 5, 10)
+    out = app.poll(req("dl"), "en")
+    loss_fig, scores_fig = out[1], out[2]
+    # with smoothing each metric is a faint raw trace, then its smoothed line: d_loss raw, d_loss, g_loss raw, g_loss
+    x = {(p, i): list(fig.data[i].x) for p, fig in (("loss-plot", loss_fig), ("scores-plot", scores_fig))
+         for i in range(4)}
+    y = {(p, i): list(fig.data[i].y) for p, fig in (("loss-plot", loss_fig), ("scores-plot", scores_fig))
+         for i in range(4)}
+    n_deltas = 0
+    for _ in range(6):
+        step = session.snapshot(None).step
+        assert wait_until(lambda: session.snapshot(None).step > step, 10)
+        out = app.poll(req("dl"), "en")
+        assert out[1] is None or out[1] == gr.skip()  # no full figure: the page has this run's curves
+        delta = out[11]
+        if isinstance(delta, dict) and "plots" in delta:
+            n_deltas += 1
+            for plot_id, part in delta["plots"].items():
+                assert part["n_traces"] == 4
+                for i, xs, ys in zip(part["indices"], part["x"], part["y"]):
+                    x[(plot_id, i)] += xs
+                    y[(plot_id, i)] += ys
+    app.pause(req("dl"), "en")
+    assert n_deltas >= 3
+    rows = session.publisher.history.rows()  # (N, 5): step, d_loss, g_loss, d_x, d_g_z
+    last = int(x[("loss-plot", 0)][-1])
+    rows = rows[rows[:, 0] <= last]
+    for plot_id, cols in (("loss-plot", (1, 2)), ("scores-plot", (3, 4))):
+        for k, col in enumerate(cols):
+            raw, line = 2 * k, 2 * k + 1
+            assert x[(plot_id, raw)] == x[(plot_id, line)] == rows[:, 0].tolist()  # every row, once, in order
+            np.testing.assert_allclose(y[(plot_id, raw)], rows[:, col])
+            np.testing.assert_allclose(y[(plot_id, line)], plots.ema(rows[:, col], plots.DEFAULT_SMOOTHING))
+    # a new setting of the smoothing (or language, or run) gets full figures again, as does a long stretch of deltas
+    app.set_smoothing(req("dl"), "en", 0.3)
+    out = app.poll(req("dl"), "en")
+    assert len(out[1].data) == 4 and (out[11] is None or out[11] == gr.skip())
+    app.resume(req("dl"), "en")
+    monkeypatch.setattr(curves, "FULL_REDRAW_POINTS", 10)
+    step = session.snapshot(None).step
+    assert wait_until(lambda: session.snapshot(None).step > step + 20, 10)
+    assert isinstance(app.poll(req("dl"), "en")[11], dict)  # 20+ new points: a delta ...
+    step = session.snapshot(None).step
+    assert wait_until(lambda: session.snapshot(None).step > step, 10)
+    assert len(app.poll(req("dl"), "en")[1].data) == 4  # ... past FULL_REDRAW_POINTS: full figures again
+    app.pause(req("dl"), "en")

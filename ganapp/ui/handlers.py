@@ -12,6 +12,7 @@ import logging
 import math
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from ..presets import CLASSROOM_2D, classroom_config
 from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry, Visitor
 from ..session import ERROR, MAX_STEP_REQUEST, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from ..teacher import check_name
-from . import plots
+from . import curves, plots
 from .common import CONTROL_FIELDS, guarded
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
                       ExploreHandlers)
@@ -628,34 +629,29 @@ class GanApp(LessonHandlers, ExploreHandlers):
 
         Returns:
             (status markdown, loss plot, scores plot, grid image, 2D view plot, quality plot and its caption, 2D
-            metrics plot, mode-collapse alert); ``gr.skip()`` where unchanged. The quality plot shows only for MNIST
+            metrics plot, mode-collapse alert, run B's 2D view and grid, the curves' new points as a delta for
+            :data:`ganapp.ui.curves.EXTEND_JS`); ``gr.skip()`` where unchanged. The curve plots are full figures
+            only when the page has none of this run yet (see :meth:`_curves`). The quality plot shows only for MNIST
             runs with live scores, the 2D metrics and the alert only for 2D data.
         """
         _, visitor = self._visitor(request)
         page = self._page(request)
         session = visitor.session
         if session is None:
-            return self.status_text(lang, visitor, None, page), *[gr.skip()] * 10
+            return self.status_text(lang, visitor, None, page), *[gr.skip()] * 11
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
         status = self.status_text(lang, visitor, snap, page)
         drawn = page.get("drawn", {})
         if drawn.get("gen") != visitor.extras.get("gen"):  # a new run, or new settings: redraw everything
             drawn = {}
-        out_loss = out_scores = out_grid = out_scatter = gr.skip()
+        out_grid = out_scatter = gr.skip()
         twin = visitor.twin
         snap_b = twin.snapshot(None) if twin is not None else None
         step_b = snap_b.step if snap_b is not None else None
-        if drawn.get("step") != snap.step or drawn.get("step_b") != step_b or drawn.get("lang") != lang:
-            history = session.history(HISTORY_POINTS)
-            other = twin.history(HISTORY_POINTS) if twin is not None else None
-            runs = (t(lang, "run_a"), t(lang, "run_b"))
-            smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
-            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"), other, runs,
-                                         smoothing)
-            loss = get_loss(snap.config.loss)
-            out_scores = plots.scores_figure(
-                history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), t(lang, "step_axis"),
-                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs, smoothing)
+        smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
+        signature = (visitor.extras.get("gen"), lang, smoothing, id(session), id(twin), snap.config.loss)
+        with page.setdefault("curves_lock", threading.Lock()):  # two polls of one page must not send the same rows
+            out_loss, out_scores, out_delta = self._curves(lang, page, session, twin, snap, signature, smoothing)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             if snap.points is not None:  # 2D data: the view replaces the grid
                 out_scatter = gr.update(value=self._view_figure(lang, page, snap), visible=True)
@@ -678,8 +674,33 @@ class GanApp(LessonHandlers, ExploreHandlers):
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
                                    "step_b": step_b, "grid_version_b": version_b}
         outputs = (status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d,
-                   out_alert, out_twin_view, out_twin_grid)
+                   out_alert, out_twin_view, out_twin_grid, out_delta)
         return tuple(self._lean(page, i, out) for i, out in enumerate(outputs))
+
+
+    @staticmethod
+    def _curves(lang: str, page: dict, session, twin, snap, signature: tuple, smoothing: float) -> tuple:
+        """(loss plot, scores plot, curve delta): two full figures when the page's curves are not the ones
+        ``signature`` names, or have grown by FULL_REDRAW_POINTS since; else gr.skip() for both and the new rows as
+        a delta for :data:`ganapp.ui.curves.EXTEND_JS` (gr.skip() when there are none)."""
+        held = page.get("curves")
+        if held is None or held["signature"] != signature or held["points"] > curves.FULL_REDRAW_POINTS:
+            history = session.history(HISTORY_POINTS)
+            other = twin.history(HISTORY_POINTS) if twin is not None else None
+            runs = (t(lang, "run_a"), t(lang, "run_b"))
+            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"), other, runs,
+                                         smoothing)
+            loss = get_loss(snap.config.loss)
+            out_scores = plots.scores_figure(
+                history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), t(lang, "step_axis"),
+                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs, smoothing)
+            page["curves"] = curves.drawn_state(signature, {"a": history} | ({"b": other} if other else {}),
+                                                smoothing)
+            return out_loss, out_scores, gr.skip()
+        rows = {"a": session.rows_since(held["step"]["a"])}  # only the new rows, appended in the browser
+        if twin is not None:
+            rows["b"] = twin.rows_since(held["step"]["b"])
+        return gr.skip(), gr.skip(), curves.delta(held, rows, smoothing) or gr.skip()
 
     @staticmethod
     def _lean(page: dict, slot: int, out: Any) -> Any:

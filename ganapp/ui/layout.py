@@ -14,6 +14,7 @@ from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, D
                        N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
 from .common import DETECT_LANG_JS, FAST
 from .i18n import LANGS, t
+from . import curves
 from .lessons import build_guide_page, lesson_markdown
 from .plots import DEFAULT_SMOOTHING, LAYERS
 from .teacher import build_teacher_page
@@ -304,8 +305,12 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                      api_name="lesson", **FAST)
         use_drawing.click(app.use_drawing, [lang, sketch], [dataset, *dataset_default_controls, drawing_note],
                           api_name="use_drawing", **FAST)
+        # the curves' new points since the last full figure (ganapp.ui.curves), appended in the browser
+        curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")
+        curve_delta.change(None, [curve_delta], None, js=curves.EXTEND_JS, api_visibility="private",
+                           show_progress="hidden")
         poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
-                        alert, scatter_b, grid_b]
+                        alert, scatter_b, grid_b, curve_delta]
         smoothing.change(app.set_smoothing, [lang, smoothing], None, api_visibility="private", **FAST).then(
             app.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
             **FAST)  # redraw the curves at once

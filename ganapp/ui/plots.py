@@ -38,15 +38,26 @@ def ema(values: np.ndarray, weight: float) -> np.ndarray:
     """
     if not 0.0 <= weight < 1.0:
         raise ValueError(f"smoothing={weight!r} is out of range: it must be in [0, 1)")
-    values = np.asarray(values, dtype=np.float64)
-    out = values.tolist()  # a loop over Python floats: ~5x faster than over NumPy scalars (0.15 ms per 1,000)
-    last, n, keep = 0.0, 0, 1.0
+    return np.array(ema_extend(values, weight, EMA_START)[0], dtype=np.float64)
+
+
+EMA_START = (0.0, 1.0)  # an EMA's state before its first point: (the undebiased average s, w^n)
+
+
+def ema_extend(values, weight: float, state: tuple[float, float]) -> tuple[list[float], tuple[float, float]]:
+    """:func:`ema` of points that follow a series already smoothed: the smoothed ``values`` and the state after
+    them, from the ``state`` after the earlier points (EMA_START for none). Smoothing a series in two parts gives
+    what smoothing it whole gives; a page's curves grow this way between full redraws."""
+    out = np.asarray(values, dtype=np.float64).tolist()  # a loop over Python floats: ~5x faster than over NumPy
+    last, keep = state                                     # scalars (0.15 ms per 1,000)
+    if weight == 0.0:
+        return out, state
     for i, v in enumerate(out):
         if not math.isfinite(v):
             continue
-        last, n, keep = weight * last + (1.0 - weight) * v, n + 1, keep * weight
+        last, keep = weight * last + (1.0 - weight) * v, keep * weight
         out[i] = last / (1.0 - keep)
-    return np.array(out, dtype=np.float64)
+    return out, (last, keep)
 
 
 def _lines(history: dict[str, np.ndarray], keys: tuple[str, ...], names: tuple[str, ...], colors: tuple[str, ...],
