@@ -40,11 +40,14 @@ def test_start_poll_and_watch_step_and_history_grow(client):
     client.predict("en", 0, *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(client)["step"] > 10, 15)
     first = snapshot(client)
-    status, loss_plot, scores_plot, grid, scatter, quality, caption, metrics2d, alert, view_b, grid_b = client.predict(
-        "en", api_name="/poll")
+    (status, loss_plot, scores_plot, grid, scatter, quality, caption, metrics2d, alert, view_b, grid_b,
+     curve_delta) = client.predict("en", api_name="/poll")
     assert "running" in status and "step" in status and "it/s" in status
     assert loss_plot is not None and scatter is not None  # 2D data: the scatter replaces the grid
     assert wait_until(lambda: snapshot(client)["history_rows"] > first["history_rows"] + 10, 15)
+    *_, curve_delta = client.predict("en", api_name="/poll")  # the curves' new rows only (ganapp.ui.curves)
+    steps = curve_delta["plots"]["loss-plot"]["x"][0]
+    assert len(steps) >= 10 and steps == sorted(steps)
     later = snapshot(client)
     assert later["step"] > first["step"] and later["state"] == "running"
 
