@@ -219,8 +219,8 @@ def test_train_on_my_drawing_fills_every_setting_of_the_drawn_dataset(client, tm
     dataset, *values, data_files, note = client.predict("en", sketch, api_name="/use_drawing")
     expected = GANConfig.default_for("drawn", data_path="-")
     assert dataset == "drawn" and "2,000 points" in note
-    for field, value in zip(DATASET_DEFAULT_FIELDS, values, strict=True):
-        assert value == getattr(expected, field), field
+    for field, got in zip(DATASET_DEFAULT_FIELDS, values, strict=True):
+        assert got == getattr(expected, field), field
 
 
 def test_an_upload_over_the_hosts_limit_is_refused_and_analytics_are_off(served_app, client, tmp_path):
