@@ -458,3 +458,18 @@ def test_at_1366_by_768_the_run_controls_and_the_curves_are_in_the_first_viewpor
             assert pg.evaluate("() => window.scrollY") == 0
         finally:
             browser.close()
+
+
+def test_side_by_side_runs_are_side_by_side_and_run_a_says_it_is_a(page):
+    # issue 14, bug 5: the A and B views sat one above the other, and A had no "A" label
+    _pick(page, "dataset", "ring8")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+    page.get_by_text("Side by side", exact=False).first.click()
+    page.click("#start-compare")
+    for elem_id in ("scatter", "scatter-b"):
+        page.wait_for_selector(f"#{elem_id} .js-plotly-plot", state="visible", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#scatter .gtitle') &&"
+                           " document.querySelector('#scatter .gtitle').textContent.startsWith('A ·')", timeout=30_000)
+    a, b = page.locator("#scatter").bounding_box(), page.locator("#scatter-b").bounding_box()
+    assert abs(a["y"] - b["y"]) < 5 and b["x"] >= a["x"] + a["width"] - 5, (a, b)  # one row: A left, B right
+    page.click("#end-compare")

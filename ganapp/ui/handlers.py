@@ -653,11 +653,16 @@ class GanApp(LessonHandlers, ExploreHandlers):
         with page.setdefault("curves_lock", threading.Lock()):  # two polls of one page must not send the same rows
             out_loss, out_scores, out_delta = self._curves(lang, page, session, twin, snap, signature, smoothing)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
+            # beside a run B, run A's view and grid say that they are run A's
+            title_a = f"{t(lang, 'run_a')} · {t(lang, 'scatter')}" if twin is not None else None
             if snap.points is not None:  # 2D data: the view replaces the grid
-                out_scatter = gr.update(value=self._view_figure(lang, page, snap), visible=True)
+                out_scatter = gr.update(value=self._view_figure(lang, page, snap, title_a), visible=True)
                 out_grid = gr.update(visible=False) if drawn.get("kind") != "2d" else gr.skip()
             elif snap.grid is not None:
-                out_grid = gr.update(value=upscale(snap.grid, 2), visible=True)
+                label = t(lang, "grid") if twin is None else f"{t(lang, 'run_a')} · {t(lang, 'grid')}"
+                relabel = {"label": label} if page.get("grid_label", t(lang, "grid")) != label else {}
+                page["grid_label"] = label  # (an update with a label costs more to send: only when it changes)
+                out_grid = gr.update(value=upscale(snap.grid, 2), visible=True, **relabel)
                 out_scatter = gr.update(visible=False) if drawn.get("kind") != "image" else gr.skip()
         out_quality = out_caption = out_metrics2d = out_alert = gr.skip()
         if drawn.get("scores") != len(snap.scores) or drawn.get("lang") != lang:

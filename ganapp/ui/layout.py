@@ -171,15 +171,17 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                         quality_plot = tr(gr.Plot(label=en("quality_plot"), visible=False, elem_id="quality-plot"),
                                           "quality_plot")
                         quality_caption = gr.Markdown(visible=False, elem_id="quality-caption")
-                        grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
-                                           elem_id="grid", elem_classes="pixelated"), "grid")
                         layers = gr.CheckboxGroup([(en(k), k) for k in LAYERS], value=list(LAYERS),
                                                   label=en("layers"), elem_id="layers",
                                                   visible=is_2d(default.dataset))  # they draw 2D views only
-                        scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
-                        scatter_b = tr(gr.Plot(label=en("scatter_b"), visible=False, elem_id="scatter-b"), "scatter_b")
-                        grid_b = gr.Image(format="png", interactive=False, height=420, visible=False,
-                                          elem_id="grid-b", elem_classes="pixelated")
+                        with gr.Row():  # run B's view or grid beside run A's, while there is a run B
+                            grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
+                                               elem_id="grid", elem_classes="pixelated"), "grid")
+                            scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
+                            scatter_b = tr(gr.Plot(label=en("scatter_b"), visible=False, elem_id="scatter-b"),
+                                           "scatter_b")
+                            grid_b = gr.Image(format="png", interactive=False, height=420, visible=False,
+                                              elem_id="grid-b", elem_classes="pixelated")
                         alert = gr.Markdown(visible=False, elem_id="alert")
                         metrics2d_plot = tr(gr.Plot(label=en("metrics2d_plot"), visible=False, elem_id="metrics2d-plot"),
                                             "metrics2d_plot")
