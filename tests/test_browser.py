@@ -473,3 +473,18 @@ def test_side_by_side_runs_are_side_by_side_and_run_a_says_it_is_a(page):
     a, b = page.locator("#scatter").bounding_box(), page.locator("#scatter-b").bounding_box()
     assert abs(a["y"] - b["y"]) < 5 and b["x"] >= a["x"] + a["width"] - 5, (a, b)  # one row: A left, B right
     page.click("#end-compare")
+
+
+def test_the_grid_s_label_does_not_cover_a_sample(page):
+    # issue 14, small things: at a narrow width the grid's label sat on its top-left digit
+    page.set_viewport_size({"width": 700, "height": 900})
+    page.click("#start")
+    page.wait_for_selector("#grid img", state="attached", timeout=60_000)
+    page.click("#pause")
+    page.locator("#grid img").scroll_into_view_if_needed()  # a lazy image has no size until it is on screen
+    page.wait_for_selector("#grid img", timeout=30_000)
+    label = page.locator('#grid [data-testid="block-label"]').bounding_box()
+    image = page.locator("#grid img").bounding_box()
+    overlap_x = min(label["x"] + label["width"], image["x"] + image["width"]) - max(label["x"], image["x"])
+    assert overlap_x > 0  # the label is above the image's left part: only the vertical gap keeps them apart
+    assert label["y"] + label["height"] <= image["y"] + 1, (label, image)

@@ -21,6 +21,8 @@ from .teacher import build_teacher_page
 
 CSS = """
 .pixelated img { image-rendering: pixelated; }
+/* the image starts below its label, which otherwise covers the top-left sample of a grid that fills the width */
+.pixelated .image-container { padding-top: 30px; }
 #ganapp-status p { margin: 0.2em 0; }
 /* the teacher's page (a second page, when the host set a token) is reached by its URL: no navigation bar, whose
    gr.Navbar(visible=False) Gradio 6.31 does not honour */
