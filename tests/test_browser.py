@@ -387,14 +387,19 @@ def test_the_language_switch_also_translates_what_handlers_wrote(page):
     page.wait_for_function("() => document.body.innerText.includes('尚未加载检查点')", timeout=30_000)
 
 
-def test_no_plot_is_left_titled_just_plot(page):
-    # issue 14, bug 10: three plots were titled "Plot" (run B's 2D view, the 2D metrics, MNIST quality)
+def _start_side_by_side_on_ring8(page, plots: tuple[str, ...]) -> None:
+    """Pick ring8, start runs A and B from the side-by-side box, and wait until the ``plots`` (elem_ids) show."""
     _pick(page, "dataset", "ring8")
     page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
     page.get_by_text("Side by side", exact=False).first.click()
     page.click("#start-compare")
-    for elem_id in ("scatter-b", "metrics2d-plot"):
+    for elem_id in plots:
         page.wait_for_selector(f"#{elem_id} .js-plotly-plot", state="visible", timeout=60_000)
+
+
+def test_no_plot_is_left_titled_just_plot(page):
+    # issue 14, bug 10: three plots were titled "Plot" (run B's 2D view, the 2D metrics, MNIST quality)
+    _start_side_by_side_on_ring8(page, ("scatter-b", "metrics2d-plot"))
     labels = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=\"block-label\"]'))"
                            ".map(e => e.innerText.trim())")
     assert labels and "Plot" not in labels, labels
@@ -462,12 +467,7 @@ def test_at_1366_by_768_the_run_controls_and_the_curves_are_in_the_first_viewpor
 
 def test_side_by_side_runs_are_side_by_side_and_run_a_says_it_is_a(page):
     # issue 14, bug 5: the A and B views sat one above the other, and A had no "A" label
-    _pick(page, "dataset", "ring8")
-    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
-    page.get_by_text("Side by side", exact=False).first.click()
-    page.click("#start-compare")
-    for elem_id in ("scatter", "scatter-b"):
-        page.wait_for_selector(f"#{elem_id} .js-plotly-plot", state="visible", timeout=60_000)
+    _start_side_by_side_on_ring8(page, ("scatter", "scatter-b"))
     page.wait_for_function("() => document.querySelector('#scatter .gtitle') &&"
                            " document.querySelector('#scatter .gtitle').textContent.startsWith('A ·')", timeout=30_000)
     a, b = page.locator("#scatter").bounding_box(), page.locator("#scatter-b").bounding_box()
