@@ -139,6 +139,11 @@ class Loss:
     equilibrium: float | None = 0.5
     gradient_penalty: bool = False
 
+    def score(self, logits: torch.Tensor) -> torch.Tensor:
+        """D's output as the app shows it, elementwise: σ(logit) in (0, 1) for the losses with ``probabilities``,
+        the raw score otherwise. Any shape; same shape back."""
+        return torch.sigmoid(logits) if self.probabilities else logits
+
 
 LOSSES: dict[str, Loss] = {
     "minimax": Loss(

@@ -240,10 +240,9 @@ class Publisher:
         cfg = trainer.config
         bounds = BOUNDS_2D[cfg.dataset]
         frame = view2d.view(self.reader_g, trainer.D, trainer.loss, cfg.z_dim, bounds, fake.to(trainer.device))
-        score = torch.sigmoid if trainer.loss.probabilities else (lambda logits: logits)
         with torch.no_grad(), eval_mode(trainer.D):
             fake_t = self.reader_g(self._eval_z).float()
-            d_x, d_g_z = (float(score(trainer.D(x).float()).mean()) for x in (self._eval_real_t, fake_t))
+            d_x, d_g_z = (float(trainer.loss.score(trainer.D(x).float()).mean()) for x in (self._eval_real_t, fake_t))
             eval_fake = fake_t.cpu().numpy()
         row: dict[str, Any] = {"step": trainer.step_count, "d_x": d_x, "d_g_z": d_g_z, "g_grad": frame.g_grad,
                                "g_grad_far": view2d.g_grad_far(frame, self._eval_real[:500], bounds),

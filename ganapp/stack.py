@@ -340,5 +340,5 @@ class StackedTrainer:
         for t in self.members:
             t.step_count += 1
         with torch.no_grad():
-            score = torch.sigmoid if self.loss.probabilities else (lambda x: x)
+            score = self.loss.score
             return torch.stack([d_loss, g_loss.detach(), score(real_logits).mean(1), score(fake_logits).mean(1)], 1)

@@ -209,7 +209,7 @@ class Trainer:
     # ----- single phases, for a teacher's "Step D" / "Step G" and slow motion -----
 
     def _score(self, logits: torch.Tensor) -> torch.Tensor:
-        return (torch.sigmoid(logits) if self.loss.probabilities else logits).mean()
+        return self.loss.score(logits).mean()
 
     def d_step(self) -> torch.Tensor:
         """Exactly one D update (whatever n_critic says) on a fresh real batch and fresh fakes; G is not touched.

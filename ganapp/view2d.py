@@ -49,8 +49,12 @@ class View2D:
     arrows_from: np.ndarray
     arrows: np.ndarray
     manifold: np.ndarray | None
-    g_grad: float = 0.0
-    arrow_norms: np.ndarray | None = None
+    arrow_norms: np.ndarray
+
+    @property
+    def g_grad(self) -> float:
+        """The arrows' mean true length (see the class)."""
+        return float(self.arrow_norms.mean()) if len(self.arrow_norms) else 0.0
 
 
 def grid_points(bounds: tuple[float, float, float, float], n: int = MAP_SIZE) -> tuple[torch.Tensor, ...]:
@@ -136,9 +140,8 @@ def view(G: nn.Module, D: nn.Module, loss: Loss, z_dim: int, bounds: tuple[float
     xs, ys, values = decision_map(D, bounds, loss.probabilities)
     start = fake[:n_arrows]
     arrows = g_gradients(D, start, loss).cpu().numpy()
-    norms = np.linalg.norm(arrows, axis=1)
     return View2D(xs, ys, values, loss.probabilities, start.detach().cpu().numpy(),
-                  scale_arrows(arrows, bounds), manifold(G, z_dim), float(norms.mean()), norms)
+                  scale_arrows(arrows, bounds), manifold(G, z_dim), np.linalg.norm(arrows, axis=1))
 
 
 FAR_SHARE = 0.05  # "far from the data": farther than this share of the view's width from every real point

@@ -10,10 +10,15 @@ curve drawn in parts equals the curve drawn whole.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import gradio as gr
 import numpy as np
 
+from ..losses import get_loss
+from . import plots
+from .i18n import t
 from .plots import EMA_START, ema_extend
 
 FULL_REDRAW_POINTS = 1000  # points appended since the last full figure before the page gets a full figure again
@@ -89,3 +94,29 @@ def delta(state: dict[str, Any], rows: dict[str, dict[str, list[float]]], smooth
     state["points"] += max(len(r["step"]) for r in rows.values())
     state["seq"] += 1
     return {"seq": state["seq"], "plots": plots}
+
+
+def poll_curves(lang: str, page: dict[str, Any], session, twin, loss_name: str, signature: tuple, smoothing: float,
+                history_points: int) -> tuple:
+    """What a poll sends of the curves: (loss plot, scores plot, delta). Two full figures of ``session``'s (and
+    ``twin``'s) history, downsampled to ``history_points`` rows, when the page's curves are not the ones
+    ``signature`` names (run, language, smoothing ...) or have grown by FULL_REDRAW_POINTS since; else gr.skip()
+    for both and the new rows as a :func:`delta` for :data:`EXTEND_JS` (gr.skip() when there are none). What the
+    page holds is kept in ``page["curves"]``; two polls of one page take turns, so no row is sent twice."""
+    with page.setdefault("curves_lock", threading.Lock()):
+        held = page.get("curves")
+        if held is not None and held["signature"] == signature and held["points"] <= FULL_REDRAW_POINTS:
+            rows = {"a": session.rows_since(held["step"]["a"])}
+            if twin is not None:
+                rows["b"] = twin.rows_since(held["step"]["b"])
+            return gr.skip(), gr.skip(), delta(held, rows, smoothing) or gr.skip()
+        history = session.history(history_points)
+        other = twin.history(history_points) if twin is not None else None
+        runs, step_label = (t(lang, "run_a"), t(lang, "run_b")), t(lang, "step_axis")
+        loss = get_loss(loss_name)
+        out_loss = plots.loss_figure(history, t(lang, "losses_plot"), step_label, other, runs, smoothing)
+        out_scores = plots.scores_figure(
+            history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), step_label,
+            t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs, smoothing)
+        page["curves"] = drawn_state(signature, {"a": history} | ({"b": other} if other else {}), smoothing)
+        return out_loss, out_scores, gr.skip()

@@ -12,7 +12,6 @@ import logging
 import math
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -275,14 +274,16 @@ class GanApp(LessonHandlers, ExploreHandlers):
         page = self._page(request)
         fresh = session is None or session.state == ERROR or new_start or (
             reshaped and session.trainer.step_count == visitor.extras.get("built_step", 0))
+        if not fresh:
+            config = self._config(lang, self._caught_up(page, controls), key)
+        lesson = lesson_for(visitor.extras.get("lesson"), config)
         if fresh:
-            if lesson_for(visitor.extras.get("lesson"), config) is None:  # a lesson runs at its own sizes
+            if lesson is None:  # a lesson runs at its own sizes
                 config, shown = self._classroom(visitor, page, config)
             self._new_session(lang, key, config, controls)
         else:
-            config = self._config(lang, self._caught_up(page, controls), key)
             self._apply_controls(lang, visitor, config)
-        lesson, twin_config = self.start_lesson(key, visitor, config, fresh)
+        twin_config = self.start_lesson(visitor, lesson, config, fresh)
         if twin_config is not None:
             self._new_twin(lang, key, twin_config).set_lesson(lesson)
         visitor.session.start(run_s=60.0 * run_minutes)
@@ -331,7 +332,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         config = self._config(lang, controls, key)
         if visitor.session is None:
             self._new_session(lang, key, config, controls)
-            self.start_lesson(key, visitor, config, fresh=False)
+            self.start_lesson(visitor, lesson_for(visitor.extras.get("lesson"), config), config, fresh=False)
         session = visitor.session
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
@@ -537,7 +538,8 @@ class GanApp(LessonHandlers, ExploreHandlers):
             lines.append(t(lang, "sharing_note", n=snap.sharing))
         if visitor.extras.get("classroom"):
             lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
-        lines += lesson_line + self.lesson_status(lang, visitor, snap)
+        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
+        lines += lesson_line + self.lesson_status(lang, snap, snap_b)
         if snap.run_left_s is not None:
             lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
         if snap.run_over_s is not None:
@@ -556,10 +558,9 @@ class GanApp(LessonHandlers, ExploreHandlers):
             lines.append(t(lang, "applied_live", fields=", ".join(applied)))
         if needs_reset:
             lines.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
-        if visitor.twin is not None:
-            b = visitor.twin.snapshot(None)
-            lines.append(t(lang, "twin_status", state=t(lang, f"state_{b.state}"), step=f"{b.step:,}", it_s=b.it_s,
-                           diff=self._twin_label(visitor)))
+        if snap_b is not None:
+            lines.append(t(lang, "twin_status", state=t(lang, f"state_{snap_b.state}"), step=f"{snap_b.step:,}",
+                           it_s=snap_b.it_s, diff=self._twin_label(visitor)))
         return "\n\n".join(lines + found)
 
     @staticmethod
@@ -631,7 +632,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
             (status markdown, loss plot, scores plot, grid image, 2D view plot, quality plot and its caption, 2D
             metrics plot, mode-collapse alert, run B's 2D view and grid, the curves' new points as a delta for
             :data:`ganapp.ui.curves.EXTEND_JS`); ``gr.skip()`` where unchanged. The curve plots are full figures
-            only when the page has none of this run yet (see :meth:`_curves`). The quality plot shows only for MNIST
+            only when the page has none of this run yet (see :func:`ganapp.ui.curves.poll_curves`). The quality plot shows only for MNIST
             runs with live scores, the 2D metrics and the alert only for 2D data.
         """
         _, visitor = self._visitor(request)
@@ -647,11 +648,10 @@ class GanApp(LessonHandlers, ExploreHandlers):
         out_grid = out_scatter = gr.skip()
         twin = visitor.twin
         snap_b = twin.snapshot(None) if twin is not None else None
-        step_b = snap_b.step if snap_b is not None else None
         smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
         signature = (visitor.extras.get("gen"), lang, smoothing, id(session), id(twin), snap.config.loss)
-        with page.setdefault("curves_lock", threading.Lock()):  # two polls of one page must not send the same rows
-            out_loss, out_scores, out_delta = self._curves(lang, page, session, twin, snap, signature, smoothing)
+        out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, twin, snap.config.loss,
+                                                              signature, smoothing, HISTORY_POINTS)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             # beside a run B, run A's view and grid say that they are run A's
             title_a = f"{t(lang, 'run_a')} · {t(lang, 'scatter')}" if twin is not None else None
@@ -677,35 +677,11 @@ class GanApp(LessonHandlers, ExploreHandlers):
             ("2d" if snap.points is not None else "image")
         page["drawn"] = {"gen": visitor.extras.get("gen"), "step": snap.step, "grid_version": snap.grid_version, "lang": lang, "kind": kind,
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
-                                   "step_b": step_b, "grid_version_b": version_b}
+                                   "grid_version_b": version_b}
         outputs = (status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d,
                    out_alert, out_twin_view, out_twin_grid, out_delta)
         return tuple(self._lean(page, i, out) for i, out in enumerate(outputs))
 
-
-    @staticmethod
-    def _curves(lang: str, page: dict, session, twin, snap, signature: tuple, smoothing: float) -> tuple:
-        """(loss plot, scores plot, curve delta): two full figures when the page's curves are not the ones
-        ``signature`` names, or have grown by FULL_REDRAW_POINTS since; else gr.skip() for both and the new rows as
-        a delta for :data:`ganapp.ui.curves.EXTEND_JS` (gr.skip() when there are none)."""
-        held = page.get("curves")
-        if held is None or held["signature"] != signature or held["points"] > curves.FULL_REDRAW_POINTS:
-            history = session.history(HISTORY_POINTS)
-            other = twin.history(HISTORY_POINTS) if twin is not None else None
-            runs = (t(lang, "run_a"), t(lang, "run_b"))
-            out_loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"), other, runs,
-                                         smoothing)
-            loss = get_loss(snap.config.loss)
-            out_scores = plots.scores_figure(
-                history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), t(lang, "step_axis"),
-                t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs, smoothing)
-            page["curves"] = curves.drawn_state(signature, {"a": history} | ({"b": other} if other else {}),
-                                                smoothing)
-            return out_loss, out_scores, gr.skip()
-        rows = {"a": session.rows_since(held["step"]["a"])}  # only the new rows, appended in the browser
-        if twin is not None:
-            rows["b"] = twin.rows_since(held["step"]["b"])
-        return gr.skip(), gr.skip(), curves.delta(held, rows, smoothing) or gr.skip()
 
     @staticmethod
     def _lean(page: dict, slot: int, out: Any) -> Any:
@@ -777,8 +753,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
             raise gr.Error(t(lang, "err_field", field=t(lang, "smoothing"), value=weight,
                              range=f"[0, {MAX_SMOOTHING}]", kind=t(lang, "kind_num")))
         page = self._page(request)
-        page["smoothing"] = float(weight)
-        page.get("drawn", {}).pop("step", None)
+        page["smoothing"] = float(weight)  # a new smoothing is part of the curves' signature: full figures again
 
     @guarded
     def phase_step(self, request: gr.Request, lang: str, phase: str, *controls: Any) -> None:
@@ -791,7 +766,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if visitor.session is None and controls:
             config = self._config(lang, controls, key)
             self._new_session(lang, key, config, controls)
-            self.start_lesson(key, visitor, config, fresh=False)
+            self.start_lesson(visitor, lesson_for(visitor.extras.get("lesson"), config), config, fresh=False)
         session = self._session(lang, visitor)
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))

@@ -141,21 +141,17 @@ class LessonHandlers:
         return [getattr(c, f) for f in CONTROL_FIELDS[:n]] + [lesson_markdown(lang, name), lesson.slow_motion_s,
                                                               lesson.run_minutes]
 
-    def start_lesson(self, key: str, visitor: Any, config: GANConfig, fresh: bool) -> tuple[Lesson | None, Any]:
-        """Make the visitor's run follow the lesson they picked when its settings are the lesson's (else run
-        freely). For a ``fresh`` run of a side-by-side lesson, build run B. Returns (the lesson or None, run B's
-        config to build or None)."""
-        lesson = lesson_for(visitor.extras.get("lesson"), config)
-        session = visitor.session
-        if session.lesson is not lesson:
-            session.set_lesson(lesson)
-        twin = config.replace(**lesson.twin) if fresh and lesson is not None and lesson.twin else None
-        return lesson, twin
+    @staticmethod
+    def start_lesson(visitor: Any, lesson: Lesson | None, config: GANConfig, fresh: bool) -> GANConfig | None:
+        """Make the visitor's run follow ``lesson`` (from :func:`lesson_for`; None: run freely). Returns run B's
+        config for a ``fresh`` run of a side-by-side lesson (the caller builds run B), else None."""
+        if visitor.session.lesson is not lesson:
+            visitor.session.set_lesson(lesson)
+        return config.replace(**lesson.twin) if fresh and lesson is not None and lesson.twin else None
 
-    def lesson_status(self, lang: str, visitor: Any, snap) -> list[str]:
-        """The status lines of the visitor's lesson (none when the run follows no lesson)."""
+    @staticmethod
+    def lesson_status(lang: str, snap, snap_b) -> list[str]:
+        """The status lines of the lesson run A follows, beside run B's snapshot ``snap_b`` (or None); none when
+        the run follows no lesson."""
         lesson = LESSONS.get(snap.lesson or "") if snap is not None else None
-        if lesson is None:
-            return []
-        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
-        return live_lines(lang, lesson, snap, snap_b)
+        return live_lines(lang, lesson, snap, snap_b) if lesson is not None else []
