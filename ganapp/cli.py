@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from .classifier import CLASSIFIER_PATH, train_and_save
-from .config import DATASETS, DEVICES, LOSSES, MODELS, GANConfig
+from .config import CLI_FIELDS, SETTINGS, GANConfig, range_text
 from .data import MIXTURES, DatasetUnavailableError
 from .latent import follow_z, seed_to_z
 from .media import save_samples_gif, strip, to_grid
@@ -44,40 +44,44 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _number(text: str) -> int | float:
+    """A number from the command line, as an int when it is a whole number: the schema checks its range and whether
+    it must be an integer, with the same message as the page's."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    return int(value) if value.is_integer() else value
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting of the config's schema that has one (:data:`ganapp.config.CLI_FIELDS`), with its help
+    and its range or choices, e.g. ``--lr-g`` and ``--conditional``. Each defaults to None (not given): the
+    dataset's recommended value, or a checkpoint's (``--init``). The values are checked by :class:`GANConfig`."""
+    for name in CLI_FIELDS:
+        s = SETTINGS[name]
+        if s.type == "bool":
+            parser.add_argument(s.flag, action="store_true", default=None, help=s.help["en"])
+            continue
+        allowed = f"{'an integer' if s.integer else 'a number'} in {range_text(name)}" if s.range else ""
+        metavar = "{" + ",".join(map(str, s.choices)) + "}" if s.choices else name.upper()
+        parser.add_argument(s.flag, type=_number if s.range or s.integer else str, metavar=metavar,
+                            help=f"{s.help['en']} ({allowed})" if allowed else s.help["en"])
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m ganapp", description="Train GANs, sample and score them from the command line.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    t = sub.add_parser("train", help="train a GAN and save its checkpoint and a fixed_z grid")
-    t.add_argument("--dataset", choices=DATASETS, help="default: mnist_10k, or --init's dataset")
-    t.add_argument("--model", choices=MODELS)
-    t.add_argument("--loss", choices=LOSSES)
+    t = sub.add_parser("train", help="train a GAN and save its checkpoint and a fixed_z grid",
+                       description="A setting not given takes the dataset's recommended value (mnist_10k when "
+                                   "--dataset is not given either), or with --init the checkpoint's.")
     t.add_argument("--steps", type=int, help="G updates (default 3000 when --minutes is not given either)")
     t.add_argument("--minutes", type=float, help="train for this much wall time, saving as usual; with --steps, "
                                                  "whichever ends first")
     t.add_argument("--out", type=Path, required=True, help="checkpoint path (.safetensors)")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--device", choices=DEVICES)
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr-g", type=float)
-    t.add_argument("--lr-d", type=float)
-    t.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"))
-    t.add_argument("--z-dim", type=int)
-    t.add_argument("--n-critic", type=int)
-    t.add_argument("--g-width", type=int)
-    t.add_argument("--d-width", type=int)
+    add_setting_flags(t)
+    t.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"), help="--beta1 and --beta2 at once")
     t.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: $GANAPP_DATA_DIR)")
-    t.add_argument("--conditional", action="store_true", help="class-conditional G and D (labelled datasets)")
-    t.add_argument("--bf16", action="store_true", help="forward passes under bfloat16 autocast (for recent GPUs)")
-    t.add_argument("--gp-lambda", type=float, help="λ of WGAN-GP's gradient penalty (default 10)")
-    t.add_argument("--r1-gamma", type=float, help="γ of the R1 penalty on real data (default 0: off)")
-    t.add_argument("--r1-every", type=int, help="compute R1 every this many D updates, weighted by it (lazy R1; "
-                                                "default 1, or the dataset's)")
-    t.add_argument("--g-ema", type=float, help="decay of the moving average of G's weights (0: off)")
-    t.add_argument("--lr-decay", type=float, help="final share of the run (of --steps or --minutes, whichever ends "
-                                                  "it first) over which the learning rates fall linearly to 0")
-    t.add_argument("--image-size", type=int, choices=(28, 32, 64))
-    t.add_argument("--channels", type=int, choices=(1, 3))
-    t.add_argument("--data-path", type=Path, help="folder or .zip of images, for --dataset folder")
     t.add_argument("--save-every", type=int, help="also save a checkpoint every this many steps, as OUT_stepNNNNNN")
     t.add_argument("--init", type=Path, help="fine-tune: start from this checkpoint's G and D (and its settings)")
     s = sub.add_parser("sample", help="draw samples from a checkpoint as a PNG grid or a .npy array")
@@ -115,19 +119,15 @@ def train_classifier(a: argparse.Namespace) -> int:
 
 
 def _config(a: argparse.Namespace, base: GANConfig | None = None) -> GANConfig:
-    overrides = {k: v for k, v in dict(model=a.model, loss=a.loss, seed=a.seed, device=a.device,
-                                       batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, z_dim=a.z_dim,
-                                       n_critic=a.n_critic, g_width=a.g_width, d_width=a.d_width,
-                                       conditional=a.conditional or None, bf16=a.bf16 or None, gp_lambda=a.gp_lambda,
-                                       r1_gamma=a.r1_gamma, r1_every=a.r1_every, g_ema=a.g_ema, lr_decay=a.lr_decay,
-                                       image_size=a.image_size, channels=a.channels,
-                                       data_path=str(a.data_path) if a.data_path else None).items()
-                 if v is not None}
+    """The run's config: the dataset's recommended one (or, with ``base``, a checkpoint's), with the flags given on
+    top. Raises ConfigError (a ValueError) naming the field and its range."""
+    overrides = {name: getattr(a, name) for name in CLI_FIELDS if getattr(a, name, None) is not None}
     if a.betas:
         overrides.update(beta1=a.betas[0], beta2=a.betas[1])
+    dataset = overrides.pop("dataset", None)
     if base is not None:  # fine-tuning: the checkpoint's settings, with the flags given on top
-        return base.replace(**overrides, **({"dataset": a.dataset} if a.dataset else {}))
-    return GANConfig.default_for(a.dataset or "mnist_10k", **overrides)
+        return base.replace(**overrides, **({"dataset": dataset} if dataset is not None else {}))
+    return GANConfig.default_for("mnist_10k" if dataset is None else dataset, **overrides)
 
 
 DEFAULT_STEPS = 3000

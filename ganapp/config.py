@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian", "drawn")  # drawn: a student's sketch, as points
@@ -26,30 +26,67 @@ MODELS = ("mlp", "dcgan")
 LOSSES = ("non_saturating", "minimax", "lsgan", "hinge", "wgan_gp")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
-# Numeric fields: (low, high, low_inclusive, high_inclusive, integer). The UI reads this table too, so its messages
-# name the same ranges as the library's.
-RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {
-    "z_dim": (1, 512, True, True, True),
-    "batch_size": (1, 4096, True, True, True),
-    "lr_g": (0.0, 1e6, False, True, False),
-    "lr_d": (0.0, 1e6, False, True, False),
-    "beta1": (0.0, 1.0, True, False, False),
-    "beta2": (0.0, 1.0, True, False, False),
-    "n_critic": (1, 20, True, True, True),
-    "g_width": (4, 2048, True, True, True),
-    "d_width": (4, 2048, True, True, True),
-    "seed": (0, 2**31 - 1, True, True, True),
-    "n_fixed": (1, 256, True, True, True),
-    "gp_lambda": (0.0, 1000.0, True, True, False),
-    "r1_gamma": (0.0, 1000.0, True, True, False),
-    "r1_every": (1, 64, True, True, True),
-    "g_ema": (0.0, 1.0, True, False, False),
-    "lr_decay": (0.0, 1.0, True, True, False),
-}
 
-# Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
-LIVE_FIELDS = ("lr_g", "lr_d", "beta1", "beta2", "n_critic", "loss", "batch_size", "gp_lambda", "r1_gamma",
-               "r1_every", "lr_decay", "bf16")
+@dataclass(frozen=True)
+class Setting:
+    """One setting's facts, kept once in :class:`GANConfig`'s field metadata: the command line's flags, the Train
+    tab's widgets, the validation and its messages, and the controls' order are all made from these.
+
+    Attributes:
+        name: the config field (filled in from the field).
+        label: the widget's label and the name error messages use, ``{"en": ..., "zh": ...}``.
+        help: one line on what it does, ``{"en": ..., "zh": ...}``: the CLI's ``--help``, and the widget's ``info``
+            in the Train tab's Advanced box.
+        range: for numbers, ``(low, high, low_inclusive, high_inclusive, integer)``; else None.
+        choices: the allowed values of a choice; else None.
+        live: a running Trainer takes a new value without rebuilding its networks (see ``Trainer.update``).
+        widget: how the Train tab shows it: ``dropdown``, ``number``, ``integer``, ``checkbox``, or None for a
+            setting the page does not offer (its reason in ``page_note``).
+        row: widgets with the same row name sit side by side; None: a line of its own.
+        advanced: inside the Train tab's Advanced box.
+        cli: ``python -m ganapp train`` has a flag for it (``--`` and the name with dashes).
+        page_note: why a setting has no widget, or how the page sets it instead.
+        type: the field's type, ``str``, ``int``, ``float`` or ``bool`` (filled in from the field).
+    """
+
+    label: dict[str, str]
+    help: dict[str, str]
+    range: tuple[float, float, bool, bool, bool] | None = None
+    choices: tuple | None = None
+    live: bool = False
+    widget: str | None = None
+    row: str | None = None
+    advanced: bool = False
+    cli: bool = True
+    page_note: str = ""
+    name: str = ""
+    type: str = ""
+
+    @property
+    def flag(self) -> str:
+        """The command line's flag, e.g. ``--lr-g``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def integer(self) -> bool:
+        """True for whole-number settings (an integer range, or choices that are all ints)."""
+        if self.range is not None:
+            return self.range[4]
+        return bool(self.choices) and all(isinstance(c, int) and not isinstance(c, bool) for c in self.choices)
+
+
+def _setting(default: Any, en: str, zh: str, help_en: str, help_zh: str, **facts: Any) -> Any:
+    """A dataclass field whose metadata holds its :class:`Setting`."""
+    return field(default=default, metadata={"setting": Setting({"en": en, "zh": zh}, {"en": help_en, "zh": help_zh},
+                                                               **facts)})
+
+
+def _int(lo: int, hi: int) -> tuple[float, float, bool, bool, bool]:
+    return (lo, hi, True, True, True)
+
+
+def _num(lo: float, hi: float, lo_inclusive: bool = True, hi_inclusive: bool = True) -> tuple:
+    return (lo, hi, lo_inclusive, hi_inclusive, False)
 
 
 def range_text(name: str) -> str:
@@ -115,7 +152,7 @@ class GANConfig:
         model: ``mlp`` (fully connected, Goodfellow et al. 2014) or ``dcgan`` (Radford et al. 2016; images only).
         loss: ``non_saturating``, ``minimax``, ``lsgan``, ``hinge`` or ``wgan_gp`` (see :mod:`ganapp.losses`).
         z_dim: length of the latent vector z, 1..512.
-        batch_size: real and fake samples per D update, 1..4096.
+        batch_size: real and fake samples per D update, 2..4096 (BatchNorm needs two samples to normalise).
         lr_g, lr_d: Adam learning rates of G and D, in (0, 1e6] (deliberately wide: a class can watch a huge
             learning rate blow training up, and the session rolls back).
         beta1, beta2: Adam betas, in [0, 1).
@@ -149,55 +186,120 @@ class GANConfig:
             allowed range. ``model='dcgan'`` with a 2D dataset is rejected too.
     """
 
-    dataset: str = "mnist_10k"
-    model: str = "dcgan"
-    loss: str = "non_saturating"
-    z_dim: int = 64
-    batch_size: int = 64
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    n_critic: int = 1
-    g_width: int = 16
-    d_width: int = 16
-    seed: int = 0
-    device: str = "auto"
-    n_fixed: int = 64
-    gp_lambda: float = 10.0
-    r1_gamma: float = 0.0
-    r1_every: int = 1
-    g_ema: float = 0.0
-    lr_decay: float = 0.0
-    bf16: bool = False
-    conditional: bool = False
-    image_size: int = 28
-    channels: int = 1
-    data_path: str = ""
+    # The fields' order is the Train tab's order of controls.
+    dataset: str = _setting(
+        "mnist_10k", "Dataset", "数据集", "the data G learns to imitate: images, or 2D points",
+        "G 要模仿的数据：图像或二维点", choices=DATASETS, widget="dropdown")
+    model: str = _setting(
+        "dcgan", "Model", "模型", "mlp: fully connected G and D; dcgan: convolutional (images only)",
+        "mlp：全连接的 G 和 D；dcgan：卷积网络（仅用于图像）", choices=MODELS, widget="dropdown")
+    loss: str = _setting(
+        "non_saturating", "Loss", "损失函数", "the game G and D play (see ganapp.losses)",
+        "G 与 D 所玩的博弈（见 ganapp.losses）", choices=LOSSES, live=True, widget="dropdown")
+    z_dim: int = _setting(
+        64, "z_dim (latent size)", "z_dim（潜在维度）", "length of the latent vector z", "潜在向量 z 的长度",
+        range=_int(1, 512), widget="integer", row="shape")
+    batch_size: int = _setting(
+        64, "Batch size", "批大小", "real and fake samples per D update", "每次 D 更新使用的真实样本与假样本数",
+        range=_int(2, 4096), live=True, widget="integer", row="shape")
+    lr_g: float = _setting(
+        2e-4, "Learning rate of G", "G 的学习率", "Adam's learning rate for G", "G 的 Adam 学习率",
+        range=_num(0.0, 1e6, False), live=True, widget="number", row="lr")
+    lr_d: float = _setting(
+        2e-4, "Learning rate of D", "D 的学习率", "Adam's learning rate for D", "D 的 Adam 学习率",
+        range=_num(0.0, 1e6, False), live=True, widget="number", row="lr")
+    beta1: float = _setting(
+        0.5, "Adam β1", "Adam β1", "Adam's first-moment decay (momentum); 0 turns momentum off",
+        "Adam 一阶矩的衰减（动量）；0 表示不用动量", range=_num(0.0, 1.0, True, False), live=True, widget="number",
+        row="betas", advanced=True)
+    beta2: float = _setting(
+        0.999, "Adam β2", "Adam β2", "Adam's second-moment decay", "Adam 二阶矩的衰减",
+        range=_num(0.0, 1.0, True, False), live=True, widget="number", row="betas", advanced=True)
+    n_critic: int = _setting(
+        1, "n_critic (D steps per G step)", "n_critic（每步 G 对应的 D 步数）", "D updates per G update",
+        "每次 G 更新前 D 的更新次数", range=_int(1, 20), live=True, widget="integer", row="run")
+    seed: int = _setting(
+        0, "Seed", "随机种子", "seeds the weights, z and the data order: the same seed repeats a run on the CPU",
+        "决定初始权重、z 和数据顺序：在 CPU 上相同的种子会重现同一次训练", range=_int(0, 2**31 - 1),
+        widget="integer", row="run")
+    g_width: int = _setting(
+        16, "Width of G", "G 的宽度", "hidden units of G's first layer (MLP) or its base channels (DCGAN)",
+        "G 第一层的隐藏单元数（MLP）或基础通道数（DCGAN）", range=_int(4, 2048), widget="integer", row="width",
+        advanced=True)
+    d_width: int = _setting(
+        16, "Width of D", "D 的宽度", "hidden units of D's first layer (MLP) or its base channels (DCGAN)",
+        "D 第一层的隐藏单元数（MLP）或基础通道数（DCGAN）", range=_int(4, 2048), widget="integer", row="width",
+        advanced=True)
+    gp_lambda: float = _setting(
+        10.0, "WGAN-GP λ (gradient penalty)", "WGAN-GP λ（梯度惩罚）",
+        "weight of WGAN-GP's gradient penalty (wgan_gp only; Gulrajani et al. 2017 use 10)",
+        "WGAN-GP 梯度惩罚的权重（仅 wgan_gp；Gulrajani 等 2017 用 10）", range=_num(0.0, 1000.0), live=True,
+        widget="number", row="penalty", advanced=True)
+    r1_gamma: float = _setting(
+        0.0, "R1 γ (0 = off)", "R1 γ（0 = 关闭）", "weight of the R1 penalty on D's gradient at real data (any loss)",
+        "对 D 在真实数据处梯度的 R1 惩罚权重（任何损失）", range=_num(0.0, 1000.0), live=True, widget="number",
+        row="penalty", advanced=True)
+    r1_every: int = _setting(
+        1, "R1 every N D steps (lazy R1)", "每 N 次 D 更新计算一次 R1（惰性 R1）",
+        "compute R1 on every N-th D update only, weighted by N (StyleGAN2's lazy regularisation)",
+        "只在每第 N 次 D 更新时计算 R1，并乘以 N（StyleGAN2 的惰性正则化）", range=_int(1, 64), live=True,
+        widget="integer", row="penalty", advanced=True)
+    g_ema: float = _setting(
+        0.0, "Average of G's weights, decay (0 = off)", "G 权重的滑动平均衰减（0 = 关闭）",
+        "decay of a moving average of G's weights; the average is what is shown, explored and saved",
+        "G 权重滑动平均的衰减；显示、探索和保存的都是这个平均", range=_num(0.0, 1.0, True, False),
+        widget="number", row="schedule", advanced=True)
+    lr_decay: float = _setting(
+        0.0, "Learning-rate decay: last share of a timed run (0 = off)", "学习率衰减：定时训练的最后占比（0 = 关闭）",
+        "over this last share of a run of known length, the learning rates fall linearly to 0",
+        "在已知长度的训练的最后这一段里，学习率线性降到 0", range=_num(0.0, 1.0), live=True, widget="number",
+        row="schedule", advanced=True)
+    conditional: bool = _setting(
+        False, "Class-conditional G and D (labelled data)", "类别条件 G 与 D（需要带标签的数据）",
+        "G takes a class label beside z, and D judges the pair (labelled datasets only)",
+        "G 在 z 之外还接收类别标签，D 判断二者是否相符（仅限带标签的数据集）", widget="checkbox", row="flags",
+        advanced=True)
+    bf16: bool = _setting(
+        False, "bfloat16 autocast (faster on a recent GPU)", "bfloat16 自动混合精度（在较新的 GPU 上更快）",
+        "forward passes under bfloat16 autocast; backward passes and the losses stay float32",
+        "前向计算使用 bfloat16 自动混合精度；反向传播与损失保持 float32", live=True, widget="checkbox",
+        row="flags", advanced=True)
+    image_size: int = _setting(
+        28, "Image size (pixels)", "图像尺寸（像素）", "side of the square images; the data are resized to it",
+        "正方形图像的边长；数据会缩放到这个尺寸", choices=IMAGE_SIZES, widget="dropdown", row="image",
+        advanced=True)
+    channels: int = _setting(
+        1, "Channels (1 grey, 3 colour)", "通道数（1 灰度，3 彩色）", "1 (grey) or 3 (RGB); the data are converted",
+        "1（灰度）或 3（RGB）；数据会随之转换", choices=CHANNELS, widget="dropdown", row="image", advanced=True)
+    device: str = _setting(
+        "auto", "Device", "设备", "where training runs: auto picks cuda, then mps, then the CPU",
+        "训练在哪里进行：auto 依次选择 cuda、mps、CPU", choices=DEVICES,
+        page_note="the server picks the device for everyone")
+    n_fixed: int = _setting(
+        64, "Samples in the grid", "网格中的样本数", "how many fixed_z samples the saved grid shows",
+        "保存的网格显示多少个 fixed_z 样本", range=_int(1, 256), page_note="the page's grid size is fixed")
+    data_path: str = _setting(
+        "", "Data path", "数据路径", "folder or .zip of images (dataset folder), or a .npy of points (dataset drawn)",
+        "图像文件夹或 .zip（数据集 folder），或点的 .npy（数据集 drawn）",
+        page_note="the page takes an upload (dataset folder) or a drawing (dataset drawn) instead")
 
     def __post_init__(self) -> None:
-        _check_choice("dataset", self.dataset, DATASETS)
-        _check_choice("model", self.model, MODELS)
-        _check_choice("loss", self.loss, LOSSES)
-        _check_choice("device", self.device, DEVICES)
-        for name in RANGES:
-            check_range(name, getattr(self, name))
-            if RANGES[name][4]:
-                object.__setattr__(self, name, int(getattr(self, name)))
-            else:
-                object.__setattr__(self, name, float(getattr(self, name)))
-        _check_choice("image_size", self.image_size, IMAGE_SIZES)
-        _check_choice("channels", self.channels, CHANNELS)
+        for name, setting in SETTINGS.items():  # each field by its Setting, in the controls' order
+            value = getattr(self, name)
+            if setting.choices is not None:
+                _check_choice(name, value, setting.choices)
+            elif setting.range is not None:
+                check_range(name, value)
+                object.__setattr__(self, name, int(value) if setting.integer else float(value))
+            elif setting.type == "bool" and not isinstance(value, bool):
+                raise ConfigError(name, "not_bool", f"{name}={value!r} is not allowed: it must be True or False",
+                                  value=value)
         if self.dataset == "folder" and not self.data_path:
             raise ConfigError("data_path", "needs_data_path", "dataset='folder' needs data_path: a folder or .zip of "
                               "images", dataset=self.dataset)
         if self.dataset == "drawn" and not self.data_path:
             raise ConfigError("data_path", "needs_data_path", "dataset='drawn' needs data_path: a .npy of (N, 2) "
                               "points (see ganapp.data.save_drawing)", dataset=self.dataset)
-        for name in ("conditional", "bf16"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(name, "not_bool", f"{name}={getattr(self, name)!r} is not allowed: it must be True "
-                                  f"or False", value=getattr(self, name))
         if self.conditional and self.dataset not in DATASETS_LABELLED:
             labelled = ", ".join(DATASETS_LABELLED)
             raise ConfigError("conditional", "needs_labels", f"conditional=True needs a labelled dataset "
@@ -279,3 +381,24 @@ class GANConfig:
         """Fields whose values differ: ``{name: (self_value, other_value)}``."""
         a, b = self.to_dict(), other.to_dict()
         return {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+
+
+def _settings() -> dict[str, Setting]:
+    out = {}
+    for f in dataclasses.fields(GANConfig):
+        if "setting" not in f.metadata:
+            raise TypeError(f"GANConfig.{f.name} has no Setting in its metadata: every field needs one")
+        out[f.name] = dataclasses.replace(f.metadata["setting"], name=f.name, type=str(f.type))
+    return out
+
+
+# Every setting, in the Train tab's order (GANConfig's field order).
+SETTINGS: dict[str, Setting] = _settings()
+# Numeric fields: (low, high, low_inclusive, high_inclusive, integer). The UI reads this table too, so its messages
+# name the same ranges as the library's.
+RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {n: s.range for n, s in SETTINGS.items() if s.range}
+# Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
+LIVE_FIELDS = tuple(n for n, s in SETTINGS.items() if s.live)
+# The settings the Train tab shows, in its order; the command line's flags.
+PAGE_FIELDS = tuple(n for n, s in SETTINGS.items() if s.widget)
+CLI_FIELDS = tuple(n for n, s in SETTINGS.items() if s.cli)

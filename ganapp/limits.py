@@ -44,7 +44,7 @@ class Limits:
         max_sessions: runs (a visitor's run A and run B count as two) held in memory at once, ≥ 1. A visitor who
             already has a run may always rebuild it.
         max_steps: G updates after which a run pauses for good (it may be reset), ≥ 1.
-        max_batch: the largest batch_size a visitor may choose, in 1..4096.
+        max_batch: the largest batch_size a visitor may choose, in 2..4096.
         max_image_size: the largest image size a visitor may choose, one of 28, 32, 64.
 
     Raises:
@@ -58,7 +58,7 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name, low, high in (("max_sessions", 1, 100_000), ("max_steps", 1, 10**12),
-                                ("max_batch", 1, int(RANGES["batch_size"][1]))):
+                                ("max_batch", int(RANGES["batch_size"][0]), int(RANGES["batch_size"][1]))):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise ValueError(f"{name}={value!r} is out of range: it must be an integer in {low}..{high}")
@@ -69,7 +69,7 @@ class Limits:
     def check(self, config: GANConfig) -> None:
         """Raise :class:`LimitError` when ``config`` asks for more than this host allows."""
         if config.batch_size > self.max_batch:
-            raise LimitError("batch_size", config.batch_size, f"1..{self.max_batch}")
+            raise LimitError("batch_size", config.batch_size, f"{int(RANGES['batch_size'][0])}..{self.max_batch}")
         if not config.is_2d and config.image_size > self.max_image_size:
             allowed = ", ".join(str(s) for s in IMAGE_SIZES if s <= self.max_image_size)
             raise LimitError("image_size", config.image_size, allowed)

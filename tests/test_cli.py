@@ -95,7 +95,9 @@ def test_minutes_alone_trains_for_that_long_and_steps_alone_for_that_many(tmp_pa
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["train", "--dataset", "imagenet", "--out", "x.safetensors"], "invalid choice"),
+    (["train", "--dataset", "imagenet", "--out", "x.safetensors"], "dataset='imagenet' is not allowed"),
+    (["train", "--z-dim", "2.5", "--out", "x.safetensors"], "z_dim=2.5 is out of range: it must be an integer"),
+    (["train", "--z-dim", "two", "--out", "x.safetensors"], "'two' is not a number"),
     (["train", "--lr-g", "nan", "--out", "x.safetensors"], "lr_g=nan is out of range"),
     (["train", "--steps", "0", "--out", "x.safetensors"], "--steps=0"),
     (["train", "--lr-decay", "1.5", "--out", "x.safetensors"], "lr_decay=1.5 is out of range"),

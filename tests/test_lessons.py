@@ -131,7 +131,7 @@ def test_picking_a_lesson_fills_the_controls_and_start_runs_it_with_its_run_b(ap
     assert visitor.session.lesson is lesson and visitor.twin is not None and visitor.twin.lesson is lesson
     assert visitor.twin.config.loss == "non_saturating" and visitor.session.config.loss == "minimax"
     assert wait_until(lambda: visitor.session.snapshot(None).step > 0, 20)
-    status = app.poll(req("a"), "en")[0]
+    status = app.poll(req("a"), "en").status
     assert t("en", "lesson_now", lesson=t("en", "preset_saturation")) in status
     # a changed setting makes it a free run: no pace, no budget (Start applies the change live)
     app.pause(req("a"), "en")
@@ -267,7 +267,7 @@ def test_step_d_on_a_fresh_page_builds_the_lesson_s_run_and_names_the_update(app
     assert session.lesson is lesson and session._slow_motion_s == lesson.slow_motion_s
     snap = session.snapshot(None)
     assert snap.phase == "d" and snap.step == 0
-    status = app.poll(req("s"), "en")[0]
+    status = app.poll(req("s"), "en").status
     assert t("en", "lesson_live_phase_d") in status and PHASE_TEX["d"] in status
     app.phase_step(req("s"), "en", "g")
     assert session.snapshot(None).phase == "g" and session.snapshot(None).step == 1

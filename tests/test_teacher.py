@@ -84,7 +84,7 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
     assert out[0] == "grid25" and out[-4] == "mode_collapse"  # the lesson's settings, in the controls
     assert "观察什么" in out[-3] and out[-2:] == [0.0, 0.0]  # its text in the page's language, no slow motion
     assert app.registry.visitor("s1").extras["lesson"] == "mode_collapse"  # Start will run it as the lesson
-    assert "老师设置了课程" in app.tick(req("s1"), "zh")[0]
+    assert "老师设置了课程" in app.tick(req("s1"), "zh").status
     assert app.take_lesson(req("s1"), "en", lesson_no, *page_controls) == [gr.skip()] * len(out)  # taken once
     session = app.registry.visitor("s1").session
     assert session.config.dataset == "ring8" and session.state == "running"  # the student still presses Start
@@ -161,7 +161,7 @@ def test_host_limits_refuse_in_the_visitors_language(tmp_path):
         session = registry.visitor("a").session
         session.start()
         assert wait_until(lambda: session.state == PAUSED, 10) and session.trainer.step_count == 10
-        assert "limit of 10 steps per run" in app.tick(req("a"), "en")[0]
+        assert "limit of 10 steps per run" in app.tick(req("a"), "en").status
         session.resume()
         time.sleep(0.3)
         assert session.trainer.step_count == 10 and session.state == PAUSED

@@ -84,12 +84,12 @@ def test_poll_shows_the_quality_plot_for_mnist_runs(app):
     session = app.registry.visitor("q").session
     assert wait_until(lambda: len(session.snapshot(None).scores) >= 1, 60)
     out = app.poll(req("q"), "en")
-    quality, caption = out[5], out[6]
+    quality, caption = out.quality_plot, out.quality_caption
     assert quality["visible"] is True and caption["visible"] is True
     assert "Fréchet distance" in caption["value"] and "/10" in caption["value"]
     fig = quality["value"]
     assert [tr.type for tr in fig.data] == ["scatter", "scatter", "bar"] and len(fig.data[2].y) == 10
-    assert "Fréchet" in value(app.poll(req("q"), "zh")[6])  # redrawn in the new language
+    assert "Fréchet" in value(app.poll(req("q"), "zh").quality_caption)  # redrawn in the new language
 
 
 def test_directions_move_the_image_and_can_be_named_and_downloaded(app):

@@ -42,9 +42,9 @@ def test_status_says_live_changes_and_reset_needs(app):
     changed = list(CONTROLS)
     changed[5], changed[3] = 5e-4, 3  # lr_g applies live; z_dim needs a reset
     app.controls_changed(req("a"), "en", *changed)
-    status = app.poll(req("a"), "en")[0]
+    status = app.poll(req("a"), "en").status
     assert "Applied while training: lr_g" in status and "Changed z_dim: press Reset" in status
-    zh = app.poll(req("a"), "zh")[0]
+    zh = app.poll(req("a"), "zh").status
     assert "已在训练中生效：lr_g" in zh and "请点击“重置”" in zh
     assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
 
@@ -54,10 +54,10 @@ def test_status_says_how_many_runs_share_the_server(app):
     app.start(req("b"), "en", 0, *CONTROLS)
     a, b = (app.registry.visitor(v).session for v in "ab")
     assert wait_until(lambda: a.state == b.state == "running" and a.snapshot(None).sharing == 2, 10)
-    assert "2 runs are training on this server at once" in app.poll(req("b"), "en")[0]
-    assert "本服务器上有 2 个训练同时进行" in app.poll(req("b"), "zh")[0]
+    assert "2 runs are training on this server at once" in app.poll(req("b"), "en").status
+    assert "本服务器上有 2 个训练同时进行" in app.poll(req("b"), "zh").status
     app.pause(req("a"), "en")
-    assert wait_until(lambda: a.state == "paused" and "share" not in app.poll(req("b"), "en")[0], 5)
+    assert wait_until(lambda: a.state == "paused" and "share" not in app.poll(req("b"), "en").status, 5)
 
 
 def test_out_of_range_fields_raise_gr_error_naming_field_and_range(app):
@@ -140,7 +140,7 @@ def test_start_before_any_training_builds_what_the_controls_say(app):
     assert wait_until(lambda: session.snapshot().step > 0, 5)
     app.start(req("s"), "en", 0, *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
     assert app.registry.visitor("s").session is session
-    assert "press Reset" in app.poll(req("s"), "en")[0]
+    assert "press Reset" in app.poll(req("s"), "en").status
 
 
 def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):
@@ -150,11 +150,11 @@ def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):
     timed = list(CONTROLS)
     timed[CONTROL_FIELDS.index("lr_decay")] = 0.5
     app.start(req("t"), "en", 0.02, *timed)  # 1.2 s of training
-    assert wait_until(lambda: "Timed run: 0:0" in app.poll(req("t"), "en")[0], 5)
+    assert wait_until(lambda: "Timed run: 0:0" in app.poll(req("t"), "en").status, 5)
     session = app.registry.visitor("t").session
     assert wait_until(lambda: session.state == "paused", 10)
-    assert "the 0.02-minute timed run is over" in app.poll(req("t"), "en")[0]
-    assert "0.02 分钟的定时训练结束" in app.poll(req("t"), "zh")[0]
+    assert "the 0.02-minute timed run is over" in app.poll(req("t"), "en").status
+    assert "0.02 分钟的定时训练结束" in app.poll(req("t"), "zh").status
     assert session.trainer.lr_scale < 0.2 and session.config.lr_decay == 0.5
 
 
@@ -216,14 +216,14 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
     session = app.registry.visitor("v").session
     assert wait_until(lambda: session.snapshot(None).step == 30 and session.state == "paused", 20)
     out = app.poll(req("v"), "en")
-    view, metrics2d, alert = out[4], out[7], out[8]
-    assert view["visible"] is True and out[3]["visible"] is False  # the 2D view shows, the image grid hides
+    view, metrics2d, alert = out.scatter, out.metrics2d_plot, out.alert
+    assert view["visible"] is True and out.grid["visible"] is False  # the 2D view shows, the image grid hides
     view = view["value"]
     assert [tr.type for tr in view.data][:2] == ["heatmap", "scatter"] and view.data[0].colorbar.title.text
     assert metrics2d["visible"] is True and {tr.name for tr in metrics2d["value"].data} >= {"modes covered"}
     assert alert["visible"] is False
     app.set_layers(req("v"), ["real", "fake"])
-    view = value(app.poll(req("v"), "en")[4])
+    view = value(app.poll(req("v"), "en").scatter)
     assert [tr.type for tr in view.data] == ["scatter", "scatter"]  # the map, arrows and manifold are off
     app.phase_step(req("v"), "en", "g")
     assert session.snapshot(None).step == 31
@@ -264,9 +264,9 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     app.pause(req("ab"), "en")
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
     out = app.poll(req("ab"), "en")
-    names = [tr.name for tr in out[1].data if tr.showlegend is not False]  # the smoothed lines (raw ones faint)
+    names = [tr.name for tr in out.loss_plot.data if tr.showlegend is not False]  # the smoothed lines (raw ones faint)
     assert len(names) == 4 and any("· B" in n for n in names)  # both runs on shared axes
-    assert out[9]["visible"] is True and out[10]["visible"] is False  # 2D data: B's view beside A's
+    assert out.scatter_b["visible"] is True and out.grid_b["visible"] is False  # 2D data: B's view beside A's
     # independent and reproducible: each equals a lone run of its own settings
     app.compare(req("ab"), "en", "n_critic", "3", *CONTROLS)
     app.pause(req("ab"), "en")
@@ -317,14 +317,14 @@ def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path):
         shown = app.start(req("first"), "en", 0, *ring8)  # alone on the server: the full-size defaults
         assert all(isinstance(v, type(gr.skip())) for v in shown)
         assert registry.visitor("first").session.config.g_width == 128
-        assert "Classroom mode" not in app.poll(req("first"), "en")[0]
+        assert "Classroom mode" not in app.poll(req("first"), "en").status
         app.poll(req("second"), "en")  # two more pages open
         app.poll(req("third"), "zh")
         assert app.start(req("third"), "zh", 0, *ring8) == [64, 64, 128]  # the controls show the sizes used
         config = registry.visitor("third").session.config
         assert (config.g_width, config.d_width, config.batch_size) == (64, 64, 128)
-        assert "课堂模式" in app.poll(req("third"), "zh")[0]
-        assert "Classroom mode" in app.poll(req("third"), "en")[0]
+        assert "课堂模式" in app.poll(req("third"), "zh").status
+        assert "Classroom mode" in app.poll(req("third"), "en").status
         mnist = app.start(req("second"), "en", 0, *_page_controls("mnist_10k"))  # images keep their sizes
         assert all(isinstance(v, type(gr.skip())) for v in mnist)
     finally:
@@ -340,13 +340,13 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
     session = app.registry.visitor("p").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)  # drawn too
     first = app.poll(req("p"), "en")
-    assert first[4]["__type__"] == "update" and first[4]["visible"] is True  # the 2D view appears
-    assert first[3] == {"__type__": "update", "visible": False}  # the image grid hides
+    assert first.scatter["__type__"] == "update" and first.scatter["visible"] is True  # the 2D view appears
+    assert first.grid == {"__type__": "update", "visible": False}  # the image grid hides
     app.step(req("p"), "en", 2, *CONTROLS)
     assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 5, 10)
     later = app.poll(req("p"), "en")
-    assert not isinstance(later[4], dict) and later[4] is not None  # the new frame alone, as a plain figure
-    assert later[3] is None  # still hidden: the cheapest answer
+    assert not isinstance(later.scatter, dict) and later.scatter is not None  # the new frame alone, as a plain figure
+    assert later.grid is None  # still hidden: the cheapest answer
 
 
 def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_there(app, monkeypatch):
@@ -383,22 +383,22 @@ def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_l
         app.controls_changed(req("s"), "en", *partial)
         session = registry.visitor("s").session
         assert session.config.batch_size == 128  # the old 256 was not applied live
-        status = app.poll(req("s"), "en")[0]
+        status = app.poll(req("s"), "en").status
         assert "to rebuild the networks" not in status and "Applied while training" not in status
         final = list(partial)
         final[CONTROL_FIELDS.index("d_width")], final[CONTROL_FIELDS.index("batch_size")] = 64, 128
         app.controls_changed(req("s"), "en", *final)
         partial[CONTROL_FIELDS.index("d_width")] = 64  # a stale event, later than the final one (seen in Chromium)
         app.controls_changed(req("s"), "en", *partial)
-        assert session.config.batch_size == 128 and "to rebuild the networks" not in app.poll(req("s"), "en")[0]
+        assert session.config.batch_size == 128 and "to rebuild the networks" not in app.poll(req("s"), "en").status
         fields, _ = registry.page("s")["sent"]
         registry.page("s")["sent"] = (fields, 0.0)  # CLASSROOM_SETTLE_S later
         changed = list(final)
         changed[CONTROL_FIELDS.index("d_width")] = 128  # now the visitor's own choice: it needs a Reset
         app.controls_changed(req("s"), "en", *changed)
-        assert "Changed d_width: press Reset" in app.poll(req("s"), "en")[0]
+        assert "Changed d_width: press Reset" in app.poll(req("s"), "en").status
         app.controls_changed(req("s"), "en", *final)  # changed back: the notice goes
-        assert "to rebuild the networks" not in app.poll(req("s"), "en")[0]
+        assert "to rebuild the networks" not in app.poll(req("s"), "en").status
     finally:
         registry.close()
 
@@ -433,7 +433,7 @@ def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_ev
         assert registry.visitor(registry.key("tab-2")).session is run  # one run, not a new one
         other = app.attach(req("stranger"), "en", token[:-3] + "abc", *page_defaults)
         assert other[0] != token and registry.visitor(registry.key("stranger")).session is None
-        assert "not started" in app.tick(req("stranger"), "en")[0]
+        assert "not started" in app.tick(req("stranger"), "en").status
     finally:
         registry.close(save=False)
 
@@ -499,9 +499,9 @@ def test_a_rollback_is_explained_in_the_readers_language(app):
     app.start(req("nan"), "zh", 0, *wild)
     session = app.registry.visitor("nan").session
     assert wait_until(lambda: session.snapshot(None).rollback is not None, 20)
-    status = app.tick(req("nan"), "zh")[0]
+    status = app.tick(req("nan"), "zh").status
     assert "已暂停：" in status and "回滚到第" in status and "non-finite" not in status
-    assert "rolled back to step" in app.tick(req("nan"), "en")[0]
+    assert "rolled back to step" in app.tick(req("nan"), "en").status
 
 
 def test_curve_smoothing_is_tensorboards_debiased_ema():
@@ -576,7 +576,7 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
     session = app.registry.visitor("dl").session
     assert wait_until(lambda: session.snapshot(None).step >= 5, 10)
     out = app.poll(req("dl"), "en")
-    loss_fig, scores_fig = out[1], out[2]
+    loss_fig, scores_fig = out.loss_plot, out.scores_plot
     # with smoothing each metric is a faint raw trace, then its smoothed line: d_loss raw, d_loss, g_loss raw, g_loss
     x = {(p, i): list(fig.data[i].x) for p, fig in (("loss-plot", loss_fig), ("scores-plot", scores_fig))
          for i in range(4)}
@@ -587,8 +587,8 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
         step = session.snapshot(None).step
         assert wait_until(lambda: session.snapshot(None).step > step, 10)
         out = app.poll(req("dl"), "en")
-        assert out[1] is None or out[1] == gr.skip()  # no full figure: the page has this run's curves
-        delta = out[11]
+        assert out.loss_plot is None or out.loss_plot == gr.skip()  # no full figure: the page has this run's curves
+        delta = out.curve_delta
         if isinstance(delta, dict) and "plots" in delta:
             n_deltas += 1
             for plot_id, part in delta["plots"].items():
@@ -610,7 +610,7 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
     # a new setting of the smoothing (or language, or run) gets full figures again, as does a long stretch of deltas
     app.set_smoothing(req("dl"), "en", 0.3)
     out = app.poll(req("dl"), "en")
-    assert len(out[1].data) == 4 and (out[11] is None or out[11] == gr.skip())
+    assert len(out.loss_plot.data) == 4 and (out.curve_delta is None or out.curve_delta == gr.skip())
     app.resume(req("dl"), "en")
     monkeypatch.setattr(curves, "FULL_REDRAW_POINTS", 10)
     step = session.snapshot(None).step

@@ -5,21 +5,31 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import gradio as gr
 
+from ..config import PAGE_FIELDS
 from .i18n import t
 
 log = logging.getLogger("ganapp")
 
 # Reads the browser's language on page load; the radio's change event then relabels everything.
 DETECT_LANG_JS = "() => ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en')"
-# Order of the Train tab's hyperparameter controls; every handler that reads them takes them in this order. The last,
-# ``init``, is where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
-CONTROL_FIELDS = ("dataset", "model", "loss", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "n_critic",
-                  "seed", "g_width", "d_width", "gp_lambda", "r1_gamma", "r1_every", "g_ema", "lr_decay",
-                  "conditional", "bf16", "image_size", "channels", "data_files", "init")
+# Order of the Train tab's controls; every handler that reads them takes them in this order. The settings come from
+# the config's schema (ganapp.config.SETTINGS, the ones with a widget); then ``data_files``, the upload box of the
+# ``folder`` dataset, and ``init``, where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
+CONTROL_FIELDS = PAGE_FIELDS + ("data_files", "init")
 FAST = dict(concurrency_limit=None, show_progress="hidden")  # control and polling events never wait in line
+
+
+def named(values: tuple | list, fields: tuple[str, ...] = CONTROL_FIELDS) -> dict[str, Any]:
+    """The controls' values by name: ``values`` in ``fields`` order (all of CONTROL_FIELDS, or a prefix of it).
+
+    Raises:
+        ValueError: ``values`` and ``fields`` differ in length.
+    """
+    return dict(zip(fields, values, strict=True))
 
 
 def guarded(fn: Callable) -> Callable:

@@ -7,6 +7,7 @@ visitors but the registry itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -14,14 +15,13 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import gradio as gr
 import numpy as np
 
 from ..checkpoints import CheckpointError, load_checkpoint
-from ..config import (CHANNELS, DATASETS, DATASETS_LABELLED, IMAGE_SIZES, LIVE_FIELDS, LOSSES, MODELS, RANGES,
-                      ConfigError,
+from ..config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE_FIELDS, RANGES, SETTINGS, ConfigError,
                       GANConfig, check_range, is_2d)
 from ..data import DatasetUnavailableError, save_drawing
 from ..limits import LimitError, ServerFullError
@@ -34,14 +34,14 @@ from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry, Vi
 from ..session import ERROR, MAX_STEP_REQUEST, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from ..teacher import check_name
 from . import curves, plots
-from .common import CONTROL_FIELDS, guarded
+from .common import CONTROL_FIELDS, guarded, named
 from .explore import (DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE,
                       ExploreHandlers)
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
 from .i18n import t
 from .lessons import LessonHandlers, lesson_for, lesson_markdown
 
-__all__ = ["GanApp", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "MAX_SMOOTHING",
+__all__ = ["GanApp", "PollOutputs", "TickOutputs", "CONTROL_FIELDS", "DATASET_DEFAULT_FIELDS", "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "MAX_SMOOTHING",
            "N_DIRECTIONS", "N_Z_SLIDERS", "Z_SLIDER_RANGE", "guarded"]
 
 log = logging.getLogger("ganapp")
@@ -61,6 +61,33 @@ MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
 COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
                   "z_dim", "seed", "beta1")
+
+
+class TickOutputs(NamedTuple):
+    """What :meth:`GanApp.tick` returns, by name; the page wires its outputs in this order."""
+
+    status: Any  # the status line (markdown)
+    frame: Any  # grows when there is something new to draw
+    lesson_no: Any  # the teacher's latest lesson for this visitor
+    timer: Any  # the Timer's next interval, in seconds
+
+
+class PollOutputs(NamedTuple):
+    """What :meth:`GanApp.poll` returns, by name (each a value, an update or ``gr.skip()``); the page wires its
+    outputs in this order, and an API client reads them in it."""
+
+    status: Any  # the status line (markdown)
+    loss_plot: Any  # d_loss and g_loss, a whole figure (or skipped while deltas extend it)
+    scores_plot: Any  # D(x) and D(G(z))
+    grid: Any  # run A's fixed_z samples (image data)
+    scatter: Any  # run A's 2D view (2D data)
+    quality_plot: Any  # live MNIST scores
+    quality_caption: Any
+    metrics2d_plot: Any  # modes, KL, G's pull (2D data)
+    alert: Any  # the mode-collapse alert
+    scatter_b: Any  # run B's 2D view, beside run A's
+    grid_b: Any  # run B's grid
+    curve_delta: Any  # the curves' new points since the last whole figure (ganapp.ui.curves)
 
 
 def format_elapsed(seconds: float) -> str:
@@ -124,29 +151,18 @@ class GanApp(LessonHandlers, ExploreHandlers):
     def _config(self, lang: str, values: tuple, key: str = "local") -> GANConfig:
         """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order); uploaded image files for
         the ``folder`` dataset become its data_path."""
-        raw = dict(zip(CONTROL_FIELDS, values, strict=True))
-        for field, choices in (("dataset", DATASETS), ("model", MODELS), ("loss", LOSSES)):
-            if raw[field] not in choices:
-                raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(choices),
-                                 value=raw[field]))
-        for field in CONTROL_FIELDS[3:CONTROL_FIELDS.index("conditional")]:
-            raw[field] = self._number(lang, field, raw[field])
-        for field, choices in (("image_size", IMAGE_SIZES), ("channels", CHANNELS)):
-            try:
-                raw[field] = int(raw[field])
-            except (TypeError, ValueError):
-                pass
-            if raw[field] not in choices:
-                raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(map(str, choices)),
-                                 value=raw[field]))
-        raw["conditional"], raw["bf16"] = bool(raw["conditional"]), bool(raw["bf16"])
-        if raw["conditional"] and raw["dataset"] not in DATASETS_LABELLED:
-            raise gr.Error(t(lang, "err_conditional", dataset=raw["dataset"], labelled=", ".join(DATASETS_LABELLED)))
-        if raw["model"] == "dcgan" and is_2d(raw["dataset"]):
-            raise gr.Error(t(lang, "err_dcgan_2d", dataset=raw["dataset"]))
+        raw = named(values)
+        for field in PAGE_FIELDS:  # a number box sends a float, and a menu of numbers may send text
+            setting, value = SETTINGS[field], raw[field]
+            if setting.integer and isinstance(value, (float, str)):
+                with contextlib.suppress(ValueError, OverflowError):
+                    raw[field] = int(value) if float(value).is_integer() else value
+            elif setting.type == "bool":
+                raw[field] = bool(value)
         raw.pop("init")
         files = raw.pop("data_files")
         raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
+        # the schema checks every value, naming the field and its range in the visitor's language
         if raw["dataset"] == "drawn":
             raw["data_path"] = self.registry.visitor(key).extras.get("drawn_path", "")
             if not raw["data_path"] or not Path(raw["data_path"]).is_file():
@@ -179,9 +195,9 @@ class GanApp(LessonHandlers, ExploreHandlers):
             raise gr.Error(t(lang, "err_no_session"))
         return visitor.session
 
-    def _init(self, lang: str, visitor: Visitor, controls: tuple) -> tuple[str, Any]:
-        """The Train tab's "start from" choice and its checkpoint (None for "scratch")."""
-        choice = controls[CONTROL_FIELDS.index("init")] or "scratch"
+    def _init(self, lang: str, visitor: Visitor, choice: Any) -> tuple[str, Any]:
+        """The Train tab's "start from" choice (the ``init`` control) and its checkpoint (None for "scratch")."""
+        choice = choice or "scratch"
         if choice == "scratch":
             return choice, None
         if choice == "uploaded":
@@ -209,7 +225,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
 
     def _new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
         visitor = self.registry.visitor(key)
-        choice, init = self._init(lang, visitor, controls) if controls else ("scratch", None)
+        choice, init = self._init(lang, visitor, named(controls)["init"]) if controls else ("scratch", None)
         try:
             session = self.registry.new_session(key, config, init=init)
         except (LimitError, ServerFullError) as e:
@@ -268,7 +284,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         session = visitor.session
         reshaped = session is not None and any(
             k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
-        new_start = (controls[CONTROL_FIELDS.index("init")] or "scratch") != visitor.extras.get("built_from")
+        new_start = (named(controls)["init"] or "scratch") != visitor.extras.get("built_from")
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
         shown = [gr.skip()] * len(CLASSROOM_2D)
         page = self._page(request)
@@ -384,7 +400,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
             raise config_error(lang, e) from None
         if changed == config:
             raise gr.Error(t(lang, "err_compare_same", field=field, value=value))
-        self._new_session(lang, key, config, controls[:-1] + ("scratch",))
+        self._new_session(lang, key, config, tuple({**named(controls), "init": "scratch"}.values()))
         twin = self._new_twin(lang, key, changed)
         visitor.session.start()
         twin.start()
@@ -439,11 +455,10 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if time.monotonic() > until:
             page.pop("sent", None)
             return controls
-        values = list(controls)
+        values = named(controls)
         for field, (old, new) in fields.items():
-            i = CONTROL_FIELDS.index(field)
-            values[i] = new if values[i] == old else values[i]
-        return tuple(values)
+            values[field] = new if values[field] == old else values[field]
+        return tuple(values.values())
 
     @guarded
     def init_selected(self, request: gr.Request, lang: str, choice: Any) -> list:
@@ -451,15 +466,14 @@ class GanApp(LessonHandlers, ExploreHandlers):
         rates ...), so that Start fine-tunes exactly the networks it holds; "scratch" leaves them as they are.
 
         Returns:
-            updates for the controls in CONTROL_FIELDS order, without data_files and init, then a note.
+            updates for the PAGE_FIELDS controls, then a note.
         """
-        n = CONTROL_FIELDS.index("data_files")
         _, visitor = self._visitor(request)
-        _, init = self._init(lang, visitor, tuple([None] * (len(CONTROL_FIELDS) - 1)) + (choice,))
+        _, init = self._init(lang, visitor, choice)
         if init is None:
-            return [gr.update()] * n + [t(lang, "init_scratch")]
+            return [gr.update()] * len(PAGE_FIELDS) + [t(lang, "init_scratch")]
         c = init.config
-        values = [getattr(c, f) for f in CONTROL_FIELDS[:n]]
+        values = [getattr(c, f) for f in PAGE_FIELDS]
         return values + [t(lang, "init_note", step=f"{init.step:,}", dataset=c.dataset, model=c.model,
                                d=t(lang, "init_with_d" if init.d_state else "init_fresh_d"))]
 
@@ -581,7 +595,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         return []
 
     @guarded
-    def tick(self, request: gr.Request, lang: str) -> tuple[str, Any]:
+    def tick(self, request: gr.Request, lang: str) -> TickOutputs:
         """The Timer's tick, cheap enough for a class polling at 2 Hz: the status line, and a frame number that
         grows when there is something new to draw. The page redraws its plots (:meth:`poll`) when the frame number
         changes: at most once per ``DRAW_EVERY_S``, and less often while more than VIEW_SHARE runs share the server.
@@ -589,7 +603,8 @@ class GanApp(LessonHandlers, ExploreHandlers):
         each): a tick costs that once, where an 11-output poll cost it ten times.
 
         Returns:
-            (status markdown, frame number, lesson number, the Timer's next interval in seconds), the frame number
+            :class:`TickOutputs` (status markdown, frame number, lesson number, the Timer's next interval in
+            seconds), the frame number
             unchanged when there is nothing new to draw; the lesson number is that of a lesson the teacher set that
             this visitor has not taken yet, else of the last one taken (its change makes the page take the lesson,
             see :meth:`take_lesson`). A page whose runs do not train polls every IDLE_POLL_S.
@@ -603,7 +618,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         every_s = self.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
             max(IDLE_POLL_S, self.poll_every_s)
         if session is None:
-            return self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s
+            return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s)
         snap = session.snapshot(None)
         status = self.status_text(lang, visitor, snap, page)
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
@@ -612,11 +627,12 @@ class GanApp(LessonHandlers, ExploreHandlers):
                visitor.extras.get("gen"))
         now = time.monotonic()
         if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
-            return status, page.get("frame", 0), lesson_no, every_s  # the same number: no redraw, cheaper than a skip
+            # the same number (no redraw) is cheaper than a skip
+            return TickOutputs(status, page.get("frame", 0), lesson_no, every_s)
         page["frame_key"] = key
         page["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
         page["frame"] = page.get("frame", 0) + 1
-        return status, page["frame"], lesson_no, every_s
+        return TickOutputs(status, page["frame"], lesson_no, every_s)
 
     def commanded(self, request: gr.Request) -> None:
         """A command was given on this page (Start, Resume, Step, Reset, a phase step, a comparison; each calls
@@ -625,13 +641,13 @@ class GanApp(LessonHandlers, ExploreHandlers):
         self._page(request)["fast_until"] = time.monotonic() + ACTIVE_AFTER_COMMAND_S
 
     @guarded
-    def poll(self, request: gr.Request, lang: str) -> tuple:
+    def poll(self, request: gr.Request, lang: str) -> PollOutputs:
         """Read the visitor's snapshot and redraw what changed (the page calls it when :meth:`tick` says so).
 
         Returns:
-            (status markdown, loss plot, scores plot, grid image, 2D view plot, quality plot and its caption, 2D
-            metrics plot, mode-collapse alert, run B's 2D view and grid, the curves' new points as a delta for
-            :data:`ganapp.ui.curves.EXTEND_JS`); ``gr.skip()`` where unchanged. The curve plots are full figures
+            :class:`PollOutputs`: the status markdown, loss plot, scores plot, grid image, 2D view plot, quality
+            plot and its caption, 2D metrics plot, mode-collapse alert, run B's 2D view and grid, the curves' new
+            points as a delta for :data:`ganapp.ui.curves.EXTEND_JS`; ``gr.skip()`` where unchanged. The curve plots are full figures
             only when the page has none of this run yet (see :func:`ganapp.ui.curves.poll_curves`). The quality plot shows only for MNIST
             runs with live scores, the 2D metrics and the alert only for 2D data.
         """
@@ -639,7 +655,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         page = self._page(request)
         session = visitor.session
         if session is None:
-            return self.status_text(lang, visitor, None, page), *[gr.skip()] * 11
+            return PollOutputs(self.status_text(lang, visitor, None, page), *[gr.skip()] * 11)
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
         status = self.status_text(lang, visitor, snap, page)
         drawn = page.get("drawn", {})
@@ -678,13 +694,13 @@ class GanApp(LessonHandlers, ExploreHandlers):
         page["drawn"] = {"gen": visitor.extras.get("gen"), "step": snap.step, "grid_version": snap.grid_version, "lang": lang, "kind": kind,
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
                                    "grid_version_b": version_b}
-        outputs = (status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption, out_metrics2d,
-                   out_alert, out_twin_view, out_twin_grid, out_delta)
-        return tuple(self._lean(page, i, out) for i, out in enumerate(outputs))
+        outputs = PollOutputs(status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption,
+                              out_metrics2d, out_alert, out_twin_view, out_twin_grid, out_delta)
+        return PollOutputs(*(self._lean(page, name, out) for name, out in zip(PollOutputs._fields, outputs)))
 
 
     @staticmethod
-    def _lean(page: dict, slot: int, out: Any) -> Any:
+    def _lean(page: dict, slot: str, out: Any) -> Any:
         """A poll output as cheap to send as it can be: an update that only repeats the visibility the page already
         shows becomes its plain value (or a skip). Gradio rebuilds a component's config, pydantic schema included, for
         every update, a skip included, on the one event-loop thread of the server (~0.8 ms each, benchmarks/poll_cost.py);
@@ -834,7 +850,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
 
         Args:
             token: what the browser stored (None on a first visit).
-            controls: the page's control values (CONTROL_FIELDS without data_files and init).
+            controls: the page's control values (PAGE_FIELDS: CONTROL_FIELDS without data_files and init).
         Returns:
             [the token to store, then the run's settings for those controls (gr.skip() each when there is no run),
             then the slow-motion slider's value, the Explore tab's checkpoint note and generator source, the
@@ -846,12 +862,11 @@ class GanApp(LessonHandlers, ExploreHandlers):
         session = visitor.session
         step = session.trainer.step_count if session is not None else 0
         page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
-        n = CONTROL_FIELDS.index("data_files")
         explore = [self._checkpoint_note(lang, visitor), visitor.extras.get("source", "training")]
         if session is None:
-            return [token, *[gr.skip()] * (n + 1), *explore, gr.skip(), visitor.extras.get("name", "")]
-        values = [getattr(session.config, f) for f in CONTROL_FIELDS[:n]]
-        self._sent(page, zip(CONTROL_FIELDS[:n], controls, values))
+            return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), visitor.extras.get("name", "")]
+        values = [getattr(session.config, f) for f in PAGE_FIELDS]
+        self._sent(page, zip(PAGE_FIELDS, controls, values))
         compare = ""
         if visitor.twin is not None:
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
@@ -867,21 +882,20 @@ class GanApp(LessonHandlers, ExploreHandlers):
 
         Args:
             number: the lesson number the page now shows.
-            controls: the page's control values (CONTROL_FIELDS without data_files and init).
+            controls: the page's control values (PAGE_FIELDS: CONTROL_FIELDS without data_files and init).
         Returns:
             the controls' new values, then the lesson menu's, the lesson text's, the slow-motion slider's and the
             run length's; gr.skip() each when there is no lesson to take.
         """
-        n = CONTROL_FIELDS.index("data_files")
         _, visitor = self._visitor(request)
         lesson = self.classroom.lesson if self.classroom is not None else None
         if lesson is None or visitor.extras.get("lesson_taken") == lesson[1]:
-            return [gr.skip()] * (n + 4)
+            return [gr.skip()] * (len(PAGE_FIELDS) + 4)
         name, visitor.extras["lesson_taken"] = lesson
         visitor.extras["lesson"] = visitor.extras["lesson_note"] = name
         c = LESSONS[name].config()
-        values = [getattr(c, f) for f in CONTROL_FIELDS[:n]]
-        self._sent(self._page(request), zip(CONTROL_FIELDS[:n], controls, values))
+        values = [getattr(c, f) for f in PAGE_FIELDS]
+        self._sent(self._page(request), zip(PAGE_FIELDS, controls, values))
         return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded

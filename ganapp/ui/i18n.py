@@ -6,6 +6,8 @@ translation can move them.
 
 from __future__ import annotations
 
+from ..config import SETTINGS
+
 LANGS = {"en": "English", "zh": "简体中文"}
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -15,19 +17,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "language": "Language",
         "tab_train": "Train",
         "tab_explore": "Explore",
-        "dataset": "Dataset",
-        "model": "Model",
-        "loss": "Loss",
-        "z_dim": "z_dim (latent size)",
-        "batch_size": "Batch size",
-        "lr_g": "Learning rate of G",
-        "lr_d": "Learning rate of D",
-        "beta1": "Adam β1",
-        "beta2": "Adam β2",
-        "n_critic": "n_critic (D steps per G step)",
-        "seed": "Seed",
-        "g_width": "Width of G",
-        "d_width": "Width of D",
         "advanced": "Advanced",
         "start": "Start",
         "pause": "Pause",
@@ -118,17 +107,10 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "tell real from fake; G's loss saturates while D rejects its fakes confidently.",
         "formula_note_non_saturating": "G maximises log D(G(z)) instead of minimising log(1 − D(G(z))): same "
                                        "equilibrium (D(x) = D(G(z)) = 0.5), much stronger gradients early on.",
-        "gp_lambda": "WGAN-GP λ (gradient penalty)",
-        "conditional": "Class-conditional G and D (labelled data)",
-        "g_ema": "Average of G's weights, decay (0 = off)",
-        "lr_decay": "Learning-rate decay: last share of a timed run (0 = off)",
-        "bf16": "bfloat16 autocast (faster on a recent GPU)",
         "run_minutes": "Stop after (minutes of training, 0 = never)",
         "run_left": "Timed run: {left} left · learning rates × {scale:.2f}",
         "run_over": "Paused: the {minutes}-minute timed run is over (its learning rates decayed to 0 at the end). "
                     "Resume trains on at the full rates.",
-        "image_size": "Image size (pixels)",
-        "channels": "Channels (1 grey, 3 colour)",
         "data_files": "Your images: a .zip, or image files (dataset 'folder')",
         "err_no_images": "Dataset 'folder' needs images: upload a .zip or some image files first.",
         "label": "Label (digit)",
@@ -136,8 +118,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "label1": "Label at the end",
         "err_conditional": "A conditional model needs labelled data ({labelled}); {dataset} has no labels.",
         "err_label_mode": "The label path needs a class-conditional generator.",
-        "r1_gamma": "R1 γ (0 = off)",
-        "r1_every": "R1 every N D steps (lazy R1)",
         "formula_note_lsgan": "D regresses real samples to 1 and fakes to 0; at equilibrium both D(x) and D(G(z)) "
                               "sit at 0.5. The scores are D's raw outputs, not probabilities.",
         "formula_note_hinge": "D wants real scores above +1 and fake scores below −1; G pushes its fakes' scores "
@@ -378,19 +358,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "language": "语言",
         "tab_train": "训练",
         "tab_explore": "探索",
-        "dataset": "数据集",
-        "model": "模型",
-        "loss": "损失函数",
-        "z_dim": "z_dim（潜在维度）",
-        "batch_size": "批大小",
-        "lr_g": "G 的学习率",
-        "lr_d": "D 的学习率",
-        "beta1": "Adam β1",
-        "beta2": "Adam β2",
-        "n_critic": "n_critic（每步 G 对应的 D 步数）",
-        "seed": "随机种子",
-        "g_width": "G 的宽度",
-        "d_width": "D 的宽度",
         "advanced": "高级设置",
         "start": "开始",
         "pause": "暂停",
@@ -474,16 +441,9 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "当 D 能自信地拒绝假样本时，G 的损失会饱和。",
         "formula_note_non_saturating": "G 改为最大化 log D(G(z))，而不是最小化 log(1 − D(G(z)))：平衡点相同"
                                        "（D(x) = D(G(z)) = 0.5），但训练初期梯度强得多。",
-        "gp_lambda": "WGAN-GP λ（梯度惩罚）",
-        "conditional": "类别条件 G 与 D（需要带标签的数据）",
-        "g_ema": "G 权重的滑动平均衰减（0 = 关闭）",
-        "lr_decay": "学习率衰减：定时训练的最后占比（0 = 关闭）",
-        "bf16": "bfloat16 自动混合精度（在较新的 GPU 上更快）",
         "run_minutes": "训练多少分钟后停止（0 = 不停止）",
         "run_left": "定时训练：还剩 {left} · 学习率 × {scale:.2f}",
         "run_over": "已暂停：{minutes} 分钟的定时训练结束（学习率在最后降到 0）。按“继续”将以完整学习率接着训练。",
-        "image_size": "图像尺寸（像素）",
-        "channels": "通道数（1 灰度，3 彩色）",
         "data_files": "你的图像：一个 .zip 或若干图像文件（数据集 'folder'）",
         "err_no_images": "数据集 'folder' 需要图像：请先上传一个 .zip 或一些图像文件。",
         "label": "标签（数字）",
@@ -491,8 +451,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "label1": "终点标签",
         "err_conditional": "条件模型需要带标签的数据（{labelled}）；{dataset} 没有标签。",
         "err_label_mode": "标签路径需要一个类别条件生成器。",
-        "r1_gamma": "R1 γ（0 = 关闭）",
-        "r1_every": "每 N 次 D 更新计算一次 R1（惰性 R1）",
         "formula_note_lsgan": "D 把真实样本回归到 1、把假样本回归到 0；平衡时 D(x) 与 D(G(z)) 都位于 0.5。"
                               "图中是 D 的原始输出，而不是概率。",
         "formula_note_hinge": "D 希望真实样本得分高于 +1、假样本低于 −1；G 则努力抬高假样本的得分。"
@@ -708,6 +666,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "warn_2d_explore": "二维数据集：探索页显示的是点，而不是图像。",
     },
 }
+# Each setting's label and help live with its range in the config's schema (ganapp.config.SETTINGS): the label as
+# the setting's name, the help as "help_<name>".
+for _lang, _table in STRINGS.items():
+    for _name, _setting in SETTINGS.items():
+        _table[_name] = _setting.label[_lang]
+        _table[f"help_{_name}"] = _setting.help[_lang]
 
 
 def t(lang: str, key: str, **fields: object) -> str:

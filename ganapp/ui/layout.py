@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
-from ..config import CHANNELS, DATASETS, IMAGE_SIZES, LOSSES, MODELS, GANConfig, is_2d
+from ..config import SETTINGS, GANConfig, is_2d
 from ..lessons import LESSONS
 from ..presets import CLASSROOM_2D
 from .handlers import (COMPARE_FIELDS, CONTROL_FIELDS, DATASET_DEFAULT_FIELDS, DIRECTION_RANGE, MAX_SMOOTHING,
-                       N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp)
+                       N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, GanApp, PollOutputs, TickOutputs)
 from .common import DETECT_LANG_JS, FAST
 from .i18n import LANGS, t
 from . import curves
@@ -30,6 +33,31 @@ nav:has(> a[data-sveltekit-reload]) { display: none; }
 """
 
 
+def setting_widgets(default: GANConfig, tr: Callable, advanced: bool) -> dict[str, Any]:
+    """The Train tab's widgets of the schema's settings (:data:`ganapp.config.SETTINGS`) in or out of the Advanced
+    box, made from each setting's widget kind and row, set to ``default``'s values; ``tr`` registers each for the
+    language switch (its label, and in the Advanced box its help as ``info``). Returns ``{field: component}``."""
+    made: dict[str, Any] = {}
+    settings = [s for s in SETTINGS.values() if s.widget and s.advanced == advanced]
+    for row, group in itertools.groupby(settings, key=lambda s: s.row or s.name):
+        group = list(group)
+        with gr.Row() if len(group) > 1 else contextlib.nullcontext():
+            for s in group:
+                facts = dict(label=t("en", s.name), elem_id=s.name.replace("_", "-"))
+                keys = {"label": s.name}
+                if advanced:  # the cryptic ones: a line on what each does
+                    facts["info"], keys["info"] = t("en", f"help_{s.name}"), f"help_{s.name}"
+                value = getattr(default, s.name)
+                if s.widget == "dropdown":
+                    widget = gr.Dropdown(list(s.choices), value=value, **facts)
+                elif s.widget == "checkbox":
+                    widget = gr.Checkbox(value, **facts)
+                else:  # number or integer; the range is checked by the handler, in the visitor's language
+                    widget = gr.Number(value, precision=0 if s.widget == "integer" else None, **facts)
+                made[s.name] = tr(widget, keys)
+    return made
+
+
 EXPLORE = dict(concurrency_id="explore", concurrency_limit=8, show_progress="hidden", trigger_mode="always_last")
 
 
@@ -39,10 +67,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
     controls start at ``default``, else at the recommended settings of the default dataset (what choosing it in the
     dataset menu fills in). Gradio's usage analytics stay off unless ``analytics_enabled``."""
     default = default or GANConfig.default_for(GANConfig().dataset)
-    labeled: list[tuple[Any, str, str]] = []  # (component, string key, what to relabel: label | value)
+    labeled: list[tuple[Any, dict[str, str]]] = []  # (component, {what to relabel (label, value, info): string key})
 
-    def tr(component, key: str, attr: str = "label"):
-        labeled.append((component, key, attr))
+    def tr(component, key: str | dict[str, str], attr: str = "label"):
+        labeled.append((component, key if isinstance(key, dict) else {attr: key}))
         return component
 
     en = lambda key: t("en", key)  # noqa: E731
@@ -94,50 +122,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                               label=en("lesson_pick"), elem_id="lesson")
                             lesson_text = gr.Markdown("", elem_id="lesson-text")
                             tr(gr.Markdown(en("for_teachers"), elem_id="for-teachers"), "for_teachers", "value")
-                        dataset = tr(gr.Dropdown(list(DATASETS), value=default.dataset, label=en("dataset"),
-                                             elem_id="dataset"),
-                                     "dataset")
-                        model = tr(gr.Dropdown(list(MODELS), value=default.model, label=en("model"), elem_id="model"),
-                                   "model")
-                        loss = tr(gr.Dropdown(list(LOSSES), value=default.loss, label=en("loss"), elem_id="loss"), "loss")
-                        with gr.Row():
-                            z_dim = tr(gr.Number(default.z_dim, label=en("z_dim"), precision=0), "z_dim")
-                            batch_size = tr(gr.Number(default.batch_size, label=en("batch_size"), precision=0),
-                                            "batch_size")
-                        with gr.Row():
-                            lr_g = tr(gr.Number(default.lr_g, label=en("lr_g"), elem_id="lr-g"), "lr_g")
-                            lr_d = tr(gr.Number(default.lr_d, label=en("lr_d")), "lr_d")
-                        with gr.Row():
-                            n_critic = tr(gr.Number(default.n_critic, label=en("n_critic"), precision=0),
-                                          "n_critic")
-                            seed = tr(gr.Number(default.seed, label=en("seed"), precision=0), "seed")
+                        by_field = setting_widgets(default, tr, advanced=False)
                         with tr(gr.Accordion(en("advanced"), open=False), "advanced"):
-                            with gr.Row():
-                                beta1 = tr(gr.Number(default.beta1, label=en("beta1"), elem_id="beta1"), "beta1")
-                                beta2 = tr(gr.Number(default.beta2, label=en("beta2"), elem_id="beta2"), "beta2")
-                            with gr.Row():
-                                g_width = tr(gr.Number(default.g_width, label=en("g_width"), precision=0),
-                                             "g_width")
-                                d_width = tr(gr.Number(default.d_width, label=en("d_width"), precision=0),
-                                             "d_width")
-                            with gr.Row():
-                                gp_lambda = tr(gr.Number(default.gp_lambda, label=en("gp_lambda")), "gp_lambda")
-                                r1_gamma = tr(gr.Number(default.r1_gamma, label=en("r1_gamma")), "r1_gamma")
-                                r1_every = tr(gr.Number(default.r1_every, label=en("r1_every"), precision=0),
-                                              "r1_every")
-                            with gr.Row():
-                                g_ema = tr(gr.Number(default.g_ema, label=en("g_ema")), "g_ema")
-                                lr_decay = tr(gr.Number(default.lr_decay, label=en("lr_decay"), elem_id="lr-decay"),
-                                              "lr_decay")
-                            with gr.Row():
-                                conditional = tr(gr.Checkbox(default.conditional, label=en("conditional")),
-                                                 "conditional")
-                                bf16 = tr(gr.Checkbox(default.bf16, label=en("bf16")), "bf16")
-                            with gr.Row():
-                                image_size = tr(gr.Dropdown(list(IMAGE_SIZES), value=default.image_size,
-                                                            label=en("image_size")), "image_size")
-                                channels = tr(gr.Dropdown(list(CHANNELS), value=default.channels,
-                                                          label=en("channels")), "channels")
+                            by_field |= setting_widgets(default, tr, advanced=True)
                         data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
                                                 visible=False, elem_id="data-files"), "data_files")
                         init = gr.Dropdown(init_choices("en"), value="scratch", label=en("init"), elem_id="init")
@@ -283,11 +270,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         lesson_no = gr.Number(0, visible="hidden")  # the teacher's latest lesson for this visitor (GanApp.tick)
 
         # ----- wiring -----
-        controls = [dataset, model, loss, z_dim, batch_size, lr_g, lr_d, beta1, beta2, n_critic, seed, g_width,
-                    d_width, gp_lambda, r1_gamma, r1_every, g_ema, lr_decay, conditional, bf16, image_size,
-                    channels, data_files, init]
-        assert len(controls) == len(CONTROL_FIELDS)
-        by_field = dict(zip(CONTROL_FIELDS, controls))
+        by_field |= dict(data_files=data_files, init=init)
+        controls = [by_field[f] for f in CONTROL_FIELDS]
+        dataset, loss, r1_gamma = by_field["dataset"], by_field["loss"], by_field["r1_gamma"]
         dataset_default_controls = [by_field[f] for f in DATASET_DEFAULT_FIELDS] + [data_files]
         classroom_controls = [by_field[f] for f in CLASSROOM_2D]
         start.click(app.start, [lang, run_minutes, *controls], classroom_controls, api_name="start", **FAST)
@@ -313,13 +298,17 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")
         curve_delta.change(None, [curve_delta], None, js=curves.EXTEND_JS, api_visibility="private",
                            show_progress="hidden")
-        poll_outputs = [status, loss_plot, scores_plot, grid, scatter, quality_plot, quality_caption, metrics2d_plot,
-                        alert, scatter_b, grid_b, curve_delta]
+        poll_outputs = [dict(status=status, loss_plot=loss_plot, scores_plot=scores_plot, grid=grid, scatter=scatter,
+                             quality_plot=quality_plot, quality_caption=quality_caption,
+                             metrics2d_plot=metrics2d_plot, alert=alert, scatter_b=scatter_b, grid_b=grid_b,
+                             curve_delta=curve_delta)[name] for name in PollOutputs._fields]
         smoothing.change(app.set_smoothing, [lang, smoothing], None, api_visibility="private", **FAST).then(
             app.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
             **FAST)  # redraw the curves at once
         app.poll_every_s = poll_every_s
-        timer.tick(app.tick, [lang], [status, frame, lesson_no, timer], api_name="tick", **FAST)
+        tick_outputs = [dict(status=status, frame=frame, lesson_no=lesson_no, timer=timer)[name]
+                        for name in TickOutputs._fields]
+        timer.tick(app.tick, [lang], tick_outputs, api_name="tick", **FAST)
         # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
         # runs do not train); its handler does so on the server for a few seconds (GanApp.commanded)
         for button in (start, resume, step, reset, step_d, step_g, step_both, start_compare):
@@ -337,7 +326,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         dataset.input(GanApp.dataset_defaults, [dataset], dataset_default_controls, api_visibility="private", **FAST)
         for c in (loss, r1_gamma):
             c.change(GanApp.formula, [lang, loss, r1_gamma], [formula], api_visibility="private", **FAST)
-        loss.input(GanApp.loss_defaults, [loss, dataset], [n_critic, beta1, beta2], api_visibility="private",
+        loss.input(GanApp.loss_defaults, [loss, dataset], [by_field[f] for f in ("n_critic", "beta1", "beta2")],
+                   api_visibility="private",
                    **FAST)
         export.click(app.export_gif, [lang], [gif_file], api_name="export_gif", concurrency_limit=2)
         gr.api(app.snapshot_api, api_name="snapshot", concurrency_limit=None)
@@ -379,11 +369,11 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
         def relabel(code: str) -> list:
             updates = []
-            for _, key, attr in labeled:
-                text = t(code, key)
-                if key == "z_sliders":
-                    text = f"**{text}**"
-                updates.append(gr.update(**{attr: text}))
+            for _, keys in labeled:
+                texts = {attr: t(code, key) for attr, key in keys.items()}
+                if keys.get("value") == "z_sliders":
+                    texts["value"] = f"**{texts['value']}**"
+                updates.append(gr.update(**texts))
             updates.append(gr.update(label=t(code, "source"),
                                      choices=[(t(code, "source_training"), "training"),
                                               (t(code, "source_checkpoint"), "checkpoint")]))
@@ -399,7 +389,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             return [*relabel(code), GanApp.formula(code, loss_name, gamma)]
 
         lang.change(relabel_all, [lang, loss, r1_gamma],
-                    [*(c for c, _, _ in labeled), source, tab_train, tab_explore, layers, lesson, init, tl_source,
+                    [*(c for c, _ in labeled), source, tab_train, tab_explore, layers, lesson, init, tl_source,
                      formula],
                     api_visibility="private", **FAST)
         # what handlers wrote in the old language: the checkpoint note, and the Explore tab's note and 2D legend

@@ -8,10 +8,10 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import GANConfig
+from ..config import PAGE_FIELDS, GANConfig
 from ..lessons import LESSONS, Lesson
 from ..data import ASSETS_DIR
-from .common import CONTROL_FIELDS, guarded
+from .common import guarded
 from .i18n import LANGS, t
 
 # The minimax objective with the term each update follows boxed in colour: D ascends both expectations, G descends
@@ -48,7 +48,7 @@ def lesson_for(name: Any, config: GANConfig) -> Lesson | None:
     lesson = LESSONS.get(name) if isinstance(name, str) else None
     if lesson is None:
         return None
-    return lesson if not set(config.diff(lesson.config())) & set(CONTROL_FIELDS) else None
+    return lesson if not set(config.diff(lesson.config())) & set(PAGE_FIELDS) else None
 
 
 def _ratio(a: float, b: float) -> str:
@@ -128,18 +128,17 @@ class LessonHandlers:
         budget, key moment and run B (:meth:`start_lesson`).
 
         Returns:
-            the controls' values (CONTROL_FIELDS without data_files and init), the lesson's text, the slow-motion
+            the controls' values (PAGE_FIELDS), the lesson's text, the slow-motion
             slider's and the run length's values; gr.update() each for an unknown name.
         """
-        n = CONTROL_FIELDS.index("data_files")
         if name not in LESSONS:
-            return [gr.update()] * (n + 3)
+            return [gr.update()] * (len(PAGE_FIELDS) + 3)
         _, visitor = self._visitor(request)
         visitor.extras["lesson"] = name
         lesson = LESSONS[name]
         c = lesson.config()
-        return [getattr(c, f) for f in CONTROL_FIELDS[:n]] + [lesson_markdown(lang, name), lesson.slow_motion_s,
-                                                              lesson.run_minutes]
+        return [getattr(c, f) for f in PAGE_FIELDS] + [lesson_markdown(lang, name), lesson.slow_motion_s,
+                                                       lesson.run_minutes]
 
     @staticmethod
     def start_lesson(visitor: Any, lesson: Lesson | None, config: GANConfig, fresh: bool) -> GANConfig | None:
