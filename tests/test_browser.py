@@ -488,3 +488,55 @@ def test_the_grid_s_label_does_not_cover_a_sample(page):
     overlap_x = min(label["x"] + label["width"], image["x"] + image["width"]) - max(label["x"], image["x"])
     assert overlap_x > 0  # the label is above the image's left part: only the vertical gap keeps them apart
     assert label["y"] + label["height"] <= image["y"] + 1, (label, image)
+
+
+def test_the_sketchpad_draws_with_the_mouse_at_once(page):
+    # issue 14, bug 3: the pad ignored the mouse until its small Brush tool was clicked ("Draw a shape on the pad
+    # first")
+    page.get_by_text("Draw your own distribution", exact=False).first.click()
+    canvas = page.locator("#sketch canvas").first
+    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # the pad finishes building, then its box chooses the brush
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 60, y)
+    page.mouse.down()
+    for i in range(30):
+        page.mouse.move(x - 60 + 4 * i, y + (i % 10) * 3)
+    page.mouse.up()
+    page.click("#use-drawing")
+    page.wait_for_function("() => document.body.innerText.includes('the dataset is now drawn')", timeout=30_000)
+    assert page.locator("#dataset input").input_value() == "drawn"
+
+
+def test_slow_motion_holds_each_manual_update_and_names_its_phase(page):
+    # issue 14, bug 6: with slow motion at 2 s, Step both finished in 0.6 s and named no phase
+    _pick(page, "dataset", "ring8")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+    slider = page.locator("#slow-motion input[type=number]")
+    slider.fill("1")
+    slider.press("Enter")
+    page.wait_for_timeout(500)
+    started = time.monotonic()
+    page.click("#step-both")
+    page.wait_for_function("() => /D update|G update/.test(document.querySelector('#ganapp-status').innerText)",
+                           timeout=30_000)
+    page.wait_for_function("() => /step 1\\b/.test(document.querySelector('#ganapp-status').innerText)"
+                           " && !/D update|G update/.test(document.querySelector('#ganapp-status').innerText)",
+                           timeout=30_000)
+    assert time.monotonic() - started >= 1.5  # two updates, each held for 1 s
+
+
+def test_a_2d_run_exports_a_time_lapse_gif_in_the_browser(page):
+    # issue 14, bug 7: on 2D data, "Export time-lapse GIF" said there were no frames, even after 1,600 steps
+    _pick(page, "dataset", "ring8")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+    page.click("#start")
+    page.wait_for_function("() => /step [1-9][0-9]{2,}/.test(document.querySelector('#ganapp-status').innerText)",
+                           timeout=60_000)
+    page.click("#pause")
+    page.get_by_role("button", name="Export time-lapse GIF").click()
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#gif-file a'))"
+                           ".some(a => /timelapse\\.gif/.test(a.href))", timeout=30_000)
+    assert "No time-lapse frames yet" not in page.locator("body").inner_text()

@@ -33,6 +33,19 @@ nav:has(> a[data-sveltekit-reload]) { display: none; }
 """
 
 
+# Gradio's sketchpad opens with no tool chosen ("select the draw tool to start"), so a first stroke draws nothing:
+# when its box opens, choose the brush (the first of its tool buttons), retrying while the pad is still being built.
+SELECT_BRUSH_JS = """() => {
+  let tries = 0;
+  const pick = () => {
+    const brush = document.querySelector('#sketch button.quite-round')
+      || document.querySelector('#sketch button[aria-label="Brush"]');
+    if (brush) { brush.click(); } else if (tries++ < 30) { setTimeout(pick, 100); }
+  };
+  pick();
+}"""
+
+
 def setting_widgets(default: GANConfig, tr: Callable, advanced: bool) -> dict[str, Any]:
     """The Train tab's widgets of the schema's settings (:data:`ganapp.config.SETTINGS`) in or out of the Advanced
     box, made from each setting's widget kind and row, set to ``default``'s values; ``tr`` registers each for the
@@ -142,7 +155,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                 end_compare = tr(gr.Button(en("end_compare"), elem_id="end-compare"), "end_compare",
                                                  "value")
                             compare_note = gr.Markdown("")
-                        with tr(gr.Accordion(en("draw"), open=False), "draw"):
+                        with tr(gr.Accordion(en("draw"), open=False), "draw") as draw_box:
                             tr(gr.Markdown(en("draw_help")), "draw_help", "value")
                             sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
                             use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
@@ -176,7 +189,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                                             "metrics2d_plot")
                         with gr.Row():
                             export = tr(gr.Button(en("export_gif")), "export_gif", "value")
-                            gif_file = tr(gr.File(label=en("gif_file"), interactive=False), "gif_file")
+                            gif_file = tr(gr.File(label=en("gif_file"), interactive=False, elem_id="gif-file"),
+                                          "gif_file")
 
             with gr.Tab(en("tab_explore"), id="explore") as tab_explore:
                 with gr.Row():
@@ -292,6 +306,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         dataset.change(GanApp.layers_shown, [dataset], [layers], api_visibility="private", **FAST)
         lesson.input(app.pick_lesson, [lang, lesson], [*controls[:-2], lesson_text, slow_motion, run_minutes],
                      api_name="lesson", **FAST)
+        draw_box.expand(None, None, None, js=SELECT_BRUSH_JS, api_visibility="private", show_progress="hidden")
         use_drawing.click(app.use_drawing, [lang, sketch], [dataset, *dataset_default_controls, drawing_note],
                           api_name="use_drawing", **FAST)
         # the curves' new points since the last full figure (ganapp.ui.curves), appended in the browser
