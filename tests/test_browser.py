@@ -540,3 +540,16 @@ def test_a_2d_run_exports_a_time_lapse_gif_in_the_browser(page):
     page.wait_for_function("() => Array.from(document.querySelectorAll('#gif-file a'))"
                            ".some(a => /timelapse\\.gif/.test(a.href))", timeout=30_000)
     assert "No time-lapse frames yet" not in page.locator("body").inner_text()
+
+
+def test_a_refused_click_repeated_shows_one_toast(page):
+    # issue 14, small things: three refused clicks piled up as "Error (3)"
+    page.get_by_label("简体中文").check()
+    page.wait_for_function("() => document.querySelector('#start').innerText.trim() !== 'Start'")
+    for _ in range(3):
+        page.click("#pause")  # nothing trains yet: refused
+        page.wait_for_timeout(600)
+    page.wait_for_selector(".toast-body")
+    bodies = page.locator(".toast-body").all_inner_texts()
+    assert len(bodies) == 1 and "(3)" not in bodies[0] and "(2)" not in bodies[0], bodies
+    assert bodies[0].count("还没有开始训练") == 1, bodies  # the message once, in the page's language

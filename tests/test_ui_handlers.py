@@ -9,7 +9,7 @@ import pytest
 from ganapp.config import GANConfig
 from ganapp.presets import classroom_config
 from ganapp.registry import SessionRegistry
-from ganapp.ui import GanApp
+from ganapp.ui import GanApp, common
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
 from ganapp.ui.i18n import STRINGS, t
 
@@ -620,3 +620,18 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
     assert wait_until(lambda: session.snapshot(None).step > step, 10)
     assert len(app.poll(req("dl"), "en")[1].data) == 4  # ... past FULL_REDRAW_POINTS: full figures again
     app.pause(req("dl"), "en")
+
+
+def test_a_repeated_error_does_not_pile_up_toasts(app):
+    # issue 14, small things: error toasts piled up as "Error (3)"
+    errors = []
+    for page in ("t1", "t1", "t1", "t2"):
+        with pytest.raises(gr.Error) as caught:
+            app.pause(req(page), "zh")  # no run yet: refused
+        errors.append(caught.value)
+    assert [e.visible for e in errors] == [True, False, False, True]  # one toast per page while it is open
+    assert all(e.message == errors[0].message == t("zh", "err_no_session") for e in errors)
+    assert errors[0].duration == common.ERROR_TOAST_S
+    with pytest.raises(gr.Error) as caught:
+        app.pause(req("t1"), "en")  # another message (the English one): a toast of its own
+    assert caught.value.visible

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,17 +34,42 @@ def named(values: tuple | list, fields: tuple[str, ...] = CONTROL_FIELDS) -> dic
     return dict(zip(fields, values, strict=True))
 
 
+ERROR_TOAST_S = 10.0  # how long an error's toast stays open
+_open_toasts: dict[tuple[str, str], float] = {}  # (page, message) -> when its toast closes
+_open_toasts_lock = threading.Lock()
+
+
+def toast(request: Any, error: gr.Error) -> gr.Error:
+    """``error`` as the visitor sees it, open for ERROR_TOAST_S. The same message while this page's toast of it is
+    still open fails the event without a second toast, so clicking a refused button again does not pile the toasts
+    up: Gradio 6 groups a page's error toasts into one ("Error (3)"), and closes a group on its own only while it
+    holds one message. (Its header, "Error", is Gradio's own text: it ignores a title.)"""
+    page = getattr(request, "session_hash", None)
+    now = time.monotonic()
+    visible = True
+    if page is not None:
+        with _open_toasts_lock:
+            if len(_open_toasts) > 1000:  # forget the closed ones
+                for key in [k for k, until in _open_toasts.items() if until < now]:
+                    del _open_toasts[key]
+            visible = _open_toasts.get((page, error.message), 0.0) < now
+            if visible:
+                _open_toasts[(page, error.message)] = now + ERROR_TOAST_S
+    return gr.Error(error.message, duration=ERROR_TOAST_S, visible=visible, print_exception=False)
+
+
 def guarded(fn: Callable) -> Callable:
     """Turn any unexpected exception into a ``gr.Error`` in the visitor's language, so the browser never shows a
-    stack trace and the session (and any running training) lives on. ``gr.Error`` passes through unchanged."""
+    stack trace and the session (and any running training) lives on. Every error goes out through :func:`toast`."""
     @functools.wraps(fn)
     def wrapper(self, *args, **kwargs):
+        lang = next((a for a in args[:2] if isinstance(a, str) and a in ("en", "zh")), "en")
+        request = args[0] if args else None
         try:
             return fn(self, *args, **kwargs)
-        except gr.Error:
-            raise
+        except gr.Error as e:
+            raise toast(request, e) from None
         except Exception as e:  # the last line of defence for the browser
             log.exception("handler %s failed", fn.__name__)
-            lang = next((a for a in args[:2] if isinstance(a, str) and a in ("en", "zh")), "en")
-            raise gr.Error(t(lang, "err_internal", reason=f"{type(e).__name__}: {e}")) from None
+            raise toast(request, gr.Error(t(lang, "err_internal", reason=f"{type(e).__name__}: {e}"))) from None
     return wrapper
