@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from .autosave import AutosaveError, StateStore
@@ -32,45 +31,12 @@ from .engine import Engine
 from .limits import Limits, ServerFullError
 from .pages import Pages
 from .session import RUNNING, WAITING, TrainingSession
+from .visitor import Visitor  # noqa: F401 (where the UI finds it)
 
 log = logging.getLogger("ganapp")
 
 # What a page found when it attached (SessionRegistry.attach).
 NEW, REATTACHED, RESTORED, RESTORE_FAILED = "new", "reattached", "restored", "restore_failed"
-# The visitor's own values (Visitor.extras) that an autosave keeps with run A.
-SAVED_EXTRAS = ("built_from", "built_step", "slow_motion_s", "classroom", "drawn_path", "name", "lesson_taken")
-
-
-@dataclass
-class Visitor:
-    """What the server holds for one visitor.
-
-    Attributes:
-        session: their TrainingSession, once they have built one.
-        twin: a second session trained side by side with ``session`` (one setting changed), or None.
-        checkpoint: a generator they loaded for exploring (a ganapp.checkpoints.Checkpoint), or None.
-        last_seen_s: ``time.monotonic()`` of their last request.
-        extras: small per-visitor values the UI keeps (e.g. where their run started from).
-        persistent: True for a visitor with a token: autosaved, outliving their pages.
-        saved: per slot ("a", "b"), the :meth:`TrainingSession.save_key` and ``time.monotonic()`` of its last
-            autosave (or of the session's creation, before the first).
-        restored: what attaching found (NEW, REATTACHED, RESTORED or RESTORE_FAILED) and the step it came back at.
-    """
-
-    session: TrainingSession | None = None
-    twin: TrainingSession | None = None
-    checkpoint: Any = None
-    last_seen_s: float = field(default_factory=time.monotonic)
-    extras: dict[str, Any] = field(default_factory=dict)
-    persistent: bool = False
-    saved: dict[str, tuple[Any, float]] = field(default_factory=dict)
-    restored: tuple[str, int] | None = None
-
-    def runs(self) -> dict[str, TrainingSession]:
-        """The visitor's sessions by autosave slot: "a" (run A) and "b" (run B), where they exist."""
-        return {slot: s for slot, s in (("a", self.session), ("b", self.twin)) if s is not None}
-
-
 class SessionRegistry:
     """Visitors by id, each with at most one TrainingSession (and a side-by-side twin); one
     :class:`~ganapp.engine.Engine` trains them all, each with a fair share of the machine.
@@ -182,12 +148,11 @@ class SessionRegistry:
         those are stopped), and its values that they do not have (a name typed at once)."""
         if orphan.runs() and not v.runs():
             v.session, v.twin, v.checkpoint = orphan.session, orphan.twin, orphan.checkpoint or v.checkpoint
-            v.extras.update(orphan.extras)  # they describe the runs taken over
+            v.state = orphan.state  # it describes the runs taken over
             return
         for session in orphan.runs().values():
             session.stop()
-        for key, value in orphan.extras.items():
-            v.extras.setdefault(key, value)
+        v.state.fill_from(orphan.state)
 
     def detach(self, page_id: str) -> None:
         """A page closed (or reloaded). A visitor without a token goes with it; one with a token keeps training
@@ -236,7 +201,7 @@ class SessionRegistry:
                 session = TrainingSession.from_autosave(tensors, meta, engine=self.engine, **self.session_kwargs)
                 if slot == "a":
                     v.session = session
-                    v.extras.update({k: meta["visitor"][k] for k in SAVED_EXTRAS if k in meta.get("visitor", {})})
+                    v.state.restore(meta.get("visitor", {}))
                 else:
                     v.twin = session
                 v.saved[slot] = (session.save_key(), time.monotonic())
@@ -349,7 +314,7 @@ class SessionRegistry:
                 key = session.save_key()
                 tensors, meta = session.autosave_state()
             if slot == "a":
-                meta["visitor"] = {k: v.extras[k] for k in SAVED_EXTRAS if k in v.extras}
+                meta["visitor"] = v.state.saved()
             self.store.write(visitor_id, slot, tensors, meta)
             v.saved[slot] = (key, now)
             written.append(slot)

@@ -194,7 +194,7 @@ class Classroom:
     def _card(self, vid: str, v: Visitor) -> RunCard:
         snap = v.session.snapshot(None)
         c = snap.config
-        card = RunCard(vid, self._seat(vid), v.extras.get("name", ""), c.dataset, c.model, c.loss, snap.state,
+        card = RunCard(vid, self._seat(vid), v.state.name, c.dataset, c.model, c.loss, snap.state,
                        snap.step, snap.it_s)
         if snap.view_metrics and "modes" in snap.view_metrics[-1]:
             last = snap.view_metrics[-1]

@@ -249,10 +249,10 @@ def test_pages_that_never_unload_are_forgotten(tmp_path):
 def test_what_a_page_did_before_it_attached_goes_to_its_visitor(tmp_path):
     reg = _registry(tmp_path)
     early = reg.new_session("quick-page", tiny_2d())  # Start pressed before the page's attach came back
-    reg.visitor("quick-page").extras["name"] = "Ada"
+    reg.visitor("quick-page").state.name = "Ada"
     reg.attach("quick-page", None)
     v = reg.visitor(reg.key("quick-page"))
-    assert v.session is early and v.extras["name"] == "Ada" and "quick-page" not in reg
+    assert v.session is early and v.state.name == "Ada" and "quick-page" not in reg
     token, _ = reg.attach("other-page", None)
     reg.new_session(reg.key("other-page"), tiny_2d(seed=3))
     late = reg.new_session("reloaded-page", tiny_2d(seed=4))  # a reload: the visitor has a run already

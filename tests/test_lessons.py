@@ -143,7 +143,7 @@ def test_picking_a_lesson_fills_the_controls_and_start_runs_it_with_its_run_b(ap
 def test_the_lesson_text_follows_the_language_and_an_unknown_lesson_changes_nothing(app):
     n = CONTROL_FIELDS.index("data_files")
     assert app.pick_lesson(req("a"), "en", "nope") == [gr.update()] * (n + 3)
-    assert "lesson" not in app.registry.visitor("a").extras
+    assert app.registry.visitor("a").state.lesson is None
     assert lesson_markdown("zh", "mode_collapse") != lesson_markdown("en", "mode_collapse")
     assert "模式崩溃" in lesson_markdown("zh", "mode_collapse")
 

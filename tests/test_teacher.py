@@ -83,7 +83,7 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
     out = app.take_lesson(req("s1"), "zh", lesson_no, *page_controls)
     assert out[0] == "grid25" and out[-4] == "mode_collapse"  # the lesson's settings, in the controls
     assert "观察什么" in out[-3] and out[-2:] == [0.0, 0.0]  # its text in the page's language, no slow motion
-    assert app.registry.visitor("s1").extras["lesson"] == "mode_collapse"  # Start will run it as the lesson
+    assert app.registry.visitor("s1").state.lesson == "mode_collapse"  # Start will run it as the lesson
     assert "老师设置了课程" in app.tick(req("s1"), "zh").status
     assert app.take_lesson(req("s1"), "en", lesson_no, *page_controls) == [gr.skip()] * len(out)  # taken once
     session = app.registry.visitor("s1").session
@@ -150,7 +150,7 @@ def test_host_limits_refuse_in_the_visitors_language(tmp_path):
     try:
         big = list(CONTROLS)
         big[CONTROL_FIELDS.index("batch_size")] = 128
-        with pytest.raises(gr.Error, match="超出了本服务器的限制.*1..64"):
+        with pytest.raises(gr.Error, match="超出了本服务器的限制.*2..64"):
             app.start(req("a"), "zh", 0, *big)
         app.start(req("a"), "en", 0, *CONTROLS)
         with pytest.raises(gr.Error, match="The server is full.*1 runs"):
@@ -202,5 +202,5 @@ def test_a_student_may_clear_their_name_but_not_set_a_bad_one(classroom):
     assert app.set_name(req("s"), "en", " Ada ") == "Ada"
     with pytest.raises(gr.Error, match="1 到 32"):
         app.set_name(req("s"), "zh", "x" * 33)
-    assert app.registry.visitor("s").extras["name"] == "Ada"  # a refused name changes nothing
-    assert app.set_name(req("s"), "en", "   ") == "" and "name" not in app.registry.visitor("s").extras
+    assert app.registry.visitor("s").state.name == "Ada"  # a refused name changes nothing
+    assert app.set_name(req("s"), "en", "   ") == "" and app.registry.visitor("s").state.name == ""

@@ -129,7 +129,7 @@ class ExploreHandlers:
     def _shift(self, lang: str, visitor: Visitor, G: torch.nn.Module, alphas: tuple, named: Any,
                amount: Any) -> torch.Tensor | None:
         """The activation shift for the direction sliders, or None when there are no directions or all are at 0."""
-        directions: Directions | None = visitor.extras.get("directions")
+        directions: Directions | None = visitor.state.directions
         values = _slider_values(alphas)
         amount = float(amount) if isinstance(amount, (int, float)) and math.isfinite(amount) else 0.0
         use_named = bool(named) and amount != 0.0
@@ -168,7 +168,7 @@ class ExploreHandlers:
         if is_2d(config.dataset):
             raise gr.Error(t(lang, "err_directions_2d"))
         directions = principal_directions(G, config.z_dim, config.n_classes, k=N_DIRECTIONS, n_samples=2000)
-        visitor.extras["directions"] = directions
+        visitor.state.directions = directions
         sliders = [gr.update(value=0.0, visible=True, label=t(lang, "direction_label", i=i + 1,
                                                               share=f"{float(directions.explained[i]):.1%}"))
                    for i in range(directions.k)]
@@ -183,7 +183,7 @@ class ExploreHandlers:
     def name_direction(self, request: gr.Request, lang: str, name: Any, *alphas: Any) -> list:
         """Save the direction sliders' current combination under ``name``. Returns (saved-directions dropdown, note)."""
         _, visitor = self._visitor(request)
-        directions: Directions | None = visitor.extras.get("directions")
+        directions: Directions | None = visitor.state.directions
         if directions is None:
             raise gr.Error(t(lang, "err_no_directions"))
         values = _slider_values(alphas)
@@ -201,7 +201,7 @@ class ExploreHandlers:
     def download_directions(self, request: gr.Request, lang: str) -> str:
         """The visitor's directions (components and named ones) as a safetensors file to download."""
         key, visitor = self._visitor(request)
-        directions: Directions | None = visitor.extras.get("directions")
+        directions: Directions | None = visitor.state.directions
         if directions is None:
             raise gr.Error(t(lang, "err_no_directions"))
         return str(save_directions(self._file(key, "ganapp_directions.safetensors"), directions))
@@ -248,7 +248,7 @@ class ExploreHandlers:
         interpolation's two labels and the time-lapse's) for a conditional G only, and render it."""
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
-        visitor.extras["source"] = source if source in ("training", "checkpoint") else "training"  # for a reload
+        visitor.state.source = source if source in ("training", "checkpoint") else "training"  # for a reload
         z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0]
         sliders = [gr.update(value=round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2),
                              visible=True) if i < config.z_dim else gr.update(visible=False)
@@ -320,7 +320,7 @@ class ExploreHandlers:
         except CheckpointError as e:
             raise checkpoint_error(lang, e) from None
         visitor.checkpoint = ckpt
-        visitor.extras["checkpoint_name"] = path.name
+        visitor.state.checkpoint_name = path.name
         return self._checkpoint_note(lang, visitor), gr.update(value="checkpoint")
 
     @guarded
@@ -336,7 +336,7 @@ class ExploreHandlers:
         if ckpt is None:
             return t(lang, "no_ckpt_loaded")
         c = ckpt.config
-        return t(lang, "ckpt_loaded", name=visitor.extras.get("checkpoint_name", ""), model=c.model, dataset=c.dataset,
+        return t(lang, "ckpt_loaded", name=visitor.state.checkpoint_name, model=c.model, dataset=c.dataset,
                  step=ckpt.step, z_dim=c.z_dim)
 
     @guarded

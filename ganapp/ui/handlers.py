@@ -164,7 +164,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
         # the schema checks every value, naming the field and its range in the visitor's language
         if raw["dataset"] == "drawn":
-            raw["data_path"] = self.registry.visitor(key).extras.get("drawn_path", "")
+            raw["data_path"] = self.registry.visitor(key).state.drawn_path
             if not raw["data_path"] or not Path(raw["data_path"]).is_file():
                 raise gr.Error(t(lang, "err_drawn_missing"))
         try:
@@ -216,7 +216,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         """In the registry's classroom mode, a 2D run at default sizes takes the classroom sizes. Returns the config
         and the updates of the CLASSROOM_2D controls (gr.skip() each when nothing changed)."""
         shared = classroom_config(config) if self.registry.classroom_mode() else config
-        visitor.extras["classroom"] = shared is not config
+        visitor.state.classroom = shared is not config
         if shared is config:
             return config, [gr.skip()] * len(CLASSROOM_2D)
         # the page applies the new values one control at a time, and each fires a change event
@@ -236,12 +236,12 @@ class GanApp(LessonHandlers, ExploreHandlers):
             if init is not None and not isinstance(e, ConfigError):
                 raise gr.Error(t(lang, "err_init_mismatch", reason=str(e))) from None
             raise config_error(lang, e) from None
-        visitor.extras.pop("notice", None)
-        visitor.extras.pop("lesson_note", None)
-        visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
-        visitor.extras["built_from"] = choice
-        session.set_slow_motion(visitor.extras.get("slow_motion_s", 0.0))
-        visitor.extras["built_step"] = session.trainer.step_count
+        visitor.state.notice = ((), ())
+        visitor.state.lesson_note = None
+        visitor.state.gen += 1  # every page redraws everything
+        visitor.state.built_from = choice
+        session.set_slow_motion(visitor.state.slow_motion_s)
+        visitor.state.built_step = session.trainer.step_count
         return session
 
     def _apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
@@ -259,8 +259,8 @@ class GanApp(LessonHandlers, ExploreHandlers):
         except ValueError as e:
             raise config_error(lang, e) from None
         # what needs a Reset is what differs now; what applied live stays on show until something else applies
-        visitor.extras["notice"] = (applied or visitor.extras.get("notice", ((), ()))[0], needs_reset)
-        visitor.extras["gen"] = visitor.extras.get("gen", 0) + 1  # every page redraws everything
+        visitor.state.notice = (applied or visitor.state.notice[0], needs_reset)
+        visitor.state.gen += 1  # every page redraws everything
 
     # ----- Train tab -----
 
@@ -284,15 +284,15 @@ class GanApp(LessonHandlers, ExploreHandlers):
         session = visitor.session
         reshaped = session is not None and any(
             k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
-        new_start = (named(controls)["init"] or "scratch") != visitor.extras.get("built_from")
+        new_start = (named(controls)["init"] or "scratch") != visitor.state.built_from
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
         shown = [gr.skip()] * len(CLASSROOM_2D)
         page = self._page(request)
         fresh = session is None or session.state == ERROR or new_start or (
-            reshaped and session.trainer.step_count == visitor.extras.get("built_step", 0))
+            reshaped and session.trainer.step_count == visitor.state.built_step)
         if not fresh:
             config = self._config(lang, self._caught_up(page, controls), key)
-        lesson = lesson_for(visitor.extras.get("lesson"), config)
+        lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
             if lesson is None:  # a lesson runs at its own sizes
                 config, shown = self._classroom(visitor, page, config)
@@ -348,7 +348,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         config = self._config(lang, controls, key)
         if visitor.session is None:
             self._new_session(lang, key, config, controls)
-            self.start_lesson(visitor, lesson_for(visitor.extras.get("lesson"), config), config, fresh=False)
+            self.start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
         session = visitor.session
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
@@ -417,7 +417,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
             raise dataset_error(lang, e) from None
         except ValueError as e:
             raise config_error(lang, e) from None
-        twin.set_slow_motion(self.registry.visitor(key).extras.get("slow_motion_s", 0.0))
+        twin.set_slow_motion(self.registry.visitor(key).state.slow_motion_s)
         return twin
 
     @guarded
@@ -510,7 +510,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
             path = save_drawing(np.asarray(image), self._file(key, "drawn.npy"))
         except ValueError:
             raise gr.Error(t(lang, "err_no_drawing")) from None
-        visitor.extras["drawn_path"] = str(path)
+        visitor.state.drawn_path = str(path)
         return ["drawn", *self.dataset_defaults("drawn"), t(lang, "drawing_saved", n=f"{len(np.load(path)):,}")]
 
     @staticmethod
@@ -539,7 +539,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
         settings applied or needing a reset, run B, and what a reopened page found)."""
         found = self._found(lang, snap, page or {})
-        lesson = visitor.extras.get("lesson_note")
+        lesson = visitor.state.lesson_note
         lesson_line = [t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{lesson}"))] if lesson else []
         if snap is None:
             return "\n\n".join([t(lang, "state_none"), *lesson_line, *found])
@@ -550,7 +550,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
             lines[0] += f" · **{t(lang, 'phase_' + snap.phase)}**"
         if snap.state in (RUNNING, WAITING) and snap.sharing > 1:
             lines.append(t(lang, "sharing_note", n=snap.sharing))
-        if visitor.extras.get("classroom"):
+        if visitor.state.classroom:
             lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
         lines += lesson_line + self.lesson_status(lang, snap, snap_b)
@@ -567,7 +567,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
                                                            to=f"{r.to_step:,}")))
         elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason", reason=snap.message))
-        applied, needs_reset = visitor.extras.get("notice", ((), ()))
+        applied, needs_reset = visitor.state.notice
         if applied:
             lines.append(t(lang, "applied_live", fields=", ".join(applied)))
         if needs_reset:
@@ -624,7 +624,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
         key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
                None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
-               visitor.extras.get("gen"))
+               visitor.state.gen)
         now = time.monotonic()
         if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
             # the same number (no redraw) is cheaper than a skip
@@ -659,13 +659,13 @@ class GanApp(LessonHandlers, ExploreHandlers):
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
         status = self.status_text(lang, visitor, snap, page)
         drawn = page.get("drawn", {})
-        if drawn.get("gen") != visitor.extras.get("gen"):  # a new run, or new settings: redraw everything
+        if drawn.get("gen") != visitor.state.gen:  # a new run, or new settings: redraw everything
             drawn = {}
         out_grid = out_scatter = gr.skip()
         twin = visitor.twin
         snap_b = twin.snapshot(None) if twin is not None else None
         smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
-        signature = (visitor.extras.get("gen"), lang, smoothing, id(session), id(twin), snap.config.loss)
+        signature = (visitor.state.gen, lang, smoothing, id(session), id(twin), snap.config.loss)
         out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, twin, snap.config.loss,
                                                               signature, smoothing, HISTORY_POINTS)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
@@ -691,7 +691,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
             out_twin_view, out_twin_grid = self._twin_views(lang, visitor, page, snap_b)
         kind = drawn.get("kind") if snap.points is None and snap.grid is None else \
             ("2d" if snap.points is not None else "image")
-        page["drawn"] = {"gen": visitor.extras.get("gen"), "step": snap.step, "grid_version": snap.grid_version, "lang": lang, "kind": kind,
+        page["drawn"] = {"gen": visitor.state.gen, "step": snap.step, "grid_version": snap.grid_version, "lang": lang, "kind": kind,
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
                                    "grid_version_b": version_b}
         outputs = PollOutputs(status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption,
@@ -782,7 +782,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if visitor.session is None and controls:
             config = self._config(lang, controls, key)
             self._new_session(lang, key, config, controls)
-            self.start_lesson(visitor, lesson_for(visitor.extras.get("lesson"), config), config, fresh=False)
+            self.start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
         session = self._session(lang, visitor)
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
@@ -798,7 +798,7 @@ class GanApp(LessonHandlers, ExploreHandlers):
         if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or not 0 <= seconds <= 5:
             raise gr.Error(t(lang, "err_field", field=t(lang, "slow_motion"), value=seconds, range="0..5",
                              kind=t(lang, "kind_num")))
-        visitor.extras["slow_motion_s"] = float(seconds)
+        visitor.state.slow_motion_s = float(seconds)
         if visitor.session is not None:
             visitor.session.set_slow_motion(float(seconds))
             self._also_run_b(visitor, lambda b: b.set_slow_motion(float(seconds)), unless=())
@@ -862,9 +862,9 @@ class GanApp(LessonHandlers, ExploreHandlers):
         session = visitor.session
         step = session.trainer.step_count if session is not None else 0
         page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
-        explore = [self._checkpoint_note(lang, visitor), visitor.extras.get("source", "training")]
+        explore = [self._checkpoint_note(lang, visitor), visitor.state.source]
         if session is None:
-            return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), visitor.extras.get("name", "")]
+            return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), visitor.state.name]
         values = [getattr(session.config, f) for f in PAGE_FIELDS]
         self._sent(page, zip(PAGE_FIELDS, controls, values))
         compare = ""
@@ -872,8 +872,8 @@ class GanApp(LessonHandlers, ExploreHandlers):
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
             field = next(iter(diff), None)
             compare = t(lang, "compare_note", field=field, a=diff[field][0], b=diff[field][1]) if field else ""
-        return [token, *values, visitor.extras.get("slow_motion_s", 0.0), *explore, compare,
-                visitor.extras.get("name", "")]
+        return [token, *values, visitor.state.slow_motion_s, *explore, compare,
+                visitor.state.name]
 
     @guarded
     def take_lesson(self, request: gr.Request, lang: str, number: Any, *controls: Any) -> list:
@@ -889,10 +889,10 @@ class GanApp(LessonHandlers, ExploreHandlers):
         """
         _, visitor = self._visitor(request)
         lesson = self.classroom.lesson if self.classroom is not None else None
-        if lesson is None or visitor.extras.get("lesson_taken") == lesson[1]:
+        if lesson is None or visitor.state.lesson_taken == lesson[1]:
             return [gr.skip()] * (len(PAGE_FIELDS) + 4)
-        name, visitor.extras["lesson_taken"] = lesson
-        visitor.extras["lesson"] = visitor.extras["lesson_note"] = name
+        name, visitor.state.lesson_taken = lesson
+        visitor.state.lesson = visitor.state.lesson_note = name
         c = LESSONS[name].config()
         values = [getattr(c, f) for f in PAGE_FIELDS]
         self._sent(self._page(request), zip(PAGE_FIELDS, controls, values))
@@ -908,13 +908,13 @@ class GanApp(LessonHandlers, ExploreHandlers):
         """
         _, visitor = self._visitor(request)
         if name is None or (isinstance(name, str) and not name.strip()):
-            visitor.extras.pop("name", None)
+            visitor.state.name = ""
             return ""
         try:
             text = check_name(name)
         except ValueError:
             raise gr.Error(t(lang, "err_name")) from None
-        visitor.extras["name"] = text
+        visitor.state.name = text
         return text
 
     @guarded

@@ -134,7 +134,7 @@ class LessonHandlers:
         if name not in LESSONS:
             return [gr.update()] * (len(PAGE_FIELDS) + 3)
         _, visitor = self._visitor(request)
-        visitor.extras["lesson"] = name
+        visitor.state.lesson = name
         lesson = LESSONS[name]
         c = lesson.config()
         return [getattr(c, f) for f in PAGE_FIELDS] + [lesson_markdown(lang, name), lesson.slow_motion_s,
