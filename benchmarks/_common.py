@@ -56,7 +56,7 @@ def interleaved(candidates: dict[str, Callable[[], float]], rounds: int) -> dict
 def session_rate(config, seconds: float, poll_hz: float = 2.0, counts: list[int] | None = None,
                  **registry_kwargs: Any) -> float:
     """Steps/s of a session built as the app builds one (``registry_kwargs`` go to its SessionRegistry), while a
-    thread calls the app's real Timer handler (GanApp.poll) at ``poll_hz``, as for an open page. Appends the number
+    thread calls the app's real Timer handler (LiveHandlers.poll) at ``poll_hz``, as for an open page. Appends the number
     of live scores made to ``counts`` when given."""
     import tempfile
     import threading
@@ -73,7 +73,7 @@ def session_rate(config, seconds: float, poll_hz: float = 2.0, counts: list[int]
 
     def poller():
         while not stop.wait(1 / poll_hz):
-            app.poll(request, "en")
+            app.live.poll(request, "en")
 
     session.start()
     while session.snapshot(None).step < 5:

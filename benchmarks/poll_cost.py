@@ -5,12 +5,12 @@ Timer's handler the way Gradio runs an event: the function, then ``Blocks.postpr
 the server does before it sends an answer). It measures the thread CPU time of each call, so training in the engine
 thread does not count, and reports the median and p95 for:
 
-- the tick (GanApp.tick: the status line and a frame number; what the page's Timer calls at 2 Hz);
-- the redraw (GanApp.poll: every plot, called when the tick's frame number changes, at most once a second);
+- the tick (LiveHandlers.tick: the status line and a frame number; what the page's Timer calls at 2 Hz);
+- the redraw (LiveHandlers.poll: every plot, called when the tick's frame number changes, at most once a second);
 - the reference: the redraw called on every tick, as the page did before the tick existed;
 - the redraw with whole curve figures each time, as before the curves came as deltas (ganapp.ui.curves).
 
-It prints the cost of the class polling (2 ticks per second each, and the redraws as GanApp.tick spaces them) in
+It prints the cost of the class polling (2 ticks per second each, and the redraws as LiveHandlers.tick spaces them) in
 cores, the ratio of the tick to the reference, and of the redraw to the redraw with whole curve figures.
 
     python benchmarks/poll_cost.py [--sessions 30] [--calls 60]
@@ -66,7 +66,7 @@ def main() -> None:
     from ganapp.session import VIEW_SHARE
     from ganapp.ui.handlers import DRAW_EVERY_S
 
-    draw_every_s = DRAW_EVERY_S * max(1.0, a.sessions / VIEW_SHARE)  # as GanApp.tick spaces the redraws
+    draw_every_s = DRAW_EVERY_S * max(1.0, a.sessions / VIEW_SHARE)  # as LiveHandlers.tick spaces the redraws
     per_student_s = (2 * np.median(tick) + np.median(draw) / draw_every_s) / 1000  # CPU s per student per s
     print(f"{a.sessions} ring8 sessions training ({steps} steps in session 0); thread CPU per call, Gradio's "
           f"postprocessing included:")

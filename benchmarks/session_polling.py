@@ -1,6 +1,6 @@
 """Session steps/s with the page polling at 2 Hz ÷ the Trainer alone (target ≥ 0.95).
 
-The poller calls the app's real Timer handler (GanApp.poll: snapshot, downsampled history, two Plotly figures and
+The poller calls the app's real Timer handler (LiveHandlers.poll: snapshot, downsampled history, two Plotly figures and
 the grid) every 0.5 s from another thread, as Gradio does for an open page. The reference is the same Trainer
 stepping in a plain background thread with no session around it (a trainer behind a web server always runs off the
 main thread; on a 2-core box the main thread's own figure is noisier, so it is printed for information only). All

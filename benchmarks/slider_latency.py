@@ -1,6 +1,6 @@
 """Slider → new image, server side, while the same session trains on the CPU (target p95 ≤ 100 ms).
 
-Calls the app's real slider handler (GanApp.explore: z from seed and sliders, truncation, G(z), PNG-ready image) with
+Calls the app's real slider handler (ExploreHandlers.explore: z from seed and sliders, truncation, G(z), PNG-ready image) with
 a new slider value each time, while the visitor's session trains in its thread. The reference run is the same calls
 with the session paused; the script prints both percentiles and their ratio.
 
@@ -29,7 +29,7 @@ def latencies_ms(app: GanApp, request, calls: int, rng: np.random.Generator) -> 
     for _ in range(calls):
         sliders = rng.uniform(-3, 3, 8).round(2).tolist()
         t0 = time.perf_counter()
-        app.explore(request, "en", "training", 0, 1.0, *sliders)
+        app.explore.explore(request, "en", "training", 0, 1.0, *sliders)
         out.append((time.perf_counter() - t0) * 1000)
         time.sleep(0.02)  # a hand on a slider sends a few dozen events a second, not a tight loop
     return np.array(out)

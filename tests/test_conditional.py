@@ -95,12 +95,12 @@ def test_explore_label_picker_and_label_interpolation(tmp_path):
     app = GanApp(registry, tmp_path)
     req = SimpleNamespace(session_hash="v")
     try:
-        app.load_shipped(req, "en", "c.safetensors")
-        out = app.seed_to_sliders(req, "en", "checkpoint", 4, 1.0, 2)
+        app.explore.load_shipped(req, "en", "c.safetensors")
+        out = app.explore.seed_to_sliders(req, "en", "checkpoint", 4, 1.0, 2)
         assert all(u["visible"] is True for u in out[8:12])  # the label pickers show for a conditional G
-        img = {y: app.explore(req, "en", "checkpoint", 4, 1.0, y, *[0.0] * 8)[0]["value"] for y in (2, 6)}
+        img = {y: app.explore.explore(req, "en", "checkpoint", 4, 1.0, y, *[0.0] * 8)[0]["value"] for y in (2, 6)}
         assert not np.array_equal(img[2], img[6])
-        strip, _, gif = app.interpolate(req, "en", "checkpoint", 4, 5, "label", 4, 1.0, 2, 6)
+        strip, _, gif = app.explore.interpolate(req, "en", "checkpoint", 4, 5, "label", 4, 1.0, 2, 6)
         frames = strip["value"]  # 4 tiles of 28 px with 2 px padding, upscaled 3×
         tiles = [frames[6::3, 6 + i * 90::3][:28, :28].astype(int) for i in (0, 3)]  # first and last, 28×28
         G, z = registry.visitor("v").checkpoint.G, seed_to_z(4, 8)
@@ -110,6 +110,6 @@ def test_explore_label_picker_and_label_interpolation(tmp_path):
         assert np.abs(tiles[1] - expected[1]).max() <= 1  # ... to label 6
         assert np.abs(expected[0] - expected[1]).mean() > 0.5
         with pytest.raises(Exception, match="0..9"):
-            app.explore(req, "en", "checkpoint", 4, 1.0, 11, *[0.0] * 8)
+            app.explore.explore(req, "en", "checkpoint", 4, 1.0, 11, *[0.0] * 8)
     finally:
         registry.close()

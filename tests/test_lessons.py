@@ -122,27 +122,27 @@ def test_picking_a_lesson_fills_the_controls_and_start_runs_it_with_its_run_b(ap
     lesson = replace(LESSONS["saturation"], changes={**LESSONS["saturation"].changes, "g_width": 8, "d_width": 8,
                                                       "batch_size": 16})
     monkeypatch.setitem(LESSONS, "saturation", lesson)
-    out = app.pick_lesson(req("a"), "en", "saturation")
+    out = app.lessons.pick_lesson(req("a"), "en", "saturation")
     n = CONTROL_FIELDS.index("data_files")
     assert out[:n] == [getattr(lesson.config(), f) for f in CONTROL_FIELDS[:n]]
     assert out[n] == lesson_markdown("en", "saturation") and out[n + 1:] == [0.0, 0.0]
-    app.start(req("a"), "en", 0, *_controls(lesson.config()))
+    app.train.start(req("a"), "en", 0, *_controls(lesson.config()))
     visitor = app.registry.visitor("a")
     assert visitor.session.lesson is lesson and visitor.twin is not None and visitor.twin.lesson is lesson
     assert visitor.twin.config.loss == "non_saturating" and visitor.session.config.loss == "minimax"
     assert wait_until(lambda: visitor.session.snapshot(None).step > 0, 20)
-    status = app.poll(req("a"), "en").status
+    status = app.live.poll(req("a"), "en").status
     assert t("en", "lesson_now", lesson=t("en", "preset_saturation")) in status
     # a changed setting makes it a free run: no pace, no budget (Start applies the change live)
-    app.pause(req("a"), "en")
-    app.start(req("a"), "en", 0, *_controls(lesson.config().replace(lr_g=5e-4)))
+    app.train.pause(req("a"), "en")
+    app.train.start(req("a"), "en", 0, *_controls(lesson.config().replace(lr_g=5e-4)))
     assert visitor.session.lesson is None
-    app.pause(req("a"), "en")
+    app.train.pause(req("a"), "en")
 
 
 def test_the_lesson_text_follows_the_language_and_an_unknown_lesson_changes_nothing(app):
     n = CONTROL_FIELDS.index("data_files")
-    assert app.pick_lesson(req("a"), "en", "nope") == [gr.update()] * (n + 3)
+    assert app.lessons.pick_lesson(req("a"), "en", "nope") == [gr.update()] * (n + 3)
     assert app.registry.visitor("a").state.lesson is None
     assert lesson_markdown("zh", "mode_collapse") != lesson_markdown("en", "mode_collapse")
     assert "模式崩溃" in lesson_markdown("zh", "mode_collapse")
@@ -261,15 +261,15 @@ def test_step_d_on_a_fresh_page_builds_the_lesson_s_run_and_names_the_update(app
     lesson = replace(LESSONS["alternating"], changes={**LESSONS["alternating"].changes, "g_width": 8, "d_width": 8,
                                                        "batch_size": 16})
     monkeypatch.setitem(LESSONS, "alternating", lesson)
-    app.pick_lesson(req("s"), "en", "alternating")
-    app.phase_step(req("s"), "en", "d", *_controls(lesson.config()))  # no Start first: the step builds the run
+    app.lessons.pick_lesson(req("s"), "en", "alternating")
+    app.train.phase_step(req("s"), "en", "d", *_controls(lesson.config()))  # no Start first: the step builds the run
     session = app.registry.visitor("s").session
     assert session.lesson is lesson and session._slow_motion_s == lesson.slow_motion_s
     snap = session.snapshot(None)
     assert snap.phase == "d" and snap.step == 0
-    status = app.poll(req("s"), "en").status
+    status = app.live.poll(req("s"), "en").status
     assert t("en", "lesson_live_phase_d") in status and PHASE_TEX["d"] in status
-    app.phase_step(req("s"), "en", "g")
+    app.train.phase_step(req("s"), "en", "g")
     assert session.snapshot(None).phase == "g" and session.snapshot(None).step == 1
-    app.phase_step(req("s"), "en", "both")  # in slow motion: the engine shows D's update, then G's
+    app.train.phase_step(req("s"), "en", "both")  # in slow motion: the engine shows D's update, then G's
     assert wait_until(lambda: session.snapshot(None).step == 2, 20)

@@ -117,13 +117,13 @@ def test_session_scores_live_without_holding_training_up():
 def test_the_live_caption_of_a_conditional_run_says_how_often_g_draws_its_label():
     from types import SimpleNamespace
 
-    from ganapp.ui import GanApp
+    from ganapp.ui.live import LiveHandlers
 
     row = {"step": 500, "frechet_distance": 20.0, "fd_floor": 3.0, "classes": 10, "kl_uniform": 0.0, "confident": 0.9,
            "class_hist": [0.1] * 10, "n": 2000}
-    _, caption = GanApp._quality("en", SimpleNamespace(scores=[dict(row, label_accuracy=0.87)]))
+    _, caption = LiveHandlers._quality("en", SimpleNamespace(scores=[dict(row, label_accuracy=0.87)]))
     assert "**87%** of the digits are the label G was given" in caption["value"]
-    _, caption = GanApp._quality("zh", SimpleNamespace(scores=[dict(row, label_accuracy=0.87)]))
+    _, caption = LiveHandlers._quality("zh", SimpleNamespace(scores=[dict(row, label_accuracy=0.87)]))
     assert "**87%** 的数字与给 G 的标签一致" in caption["value"]
-    _, caption = GanApp._quality("en", SimpleNamespace(scores=[row]))  # unconditional: nothing to say
+    _, caption = LiveHandlers._quality("en", SimpleNamespace(scores=[row]))  # unconditional: nothing to say
     assert "label G was given" not in caption["value"]

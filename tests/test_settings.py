@@ -205,7 +205,7 @@ def _page_accepts(app, name: str, value: object) -> bool:
     base = GANConfig.default_for("ring8")
     controls = {f: getattr(base, f) for f in PAGE_FIELDS} | {"data_files": None, "init": "scratch", name: value}
     try:
-        app._config("zh", tuple(controls[f] for f in CONTROL_FIELDS))
+        app.settings.read_config("zh", tuple(controls[f] for f in CONTROL_FIELDS))
         return True
     except gr.Error:
         return False

@@ -66,7 +66,7 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
     for student, name in (("s1", "Ada"), ("s2", None)):
         if name:
             app.set_name(req(student), "en", name)
-        app.start(req(student), "en", 0, *CONTROLS)
+        app.train.start(req(student), "en", 0, *CONTROLS)
     assert wait_until(lambda: all(c.step > 5 for c in room.cards()) and len(room.cards()) == 2, 15)
     cards = room.cards("name")
     assert [c.label() for c in cards] == ["Ada", "Student 2"] and [c.seat for c in cards] == [1, 2]
@@ -77,14 +77,14 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
     assert wait_until(lambda: all(c.state == "running" for c in room.cards()), 10)
 
     number = room.set_lesson("mode_collapse")
-    status, _, lesson_no, _ = app.tick(req("s1"), "zh")
+    status, _, lesson_no, _ = app.live.tick(req("s1"), "zh")
     assert lesson_no == number
     page_controls = CONTROLS[:CONTROL_FIELDS.index("data_files")]
     out = app.take_lesson(req("s1"), "zh", lesson_no, *page_controls)
     assert out[0] == "grid25" and out[-4] == "mode_collapse"  # the lesson's settings, in the controls
     assert "观察什么" in out[-3] and out[-2:] == [0.0, 0.0]  # its text in the page's language, no slow motion
     assert app.registry.visitor("s1").state.lesson == "mode_collapse"  # Start will run it as the lesson
-    assert "老师设置了课程" in app.tick(req("s1"), "zh").status
+    assert "老师设置了课程" in app.live.tick(req("s1"), "zh").status
     assert app.take_lesson(req("s1"), "en", lesson_no, *page_controls) == [gr.skip()] * len(out)  # taken once
     session = app.registry.visitor("s1").session
     assert session.config.dataset == "ring8" and session.state == "running"  # the student still presses Start
@@ -112,7 +112,7 @@ def test_the_export_holds_a_loadable_checkpoint_per_run_and_a_csv_that_matches(c
     app, room = classroom
     app.set_name(req("s1"), "en", "Ada, \"the first\"")
     for student in ("s1", "s2"):
-        app.step(req(student), "en", 7, *CONTROLS)
+        app.train.step(req(student), "en", 7, *CONTROLS)
     assert wait_until(lambda: [c.step for c in room.cards()] == [7, 7] and
                       all(c.state == PAUSED for c in room.cards()), 15)
     with zipfile.ZipFile(room.export(tmp_path)) as zf:
@@ -127,7 +127,7 @@ def test_the_export_holds_a_loadable_checkpoint_per_run_and_a_csv_that_matches(c
 
 def test_every_teacher_action_refuses_a_wrong_token_and_returns_nothing(classroom):
     app, room = classroom
-    app.start(req("s1"), "en", 0, *CONTROLS)
+    app.train.start(req("s1"), "en", 0, *CONTROLS)
     h = TeacherHandlers(app, room)
     calls = [lambda r: h.pause_all(r, "en", "wrong-token-123"), lambda r: h.resume_all(r, "en", None),
              lambda r: h.set_lesson(r, "en", "", "mode_collapse"), lambda r: h.export(r, "en", "x"),
@@ -151,17 +151,17 @@ def test_host_limits_refuse_in_the_visitors_language(tmp_path):
         big = list(CONTROLS)
         big[CONTROL_FIELDS.index("batch_size")] = 128
         with pytest.raises(gr.Error, match="超出了本服务器的限制.*2..64"):
-            app.start(req("a"), "zh", 0, *big)
-        app.start(req("a"), "en", 0, *CONTROLS)
+            app.train.start(req("a"), "zh", 0, *big)
+        app.train.start(req("a"), "en", 0, *CONTROLS)
         with pytest.raises(gr.Error, match="The server is full.*1 runs"):
-            app.start(req("b"), "en", 0, *CONTROLS)
+            app.train.start(req("b"), "en", 0, *CONTROLS)
         with pytest.raises(gr.Error, match="服务器已满"):
-            app.compare(req("a"), "zh", "loss", "hinge", *CONTROLS)  # run B would be a second run
-        app.reset(req("a"), "en", *CONTROLS)  # rebuilding one's own run is always allowed
+            app.compare.compare(req("a"), "zh", "loss", "hinge", *CONTROLS)  # run B would be a second run
+        app.train.reset(req("a"), "en", *CONTROLS)  # rebuilding one's own run is always allowed
         session = registry.visitor("a").session
         session.start()
         assert wait_until(lambda: session.state == PAUSED, 10) and session.trainer.step_count == 10
-        assert "limit of 10 steps per run" in app.tick(req("a"), "en").status
+        assert "limit of 10 steps per run" in app.live.tick(req("a"), "en").status
         session.resume()
         time.sleep(0.3)
         assert session.trainer.step_count == 10 and session.state == PAUSED

@@ -53,86 +53,86 @@ def app(folder):
 
 def test_start_from_a_checkpoint_fills_the_controls_and_fine_tunes(app, folder):
     ckpt = load_checkpoint(folder / "tiny.safetensors")
-    *values, note = app.init_selected(req("a"), "en", "tiny.safetensors")
+    *values, note = app.settings.init_selected(req("a"), "en", "tiny.safetensors")
     assert values == controls(ckpt.config)[:-2] and "step 3" in note and "G and D" in note
-    app.step(req("a"), "en", 2, *controls(ckpt.config, "tiny.safetensors"))
+    app.train.step(req("a"), "en", 2, *controls(ckpt.config, "tiny.safetensors"))
     session = app.registry.visitor("a").session
     assert wait_until(lambda: session.snapshot(None).step == 5, 20)  # 3 from the checkpoint, then 2 more
     # settings that do not fit the checkpoint's networks are refused, naming the problem
     wide = controls(ckpt.config.replace(g_width=8), "tiny.safetensors")
     with pytest.raises(gr.Error, match="does not fit"):
-        app.reset(req("a"), "en", *wide)
+        app.train.reset(req("a"), "en", *wide)
     assert app.registry.visitor("a").session is session  # the old session is kept
     with pytest.raises(gr.Error, match="Upload a checkpoint"):
-        app.init_selected(req("b"), "en", "uploaded")
-    assert app.init_selected(req("b"), "zh", "scratch")[-1] == "训练从全新初始化的网络开始。"
+        app.settings.init_selected(req("b"), "en", "uploaded")
+    assert app.settings.init_selected(req("b"), "zh", "scratch")[-1] == "训练从全新初始化的网络开始。"
 
 
 def test_picking_a_new_starting_point_then_start_rebuilds_the_session(app):
     config = tiny_image()
-    app.step(req("c"), "en", 2, *controls(config))
+    app.train.step(req("c"), "en", 2, *controls(config))
     first = app.registry.visitor("c").session
     assert wait_until(lambda: first.snapshot(None).step == 2, 20)
-    app.start(req("c"), "en", 0, *controls(config, "tiny.safetensors"))
+    app.train.start(req("c"), "en", 0, *controls(config, "tiny.safetensors"))
     second = app.registry.visitor("c").session
     assert second is not first and second.snapshot(None).step >= 3
-    app.pause(req("c"), "en")
+    app.train.pause(req("c"), "en")
 
 
 def test_poll_shows_the_quality_plot_for_mnist_runs(app):
-    app.step(req("q"), "en", 30, *controls(tiny_image()))
+    app.train.step(req("q"), "en", 30, *controls(tiny_image()))
     session = app.registry.visitor("q").session
     assert wait_until(lambda: len(session.snapshot(None).scores) >= 1, 60)
-    out = app.poll(req("q"), "en")
+    out = app.live.poll(req("q"), "en")
     quality, caption = out.quality_plot, out.quality_caption
     assert quality["visible"] is True and caption["visible"] is True
     assert "Fréchet distance" in caption["value"] and "/10" in caption["value"]
     fig = quality["value"]
     assert [tr.type for tr in fig.data] == ["scatter", "scatter", "bar"] and len(fig.data[2].y) == 10
-    assert "Fréchet" in value(app.poll(req("q"), "zh").quality_caption)  # redrawn in the new language
+    assert "Fréchet" in value(app.live.poll(req("q"), "zh").quality_caption)  # redrawn in the new language
 
 
 def test_directions_move_the_image_and_can_be_named_and_downloaded(app):
     shutil.copy(CHECKPOINT_DIR / "mnist_10k_dcgan.safetensors", app.checkpoints_dir / "mnist.safetensors")
-    app.load_shipped(req("d"), "en", "mnist.safetensors")
+    app.explore.load_shipped(req("d"), "en", "mnist.safetensors")
     with pytest.raises(gr.Error, match="Find directions"):
-        app.name_direction(req("d"), "en", "thick", *[1.0] * N_DIRECTIONS)
-    *sliders, saved, note = app.find_directions(req("d"), "en", "checkpoint")
+        app.explore.name_direction(req("d"), "en", "thick", *[1.0] * N_DIRECTIONS)
+    *sliders, saved, note = app.explore.find_directions(req("d"), "en", "checkpoint")
     assert len(sliders) == N_DIRECTIONS and all(s["visible"] for s in sliders)
     assert "of variance" in sliders[0]["label"] and "6" in note
-    base = app.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, *[0.0] * N_DIRECTIONS, None, 0.0)[0]["value"]
-    moved = app.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, 2.5, *[0.0] * 5, None, 0.0)[0]["value"]
+    base = app.explore.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, *[0.0] * N_DIRECTIONS, None, 0.0)[0]["value"]
+    moved = app.explore.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, 2.5, *[0.0] * 5, None, 0.0)[0]["value"]
     assert np.abs(moved.astype(int) - base.astype(int)).mean() > 1.0
     with pytest.raises(gr.Error, match="at 0"):
-        app.name_direction(req("d"), "en", "nothing", *[0.0] * N_DIRECTIONS)
+        app.explore.name_direction(req("d"), "en", "nothing", *[0.0] * N_DIRECTIONS)
     with pytest.raises(gr.Error, match="Name of the current"):
-        app.name_direction(req("d"), "en", "  ", 1.0, *[0.0] * 5)
-    dropdown, _ = app.name_direction(req("d"), "en", "first axis", 2.5, *[0.0] * 5)
+        app.explore.name_direction(req("d"), "en", "  ", 1.0, *[0.0] * 5)
+    dropdown, _ = app.explore.name_direction(req("d"), "en", "first axis", 2.5, *[0.0] * 5)
     assert dropdown["choices"] == [("first axis", "first axis")] or dropdown["choices"] == ["first axis"]
-    named = app.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, *[0.0] * 6, "first axis", 1.0)[0]["value"]
+    named = app.explore.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, *[0.0] * 6, "first axis", 1.0)[0]["value"]
     np.testing.assert_array_equal(named, moved)  # the saved combination at amount 1 is the same image
-    path = app.download_directions(req("d"), "en")
+    path = app.explore.download_directions(req("d"), "en")
     assert set(load_directions(path).named) == {"first axis"}
     with pytest.raises(gr.Error, match="no saved direction"):
-        app.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, *[0.0] * 6, "missing", 1.0)
+        app.explore.explore(req("d"), "en", "checkpoint", 5, 1.0, 0, *Z0, *[0.0] * 6, "missing", 1.0)
 
 
 def test_directions_found_in_one_generator_are_refused_for_another(app):
-    app.load_shipped(req("s"), "en", "tiny.safetensors")
-    app.find_directions(req("s"), "en", "checkpoint")
+    app.explore.load_shipped(req("s"), "en", "tiny.safetensors")
+    app.explore.find_directions(req("s"), "en", "checkpoint")
     shutil.copy(CHECKPOINT_DIR / "mnist_10k_dcgan.safetensors", app.checkpoints_dir / "mnist.safetensors")
-    app.load_shipped(req("s"), "en", "mnist.safetensors")
+    app.explore.load_shipped(req("s"), "en", "mnist.safetensors")
     with pytest.raises(gr.Error, match="another generator"):
-        app.explore(req("s"), "en", "checkpoint", 5, 1.0, 0, *Z0, 1.0, *[0.0] * 5, None, 0.0)
+        app.explore.explore(req("s"), "en", "checkpoint", 5, 1.0, 0, *Z0, 1.0, *[0.0] * 5, None, 0.0)
 
 
 def test_timelapse_of_the_session_and_of_uploaded_checkpoints(app, folder, tmp_path):
     with pytest.raises(gr.Error, match="Start"):  # no session yet
-        app.timelapse(req("t"), "en", "run", 0, 0, None)
-    app.step(req("t"), "en", 60, *controls(tiny_image()))
+        app.explore.timelapse(req("t"), "en", "run", 0, 0, None)
+    app.train.step(req("t"), "en", 60, *controls(tiny_image()))
     session = app.registry.visitor("t").session
     assert wait_until(lambda: session.snapshot(None).step == 60, 30)
-    strip, caption, gif = app.timelapse(req("t"), "en", "run", 3, 0, None)
+    strip, caption, gif = app.explore.timelapse(req("t"), "en", "run", 3, 0, None)
     assert strip["visible"] and gif["visible"]  # hidden until there is a time-lapse to show
     strip, gif = strip["value"], gif["value"]
     n = len(session.g_snapshots())
@@ -144,22 +144,22 @@ def test_timelapse_of_the_session_and_of_uploaded_checkpoints(app, folder, tmp_p
     for step in (1, 2):
         trainer.train_step()
         files.append(str(save_checkpoint(tmp_path / f"s{step}.safetensors", trainer.G, trainer.config, step)))
-    strip, caption, _ = app.timelapse(req("t"), "en", "files", 3, 0, files[::-1])
+    strip, caption, _ = app.explore.timelapse(req("t"), "en", "files", 3, 0, files[::-1])
     strip = strip["value"]
     assert caption == "Steps: 1, 2" and strip.shape[1] == 3 * (2 * 30 + 2)
     other = Trainer(tiny_image(z_dim=4))
     files.append(str(save_checkpoint(tmp_path / "other.safetensors", other.G, other.config, 5)))
     with pytest.raises(gr.Error, match="one run"):
-        app.timelapse(req("t"), "en", "files", 3, 0, files)
+        app.explore.timelapse(req("t"), "en", "files", 3, 0, files)
     with pytest.raises(gr.Error, match="Seed"):
-        app.timelapse(req("t"), "en", "files", -1, 0, files)
+        app.explore.timelapse(req("t"), "en", "files", -1, 0, files)
 
 
 def test_explore_says_which_generator_it_shows(app):
-    app.load_shipped(req("n"), "en", "tiny.safetensors")
-    assert "loaded checkpoint" in app.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)[-1]
-    app.step(req("n"), "en", 2, *controls(tiny_image()))
-    out = app.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)
+    app.explore.load_shipped(req("n"), "en", "tiny.safetensors")
+    assert "loaded checkpoint" in app.explore.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)[-1]
+    app.train.step(req("n"), "en", 2, *controls(tiny_image()))
+    out = app.explore.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)
     assert "this session's G" in out[-1]
     assert all(u["visible"] is False for u in out[8:12])  # no label pickers for an unconditional G
-    assert "已加载" in app.seed_to_sliders(req("n"), "zh", "checkpoint", 0, 1.0, 0)[-1]
+    assert "已加载" in app.explore.seed_to_sliders(req("n"), "zh", "checkpoint", 0, 1.0, 0)[-1]

@@ -11,6 +11,7 @@ from ganapp.presets import classroom_config
 from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp, common
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
+from ganapp.ui.settings import SettingsHandlers
 from ganapp.ui.i18n import STRINGS, t
 
 from conftest import req, tiny_2d, value, wait_until
@@ -32,60 +33,60 @@ def test_every_string_exists_in_both_languages_with_the_same_fields():
 def test_formula_and_note_in_both_languages():
     for lang in ("en", "zh"):
         for loss in ("minimax", "non_saturating"):
-            text = GanApp.formula(lang, loss)
+            text = SettingsHandlers.formula(lang, loss)
             assert text.startswith("$$") and t(lang, f"formula_note_{loss}") in text
-    assert "1 - D(G(z))" in GanApp.formula("en", "minimax") and "0.5" in GanApp.formula("en", "minimax")
+    assert "1 - D(G(z))" in SettingsHandlers.formula("en", "minimax") and "0.5" in SettingsHandlers.formula("en", "minimax")
 
 
 def test_status_says_live_changes_and_reset_needs(app):
-    app.start(req("a"), "en", 0, *CONTROLS)
+    app.train.start(req("a"), "en", 0, *CONTROLS)
     changed = list(CONTROLS)
     changed[5], changed[3] = 5e-4, 3  # lr_g applies live; z_dim needs a reset
-    app.controls_changed(req("a"), "en", *changed)
-    status = app.poll(req("a"), "en").status
+    app.settings.controls_changed(req("a"), "en", *changed)
+    status = app.live.poll(req("a"), "en").status
     assert "Applied while training: lr_g" in status and "Changed z_dim: press Reset" in status
-    zh = app.poll(req("a"), "zh").status
+    zh = app.live.poll(req("a"), "zh").status
     assert "已在训练中生效：lr_g" in zh and "请点击“重置”" in zh
     assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
 
 
 def test_status_says_how_many_runs_share_the_server(app):
-    app.start(req("a"), "en", 0, *CONTROLS)
-    app.start(req("b"), "en", 0, *CONTROLS)
+    app.train.start(req("a"), "en", 0, *CONTROLS)
+    app.train.start(req("b"), "en", 0, *CONTROLS)
     a, b = (app.registry.visitor(v).session for v in "ab")
     assert wait_until(lambda: a.state == b.state == "running" and a.snapshot(None).sharing == 2, 10)
-    assert "2 runs are training on this server at once" in app.poll(req("b"), "en").status
-    assert "本服务器上有 2 个训练同时进行" in app.poll(req("b"), "zh").status
-    app.pause(req("a"), "en")
-    assert wait_until(lambda: a.state == "paused" and "share" not in app.poll(req("b"), "en").status, 5)
+    assert "2 runs are training on this server at once" in app.live.poll(req("b"), "en").status
+    assert "本服务器上有 2 个训练同时进行" in app.live.poll(req("b"), "zh").status
+    app.train.pause(req("a"), "en")
+    assert wait_until(lambda: a.state == "paused" and "share" not in app.live.poll(req("b"), "en").status, 5)
 
 
 def test_out_of_range_fields_raise_gr_error_naming_field_and_range(app):
     bad = list(CONTROLS)
     bad[9] = 50  # n_critic
     with pytest.raises(gr.Error, match=r"n_critic \(D steps per G step\) must be an integer in 1\.\.20; got 50"):
-        app.start(req("a"), "en", 0, *bad)
+        app.train.start(req("a"), "en", 0, *bad)
     bad = list(CONTROLS)
     bad[0] = "imagenet"
     with pytest.raises(gr.Error, match="数据集 必须是"):
-        app.reset(req("a"), "zh", *bad)
+        app.train.reset(req("a"), "zh", *bad)
     with pytest.raises(gr.Error, match="Steps per click"):
-        app.step(req("a"), "en", 0, *CONTROLS)
+        app.train.step(req("a"), "en", 0, *CONTROLS)
     with pytest.raises(gr.Error, match="press Start"):
-        app.pause(req("nobody"), "en")
+        app.train.pause(req("nobody"), "en")
 
 
 def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
-    app.start(req("a"), "en", 0, *CONTROLS)
+    app.train.start(req("a"), "en", 0, *CONTROLS)
     session = app.registry.visitor("a").session
     monkeypatch.setattr(session, "snapshot", lambda since=0: 1 / 0)
     with pytest.raises(gr.Error, match="出了点问题.*ZeroDivisionError"):
-        app.poll(req("a"), "zh")
+        app.live.poll(req("a"), "zh")
     assert session.state in ("waiting", "running") and app.registry.engine.holds(session)  # training untouched
 
 
 def _defaults_by_field(dataset: str) -> dict:
-    return dict(zip(DATASET_DEFAULT_FIELDS, GanApp.dataset_defaults(dataset)))
+    return dict(zip(DATASET_DEFAULT_FIELDS, SettingsHandlers.dataset_defaults(dataset)))
 
 
 def test_dataset_switch_proposes_working_defaults():
@@ -103,12 +104,12 @@ def test_dataset_switch_proposes_working_defaults():
 
 def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
     with pytest.raises(gr.Error, match="No generator yet"):
-        app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
+        app.explore.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
     app.registry.new_session("e", tiny_2d())
-    image, plot = app.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
+    image, plot = app.explore.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
     assert image["visible"] is False and plot["visible"] is True  # 2D data: a scatter, not an image
     with pytest.raises(gr.Error, match=r"Truncation ψ must be a number in \[0, 1\]"):
-        app.explore(req("e"), "en", "training", 0, 1.5, 0, *[0.0] * 8, *NO_DIRECTIONS)
+        app.explore.explore(req("e"), "en", "training", 0, 1.5, 0, *[0.0] * 8, *NO_DIRECTIONS)
 
 
 def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
@@ -123,38 +124,38 @@ def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
     registry = SessionRegistry()
     app = GanApp(registry, tmp_path)
     try:
-        image, plot = app.explore(req("new"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
+        image, plot = app.explore.explore(req("new"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
         assert image["visible"] is True and image["value"].shape == (224, 224, 3)
-        assert app.shipped_checkpoints() == [DEFAULT_CHECKPOINT]
+        assert app.explore.shipped_checkpoints() == [DEFAULT_CHECKPOINT]
     finally:
         registry.close()
 
 
 def test_start_before_any_training_builds_what_the_controls_say(app):
-    app.reset(req("s"), "en", *CONTROLS)
+    app.train.reset(req("s"), "en", *CONTROLS)
     other = list(CONTROLS)
     other[0] = "grid25"
-    app.start(req("s"), "en", 0, *other)  # nothing trained yet: no Reset needed
+    app.train.start(req("s"), "en", 0, *other)  # nothing trained yet: no Reset needed
     assert app.registry.visitor("s").session.config.dataset == "grid25"
     session = app.registry.visitor("s").session
     assert wait_until(lambda: session.snapshot().step > 0, 5)
-    app.start(req("s"), "en", 0, *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
+    app.train.start(req("s"), "en", 0, *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
     assert app.registry.visitor("s").session is session
-    assert "press Reset" in app.poll(req("s"), "en").status
+    assert "press Reset" in app.live.poll(req("s"), "en").status
 
 
 def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):
     for lang, words in (("en", "Stop after"), ("zh", "训练多少分钟后停止")):
         with pytest.raises(gr.Error, match=words):
-            app.start(req("t"), lang, -1, *CONTROLS)
+            app.train.start(req("t"), lang, -1, *CONTROLS)
     timed = list(CONTROLS)
     timed[CONTROL_FIELDS.index("lr_decay")] = 0.5
-    app.start(req("t"), "en", 0.02, *timed)  # 1.2 s of training
-    assert wait_until(lambda: "Timed run: 0:0" in app.poll(req("t"), "en").status, 5)
+    app.train.start(req("t"), "en", 0.02, *timed)  # 1.2 s of training
+    assert wait_until(lambda: "Timed run: 0:0" in app.live.poll(req("t"), "en").status, 5)
     session = app.registry.visitor("t").session
     assert wait_until(lambda: session.state == "paused", 10)
-    assert "the 0.02-minute timed run is over" in app.poll(req("t"), "en").status
-    assert "0.02 分钟的定时训练结束" in app.poll(req("t"), "zh").status
+    assert "the 0.02-minute timed run is over" in app.live.poll(req("t"), "en").status
+    assert "0.02 分钟的定时训练结束" in app.live.poll(req("t"), "zh").status
     assert session.trainer.lr_scale < 0.2 and session.config.lr_decay == 0.5
 
 
@@ -162,9 +163,9 @@ def test_dcgan_on_2d_data_is_refused_in_the_visitors_language(app):
     bad = list(CONTROLS)
     bad[1] = "dcgan"
     with pytest.raises(gr.Error, match="choose the mlp model"):
-        app.start(req("d"), "en", 0, *bad)
+        app.train.start(req("d"), "en", 0, *bad)
     with pytest.raises(gr.Error, match="请选择 mlp 模型"):
-        app.start(req("d"), "zh", 0, *bad)
+        app.train.start(req("d"), "zh", 0, *bad)
 
 
 def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
@@ -180,15 +181,15 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
     controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 1, 0.0, 0.0,
                 False, False, 32, 3, None, "scratch"]
     with pytest.raises(gr.Error, match="upload a .zip or some image files"):
-        app.reset(req("f"), "en", *controls)
+        app.train.reset(req("f"), "en", *controls)
     controls[-2] = files
-    app.reset(req("f"), "en", *controls)
+    app.train.reset(req("f"), "en", *controls)
     session = app.registry.visitor("f").session
     assert session.config.dataset == "folder" and session.trainer.data.size == 6
-    app.step(req("f"), "en", 2, *controls)
+    app.train.step(req("f"), "en", 2, *controls)
     assert wait_until(lambda: session.snapshot().step == 2, 10)
     assert session.snapshot().grid.shape[2] == 3
-    defaults = GanApp.dataset_defaults("folder")
+    defaults = SettingsHandlers.dataset_defaults("folder")
     assert defaults[-1]["visible"] is True and defaults[-3:-1] == [64, 3]
 
 
@@ -204,49 +205,49 @@ def test_images_too_large_to_open_safely_get_their_own_message(app, tmp_path, mo
     controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 1, 0.0, 0.0,
                 False, False, 32, 3, files, "scratch"]
     with pytest.raises(gr.Error, match="太大，无法安全打开.*2,000 像素"):
-        app.reset(req("b"), "zh", *controls)
+        app.train.reset(req("b"), "zh", *controls)
     with pytest.raises(gr.Error, match="too large to open safely"):
-        app.reset(req("b"), "en", *controls)
+        app.train.reset(req("b"), "en", *controls)
 
 
 def test_2d_view_layers_lessons_phases_and_drawing(app):
     import numpy as np
 
-    app.step(req("v"), "en", 30, *CONTROLS)
+    app.train.step(req("v"), "en", 30, *CONTROLS)
     session = app.registry.visitor("v").session
     assert wait_until(lambda: session.snapshot(None).step == 30 and session.state == "paused", 20)
-    out = app.poll(req("v"), "en")
+    out = app.live.poll(req("v"), "en")
     view, metrics2d, alert = out.scatter, out.metrics2d_plot, out.alert
     assert view["visible"] is True and out.grid["visible"] is False  # the 2D view shows, the image grid hides
     view = view["value"]
     assert [tr.type for tr in view.data][:2] == ["heatmap", "scatter"] and view.data[0].colorbar.title.text
     assert metrics2d["visible"] is True and {tr.name for tr in metrics2d["value"].data} >= {"modes covered"}
     assert alert["visible"] is False
-    app.set_layers(req("v"), ["real", "fake"])
-    view = value(app.poll(req("v"), "en").scatter)
+    app.train.set_layers(req("v"), ["real", "fake"])
+    view = value(app.live.poll(req("v"), "en").scatter)
     assert [tr.type for tr in view.data] == ["scatter", "scatter"]  # the map, arrows and manifold are off
-    app.phase_step(req("v"), "en", "g")
+    app.train.phase_step(req("v"), "en", "g")
     assert session.snapshot(None).step == 31
     with pytest.raises(gr.Error, match="phase"):
-        app.phase_step(req("v"), "en", "x")
-    app.set_slow_motion(req("v"), "en", 0.5)
+        app.train.phase_step(req("v"), "en", "x")
+    app.train.set_slow_motion(req("v"), "en", 0.5)
     assert session._slow_motion_s == 0.5
     with pytest.raises(gr.Error, match="Slow motion"):
-        app.set_slow_motion(req("v"), "en", 10)
-    *values, text, slow_s, minutes = app.pick_lesson(req("v"), "zh", "mode_collapse")
+        app.train.set_slow_motion(req("v"), "en", 10)
+    *values, text, slow_s, minutes = app.lessons.pick_lesson(req("v"), "zh", "mode_collapse")
     assert values[0] == "grid25" and values[2] == "minimax" and "模式崩溃" in text and (slow_s, minutes) == (0, 0)
     with pytest.raises(gr.Error, match="Draw a shape"):
-        app.use_drawing(req("v"), "en", {"composite": np.full((50, 50, 4), 255, np.uint8)})
+        app.settings.use_drawing(req("v"), "en", {"composite": np.full((50, 50, 4), 255, np.uint8)})
     pad = np.full((50, 50, 4), 255, np.uint8)
     pad[20:23, 5:45, :3] = 0  # a black stroke on an opaque white pad
-    out = app.use_drawing(req("v"), "en", {"composite": pad, "layers": [], "background": None})
+    out = app.settings.use_drawing(req("v"), "en", {"composite": pad, "layers": [], "background": None})
     assert out[0] == "drawn" and out[1] == "mlp" and "2,000 points" in out[-1]
     drawn = list(CONTROLS)
     drawn[0] = "drawn"
-    app.reset(req("v"), "en", *drawn)
+    app.train.reset(req("v"), "en", *drawn)
     assert app.registry.visitor("v").session.config.dataset == "drawn"
     with pytest.raises(gr.Error, match="needs a drawing"):
-        app.reset(req("w"), "en", *drawn)
+        app.train.reset(req("w"), "en", *drawn)
 
 
 def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
@@ -254,26 +255,26 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
 
     from ganapp.session import TrainingSession
 
-    note = app.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
+    note = app.compare.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
     a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
     assert "non_saturating" in note and "minimax" in note and b.config.loss == "minimax"
     assert a.config.replace(loss="minimax") == b.config  # one setting changed, same data and seed
     # the engine gives both a fair share: both train (before, a cap of 1 left one of them waiting in line)
     assert wait_until(lambda: a.state == b.state == "running" and b.snapshot(None).step > 0, 20)
-    assert "Run B (loss = minimax)" in app.status_text("en", app.registry.visitor("ab"), a.snapshot(None))
-    app.pause(req("ab"), "en")
+    assert "Run B (loss = minimax)" in app.live.status_text("en", app.registry.visitor("ab"), a.snapshot(None))
+    app.train.pause(req("ab"), "en")
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
-    out = app.poll(req("ab"), "en")
+    out = app.live.poll(req("ab"), "en")
     names = [tr.name for tr in out.loss_plot.data if tr.showlegend is not False]  # the smoothed lines (raw ones faint)
     assert len(names) == 4 and any("· B" in n for n in names)  # both runs on shared axes
     assert out.scatter_b["visible"] is True and out.grid_b["visible"] is False  # 2D data: B's view beside A's
     # independent and reproducible: each equals a lone run of its own settings
-    app.compare(req("ab"), "en", "n_critic", "3", *CONTROLS)
-    app.pause(req("ab"), "en")
+    app.compare.compare(req("ab"), "en", "n_critic", "3", *CONTROLS)
+    app.train.pause(req("ab"), "en")
     a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
     a.reset(), b.reset()
-    app.step(req("ab"), "en", 25, *CONTROLS)
+    app.train.step(req("ab"), "en", 25, *CONTROLS)
     assert wait_until(lambda: a.snapshot(None).step == 25 and b.snapshot(None).step == 25, 30)
     for session in (a, b):
         alone = TrainingSession(session.config)
@@ -283,15 +284,15 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
         alone.stop()
     assert not np.array_equal(a.history()["d_loss"], b.history()["d_loss"])
     with pytest.raises(gr.Error, match="same as run A"):
-        app.compare(req("ab"), "en", "n_critic", "1", *CONTROLS)
+        app.compare.compare(req("ab"), "en", "n_critic", "1", *CONTROLS)
     with pytest.raises(gr.Error, match="n_critic"):
-        app.compare(req("ab"), "en", "n_critic", "99", *CONTROLS)
-    assert "stopped" in app.end_compare(req("ab"), "en") and app.registry.visitor("ab").twin is None
-    app.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
-    assert "Reset ended run B" in app.reset(req("ab"), "en", *CONTROLS)[-1]  # not silently (issue 14, bug 5)
+        app.compare.compare(req("ab"), "en", "n_critic", "99", *CONTROLS)
+    assert "stopped" in app.compare.end_compare(req("ab"), "en") and app.registry.visitor("ab").twin is None
+    app.compare.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
+    assert "Reset ended run B" in app.train.reset(req("ab"), "en", *CONTROLS)[-1]  # not silently (issue 14, bug 5)
     assert app.registry.visitor("ab").twin is None
-    assert isinstance(app.reset(req("ab"), "en", *CONTROLS)[-1], type(gr.skip()))  # no run B: the note stays
-    app.stop(req("ab"), "en")
+    assert isinstance(app.train.reset(req("ab"), "en", *CONTROLS)[-1], type(gr.skip()))  # no run B: the note stays
+    app.train.stop(req("ab"), "en")
 
 
 def _page_controls(dataset: str) -> list:
@@ -314,18 +315,18 @@ def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path):
     app = GanApp(registry, tmp_path)
     try:
         ring8 = _page_controls("ring8")
-        shown = app.start(req("first"), "en", 0, *ring8)  # alone on the server: the full-size defaults
+        shown = app.train.start(req("first"), "en", 0, *ring8)  # alone on the server: the full-size defaults
         assert all(isinstance(v, type(gr.skip())) for v in shown)
         assert registry.visitor("first").session.config.g_width == 128
-        assert "Classroom mode" not in app.poll(req("first"), "en").status
-        app.poll(req("second"), "en")  # two more pages open
-        app.poll(req("third"), "zh")
-        assert app.start(req("third"), "zh", 0, *ring8) == [64, 64, 128]  # the controls show the sizes used
+        assert "Classroom mode" not in app.live.poll(req("first"), "en").status
+        app.live.poll(req("second"), "en")  # two more pages open
+        app.live.poll(req("third"), "zh")
+        assert app.train.start(req("third"), "zh", 0, *ring8) == [64, 64, 128]  # the controls show the sizes used
         config = registry.visitor("third").session.config
         assert (config.g_width, config.d_width, config.batch_size) == (64, 64, 128)
-        assert "课堂模式" in app.poll(req("third"), "zh").status
-        assert "Classroom mode" in app.poll(req("third"), "en").status
-        mnist = app.start(req("second"), "en", 0, *_page_controls("mnist_10k"))  # images keep their sizes
+        assert "课堂模式" in app.live.poll(req("third"), "zh").status
+        assert "Classroom mode" in app.live.poll(req("third"), "en").status
+        mnist = app.train.start(req("second"), "en", 0, *_page_controls("mnist_10k"))  # images keep their sizes
         assert all(isinstance(v, type(gr.skip())) for v in mnist)
     finally:
         registry.close()
@@ -336,39 +337,39 @@ def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path):
 def test_polls_send_plain_values_once_the_page_shows_an_output(app):
     # a gr.update that sets a property makes Gradio rebuild the component's config on its event loop; a poll only
     # sends one when the visibility changes
-    app.step(req("p"), "en", 3, *CONTROLS)
+    app.train.step(req("p"), "en", 3, *CONTROLS)
     session = app.registry.visitor("p").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)  # drawn too
-    first = app.poll(req("p"), "en")
+    first = app.live.poll(req("p"), "en")
     assert first.scatter["__type__"] == "update" and first.scatter["visible"] is True  # the 2D view appears
     assert first.grid == {"__type__": "update", "visible": False}  # the image grid hides
-    app.step(req("p"), "en", 2, *CONTROLS)
+    app.train.step(req("p"), "en", 2, *CONTROLS)
     assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 5, 10)
-    later = app.poll(req("p"), "en")
+    later = app.live.poll(req("p"), "en")
     assert not isinstance(later.scatter, dict) and later.scatter is not None  # the new frame alone, as a plain figure
     assert later.grid is None  # still hidden: the cheapest answer
 
 
 def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_there(app, monkeypatch):
-    import ganapp.ui.handlers as handlers
+    import ganapp.ui.live as live
 
-    status, frame, lesson, every_s = app.tick(req("k"), "en")
+    status, frame, lesson, every_s = app.live.tick(req("k"), "en")
     assert "not started" in status and isinstance(frame, type(gr.skip()))  # no session: nothing to draw yet
     assert lesson == 0 and every_s == 2.0  # no teacher, no lesson; nothing trains: a slow poll
-    app.step(req("k"), "en", 3, *CONTROLS)
+    app.train.step(req("k"), "en", 3, *CONTROLS)
     session = app.registry.visitor("k").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
     app.registry.page("k")["fast_until"] = 0.0  # ACTIVE_AFTER_COMMAND_S after the Step
-    status, frame, _, every_s = app.tick(req("k"), "en")
+    status, frame, _, every_s = app.live.tick(req("k"), "en")
     assert "step 3" in status and frame == 1 and every_s == 2.0
-    app.step(req("k"), "en", 2, *CONTROLS)
+    app.train.step(req("k"), "en", 2, *CONTROLS)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)
-    assert app.tick(req("k"), "en")[1] == 1  # new rows, but within DRAW_EVERY_S of the last: the same frame
-    monkeypatch.setattr(handlers, "DRAW_EVERY_S", 0.0)
+    assert app.live.tick(req("k"), "en")[1] == 1  # new rows, but within DRAW_EVERY_S of the last: the same frame
+    monkeypatch.setattr(live, "DRAW_EVERY_S", 0.0)
     app.registry.page("k")["next_draw_s"] = 0.0
-    assert app.tick(req("k"), "en")[1] == 2
-    assert app.tick(req("k"), "en")[1] == 2  # nothing new: the same frame, no redraw
-    assert app.tick(req("k"), "zh")[1] == 3  # a language switch redraws the plots' labels
+    assert app.live.tick(req("k"), "en")[1] == 2
+    assert app.live.tick(req("k"), "en")[1] == 2  # nothing new: the same frame, no redraw
+    assert app.live.tick(req("k"), "zh")[1] == 3  # a language switch redraws the plots' labels
 
 
 def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_leave_a_notice(tmp_path):
@@ -376,29 +377,29 @@ def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_l
     app = GanApp(registry, tmp_path)
     try:
         ring8 = _page_controls("ring8")
-        assert app.start(req("s"), "en", 0, *ring8) == [64, 64, 128]
+        assert app.train.start(req("s"), "en", 0, *ring8) == [64, 64, 128]
         # the page sets the three controls one at a time; each fires controls_changed with the others still old
         partial = list(ring8)
         partial[CONTROL_FIELDS.index("g_width")] = 64
-        app.controls_changed(req("s"), "en", *partial)
+        app.settings.controls_changed(req("s"), "en", *partial)
         session = registry.visitor("s").session
         assert session.config.batch_size == 128  # the old 256 was not applied live
-        status = app.poll(req("s"), "en").status
+        status = app.live.poll(req("s"), "en").status
         assert "to rebuild the networks" not in status and "Applied while training" not in status
         final = list(partial)
         final[CONTROL_FIELDS.index("d_width")], final[CONTROL_FIELDS.index("batch_size")] = 64, 128
-        app.controls_changed(req("s"), "en", *final)
+        app.settings.controls_changed(req("s"), "en", *final)
         partial[CONTROL_FIELDS.index("d_width")] = 64  # a stale event, later than the final one (seen in Chromium)
-        app.controls_changed(req("s"), "en", *partial)
-        assert session.config.batch_size == 128 and "to rebuild the networks" not in app.poll(req("s"), "en").status
+        app.settings.controls_changed(req("s"), "en", *partial)
+        assert session.config.batch_size == 128 and "to rebuild the networks" not in app.live.poll(req("s"), "en").status
         fields, _ = registry.page("s")["sent"]
         registry.page("s")["sent"] = (fields, 0.0)  # CLASSROOM_SETTLE_S later
         changed = list(final)
         changed[CONTROL_FIELDS.index("d_width")] = 128  # now the visitor's own choice: it needs a Reset
-        app.controls_changed(req("s"), "en", *changed)
-        assert "Changed d_width: press Reset" in app.poll(req("s"), "en").status
-        app.controls_changed(req("s"), "en", *final)  # changed back: the notice goes
-        assert "to rebuild the networks" not in app.poll(req("s"), "en").status
+        app.settings.controls_changed(req("s"), "en", *changed)
+        assert "Changed d_width: press Reset" in app.live.poll(req("s"), "en").status
+        app.settings.controls_changed(req("s"), "en", *final)  # changed back: the notice goes
+        assert "to rebuild the networks" not in app.live.poll(req("s"), "en").status
     finally:
         registry.close()
 
@@ -416,8 +417,8 @@ def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_ev
                                                                               gr.skip()]
         mine = list(CONTROLS)
         mine[CONTROL_FIELDS.index("lr_g")] = 3e-4
-        app.start(req("tab-1"), "en", 0, *mine)
-        app.compare(req("tab-1"), "en", "loss", "hinge", *mine)
+        app.train.start(req("tab-1"), "en", 0, *mine)
+        app.compare.compare(req("tab-1"), "en", "loss", "hinge", *mine)
         run = registry.visitor(registry.key("tab-1")).session
         assert wait_until(lambda: run.snapshot(None).step > 5, 10)
         app.unload(req("tab-1"))  # the reload closes the old page ...
@@ -425,39 +426,39 @@ def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_ev
         out = app.attach(req("tab-2"), "en", token, *page_defaults)  # ... and the new one brings the token
         assert out[0] == token and out[1:1 + len(page_defaults)] == mine[:-2]
         assert "Run B: loss = hinge" in out[-2]
-        assert "Welcome back" in app.tick(req("tab-2"), "en")[0]
+        assert "Welcome back" in app.live.tick(req("tab-2"), "en")[0]
         # the page fills its controls, and their change events come with a mix of old and new values
-        app.controls_changed(req("tab-2"), "en", *page_defaults, None, "scratch")
+        app.settings.controls_changed(req("tab-2"), "en", *page_defaults, None, "scratch")
         assert run.config.lr_g == 3e-4 and run.config.dataset == "ring8"
-        assert "press Reset" not in app.tick(req("tab-2"), "en")[0]
+        assert "press Reset" not in app.live.tick(req("tab-2"), "en")[0]
         assert registry.visitor(registry.key("tab-2")).session is run  # one run, not a new one
         other = app.attach(req("stranger"), "en", token[:-3] + "abc", *page_defaults)
         assert other[0] != token and registry.visitor(registry.key("stranger")).session is None
-        assert "not started" in app.tick(req("stranger"), "en").status
+        assert "not started" in app.live.tick(req("stranger"), "en").status
     finally:
         registry.close(save=False)
 
 
 def test_a_page_polls_fast_while_its_run_trains_and_slowly_when_it_does_not(app):
-    every_s = lambda: app.tick(req("f"), "en")[3]  # noqa: E731
+    every_s = lambda: app.live.tick(req("f"), "en")[3]  # noqa: E731
     assert every_s() == 2.0
     app.commanded(req("f"))  # Start pressed: fast at once, before the run is built
     assert every_s() == 0.5
-    app.start(req("f"), "en", 0, *CONTROLS)
+    app.train.start(req("f"), "en", 0, *CONTROLS)
     app.registry.page("f")["fast_until"] = 0.0
     assert wait_until(lambda: app.registry.visitor("f").session.state == "running", 10) and every_s() == 0.5
-    app.pause(req("f"), "en")
+    app.train.pause(req("f"), "en")
     assert every_s() == 2.0
     assert wait_until(lambda: app.registry.visitor("f").session.state == "paused", 10)
-    app.phase_step(req("f"), "en", "d")  # a command's own handler puts the page back to the full rate
+    app.train.phase_step(req("f"), "en", "d")  # a command's own handler puts the page back to the full rate
     assert every_s() == 0.5
 
 
 def test_a_loss_change_restores_the_datasets_own_betas_not_a_fixed_pair():
-    assert GanApp.loss_defaults("hinge", "mnist_10k") == [1, 0.0, 0.99]  # MNIST's β, not (0.5, 0.999)
-    assert GanApp.loss_defaults("wgan_gp", "mnist_10k") == [5, 0.0, 0.9]  # Gulrajani et al.'s
+    assert SettingsHandlers.loss_defaults("hinge", "mnist_10k") == [1, 0.0, 0.99]  # MNIST's β, not (0.5, 0.999)
+    assert SettingsHandlers.loss_defaults("wgan_gp", "mnist_10k") == [5, 0.0, 0.9]  # Gulrajani et al.'s
     ring8 = GANConfig.default_for("ring8")
-    assert GanApp.loss_defaults("minimax", "ring8") == [ring8.n_critic, ring8.beta1, ring8.beta2]
+    assert SettingsHandlers.loss_defaults("minimax", "ring8") == [ring8.n_critic, ring8.beta1, ring8.beta2]
 
 
 def test_settings_errors_reach_a_chinese_reader_in_chinese():
@@ -483,10 +484,10 @@ def test_settings_errors_reach_a_chinese_reader_in_chinese():
 def test_a_2d_run_exports_its_time_lapse_gif(app):
     from PIL import Image
 
-    app.step(req("g"), "en", 40, *CONTROLS)
+    app.train.step(req("g"), "en", 40, *CONTROLS)
     session = app.registry.visitor("g").session
     assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 40, 15)
-    with Image.open(app.export_gif(req("g"), "en")) as gif:
+    with Image.open(app.train.export_gif(req("g"), "en")) as gif:
         assert gif.n_frames >= 2 and gif.size == (640, 640)
 
 
@@ -496,12 +497,12 @@ def test_a_rollback_is_explained_in_the_readers_language(app):
     wild = list(CONTROLS)
     for field, setting in (("lr_g", 1e6), ("lr_d", 1e6), ("beta1", 0.0), ("beta2", 0.0)):
         wild[CONTROL_FIELDS.index(field)] = setting
-    app.start(req("nan"), "zh", 0, *wild)
+    app.train.start(req("nan"), "zh", 0, *wild)
     session = app.registry.visitor("nan").session
     assert wait_until(lambda: session.snapshot(None).rollback is not None, 20)
-    status = app.tick(req("nan"), "zh").status
+    status = app.live.tick(req("nan"), "zh").status
     assert "已暂停：" in status and "回滚到第" in status and "non-finite" not in status
-    assert "rolled back to step" in app.tick(req("nan"), "en").status
+    assert "rolled back to step" in app.live.tick(req("nan"), "en").status
 
 
 def test_curve_smoothing_is_tensorboards_debiased_ema():
@@ -523,18 +524,18 @@ def test_curve_smoothing_is_tensorboards_debiased_ema():
 
 
 def test_a_page_smooths_its_curves_with_the_raw_ones_faint_behind(app):
-    app.step(req("sm"), "en", 20, *CONTROLS)
+    app.train.step(req("sm"), "en", 20, *CONTROLS)
     session = app.registry.visitor("sm").session
     assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 20, 10)
-    traces = lambda: value(app.poll(req("sm"), "en")[1]).data  # noqa: E731
+    traces = lambda: value(app.live.poll(req("sm"), "en")[1]).data  # noqa: E731
     smoothed = traces()  # the default 0.6: each curve twice, the raw one faint
     assert len(smoothed) == 4 and smoothed[0].opacity == 0.25 and smoothed[1].name == "d_loss"
     np.testing.assert_allclose(smoothed[1].y, plots_ema(smoothed[0].y, 0.6))
-    app.set_smoothing(req("sm"), "en", 0)
+    app.train.set_smoothing(req("sm"), "en", 0)
     raw = traces()
     assert len(raw) == 2 and np.array_equal(raw[0].y, smoothed[0].y, equal_nan=True)
     with pytest.raises(gr.Error, match="Curve smoothing"):
-        app.set_smoothing(req("sm"), "en", 1.5)
+        app.train.set_smoothing(req("sm"), "en", 1.5)
 
 
 def plots_ema(y, w):
@@ -545,26 +546,27 @@ def plots_ema(y, w):
 
 def test_every_run_button_reaches_run_b(app):
     # issue 14: the run buttons fanned out to run B in six places, and slow motion in none
-    app.compare(req("fan"), "en", "loss", "minimax", *CONTROLS)
+    app.compare.compare(req("fan"), "en", "loss", "minimax", *CONTROLS)
     visitor = app.registry.visitor("fan")
     a, b = visitor.session, visitor.twin
-    app.pause(req("fan"), "en")
+    app.train.pause(req("fan"), "en")
     assert wait_until(lambda: a.state == b.state == "paused", 10)
-    app.set_slow_motion(req("fan"), "en", 0.3)
+    app.train.set_slow_motion(req("fan"), "en", 0.3)
     assert a._slow_motion_s == b._slow_motion_s == 0.3
-    app.set_slow_motion(req("fan"), "en", 0.0)
+    app.train.set_slow_motion(req("fan"), "en", 0.0)
     step_a, step_b = a.snapshot(None).step, b.snapshot(None).step
-    app.step(req("fan"), "en", 3, *CONTROLS)
-    assert wait_until(lambda: (a.snapshot(None).step, b.snapshot(None).step) == (step_a + 3, step_b + 3), 10)
-    app.phase_step(req("fan"), "en", "both")
+    app.train.step(req("fan"), "en", 3, *CONTROLS)
+    assert wait_until(lambda: (a.snapshot(None).step, b.snapshot(None).step) == (step_a + 3, step_b + 3)
+                      and a.state == b.state == "paused", 10)  # the last step is published before the pause
+    app.train.phase_step(req("fan"), "en", "both")
     assert (a.snapshot(None).step, b.snapshot(None).step) == (step_a + 4, step_b + 4)
-    app.resume(req("fan"), "en")
+    app.train.resume(req("fan"), "en")
     assert wait_until(lambda: a.state == b.state == "running", 10)
-    app.stop(req("fan"), "en")
+    app.train.stop(req("fan"), "en")
     assert a.state == b.state == "stopped"
-    app.start(req("fan"), "en", 0, *CONTROLS)
+    app.train.start(req("fan"), "en", 0, *CONTROLS)
     assert wait_until(lambda: a.state == b.state == "running", 10)
-    app.pause(req("fan"), "en")
+    app.train.pause(req("fan"), "en")
 
 
 def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
@@ -572,10 +574,10 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
     from ganapp.ui import curves, plots
 
     monkeypatch.setattr(curves, "FULL_REDRAW_POINTS", 10**6)  # this tiny run takes ~1,000 steps between two polls
-    app.start(req("dl"), "en", 0, *CONTROLS)
+    app.train.start(req("dl"), "en", 0, *CONTROLS)
     session = app.registry.visitor("dl").session
     assert wait_until(lambda: session.snapshot(None).step >= 5, 10)
-    out = app.poll(req("dl"), "en")
+    out = app.live.poll(req("dl"), "en")
     loss_fig, scores_fig = out.loss_plot, out.scores_plot
     # with smoothing each metric is a faint raw trace, then its smoothed line: d_loss raw, d_loss, g_loss raw, g_loss
     x = {(p, i): list(fig.data[i].x) for p, fig in (("loss-plot", loss_fig), ("scores-plot", scores_fig))
@@ -586,7 +588,7 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
     for _ in range(6):
         step = session.snapshot(None).step
         assert wait_until(lambda: session.snapshot(None).step > step, 10)
-        out = app.poll(req("dl"), "en")
+        out = app.live.poll(req("dl"), "en")
         assert out.loss_plot is None or out.loss_plot == gr.skip()  # no full figure: the page has this run's curves
         delta = out.curve_delta
         if isinstance(delta, dict) and "plots" in delta:
@@ -596,7 +598,7 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
                 for i, xs, ys in zip(part["indices"], part["x"], part["y"]):
                     x[(plot_id, i)] += xs
                     y[(plot_id, i)] += ys
-    app.pause(req("dl"), "en")
+    app.train.pause(req("dl"), "en")
     assert n_deltas >= 3
     rows = session.publisher.history.rows()  # (N, 5): step, d_loss, g_loss, d_x, d_g_z
     last = int(x[("loss-plot", 0)][-1])
@@ -608,18 +610,18 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
             np.testing.assert_allclose(y[(plot_id, raw)], rows[:, col])
             np.testing.assert_allclose(y[(plot_id, line)], plots.ema(rows[:, col], plots.DEFAULT_SMOOTHING))
     # a new setting of the smoothing (or language, or run) gets full figures again, as does a long stretch of deltas
-    app.set_smoothing(req("dl"), "en", 0.3)
-    out = app.poll(req("dl"), "en")
+    app.train.set_smoothing(req("dl"), "en", 0.3)
+    out = app.live.poll(req("dl"), "en")
     assert len(out.loss_plot.data) == 4 and (out.curve_delta is None or out.curve_delta == gr.skip())
-    app.resume(req("dl"), "en")
+    app.train.resume(req("dl"), "en")
     monkeypatch.setattr(curves, "FULL_REDRAW_POINTS", 10)
     step = session.snapshot(None).step
     assert wait_until(lambda: session.snapshot(None).step > step + 20, 10)
-    assert isinstance(app.poll(req("dl"), "en")[11], dict)  # 20+ new points: a delta ...
+    assert isinstance(app.live.poll(req("dl"), "en")[11], dict)  # 20+ new points: a delta ...
     step = session.snapshot(None).step
     assert wait_until(lambda: session.snapshot(None).step > step, 10)
-    assert len(app.poll(req("dl"), "en")[1].data) == 4  # ... past FULL_REDRAW_POINTS: full figures again
-    app.pause(req("dl"), "en")
+    assert len(app.live.poll(req("dl"), "en")[1].data) == 4  # ... past FULL_REDRAW_POINTS: full figures again
+    app.train.pause(req("dl"), "en")
 
 
 def test_a_repeated_error_does_not_pile_up_toasts(app):
@@ -627,11 +629,11 @@ def test_a_repeated_error_does_not_pile_up_toasts(app):
     errors = []
     for page in ("t1", "t1", "t1", "t2"):
         with pytest.raises(gr.Error) as caught:
-            app.pause(req(page), "zh")  # no run yet: refused
+            app.train.pause(req(page), "zh")  # no run yet: refused
         errors.append(caught.value)
     assert [e.visible for e in errors] == [True, False, False, True]  # one toast per page while it is open
     assert all(e.message == errors[0].message == t("zh", "err_no_session") for e in errors)
     assert errors[0].duration == common.ERROR_TOAST_S
     with pytest.raises(gr.Error) as caught:
-        app.pause(req("t1"), "en")  # another message (the English one): a toast of its own
+        app.train.pause(req("t1"), "en")  # another message (the English one): a toast of its own
     assert caught.value.visible

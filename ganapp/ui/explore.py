@@ -15,7 +15,7 @@ import gradio as gr
 import numpy as np
 import torch
 
-from ..checkpoints import CheckpointError, list_checkpoints, load_checkpoint
+from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import GANConfig, is_2d
 from ..directions import Directions, edit, principal_directions, save_directions
 from ..latent import follow_z, interpolate, label_path, seed_to_z, truncate
@@ -23,6 +23,7 @@ from ..media import save_samples_gif, strip, to_grid, upscale
 from ..models import generate
 from ..registry import Visitor
 from . import plots
+from .base import Shared, TabHandlers
 from .common import guarded
 from .errors import checkpoint_error
 from .i18n import t
@@ -43,8 +44,12 @@ def _slider_values(alphas: tuple) -> list[float]:
     return [float(a) if isinstance(a, (int, float)) and math.isfinite(a) else 0.0 for a in alphas]
 
 
-class ExploreHandlers:
-    """Handlers of the Explore tab (a mixin of GanApp)."""
+class ExploreHandlers(TabHandlers):
+    """Handlers of the Explore tab."""
+
+    def __init__(self, shared: Shared):
+        super().__init__(shared)
+        self._default = None  # the shipped default checkpoint, loaded on first use (False: none)
 
     @staticmethod
     def _explore_kind(visitor: Visitor, source: str) -> str:
@@ -310,10 +315,6 @@ class ExploreHandlers:
         session.save_checkpoint(path)
         return str(path)
 
-    def shipped_checkpoints(self) -> list[str]:
-        """Names of the ganapp checkpoints in the checkpoints folder (not the MNIST classifier)."""
-        return [p.name for p in list_checkpoints(self.checkpoints_dir)]
-
     def _load(self, lang: str, visitor: Visitor, path: Path) -> tuple:
         try:
             ckpt = load_checkpoint(path)
@@ -321,16 +322,16 @@ class ExploreHandlers:
             raise checkpoint_error(lang, e) from None
         visitor.checkpoint = ckpt
         visitor.state.checkpoint_name = path.name
-        return self._checkpoint_note(lang, visitor), gr.update(value="checkpoint")
+        return self.loaded_note(lang, visitor), gr.update(value="checkpoint")
 
     @guarded
     def checkpoint_note(self, request: gr.Request, lang: str) -> str:
         """The loaded-checkpoint note in ``lang`` (the page's language switch calls it)."""
         _, visitor = self._visitor(request)
-        return self._checkpoint_note(lang, visitor)
+        return self.loaded_note(lang, visitor)
 
     @staticmethod
-    def _checkpoint_note(lang: str, visitor: Visitor) -> str:
+    def loaded_note(lang: str, visitor: Visitor) -> str:
         """What the Explore tab says of the visitor's loaded checkpoint ("no checkpoint loaded" without one)."""
         ckpt = visitor.checkpoint
         if ckpt is None:

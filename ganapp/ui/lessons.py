@@ -11,6 +11,7 @@ import gradio as gr
 from ..config import PAGE_FIELDS, GANConfig
 from ..lessons import LESSONS, Lesson
 from ..data import ASSETS_DIR
+from .base import TabHandlers
 from .common import guarded
 from .i18n import LANGS, t
 
@@ -119,13 +120,28 @@ def build_guide_page(demo: gr.Blocks) -> None:
                     gr.Markdown(path.read_text(encoding="utf-8"), elem_id=f"guide-{code}")
 
 
-class LessonHandlers:
-    """The Lessons box's handlers, mixed into :class:`ganapp.ui.handlers.GanApp`."""
+def start_lesson(visitor: Any, lesson: Lesson | None, config: GANConfig, fresh: bool) -> GANConfig | None:
+    """Make the visitor's run follow ``lesson`` (from :func:`lesson_for`; None: run freely). Returns run B's
+    config for a ``fresh`` run of a side-by-side lesson (the caller builds run B), else None."""
+    if visitor.session.lesson is not lesson:
+        visitor.session.set_lesson(lesson)
+    return config.replace(**lesson.twin) if fresh and lesson is not None and lesson.twin else None
+
+
+def lesson_status(lang: str, snap, snap_b) -> list[str]:
+    """The status lines of the lesson run A follows, beside run B's snapshot ``snap_b`` (or None); none when
+    the run follows no lesson."""
+    lesson = LESSONS.get(snap.lesson or "") if snap is not None else None
+    return live_lines(lang, lesson, snap, snap_b) if lesson is not None else []
+
+
+class LessonHandlers(TabHandlers):
+    """The Lessons box's handlers."""
 
     @guarded
     def pick_lesson(self, request: gr.Request, lang: str, name: Any) -> list:
         """A lesson was picked: its settings go into the controls, and Start then runs it with its pace, step
-        budget, key moment and run B (:meth:`start_lesson`).
+        budget, key moment and run B (:func:`start_lesson`).
 
         Returns:
             the controls' values (PAGE_FIELDS), the lesson's text, the slow-motion
@@ -140,17 +156,3 @@ class LessonHandlers:
         return [getattr(c, f) for f in PAGE_FIELDS] + [lesson_markdown(lang, name), lesson.slow_motion_s,
                                                        lesson.run_minutes]
 
-    @staticmethod
-    def start_lesson(visitor: Any, lesson: Lesson | None, config: GANConfig, fresh: bool) -> GANConfig | None:
-        """Make the visitor's run follow ``lesson`` (from :func:`lesson_for`; None: run freely). Returns run B's
-        config for a ``fresh`` run of a side-by-side lesson (the caller builds run B), else None."""
-        if visitor.session.lesson is not lesson:
-            visitor.session.set_lesson(lesson)
-        return config.replace(**lesson.twin) if fresh and lesson is not None and lesson.twin else None
-
-    @staticmethod
-    def lesson_status(lang: str, snap, snap_b) -> list[str]:
-        """The status lines of the lesson run A follows, beside run B's snapshot ``snap_b`` (or None); none when
-        the run follows no lesson."""
-        lesson = LESSONS.get(snap.lesson or "") if snap is not None else None
-        return live_lines(lang, lesson, snap, snap_b) if lesson is not None else []

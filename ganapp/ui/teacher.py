@@ -15,7 +15,8 @@ from ..lessons import LESSONS
 from ..teacher import CHALLENGES, SORT_KEYS, Classroom, RunCard
 from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded
-from .handlers import HISTORY_POINTS, GanApp, format_elapsed
+from .handlers import GanApp
+from .live import HISTORY_POINTS, LiveHandlers, format_elapsed
 from .i18n import LANGS, t
 
 REFRESH_S = 1.0
@@ -104,7 +105,7 @@ class TeacherHandlers:
                     model=card.model, loss=card.loss, step=f"{card.step:,}")
         loss = plots.loss_figure(v.session.history(HISTORY_POINTS), t(lang, "losses_plot"), t(lang, "step_axis"))
         if snap.points is not None:
-            return caption, loss, gr.update(value=GanApp._view_figure(lang, page, snap), visible=True), \
+            return caption, loss, gr.update(value=LiveHandlers._view_figure(lang, page, snap), visible=True), \
                 gr.update(visible=False)
         return caption, loss, gr.update(visible=False), gr.update(value=snap.grid, visible=snap.grid is not None)
 

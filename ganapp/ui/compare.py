@@ -1,0 +1,95 @@
+"""Side by side: run B, a second run with one setting changed, trained beside run A on the same data and seed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ..config import LOSSES, GANConfig
+from ..data import DatasetUnavailableError
+from ..limits import LimitError, ServerFullError
+from ..registry import Visitor
+from ..session import ERROR
+from .base import Shared, TabHandlers
+from .common import guarded, named
+from .errors import config_error, dataset_error, limit_error
+from .i18n import t
+
+# Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
+COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
+                  "z_dim", "seed", "beta1")
+
+
+def also_run_b(visitor: Visitor, command, unless: tuple[str, ...] = (ERROR,)) -> None:
+    """Give the side-by-side run B, if there is one, the command run A was just given, unless B is in one of
+    the states ``unless``. The one place where the run buttons reach run B."""
+    twin = visitor.twin
+    if twin is not None and twin.state not in unless:
+        command(twin)
+
+
+def twin_label(visitor: Visitor) -> str:
+    diff = visitor.session.config.diff(visitor.twin.config) if visitor.session is not None else {}
+    return ", ".join(f"{k} = {b}" for k, (_, b) in diff.items() if k != "device")
+
+
+class CompareHandlers(TabHandlers):
+    """Run B's handlers, over the settings (run A is rebuilt from the controls)."""
+
+    def __init__(self, shared: Shared, settings: Any):
+        super().__init__(shared)
+        self.settings = settings
+
+    @guarded
+    def compare(self, request: gr.Request, lang: str, field: Any, value: Any, *controls: Any) -> str:
+        """Two runs side by side: run A with the controls' settings and run B with ``field`` set to ``value``, both
+        from fresh networks with the same seed and data, started together. Returns a note naming the difference.
+        Both count towards the trainer cap."""
+        self.commanded(request)
+        key, visitor = self._visitor(request)
+        config = self.settings.read_config(lang, controls, key)
+        if field not in COMPARE_FIELDS:
+            raise gr.Error(t(lang, "err_choice", field=t(lang, "compare_field"), choices=", ".join(COMPARE_FIELDS),
+                             value=field))
+        if field == "loss":
+            if value not in LOSSES:
+                raise gr.Error(t(lang, "err_choice", field=t(lang, "loss"), choices=", ".join(LOSSES), value=value))
+            new_value: Any = value
+        else:
+            try:
+                number = float(str(value).strip())
+            except ValueError:
+                number = value
+            new_value = self._number(lang, field, number)
+        try:
+            changed = config.replace(**{field: new_value})
+        except ValueError as e:
+            raise config_error(lang, e) from None
+        if changed == config:
+            raise gr.Error(t(lang, "err_compare_same", field=field, value=value))
+        self.settings.new_session(lang, key, config, tuple({**named(controls), "init": "scratch"}.values()))
+        twin = self.new_twin(lang, key, changed)
+        visitor.session.start()
+        twin.start()
+        return t(lang, "compare_note", field=field, a=getattr(config, field), b=new_value)
+
+    def new_twin(self, lang: str, key: str, config: GANConfig):
+        """Build the visitor's run B with ``config`` (in the page's slow motion), or raise a gr.Error that says
+        why not."""
+        try:
+            twin = self.registry.new_twin(key, config)
+        except (LimitError, ServerFullError) as e:
+            raise limit_error(lang, e) from None
+        except DatasetUnavailableError as e:
+            raise dataset_error(lang, e) from None
+        except ValueError as e:
+            raise config_error(lang, e) from None
+        twin.set_slow_motion(self.registry.visitor(key).state.slow_motion_s)
+        return twin
+
+    @guarded
+    def end_compare(self, request: gr.Request, lang: str) -> str:
+        """Stop and drop run B; run A goes on as it was."""
+        key, _ = self._visitor(request)
+        return t(lang, "compare_ended" if self.registry.drop_twin(key) else "compare_none")

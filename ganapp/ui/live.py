@@ -1,0 +1,304 @@
+"""What a page sees of the visitor's runs while they train: the status line, the Timer's cheap tick, and the poll
+that redraws the curves, the grid or 2D view, the scores and run B's view, sending only what changed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NamedTuple
+
+import gradio as gr
+
+from ..media import upscale
+from ..metrics import collapse_alert
+from ..presets import CLASSROOM_2D
+from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, Visitor
+from ..session import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
+from . import curves, plots
+from .base import TabHandlers
+from .common import guarded
+from .compare import twin_label
+from .i18n import t
+from .lessons import lesson_status
+
+HISTORY_POINTS = 1000
+DRAW_EVERY_S = 1.0  # the page redraws its plots at most this often (see LiveHandlers.tick)
+REATTACHED_NOTE_S = 15.0  # how long the status says that a reopened page found its run
+IDLE_POLL_S = 2.0  # a page whose runs do not train polls this often (LiveHandlers.tick), not at the Timer's own rate
+
+
+class TickOutputs(NamedTuple):
+    """What :meth:`GanApp.tick` returns, by name; the page wires its outputs in this order."""
+
+    status: Any  # the status line (markdown)
+    frame: Any  # grows when there is something new to draw
+    lesson_no: Any  # the teacher's latest lesson for this visitor
+    timer: Any  # the Timer's next interval, in seconds
+
+
+class PollOutputs(NamedTuple):
+    """What :meth:`GanApp.poll` returns, by name (each a value, an update or ``gr.skip()``); the page wires its
+    outputs in this order, and an API client reads them in it."""
+
+    status: Any  # the status line (markdown)
+    loss_plot: Any  # d_loss and g_loss, a whole figure (or skipped while deltas extend it)
+    scores_plot: Any  # D(x) and D(G(z))
+    grid: Any  # run A's fixed_z samples (image data)
+    scatter: Any  # run A's 2D view (2D data)
+    quality_plot: Any  # live MNIST scores
+    quality_caption: Any
+    metrics2d_plot: Any  # modes, KL, G's pull (2D data)
+    alert: Any  # the mode-collapse alert
+    scatter_b: Any  # run B's 2D view, beside run A's
+    grid_b: Any  # run B's grid
+    curve_delta: Any  # the curves' new points since the last whole figure (ganapp.ui.curves)
+
+
+def format_elapsed(seconds: float) -> str:
+    """``h:mm:ss`` or ``m:ss`` for a duration in seconds."""
+    s = int(seconds)
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
+
+
+class LiveHandlers(TabHandlers):
+    """The status, the tick and the poll."""
+
+    def status_text(self, lang: str, visitor: Visitor, snap, page: dict | None = None) -> str:
+        """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
+        settings applied or needing a reset, run B, and what a reopened page found)."""
+        found = self._found(lang, snap, page or {})
+        lesson = visitor.state.lesson_note
+        lesson_line = [t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{lesson}"))] if lesson else []
+        if snap is None:
+            return "\n\n".join([t(lang, "state_none"), *lesson_line, *found])
+        epoch = "—" if snap.epoch is None else f"{snap.epoch:.2f}"
+        lines = [t(lang, "status_line", state=t(lang, f"state_{snap.state}"), step=f"{snap.step:,}", epoch=epoch,
+                   it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
+        if snap.phase:  # slow motion: say which update is on screen
+            lines[0] += f" · **{t(lang, 'phase_' + snap.phase)}**"
+        if snap.state in (RUNNING, WAITING) and snap.sharing > 1:
+            lines.append(t(lang, "sharing_note", n=snap.sharing))
+        if visitor.state.classroom:
+            lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
+        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
+        lines += lesson_line + lesson_status(lang, snap, snap_b)
+        if snap.run_left_s is not None:
+            lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
+        if snap.run_over_s is not None:
+            lines.append(t(lang, "run_over", minutes=f"{snap.run_over_s / 60:g}"))
+        elif snap.step_limit is not None:
+            lines.append(t(lang, "step_limit_reached", limit=f"{snap.step_limit:,}"))
+        elif snap.rollback is not None:
+            r = snap.rollback
+            values = ", ".join(f"{n}={v:.4g}" for n, v in r.values.items())
+            lines.append(t(lang, "paused_reason", reason=t(lang, "rollback", step=f"{r.step:,}", values=values,
+                                                           to=f"{r.to_step:,}")))
+        elif snap.message:
+            lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason", reason=snap.message))
+        applied, needs_reset = visitor.state.notice
+        if applied:
+            lines.append(t(lang, "applied_live", fields=", ".join(applied)))
+        if needs_reset:
+            lines.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
+        if snap_b is not None:
+            lines.append(t(lang, "twin_status", state=t(lang, f"state_{snap_b.state}"), step=f"{snap_b.step:,}",
+                           it_s=snap_b.it_s, diff=twin_label(visitor)))
+        return "\n\n".join(lines + found)
+
+    @staticmethod
+    def _found(lang: str, snap, page: dict) -> list[str]:
+        """What a reopened page found, as a status line while it still holds: a run it re-attached to (for
+        REATTACHED_NOTE_S), a run restored from its autosave (until it moves on), or one that could not be."""
+        found = page.get("found")
+        if found is None:
+            return []
+        kind, step, until = found
+        if kind == REATTACHED and time.monotonic() < until:
+            return [t(lang, "found_reattached")]
+        if kind == RESTORED and snap is not None and snap.state == PAUSED and snap.step == step:
+            return [t(lang, "found_restored", step=f"{step:,}")]
+        if kind == RESTORE_FAILED and snap is None:
+            return [t(lang, "found_restore_failed")]
+        page.pop("found", None)
+        return []
+
+    @guarded
+    def tick(self, request: gr.Request, lang: str) -> TickOutputs:
+        """The Timer's tick, cheap enough for a class polling at 2 Hz: the status line, and a frame number that
+        grows when there is something new to draw. The page redraws its plots (:meth:`poll`) when the frame number
+        changes: at most once per ``DRAW_EVERY_S``, and less often while more than VIEW_SHARE runs share the server.
+        Gradio builds a new component for every other output a poll skips, on its one event-loop thread (~0.8 ms
+        each): a tick costs that once, where an 11-output poll cost it ten times.
+
+        Returns:
+            :class:`TickOutputs` (status markdown, frame number, lesson number, the Timer's next interval in
+            seconds), the frame number
+            unchanged when there is nothing new to draw; the lesson number is that of a lesson the teacher set that
+            this visitor has not taken yet, else of the last one taken (its change makes the page take the lesson,
+            see :meth:`take_lesson`). A page whose runs do not train polls every IDLE_POLL_S.
+        """
+        _, visitor = self._visitor(request)
+        page = self._page(request)
+        session = visitor.session
+        lesson = self.classroom.lesson if self.classroom is not None else None
+        lesson_no = lesson[1] if lesson is not None else 0
+        training = any(s.state in (RUNNING, WAITING) for s in visitor.runs().values())
+        every_s = self.shared.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
+            max(IDLE_POLL_S, self.shared.poll_every_s)
+        if session is None:
+            return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s)
+        snap = session.snapshot(None)
+        status = self.status_text(lang, visitor, snap, page)
+        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
+        key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
+               None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
+               visitor.state.gen)
+        now = time.monotonic()
+        if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
+            # the same number (no redraw) is cheaper than a skip
+            return TickOutputs(status, page.get("frame", 0), lesson_no, every_s)
+        page["frame_key"] = key
+        page["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
+        page["frame"] = page.get("frame", 0) + 1
+        return TickOutputs(status, page["frame"], lesson_no, every_s)
+
+    @guarded
+    def poll(self, request: gr.Request, lang: str) -> PollOutputs:
+        """Read the visitor's snapshot and redraw what changed (the page calls it when :meth:`tick` says so).
+
+        Returns:
+            :class:`PollOutputs`: the status markdown, loss plot, scores plot, grid image, 2D view plot, quality
+            plot and its caption, 2D metrics plot, mode-collapse alert, run B's 2D view and grid, the curves' new
+            points as a delta for :data:`ganapp.ui.curves.EXTEND_JS`; ``gr.skip()`` where unchanged. The curve
+            plots are full figures only when the page has none of this run yet (see
+            :func:`ganapp.ui.curves.poll_curves`). The quality plot shows only for MNIST
+            runs with live scores, the 2D metrics and the alert only for 2D data.
+        """
+        _, visitor = self._visitor(request)
+        page = self._page(request)
+        session = visitor.session
+        if session is None:
+            return PollOutputs(self.status_text(lang, visitor, None, page), *[gr.skip()] * 11)
+        snap = session.snapshot(None)  # the status only; plots read the downsampled history
+        status = self.status_text(lang, visitor, snap, page)
+        drawn = page.get("drawn", {})
+        if drawn.get("gen") != visitor.state.gen:  # a new run, or new settings: redraw everything
+            drawn = {}
+        out_grid = out_scatter = gr.skip()
+        twin = visitor.twin
+        snap_b = twin.snapshot(None) if twin is not None else None
+        smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
+        signature = (visitor.state.gen, lang, smoothing, id(session), id(twin), snap.config.loss)
+        out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, twin, snap.config.loss,
+                                                              signature, smoothing, HISTORY_POINTS)
+        if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
+            # beside a run B, run A's view and grid say that they are run A's
+            title_a = f"{t(lang, 'run_a')} · {t(lang, 'scatter')}" if twin is not None else None
+            if snap.points is not None:  # 2D data: the view replaces the grid
+                out_scatter = gr.update(value=self._view_figure(lang, page, snap, title_a), visible=True)
+                out_grid = gr.update(visible=False) if drawn.get("kind") != "2d" else gr.skip()
+            elif snap.grid is not None:
+                label = t(lang, "grid") if twin is None else f"{t(lang, 'run_a')} · {t(lang, 'grid')}"
+                relabel = {"label": label} if page.get("grid_label", t(lang, "grid")) != label else {}
+                page["grid_label"] = label  # (an update with a label costs more to send: only when it changes)
+                out_grid = gr.update(value=upscale(snap.grid, 2), visible=True, **relabel)
+                out_scatter = gr.update(visible=False) if drawn.get("kind") != "image" else gr.skip()
+        out_quality = out_caption = out_metrics2d = out_alert = gr.skip()
+        if drawn.get("scores") != len(snap.scores) or drawn.get("lang") != lang:
+            out_quality, out_caption = self._quality(lang, snap)
+        if drawn.get("view_rows") != len(snap.view_metrics) or drawn.get("lang") != lang:
+            out_metrics2d, out_alert = self._metrics2d(lang, snap, snap_b)
+        out_twin_view = out_twin_grid = gr.skip()
+        version_b = snap_b.grid_version if snap_b is not None else None
+        if drawn.get("grid_version_b") != version_b or drawn.get("lang") != lang:
+            out_twin_view, out_twin_grid = self._twin_views(lang, visitor, page, snap_b)
+        kind = drawn.get("kind") if snap.points is None and snap.grid is None else \
+            ("2d" if snap.points is not None else "image")
+        page["drawn"] = {"gen": visitor.state.gen, "step": snap.step, "grid_version": snap.grid_version, "lang": lang,
+                         "kind": kind,
+                                   "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
+                                   "grid_version_b": version_b}
+        outputs = PollOutputs(status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption,
+                              out_metrics2d, out_alert, out_twin_view, out_twin_grid, out_delta)
+        return PollOutputs(*(self._lean(page, name, out) for name, out in zip(PollOutputs._fields, outputs)))
+
+    @staticmethod
+    def _lean(page: dict, slot: str, out: Any) -> Any:
+        """A poll output as cheap to send as it can be: an update that only repeats the visibility the page already
+        shows becomes its plain value (or a skip). Gradio rebuilds a component's config, pydantic schema included, for
+        every update, a skip included, on the one event-loop thread of the server (~0.8 ms each,
+        benchmarks/poll_cost.py);
+        a plain value or None costs ~0.1 ms."""
+        if not (isinstance(out, dict) and out.get("__type__") == "update") or set(out) - {"__type__", "value",
+                                                                                        "visible"}:
+            return out
+        shown = page.setdefault("visible", {})
+        if "visible" in out and shown.get(slot) != out["visible"]:
+            shown[slot] = out["visible"]
+            return out
+        if "value" in out:
+            return out["value"]
+        return None if shown.get(slot) is False else gr.skip()  # a hidden output: None is ~8x cheaper than a skip
+
+    def _twin_views(self, lang: str, visitor: Visitor, page: dict, snap_b) -> tuple:
+        """(2D view of run B, grid of run B): shown beside run A's while a side-by-side run exists."""
+        if snap_b is None:
+            return gr.update(visible=False), gr.update(visible=False)
+        if snap_b.points is not None:
+            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + twin_label(visitor))
+            return gr.update(value=fig, visible=True), gr.update(visible=False)
+        grid = upscale(snap_b.grid, 2) if snap_b.grid is not None else None
+        return gr.update(visible=False), gr.update(value=grid, visible=True, label=t(lang, "run_b") + " · "
+                                                   + twin_label(visitor))
+
+    @staticmethod
+    def _view_figure(lang: str, page: dict, snap, title: str | None = None):
+        layers = tuple(page.get("layers", plots.LAYERS))
+        title = (title or t(lang, "scatter")) + (f" · {t(lang, 'phase_' + snap.phase)}" if snap.phase else "")
+        labels = {k: t(lang, k) for k in ("real", "fake", "decision", "critic", "arrows", "manifold")}
+        return plots.view2d_figure(snap.view, snap.points, snap.config.dataset, layers, title, labels)
+
+    @staticmethod
+    def _metrics2d(lang: str, snap, snap_b=None) -> tuple:
+        """(2D metrics plot update, alert update): hidden for image data. Run B's G pull is drawn beside run A's."""
+        if not snap.view_metrics:
+            return gr.update(visible=False), gr.update(value="", visible=False)
+        labels = {k: t(lang, "m2d_" + k) for k in ("kl", "js", "modes", "high_quality", "reverse_kl", "g_grad",
+                                                    "g_grad_b")}
+        rows_b = snap_b.view_metrics if snap_b is not None else None
+        fig = plots.metrics2d_figure(snap.view_metrics, t(lang, "metrics2d_plot"), t(lang, "step_axis"), labels,
+                                     rows_b)
+        alert = collapse_alert(snap.view_metrics)
+        last = snap.view_metrics[-1]
+        text = t(lang, f"alert_{alert}", modes=last.get("modes"), n_modes=last.get("n_modes")) if alert else ""
+        return gr.update(value=fig, visible=True), gr.update(value=text, visible=bool(alert))
+
+    @staticmethod
+    def _quality(lang: str, snap) -> tuple:
+        """(plot update, caption) for the live MNIST scores; both hidden while there are none."""
+        rows = [r for r in snap.scores if "frechet_distance" in r]
+        if not rows:
+            return gr.update(visible=False), gr.update(value="", visible=False)
+        last = rows[-1]
+        fig = plots.quality_figure(rows, t(lang, "quality_plot"), t(lang, "step_axis"), t(lang, "fd"),
+                                   t(lang, "fd_floor"), t(lang, "class_hist"))
+        caption = t(lang, "quality_caption", step=f"{last['step']:,}", fd=last["frechet_distance"],
+                    floor=last["fd_floor"], classes=last["classes"], kl=last["kl_uniform"],
+                    confident=last["confident"], n=last["n"])
+        if "label_accuracy" in last:  # a conditional G: does each digit match the label it was given?
+            caption += " " + t(lang, "label_accuracy_note", accuracy=last["label_accuracy"])
+        return gr.update(value=fig, visible=True), gr.update(value=caption, visible=True)
+
+    @guarded
+    def snapshot_api(self, request: gr.Request) -> dict:
+        """JSON summary of this visitor's session for API clients: state, step, epoch, it/s, history rows, and a
+        timed run's seconds left and learning-rate multiplier."""
+        _, visitor = self._visitor(request)
+        if visitor.session is None:
+            return {"state": "none", "step": 0, "history_rows": 0}
+        snap = visitor.session.snapshot(since=0)
+        return {"state": snap.state, "step": snap.step, "epoch": snap.epoch, "it_s": snap.it_s,
+                "elapsed_s": snap.elapsed_s, "device": snap.device, "message": snap.message,
+                "history_rows": len(snap.metrics["step"]), "grid_version": snap.grid_version,
+                "run_left_s": snap.run_left_s, "lr_scale": snap.lr_scale,
+                "last": {k: v[-1] for k, v in snap.metrics.items()} if snap.metrics["step"] else None}

@@ -1,0 +1,194 @@
+"""The Train tab's run controls: Start, Pause, Resume, Stop, Step, Reset, Step D / Step G, slow motion, and what the
+page draws (the 2D view's layers, the curves' smoothing, the time-lapse GIF). Every command reaches run B too, in
+one place (:func:`ganapp.ui.compare.also_run_b`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gradio as gr
+
+from ..config import LIVE_FIELDS
+from ..media import save_gif, upscale
+from ..presets import CLASSROOM_2D
+from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
+from . import plots
+from .base import Shared, TabHandlers
+from .common import guarded, named
+from .i18n import t
+from .compare import CompareHandlers, also_run_b
+from .lessons import lesson_for, start_lesson
+from .settings import SettingsHandlers
+
+MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
+MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
+
+
+class TrainHandlers(TabHandlers):
+    """The Train tab's run controls, over the settings (to build runs) and run B's handlers (to start one)."""
+
+    def __init__(self, shared: Shared, settings: SettingsHandlers, compare: CompareHandlers):
+        super().__init__(shared)
+        self.settings, self.compare = settings, compare
+
+    @guarded
+    def start(self, request: gr.Request, lang: str, run_minutes: Any, *controls: Any) -> list:
+        """Start training (building a session from the controls on first use), or resume a paused one. A
+        ``run_minutes`` above 0 makes it a timed run that pauses by itself after that much training, its learning
+        rates decaying over the last ``lr_decay`` share of it; 0 trains until paused.
+
+        Returns:
+            The values of the CLASSROOM_2D controls (batch size and widths) when the classroom mode changed them,
+            else gr.skip() each.
+        """
+        self.commanded(request)
+        key, visitor = self._visitor(request)
+        if not isinstance(run_minutes, (int, float)) or isinstance(run_minutes, bool) \
+                or not math.isfinite(run_minutes) or not 0 <= run_minutes <= MAX_RUN_MINUTES:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "run_minutes"), value=run_minutes,
+                             range=f"[0, {MAX_RUN_MINUTES}]", kind=t(lang, "kind_num")))
+        config = self.settings.read_config(lang, controls, key)
+        session = visitor.session
+        reshaped = session is not None and any(
+            k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
+        new_start = (named(controls)["init"] or "scratch") != visitor.state.built_from
+        # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
+        shown = [gr.skip()] * len(CLASSROOM_2D)
+        page = self._page(request)
+        fresh = session is None or session.state == ERROR or new_start or (
+            reshaped and session.trainer.step_count == visitor.state.built_step)
+        if not fresh:
+            config = self.settings.read_config(lang, self.settings.caught_up(page, controls), key)
+        lesson = lesson_for(visitor.state.lesson, config)
+        if fresh:
+            if lesson is None:  # a lesson runs at its own sizes
+                config, shown = self.settings.classroom_sizes(visitor, page, config)
+            self.settings.new_session(lang, key, config, controls)
+        else:
+            self.settings.apply_controls(lang, visitor, config)
+        twin_config = start_lesson(visitor, lesson, config, fresh)
+        if twin_config is not None:
+            self.compare.new_twin(lang, key, twin_config).set_lesson(lesson)
+        visitor.session.start(run_s=60.0 * run_minutes)
+        also_run_b(visitor, lambda b: b.start(run_s=60.0 * run_minutes))
+        return shown
+
+    @guarded
+    def pause(self, request: gr.Request, lang: str) -> None:
+        _, visitor = self._visitor(request)
+        self._session(lang, visitor).pause()
+        also_run_b(visitor, lambda b: b.pause(), unless=())
+
+    @guarded
+    def resume(self, request: gr.Request, lang: str) -> None:
+        self.commanded(request)
+        _, visitor = self._visitor(request)
+        session = self._session(lang, visitor)
+        if session.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
+        session.resume()
+        also_run_b(visitor, lambda b: b.resume())
+
+    @guarded
+    def stop(self, request: gr.Request, lang: str) -> None:
+        _, visitor = self._visitor(request)
+        self._session(lang, visitor).stop()
+        also_run_b(visitor, lambda b: b.stop(), unless=())
+
+    @guarded
+    def step(self, request: gr.Request, lang: str, n: Any, *controls: Any) -> None:
+        """Run exactly ``n`` steps then pause (building a session on first use)."""
+        self.commanded(request)
+        key, visitor = self._visitor(request)
+        if not isinstance(n, (int, float)) or isinstance(n, bool) or not math.isfinite(n) \
+                or not float(n).is_integer() or not 1 <= n <= MAX_STEP_REQUEST:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "step_n"), value=n, range=f"1..{MAX_STEP_REQUEST}",
+                             kind=t(lang, "kind_int")))
+        config = self.settings.read_config(lang, controls, key)
+        if visitor.session is None:
+            self.settings.new_session(lang, key, config, controls)
+            start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
+        session = visitor.session
+        if session.state in (RUNNING, WAITING):
+            raise gr.Error(t(lang, "err_running_step"))
+        if session.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
+        session.step(int(n))
+        also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
+
+    @guarded
+    def reset(self, request: gr.Request, lang: str, *controls: Any) -> list:
+        """Start over: fresh networks from the controls' settings; the old session (and any side-by-side run) is
+        stopped.
+
+        Returns:
+            the CLASSROOM_2D controls' values as :meth:`start` does, then the side-by-side note: that run B ended,
+            or unchanged when there was none.
+        """
+        self.commanded(request)
+        key, visitor = self._visitor(request)
+        config = self.settings.read_config(lang, controls, key)
+        config, shown = self.settings.classroom_sizes(visitor, self._page(request), config)
+        self.settings.new_session(lang, key, config, controls)
+        had_twin = self.registry.drop_twin(key)
+        return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]
+
+    @guarded
+    def phase_step(self, request: gr.Request, lang: str, phase: str, *controls: Any) -> None:
+        """Step D, Step G or Step both: exactly one update (or one of each), then a redraw. With no run yet, the
+        controls' settings build one first (as Step does), following the picked lesson when they are its."""
+        self.commanded(request)
+        key, visitor = self._visitor(request)
+        if phase not in ("d", "g", "both"):
+            raise gr.Error(t(lang, "err_choice", field="phase", choices="d, g, both", value=phase))
+        if visitor.session is None and controls:
+            config = self.settings.read_config(lang, controls, key)
+            self.settings.new_session(lang, key, config, controls)
+            start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
+        session = self._session(lang, visitor)
+        if session.state in (RUNNING, WAITING):
+            raise gr.Error(t(lang, "err_running_step"))
+        if session.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
+        session.phase_step(phase)
+        also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
+
+    @guarded
+    def set_slow_motion(self, request: gr.Request, lang: str, seconds: Any) -> None:
+        """Slow motion: hold each D and G update on screen for ``seconds`` (0: off)."""
+        _, visitor = self._visitor(request)
+        if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or not 0 <= seconds <= 5:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "slow_motion"), value=seconds, range="0..5",
+                             kind=t(lang, "kind_num")))
+        visitor.state.slow_motion_s = float(seconds)
+        if visitor.session is not None:
+            visitor.session.set_slow_motion(float(seconds))
+            also_run_b(visitor, lambda b: b.set_slow_motion(float(seconds)), unless=())
+
+    @guarded
+    def set_layers(self, request: gr.Request, layers: Any) -> None:
+        """Which layers the 2D view draws (any of plots.LAYERS); the next poll redraws it."""
+        page = self._page(request)
+        page["layers"] = tuple(x for x in (layers or ()) if x in plots.LAYERS)
+        page.get("drawn", {}).pop("grid_version", None)
+        page.get("drawn", {}).pop("grid_version_b", None)
+
+    @guarded
+    def set_smoothing(self, request: gr.Request, lang: str, weight: Any) -> None:
+        """How much this page smooths its curves (an EMA weight in [0, 0.99]; 0: raw); the next poll redraws them."""
+        if not isinstance(weight, (int, float)) or not math.isfinite(weight) or not 0 <= weight <= MAX_SMOOTHING:
+            raise gr.Error(t(lang, "err_field", field=t(lang, "smoothing"), value=weight,
+                             range=f"[0, {MAX_SMOOTHING}]", kind=t(lang, "kind_num")))
+        page = self._page(request)
+        page["smoothing"] = float(weight)  # a new smoothing is part of the curves' signature: full figures again
+
+    @guarded
+    def export_gif(self, request: gr.Request, lang: str) -> str:
+        """The fixed_z time-lapse as a GIF file path."""
+        key, visitor = self._visitor(request)
+        frames = self._session(lang, visitor).frames()
+        if not frames:
+            raise gr.Error(t(lang, "err_no_frames"))
+        return str(save_gif([upscale(f, 2) for f in frames], self._file(key, "timelapse.gif"), fps=8))

@@ -1,0 +1,234 @@
+"""The Train tab: its components (run controls first, then the settings made from the config's schema, the
+curves and the samples) and their events."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from ..config import SETTINGS, GANConfig, is_2d
+from ..lessons import LESSONS
+from ..presets import CLASSROOM_2D
+from . import curves
+from .common import CONTROL_FIELDS, FAST
+from .compare import COMPARE_FIELDS
+from .i18n import t
+from .live import PollOutputs, TickOutputs
+from .plots import DEFAULT_SMOOTHING, LAYERS
+from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
+from .train import MAX_SMOOTHING
+
+# Gradio's sketchpad opens with no tool chosen ("select the draw tool to start"), so a first stroke draws nothing:
+# when its box opens, choose the brush (the first of its tool buttons), retrying while the pad is still being built.
+SELECT_BRUSH_JS = """() => {
+  let tries = 0;
+  const pick = () => {
+    const brush = document.querySelector('#sketch button.quite-round')
+      || document.querySelector('#sketch button[aria-label="Brush"]');
+    if (brush) { brush.click(); } else if (tries++ < 30) { setTimeout(pick, 100); }
+  };
+  pick();
+}"""
+
+
+def setting_widgets(default: GANConfig, tr: Callable, advanced: bool) -> dict[str, Any]:
+    """The Train tab's widgets of the schema's settings (:data:`ganapp.config.SETTINGS`) in or out of the Advanced
+    box, made from each setting's widget kind and row, set to ``default``'s values; ``tr`` registers each for the
+    language switch (its label, and in the Advanced box its help as ``info``). Returns ``{field: component}``."""
+    made: dict[str, Any] = {}
+    settings = [s for s in SETTINGS.values() if s.widget and s.advanced == advanced]
+    for row, group in itertools.groupby(settings, key=lambda s: s.row or s.name):
+        group = list(group)
+        with gr.Row() if len(group) > 1 else contextlib.nullcontext():
+            for s in group:
+                facts = dict(label=t("en", s.name), elem_id=s.name.replace("_", "-"))
+                keys = {"label": s.name}
+                if advanced:  # the cryptic ones: a line on what each does
+                    facts["info"], keys["info"] = t("en", f"help_{s.name}"), f"help_{s.name}"
+                value = getattr(default, s.name)
+                if s.widget == "dropdown":
+                    widget = gr.Dropdown(list(s.choices), value=value, **facts)
+                elif s.widget == "checkbox":
+                    widget = gr.Checkbox(value, **facts)
+                else:  # number or integer; the range is checked by the handler, in the visitor's language
+                    widget = gr.Number(value, precision=0 if s.widget == "integer" else None, **facts)
+                made[s.name] = tr(widget, keys)
+    return made
+
+
+def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
+                    init_choices: Callable) -> SimpleNamespace:
+    """The Train tab's components, inside the page's ``gr.Tabs``, with the controls set to ``default``; ``tr``
+    registers each label for the language switch, ``en`` gives a string in English, and ``init_choices(lang)`` the
+    "start from" menu. Returns them by name (``by_field``: the settings' widgets by config field, with
+    ``data_files`` and ``init``)."""
+    with gr.Tab(en("tab_train"), id="train") as tab_train:
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                # the run controls first: at 1366 × 768 (a classroom laptop) Start, the step buttons and the
+                # live curves are on screen without scrolling; the settings follow
+                with gr.Row():
+                    start = tr(gr.Button(en("start"), variant="primary", elem_id="start", min_width=60), "start",
+                               "value")
+                    pause = tr(gr.Button(en("pause"), elem_id="pause", min_width=60), "pause", "value")
+                    resume = tr(gr.Button(en("resume"), elem_id="resume", min_width=60), "resume", "value")
+                with gr.Row():
+                    stop = tr(gr.Button(en("stop"), variant="stop", elem_id="stop", min_width=60), "stop", "value")
+                    reset = tr(gr.Button(en("reset"), elem_id="reset", min_width=60), "reset", "value")
+                with gr.Row():
+                    step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
+                    step = tr(gr.Button(en("step"), elem_id="step", min_width=60), "step", "value")
+                with gr.Row():
+                    step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d", min_width=60), "step_d", "value")
+                    step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g", min_width=60), "step_g", "value")
+                    step_both = tr(gr.Button(en("step_both"), size="sm", elem_id="step-both", min_width=60),
+                                   "step_both", "value")
+                slow_motion = tr(gr.Slider(0.0, 2.0, value=0.0, step=0.1, label=en("slow_motion"),
+                                           elem_id="slow-motion"), "slow_motion")
+                run_minutes = tr(gr.Number(0, label=en("run_minutes"), elem_id="run-minutes"),
+                                 "run_minutes")
+                with tr(gr.Accordion(en("lessons"), open=False), "lessons"):
+                    # a radio, not a menu: the lessons' names are long, and a narrow menu cut them off
+                    lesson = gr.Radio([(en(f"preset_{k}"), k) for k in LESSONS], value=None,
+                                      label=en("lesson_pick"), elem_id="lesson")
+                    lesson_text = gr.Markdown("", elem_id="lesson-text")
+                    tr(gr.Markdown(en("for_teachers"), elem_id="for-teachers"), "for_teachers", "value")
+                by_field = setting_widgets(default, tr, advanced=False)
+                with tr(gr.Accordion(en("advanced"), open=False), "advanced"):
+                    by_field |= setting_widgets(default, tr, advanced=True)
+                data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
+                                        visible=False, elem_id="data-files"), "data_files")
+                init = gr.Dropdown(init_choices("en"), value="scratch", label=en("init"), elem_id="init")
+                init_note = gr.Markdown("")
+                with tr(gr.Accordion(en("compare"), open=False), "compare"):
+                    tr(gr.Markdown(en("compare_help")), "compare_help", "value")
+                    with gr.Row():
+                        compare_field = tr(gr.Dropdown(list(COMPARE_FIELDS), value="loss",
+                                                       label=en("compare_field")), "compare_field")
+                        compare_value = tr(gr.Textbox("minimax", label=en("compare_value"), max_lines=1),
+                                           "compare_value")
+                    with gr.Row():
+                        start_compare = tr(gr.Button(en("start_compare"), variant="primary",
+                                                     elem_id="start-compare"), "start_compare", "value")
+                        end_compare = tr(gr.Button(en("end_compare"), elem_id="end-compare"), "end_compare",
+                                         "value")
+                    compare_note = gr.Markdown("")
+                with tr(gr.Accordion(en("draw"), open=False), "draw") as draw_box:
+                    tr(gr.Markdown(en("draw_help")), "draw_help", "value")
+                    sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
+                    use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
+                                     "value")
+                    drawing_note = gr.Markdown("")
+            with gr.Column(scale=3):
+                status = gr.Markdown(t("en", "state_none"), elem_id="ganapp-status")
+                formula = gr.Markdown(SettingsHandlers.formula("en", default.loss), elem_id="formula",
+                                      latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+                with gr.Row():
+                    loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
+                    scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
+                smoothing = tr(gr.Slider(0.0, MAX_SMOOTHING, value=DEFAULT_SMOOTHING, step=0.01,
+                                         label=en("smoothing"), elem_id="smoothing"), "smoothing")
+                quality_plot = tr(gr.Plot(label=en("quality_plot"), visible=False, elem_id="quality-plot"),
+                                  "quality_plot")
+                quality_caption = gr.Markdown(visible=False, elem_id="quality-caption")
+                layers = gr.CheckboxGroup([(en(k), k) for k in LAYERS], value=list(LAYERS),
+                                          label=en("layers"), elem_id="layers",
+                                          visible=is_2d(default.dataset))  # they draw 2D views only
+                with gr.Row():  # run B's view or grid beside run A's, while there is a run B
+                    grid = tr(gr.Image(label=en("grid"), format="png", interactive=False, height=420,
+                                       elem_id="grid", elem_classes="pixelated"), "grid")
+                    scatter = tr(gr.Plot(label=en("scatter"), visible=False, elem_id="scatter"), "scatter")
+                    scatter_b = tr(gr.Plot(label=en("scatter_b"), visible=False, elem_id="scatter-b"),
+                                   "scatter_b")
+                    grid_b = gr.Image(format="png", interactive=False, height=420, visible=False,
+                                      elem_id="grid-b", elem_classes="pixelated")
+                alert = gr.Markdown(visible=False, elem_id="alert")
+                metrics2d_plot = tr(gr.Plot(label=en("metrics2d_plot"), visible=False, elem_id="metrics2d-plot"),
+                                    "metrics2d_plot")
+                with gr.Row():
+                    export = tr(gr.Button(en("export_gif")), "export_gif", "value")
+                    gif_file = tr(gr.File(label=en("gif_file"), interactive=False, elem_id="gif-file"),
+                                  "gif_file")
+    by_field |= dict(data_files=data_files, init=init)
+    return SimpleNamespace(tab_train=tab_train, start=start, pause=pause, resume=resume, stop=stop, reset=reset,
+                           step_n=step_n, step=step, step_d=step_d, step_g=step_g, step_both=step_both,
+                           slow_motion=slow_motion, run_minutes=run_minutes, lesson=lesson, lesson_text=lesson_text,
+                           data_files=data_files, init=init, init_note=init_note, compare_field=compare_field,
+                           compare_value=compare_value, start_compare=start_compare, end_compare=end_compare,
+                           compare_note=compare_note, draw_box=draw_box, sketch=sketch, use_drawing=use_drawing,
+                           drawing_note=drawing_note, status=status, formula=formula, loss_plot=loss_plot,
+                           scores_plot=scores_plot, smoothing=smoothing, quality_plot=quality_plot,
+                           quality_caption=quality_caption, layers=layers, grid=grid, scatter=scatter,
+                           scatter_b=scatter_b, grid_b=grid_b, alert=alert, metrics2d_plot=metrics2d_plot,
+                           export=export, gif_file=gif_file, by_field=by_field)
+
+
+def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any, lesson_no: Any,
+               poll_every_s: float) -> None:
+    """The Train tab's events: the run buttons (each reaching run B), the settings, the lesson picker, the drawing,
+    and the Timer's tick with the poll it triggers."""
+    controls = [ui.by_field[f] for f in CONTROL_FIELDS]
+    dataset, loss, r1_gamma = ui.by_field["dataset"], ui.by_field["loss"], ui.by_field["r1_gamma"]
+    dataset_default_controls = [ui.by_field[f] for f in DATASET_DEFAULT_FIELDS] + [ui.data_files]
+    classroom_controls = [ui.by_field[f] for f in CLASSROOM_2D]
+    ui.start.click(app.train.start, [lang, ui.run_minutes, *controls], classroom_controls, api_name="start", **FAST)
+    ui.pause.click(app.train.pause, [lang], None, api_name="pause", **FAST)
+    ui.resume.click(app.train.resume, [lang], None, api_name="resume", **FAST)
+    ui.stop.click(app.train.stop, [lang], None, api_name="stop", **FAST)
+    ui.step.click(app.train.step, [lang, ui.step_n, *controls], None, api_name="step", **FAST)
+    ui.reset.click(app.train.reset, [lang, *controls], [*classroom_controls, ui.compare_note], api_name="reset", **FAST)
+    ui.reset.click(lambda: None, None, [ui.gif_file], api_visibility="private", show_progress="hidden")  # an old GIF
+    for button, phase in ((ui.step_d, "d"), (ui.step_g, "g"), (ui.step_both, "both")):
+        button.click(app.train.phase_step, [lang, gr.State(phase), *controls], None, api_name=f"step_{phase}", **FAST)
+    ui.start_compare.click(app.compare.compare, [lang, ui.compare_field, ui.compare_value, *controls],
+                           [ui.compare_note], api_name="compare", **FAST)
+    ui.end_compare.click(app.compare.end_compare, [lang], [ui.compare_note], api_name="end_compare", **FAST)
+    ui.slow_motion.change(app.train.set_slow_motion, [lang, ui.slow_motion], None, api_name="slow_motion", **FAST)
+    ui.layers.change(app.train.set_layers, [ui.layers], None, api_visibility="private", **FAST)
+    dataset.change(SettingsHandlers.layers_shown, [dataset], [ui.layers], api_visibility="private", **FAST)
+    ui.lesson.input(app.lessons.pick_lesson, [lang, ui.lesson],
+                    [*controls[:-2], ui.lesson_text, ui.slow_motion, ui.run_minutes], api_name="lesson", **FAST)
+    ui.draw_box.expand(None, None, None, js=SELECT_BRUSH_JS, api_visibility="private", show_progress="hidden")
+    ui.use_drawing.click(app.settings.use_drawing, [lang, ui.sketch],
+                         [dataset, *dataset_default_controls, ui.drawing_note], api_name="use_drawing", **FAST)
+    # the curves' new points since the last full figure (ganapp.ui.curves), appended in the browser
+    curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")
+    curve_delta.change(None, [curve_delta], None, js=curves.EXTEND_JS, api_visibility="private",
+                       show_progress="hidden")
+    poll_outputs = [dict(status=ui.status, loss_plot=ui.loss_plot, scores_plot=ui.scores_plot, grid=ui.grid,
+                         scatter=ui.scatter, quality_plot=ui.quality_plot, quality_caption=ui.quality_caption,
+                         metrics2d_plot=ui.metrics2d_plot, alert=ui.alert, scatter_b=ui.scatter_b, grid_b=ui.grid_b,
+                         curve_delta=curve_delta)[name] for name in PollOutputs._fields]
+    ui.smoothing.change(app.train.set_smoothing, [lang, ui.smoothing], None, api_visibility="private", **FAST).then(
+        app.live.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
+        **FAST)  # redraw the curves at once
+    app.shared.poll_every_s = poll_every_s
+    tick_outputs = [dict(status=ui.status, frame=frame, lesson_no=lesson_no, timer=timer)[name]
+                    for name in TickOutputs._fields]
+    timer.tick(app.live.tick, [lang], tick_outputs, api_name="tick", **FAST)
+    # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
+    # runs do not train); its handler does so on the server for a few seconds (GanApp.commanded)
+    for button in (ui.start, ui.resume, ui.step, ui.reset, ui.step_d, ui.step_g, ui.step_both, ui.start_compare):
+        button.click(None, None, [timer], js=f"() => {poll_every_s}", api_visibility="private",
+                     show_progress="hidden")
+    lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]],
+                     [*controls[:-2], ui.lesson, ui.lesson_text, ui.slow_motion, ui.run_minutes],
+                     api_visibility="private", **FAST)
+    frame.change(app.live.poll, [lang], poll_outputs, api_name="poll", **FAST)
+    for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
+        c.change(app.settings.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
+    ui.init.input(app.settings.init_selected, [lang, ui.init], [*controls[:-2], ui.init_note],
+                  api_visibility="private", **FAST)
+    dataset.input(SettingsHandlers.dataset_defaults, [dataset], dataset_default_controls, api_visibility="private",
+                  **FAST)
+    for c in (loss, r1_gamma):
+        c.change(SettingsHandlers.formula, [lang, loss, r1_gamma], [ui.formula], api_visibility="private", **FAST)
+    loss.input(SettingsHandlers.loss_defaults, [loss, dataset],
+               [ui.by_field[f] for f in ("n_critic", "beta1", "beta2")], api_visibility="private", **FAST)
+    ui.export.click(app.train.export_gif, [lang], [ui.gif_file], api_name="export_gif", concurrency_limit=2)
+    gr.api(app.live.snapshot_api, api_name="snapshot", concurrency_limit=None)
