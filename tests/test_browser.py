@@ -553,3 +553,53 @@ def test_a_refused_click_repeated_shows_one_toast(page):
     bodies = page.locator(".toast-body").all_inner_texts()
     assert len(bodies) == 1 and "(3)" not in bodies[0] and "(2)" not in bodies[0], bodies
     assert bodies[0].count("还没有开始训练") == 1, bodies  # the message once, in the page's language
+
+
+_ON_SCREEN_JS = """(s) => { const e = document.querySelector(s); if (!e) return false; const r = e.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 10));
+    return r.top >= 0 && r.bottom <= innerHeight + 1 && !!hit && (e === hit || e.contains(hit)); }"""
+
+
+def test_at_1366_by_768_each_control_stays_on_screen_with_what_it_changes(served_app):
+    # issue 14, bug 2: Step D/G were far above the 2D view they redraw, and the GANSpace and z sliders far below the
+    # G(z) image they move
+    from playwright.sync_api import sync_playwright
+
+    url, _ = served_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            pg = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
+            pg.set_default_timeout(30_000)
+            pg.goto(url)
+            pg.wait_for_selector("#start")
+            _pick(pg, "dataset", "ring8")
+            pg.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+            pg.click("#step-both")
+            pg.wait_for_selector("#scatter .js-plotly-plot", state="visible")
+            pg.evaluate("() => document.querySelector('#scatter').scrollIntoView({block: 'end'})")
+            pg.wait_for_timeout(300)
+            for selector in ("#scatter .js-plotly-plot", "#step-d", "#step-g", "#step-both"):
+                assert pg.evaluate(_ON_SCREEN_JS, selector), selector  # on screen, and not covered
+            pg.click("#step-g")  # and it still works from there (a G update is a step)
+            pg.wait_for_function("() => /step 2\\b/.test(document.querySelector('#ganapp-status').innerText)")
+
+            pg2 = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
+            pg2.set_default_timeout(30_000)
+            pg2.goto(url)  # a new visitor: the shipped MNIST generator, 8 z sliders
+            pg2.wait_for_selector("#start")
+            pg2.get_by_role("tab", name="Explore").click()
+            pg2.wait_for_selector("#explore-image img", state="visible")
+            pg2.evaluate("() => document.querySelector('#z-slider-7').scrollIntoView({block: 'end'})")
+            pg2.wait_for_timeout(300)
+            for selector in ("#z-slider-7", "#explore-image img"):
+                assert pg2.evaluate(_ON_SCREEN_JS, selector), selector
+            pg2.get_by_text("Semantic directions", exact=False).first.click()
+            pg2.click("#find-directions")
+            pg2.wait_for_selector("#direction-0", state="visible")
+            pg2.evaluate("() => document.querySelector('#direction-0').scrollIntoView({block: 'end'})")
+            pg2.wait_for_timeout(300)
+            for selector in ("#direction-0", "#explore-image img"):
+                assert pg2.evaluate(_ON_SCREEN_JS, selector), selector
+        finally:
+            browser.close()

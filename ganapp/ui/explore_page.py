@@ -35,32 +35,33 @@ def build_explore_tab(app: Any, tr: Callable, en: Callable) -> SimpleNamespace:
                 tr(gr.Markdown(f"**{en('z_sliders')}**"), "z_sliders", "value")
                 sliders = [gr.Slider(-Z_SLIDER_RANGE, Z_SLIDER_RANGE, value=0.0, step=0.01, label=f"z[{i}]",
                                      elem_id=f"z-slider-{i}") for i in range(N_Z_SLIDERS)]
-            with gr.Column(scale=2):
+                # the GANSpace sliders below the z sliders, beside the image they move (which stays in view)
+                with tr(gr.Accordion(en("directions"), open=False), "directions"):
+                    tr(gr.Markdown(en("directions_help")), "directions_help", "value")
+                    with gr.Row(equal_height=True):
+                        find_dirs = tr(gr.Button(en("find_directions"), variant="primary", elem_id="find-directions"),
+                                       "find_directions", "value")
+                        dirs_note = gr.Markdown("")
+                    dir_sliders = [gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=0.0, step=0.05,
+                                             label=f"PC{i + 1}", visible=False, elem_id=f"direction-{i}")
+                                   for i in range(N_DIRECTIONS)]
+                    with gr.Row(equal_height=True):
+                        dir_name = tr(gr.Textbox(label=en("direction_name"), max_length=40), "direction_name")
+                        save_dir = tr(gr.Button(en("save_direction")), "save_direction", "value")
+                        saved_dir = tr(gr.Dropdown([], label=en("saved_directions"), allow_custom_value=False),
+                                       "saved_directions")
+                        dir_amount = tr(gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=0.0, step=0.05,
+                                                  label=en("direction_amount")), "direction_amount")
+                    with gr.Row():
+                        download_dirs = tr(gr.Button(en("download_directions")), "download_directions", "value")
+                        dirs_file = tr(gr.File(label=en("directions_file"), interactive=False), "directions_file")
+            with gr.Column(scale=2, elem_id="explore-view"):  # sticky: see CSS
                 explore_image = tr(gr.Image(label=en("explore_image"), format="png", interactive=False,
                                             height=360, elem_id="explore-image", elem_classes="pixelated"),
                                    "explore_image")
                 explore_plot = tr(gr.Plot(label=en("explore_image"), visible=False, elem_id="explore-plot"),
                                   "explore_image")
                 shown_note = gr.Markdown("", elem_id="shown-note")
-        with tr(gr.Accordion(en("directions"), open=False), "directions"):
-            tr(gr.Markdown(en("directions_help")), "directions_help", "value")
-            with gr.Row(equal_height=True):
-                find_dirs = tr(gr.Button(en("find_directions"), variant="primary", elem_id="find-directions"),
-                               "find_directions", "value")
-                dirs_note = gr.Markdown("")
-            dir_sliders = [gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=0.0, step=0.05,
-                                     label=f"PC{i + 1}", visible=False, elem_id=f"direction-{i}")
-                           for i in range(N_DIRECTIONS)]
-            with gr.Row(equal_height=True):
-                dir_name = tr(gr.Textbox(label=en("direction_name"), max_length=40), "direction_name")
-                save_dir = tr(gr.Button(en("save_direction")), "save_direction", "value")
-                saved_dir = tr(gr.Dropdown([], label=en("saved_directions"), allow_custom_value=False),
-                               "saved_directions")
-                dir_amount = tr(gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=0.0, step=0.05,
-                                          label=en("direction_amount")), "direction_amount")
-            with gr.Row():
-                download_dirs = tr(gr.Button(en("download_directions")), "download_directions", "value")
-                dirs_file = tr(gr.File(label=en("directions_file"), interactive=False), "directions_file")
         with tr(gr.Accordion(en("timelapse"), open=False), "timelapse"):
             tr(gr.Markdown(en("timelapse_help")), "timelapse_help", "value")
             with gr.Row(equal_height=True):

@@ -25,6 +25,12 @@ CSS = """
 /* the image starts below its label, which otherwise covers the top-left sample of a grid that fills the width */
 .pixelated .image-container { padding-top: 30px; }
 #ganapp-status p { margin: 0.2em 0; }
+/* at 1366 × 768, a control and what it changes stay on screen together: scrolled down to the 2D view, the run
+   buttons stay at the top of the Train tab's settings column; scrolled down the Explore tab's z and GANSpace
+   sliders, G(z) stays beside them */
+.gradio-container { overflow: clip !important; }  /* clips as "hidden" does, but lets a child stick to the window */
+#run-controls { position: sticky; top: 0; z-index: 100; background: var(--body-background-fill); padding-bottom: 4px; }
+#explore-view { position: sticky; top: 0; align-self: flex-start; }
 /* the teacher's page (a second page, when the host set a token) is reached by its URL: no navigation bar, whose
    gr.Navbar(visible=False) Gradio 6.31 does not honour */
 nav:has(> a[data-sveltekit-reload]) { display: none; }

@@ -72,22 +72,24 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
             with gr.Column(scale=1, min_width=300):
                 # the run controls first: at 1366 × 768 (a classroom laptop) Start, the step buttons and the
                 # live curves are on screen without scrolling; the settings follow
-                with gr.Row():
-                    start = tr(gr.Button(en("start"), variant="primary", elem_id="start", min_width=60), "start",
-                               "value")
-                    pause = tr(gr.Button(en("pause"), elem_id="pause", min_width=60), "pause", "value")
-                    resume = tr(gr.Button(en("resume"), elem_id="resume", min_width=60), "resume", "value")
-                with gr.Row():
-                    stop = tr(gr.Button(en("stop"), variant="stop", elem_id="stop", min_width=60), "stop", "value")
-                    reset = tr(gr.Button(en("reset"), elem_id="reset", min_width=60), "reset", "value")
-                with gr.Row():
-                    step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
-                    step = tr(gr.Button(en("step"), elem_id="step", min_width=60), "step", "value")
-                with gr.Row():
-                    step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d", min_width=60), "step_d", "value")
-                    step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g", min_width=60), "step_g", "value")
-                    step_both = tr(gr.Button(en("step_both"), size="sm", elem_id="step-both", min_width=60),
-                                   "step_both", "value")
+                # sticky (see CSS): scrolled down to the 2D view, Step D and Step G stay on screen beside it
+                with gr.Column(elem_id="run-controls"):
+                    with gr.Row():
+                        start = tr(gr.Button(en("start"), variant="primary", elem_id="start", min_width=60), "start",
+                                   "value")
+                        pause = tr(gr.Button(en("pause"), elem_id="pause", min_width=60), "pause", "value")
+                        resume = tr(gr.Button(en("resume"), elem_id="resume", min_width=60), "resume", "value")
+                    with gr.Row():
+                        stop = tr(gr.Button(en("stop"), variant="stop", elem_id="stop", min_width=60), "stop", "value")
+                        reset = tr(gr.Button(en("reset"), elem_id="reset", min_width=60), "reset", "value")
+                    with gr.Row():
+                        step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
+                        step = tr(gr.Button(en("step"), elem_id="step", min_width=60), "step", "value")
+                    with gr.Row():
+                        step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d", min_width=60), "step_d", "value")
+                        step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g", min_width=60), "step_g", "value")
+                        step_both = tr(gr.Button(en("step_both"), size="sm", elem_id="step-both", min_width=60),
+                                       "step_both", "value")
                 slow_motion = tr(gr.Slider(0.0, 2.0, value=0.0, step=0.1, label=en("slow_motion"),
                                            elem_id="slow-motion"), "slow_motion")
                 run_minutes = tr(gr.Number(0, label=en("run_minutes"), elem_id="run-minutes"),
