@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +40,17 @@ class DatasetUnavailableError(FileNotFoundError):
     folder and the files.
 
     Attributes:
-        reason: a stable key for the UI's translated message: ``missing`` (the default), or ``image_too_large``
-            (every image was over Pillow's decompression-bomb limit; ``limit`` holds it, in pixels).
+        reason: a stable key for the UI's translated message: ``missing`` (a torchvision dataset's files are not
+            there; params: dataset, folder, files), ``not_folder`` (path), ``image_too_large`` (every image was over
+            Pillow's decompression-bomb limit; path, limit in pixels), ``no_images`` (path) or ``bad_drawing``
+            (path).
+        params: the values the message names (paths, names and numbers: the same in every language).
         limit: for ``image_too_large``, the largest image Pillow opens, in pixels; else None.
     """
 
-    def __init__(self, message: str, reason: str = "missing", limit: int | None = None):
+    def __init__(self, message: str, reason: str = "missing", **params: Any):
         super().__init__(message)
-        self.reason, self.limit = reason, limit
+        self.reason, self.params, self.limit = reason, params, params.get("limit")
 
 
 def data_dir() -> Path:
@@ -166,8 +170,8 @@ def load_torchvision(name: str, root: Path | None = None, download: bool = True,
             else "downloading is off"
         raise DatasetUnavailableError(
             f"{cls_name} was not found in {root / folder} (expected files: {', '.join(files)}) and {why}. Put the "
-            f"files there, or set GANAPP_DATA_DIR to a folder holding {folder}/."
-        ) from e
+            f"files there, or set GANAPP_DATA_DIR to a folder holding {folder}/.",
+            dataset=cls_name, folder=str(root / folder), files=", ".join(files)) from e
     images = ds.data.numpy() if isinstance(ds.data, torch.Tensor) else np.asarray(ds.data)
     labels = ds.targets.numpy() if isinstance(ds.targets, torch.Tensor) else np.asarray(ds.targets)
     return images, labels.astype(np.uint8)
@@ -223,15 +227,17 @@ def load_image_folder(path: str | Path, image_size: int, channels: int) -> np.nd
         files = sorted(p for p in path.rglob("*") if p.is_file())
         images = [read(lambda p=p: open(p, "rb")) for p in files[:MAX_FOLDER_IMAGES * 2]]
     else:
-        raise DatasetUnavailableError(f"data_path {path} is neither a folder nor a .zip file")
+        raise DatasetUnavailableError(f"data_path {path} is neither a folder nor a .zip file", reason="not_folder",
+                                      path=str(path))
     images = [im for im in images if im is not None][:MAX_FOLDER_IMAGES]
     if not images and too_large:
         limit = 2 * Image.MAX_IMAGE_PIXELS
         raise DatasetUnavailableError(f"every image in {path} is larger than {limit:,} pixels, Pillow's limit "
-                                      f"against decompression bombs", reason="image_too_large", limit=limit)
+                                      f"against decompression bombs", reason="image_too_large", path=str(path),
+                                      limit=limit)
     if not images:
         raise DatasetUnavailableError(f"no readable images in {path} (looked for {', '.join(IMAGE_SUFFIXES)} and "
-                                      f"anything else Pillow opens)")
+                                      f"anything else Pillow opens)", reason="no_images", path=str(path))
     return torch.stack(images).numpy()
 
 
@@ -319,9 +325,11 @@ def load_drawing(path: str | Path) -> np.ndarray:
     try:
         points = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
-        raise DatasetUnavailableError(f"the drawn points could not be read from {path} ({e})") from None
+        raise DatasetUnavailableError(f"the drawn points could not be read from {path} ({e})", reason="bad_drawing",
+                                      path=str(path)) from None
     if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
-        raise DatasetUnavailableError(f"{path} holds an array of shape {points.shape}, not (N, 2) points")
+        raise DatasetUnavailableError(f"{path} holds an array of shape {points.shape}, not (N, 2) points",
+                                      reason="bad_drawing", path=str(path))
     return points.astype(np.float32)
 
 

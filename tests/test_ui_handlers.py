@@ -637,3 +637,38 @@ def test_a_repeated_error_does_not_pile_up_toasts(app):
     with pytest.raises(gr.Error) as caught:
         app.train.pause(req("t1"), "en")  # another message (the English one): a toast of its own
     assert caught.value.visible
+
+
+def test_library_errors_reach_a_chinese_page_in_chinese_only(app, tmp_path):
+    # issue 14: library errors carry a code and fields; the page never shows their English text
+    from ganapp.data import DatasetUnavailableError
+    from ganapp.ui.errors import dataset_error
+
+    def no_english(message: str) -> bool:  # paths, names and numbers aside, nothing in Latin words
+        import re
+        return not re.search(r"\b(?!ganapp\b|safetensors\b|pickle\b)[a-z]{4,}\b", re.sub(r"\S*[/_.]\S*", "", message))
+
+    bad = tmp_path / "notes.safetensors"
+    bad.write_text("not a checkpoint")
+    with pytest.raises(gr.Error) as caught:
+        app.explore.upload_checkpoint(req("zh"), "zh", str(bad))
+    assert "不是 safetensors" in caught.value.message and no_english(caught.value.message), caught.value.message
+    wild = list(CONTROLS)
+    wild[CONTROL_FIELDS.index("z_dim")] = 9999
+    with pytest.raises(gr.Error) as caught:
+        app.train.start(req("zh"), "zh", 0, *wild)
+    assert "1..512" in caught.value.message and no_english(caught.value.message), caught.value.message
+    for reason, params in (("missing", dict(dataset="MNIST", folder="/d/MNIST/raw", files="a, b")),
+                           ("not_folder", dict(path="/x.txt")), ("no_images", dict(path="/imgs")),
+                           ("bad_drawing", dict(path="/d.npy")), ("image_too_large", dict(path="/i", limit=10))):
+        message = dataset_error("zh", DatasetUnavailableError("English detail", reason, **params)).message
+        assert "English" not in message and no_english(message), (reason, message)
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("no image here")
+    controls = list(_page_controls("mnist_10k"))
+    controls[CONTROL_FIELDS.index("dataset")] = "folder"
+    controls[CONTROL_FIELDS.index("data_files")] = [str(folder / "notes.txt")]
+    with pytest.raises(gr.Error, match="没有可读取的图像") as caught:
+        app.train.reset(req("zh"), "zh", *controls)
+    assert no_english(caught.value.message), caught.value.message

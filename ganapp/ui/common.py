@@ -71,5 +71,6 @@ def guarded(fn: Callable) -> Callable:
             raise toast(request, e) from None
         except Exception as e:  # the last line of defence for the browser
             log.exception("handler %s failed", fn.__name__)
-            raise toast(request, gr.Error(t(lang, "err_internal", reason=f"{type(e).__name__}: {e}"))) from None
+            # the page names the kind of fault; its English detail is in the server's log, with the traceback
+            raise toast(request, gr.Error(t(lang, "err_internal", reason=type(e).__name__))) from None
     return wrapper

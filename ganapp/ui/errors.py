@@ -3,6 +3,8 @@ text onto a page), and these turn them into ``gr.Error``s."""
 
 from __future__ import annotations
 
+import logging
+
 import gradio as gr
 
 from ..checkpoints import CheckpointError
@@ -10,6 +12,8 @@ from ..config import ConfigError
 from ..data import DatasetUnavailableError
 from ..limits import LimitError, ServerFullError
 from .i18n import STRINGS, t
+
+log = logging.getLogger("ganapp")
 
 
 def config_error(lang: str, e: ValueError) -> gr.Error:
@@ -34,10 +38,11 @@ def config_error(lang: str, e: ValueError) -> gr.Error:
 
 
 def dataset_error(lang: str, e: DatasetUnavailableError) -> gr.Error:
-    """A dataset that cannot be read (the folder and files it names stay as they are)."""
+    """A dataset that cannot be read, by its reason; the folders, files and numbers it names stay as they are."""
     if e.reason == "image_too_large":
         return gr.Error(t(lang, "err_image_too_large", limit=f"{e.limit:,}"))
-    return gr.Error(t(lang, "err_dataset", reason=str(e)))
+    log.info("dataset unavailable: %s", e)
+    return gr.Error(t(lang, f"err_data_{e.reason}", **e.params))
 
 
 def limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
@@ -48,5 +53,6 @@ def limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
 
 
 def checkpoint_error(lang: str, e: CheckpointError) -> gr.Error:
-    """A file that is not a usable checkpoint, by its reason, with the library's detail after it."""
-    return gr.Error(t(lang, f"err_ckpt_{e.reason}") + f" ({e})")
+    """A file that is not a usable checkpoint, by its reason; the library's English detail goes to the log."""
+    log.info("checkpoint refused: %s", e)
+    return gr.Error(t(lang, f"err_ckpt_{e.reason}"))

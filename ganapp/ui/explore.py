@@ -240,7 +240,8 @@ class ExploreHandlers(TabHandlers):
         try:
             steps, x = follow_z(generators, seed_to_z(seed, config.z_dim), y)
         except ValueError as e:
-            raise gr.Error(t(lang, "err_timelapse_mixed") + f" ({e})") from None
+            log.info("time-lapse refused: %s", e)
+            raise gr.Error(t(lang, "err_timelapse_mixed")) from None
         gif = save_samples_gif(x, self._file(key, "timelapse_z.gif"), fps=3)
         # the strip and the GIF are hidden until there is a time-lapse to show
         return (gr.update(value=strip(x), visible=True),

@@ -147,7 +147,11 @@ EN: dict[str, str] = {
     "err_no_generator": "No generator yet: start training in the Train tab, or load a checkpoint.",
     "err_running_step": "Training is running: pause it before stepping.",
     "err_failed": "The session failed ({reason}): press Reset.",
-    "err_dataset": "Dataset unavailable: {reason}",
+    "err_data_missing": "The {dataset} files are not in {folder} (expected: {files}), and they could not be "
+                        "downloaded. Put them there, or set GANAPP_DATA_DIR to the folder that holds them.",
+    "err_data_not_folder": "{path} is neither a folder nor a .zip file.",
+    "err_data_no_images": "No readable images in {path}.",
+    "err_data_bad_drawing": "The drawing could not be read back ({path}): draw it again.",
     "err_settings": "These settings cannot be used together: check the values you changed last.",
     "err_unknown_field": "Unknown setting: {names}.",
     "err_image_too_large": "These images are too large to open safely (over {limit} pixels each): upload "
@@ -292,8 +296,8 @@ EN: dict[str, str] = {
     "init_with_d": "its G and D",
     "init_fresh_d": "its G with a fresh D: the file holds no D",
     "err_no_upload_to_tune": "Upload a checkpoint in the Explore tab first, or pick another starting point.",
-    "err_init_mismatch": "The chosen checkpoint does not fit these settings ({reason}). Pick it again to restore "
-                         "its settings, or start from scratch.",
+    "err_init_mismatch": "The chosen checkpoint does not fit these settings. Pick it again to restore its settings, "
+                         "or start from scratch.",
     "quality_plot": "Quality (MNIST classifier)",
     "fd": "Fréchet distance",
     "fd_floor": "real vs real",

@@ -6,6 +6,7 @@ drawing). The controls' order is :data:`ganapp.ui.common.CONTROL_FIELDS`, made f
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import shutil
 import time
@@ -31,6 +32,7 @@ from .i18n import t
 # upload box (shown only for ``folder``) follows them.
 DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
+log = logging.getLogger("ganapp")
 CLASSROOM_SETTLE_S = 3.0  # how long the change events of control values just set may lag (see caught_up)
 
 
@@ -118,7 +120,8 @@ class SettingsHandlers(TabHandlers):
             raise dataset_error(lang, e) from None
         except ValueError as e:
             if init is not None and not isinstance(e, ConfigError):
-                raise gr.Error(t(lang, "err_init_mismatch", reason=str(e))) from None
+                log.info("start point refused: %s", e)
+                raise gr.Error(t(lang, "err_init_mismatch")) from None
             raise config_error(lang, e) from None
         visitor.state.notice = ((), ())
         visitor.state.lesson_note = None
