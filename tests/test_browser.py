@@ -603,3 +603,33 @@ def test_at_1366_by_768_each_control_stays_on_screen_with_what_it_changes(served
                 assert pg2.evaluate(_ON_SCREEN_JS, selector), selector
         finally:
             browser.close()
+
+
+def test_a_rollback_and_the_2d_legend_follow_the_language(page):
+    # issue 14, bug 9: the blow-up reason inside "已暂停：" and the Explore tab's 2D legend stayed English
+    page.get_by_label("简体中文").check()
+    page.wait_for_function("() => document.querySelector('#start').innerText.trim() !== 'Start'")
+    _pick(page, "dataset", "ring8")
+    page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+    for elem_id, setting in (("lr-g", "1000000"), ("lr-d", "1000000")):
+        box = page.locator(f"#{elem_id} input")
+        box.fill(setting)
+        box.press("Enter")
+    page.get_by_text("高级", exact=False).first.click()
+    for elem_id in ("beta1", "beta2"):
+        box = page.locator(f"#{elem_id} input")
+        box.fill("0")
+        box.press("Enter")
+    page.wait_for_timeout(500)
+    page.click("#start")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('回滚到第')",
+                           timeout=60_000)
+    status = page.locator("#ganapp-status").inner_text()
+    assert "已暂停" in status and "rolled back" not in status and "non-finite" not in status, status
+    page.get_by_role("tab", name="探索").click()
+    page.wait_for_selector("#explore-plot .js-plotly-plot", state="visible")
+    page.wait_for_function("() => document.querySelector('#explore-plot').innerText.includes('生成')",
+                           timeout=30_000)
+    legend = page.evaluate("() => Array.from(document.querySelectorAll('#explore-plot .legendtext'))"
+                           ".map(e => e.textContent)")
+    assert legend and not any(word in " ".join(legend) for word in ("generated", "real")), legend
