@@ -9,6 +9,7 @@ same publisher that draws the live view, so a test can check that the lesson sho
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,46 @@ class Lesson:
         """The window's length in seconds at the lesson's pace, or None when it is not paced."""
         first, last = self.window_steps
         return None if self.steps_per_s is None else (last - first) / self.steps_per_s
+
+
+@dataclass
+class LessonRun:
+    """A training run following a lesson (or none): its pace, its step budget and its key moment. The session that
+    owns it calls it under its own lock.
+
+    Attributes:
+        lesson: the lesson followed, or None for a free run.
+        fired: the key moment has paused the run once (it does not again).
+        event: why the lesson last paused the run: ``("budget", {"steps": n})`` or ``("pause", row)``; None.
+    """
+
+    lesson: Lesson | None = None
+    fired: bool = False
+    event: tuple[str, dict[str, Any]] | None = None
+
+    @property
+    def paced_s(self) -> float:
+        """Seconds between two steps at the lesson's pace (0: not paced)."""
+        lesson = self.lesson
+        return 1.0 / lesson.steps_per_s if lesson is not None and lesson.steps_per_s else 0.0
+
+    def budget_spent(self, step: int) -> int | None:
+        """The lesson's step budget when ``step`` (G updates done) has reached it, noted as the event; else None."""
+        budget = self.lesson.step_budget if self.lesson is not None else None
+        if budget is None or step < budget:
+            return None
+        self.event = ("budget", {"steps": budget})
+        return budget
+
+    def key_moment(self, row: dict[str, Any] | None) -> bool:
+        """True, once, when ``row`` (the latest live 2D view-metrics row, or None) meets the lesson's
+        :class:`PauseAt`; the row is noted as the event."""
+        at = self.lesson.pause if self.lesson is not None else None
+        if at is None or self.fired or row is None or row["step"] < at.after_steps \
+                or not row.get(at.metric, math.inf) <= at.at_most:
+            return False
+        self.fired, self.event = True, ("pause", row)
+        return True
 
 
 LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (

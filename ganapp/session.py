@@ -26,8 +26,9 @@ import torch
 from .checkpoints import save_checkpoint
 from .config import GANConfig
 from .engine import Engine
-from .lessons import LESSONS, Lesson
+from .lessons import LESSONS, Lesson, LessonRun
 from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
+from .slowmo import MAX_SLOW_MOTION_S, SlowMotion
 from .stack import stack_key
 from .trainer import Trainer
 
@@ -35,7 +36,6 @@ __all__ = ["Snapshot", "TrainingSession", "snapshot_milestones"]
 
 IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR = "idle", "waiting", "running", "paused", "stopped", "error"
 MAX_STEP_REQUEST = 10_000
-MAX_SLOW_MOTION_S = 5.0
 # Runs per grid_every_s of sample-grid and 2D-view refresh: beyond this many runs training at once, each run redraws
 # less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
 # 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
@@ -92,8 +92,8 @@ class TrainingSession:
         self.score_every_steps = score_every_steps
         self.view_2d = view_2d
         self._lock = threading.Lock()  # guards the control flags, the state and the run clock
-        self._slow_motion_s = 0.0
-        self.lesson: Lesson | None = None  # its pace, step budget and key moment apply (see set_lesson)
+        self.slow = SlowMotion()  # each D and G update held on screen (see set_slow_motion)
+        self.lesson_run = LessonRun()  # its pace, step budget and key moment apply (see set_lesson)
         self._stack_key: tuple | None = None  # (trainer, config, its stack key), see stack_key()
         self.publisher: Publisher | None = None
         self._build(config, init, saved)
@@ -131,8 +131,8 @@ class TrainingSession:
             pub_tensors, pub_meta = self.publisher.state()
             with self._lock:
                 session = {"state": self._state, "elapsed_s": self._elapsed(time.perf_counter()),
-                           "window": self._window, "slow_motion_s": self._slow_motion_s,
-                           "lesson": self.lesson.name if self.lesson else None, "lesson_fired": self._lesson_fired}
+                           "window": self._window, "slow_motion_s": self.slow.seconds,
+                           "lesson": self.lesson.name if self.lesson else None, "lesson_fired": self.lesson_run.fired}
         return tensors | pub_tensors, {"config": trainer.config.to_dict(), "trainer": trainer_meta,
                                        "publisher": pub_meta, "session": session}
 
@@ -162,9 +162,8 @@ class TrainingSession:
             self._state, self._message = IDLE, ""
             self._want_run, self._pending = False, 0
             self._unsettled = False  # steps done that a final publish has not shown yet
-            self._not_before = 0.0  # slow motion: no step before this time
-            self._slow_rows: list[torch.Tensor] = []  # slow motion: the rows of the phases done in this step
-            self._slow_row: torch.Tensor | None = None  # slow motion: a full step held on screen, to count next
+            self._not_before = 0.0  # slow motion or a lesson's pace: no step before this time
+            self.slow.clear()
             self._next_publish = self._next_grid = 0.0
             self._speed: deque[tuple[float, int]] = deque(maxlen=64)
             self._elapsed_s, self._run_started = 0.0, None
@@ -172,15 +171,14 @@ class TrainingSession:
             self._run_over_s: float | None = None
             self._at_limit = False  # paused at the host's max_steps
             self._rollback: Any = None  # the publisher's Rollback that paused the run, if one did
-            self._lesson_event: tuple[str, dict[str, Any]] | None = None  # ("pause" | "budget", values): see Snapshot
-            self._lesson_fired = False  # the lesson's key moment has paused this run once
+            self.lesson_run.fired, self.lesson_run.event = False, None
             if saved is not None:  # an autosaved run comes back paused, its clock where it was
                 state = saved[1]["session"]
                 self._elapsed_s = float(state["elapsed_s"])
                 self._window = tuple(state["window"]) if state.get("window") else None
-                self._slow_motion_s = float(state.get("slow_motion_s", 0.0))
-                self.lesson = LESSONS.get(state.get("lesson") or "")
-                self._lesson_fired = bool(state.get("lesson_fired", False))
+                self.slow.seconds = float(state.get("slow_motion_s", 0.0))
+                self.lesson_run = LessonRun(LESSONS.get(state.get("lesson") or ""),
+                                            bool(state.get("lesson_fired", False)))
                 if trainer.step_count > 0:
                     self._set_state(PAUSED)
 
@@ -211,7 +209,7 @@ class TrainingSession:
         return self._wants() and now >= self._not_before
 
     def stack_key(self) -> Hashable | None:
-        if self._slow_motion_s > 0 or self._slow_rows or self._slow_row is not None or self._paced_s() > 0:
+        if self.slow.busy or self.lesson_run.paced_s > 0:
             return None  # paced by a lesson or held in slow motion: it trains alone, at its own pace
         trainer, config = self.trainer, self.trainer.config
         cached = self._stack_key
@@ -229,10 +227,9 @@ class TrainingSession:
                 self._want_run, self._pending, self._at_limit = False, 0, True
                 self._set_state(PAUSED, f"this server's limit of {self.max_steps:,} steps per run is reached")
                 return False
-            budget = self.lesson.step_budget if self.lesson is not None else None
-            if budget is not None and self.trainer.step_count >= budget:
+            budget = self.lesson_run.budget_spent(self.trainer.step_count)
+            if budget is not None:
                 self._want_run, self._pending = False, 0
-                self._lesson_event = ("budget", {"steps": budget})
                 self._set_state(PAUSED, f"the lesson's budget of {budget:,} steps is spent")
                 return False
             if self._state != RUNNING:
@@ -248,33 +245,20 @@ class TrainingSession:
 
     def lone_step(self) -> torch.Tensor | None:
         """One step alone, or in slow motion one D or G update held on screen (the full step's row comes once its
-        last update has been shown for ``slow_motion_s``)."""
+        last update has been shown for the slow-motion time)."""
         self._unsettled = True
-        if self._slow_row is not None:  # the last update of a slow step has been shown long enough
-            row, self._slow_row = self._slow_row, None
-            with self.publisher.lock:
-                self.publisher.phase = ""
-            return row
-        if self._slow_motion_s <= 0 and not self._slow_rows:
+        if not self.slow.busy:
             return self.trainer.train_step()
-        phases = ["d"] * self.trainer.config.n_critic + ["g"]
-        phase = phases[len(self._slow_rows)]
-        self._slow_rows.append(self.trainer.d_step() if phase == "d" else self.trainer.g_step())
-        with self.publisher.lock:
-            self.publisher.phase = phase
-        self.publisher.publish_g(self.trainer)
-        self.publisher.publish_grid(self.trainer)
-        self._not_before = time.perf_counter() + self._slow_motion_s
-        if len(self._slow_rows) == len(phases):
-            self._slow_row = full_step_row(self._slow_rows[-2], self._slow_rows[-1])
-            self._slow_rows = []
-        return None
+        row, hold_s = self.slow.advance(self.trainer, self.publisher)
+        if hold_s > 0:
+            self._not_before = time.perf_counter() + hold_s
+        return row
 
     def end_step(self, row: torch.Tensor, now: float) -> bool:
         """Buffer the step's row and count it against a step(n) request. Returns True when a publish is due."""
         self.publisher.buffer.append(row)
         self._unsettled = True
-        paced_s = self._paced_s()
+        paced_s = self.lesson_run.paced_s
         with self._lock:
             if paced_s > 0:
                 self._not_before = max(self._not_before, now + paced_s)
@@ -307,31 +291,21 @@ class TrainingSession:
     def _clear_phase(self) -> None:
         """Training goes on: a lone D or G update named on screen is no longer the one shown (slow motion names
         its own phases as it goes)."""
-        if not self._slow_rows and self._slow_row is None:
+        if not self.slow.mid_step:
             with self.publisher.lock:
                 self.publisher.phase = ""
 
-    def _paced_s(self) -> float:
-        """Seconds between two steps at the lesson's pace (0: not paced)."""
-        lesson = self.lesson
-        return 1.0 / lesson.steps_per_s if lesson is not None and lesson.steps_per_s else 0.0
-
     def _key_moment(self) -> None:
-        """Pause once at the lesson's key moment: the first live 2D row that meets its :class:`PauseAt`."""
-        lesson = self.lesson
-        if lesson is None or lesson.pause is None or self._lesson_fired:
+        """Pause once at the lesson's key moment (see :meth:`LessonRun.key_moment`)."""
+        if self.lesson_run.lesson is None or self.lesson_run.fired:
             return
-        at = lesson.pause
         with self.publisher.lock:
             row = dict(self.publisher.view_metrics[-1]) if self.publisher.view_metrics else None
-        if row is None or row["step"] < at.after_steps or not row.get(at.metric, math.inf) <= at.at_most:
-            return
         with self._lock:
-            self._lesson_fired = True
-            self._lesson_event = ("pause", row)
-            self._want_run, self._pending = False, 0
-            if self._state in (RUNNING, WAITING):
-                self._set_state(PAUSED)
+            if self.lesson_run.key_moment(row):
+                self._want_run, self._pending = False, 0
+                if self._state in (RUNNING, WAITING):
+                    self._set_state(PAUSED)
 
     def settle_due(self) -> bool:
         """True when steps were done since the last publish and the session no longer trains."""
@@ -368,7 +342,7 @@ class TrainingSession:
                 raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
             self._want_run, self._pending = True, 0
             self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
-            self._lesson_event = None
+            self.lesson_run.event = None
             self._clear_phase()
             if run_s is not None:
                 elapsed = self._elapsed(time.perf_counter())
@@ -404,7 +378,7 @@ class TrainingSession:
                 raise RuntimeError("the session is running: pause it before stepping")
             self._pending += n
             self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
-            self._lesson_event = None
+            self.lesson_run.event = None
             self._clear_phase()
             if self._state != RUNNING:
                 self._set_state(WAITING)
@@ -460,9 +434,9 @@ class TrainingSession:
         """
         if not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_SLOW_MOTION_S:
             raise ValueError(f"slow_motion_s={seconds!r} is out of range: it must be in 0..{MAX_SLOW_MOTION_S}")
-        self._slow_motion_s = float(seconds)
+        self.slow.seconds = float(seconds)
         with self._lock:
-            self._not_before = min(self._not_before, time.perf_counter() + self._slow_motion_s)
+            self._not_before = min(self._not_before, time.perf_counter() + self.slow.seconds)
 
     def set_lesson(self, lesson: Lesson | None) -> None:
         """Run as lesson ``lesson`` (None: as a free run): its pace (the run then trains alone, not stacked), its
@@ -470,7 +444,7 @@ class TrainingSession:
         with self.engine.lock:
             self.engine.release(self.trainer)  # a paced run leaves any stack
             with self._lock:
-                self.lesson, self._lesson_fired, self._lesson_event = lesson, False, None
+                self.lesson_run = LessonRun(lesson)
         if lesson is not None and lesson.slow_motion_s > 0:
             self.set_slow_motion(lesson.slow_motion_s)
 
@@ -491,7 +465,7 @@ class TrainingSession:
                 raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
             if self._wants() or self._state in (RUNNING, WAITING):
                 raise RuntimeError("the session is running: pause it before stepping")
-        if phase == "both" and self._slow_motion_s > 0:  # in slow motion: the engine shows D's update, then G's
+        if phase == "both" and self.slow.seconds > 0:  # in slow motion: the engine shows D's update, then G's
             self.step(1)
             return
         with self.engine.lock:
@@ -533,6 +507,11 @@ class TrainingSession:
         return self._state
 
     @property
+    def lesson(self) -> Lesson | None:
+        """The lesson the run follows (see :meth:`set_lesson`), or None."""
+        return self.lesson_run.lesson
+
+    @property
     def config(self) -> GANConfig:
         return self.trainer.config
 
@@ -543,7 +522,7 @@ class TrainingSession:
         with self._lock:
             state, message, elapsed = self._state, self._message, self._elapsed(now)
             window, run_over_s, at_limit, rollback = self._window, self._run_over_s, self._at_limit, self._rollback
-            lesson_event = self._lesson_event
+            lesson_event = self.lesson_run.event
             it_s = 0.0
             if state == RUNNING and len(self._speed) >= 2:
                 recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]

@@ -101,7 +101,7 @@ def test_an_autosave_keeps_the_lesson_and_its_key_moment():
     tensors, meta = session.autosave_state()
     assert meta["session"]["lesson"] == "mode_collapse" and meta["session"]["lesson_fired"] is True
     back = TrainingSession.from_autosave(tensors, meta)  # a restore looks the lesson up by its name
-    assert back.lesson is LESSONS["mode_collapse"] and back._lesson_fired
+    assert back.lesson is LESSONS["mode_collapse"] and back.lesson_run.fired
     meta["session"]["lesson"] = None
     assert TrainingSession.from_autosave(tensors, meta).lesson is None
     session.stop()
@@ -264,7 +264,7 @@ def test_step_d_on_a_fresh_page_builds_the_lesson_s_run_and_names_the_update(app
     app.lessons.pick_lesson(req("s"), "en", "alternating")
     app.train.phase_step(req("s"), "en", "d", *_controls(lesson.config()))  # no Start first: the step builds the run
     session = app.registry.visitor("s").session
-    assert session.lesson is lesson and session._slow_motion_s == lesson.slow_motion_s
+    assert session.lesson is lesson and session.slow.seconds == lesson.slow_motion_s
     snap = session.snapshot(None)
     assert snap.phase == "d" and snap.step == 0
     status = app.live.poll(req("s"), "en").status

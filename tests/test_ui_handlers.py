@@ -231,7 +231,7 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
     with pytest.raises(gr.Error, match="phase"):
         app.train.phase_step(req("v"), "en", "x")
     app.train.set_slow_motion(req("v"), "en", 0.5)
-    assert session._slow_motion_s == 0.5
+    assert session.slow.seconds == 0.5
     with pytest.raises(gr.Error, match="Slow motion"):
         app.train.set_slow_motion(req("v"), "en", 10)
     *values, text, slow_s, minutes = app.lessons.pick_lesson(req("v"), "zh", "mode_collapse")
@@ -552,7 +552,7 @@ def test_every_run_button_reaches_run_b(app):
     app.train.pause(req("fan"), "en")
     assert wait_until(lambda: a.state == b.state == "paused", 10)
     app.train.set_slow_motion(req("fan"), "en", 0.3)
-    assert a._slow_motion_s == b._slow_motion_s == 0.3
+    assert a.slow.seconds == b.slow.seconds == 0.3
     app.train.set_slow_motion(req("fan"), "en", 0.0)
     step_a, step_b = a.snapshot(None).step, b.snapshot(None).step
     app.train.step(req("fan"), "en", 3, *CONTROLS)
