@@ -183,6 +183,10 @@ class Engine:
     def _loop(self) -> None:
         idle_since = time.perf_counter()
         while True:
+            if self._closed:  # closed while sessions still train: stop now, not when they do
+                with self._cond:
+                    self._thread = None
+                return
             if self._round():
                 idle_since = time.perf_counter()
                 continue

@@ -167,7 +167,13 @@ def test_fair_share_every_session_advances_none_waits_at_zero(sessions):
     paused_at, others = runs[0].snapshot(None).step, [s.snapshot(None).step for s in runs[1:]]
     assert wait_until(lambda: all(s.snapshot(None).step > n for s, n in zip(runs[1:], others)), 20)
     assert runs[0].snapshot(None).step == paused_at
-    engine.close()
+    thread = engine._thread
+    started = time.monotonic()
+    engine.close()  # while five still train: the engine's thread ends now, not when they stop
+    assert time.monotonic() - started < 2.0 and not thread.is_alive()
+    steps = [s.snapshot(None).step for s in runs]
+    time.sleep(0.3)
+    assert [s.snapshot(None).step for s in runs] == steps
 
 
 def test_a_caller_can_drive_the_engine_in_chunks(sessions):

@@ -1,6 +1,6 @@
 """The Explore tab's handlers: z sliders, seeds, truncation, interpolation, GANSpace directions, the time-lapse
-across a run's saved generators, and checkpoints. Mixed into :class:`ganapp.ui.handlers.GanApp`, whose helpers
-(``_visitor``, ``_number``, ``_file``, ``_session``) they use.
+across a run's saved generators, and checkpoints; ``app.explore`` of :class:`ganapp.ui.handlers.GanApp`, over the
+shared registry (:class:`~ganapp.ui.base.TabHandlers`).
 """
 
 from __future__ import annotations

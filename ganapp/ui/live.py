@@ -27,7 +27,7 @@ IDLE_POLL_S = 2.0  # a page whose runs do not train polls this often (LiveHandle
 
 
 class TickOutputs(NamedTuple):
-    """What :meth:`GanApp.tick` returns, by name; the page wires its outputs in this order."""
+    """What :meth:`LiveHandlers.tick` returns, by name; the page wires its outputs in this order."""
 
     status: Any  # the status line (markdown)
     frame: Any  # grows when there is something new to draw
@@ -36,7 +36,7 @@ class TickOutputs(NamedTuple):
 
 
 class PollOutputs(NamedTuple):
-    """What :meth:`GanApp.poll` returns, by name (each a value, an update or ``gr.skip()``); the page wires its
+    """What :meth:`LiveHandlers.poll` returns, by name (each a value, an update or ``gr.skip()``); the page wires its
     outputs in this order, and an API client reads them in it."""
 
     status: Any  # the status line (markdown)

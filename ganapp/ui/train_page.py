@@ -214,7 +214,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
                     for name in TickOutputs._fields]
     timer.tick(app.live.tick, [lang], tick_outputs, api_name="tick", **FAST)
     # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
-    # runs do not train); its handler does so on the server for a few seconds (GanApp.commanded)
+    # runs do not train); its handler does so on the server for a few seconds (TabHandlers.commanded)
     for button in (ui.start, ui.resume, ui.step, ui.reset, ui.step_d, ui.step_g, ui.step_both, ui.start_compare):
         button.click(None, None, [timer], js=f"() => {poll_every_s}", api_visibility="private",
                      show_progress="hidden")
