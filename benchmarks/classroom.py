@@ -3,7 +3,7 @@
 The server is ``python app.py`` as a host starts it (no extra settings but the port and a short idle timeout, so
 that the leave check does not take 15 minutes). Every student opens the page (a first poll), then, once the whole
 class is there, presses Start with the page's defaults for their dataset (ring8, or mnist_10k for the share given
-by ``--mnist-share``), polls at 2 Hz as the page's Timer does (the status tick; the plots are fetched when the tick says there is a new frame, as the page's
+by ``--mnist-share``), polls as the page's Timer does (the status tick, at the interval the tick returns; the plots are fetched when the tick says there is a new frame, as the page's
 frame.change does), and moves a z slider every few seconds. The clients
 run in a few worker processes at nice 19, below the server, as remote browsers would run elsewhere. It reports:
 
@@ -101,12 +101,15 @@ def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, 
         out["errors"] += 1
         out["error"] = repr(e)
     next_slider = t_start + rng.uniform(2, 5)
-    last_frame = None
+    last_frame, every_s = None, 0.5
     end = t_start + seconds
     while (now := time.perf_counter()) < end:
         try:
             t0 = time.perf_counter()
-            status, frame = c.predict("en", api_name=tick_api)[:2]
+            answer = c.predict("en", api_name=tick_api)
+            status, frame = answer[:2]
+            # the page's Timer takes the interval the tick returns (its 4th output); an older app's poll has none
+            every_s = float(answer[3]) if tick_api == "/tick" and len(answer) > 3 and answer[3] else 0.5
             out["polls_ms"].append((time.perf_counter() - t0) * 1000)
             if tick_api == "/tick" and frame is not None and frame != last_frame:  # frame.change: fetch the plots
                 last_frame = frame
@@ -127,7 +130,7 @@ def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, 
         except Exception as e:  # noqa: BLE001
             out["errors"] += 1
             out["error"] = repr(e)
-        time.sleep(max(0.0, 0.5 - (time.perf_counter() - now)))  # the page's Timer: one poll every 0.5 s
+        time.sleep(max(0.0, every_s - (time.perf_counter() - now)))  # the page's Timer
     c.close()
     results.append(out)
 

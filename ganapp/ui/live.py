@@ -135,7 +135,8 @@ class LiveHandlers(TabHandlers):
             seconds), the frame number
             unchanged when there is nothing new to draw; the lesson number is that of a lesson the teacher set that
             this visitor has not taken yet, else of the last one taken (its change makes the page take the lesson,
-            see :meth:`take_lesson`). A page whose runs do not train polls every IDLE_POLL_S.
+            see :meth:`take_lesson`). A page whose runs do not train polls every IDLE_POLL_S; one whose runs train
+            polls at the Timer's rate, times sharing / VIEW_SHARE when more than VIEW_SHARE runs share the server.
         """
         _, visitor = self._visitor(request)
         page = self._page(request)
@@ -148,6 +149,10 @@ class LiveHandlers(TabHandlers):
         if session is None:
             return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s)
         snap = session.snapshot(None)
+        if training and time.monotonic() >= page.get("fast_until", 0.0):
+            # many runs share the server: the page ticks as much less often as it redraws (a command still
+            # answers at once, and the page ticks at the full rate for a few seconds after it)
+            every_s *= max(1.0, snap.sharing / VIEW_SHARE)
         status = self.status_text(lang, visitor, snap, page)
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
         key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
