@@ -53,18 +53,18 @@ def main() -> None:
         registry.new_session(f"s{i}", config.replace(seed=i)).start()
     request = SimpleNamespace(session_hash="s0")
     time.sleep(5)  # past the first frames
-    tick = cpu_ms(demo, "tick", gan.tick, request, a.calls, 0.5)
-    draw = cpu_ms(demo, "poll", gan.poll, request, a.calls // 2, 1.0)
-    reference = cpu_ms(demo, "poll", gan.poll, request, a.calls, 0.5)
+    tick = cpu_ms(demo, "tick", gan.live.tick, request, a.calls, 0.5)
+    draw = cpu_ms(demo, "poll", gan.live.poll, request, a.calls // 2, 1.0)
+    reference = cpu_ms(demo, "poll", gan.live.poll, request, a.calls, 0.5)
     from ganapp.ui import curves
 
     delta_limit, curves.FULL_REDRAW_POINTS = curves.FULL_REDRAW_POINTS, -1  # every poll sends whole curves
-    whole = cpu_ms(demo, "poll", gan.poll, request, a.calls // 2, 1.0)
+    whole = cpu_ms(demo, "poll", gan.live.poll, request, a.calls // 2, 1.0)
     curves.FULL_REDRAW_POINTS = delta_limit
     steps = registry.visitor("s0").session.snapshot(None).step
     registry.close()
     from ganapp.session import VIEW_SHARE
-    from ganapp.ui.handlers import DRAW_EVERY_S
+    from ganapp.ui.live import DRAW_EVERY_S
 
     draw_every_s = DRAW_EVERY_S * max(1.0, a.sessions / VIEW_SHARE)  # as LiveHandlers.tick spaces the redraws
     per_student_s = (2 * np.median(tick) + np.median(draw) / draw_every_s) / 1000  # CPU s per student per s

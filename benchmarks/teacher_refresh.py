@@ -55,7 +55,7 @@ def main() -> None:
     student = SimpleNamespace(session_hash="s0")
     refresh = np.array(postprocessed_cpu_ms(demo, refresh_fn, lambda: teacher.refresh(page, "en", TOKEN, "score"),
                                             a.calls, 1.0))
-    tick = np.array(postprocessed_cpu_ms(demo, tick_fn, lambda: gan.tick(student, "en"), a.calls, 0.5))
+    tick = np.array(postprocessed_cpu_ms(demo, tick_fn, lambda: gan.live.tick(student, "en"), a.calls, 0.5))
     registry.close(save=False)
     registry.engine.close()
     print(f"{a.sessions} named ring8 runs training; thread CPU per call, Gradio's postprocessing included:")
