@@ -32,6 +32,7 @@ Environment:
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import signal
 import threading
@@ -46,9 +47,12 @@ from ganapp.metrics import live_scorer
 from ganapp.registry import SessionRegistry
 from ganapp.teacher import Classroom, TeacherGate
 from ganapp.ui import CSS, GanApp, build_demo
+from ganapp.worker import WorkerEngine, WorkerLostError
 
 ROOT = Path(__file__).resolve().parent
 CLASSROOM_CHOICES = {"auto": None, "1": True, "0": False}
+WORKER_CHOICES = {"1": True, "0": False}
+log = logging.getLogger("ganapp")
 
 
 def analytics_enabled() -> bool:
@@ -128,9 +132,11 @@ def host_limits() -> Limits:
 
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, poll_every_s: float = 0.5,
                 state_dir: str | Path | None = None, grace_s: float | None = None,
-                autosave_every_s: float = 60.0, teacher_token: str | None = None) -> gr.Blocks:
+                autosave_every_s: float = 60.0, teacher_token: str | None = None, worker: bool | None = None
+                ) -> gr.Blocks:
     """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
-    Arguments override the environment. The teacher's page exists only with a teacher token.
+    Arguments override the environment. The teacher's page exists only with a teacher token. ``worker``: train in
+    a worker process (``GANAPP_WORKER``, default 1; see :mod:`ganapp.worker`), or in this one.
 
     Raises:
         SystemExit: a setting out of range, or a teacher token shorter than 12 characters.
@@ -145,8 +151,14 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     classroom = os.environ.get("GANAPP_CLASSROOM", "auto").strip().lower()
     if classroom not in CLASSROOM_CHOICES:
         raise SystemExit(f"GANAPP_CLASSROOM={classroom!r} is not allowed: choose one of auto, 1, 0")
+    if worker is None:
+        choice = os.environ.get("GANAPP_WORKER", "1").strip()
+        if choice not in WORKER_CHOICES:
+            raise SystemExit(f"GANAPP_WORKER={choice!r} is not allowed: choose 1 (train in a worker process) or 0")
+        worker = WORKER_CHOICES[choice]
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
+                               engine=WorkerEngine() if worker else None,
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer)
     registry.start_reaper(every_s=reap_every_s)
@@ -161,9 +173,17 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
                       analytics_enabled=analytics_enabled())
 
 
-def warm_up() -> None:
-    """Import what the first Start needs (torchvision, ~2 s) in the background once the page is being served."""
+def warm_up(registry: SessionRegistry) -> None:
+    """In the background once the page is being served: import what the first Start needs (torchvision, ~2 s),
+    and start the training worker (~3 s), so that the first Start need not wait for either."""
     threading.Thread(target=importlib.import_module, args=("torchvision.utils",), daemon=True).start()
+    if isinstance(registry.engine, WorkerEngine):
+        def start_worker() -> None:
+            try:
+                registry.engine.host()
+            except WorkerLostError as e:  # the first Start tries again, and says so if it fails
+                log.error("%s", e)
+        threading.Thread(target=start_worker, daemon=True).start()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -177,7 +197,7 @@ def serve(demo: gr.Blocks, **launch_kwargs) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True,
                                                    **launch_kwargs)
-    warm_up()
+    warm_up(demo.ganapp.registry)
     try:
         demo.block_thread()  # returns on KeyboardInterrupt, which SIGTERM raises too
     finally:

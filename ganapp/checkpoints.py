@@ -37,6 +37,9 @@ class CheckpointError(ValueError):
         super().__init__(message)
         self.reason = reason
 
+    def __reduce__(self):  # pickled whole (see ganapp.config.ConfigError.__reduce__)
+        return type(self), (self.reason, str(self))
+
 
 @dataclass
 class Checkpoint:

@@ -97,6 +97,11 @@ def range_text(name: str) -> str:
     return f"{'[' if lo_inc else '('}{lo:g}, {hi:g}{']' if hi_inc else ')'}"
 
 
+def _rebuild_error(cls: type, args: tuple, params: dict[str, Any]) -> Exception:
+    """An error with keyword params, as unpickled (see ConfigError.__reduce__)."""
+    return cls(*args, **params)
+
+
 class ConfigError(ValueError):
     """A config value that is not allowed, with a code and fields so that a UI can say it in its reader's language.
 
@@ -111,6 +116,9 @@ class ConfigError(ValueError):
     def __init__(self, field: str, code: str, message: str, **params: Any):
         super().__init__(message)
         self.field, self.code, self.params = field, code, params
+
+    def __reduce__(self):  # pickled whole: the training worker's errors reach the page with their code
+        return _rebuild_error, (type(self), (self.field, self.code, str(self)), self.params)
 
 
 def check_range(name: str, value: Any) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import DATASETS, NATIVE_SHAPE, is_2d
+from .config import DATASETS, NATIVE_SHAPE, _rebuild_error, is_2d
 
 ASSETS_DIR = Path(__file__).with_name("assets")
 MNIST_10K_PATH = ASSETS_DIR / "mnist_10k.npz"
@@ -51,6 +51,9 @@ class DatasetUnavailableError(FileNotFoundError):
     def __init__(self, message: str, reason: str = "missing", **params: Any):
         super().__init__(message)
         self.reason, self.params, self.limit = reason, params, params.get("limit")
+
+    def __reduce__(self):  # pickled whole (see ConfigError.__reduce__)
+        return _rebuild_error, (type(self), (str(self), self.reason), self.params)
 
 
 def data_dir() -> Path:

@@ -35,6 +35,9 @@ class LimitError(ValueError):
         super().__init__(f"{field}={value!r} is beyond this server's limit: it must be in {allowed}")
         self.field, self.value, self.allowed = field, value, allowed
 
+    def __reduce__(self):  # pickled whole (see ganapp.config.ConfigError.__reduce__)
+        return type(self), (self.field, self.value, self.allowed)
+
 
 @dataclass(frozen=True)
 class Limits:

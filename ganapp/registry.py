@@ -32,6 +32,7 @@ from .limits import Limits, ServerFullError
 from .pages import Pages
 from .session import RUNNING, WAITING, TrainingSession
 from .visitor import Visitor  # noqa: F401 (where the UI finds it)
+from .worker import WorkerEngine, WorkerLostError
 
 log = logging.getLogger("ganapp")
 
@@ -45,7 +46,9 @@ class SessionRegistry:
         idle_timeout_s: a visitor unseen this long has their runs paused (and autosaved when they have a token);
             then they are freed from memory. API clients never fire a page's unload event, so this is what frees
             them.
-        engine: the engine every session trains on (a new one when None).
+        engine: the engine every session trains on: an :class:`~ganapp.engine.Engine` in this process, or a
+            :class:`~ganapp.worker.WorkerEngine`, whose runs train in a worker process (closed with the registry);
+            a new Engine when None.
         classroom: the classroom mode, in which new 2D runs at default sizes get the smaller nets of
             :data:`ganapp.presets.CLASSROOM_2D` so that a whole class can train at once: True (always), False (never)
             or None (automatic: on while ``classroom_from`` or more visitors are on the server).
@@ -62,7 +65,7 @@ class SessionRegistry:
             or ``classroom_from`` < 1.
     """
 
-    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | None = None, classroom: bool | None = None,
+    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | WorkerEngine | None = None, classroom: bool | None = None,
                  classroom_from: int = 4, store: StateStore | None = None, grace_s: float = 7 * 86400.0,
                  autosave_every_s: float = 60.0, limits: Limits | None = None, **session_kwargs: Any):
         if not idle_timeout_s > 0:
@@ -198,7 +201,7 @@ class SessionRegistry:
         try:
             for slot in ("a", "b") if self.store.has(visitor_id, "b") else ("a",):
                 tensors, meta = self.store.read(visitor_id, slot)
-                session = TrainingSession.from_autosave(tensors, meta, engine=self.engine, **self.session_kwargs)
+                session = self._build(None, saved=(tensors, meta))
                 if slot == "a":
                     v.session = session
                     v.state.restore(meta.get("visitor", {}))
@@ -210,7 +213,7 @@ class SessionRegistry:
             for s in v.runs().values():
                 s.stop()
             return Visitor(persistent=True, restored=(RESTORE_FAILED, 0))
-        v.restored = (RESTORED, v.session.trainer.step_count)
+        v.restored = (RESTORED, v.session.step_count)
         return v
 
     def live_runs(self) -> int:
@@ -227,6 +230,16 @@ class SessionRegistry:
         if not replaces and self.live_runs() >= self.limits.max_sessions:
             raise ServerFullError(self.limits.max_sessions)
 
+    def _build(self, config: GANConfig | None, init: Any = None, saved: tuple | None = None) -> TrainingSession:
+        """A run on the engine: in the worker process (a :class:`~ganapp.worker.RemoteSession`) when the engine is
+        a :class:`~ganapp.worker.WorkerEngine`; from ``config`` (fine-tuning ``init``), or from an autosave
+        ``saved`` = (tensors, meta)."""
+        if isinstance(self.engine, WorkerEngine):
+            return self.engine.session(config, init=init, saved=saved, **self.session_kwargs)
+        if saved is not None:
+            return TrainingSession.from_autosave(*saved, engine=self.engine, **self.session_kwargs)
+        return TrainingSession(config, engine=self.engine, init=init, **self.session_kwargs)
+
     def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> TrainingSession:
         """Build a fresh TrainingSession for the visitor (stopping any old one) and return it; ``init`` is a
         checkpoint to fine-tune (see TrainingSession).
@@ -236,7 +249,7 @@ class SessionRegistry:
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
         """
         self._admit(visitor_id, config, "a")
-        session = TrainingSession(config, engine=self.engine, init=init, **self.session_kwargs)
+        session = self._build(config, init=init)
         v = self.visitor(visitor_id)
         old, v.session = v.session, session
         v.saved.pop("a", None)
@@ -254,7 +267,7 @@ class SessionRegistry:
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old twin is kept.
         """
         self._admit(visitor_id, config, "b")
-        twin = TrainingSession(config, engine=self.engine, **self.session_kwargs)
+        twin = self._build(config)
         v = self.visitor(visitor_id)
         old, v.twin = v.twin, twin
         v.saved.pop("b", None)
@@ -303,16 +316,17 @@ class SessionRegistry:
         written = []
         now = time.monotonic()
         for slot, session in v.runs().items():
-            key = session.save_key()
-            last_key, last_s = v.saved.setdefault(slot, (None, now))
-            if key == last_key or (session.trainer.step_count == 0 and not force):
-                continue
-            training = session.state in (RUNNING, WAITING)
-            if not (force or not training or now - last_s >= self.autosave_every_s):
-                continue
-            with self.engine.lock:  # re-entrant: the key and the copies come from the same moment
+            try:
                 key = session.save_key()
-                tensors, meta = session.autosave_state()
+                last_key, last_s = v.saved.setdefault(slot, (None, now))
+                if key == last_key or (session.step_count == 0 and not force):
+                    continue
+                training = session.state in (RUNNING, WAITING)
+                if not (force or not training or now - last_s >= self.autosave_every_s):
+                    continue
+                key, tensors, meta = session.autosave_copy()  # the key and the copies come from the same moment
+            except WorkerLostError:  # its worker died: its last autosave on disk is all that is left of it
+                continue
             if slot == "a":
                 meta["visitor"] = v.state.saved()
             self.store.write(visitor_id, slot, tensors, meta)
@@ -413,3 +427,5 @@ class SessionRegistry:
         for v in visitors:
             for session in v.runs().values():
                 session.stop()
+        if isinstance(self.engine, WorkerEngine):
+            self.engine.close()

@@ -12,6 +12,7 @@ Locks: see :mod:`ganapp.engine` for their order (engine lock, then this session'
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -40,6 +41,7 @@ MAX_STEP_REQUEST = 10_000
 # less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
 # 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
 VIEW_SHARE = 10
+_BUILDS = itertools.count(1)  # TrainingSession.build_id
 
 
 class TrainingSession:
@@ -136,6 +138,11 @@ class TrainingSession:
         return tensors | pub_tensors, {"config": trainer.config.to_dict(), "trainer": trainer_meta,
                                        "publisher": pub_meta, "session": session}
 
+    def autosave_copy(self) -> tuple[tuple, dict[str, torch.Tensor], dict[str, Any]]:
+        """(:meth:`save_key`, then :meth:`autosave_state`'s tensors and meta), all from the same moment."""
+        with self.engine.lock:
+            return self.save_key(), *self.autosave_state()
+
     def save_key(self) -> tuple:
         """Changes whenever the run has something an autosave does not hold yet (step, settings or state)."""
         return self.trainer.step_count, self.trainer.config, self._state
@@ -158,7 +165,7 @@ class TrainingSession:
         with self.engine.lock, self._lock:
             if self.publisher is not None:
                 self.publisher.close()
-            self.trainer, self.publisher = trainer, publisher
+            self.trainer, self.publisher, self.build_id = trainer, publisher, next(_BUILDS)
             self._state, self._message = IDLE, ""
             self._want_run, self._pending = False, 0
             self._unsettled = False  # steps done that a final publish has not shown yet
@@ -514,6 +521,11 @@ class TrainingSession:
     @property
     def config(self) -> GANConfig:
         return self.trainer.config
+
+    @property
+    def step_count(self) -> int:
+        """G updates done (ahead of the published ``snapshot().step`` while it trains)."""
+        return self.trainer.step_count
 
     def snapshot(self, since: int | None = 0) -> Snapshot:
         """The session as it is now, with the metric rows whose step is greater than ``since`` (none when ``since``

@@ -205,7 +205,7 @@ class Classroom:
             card.fd, card.digits = float(scored[-1]["frechet_distance"]), int(scored[-1]["classes"])
         with self._lock:
             cached = self._thumbs.get(vid)
-        version = (id(v.session.publisher), snap.grid_version)
+        version = (v.session.build_id, snap.grid_version)
         if cached is not None and cached[0] == version:
             card.thumbnail = cached[1]
         else:

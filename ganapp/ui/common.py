@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from ..config import PAGE_FIELDS
+from ..worker import WORKER_LOST, WorkerLostError
 from .i18n import t
 
 log = logging.getLogger("ganapp")
@@ -58,6 +59,11 @@ def toast(request: Any, error: gr.Error) -> gr.Error:
     return gr.Error(error.message, duration=ERROR_TOAST_S, visible=visible, print_exception=False)
 
 
+def failure(lang: str, message: str) -> str:
+    """Why a run failed, as a snapshot's message says it, in the page's language where it is one of ours."""
+    return t(lang, "worker_lost") if message == WORKER_LOST else message
+
+
 def guarded(fn: Callable) -> Callable:
     """Turn any unexpected exception into a ``gr.Error`` in the visitor's language, so the browser never shows a
     stack trace and the session (and any running training) lives on. Every error goes out through :func:`toast`."""
@@ -69,6 +75,9 @@ def guarded(fn: Callable) -> Callable:
             return fn(self, *args, **kwargs)
         except gr.Error as e:
             raise toast(request, e) from None
+        except WorkerLostError:  # the training worker died (see ganapp.worker)
+            log.error("handler %s: the training worker is gone", fn.__name__)
+            raise toast(request, gr.Error(t(lang, "err_worker_lost"))) from None
         except Exception as e:  # the last line of defence for the browser
             log.exception("handler %s failed", fn.__name__)
             # the page names the kind of fault; its English detail is in the server's log, with the traceback

@@ -76,7 +76,7 @@ class GanApp(TabHandlers):
         _, visitor = self._visitor(request)
         page = self._page(request)
         session = visitor.session
-        step = session.trainer.step_count if session is not None else 0
+        step = session.step_count if session is not None else 0
         page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
         explore = [self.explore.loaded_note(lang, visitor), visitor.state.source]
         if session is None:
@@ -144,7 +144,7 @@ class GanApp(TabHandlers):
         """
         token, found = self.registry.attach(self._page_id(request), token)
         _, visitor = self._visitor(request)
-        step = visitor.session.trainer.step_count if visitor.session is not None else 0
+        step = visitor.session.step_count if visitor.session is not None else 0
         return {"token": token, "found": found, "step": step}
 
     def browser_secret(self) -> str | None:

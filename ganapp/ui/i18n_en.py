@@ -166,6 +166,8 @@ EN: dict[str, str] = {
     "err_ckpt_bad_config": "That checkpoint holds an invalid config.",
     "err_ckpt_bad_weights": "That checkpoint's weights do not fit its own model.",
     "err_internal": "Something went wrong ({reason}). Your training is unaffected.",
+    "worker_lost": "the server's training process stopped",
+    "err_worker_lost": "The server's training process stopped, and this run with it. Press Reset to start it again.",
     "phase_d": "D update",
     "phase_g": "G update",
     "decision": "D: P(real)",

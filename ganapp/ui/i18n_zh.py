@@ -153,6 +153,8 @@ ZH: dict[str, str] = {
     "err_ckpt_bad_config": "该检查点中的配置无效。",
     "err_ckpt_bad_weights": "该检查点的权重与其模型不匹配。",
     "err_internal": "出了点问题（{reason}）。你的训练不受影响。",
+    "worker_lost": "服务器的训练进程已停止",
+    "err_worker_lost": "服务器的训练进程已停止，这个训练也随之中断。点击“重置”重新开始。",
     "phase_d": "D 更新",
     "phase_g": "G 更新",
     "decision": "D：为真的概率",

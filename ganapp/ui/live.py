@@ -15,7 +15,7 @@ from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, Visitor
 from ..session import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from . import curves, plots
 from .base import TabHandlers
-from .common import guarded
+from .common import failure, guarded
 from .compare import twin_label
 from .i18n import t
 from .lessons import lesson_status
@@ -94,7 +94,8 @@ class LiveHandlers(TabHandlers):
             lines.append(t(lang, "paused_reason", reason=t(lang, "rollback", step=f"{r.step:,}", values=values,
                                                            to=f"{r.to_step:,}")))
         elif snap.message:
-            lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason", reason=snap.message))
+            lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason",
+                           reason=failure(lang, snap.message)))
         applied, needs_reset = visitor.state.notice
         if applied:
             lines.append(t(lang, "applied_live", fields=", ".join(applied)))

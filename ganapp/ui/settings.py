@@ -128,7 +128,7 @@ class SettingsHandlers(TabHandlers):
         visitor.state.gen += 1  # every page redraws everything
         visitor.state.built_from = choice
         session.set_slow_motion(visitor.state.slow_motion_s)
-        visitor.state.built_step = session.trainer.step_count
+        visitor.state.built_step = session.step_count
         return session
 
     def apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:

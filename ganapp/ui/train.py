@@ -16,7 +16,7 @@ from ..presets import CLASSROOM_2D
 from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .base import Shared, TabHandlers
-from .common import guarded, named
+from .common import failure, guarded, named
 from .i18n import t
 from .compare import CompareHandlers, also_run_b
 from .lessons import lesson_for, start_lesson
@@ -58,7 +58,7 @@ class TrainHandlers(TabHandlers):
         shown = [gr.skip()] * len(CLASSROOM_2D)
         page = self._page(request)
         fresh = session is None or session.state == ERROR or new_start or (
-            reshaped and session.trainer.step_count == visitor.state.built_step)
+            reshaped and session.step_count == visitor.state.built_step)
         if not fresh:
             config = self.settings.read_config(lang, self.settings.caught_up(page, controls), key)
         lesson = lesson_for(visitor.state.lesson, config)
@@ -87,7 +87,7 @@ class TrainHandlers(TabHandlers):
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
         session.resume()
         also_run_b(visitor, lambda b: b.resume())
 
@@ -114,7 +114,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
         session.step(int(n))
         also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
 
@@ -151,7 +151,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=session.snapshot(None).message))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
         session.phase_step(phase)
         also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
 

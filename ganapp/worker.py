@@ -1,0 +1,515 @@
+"""Training in a worker process, so that the web server's interpreter lock is the page's alone.
+
+In one process, the engine thread and the page's request handlers share one interpreter lock, and the server never
+uses more than one core of two. Measured on this project's 2-core machine (``benchmarks/worker_split.py``), 30 ring8
+runs trained at 11.7 steps/s each inside the web server, and at 36.9 each beside it, in another process.
+
+So the web process holds :class:`RemoteSession` handles. Each one forwards its commands and reads to a
+:class:`TrainingSession` in the worker process, where one :class:`~ganapp.engine.Engine` trains every run. The
+channel is the standard library's :mod:`multiprocessing.managers` over a Unix socket: the worker
+(``python -m ganapp.worker``) serves it, with one connection per calling thread, and exceptions are sent back whole.
+It is started as a plain subprocess rather than by ``multiprocessing``'s spawn, which would import the web server's
+main module (and Gradio) into it. The page's errors (``ConfigError``, ``DatasetUnavailableError`` and
+the others) keep their codes across it. Tensors cross as safetensors bytes:
+
+- G for the Explore tab, only when a newer one was published;
+- autosaves;
+- a checkpoint to fine-tune.
+
+:class:`WorkerEngine` starts the worker on first use and restarts it when it died. Runs on a dead worker report the
+``error`` state, with :class:`WorkerLostError` as the message, until their visitor builds them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from multiprocessing.managers import BaseManager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from .checkpoints import Checkpoint
+from .config import GANConfig
+from .lessons import LESSONS, Lesson
+from .models import build_generator, generate
+from .publisher import Snapshot
+
+log = logging.getLogger("ganapp")
+
+# What a RemoteSession reads as an attribute of the session in the worker (everything else is a method call).
+READABLE = frozenset({"state", "config", "step_count", "build_id", "max_steps"})
+# The session's methods a RemoteSession forwards as they are: their arguments and results are plain values.
+FORWARDED = frozenset({"start", "resume", "pause", "step", "stop", "update", "set_slow_motion", "phase_step",
+                       "save_checkpoint", "snapshot", "rows_since", "history", "frames", "save_key"})
+# Connection faults, which mean that the worker is gone when its process has ended. (Any other error of a call is
+# the run's own, raised in the worker and sent back: it may be an OSError too, as DatasetUnavailableError is.)
+TRANSPORT = (EOFError, ConnectionError)
+
+
+WORKER_LOST = "the training worker stopped; reset the run to train again"
+
+
+class WorkerLostError(RuntimeError):
+    """The training worker process stopped (it crashed, or was killed); its runs are gone from memory. Their
+    autosaves, if any, are still on disk. A lost run's snapshot says :data:`WORKER_LOST` as its message."""
+
+    def __init__(self, message: str = WORKER_LOST):
+        super().__init__(message)
+
+
+def weights_blob(module: torch.nn.Module) -> bytes:
+    """A module's state dict as safetensors bytes (CPU, contiguous)."""
+    return save_tensors({k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()})
+
+
+def generator_from(config: GANConfig, blob: bytes) -> torch.nn.Module:
+    """A frozen G (eval, no grad, CPU) for ``config`` holding the weights of :func:`weights_blob`'s ``blob``.
+    Built on the meta device, so it draws nothing from torch's global RNG."""
+    with torch.device("meta"):
+        g = build_generator(config)
+    g.load_state_dict(load_tensors(blob), assign=True)
+    return g.eval().requires_grad_(False)
+
+
+def _pack_checkpoint(ck: Checkpoint | None) -> dict | None:
+    if ck is None:
+        return None
+    tensors = {f"G.{k}": v for k, v in ck.G.state_dict().items()}
+    tensors |= {f"D.{k}": v for k, v in (ck.d_state or {}).items()}
+    if ck.fixed_z is not None:
+        tensors["fixed_z"] = ck.fixed_z
+    return {"tensors": save_tensors({k: v.detach().cpu().contiguous() for k, v in tensors.items()}),
+            "config": ck.config.to_dict(), "step": ck.step, "dataset": ck.dataset}
+
+
+def _unpack_checkpoint(packed: dict | None) -> Checkpoint | None:
+    if packed is None:
+        return None
+    tensors = load_tensors(packed["tensors"])
+    config = GANConfig.from_dict(packed["config"])
+    g = build_generator(config)
+    g.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("G.")})
+    d_state = {k[2:]: v for k, v in tensors.items() if k.startswith("D.")} or None
+    return Checkpoint(G=g.eval().requires_grad_(False), config=config, step=packed["step"],
+                      dataset=packed["dataset"], d_state=d_state, fixed_z=tensors.get("fixed_z"))
+
+
+class _Host:
+    """Lives in the worker process: one engine and every run, by id. Every method is called from the manager's
+    threads, one per connection of the web process."""
+
+    def __init__(self):
+        from . import runtime
+        from .engine import Engine
+
+        runtime.configure()
+        self.engine = Engine()
+        self.sessions: dict[int, Any] = {}
+        self._next_id = 0
+        self._lock = threading.Lock()  # guards the fields here; never held while a run is built or called
+        self._serials: weakref.WeakKeyDictionary[torch.nn.Module, int] = weakref.WeakKeyDictionary()
+
+    def _serial(self, g: torch.nn.Module) -> int:
+        """A number for each frozen G the runs publish, never reused (unlike ``id``)."""
+        with self._lock:
+            if g not in self._serials:
+                self._next_id += 1
+                self._serials[g] = self._next_id
+            return self._serials[g]
+
+    def create(self, config: dict | None, init: dict | None, saved: tuple | None, kwargs: dict[str, Any]) -> int:
+        from .session import TrainingSession
+
+        if saved is not None:
+            session = TrainingSession.from_autosave(load_tensors(saved[0]), saved[1], engine=self.engine, **kwargs)
+        else:
+            session = TrainingSession(GANConfig.from_dict(config), engine=self.engine,
+                                      init=_unpack_checkpoint(init), **kwargs)
+        with self._lock:
+            self._next_id += 1
+            self.sessions[self._next_id] = session
+            return self._next_id
+
+    def call(self, sid: int, name: str, args: tuple = (), kwargs: dict | None = None) -> Any:
+        if name not in FORWARDED:
+            raise AttributeError(f"{name} is not forwarded to the worker")
+        return getattr(self.sessions[sid], name)(*args, **(kwargs or {}))
+
+    def get(self, sid: int, name: str) -> Any:
+        if name not in READABLE:
+            raise AttributeError(f"{name} is not readable from the worker")
+        return getattr(self.sessions[sid], name)
+
+    def lesson(self, sid: int) -> str | None:
+        lesson = self.sessions[sid].lesson
+        return lesson.name if lesson is not None else None
+
+    def set_lesson(self, sid: int, name: str | None) -> None:
+        self.sessions[sid].set_lesson(LESSONS[name] if name is not None else None)
+
+    def reset(self, sid: int, config: dict | None, init: dict | None) -> None:
+        self.sessions[sid].reset(GANConfig.from_dict(config) if config is not None else None,
+                                 _unpack_checkpoint(init))
+
+    def g_blob(self, sid: int, have_id: int) -> tuple[int, dict, bytes | None]:
+        """(the published G's serial, its config, its weights unless ``have_id`` is that serial already)."""
+        session = self.sessions[sid]
+        g, config = session.generator(), session.config
+        serial = self._serial(g)
+        return serial, config.to_dict(), None if serial == have_id else weights_blob(g)
+
+    def g_snapshot_blobs(self, sid: int, have: list[int]) -> tuple[dict, list[tuple[int, int, bytes | None]]]:
+        """The run's G snapshots as (step, serial, weights or None when ``have`` holds that serial)."""
+        session = self.sessions[sid]
+        rows = [(step, self._serial(g), g) for step, g in session.g_snapshots()]
+        return session.config.to_dict(), [(step, n, None if n in have else weights_blob(g)) for step, n, g in rows]
+
+    def autosave_copy(self, sid: int) -> tuple[Any, bytes, dict]:
+        key, tensors, meta = self.sessions[sid].autosave_copy()
+        return key, save_tensors(tensors), meta
+
+    def held(self, sid: int) -> bool:
+        return self.engine.holds(self.sessions[sid])
+
+    def drop(self, sid: int) -> None:
+        with self._lock:
+            session = self.sessions.pop(sid, None)
+        if session is not None:
+            session.stop()
+            session.publisher.close()
+
+    def runs(self) -> int:
+        with self._lock:
+            return len(self.sessions)
+
+
+class _Manager(BaseManager):
+    pass
+
+
+_Manager.register("Host", _Host)
+
+
+class WorkerEngine:
+    """The worker process, seen from the web process: builds :class:`RemoteSession` handles, and starts the
+    worker on first use (or with :meth:`host`), or again when it died.
+
+    Args:
+        start_timeout_s: how long the worker may take to start (it imports torch), in seconds.
+    """
+
+    def __init__(self, start_timeout_s: float = 120.0):
+        self.start_timeout_s = start_timeout_s
+        self._lock = threading.Lock()  # guards the fields below
+        self._process: subprocess.Popen | None = None
+        self._folder: str | None = None  # holds the socket
+        self._host: Any = None
+        self._cleanup: weakref.finalize | None = None  # stops the process and removes the folder, once
+        self.generation = 0  # increases with each worker started
+
+    def alive(self, generation: int, wait_s: float = 0.0) -> bool:
+        """Whether worker number ``generation`` still runs; waits up to ``wait_s`` for a dying one to end (its
+        connections close a moment before its process does)."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            with self._lock:
+                running = generation == self.generation and self._process is not None and \
+                    self._process.poll() is None
+            if not running or time.monotonic() >= deadline:
+                return running
+            time.sleep(0.02)
+
+    def host(self) -> Any:
+        """The host proxy of a live worker, started (or restarted) as needed.
+
+        Raises:
+            WorkerLostError: the worker did not start (its error is in the server's log).
+        """
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                return self._host
+            if self._process is not None:
+                log.error("the training worker died (exit code %s); starting a new one", self._process.returncode)
+                self._stop()
+            self._start()
+            self.generation += 1
+            return self._host
+
+    def _start(self) -> None:
+        self._folder = tempfile.mkdtemp(prefix="ganapp-worker-")
+        address, authkey = os.path.join(self._folder, "socket"), os.urandom(32)
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self._process = subprocess.Popen([sys.executable, "-m", "ganapp.worker", address], env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                         start_new_session=True)  # a terminal's Ctrl-C reaches the server only:
+        # it autosaves the runs through the worker before it stops it
+        self._cleanup = weakref.finalize(self, _end_worker, self._process, self._folder)  # also at exit
+        self._process.stdin.write(authkey.hex() + "\n")  # not on the command line, where any user could read it
+        self._process.stdin.close()
+        if _readline(self._process.stdout, self.start_timeout_s).strip() != "ready":
+            self._stop()
+            raise WorkerLostError("the training worker did not start (see the server's log)")
+        manager = _Manager(address=address, authkey=authkey)
+        manager.connect()
+        self._host = manager.Host()
+
+    def _stop(self) -> None:
+        if self._cleanup is not None:
+            self._cleanup()
+        self._process = self._folder = self._host = self._cleanup = None
+
+    @staticmethod
+    def holds(session: "RemoteSession") -> bool:
+        """Whether the engine in the worker holds ``session`` (it wants work, or is in a stack); as
+        :meth:`ganapp.engine.Engine.holds`."""
+        return session._remote("held")
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id, or None when none runs."""
+        return self._process.pid if self._process is not None else None
+
+    def session(self, config: GANConfig | None, init: Checkpoint | None = None,
+                saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any
+                ) -> "RemoteSession":
+        """A new run in the worker: fresh from ``config`` (fine-tuning ``init`` if given), or from an autosave
+        ``saved`` = (tensors, meta). ``kwargs`` go to TrainingSession (picklable: functions by name).
+
+        Raises:
+            what TrainingSession raises; WorkerLostError: the worker died while building it.
+        """
+        packed = None if saved is None else (save_tensors(saved[0]), saved[1])
+        args = (config.to_dict() if config is not None else None, _pack_checkpoint(init), packed, kwargs)
+        for attempt in range(2):  # a worker found dead is started again, once
+            host, generation = self.host(), self.generation
+            try:
+                return RemoteSession(self, host, generation, host.create(*args))
+            except Exception as e:
+                if self.alive(generation, 1.0 if isinstance(e, TRANSPORT) else 0.0):
+                    raise
+        raise WorkerLostError()
+
+    def close(self) -> None:
+        """Stop the worker (its runs are gone: autosave them first)."""
+        with self._lock:
+            self._stop()
+
+
+def _end_worker(process: subprocess.Popen, folder: str) -> None:
+    """Stop the worker process (SIGTERM, then SIGKILL after 10 s) and remove its socket's folder."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _readline(stream: Any, timeout_s: float) -> str:
+    """A line from ``stream``, or "" when none comes within ``timeout_s``."""
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout_s)
+    return line[0] if line else ""
+
+
+def _drop(engine: WorkerEngine, generation: int, host: Any, sid: int) -> None:
+    """Free run ``sid`` in worker number ``generation``, unless that worker is gone (and the run with it)."""
+    if not engine.alive(generation):
+        return
+    try:
+        host.drop(sid)
+    except Exception:  # noqa: BLE001 (a finalizer must not raise)
+        if engine.alive(generation):
+            log.exception("dropping a run in the worker failed")
+
+
+class RemoteSession:
+    """A run in the worker process, with :class:`~ganapp.session.TrainingSession`'s commands and reads. Dropping
+    the last reference frees the run in the worker.
+
+    Raises (every method): what the session in the worker raises, and :class:`WorkerLostError` when the worker is
+    gone.
+    """
+
+    def __init__(self, engine: WorkerEngine, host: Any, generation: int, sid: int):
+        self.engine, self._host, self._generation, self._sid = engine, host, generation, sid
+        self._lost = False
+        self._last: Snapshot | None = None  # what a lost run still shows: its last snapshot and history
+        self._history: dict[str, np.ndarray] | None = None
+        self._g: tuple[int, GANConfig, torch.nn.Module] | None = None  # the published G's id, config, local copy
+        self._snapshots: dict[int, torch.nn.Module] = {}  # G snapshots by their id in the worker
+        weakref.finalize(self, _drop, engine, generation, host, sid)
+
+    def _remote(self, name: str, *args: Any) -> Any:
+        if self._lost:
+            raise WorkerLostError()
+        try:
+            return getattr(self._host, name)(self._sid, *args)
+        except Exception as e:
+            if self.engine.alive(self._generation, 1.0 if isinstance(e, TRANSPORT) else 0.0):
+                raise  # the run's own error
+            self._lost = True
+            raise WorkerLostError() from None
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._remote("call", name, args, kwargs)
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """As TrainingSession's; True at once when the worker is gone (nothing trains)."""
+        try:
+            return self._call("stop", timeout_s)
+        except WorkerLostError:
+            return True
+
+    def rows_since(self, step: int) -> dict[str, list[float]]:
+        """As TrainingSession's; no rows once the worker is gone."""
+        try:
+            return self._call("rows_since", step)
+        except WorkerLostError:
+            return {k: [] for k in ("step", "d_loss", "g_loss", "d_x", "d_g_z")}
+
+    def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
+        """As TrainingSession's; once the worker is gone, the last history read (the page keeps its curves)."""
+        try:
+            self._history = self._call("history", max_points)
+        except WorkerLostError:
+            if self._history is None:
+                raise
+        return self._history
+
+    def pause(self) -> None:
+        """As TrainingSession's; nothing to do when the worker is gone."""
+        try:
+            self._call("pause")
+        except WorkerLostError:
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        if name in FORWARDED:
+            return lambda *args, **kwargs: self._call(name, *args, **kwargs)
+        raise AttributeError(name)
+
+    @property
+    def state(self) -> str:
+        try:
+            return self._remote("get", "state")
+        except WorkerLostError:
+            return "error"
+
+    @property
+    def config(self) -> GANConfig:
+        return self._remote("get", "config")
+
+    @property
+    def step_count(self) -> int:
+        return self._remote("get", "step_count")
+
+    @property
+    def build_id(self) -> int:
+        return self._remote("get", "build_id")
+
+    @property
+    def max_steps(self) -> int | None:
+        return self._remote("get", "max_steps")
+
+    @property
+    def lesson(self) -> Lesson | None:
+        name = self._remote("lesson")
+        return LESSONS[name] if name is not None else None
+
+    def set_lesson(self, lesson: Lesson | None) -> None:
+        self._remote("set_lesson", lesson.name if lesson is not None else None)
+
+    def reset(self, config: GANConfig | None = None, init: Checkpoint | None = None) -> None:
+        self._remote("reset", config.to_dict() if config is not None else None, _pack_checkpoint(init))
+
+    def snapshot(self, since: int | None = 0) -> Snapshot:
+        """As TrainingSession's; once the worker is gone, the last one seen in the ``error`` state."""
+        try:
+            self._last = self._call("snapshot", since)
+            return self._last
+        except WorkerLostError as e:
+            if self._last is None:
+                raise
+            last = self._last
+            return Snapshot(**{**last.__dict__, "state": "error", "message": str(e), "metrics": {
+                k: [] for k in last.metrics}, "it_s": 0.0, "sharing": 0})
+
+    def autosave_copy(self) -> tuple[Any, dict[str, torch.Tensor], dict[str, Any]]:
+        """(save key, tensors, meta) taken at one moment between two steps (see TrainingSession.autosave_state)."""
+        key, blob, meta = self._remote("autosave_copy")
+        return key, load_tensors(blob), meta
+
+    def autosave_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        return self.autosave_copy()[1:]
+
+    def generator(self) -> torch.nn.Module:
+        """A frozen copy of the current G in this process (fetched again only after a newer one was published)."""
+        have = self._g[0] if self._g is not None else 0
+        g_id, config, blob = self._remote("g_blob", have)
+        if blob is not None:
+            config = GANConfig.from_dict(config)
+            self._g = (g_id, config, generator_from(config, blob))
+        return self._g[2]
+
+    def generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z[, y]) with the current published G, on the CPU; see :meth:`ganapp.publisher.Publisher.generate`."""
+        g = self.generator()
+        z_dim = self._g[1].z_dim
+        if z.ndim != 2 or z.shape[1] != z_dim:
+            raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
+        return generate(g, z, y)
+
+    def g_snapshots(self) -> list[tuple[int, torch.nn.Module]]:
+        """The run's G snapshots, (step, G) oldest first, copied here (each fetched once)."""
+        config, rows = self._remote("g_snapshot_blobs", list(self._snapshots))
+        config = GANConfig.from_dict(config)
+        out, kept = [], {}
+        for step, g_id, blob in rows:
+            kept[g_id] = self._snapshots[g_id] if blob is None else generator_from(config, blob)
+            out.append((step, kept[g_id]))
+        self._snapshots = kept
+        return out
+
+    def save_checkpoint(self, path: str | Path) -> Path:
+        return Path(self._call("save_checkpoint", str(path)))
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End the worker when the web process is gone (killed, so that it could not stop the worker itself)."""
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def main() -> None:
+    """``python -m ganapp.worker ADDRESS``: serve the training host on the Unix socket ADDRESS, with the hex
+    authkey read from stdin; print ``ready`` once listening."""
+    logging.basicConfig(level=logging.INFO, format="ganapp worker: %(levelname)s %(message)s")
+    authkey = bytes.fromhex(sys.stdin.readline().strip())
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    server = _Manager(address=sys.argv[1], authkey=authkey).get_server()
+    print("ready", flush=True)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing more goes to the pipe the parent stopped reading
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
