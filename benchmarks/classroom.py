@@ -10,8 +10,9 @@ run in a few worker processes at nice 19, below the server, as remote browsers w
 - sessions ever running (a step count above 0 within the run), and the time from Start to the first step;
 - steps/s per student over the steady part of the run (min and median), read from the status line the page polls;
 - poll and slider answers at the client, p50 and p95, and any error responses;
-- server cores used (its CPU time over the window), peak RSS, and threads: idle baseline, peak, and after everyone
-  left and the idle timeout passed.
+- server cores used (its CPU time over the window), peak RSS, and threads and processes: idle baseline, peak, and
+  after everyone left and the idle timeout passed. The server is the web process and its children (the training
+  worker, ganapp.worker), summed.
 
 The first class size given is the reference: each later one prints its per-student speed as a ratio to it.
 
@@ -56,6 +57,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants now, from /proc (Linux)."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def server_status(pid: int) -> dict[str, int]:
+    """Threads, RSS (kB) and processes of the server and its children, summed."""
+    out = {"Threads": 0, "VmRSS": 0, "Processes": 0}
+    for p in process_tree(pid):
+        try:
+            st = proc_status(p)
+        except OSError:  # it ended meanwhile
+            continue
+        out["Threads"] += st.get("Threads", 0)
+        out["VmRSS"] += st.get("VmRSS", 0)
+        out["Processes"] += 1
+    return out
+
+
 def proc_status(pid: int) -> dict[str, int]:
     """Threads and RSS (kB) of a process, from /proc (Linux)."""
     out = {}
@@ -67,9 +96,15 @@ def proc_status(pid: int) -> dict[str, int]:
 
 
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process, from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process and its live children, from /proc/PID/stat."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, results: list, seed: int) -> None:
@@ -158,11 +193,11 @@ def rate(steps: list[tuple[float, int]], skip_s: float) -> float:
 
 
 def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idle_timeout_s: float,
-              app_dir: Path = ROOT, watch_only: bool = False) -> dict:
+              app_dir: Path = ROOT, watch_only: bool = False, server_env: dict[str, str] | None = None) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
-               GANAPP_IDLE_TIMEOUT_S=str(idle_timeout_s), GRADIO_ANALYTICS_ENABLED="False")
+               GANAPP_IDLE_TIMEOUT_S=str(idle_timeout_s), GRADIO_ANALYTICS_ENABLED="False", **(server_env or {}))
     server = subprocess.Popen([sys.executable, "app.py"], cwd=app_dir, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     try:
@@ -176,7 +211,15 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
                     raise RuntimeError(f"the server did not come up: {server.stderr.read()[-2000:]}") from None
                 time.sleep(0.5)
         time.sleep(3)  # let the warm-up import finish
-        baseline_threads = proc_status(server.pid)["Threads"]
+        # the baseline is read after one visitor's page tick, as "after leaving" is: a server that has answered a
+        # request keeps a web worker thread (and, with the training worker, that thread's connection to it)
+        from gradio_client import Client
+
+        visitor = Client(url, verbose=False)
+        visitor.predict("en", api_name="/tick")
+        visitor.close()
+        time.sleep(2)
+        baseline = server_status(server.pid)
         n_mnist = int(round(n * mnist_share))
         datasets = ["mnist_10k"] * n_mnist + ["ring8"] * (n - n_mnist) if not watch_only else [None] * n
         n_workers = min(n, 6)
@@ -188,11 +231,11 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
             p.start()
         for _ in range(n):
             ready.get(timeout=300)
-        peak = {"VmRSS": 0, "Threads": 0}
+        peak = {"VmRSS": 0, "Threads": 0, "Processes": 0}
         cpu0, t0 = cpu_s(server.pid), time.perf_counter()
         go.set()
         while any(p.is_alive() for p in procs) and time.perf_counter() - t0 < seconds + 120:
-            st = proc_status(server.pid)
+            st = server_status(server.pid)
             peak = {k: max(peak[k], st[k]) for k in peak}
             time.sleep(1.0)
             if out.qsize() >= len(procs):
@@ -201,7 +244,7 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
         results = [r for _ in procs for r in out.get(timeout=300)]
         for p in procs:
             p.join(10)
-        after_threads = None
+        after = None
         if leave_check:  # everyone left: wait out the idle timeout, the 30 s reaper and the engine's idle exit
             time.sleep(idle_timeout_s + 60)
             # a next visitor's page load: the web server's worker-thread pool (anyio) retires idle threads only
@@ -212,7 +255,7 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
             visitor.predict("en", api_name="/tick")
             visitor.close()
             time.sleep(2)
-            after_threads = proc_status(server.pid)["Threads"]
+            after = server_status(server.pid)
     finally:
         server.terminate()
         server.wait(30)
@@ -233,7 +276,9 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
         "errors": sum(r["errors"] for r in results),
         "error_sample": next((r["error"] for r in results if "error" in r), ""),
         "cores": (cpu1 - cpu0) / (t1 - t0),
-        "rss_mb": peak["VmRSS"] / 1024, "threads": (baseline_threads, peak["Threads"], after_threads),
+        "rss_mb": peak["VmRSS"] / 1024,
+        "threads": (baseline["Threads"], peak["Threads"], after["Threads"] if after else None),
+        "processes": (baseline["Processes"], peak["Processes"], after["Processes"] if after else None),
     }
 
 
@@ -246,6 +291,8 @@ def main() -> None:
     p.add_argument("--idle-timeout-s", type=float, default=20.0, help="the server's GANAPP_IDLE_TIMEOUT_S")
     p.add_argument("--watch-only", action="store_true",
                    help="the control run: students poll and move sliders but never press Start")
+    p.add_argument("--in-process", action="store_true",
+                   help="train in the web server's process (GANAPP_WORKER=0), as before the training worker")
     p.add_argument("--app-dir", type=Path, default=ROOT,
                    help="the checkout whose app.py is served (e.g. a worktree of an older commit, for 'before')")
     a = p.parse_args()
@@ -255,7 +302,7 @@ def main() -> None:
     reference = None
     for i, n in enumerate(sizes):
         r = run_class(n, a.seconds, a.mnist_share, a.leave_check and i == len(sizes) - 1, a.idle_timeout_s,
-                      a.app_dir.resolve(), a.watch_only)
+                      a.app_dir.resolve(), a.watch_only, {"GANAPP_WORKER": "0"} if a.in_process else None)
         ring = r["rates"]["ring8"] or [0.0]
         mnist = r["rates"]["mnist_10k"]
         reference = reference or float(np.median(ring)) or None
@@ -269,9 +316,10 @@ def main() -> None:
         print(f"  poll (status tick) p50/p95 {r['poll_ms'][0]:.0f}/{r['poll_ms'][1]:.0f} ms; plot redraw p50/p95 "
               f"{r['draw_ms'][0]:.0f}/{r['draw_ms'][1]:.0f} ms; slider p50/p95 "
               f"{r['slider_ms'][0]:.0f}/{r['slider_ms'][1]:.0f} ms; errors {r['errors']} {r['error_sample']}")
-        base, peak, after = r["threads"]
-        print(f"  server: {r['cores']:.2f} cores, peak RSS {r['rss_mb']:.0f} MB, threads idle {base} / peak {peak}"
-              + (f" / after leaving {after}" if after is not None else ""))
+        for what in ("threads", "processes"):
+            base, peak, after = r[what]
+            print(f"  server {what}: idle {base} / peak {peak}" + (f" / after leaving {after}" if after else ""))
+        print(f"  server: {r['cores']:.2f} cores, peak RSS {r['rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ thread does not count, and reports the median and p95 for:
 It prints the cost of the class polling (2 ticks per second each, and the redraws as LiveHandlers.tick spaces them) in
 cores, the ratio of the tick to the reference, and of the redraw to the redraw with whole curve figures.
 
+The app trains in its worker process (ganapp.worker), as ``python app.py`` does. Then the same class is built again
+training in the web process (``GANAPP_WORKER=0``), and the wall time of a tick on the server (its answer time, with
+the clients' own cost left out) is printed for both, with their ratio.
+
     python benchmarks/poll_cost.py [--sessions 30] [--calls 60]
 """
 
@@ -35,6 +39,24 @@ def cpu_ms(demo, fn_name: str, handler, request, calls: int, every_s: float) -> 
     """Thread CPU milliseconds of ``calls`` calls of ``handler`` plus Gradio's postprocessing of its outputs."""
     block_fn = next(f for f in demo.fns.values() if f.api_name == fn_name)
     return np.array(postprocessed_cpu_ms(demo, block_fn, lambda: handler(request, "en"), calls, every_s))
+
+
+def tick_wall_ms(sessions: int, calls: int, worker: bool) -> np.ndarray:
+    """Wall milliseconds of the tick, postprocessing included, while ``sessions`` ring8 runs train (in the worker
+    process or in this one)."""
+    import app as app_module
+
+    demo = app_module.create_demo(state_dir=tempfile.mkdtemp(prefix="ganapp-bench-state-"), worker=worker)
+    gan = demo.ganapp
+    config = classroom_config(GANConfig.default_for("ring8"))
+    for i in range(sessions):
+        gan.registry.new_session(f"s{i}", config.replace(seed=i)).start()
+    time.sleep(5)
+    block_fn = next(f for f in demo.fns.values() if f.api_name == "tick")
+    ms = postprocessed_cpu_ms(demo, block_fn, lambda: gan.live.tick(SimpleNamespace(session_hash="s0"), "en"),
+                              calls, 0.5, clock=time.perf_counter)
+    gan.registry.close()
+    return np.array(ms)
 
 
 def main() -> None:
@@ -63,6 +85,7 @@ def main() -> None:
     curves.FULL_REDRAW_POINTS = delta_limit
     steps = registry.visitor("s0").session.snapshot(None).step
     registry.close()
+    wall = {worker: tick_wall_ms(a.sessions, a.calls, worker) for worker in (True, False)}
     from ganapp.session import VIEW_SHARE
     from ganapp.ui.live import DRAW_EVERY_S
 
@@ -78,6 +101,11 @@ def main() -> None:
           f"{a.sessions * 2 * np.median(reference) / 1000:.2f}); tick ÷ reference "
           f"{np.median(tick) / np.median(reference):.2f}; redraw ÷ redraw with whole curves "
           f"{np.median(draw) / np.median(whole):.2f}")
+    for worker, name in ((True, "training in the worker process"), (False, "training in the web process")):
+        print(f"a tick's answer time on the server, {name}: median {np.median(wall[worker]):.1f} ms, "
+              f"p95 {np.percentile(wall[worker], 95):.1f} ms")
+    print(f"worker ÷ in-process, tick answer time: median {np.median(wall[True]) / np.median(wall[False]):.2f}, "
+          f"p95 {np.percentile(wall[True], 95) / np.percentile(wall[False], 95):.2f}")
 
 
 if __name__ == "__main__":

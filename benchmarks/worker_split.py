@@ -10,7 +10,8 @@ that design before building it, in three parts, on the same machine in one run:
 2. the same engine, while ``python app.py`` in another process serves ``--sessions`` watching students through
    gradio_client (classroom.py's ``--watch-only`` class, clients at nice 19): the worker process's case, minus
    what shipping snapshots to the web process would cost;
-3. the reference, today's design: classroom.py's training class, everything in the server's one process.
+3. the reference, the in-process design (``GANAPP_WORKER=0``): classroom.py's training class, everything in the
+   server's one process.
 
 It prints steps/s per run (min and median) for each, and the ratio of part 2 to part 3: what a worker process
 could gain at most. The target (issue 11) is ≥ 40 steps/s for every run.
@@ -69,15 +70,15 @@ def main() -> None:
     time.sleep(35)  # the server is up and every student has the page open
     beside = engine_rates(a.sessions, a.seconds)
     server.join()
-    reference = run_class(a.sessions, a.seconds + 15, 0.0, False, 20.0)
+    reference = run_class(a.sessions, a.seconds + 15, 0.0, False, 20.0, server_env={"GANAPP_WORKER": "0"})
     ref = np.array(reference["rates"]["ring8"]) if "rates" in reference else np.array([])
     print(f"{a.sessions} ring8 runs at the classroom sizes, steps/s per run (min / median):")
     print(f"  1. the engine alone:                                 {alone.min():.1f} / {np.median(alone):.1f}")
     print(f"  2. beside a server with {a.sessions} watching students:     {beside.min():.1f} / "
           f"{np.median(beside):.1f} (the server used {served.get('cores', float('nan')):.2f} cores)")
     if ref.size:
-        print(f"  3. in the server's process (today):                  {ref.min():.1f} / {np.median(ref):.1f}")
-        print(f"worker-process bound ÷ today, median: {np.median(beside) / max(np.median(ref), 1e-9):.2f}; "
+        print(f"  3. in the server's process:                         {ref.min():.1f} / {np.median(ref):.1f}")
+        print(f"worker-process bound ÷ in-process, median: {np.median(beside) / max(np.median(ref), 1e-9):.2f}; "
               f"target ≥ 40 for the slowest run")
 
 

@@ -106,6 +106,13 @@ def _unpack_checkpoint(packed: dict | None) -> Checkpoint | None:
                       dataset=packed["dataset"], d_state=d_state, fixed_z=tensors.get("fixed_z"))
 
 
+def _warm_up() -> None:
+    """Import what a first run needs (~1 s), in the background of a new worker."""
+    import torchvision.utils  # noqa: F401
+
+    from . import session, view2d  # noqa: F401
+
+
 class _Host:
     """Lives in the worker process: one engine and every run, by id. Every method is called from the manager's
     threads, one per connection of the web process."""
@@ -116,6 +123,7 @@ class _Host:
 
         runtime.configure()
         self.engine = Engine()
+        threading.Thread(target=_warm_up, daemon=True).start()  # the first Start need not wait for the imports
         self.sessions: dict[int, Any] = {}
         self._next_id = 0
         self._lock = threading.Lock()  # guards the fields here; never held while a run is built or called
