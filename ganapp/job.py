@@ -149,6 +149,7 @@ class SessionJob:
     def publish(self, now: float) -> bool:
         """Publish the rows, G and (when due) the grid or 2D view. Returns False when it rolled the run back."""
         self._next_publish = now + self.publish_every_s
+        self.publisher.crowding = max(1.0, self.engine.training / VIEW_SHARE)  # scores, as views, share the CPU
         reason = self.publisher.flush(self.trainer)
         with self._lock:
             self._speed.append((now, self.trainer.step_count))

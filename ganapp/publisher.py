@@ -160,17 +160,24 @@ class Publisher:
         score_every_steps: G updates between two live scores.
         max_frames: time-lapse frames kept (older ones are thinned to every other).
         view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
+        crowding: runs training on the server ÷ :data:`ganapp.job.VIEW_SHARE` (values below 1 count as 1). Scores
+            come ``crowding`` times less often, and above 1 a new run gets no score at its first step: measured with
+            30 students, 15 on mnist_10k (benchmarks/classroom.py), their 15 first scores (1.7 s of CPU each) took a
+            core for most of the first minute, and halved every run's speed.
 
     Attributes:
         lock: guards every field a reader sees (taken last in the lock order of :mod:`ganapp.engine`).
     """
 
     def __init__(self, trainer: Trainer, scorer: Scorer | None = None, score_every_steps: int = 500,
-                 max_frames: int = 120, view_2d: bool = True):
+                 max_frames: int = 120, view_2d: bool = True, crowding: float = 1.0):
         cfg = trainer.config
         self.lock = threading.Lock()
         self.scorer = scorer
         self.score_every_steps = score_every_steps
+        # ≥ 1: how crowded the server is (runs training ÷ ganapp.job.VIEW_SHARE); the session keeps it current.
+        # Scores come this many times less often, and a run built on a crowded server has no score at its start.
+        self.crowding = max(1.0, crowding)
         self.max_frames = max_frames
         self.view_2d = view_2d
         self.history = MetricHistory()
@@ -187,7 +194,7 @@ class Publisher:
         self._bounds = BOUNDS_2D[cfg.dataset] if cfg.is_2d else None
         self.scores: list[dict[str, Any]] = []
         self._score_future: Future | None = None
-        self._next_score_step = trainer.step_count
+        self._next_score_step = trainer.step_count + (self.score_every_steps if self.crowding > 1 else 0)
         self._closed = False
         self.g_snapshots: list[tuple[int, torch.nn.Module]] = []
         self._milestones = deque(m for m in snapshot_milestones() if m >= trainer.step_count)
@@ -222,7 +229,7 @@ class Publisher:
                     self.g_snapshots = _thin(self.g_snapshots)
         if self.scorer is not None and step >= self._next_score_step and \
                 (self._score_future is None or self._score_future.done()):
-            self._next_score_step = step + self.score_every_steps
+            self._next_score_step = step + round(self.score_every_steps * self.crowding)
             self._score_future = _SCORE_POOL.submit(self._score, reader_g, step)
 
     def _score(self, G: torch.nn.Module, step: int) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ganapp")
 
+# What a RemoteSession reads as an attribute of the session in the worker (everything else is a method call).
 READABLE = frozenset({"state", "config", "step_count", "build_id", "max_steps"})
 # The session's methods a RemoteSession forwards as they are: their arguments and results are plain values.
 FORWARDED = frozenset({"start", "resume", "pause", "step", "stop", "update", "set_slow_motion", "phase_step",
@@ -63,7 +64,9 @@ def generator_from(config: GANConfig, blob: bytes) -> torch.nn.Module:
     return g.eval().requires_grad_(False)
 
 
-def _pack_checkpoint(ck: Checkpoint | None) -> dict | None:
+def pack_checkpoint(ck: Checkpoint | None) -> dict | None:
+    """A checkpoint to fine-tune as plain values for the worker: its G, D and fixed_z as safetensors bytes, its
+    config as a dict, its step and dataset; None stays None."""
     if ck is None:
         return None
     tensors = {f"G.{k}": v for k, v in ck.G.state_dict().items()}
@@ -74,7 +77,8 @@ def _pack_checkpoint(ck: Checkpoint | None) -> dict | None:
             "config": ck.config.to_dict(), "step": ck.step, "dataset": ck.dataset}
 
 
-def _unpack_checkpoint(packed: dict | None) -> Checkpoint | None:
+def unpack_checkpoint(packed: dict | None) -> Checkpoint | None:
+    """The :class:`~ganapp.checkpoints.Checkpoint` that :func:`pack_checkpoint` packed (G frozen, on the CPU)."""
     if packed is None:
         return None
     tensors = load_tensors(packed["tensors"])
@@ -195,7 +199,7 @@ class RemoteSession:
         self._remote("set_lesson", lesson.name if lesson is not None else None)
 
     def reset(self, config: GANConfig | None = None, init: Checkpoint | None = None) -> None:
-        self._remote("reset", config.to_dict() if config is not None else None, _pack_checkpoint(init))
+        self._remote("reset", config.to_dict() if config is not None else None, pack_checkpoint(init))
 
     def snapshot(self, since: int | None = 0) -> Snapshot:
         """As TrainingSession's; once the worker is gone, the last one seen in the ``error`` state."""

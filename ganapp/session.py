@@ -61,7 +61,8 @@ class TrainingSession(SessionJob, SessionReads):
             ``config``.
         scorer_for: called with each new config; returns a function that scores a frozen G (for example
             :meth:`ganapp.metrics.MNISTJudge.score_generator`), or None for no live scores.
-        score_every_steps: G updates between two live scores.
+        score_every_steps: G updates between two live scores (more while the server is crowded, see
+            :class:`~ganapp.publisher.Publisher`'s ``crowding``).
         view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
         saved: an autosave, (tensors, meta) from :meth:`autosave_state`, to go on from (paused); see
             :meth:`from_autosave`.
@@ -159,7 +160,8 @@ class TrainingSession(SessionJob, SessionReads):
         if saved is not None:
             trainer.load_state(saved[0], saved[1]["trainer"])
         scorer = self.scorer_for(config) if self.scorer_for is not None else None
-        publisher = Publisher(trainer, scorer, self.score_every_steps, self.max_frames, self.view_2d)
+        publisher = Publisher(trainer, scorer, self.score_every_steps, self.max_frames, self.view_2d,
+                              crowding=self.engine.training / VIEW_SHARE)
         if saved is not None:
             publisher.restore(trainer, saved[0], saved[1]["publisher"])
         publisher.publish_grid(trainer)

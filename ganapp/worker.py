@@ -43,8 +43,8 @@ from safetensors.torch import save as save_tensors
 from .checkpoints import Checkpoint
 from .config import GANConfig
 from .lessons import LESSONS
-from .remote import (FORWARDED, READABLE, TRANSPORT, WORKER_LOST, RemoteSession, WorkerLostError, _pack_checkpoint,
-                     _unpack_checkpoint, weights_blob)
+from .remote import (FORWARDED, READABLE, TRANSPORT, WORKER_LOST, RemoteSession, WorkerLostError, pack_checkpoint,
+                     unpack_checkpoint, weights_blob)
 
 __all__ = ["WORKER_LOST", "RemoteSession", "WorkerEngine", "WorkerLostError", "main"]
 
@@ -88,7 +88,7 @@ class _Host:
             session = TrainingSession.from_autosave(load_tensors(saved[0]), saved[1], engine=self.engine, **kwargs)
         else:
             session = TrainingSession(GANConfig.from_dict(config), engine=self.engine,
-                                      init=_unpack_checkpoint(init), **kwargs)
+                                      init=unpack_checkpoint(init), **kwargs)
         with self._lock:
             self._next_id += 1
             self.sessions[self._next_id] = session
@@ -113,7 +113,7 @@ class _Host:
 
     def reset(self, sid: int, config: dict | None, init: dict | None) -> None:
         self.sessions[sid].reset(GANConfig.from_dict(config) if config is not None else None,
-                                 _unpack_checkpoint(init))
+                                 unpack_checkpoint(init))
 
     def g_blob(self, sid: int, have_id: int) -> tuple[int, dict, bytes | None]:
         """(the published G's serial, its config, its weights unless ``have_id`` is that serial already)."""
@@ -164,7 +164,7 @@ class WorkerEngine:
 
     def __init__(self, start_timeout_s: float = 120.0):
         self.start_timeout_s = start_timeout_s
-        self._lock = threading.Lock()  # guards the fields below
+        self._lock = threading.RLock()  # guards the fields below (re-entrant: a run's finalizer may ask alive())
         self._process: subprocess.Popen | None = None
         self._folder: str | None = None  # holds the socket
         self._host: Any = None
@@ -244,7 +244,7 @@ class WorkerEngine:
             what TrainingSession raises; WorkerLostError: the worker died while building it.
         """
         packed = None if saved is None else (save_tensors(saved[0]), saved[1])
-        args = (config.to_dict() if config is not None else None, _pack_checkpoint(init), packed, kwargs)
+        args = (config.to_dict() if config is not None else None, pack_checkpoint(init), packed, kwargs)
         for attempt in range(2):  # a worker found dead is started again, once
             host, generation = self.host(), self.generation
             try:

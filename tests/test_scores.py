@@ -127,3 +127,25 @@ def test_the_live_caption_of_a_conditional_run_says_how_often_g_draws_its_label(
     assert "**87%** 的数字与给 G 的标签一致" in caption["value"]
     _, caption = LiveHandlers._quality("en", SimpleNamespace(scores=[row]))  # unconditional: nothing to say
     assert "label G was given" not in caption["value"]
+
+
+def test_a_crowded_server_scores_less_often_and_not_at_a_new_runs_start():
+    from ganapp.publisher import Publisher
+    from ganapp.trainer import Trainer
+
+    calls = []
+
+    def scorer(G):
+        calls.append(1)
+        return {"frechet_distance": 1.0}
+
+    trainer = Trainer(tiny_image())
+    calm = Publisher(trainer, scorer, score_every_steps=10)
+    crowded = Publisher(trainer, scorer, score_every_steps=10, crowding=3.0)
+    assert wait_until(lambda: len(calm.scores) == 1, 30) and crowded.scores == []  # no score at the crowded start
+    assert calm._next_score_step == crowded._next_score_step == 10  # calm scored at 0; crowded waits for 10
+    for _ in range(10):
+        trainer.train_step()
+    crowded.publish_g(trainer)
+    assert wait_until(lambda: len(crowded.scores) == 1, 30)
+    assert crowded._next_score_step == 10 + 30  # the next one three intervals on
