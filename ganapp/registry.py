@@ -174,9 +174,13 @@ class SessionRegistry:
 
     def visitor(self, visitor_id: str) -> Visitor:
         """The visitor's record, created on first use (restored from their autosave when they have one and are
-        not in memory); marks them as seen now."""
+        not in memory, or when their runs were lost with the training worker); marks them as seen now."""
         with self._lock:
             v = self._visitors.get(visitor_id)
+            if v is not None and self._lost_but_saved(visitor_id, v):
+                log.warning("a visitor's runs were lost with the training worker; restoring their autosave")
+                del self._visitors[visitor_id]  # their autosave brings them back below, paused
+                v = None
             if v is not None:
                 v.last_seen_s = time.monotonic()
                 return v
@@ -192,6 +196,12 @@ class SessionRegistry:
                     self._visitors[visitor_id] = v
             v.last_seen_s = time.monotonic()
             return v
+
+    def _lost_but_saved(self, visitor_id: str, v: Visitor) -> bool:
+        """Whether the visitor's runs died with the training worker (see :mod:`ganapp.worker`) and an autosave of
+        theirs can bring them back. Cheap while nothing is lost: no file is looked at."""
+        return v.persistent and self.store is not None and \
+            any(getattr(s, "lost", False) for s in v.runs().values()) and self.store.has(visitor_id, "a")
 
     def _restore(self, visitor_id: str) -> Visitor:
         """A persistent visitor's record from their autosaves (runs paused); empty when they have none."""

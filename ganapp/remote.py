@@ -118,6 +118,11 @@ class RemoteSession:
         self._snapshots: dict[int, torch.nn.Module] = {}  # G snapshots by their id in the worker
         weakref.finalize(self, _drop, engine, generation, host, sid)
 
+    @property
+    def lost(self) -> bool:
+        """Whether the worker that held this run is gone, and the run with it (no call to the worker)."""
+        return self._lost or not self.engine.alive(self._generation)
+
     def _remote(self, name: str, *args: Any) -> Any:
         if self._lost:
             raise WorkerLostError()

@@ -229,3 +229,28 @@ def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_
         assert wait_until(lambda: fresh.snapshot(None).step > 5, 20)
     finally:
         registry.close(save=False)
+
+
+def test_a_visitor_whose_runs_died_with_the_worker_gets_them_back_from_their_autosave(tmp_path):
+    from ganapp.autosave import StateStore
+
+    store = StateStore(tmp_path)
+    registry = SessionRegistry(engine=WorkerEngine(), store=store, **FAST)
+    try:
+        token, _ = registry.attach("page-1")
+        vid = store.verify(token)
+        s = registry.new_session(vid, tiny_2d())
+        registry.visitor(vid).state.name = "Ada"
+        s.step(9)
+        assert wait_until(lambda: s.state == PAUSED and s.snapshot(None).step == 9, 10)
+        assert registry.autosave(vid, force=True) == ["a"]
+        assert registry.visitor(vid).session is s  # nothing lost: the same run
+        os.kill(registry.engine.pid, signal.SIGKILL)
+        assert wait_until(lambda: s.lost, 5)
+        back = registry.visitor(vid)  # the visitor's next request
+        assert back.session is not s and not back.session.lost and registry.engine.generation == 2
+        assert back.session.step_count == 9 and back.session.state == PAUSED and back.state.name == "Ada"
+        back.session.step(2)
+        assert wait_until(lambda: back.session.snapshot(None).step == 11, 10)
+    finally:
+        registry.close(save=False)
