@@ -254,3 +254,19 @@ def test_a_visitor_whose_runs_died_with_the_worker_gets_them_back_from_their_aut
         assert wait_until(lambda: back.session.snapshot(None).step == 11, 10)
     finally:
         registry.close(save=False)
+
+
+def test_the_host_chooses_where_training_runs_and_a_bad_choice_is_named(monkeypatch, tmp_path):
+    import app as app_module
+
+    monkeypatch.setenv("GANAPP_WORKER", "yes")
+    with pytest.raises(SystemExit, match=r"GANAPP_WORKER='yes' is not allowed: choose 1 .* or 0"):
+        app_module.create_demo(state_dir=tmp_path)
+    monkeypatch.setenv("GANAPP_WORKER", "0")
+    demo = app_module.create_demo(state_dir=tmp_path)
+    assert not isinstance(demo.ganapp.registry.engine, WorkerEngine)
+    demo.ganapp.registry.close(save=False)
+    monkeypatch.delenv("GANAPP_WORKER")
+    demo = app_module.create_demo(state_dir=tmp_path)  # the default: a worker, started on first use
+    assert isinstance(demo.ganapp.registry.engine, WorkerEngine) and demo.ganapp.registry.engine.pid is None
+    demo.ganapp.registry.close(save=False)
