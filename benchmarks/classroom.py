@@ -16,7 +16,12 @@ run in a few worker processes at nice 19, below the server, as remote browsers w
 
 The first class size given is the reference: each later one prints its per-student speed as a ratio to it.
 
+Nice weights count per thread, so dozens of client threads at nice 19 still take a good share of the CPU from the
+server. ``--client-cgroup`` (root, cgroup v1) also puts the clients in a cpu cgroup of the least weight: together
+they then use only what the server leaves, as remote browsers would.
+
     python benchmarks/classroom.py --students 1,10,30 [--seconds 90] [--mnist-share 0.5] [--leave-check]
+        [--client-cgroup] [--in-process]
 """
 
 from __future__ import annotations
@@ -170,11 +175,30 @@ def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, 
     results.append(out)
 
 
-def worker(url: str, plan: list[tuple[str, int]], seconds: float, ready: mp.Queue, go, out: mp.Queue) -> None:
+CLIENT_CGROUP = Path("/sys/fs/cgroup/cpu/ganapp-bench-clients")  # cgroup v1's cpu controller
+
+
+def client_cgroup() -> Path | None:
+    """A cpu cgroup (v1) with the least weight there is (cpu.shares 2, against 1024 for each server thread), so the
+    clients as a whole run on what the server leaves, however many threads they have; None where this machine does
+    not let us make one (not root, or cgroup v2 only)."""
+    try:
+        CLIENT_CGROUP.mkdir(exist_ok=True)
+        (CLIENT_CGROUP / "cpu.shares").write_text("2")
+        return CLIENT_CGROUP
+    except OSError:
+        return None
+
+
+def worker(url: str, plan: list[tuple[str, int]], seconds: float, ready: mp.Queue, go, out: mp.Queue,
+           cgroup: Path | None = None) -> None:
     """A client process at nice 19, below the server, running some of the students in threads. Nice weights count
     per thread: at nice 10, the dozens of client threads took 71% of the CPU from the server; SCHED_IDLE starved the
-    clients whenever the engine filled both cores (3 students: 9.7 s per answer at the client)."""
+    clients whenever the engine filled both cores (3 students: 9.7 s per answer at the client). With ``cgroup``
+    (see :func:`client_cgroup`), the process also joins it: its threads then weigh as one small share together."""
     os.nice(19)
+    if cgroup is not None:
+        (cgroup / "cgroup.procs").write_text(str(os.getpid()))
     results: list[dict] = []
     threads = [threading.Thread(target=student, args=(url, d, seconds, ready, go, results, s)) for d, s in plan]
     for th in threads:
@@ -193,7 +217,8 @@ def rate(steps: list[tuple[float, int]], skip_s: float) -> float:
 
 
 def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idle_timeout_s: float,
-              app_dir: Path = ROOT, watch_only: bool = False, server_env: dict[str, str] | None = None) -> dict:
+              app_dir: Path = ROOT, watch_only: bool = False, server_env: dict[str, str] | None = None,
+              cgroup: Path | None = None) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
@@ -226,7 +251,7 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
         plans = [[(datasets[i], i) for i in range(w, n, n_workers)] for w in range(n_workers)]
         ctx = mp.get_context("spawn")
         ready, go, out = ctx.Queue(), ctx.Event(), ctx.Queue()
-        procs = [ctx.Process(target=worker, args=(url, plan, seconds, ready, go, out)) for plan in plans]
+        procs = [ctx.Process(target=worker, args=(url, plan, seconds, ready, go, out, cgroup)) for plan in plans]
         for p in procs:
             p.start()
         for _ in range(n):
@@ -291,18 +316,25 @@ def main() -> None:
     p.add_argument("--idle-timeout-s", type=float, default=20.0, help="the server's GANAPP_IDLE_TIMEOUT_S")
     p.add_argument("--watch-only", action="store_true",
                    help="the control run: students poll and move sliders but never press Start")
+    p.add_argument("--client-cgroup", action="store_true",
+                   help="also put the clients in a cpu cgroup of the least weight (root, cgroup v1): they then use only "
+                        "what the server leaves, as remote browsers would")
     p.add_argument("--in-process", action="store_true",
                    help="train in the web server's process (GANAPP_WORKER=0), as before the training worker")
     p.add_argument("--app-dir", type=Path, default=ROOT,
                    help="the checkout whose app.py is served (e.g. a worktree of an older commit, for 'before')")
     a = p.parse_args()
     sizes = [int(s) for s in a.students.split(",")]
-    print(f"server: python app.py on {os.cpu_count()} cores; clients at nice 19; {a.seconds:g} s per class; "
+    cgroup = client_cgroup() if a.client_cgroup else None
+    if a.client_cgroup and cgroup is None:
+        print("no cpu cgroup could be made here (root and cgroup v1 are needed): clients at nice 19 only")
+    print(f"server: python app.py on {os.cpu_count()} cores; clients at nice 19"
+          f"{' in a cpu cgroup of weight 2' if cgroup else ''}; {a.seconds:g} s per class; "
           f"mnist share {a.mnist_share:g}")
     reference = None
     for i, n in enumerate(sizes):
         r = run_class(n, a.seconds, a.mnist_share, a.leave_check and i == len(sizes) - 1, a.idle_timeout_s,
-                      a.app_dir.resolve(), a.watch_only, {"GANAPP_WORKER": "0"} if a.in_process else None)
+                      a.app_dir.resolve(), a.watch_only, {"GANAPP_WORKER": "0"} if a.in_process else None, cgroup)
         ring = r["rates"]["ring8"] or [0.0]
         mnist = r["rates"]["mnist_10k"]
         reference = reference or float(np.median(ring)) or None
