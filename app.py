@@ -136,7 +136,8 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
                 ) -> gr.Blocks:
     """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
     Arguments override the environment. The teacher's page exists only with a teacher token. ``worker``: train in
-    a worker process (``GANAPP_WORKER``, default 1; see :mod:`ganapp.worker`), or in this one.
+    a worker process (``GANAPP_WORKER``, default 1, and 0 on Windows: the worker listens on a Unix socket; see
+    :mod:`ganapp.worker`), or in this one.
 
     Raises:
         SystemExit: a setting out of range, or a teacher token shorter than 12 characters.
@@ -152,9 +153,12 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     if classroom not in CLASSROOM_CHOICES:
         raise SystemExit(f"GANAPP_CLASSROOM={classroom!r} is not allowed: choose one of auto, 1, 0")
     if worker is None:
-        choice = os.environ.get("GANAPP_WORKER", "1").strip()
+        # the worker listens on a Unix socket, which multiprocessing does not offer on Windows
+        choice = os.environ.get("GANAPP_WORKER", "0" if os.name == "nt" else "1").strip()
         if choice not in WORKER_CHOICES:
             raise SystemExit(f"GANAPP_WORKER={choice!r} is not allowed: choose 1 (train in a worker process) or 0")
+        if choice == "1" and os.name == "nt":
+            raise SystemExit("GANAPP_WORKER=1 needs Unix sockets (Linux, macOS): use 0 on Windows")
         worker = WORKER_CHOICES[choice]
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
