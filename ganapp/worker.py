@@ -281,10 +281,12 @@ def _readline(stream: Any, timeout_s: float) -> str:
     return line[0] if line else ""
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """End the worker when the web process is gone (killed, so that it could not stop the worker itself)."""
+def _watch_parent(parent_pid: int, folder: str) -> None:
+    """End the worker when the web process is gone (killed, so that it could not stop the worker itself), and
+    remove the socket's ``folder``, which it would have removed."""
     while os.getppid() == parent_pid:
         time.sleep(1.0)
+    shutil.rmtree(folder, ignore_errors=True)
     os._exit(0)
 
 
@@ -293,7 +295,7 @@ def main() -> None:
     authkey read from stdin; print ``ready`` once listening."""
     logging.basicConfig(level=logging.INFO, format="ganapp worker: %(levelname)s %(message)s")
     authkey = bytes.fromhex(sys.stdin.readline().strip())
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_watch_parent, args=(os.getppid(), os.path.dirname(sys.argv[1])), daemon=True).start()
     server = _Manager(address=sys.argv[1], authkey=authkey).get_server()
     print("ready", flush=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing more goes to the pipe the parent stopped reading

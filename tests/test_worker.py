@@ -176,12 +176,13 @@ def test_the_worker_ends_when_the_web_process_is_killed(tmp_path):
         from ganapp.worker import WorkerEngine
         engine = WorkerEngine()
         engine.host()
-        print(engine.pid, flush=True)
+        print(engine.pid, engine._folder, flush=True)
         time.sleep(60)
     """)
     server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
-        worker_pid = int(server.stdout.readline())
+        pid, folder = server.stdout.readline().split()
+        worker_pid = int(pid)
         os.kill(worker_pid, 0)  # it runs
         server.kill()
         server.wait()
@@ -195,6 +196,7 @@ def test_the_worker_ends_when_the_web_process_is_killed(tmp_path):
                 return f.read().split()[2] == "Z"
 
         assert wait_until(gone, 10)
+        assert wait_until(lambda: not os.path.exists(folder), 5)  # its socket's folder went with it
     finally:
         server.kill()
 
