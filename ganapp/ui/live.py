@@ -144,18 +144,19 @@ class LiveHandlers(TabHandlers):
         session = visitor.session
         lesson = self.classroom.lesson if self.classroom is not None else None
         lesson_no = lesson[1] if lesson is not None else 0
-        training = any(s.state in (RUNNING, WAITING) for s in visitor.runs().values())
+        # one status-only snapshot per run, read once: in the training worker each read is a call to it
+        snap = session.snapshot(None) if session is not None else None
+        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
+        training = any(s is not None and s.state in (RUNNING, WAITING) for s in (snap, snap_b))
         every_s = self.shared.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
             max(IDLE_POLL_S, self.shared.poll_every_s)
         if session is None:
             return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s)
-        snap = session.snapshot(None)
         if training and time.monotonic() >= page.get("fast_until", 0.0):
             # many runs share the server: the page ticks as much less often as it redraws (a command still
             # answers at once, and the page ticks at the full rate for a few seconds after it)
             every_s *= max(1.0, snap.sharing / VIEW_SHARE)
         status = self.status_text(lang, visitor, snap, page)
-        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
         key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
                None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
                visitor.state.gen)
