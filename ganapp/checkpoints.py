@@ -72,14 +72,23 @@ def save_checkpoint(path: str | Path, G: nn.Module, config: GANConfig, step: int
     Raises:
         OSError: the folder is not writable (nothing is left behind).
     """
-    tensors = {f"G.{k}": v.detach().cpu().contiguous().clone() for k, v in G.state_dict().items()}
-    if D is not None:
-        tensors.update({f"D.{k}": v.detach().cpu().contiguous().clone() for k, v in D.state_dict().items()})
+    parts = checkpoint_parts(G.state_dict(), config, step, D.state_dict() if D is not None else None, fixed_z)
+    return write_atomic(path, safetensors_save(*parts))
+
+
+def checkpoint_parts(g_state: dict[str, torch.Tensor], config: GANConfig, step: int,
+                     d_state: dict[str, torch.Tensor] | None = None, fixed_z: torch.Tensor | None = None,
+                     dataset: str | None = None) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """A checkpoint as safetensors holds it: (tensors ``G.*``, ``D.*`` and ``fixed_z``, copied to the CPU; string
+    metadata with the format, version, config, step and ``dataset``, the config's when None). The inverse of
+    :func:`checkpoint_from_parts`."""
+    tensors = {f"G.{k}": v.detach().cpu().contiguous().clone() for k, v in g_state.items()}
+    tensors.update({f"D.{k}": v.detach().cpu().contiguous().clone() for k, v in (d_state or {}).items()})
     if fixed_z is not None:
         tensors["fixed_z"] = fixed_z.detach().cpu().contiguous().clone()
     metadata = {"format": FORMAT, "version": VERSION, "config": json.dumps(config.to_dict()), "step": str(int(step)),
-                "dataset": config.dataset}
-    return write_atomic(path, safetensors_save(tensors, metadata=metadata))
+                "dataset": dataset if dataset is not None else config.dataset}
+    return tensors, metadata
 
 
 def write_atomic(path: str | Path, blob: bytes) -> Path:
@@ -147,14 +156,25 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             "not_safetensors",
             f"{path.name} is not a safetensors file ({e}); ganapp loads only .safetensors checkpoints and never "
             f"unpickles .pt/.pth files") from None
+    return checkpoint_from_parts(tensors, metadata, path.name)
+
+
+def checkpoint_from_parts(tensors: dict[str, torch.Tensor], metadata: dict[str, str], name: str) -> Checkpoint:
+    """The :class:`Checkpoint` that :func:`checkpoint_parts` holds (G rebuilt, frozen, on the CPU; D's weights
+    checked against the config's D). ``name`` names it in errors.
+
+    Raises:
+        CheckpointError: no ganapp metadata (``not_ganapp``), an invalid config (``bad_config``), or weights that do
+            not fit the config's networks (``bad_weights``).
+    """
     if metadata.get("format") != FORMAT or "config" not in metadata:
-        raise CheckpointError("not_ganapp", f"{path.name} is a safetensors file but not a ganapp checkpoint "
+        raise CheckpointError("not_ganapp", f"{name} is a safetensors file but not a ganapp checkpoint "
                                             f"(its metadata has no ganapp config)")
     try:
         config = GANConfig.from_dict(json.loads(metadata["config"]))
         step = int(metadata.get("step", "0"))
     except (ValueError, TypeError) as e:
-        raise CheckpointError("bad_config", f"{path.name} holds an invalid config: {e}") from None
+        raise CheckpointError("bad_config", f"{name} holds an invalid config: {e}") from None
     g_state = {k[2:]: v for k, v in tensors.items() if k.startswith("G.")}
     d_state = {k[2:]: v for k, v in tensors.items() if k.startswith("D.")} or None
     G = build_generator(config)
@@ -164,7 +184,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             build_discriminator(config).load_state_dict(d_state)
     except RuntimeError as e:
         first = str(e).strip().splitlines()[0]
-        raise CheckpointError("bad_weights", f"{path.name}: its weights do not fit its config's model ({first})") \
+        raise CheckpointError("bad_weights", f"{name}: its weights do not fit its config's model ({first})") \
             from None
     fixed_z = tensors.get("fixed_z")
     return Checkpoint(G.eval().requires_grad_(False), config, step, metadata.get("dataset", config.dataset), d_state,

@@ -407,6 +407,15 @@ class Publisher:
         """
         with self.lock:
             g = self.reader_g
-        if z.ndim != 2 or z.shape[1] != z_dim:
-            raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
-        return generate(g, z, y)
+        return generate_checked(g, z, z_dim, y)
+
+
+def generate_checked(G: torch.nn.Module, z: torch.Tensor, z_dim: int, y: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`ganapp.models.generate` after checking that ``z`` is (N, ``z_dim``); see :meth:`Publisher.generate`.
+
+    Raises:
+        ValueError: z is not (N, z_dim), or a conditional G got no or bad labels.
+    """
+    if z.ndim != 2 or z.shape[1] != z_dim:
+        raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
+    return generate(G, z, y)

@@ -65,9 +65,10 @@ class SessionRegistry:
             or ``classroom_from`` < 1.
     """
 
-    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | WorkerEngine | None = None, classroom: bool | None = None,
-                 classroom_from: int = 4, store: StateStore | None = None, grace_s: float = 7 * 86400.0,
-                 autosave_every_s: float = 60.0, limits: Limits | None = None, **session_kwargs: Any):
+    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | WorkerEngine | None = None,
+                 classroom: bool | None = None, classroom_from: int = 4, store: StateStore | None = None,
+                 grace_s: float = 7 * 86400.0, autosave_every_s: float = 60.0, limits: Limits | None = None,
+                 **session_kwargs: Any):
         if not idle_timeout_s > 0:
             raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
         if not grace_s > idle_timeout_s:
@@ -201,7 +202,7 @@ class SessionRegistry:
         """Whether the visitor's runs died with the training worker (see :mod:`ganapp.worker`) and an autosave of
         theirs can bring them back. Cheap while nothing is lost: no file is looked at."""
         return v.persistent and self.store is not None and \
-            any(getattr(s, "lost", False) for s in v.runs().values()) and self.store.has(visitor_id, "a")
+            any(s.lost for s in v.runs().values()) and self.store.has(visitor_id, "a")
 
     def _restore(self, visitor_id: str) -> Visitor:
         """A persistent visitor's record from their autosaves (runs paused); empty when they have none."""
@@ -246,9 +247,7 @@ class SessionRegistry:
         ``saved`` = (tensors, meta)."""
         if isinstance(self.engine, WorkerEngine):
             return self.engine.session(config, init=init, saved=saved, **self.session_kwargs)
-        if saved is not None:
-            return TrainingSession.from_autosave(*saved, engine=self.engine, **self.session_kwargs)
-        return TrainingSession(config, engine=self.engine, init=init, **self.session_kwargs)
+        return TrainingSession.new(config, init, saved, engine=self.engine, **self.session_kwargs)
 
     def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> TrainingSession:
         """Build a fresh TrainingSession for the visitor (stopping any old one) and return it; ``init`` is a

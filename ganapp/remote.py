@@ -18,11 +18,12 @@ import torch
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from .checkpoints import Checkpoint
+from .checkpoints import Checkpoint, checkpoint_from_parts, checkpoint_parts
 from .config import GANConfig
+from .history import COLUMNS
 from .lessons import LESSONS, Lesson
-from .models import build_generator, generate
-from .publisher import Snapshot
+from .models import build_generator
+from .publisher import Snapshot, generate_checked
 
 if TYPE_CHECKING:
     from .worker import WorkerEngine
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ganapp")
 
 # What a RemoteSession reads as an attribute of the session in the worker (everything else is a method call).
-READABLE = frozenset({"state", "config", "step_count", "build_id", "max_steps"})
+READABLE = frozenset({"state", "config", "step_count", "build_id"})
 # The session's methods a RemoteSession forwards as they are: their arguments and results are plain values.
 FORWARDED = frozenset({"start", "resume", "pause", "step", "stop", "update", "set_slow_motion", "phase_step",
                        "save_checkpoint", "snapshot", "rows_since", "history", "frames", "save_key"})
@@ -64,30 +65,20 @@ def generator_from(config: GANConfig, blob: bytes) -> torch.nn.Module:
     return g.eval().requires_grad_(False)
 
 
-def pack_checkpoint(ck: Checkpoint | None) -> dict | None:
-    """A checkpoint to fine-tune as plain values for the worker: its G, D and fixed_z as safetensors bytes, its
-    config as a dict, its step and dataset; None stays None."""
+def pack_checkpoint(ck: Checkpoint | None) -> tuple[bytes, dict[str, str]] | None:
+    """A checkpoint to fine-tune, for the worker: its tensors as safetensors bytes and its metadata, as a checkpoint
+    file holds them (:func:`ganapp.checkpoints.checkpoint_parts`); None stays None."""
     if ck is None:
         return None
-    tensors = {f"G.{k}": v for k, v in ck.G.state_dict().items()}
-    tensors |= {f"D.{k}": v for k, v in (ck.d_state or {}).items()}
-    if ck.fixed_z is not None:
-        tensors["fixed_z"] = ck.fixed_z
-    return {"tensors": save_tensors({k: v.detach().cpu().contiguous() for k, v in tensors.items()}),
-            "config": ck.config.to_dict(), "step": ck.step, "dataset": ck.dataset}
+    tensors, metadata = checkpoint_parts(ck.G.state_dict(), ck.config, ck.step, ck.d_state, ck.fixed_z, ck.dataset)
+    return save_tensors(tensors), metadata
 
 
-def unpack_checkpoint(packed: dict | None) -> Checkpoint | None:
+def unpack_checkpoint(packed: tuple[bytes, dict[str, str]] | None) -> Checkpoint | None:
     """The :class:`~ganapp.checkpoints.Checkpoint` that :func:`pack_checkpoint` packed (G frozen, on the CPU)."""
     if packed is None:
         return None
-    tensors = load_tensors(packed["tensors"])
-    config = GANConfig.from_dict(packed["config"])
-    g = build_generator(config)
-    g.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("G.")})
-    d_state = {k[2:]: v for k, v in tensors.items() if k.startswith("D.")} or None
-    return Checkpoint(G=g.eval().requires_grad_(False), config=config, step=packed["step"],
-                      dataset=packed["dataset"], d_state=d_state, fixed_z=tensors.get("fixed_z"))
+    return checkpoint_from_parts(load_tensors(packed[0]), packed[1], "the checkpoint sent to the training worker")
 
 
 def _drop(engine: WorkerEngine, generation: int, host: Any, sid: int) -> None:
@@ -149,7 +140,7 @@ class RemoteSession:
         try:
             return self._call("rows_since", step)
         except WorkerLostError:
-            return {k: [] for k in ("step", "d_loss", "g_loss", "d_x", "d_g_z")}
+            return {k: [] for k in COLUMNS}
 
     def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
         """As TrainingSession's; once the worker is gone, the last history read (the page keeps its curves)."""
@@ -192,10 +183,6 @@ class RemoteSession:
         return self._remote("get", "build_id")
 
     @property
-    def max_steps(self) -> int | None:
-        return self._remote("get", "max_steps")
-
-    @property
     def lesson(self) -> Lesson | None:
         name = self._remote("lesson")
         return LESSONS[name] if name is not None else None
@@ -223,9 +210,6 @@ class RemoteSession:
         key, blob, meta = self._remote("autosave_copy")
         return key, load_tensors(blob), meta
 
-    def autosave_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-        return self.autosave_copy()[1:]
-
     def generator(self) -> torch.nn.Module:
         """A frozen copy of the current G in this process (fetched again only after a newer one was published)."""
         have = self._g[0] if self._g is not None else 0
@@ -238,10 +222,7 @@ class RemoteSession:
     def generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """G(z[, y]) with the current published G, on the CPU; see :meth:`ganapp.publisher.Publisher.generate`."""
         g = self.generator()
-        z_dim = self._g[1].z_dim
-        if z.ndim != 2 or z.shape[1] != z_dim:
-            raise ValueError(f"z has shape {tuple(z.shape)}: expected (N, {z_dim})")
-        return generate(g, z, y)
+        return generate_checked(g, z, self._g[1].z_dim, y)
 
     def g_snapshots(self) -> list[tuple[int, torch.nn.Module]]:
         """The run's G snapshots, (step, G) oldest first, copied here (each fetched once)."""

@@ -77,6 +77,8 @@ class TrainingSession(SessionJob, SessionReads):
             ``init`` or ``saved`` does not fit ``config``'s networks.
     """
 
+    lost = False  # a run in this process is never lost with a worker (see ganapp.remote.RemoteSession.lost)
+
     def __init__(self, config: GANConfig, engine: Engine | None = None, publish_every_s: float = 0.5,
                  grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,
                  scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500,
@@ -101,6 +103,19 @@ class TrainingSession(SessionJob, SessionReads):
         self._stack_key: tuple | None = None  # (trainer, config, its stack key), see stack_key()
         self.publisher: Publisher | None = None
         self._build(config, init, saved)
+
+    @classmethod
+    def new(cls, config: GANConfig | None, init: Any = None,
+            saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any) -> "TrainingSession":
+        """A fresh run of ``config`` (fine-tuning ``init``), or, given ``saved`` = (tensors, meta), the run that
+        autosave holds (see :meth:`from_autosave`; ``config`` is then unused). ``kwargs`` go to the constructor.
+
+        Raises:
+            as the constructor and :meth:`from_autosave`.
+        """
+        if saved is not None:
+            return cls.from_autosave(*saved, **kwargs)
+        return cls(config, init=init, **kwargs)
 
     @classmethod
     def from_autosave(cls, tensors: dict[str, torch.Tensor], meta: dict[str, Any], **kwargs: Any

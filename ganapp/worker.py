@@ -81,14 +81,12 @@ class _Host:
                 self._serials[g] = self._next_id
             return self._serials[g]
 
-    def create(self, config: dict | None, init: dict | None, saved: tuple | None, kwargs: dict[str, Any]) -> int:
+    def create(self, config: dict | None, init: tuple | None, saved: tuple | None, kwargs: dict[str, Any]) -> int:
         from .session import TrainingSession
 
-        if saved is not None:
-            session = TrainingSession.from_autosave(load_tensors(saved[0]), saved[1], engine=self.engine, **kwargs)
-        else:
-            session = TrainingSession(GANConfig.from_dict(config), engine=self.engine,
-                                      init=unpack_checkpoint(init), **kwargs)
+        session = TrainingSession.new(GANConfig.from_dict(config) if config is not None else None,
+                                      unpack_checkpoint(init), (load_tensors(saved[0]), saved[1]) if saved else None,
+                                      engine=self.engine, **kwargs)
         with self._lock:
             self._next_id += 1
             self.sessions[self._next_id] = session
@@ -111,7 +109,7 @@ class _Host:
     def set_lesson(self, sid: int, name: str | None) -> None:
         self.sessions[sid].set_lesson(LESSONS[name] if name is not None else None)
 
-    def reset(self, sid: int, config: dict | None, init: dict | None) -> None:
+    def reset(self, sid: int, config: dict | None, init: tuple | None) -> None:
         self.sessions[sid].reset(GANConfig.from_dict(config) if config is not None else None,
                                  unpack_checkpoint(init))
 
