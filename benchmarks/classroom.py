@@ -252,7 +252,7 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
         baseline = server_status(server.pid)
         n_mnist = int(round(n * mnist_share))
         datasets = ["mnist_10k"] * n_mnist + ["ring8"] * (n - n_mnist) if not watch_only else [None] * n
-        n_workers = min(n, int(os.environ.get("BENCH_CLIENT_PROCS", "6")))
+        n_workers = min(n, 6)
         plans = [[(datasets[i], i) for i in range(w, n, n_workers)] for w in range(n_workers)]
         ctx = mp.get_context("spawn")
         ready, go, out = ctx.Queue(), ctx.Event(), ctx.Queue()
