@@ -21,7 +21,7 @@ import torch
 from _common import interleaved, session_rate
 from ganapp import runtime
 from ganapp.config import GANConfig
-from ganapp.data import BOUNDS_2D
+from ganapp.points2d import BOUNDS_2D
 from ganapp.trainer import Trainer
 from ganapp.ui.plots import LAYERS, view2d_figure
 from ganapp.view2d import view

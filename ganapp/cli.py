@@ -28,7 +28,8 @@ from tqdm import tqdm
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from .classifier import CLASSIFIER_PATH, train_and_save
 from .config import CLI_FIELDS, SETTINGS, GANConfig, range_text
-from .data import MIXTURES, DatasetUnavailableError
+from .data import DatasetUnavailableError
+from .points2d import MIXTURES
 from .latent import follow_z, seed_to_z
 from .media import save_samples_gif, strip, to_grid
 from .metrics import MNIST_LIKE, N_REFERENCE, mode_metrics, scores_mnist, shared_judge
@@ -194,7 +195,7 @@ def train(a: argparse.Namespace) -> int:
 def _save_samples(x: torch.Tensor, config: GANConfig, path: Path) -> None:
     """A PNG of samples: an image grid, or a scatter-like raster of 2D points."""
     if config.is_2d:
-        from .data import BOUNDS_2D
+        from .points2d import BOUNDS_2D
 
         x0, x1, y0, y1 = BOUNDS_2D[config.dataset]
         image = Image.new("RGB", (320, 320), "white")

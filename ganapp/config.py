@@ -307,7 +307,7 @@ class GANConfig:
                               "images", dataset=self.dataset)
         if self.dataset == "drawn" and not self.data_path:
             raise ConfigError("data_path", "needs_data_path", "dataset='drawn' needs data_path: a .npy of (N, 2) "
-                              "points (see ganapp.data.save_drawing)", dataset=self.dataset)
+                              "points (see ganapp.points2d.save_drawing)", dataset=self.dataset)
         if self.conditional and self.dataset not in DATASETS_LABELLED:
             labelled = ", ".join(DATASETS_LABELLED)
             raise ConfigError("conditional", "needs_labels", f"conditional=True needs a labelled dataset "

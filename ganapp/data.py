@@ -10,17 +10,13 @@ Datasets:
       when the network allows, else read from ``$GANAPP_DATA_DIR``; when neither works, the error names the folder
       searched and the files expected.
     - ``folder``: a user's folder or .zip of images (non-images are skipped), resized and centre-cropped.
-    - ``ring8`` and ``grid25``: the 2D mixtures of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018,
-      Table 1): 8 Gaussians with means (cos 2πi/8, sin 2πi/8) and std 0.01; 25 Gaussians with means (−4+2i, −4+2j),
-      i, j in 0..4, and std 0.05.
-    - ``spiral``, ``moons`` and ``gaussian``: teaching shapes.
+    - ``ring8``, ``grid25``, ``spiral``, ``moons``, ``gaussian`` and ``drawn``: the 2D distributions of
+      :mod:`ganapp.points2d`.
 """
 
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import dataclass
 from typing import Any
 from pathlib import Path
 
@@ -28,6 +24,7 @@ import numpy as np
 import torch
 
 from .config import DATASETS, NATIVE_SHAPE, _rebuild_error, is_2d
+from .points2d import DRAWN_JITTER, sample_2d
 
 ASSETS_DIR = Path(__file__).with_name("assets")
 MNIST_10K_PATH = ASSETS_DIR / "mnist_10k.npz"
@@ -60,75 +57,6 @@ def data_dir() -> Path:
     """Root folder for downloadable datasets: ``$GANAPP_DATA_DIR``, else ``~/.cache/ganapp/data``."""
     env = os.environ.get("GANAPP_DATA_DIR")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "ganapp" / "data"
-
-
-@dataclass(frozen=True)
-class Mixture:
-    """A mixture of isotropic 2D Gaussians with equal weights.
-
-    Attributes:
-        means: (K, 2) float array of component means, in data coordinates.
-        std: standard deviation of every component.
-    """
-
-    means: np.ndarray
-    std: float
-
-
-def ring8() -> Mixture:
-    """8 Gaussians on the unit circle, means (cos 2πi/8, sin 2πi/8), std 0.01 (PacGAN, Lin et al. 2018, Table 1)."""
-    angles = 2 * math.pi * np.arange(8) / 8
-    return Mixture(np.stack([np.cos(angles), np.sin(angles)], axis=1), 0.01)
-
-
-def grid25() -> Mixture:
-    """25 Gaussians on a 5x5 grid, means (−4+2i, −4+2j) for i, j in 0..4, std 0.05 (PacGAN, Table 1)."""
-    ij = np.stack(np.meshgrid(np.arange(5), np.arange(5), indexing="ij"), axis=-1).reshape(-1, 2)
-    return Mixture(-4.0 + 2.0 * ij, 0.05)
-
-
-MIXTURES = {"ring8": ring8, "grid25": grid25}
-
-# Axis limits (x_min, x_max, y_min, y_max) that frame each 2D dataset in plots.
-BOUNDS_2D = {
-    "ring8": (-1.5, 1.5, -1.5, 1.5),
-    "grid25": (-6.0, 6.0, -6.0, 6.0),
-    "spiral": (-1.5, 1.5, -1.5, 1.5),
-    "moons": (-1.5, 2.5, -1.25, 1.75),
-    "gaussian": (-2.0, 4.0, -2.0, 4.0),
-    "drawn": (-2.0, 2.0, -2.0, 2.0),
-}
-MIN_INK_PIXELS = 10
-DRAWN_JITTER = 0.02  # std of the noise added to each drawn point a batch takes, in data units
-
-
-def _sample_2d(name: str, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-    """(n, 2) float32 points of 2D dataset ``name``, drawn with ``generator`` on ``device``."""
-    def randn(*shape):
-        return torch.randn(*shape, generator=generator, device=device)
-
-    def rand(*shape):
-        return torch.rand(*shape, generator=generator, device=device)
-
-    if name in MIXTURES:
-        mix = MIXTURES[name]()
-        means = torch.as_tensor(mix.means, dtype=torch.float32, device=device)
-        k = torch.randint(len(means), (n,), generator=generator, device=device)
-        return means[k] + mix.std * randn(n, 2)
-    if name == "spiral":
-        t = rand(n)
-        angle = 3 * math.pi * t
-        r = 0.1 + 1.2 * t
-        return torch.stack([r * torch.cos(angle), r * torch.sin(angle)], dim=1) + 0.03 * randn(n, 2)
-    if name == "moons":
-        upper = rand(n) < 0.5
-        angle = math.pi * rand(n)
-        upper_pts = torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
-        lower_pts = torch.stack([1 - torch.cos(angle), 0.5 - torch.sin(angle)], dim=1)
-        return torch.where(upper[:, None], upper_pts, lower_pts) + 0.05 * randn(n, 2)
-    if name == "gaussian":
-        return torch.tensor([1.0, 1.0], device=device) + 0.5 * randn(n, 2)
-    raise ValueError(f"dataset={name!r} is not a 2D dataset")
 
 
 def load_mnist_10k() -> tuple[np.ndarray, np.ndarray]:
@@ -272,53 +200,6 @@ def load_images(name: str, image_size: int, channels: int, data_path: str = "", 
     return _to_shape(x, image_size, channels), torch.from_numpy(labels)
 
 
-def points_from_drawing(image: np.ndarray, n: int = 2000, seed: int = 0,
-                        bounds: tuple[float, float, float, float] = (-2.0, 2.0, -2.0, 2.0)) -> np.ndarray:
-    """A 2D dataset from a sketch: ``n`` points sampled uniformly along the drawn pixels, scaled to ``bounds``.
-
-    Args:
-        image: (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA uint8. Ink is where an RGBA image is opaque (its
-            background transparent), else where the image is dark (luminance < 128, strokes on white).
-        n: points to draw. seed: seed of the sampling.
-        bounds: (x0, x1, y0, y1): the image's left edge maps to x0, its top edge to y1 (y grows upwards).
-    Returns:
-        (n, 2) float32 points, each inside a drawn pixel.
-    Raises:
-        ValueError: fewer than 10 drawn pixels ("draw something first"), or an image of another shape.
-    """
-    image = np.asarray(image)
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
-        raise ValueError(f"the drawing has shape {image.shape}: expected (H, W), (H, W, 3) or (H, W, 4)")
-    if image.ndim == 3 and image.shape[2] == 4 and (image[..., 3] < 255).any():
-        ink = image[..., 3] > 127
-    else:
-        grey = image if image.ndim == 2 else image[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114])
-        ink = grey < 128
-    rows, cols = np.nonzero(ink)
-    if len(rows) < MIN_INK_PIXELS:
-        raise ValueError(f"the drawing has {len(rows)} drawn pixels: draw a shape of at least {MIN_INK_PIXELS}")
-    h, w = ink.shape
-    rng = np.random.default_rng(seed)
-    pick = rng.integers(len(rows), size=n)
-    u = (cols[pick] + rng.random(n)) / w  # in [0, 1) across the image, left to right
-    v = (rows[pick] + rng.random(n)) / h  # top to bottom
-    x0, x1, y0, y1 = bounds
-    return np.stack([x0 + u * (x1 - x0), y1 - v * (y1 - y0)], axis=1).astype(np.float32)
-
-
-def save_drawing(image: np.ndarray, path: str | Path, n: int = 2000, seed: int = 0) -> Path:
-    """:func:`points_from_drawing` on the ``drawn`` dataset's bounds, saved as a .npy for ``data_path``.
-
-    Raises:
-        ValueError: as :func:`points_from_drawing`. OSError: the file cannot be written.
-    """
-    points = points_from_drawing(image, n, seed, BOUNDS_2D["drawn"])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, points)
-    return path
-
-
 def load_drawing(path: str | Path) -> np.ndarray:
     """The (N, 2) float32 points saved by :func:`save_drawing`.
 
@@ -434,7 +315,7 @@ class DataStream:
 
     def _sample_2d(self, n: int, generator: torch.Generator) -> torch.Tensor:
         if self.points is None:
-            return _sample_2d(self.name, n, generator, self.device)
+            return sample_2d(self.name, n, generator, self.device)
         idx = torch.randint(len(self.points), (n,), generator=generator, device=self.device)
         noise = torch.randn(n, 2, generator=generator, device=self.device)
         return self.points[idx] + DRAWN_JITTER * noise

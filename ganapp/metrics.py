@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from .classifier import ClassifierFeatures, as_input, load_classifier
-from .data import Mixture, load_mnist_10k
+from .data import load_mnist_10k
+from .points2d import Mixture
 from .latent import seed_to_z
 from .models import generate
 from .trainer import cycled_labels
@@ -39,7 +40,7 @@ def mode_metrics(samples: np.ndarray, mixture: Mixture) -> dict[str, float]:
 
     Args:
         samples: (N, 2) generated points in data coordinates (PacGAN scores N = 2,500).
-        mixture: the true mixture (e.g. ``ganapp.data.ring8()``).
+        mixture: the true mixture (e.g. ``ganapp.points2d.ring8()``).
     Returns:
         ``{"modes": modes covered (0..K), "n_modes": K, "high_quality": fraction of high-quality samples in [0, 1],
         "reverse_kl": KL(p̂ ‖ uniform) in nats (inf when no sample is high quality)}``.

@@ -21,7 +21,7 @@ import torch
 
 from . import view2d
 from .config import GANConfig
-from .data import BOUNDS_2D, MIXTURES
+from .points2d import BOUNDS_2D, MIXTURES
 from .history import MetricHistory
 from .media import points_image, to_grid
 from .metrics import mode_metrics

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .data import BOUNDS_2D
+from .points2d import BOUNDS_2D
 from .media import points_image
 from .lessons import LESSONS
 from .registry import SessionRegistry, Visitor

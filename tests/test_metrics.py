@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ganapp.data import grid25, ring8
+from ganapp.points2d import grid25, ring8
 from ganapp.metrics import mode_metrics
 
 

@@ -12,7 +12,8 @@ from torch import nn
 
 from conftest import tiny_2d, wait_until
 from ganapp.config import GANConfig
-from ganapp.data import BOUNDS_2D, DataStream, grid25, points_from_drawing, ring8, save_drawing
+from ganapp.data import DataStream
+from ganapp.points2d import BOUNDS_2D, grid25, points_from_drawing, ring8, save_drawing
 from ganapp.losses import get_loss
 from ganapp.metrics import collapse_alert, mode_metrics
 from ganapp.lessons import LESSONS, lesson_config

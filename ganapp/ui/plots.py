@@ -8,7 +8,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ..data import BOUNDS_2D
+from ..points2d import BOUNDS_2D
 
 COLORS = {"d": "#d62728", "g": "#1f77b4", "real": "#2ca02c", "fake": "#ff7f0e"}
 _LAYOUT = dict(height=280, margin=dict(l=50, r=10, t=36, b=36), legend=dict(orientation="h", y=1.12, x=0),

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import DATASETS, DATASETS_LABELLED, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError, GANConfig, is_2d
-from ..data import DatasetUnavailableError, save_drawing
+from ..data import DatasetUnavailableError
+from ..points2d import save_drawing
 from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
 from ..presets import CLASSROOM_2D, classroom_config
