@@ -11,8 +11,9 @@ run in a few worker processes at nice 19, below the server, as remote browsers w
 - steps/s per student over the steady part of the run (min and median), read from the status line the page polls;
 - poll and slider answers at the client, p50 and p95, and any error responses;
 - server cores used (its CPU time over the window), peak RSS, and threads and processes: idle baseline, peak, and
-  after everyone left and the idle timeout passed. The server is the web process and its children (the training
-  worker, ganapp.worker), summed.
+  (``--leave-check``) after everyone left and the idle timeout passed, against the same count after one student
+  trained and left. The server is the web process and its children (the training worker, ganapp.worker), summed.
+- the clients' own CPU, so that a reader can see how much of the machine the simulated browsers took.
 
 The first class size given is the reference: each later one prints its per-student speed as a ratio to it.
 
@@ -213,6 +214,35 @@ def worker(url: str, plan: list[tuple[str, int]], seconds: float, ready: mp.Queu
     out.put(results)
 
 
+def counts_after_a_visit(url: str, pid: int, wait_s: float = 0.0) -> dict[str, int]:
+    """The server's threads, RSS and processes after ``wait_s`` and then one page tick of a fresh visitor. The web
+    server's worker-thread pool (anyio) retires idle threads only when it is next used, so a count after everyone
+    left is read after one fresh request. ``wait_s``: the idle timeout, the reaper and the engine's idle exit."""
+    from gradio_client import Client
+
+    time.sleep(wait_s)
+    visitor = Client(url, **CLIENT_KW)
+    visitor.predict("en", api_name="/tick")
+    visitor.close()
+    time.sleep(2)
+    return server_status(pid)
+
+
+def student_left(url: str, pid: int, idle_timeout_s: float) -> dict[str, int]:
+    """The counts after one student pressed Start on ring8, trained 5 s and left (as :func:`counts_after_a_visit`
+    reads them after the class leaves)."""
+    from gradio_client import Client
+
+    c = Client(url, **CLIENT_KW)
+    c.predict("en", api_name="/tick")
+    c.predict("en", 0, *page_controls("ring8"), api_name="/start")
+    for _ in range(10):
+        c.predict("en", api_name="/tick")
+        time.sleep(0.5)
+    c.close()
+    return counts_after_a_visit(url, pid, wait_s=idle_timeout_s + 60)
+
+
 def rate(steps: list[tuple[float, int]], skip_s: float) -> float:
     """Steps/s between the first poll after ``skip_s`` and the last one."""
     later = [(t, s) for t, s in steps if t >= skip_s]
@@ -242,14 +272,11 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
                 time.sleep(0.5)
         time.sleep(3)  # let the warm-up import finish
         # the baseline is read after one visitor's page tick, as "after leaving" is: a server that has answered a
-        # request keeps a web worker thread (and, with the training worker, that thread's connection to it)
-        from gradio_client import Client
-
-        visitor = Client(url, **CLIENT_KW)
-        visitor.predict("en", api_name="/tick")
-        visitor.close()
-        time.sleep(2)
-        baseline = server_status(server.pid)
+        # request keeps a web worker thread
+        baseline = counts_after_a_visit(url, server.pid)
+        # with --leave-check, also after one student trained and left: a web thread that has called the training
+        # worker keeps its connection to it, served by a thread there (the steady state a class is compared with)
+        one_left = student_left(url, server.pid, idle_timeout_s) if leave_check else None
         n_mnist = int(round(n * mnist_share))
         datasets = ["mnist_10k"] * n_mnist + ["ring8"] * (n - n_mnist) if not watch_only else [None] * n
         n_workers = min(n, 6)
@@ -279,17 +306,8 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
         for p in procs:
             p.join(10)
         after = None
-        if leave_check:  # everyone left: wait out the idle timeout, the 30 s reaper and the engine's idle exit
-            time.sleep(idle_timeout_s + 60)
-            # a next visitor's page load: the web server's worker-thread pool (anyio) retires idle threads only
-            # when it is next used, so the count is read after one fresh request
-            from gradio_client import Client
-
-            visitor = Client(url, **CLIENT_KW)
-            visitor.predict("en", api_name="/tick")
-            visitor.close()
-            time.sleep(2)
-            after = server_status(server.pid)
+        if leave_check:
+            after = counts_after_a_visit(url, server.pid, wait_s=idle_timeout_s + 60)
     finally:
         server.terminate()
         server.wait(30)
@@ -312,8 +330,10 @@ def run_class(n: int, seconds: float, mnist_share: float, leave_check: bool, idl
         "cores": (cpu1 - cpu0) / (t1 - t0),
         "client_cores": (client_cpu1 - client_cpu0) / max(client_t1 - t0, 1e-9),
         "rss_mb": peak["VmRSS"] / 1024,
-        "threads": (baseline["Threads"], peak["Threads"], after["Threads"] if after else None),
-        "processes": (baseline["Processes"], peak["Processes"], after["Processes"] if after else None),
+        "threads": (baseline["Threads"], peak["Threads"], after["Threads"] if after else None,
+                    one_left["Threads"] if one_left else None),
+        "processes": (baseline["Processes"], peak["Processes"], after["Processes"] if after else None,
+                      one_left["Processes"] if one_left else None),
     }
 
 
@@ -359,8 +379,9 @@ def main() -> None:
               f"{r['draw_ms'][0]:.0f}/{r['draw_ms'][1]:.0f} ms; slider p50/p95 "
               f"{r['slider_ms'][0]:.0f}/{r['slider_ms'][1]:.0f} ms; errors {r['errors']} {r['error_sample']}")
         for what in ("threads", "processes"):
-            base, peak, after = r[what]
-            print(f"  server {what}: idle {base} / peak {peak}" + (f" / after leaving {after}" if after else ""))
+            base, peak, after, one_left = r[what]
+            print(f"  server {what}: idle {base} / peak {peak}" + (f" / after leaving {after} (after one student "
+                                                                  f"trained and left: {one_left})" if after else ""))
         print(f"  server: {r['cores']:.2f} cores, peak RSS {r['rss_mb']:.0f} MB; clients: {r['client_cores']:.2f} cores")
 
 
