@@ -30,15 +30,16 @@ from .data import DatasetUnavailableError
 from .engine import Engine
 from .limits import Limits, ServerFullError
 from .pages import Pages
-from .session import RUNNING, WAITING, TrainingSession
+from .session import TrainingSession
+from .upkeep import RegistryUpkeep
 from .visitor import Visitor  # noqa: F401 (where the UI finds it)
-from .worker import WorkerEngine, WorkerLostError
+from .worker import WorkerEngine
 
 log = logging.getLogger("ganapp")
 
 # What a page found when it attached (SessionRegistry.attach).
 NEW, REATTACHED, RESTORED, RESTORE_FAILED = "new", "reattached", "restored", "restore_failed"
-class SessionRegistry:
+class SessionRegistry(RegistryUpkeep):
     """Visitors by id, each with at most one TrainingSession (and a side-by-side twin); one
     :class:`~ganapp.engine.Engine` trains them all, each with a fair share of the machine.
 
@@ -305,124 +306,6 @@ class SessionRegistry:
         if self.store is not None and v is not None and v.persistent:
             self.store.discard(visitor_id)
         return v is not None
-
-    # ----- autosaves -----
-
-    def autosave(self, visitor_id: str, force: bool = False) -> list[str]:
-        """Autosave the visitor's runs that changed since their last autosave: when ``force``, or when the run no
-        longer trains, or ``autosave_every_s`` after the last. Only visitors with a token are saved. Copies are
-        taken between two steps; the files are written in the caller's thread.
-
-        Returns:
-            the slots written.
-        Raises:
-            OSError: a file cannot be written (the previous autosave is kept).
-        """
-        with self._lock:
-            v = self._visitors.get(visitor_id)
-        if v is None or not v.persistent or self.store is None:
-            return []
-        written = []
-        now = time.monotonic()
-        for slot, session in v.runs().items():
-            try:
-                key = session.save_key()
-                last_key, last_s = v.saved.setdefault(slot, (None, now))
-                if key == last_key or (session.step_count == 0 and not force):
-                    continue
-                training = session.state in (RUNNING, WAITING)
-                if not (force or not training or now - last_s >= self.autosave_every_s):
-                    continue
-                key, tensors, meta = session.autosave_copy()  # the key and the copies come from the same moment
-            except WorkerLostError:  # its worker died: its last autosave on disk is all that is left of it
-                continue
-            if slot == "a":
-                meta["visitor"] = v.state.saved()
-            self.store.write(visitor_id, slot, tensors, meta)
-            v.saved[slot] = (key, now)
-            written.append(slot)
-        return written
-
-    def save_all(self) -> int:
-        """Pause and autosave every run of every visitor with a token (at a shutdown). Returns the files written."""
-        with self._lock:
-            ids = [k for k, v in self._visitors.items() if v.persistent]
-        n = 0
-        for vid in ids:
-            with self._lock:
-                v = self._visitors.get(vid)
-            for session in v.runs().values() if v is not None else ():
-                session.pause()
-            try:
-                n += len(self.autosave(vid, force=True))
-            except OSError as e:
-                log.error("autosave of a visitor failed at shutdown: %s", e)
-        return n
-
-    # ----- the reaper -----
-
-    def reap(self, now_s: float | None = None) -> list[str]:
-        """One round of upkeep: autosave what is due; pause and free every visitor unseen for longer than
-        ``idle_timeout_s`` (autosaving a returning visitor's runs first); delete autosaves older than ``grace_s``
-        and keep the folder under its size cap. Returns the ids freed."""
-        now_s = time.monotonic() if now_s is None else now_s
-        with self._lock:
-            idle = [k for k, v in self._visitors.items() if now_s - v.last_seen_s > self.idle_timeout_s]
-            persistent = [k for k, v in self._visitors.items() if v.persistent and k not in idle]
-        for k in persistent:
-            try:
-                self.autosave(k)
-            except OSError as e:
-                log.error("an autosave failed: %s", e)
-        for k in idle:
-            self._free(k, now_s)
-        self.pages.forget(now_s, self.idle_timeout_s, self.grace_s)  # pages that went without an unload
-        if self.store is not None and now_s >= self._next_sweep_s:
-            self._next_sweep_s = now_s + 60.0
-            with self._lock:
-                here = set(self._visitors)
-            self.store.sweep(self.grace_s, keep=here)
-            self.store.enforce_cap(keep=here)
-        return idle
-
-    def _free(self, visitor_id: str, now_s: float) -> None:
-        """Free an idle visitor: a returning one's runs are paused and autosaved first, and their files kept."""
-        with self._lock:
-            v = self._visitors.get(visitor_id)
-            if v is None or now_s - v.last_seen_s <= self.idle_timeout_s:
-                return  # they came back meanwhile
-        if not v.persistent:
-            self.remove(visitor_id)
-            return
-        for session in v.runs().values():
-            session.pause()
-        try:
-            self.autosave(visitor_id, force=True)
-        except OSError as e:
-            log.error("an autosave failed; the idle visitor's runs stay in memory: %s", e)
-            return
-        with self._lock:
-            if now_s - v.last_seen_s <= self.idle_timeout_s or self._visitors.get(visitor_id) is not v:
-                return
-            del self._visitors[visitor_id]
-        for session in v.runs().values():
-            session.stop()
-
-    def start_reaper(self, every_s: float = 5.0) -> None:
-        """Run :meth:`reap` every ``every_s`` seconds in a daemon thread (idempotent)."""
-        if self._reaper is not None and self._reaper.is_alive():
-            return
-        self._reaper_stop.clear()
-
-        def loop() -> None:
-            while not self._reaper_stop.wait(every_s):
-                try:
-                    self.reap()
-                except Exception:  # noqa: BLE001 (the reaper must outlive one bad round)
-                    log.exception("a reaper round failed")
-
-        self._reaper = threading.Thread(target=loop, name="ganapp-reaper", daemon=True)
-        self._reaper.start()
 
     def close(self, save: bool = True) -> None:
         """Stop the reaper, autosave the runs of visitors with a token (when ``save``), and stop every session.
