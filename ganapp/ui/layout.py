@@ -14,6 +14,7 @@ from .common import DETECT_LANG_JS, FAST
 from .explore_page import build_explore_tab, wire_explore
 from .handlers import CONTROL_FIELDS, GanApp
 from .i18n import LANGS, t
+from .image_cache import install as install_image_cache
 from .lessons import build_guide_page, lesson_markdown
 from .plots import LAYERS
 from .settings import SettingsHandlers
@@ -56,6 +57,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         return [(t(code, "init_scratch_choice"), "scratch"), *((n, n) for n in shipped_names),
                 (t(code, "init_uploaded_choice"), "uploaded")]
 
+    install_image_cache()  # many students' identical pictures must not be rewritten while one is downloaded
     with gr.Blocks(title="ganapp", delete_cache=(3600, 3600), analytics_enabled=analytics_enabled) as demo:
         with gr.Row(equal_height=True):
             with gr.Column(scale=4):
