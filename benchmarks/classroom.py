@@ -118,6 +118,13 @@ def cpu_s(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def page_tick(client) -> str:
+    """The endpoint the page's Timer calls: /tick (status + frame number); an app from before the tick existed
+    polled /poll instead."""
+    return "/tick" if "/tick" in client.view_api(print_info=False, return_format="dict")["named_endpoints"] \
+        else "/poll"
+
+
 def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, results: list, seed: int) -> None:
     """One student: open the page, wait for the class, press Start, watch and move a slider now and then."""
     from gradio_client import Client
@@ -126,9 +133,7 @@ def student(url: str, dataset: str | None, seconds: float, ready: mp.Queue, go, 
     out = {"dataset": dataset, "polls_ms": [], "draws_ms": [], "sliders_ms": [], "errors": 0, "steps": [], "first_step_s": None}
     try:
         c = Client(url, **CLIENT_KW)
-        # the page's Timer: /tick (status + frame number); an app from before the tick existed polled /poll instead
-        tick_api = "/tick" if "/tick" in c.view_api(print_info=False, return_format="dict")["named_endpoints"] \
-            else "/poll"
+        tick_api = page_tick(c)
         c.predict("en", api_name=tick_api)  # the page is open: the server sees a visitor
     except Exception as e:  # noqa: BLE001 (a failure to connect is counted, not raised)
         out["errors"] += 1
@@ -222,7 +227,7 @@ def counts_after_a_visit(url: str, pid: int, wait_s: float = 0.0) -> dict[str, i
 
     time.sleep(wait_s)
     visitor = Client(url, **CLIENT_KW)
-    visitor.predict("en", api_name="/tick")
+    visitor.predict("en", api_name=page_tick(visitor))
     visitor.close()
     time.sleep(2)
     return server_status(pid)
