@@ -239,10 +239,11 @@ def student_left(url: str, pid: int, idle_timeout_s: float) -> dict[str, int]:
     from gradio_client import Client
 
     c = Client(url, **CLIENT_KW)
-    c.predict("en", api_name="/tick")
+    tick_api = page_tick(c)
+    c.predict("en", api_name=tick_api)
     c.predict("en", 0, *page_controls("ring8"), api_name="/start")
     for _ in range(10):
-        c.predict("en", api_name="/tick")
+        c.predict("en", api_name=tick_api)
         time.sleep(0.5)
     c.close()
     return counts_after_a_visit(url, pid, wait_s=idle_timeout_s + 60)
