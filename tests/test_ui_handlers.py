@@ -261,7 +261,8 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     assert a.config.replace(loss="minimax") == b.config  # one setting changed, same data and seed
     # the engine gives both a fair share: both train (before, a cap of 1 left one of them waiting in line)
     assert wait_until(lambda: a.state == b.state == "running" and b.snapshot(None).step > 0, 20)
-    assert "Run B (loss = minimax)" in app.live.status_text("en", app.registry.visitor("ab"), a.snapshot(None))
+    assert "Run B (loss = minimax)" in app.live.status_text("en", app.registry.visitor("ab"), a.snapshot(None),
+                                                            snap_b=b.snapshot(None))
     app.train.pause(req("ab"), "en")
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
     out = app.live.poll(req("ab"), "en")

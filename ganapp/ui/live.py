@@ -63,9 +63,11 @@ def format_elapsed(seconds: float) -> str:
 class LiveHandlers(TabHandlers):
     """The status, the tick and the poll."""
 
-    def status_text(self, lang: str, visitor: Visitor, snap, page: dict | None = None) -> str:
+    def status_text(self, lang: str, visitor: Visitor, snap, page: dict | None = None, snap_b=None) -> str:
         """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
-        settings applied or needing a reset, run B, and what a reopened page found)."""
+        settings applied or needing a reset, run B, and what a reopened page found). ``snap`` and ``snap_b`` are
+        status-only snapshots (``snapshot(None)``) of run A and run B, which the caller has read already (in the
+        training worker each read is a call to it); None when there is no such run."""
         found = self._found(lang, snap, page or {})
         lesson = visitor.state.lesson_note
         lesson_line = [t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{lesson}"))] if lesson else []
@@ -80,7 +82,6 @@ class LiveHandlers(TabHandlers):
             lines.append(t(lang, "sharing_note", n=snap.sharing))
         if visitor.state.classroom:
             lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
-        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
         lines += lesson_line + lesson_status(lang, snap, snap_b)
         if snap.run_left_s is not None:
             lines.append(t(lang, "run_left", left=format_elapsed(snap.run_left_s), scale=snap.lr_scale))
@@ -156,7 +157,7 @@ class LiveHandlers(TabHandlers):
             # many runs share the server: the page ticks as much less often as it redraws (a command still
             # answers at once, and the page ticks at the full rate for a few seconds after it)
             every_s *= max(1.0, snap.sharing / VIEW_SHARE)
-        status = self.status_text(lang, visitor, snap, page)
+        status = self.status_text(lang, visitor, snap, page, snap_b)
         key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
                None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
                visitor.state.gen)
@@ -187,13 +188,13 @@ class LiveHandlers(TabHandlers):
         if session is None:
             return PollOutputs(self.status_text(lang, visitor, None, page), *[gr.skip()] * 11)
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
-        status = self.status_text(lang, visitor, snap, page)
+        twin = visitor.twin
+        snap_b = twin.snapshot(None) if twin is not None else None
+        status = self.status_text(lang, visitor, snap, page, snap_b)
         drawn = page.get("drawn", {})
         if drawn.get("gen") != visitor.state.gen:  # a new run, or new settings: redraw everything
             drawn = {}
         out_grid = out_scatter = gr.skip()
-        twin = visitor.twin
-        snap_b = twin.snapshot(None) if twin is not None else None
         smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
         signature = (visitor.state.gen, lang, smoothing, id(session), id(twin), snap.config.loss)
         out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, twin, snap.config.loss,
