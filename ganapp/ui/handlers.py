@@ -96,7 +96,11 @@ class GanApp(TabHandlers):
     @guarded
     def take_lesson(self, request: gr.Request, lang: str, number: Any, *controls: Any) -> list:
         """The teacher set a lesson (the tick's lesson number changed): put its settings in this page's controls,
-        once per visitor, and say so in the status. The student still presses Start.
+        once per visitor, with a banner in the status that says what the teacher set and what Start will do (see
+        :func:`ganapp.ui.lessons.teacher_lesson_lines`). An offered lesson leaves the run untouched until the
+        student acts: the change events that filling the controls fires apply nothing (see
+        :meth:`~ganapp.ui.settings.SettingsHandlers.controls_changed`), and Start refuses to apply the controls'
+        live half to a run of another shape.
 
         Args:
             number: the lesson number the page now shows.
@@ -107,13 +111,15 @@ class GanApp(TabHandlers):
         """
         _, visitor = self._visitor(request)
         lesson = self.classroom.lesson if self.classroom is not None else None
-        if lesson is None or visitor.state.lesson_taken == lesson[1]:
+        if lesson is None or visitor.state.lesson_taken == lesson.number:
             return [gr.skip()] * (len(PAGE_FIELDS) + 4)
-        name, visitor.state.lesson_taken = lesson
+        name, visitor.state.lesson_taken = lesson.name, lesson.number
         visitor.state.lesson = visitor.state.lesson_note = name
         c = LESSONS[name].config()
         values = [getattr(c, f) for f in PAGE_FIELDS]
-        self.settings.sent(self._page(request), zip(PAGE_FIELDS, controls, values))
+        page = self._page(request)
+        self.settings.sent(page, zip(PAGE_FIELDS, controls, values))
+        page["offered"] = tuple(values)
         return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded
