@@ -16,6 +16,8 @@ Environment:
         runs in memory, 500,000 steps per run, batch 512, images 64 px; see ganapp.limits.Limits).
     GANAPP_TEACHER_TOKEN: turns the teacher's page on, at /teacher, for whoever gives this token (at least 12
         characters). Unset, the page and its API do not exist.
+    GANAPP_TRUSTED_PROXIES: the reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For
+        header gives a client's address; unset, none is believed, and a client's address is the connection's.
     GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
@@ -32,6 +34,7 @@ Environment:
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import logging
 import os
 import signal
@@ -130,6 +133,28 @@ def host_limits() -> Limits:
         raise SystemExit(f"a GANAPP_MAX_* setting is out of range: {e}") from None
 
 
+def trust_proxies(raw: str | None = None) -> list[str]:
+    """Believe X-Forwarded-For only from the proxies the host names in ``raw`` (else ``GANAPP_TRUSTED_PROXIES``): IP
+    addresses or networks, comma-separated; none by default. The teacher's gate slows wrong tokens by the client's
+    address, so a client must not choose its own. The web server (uvicorn, which believes 127.0.0.1 unless told
+    otherwise) reads the list from ``FORWARDED_ALLOW_IPS`` when it starts, so this sets that.
+
+    Returns:
+        the proxies believed.
+    Raises:
+        SystemExit: an entry that is not an IP address or network.
+    """
+    raw = os.environ.get("GANAPP_TRUSTED_PROXIES", "") if raw is None else raw
+    proxies = [entry.strip() for entry in raw.split(",") if entry.strip()]
+    for entry in proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SystemExit(f"GANAPP_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(proxies)
+    return proxies
+
+
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, poll_every_s: float = 0.5,
                 state_dir: str | Path | None = None, grace_s: float | None = None,
                 autosave_every_s: float = 60.0, teacher_token: str | None = None, worker: bool | None = None
@@ -160,6 +185,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
         if choice == "1" and os.name == "nt":
             raise SystemExit("GANAPP_WORKER=1 needs Unix sockets (Linux, macOS): use 0 on Windows")
         worker = WORKER_CHOICES[choice]
+    trust_proxies()
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                engine=WorkerEngine() if worker else None,

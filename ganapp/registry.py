@@ -13,7 +13,9 @@ Lifetimes (host-settable):
 - an autosave unseen for ``grace_s`` is deleted; so are the oldest idle ones when the folder is over its size cap.
 
 Locks: ``_lock`` guards the visitor dict, and is never held while a session is built, saved or stopped;
-``_restore_lock`` serialises restores from disk. Both come before any lock of :mod:`ganapp.engine`; the pages
+``_restore_lock`` serialises restores from disk; ``_attach_lock`` makes a page's adopting of what it did before it
+attached one step with :meth:`SessionRegistry.update_state` (a name typed as the page opens). ``_attach_lock`` comes
+first, then ``_restore_lock``, then ``_lock``, all before any lock of :mod:`ganapp.engine`; the pages
 (:class:`ganapp.pages.Pages`) have a lock of their own, taken alone.
 """
 
@@ -88,6 +90,7 @@ class SessionRegistry(RegistryUpkeep):
         self.pages = Pages()  # which visitor each open page acts for, and what it shows
         self._lock = threading.Lock()
         self._restore_lock = threading.Lock()
+        self._attach_lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._reaper_stop = threading.Event()
         self._next_sweep_s = 0.0
@@ -138,11 +141,13 @@ class SessionRegistry(RegistryUpkeep):
             vid = self.store.verify(token)
         self.pages.bind(page_id, vid)
         with self._lock:
-            orphan = self._visitors.pop(page_id, None)  # what the page did before it attached (a tick, a name ...)
             known = vid in self._visitors
         v = self.visitor(vid)
-        if orphan is not None:
-            self._adopt(v, orphan)
+        with self._attach_lock:  # one step with update_state: a value the page set meanwhile reaches v
+            with self._lock:
+                orphan = self._visitors.pop(page_id, None)  # what the page did before it attached (a tick, a name)
+            if orphan is not None:
+                self._adopt(v, orphan)
         if v.restored is not None and not known:
             return token, v.restored[0]
         return token, REATTACHED if known and v.runs() else NEW
@@ -150,14 +155,40 @@ class SessionRegistry(RegistryUpkeep):
     @staticmethod
     def _adopt(v: Visitor, orphan: Visitor) -> None:
         """Give a visitor what their page did before it attached: its runs, when they have none of their own (else
-        those are stopped), and its values that they do not have (a name typed at once)."""
+        those are stopped), its values that they do not have, and a name typed on the page at once (newer than
+        one kept from an earlier visit)."""
+        name = orphan.state.name or v.state.name
         if orphan.runs() and not v.runs():
             v.session, v.twin, v.checkpoint = orphan.session, orphan.twin, orphan.checkpoint or v.checkpoint
             v.state = orphan.state  # it describes the runs taken over
-            return
-        for session in orphan.runs().values():
-            session.stop()
-        v.state.fill_from(orphan.state)
+        else:
+            for session in orphan.runs().values():
+                session.stop()
+            v.state.fill_from(orphan.state)
+        v.state.name = name
+
+    def update_state(self, page_id: str, **values: Any) -> Visitor:
+        """Set fields of the :class:`~ganapp.visitor.VisitorState` of the visitor a page acts for (a name typed on
+        it), as one step with the page attaching (:meth:`attach`): whether the page attached before, after or
+        while this runs, the values reach the visitor it attaches to. Returns that visitor's record.
+
+        Raises:
+            AttributeError: a field VisitorState does not have.
+        """
+        with self._attach_lock:
+            key = self.key(page_id)
+            v = self.visitor(key)
+            targets = [v]
+            if key != page_id:  # attached: what the page did before may not be adopted yet
+                with self._lock:
+                    orphan = self._visitors.get(page_id)
+                targets += [orphan] if orphan is not None else []
+            for target in targets:
+                for name, value in values.items():
+                    if not hasattr(target.state, name):
+                        raise AttributeError(f"VisitorState has no field {name!r}")
+                    setattr(target.state, name, value)
+            return v
 
     def detach(self, page_id: str) -> None:
         """A page closed (or reloaded). A visitor without a token goes with it; one with a token keeps training

@@ -1,6 +1,7 @@
 """The teacher's view and a host's limits: the class at a glance, class actions, the challenge, the export, the
 token check, students' names as plain text, and limits that say themselves in the visitor's language."""
 
+import asyncio
 import csv
 import io
 import time
@@ -35,20 +36,21 @@ def req(name, host="10.0.0.1"):
 @pytest.fixture
 def classroom(tmp_path):
     registry = SessionRegistry(idle_timeout_s=60)
-    room = Classroom(registry, TeacherGate(TOKEN))
+    room = Classroom(registry, TeacherGate(TOKEN, max_wait_s=0.01))  # wrong answers held 10 ms at most
     yield GanApp(registry, tmp_path, classroom=room), room
     registry.close()
 
 
 def test_the_token_is_checked_and_wrong_tries_wait_longer_each_time():
-    gate = TeacherGate(TOKEN)
-    assert gate.check(TOKEN, "a") and gate.check(TOKEN, "a")
-    assert not gate.check(TOKEN[:-1], "b")
-    assert not gate.check(TOKEN, "b")  # right, but within the wait after a wrong try: refused unchecked
-    assert gate.check(TOKEN, "a")  # another client is not held up
-    time.sleep(1.05)
-    assert gate.check(TOKEN, "b")
-    assert not any(gate.check(bad, "c") for bad in (None, "", 42, TOKEN + " "))
+    now = [0.0]
+    gate = TeacherGate(TOKEN, clock=lambda: now[0])
+    assert gate.check(TOKEN, "a").ok and gate.check(TOKEN, "a") == (True, 0.0)
+    assert [gate.check(TOKEN[:-1], "b") for _ in range(3)] == [(False, 1.0), (False, 2.0), (False, 4.0)]
+    assert gate.check(TOKEN, "b") == (True, 0.0)  # the right token goes through at once, even from "b"
+    assert gate.check("wrong-token-0", "c").delay_s == 1.0  # another client's count is its own
+    now[0] += 601.0  # ten minutes without a wrong try: "b" starts again at 1 s
+    assert gate.check("x", "b") == (False, 1.0)
+    assert not any(gate.check(bad, "d").ok for bad in (None, "", 42, TOKEN + " ", TOKEN[:-1] + "\ud800"))
     with pytest.raises(ValueError, match="12 characters"):
         TeacherGate("short")
 
@@ -70,7 +72,7 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
     assert wait_until(lambda: all(c.step > 5 for c in room.cards()) and len(room.cards()) == 2, 15)
     cards = room.cards("name")
     assert [c.label() for c in cards] == ["Ada", "Student 2"] and [c.seat for c in cards] == [1, 2]
-    assert all(c.thumbnail.shape == (96, 96, 3) and c.state == "running" for c in cards)
+    assert all(c.thumbnail.shape == (128, 128, 3) and c.state == "running" for c in cards)
     assert room.pause_all() == 2
     assert all(c.state == PAUSED for c in room.cards())
     assert room.resume_all() == 2
@@ -91,19 +93,24 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
 
 
 def test_the_leaderboard_ranks_who_reached_the_goal_first_then_the_rest():
-    room = Classroom(SessionRegistry(), TeacherGate(TOKEN))
+    now = [100.0]
+    room = Classroom(SessionRegistry(), TeacherGate(TOKEN), clock=lambda: now[0])
 
-    def card(vid, modes, hq, n=25):
-        return RunCard(vid, 1, vid, "grid25", "mlp", "non_saturating", "running", 100, 10.0, modes, n, hq)
+    def card(vid, modes, hq, step=100, n=25):
+        row = {"step": step, "modes": modes, "n_modes": n, "high_quality": hq}
+        return RunCard(vid, 1, vid, "grid25", "mlp", "non_saturating", "running", step, 10.0, modes, n, hq,
+                       progress=[row])
 
     assert room.leaderboard([card("a", 25, 0.95)]) == (None, [])
     room.start_challenge("all_modes")
+    now[0] += 5
     _, ranked = room.leaderboard([card("a", 20, 0.95), card("b", 25, 0.95), card("c", 25, 0.5)])
-    assert [c.visitor_id for _, c, _ in ranked] == ["b", "c", "a"] and ranked[0][2] is not None
-    time.sleep(0.01)
-    _, ranked = room.leaderboard([card("a", 25, 0.91), card("b", 24, 0.95), card("c", 25, 0.5)])
-    assert [c.visitor_id for _, c, _ in ranked] == ["b", "a", "c"]  # b reached it first, and stays first
-    assert ranked[0][2] < ranked[1][2] and ranked[2][2] is None
+    assert [e.card.visitor_id for e in ranked] == ["b", "c", "a"] and ranked[0].reached_s is not None
+    now[0] += 5
+    _, ranked = room.leaderboard([card("a", 25, 0.91, 200), card("b", 24, 0.95, 200), card("c", 25, 0.5, 200)])
+    assert [e.card.visitor_id for e in ranked] == ["b", "a", "c"]  # b reached it first, and stays first
+    assert ranked[0].reached_s < ranked[1].reached_s and ranked[2].reached_s is None
+    assert (ranked[0].card.modes, ranked[0].card.step) == (25, 100)  # b is shown with the row that reached it
     with pytest.raises(ValueError, match="challenge"):
         room.start_challenge("fastest_typist")
 
@@ -135,13 +142,13 @@ def test_every_teacher_action_refuses_a_wrong_token_and_returns_nothing(classroo
              lambda r: h.sign_in(r, "en", TOKEN[:-1])]
     for i, call in enumerate(calls):
         with pytest.raises(gr.Error, match="^'Refused.'$"):  # the plain refusal, nothing more
-            call(req("mallory", host=f"10.9.9.{i}"))
+            asyncio.run(call(req("mallory", host=f"10.9.9.{i}")))
     assert room.lesson is None and app.registry.visitor("s1").session.state in ("running", "waiting")
-    refused = h.refresh(req("mallory", host="10.9.9.99"), "en", "wrong-token-123", "seat")
+    refused = asyncio.run(h.refresh(req("mallory", host="10.9.9.99"), "en", "wrong-token-123", "seat"))
     assert refused[1] == "Refused." and all(isinstance(x, type(gr.skip())) for x in refused[2:])
     teacher = req("teacher", host="10.0.0.2")
-    assert h.class_api(teacher, TOKEN)[0]["seat"] == 1
-    assert "Paused 1 runs" in h.pause_all(teacher, "en", TOKEN)
+    assert asyncio.run(h.class_api(teacher, TOKEN))[0]["seat"] == 1
+    assert "Paused 1 runs" in asyncio.run(h.pause_all(teacher, "en", TOKEN))
 
 
 def test_host_limits_refuse_in_the_visitors_language(tmp_path):
@@ -192,7 +199,7 @@ def test_with_a_token_the_api_refuses_a_wrong_one_and_serves_the_right_one(serve
     client = Client(url, verbose=False)
     with pytest.raises(AppError, match="Refused"):
         client.predict(token="not-the-token-at-all", api_name="/teacher_class")
-    time.sleep(1.1)  # the wait after a wrong try from this client
+    # the right token goes through at once, whatever wrong tries came from this client before
     assert isinstance(client.predict(token=TOKEN, api_name="/teacher_class"), list)
     client.close()
 

@@ -41,13 +41,17 @@ def test_formula_and_note_in_both_languages():
 def test_status_says_live_changes_and_reset_needs(app):
     app.train.start(req("a"), "en", 0, *CONTROLS)
     changed = list(CONTROLS)
-    changed[5], changed[3] = 5e-4, 3  # lr_g applies live; z_dim needs a reset
+    changed[5] = 5e-4  # lr_g applies live
+    app.settings.controls_changed(req("a"), "en", *changed)
+    assert "Applied while training: lr_g" in app.live.poll(req("a"), "en").status
+    assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
+    changed[5], changed[3] = 2e-4, 3  # z_dim needs a reset: another run, so lr_g now waits for it too
     app.settings.controls_changed(req("a"), "en", *changed)
     status = app.live.poll(req("a"), "en").status
-    assert "Applied while training: lr_g" in status and "Changed z_dim: press Reset" in status
+    assert "Changed z_dim, lr_g: press Reset" in status
     zh = app.live.poll(req("a"), "zh").status
-    assert "已在训练中生效：lr_g" in zh and "请点击“重置”" in zh
-    assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
+    assert "已修改 z_dim, lr_g" in zh and "请点击“重置”" in zh
+    assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4  # never a mix of two runs
 
 
 def test_status_says_how_many_runs_share_the_server(app):
@@ -139,9 +143,9 @@ def test_start_before_any_training_builds_what_the_controls_say(app):
     assert app.registry.visitor("s").session.config.dataset == "grid25"
     session = app.registry.visitor("s").session
     assert wait_until(lambda: session.snapshot().step > 0, 5)
-    app.train.start(req("s"), "en", 0, *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
-    assert app.registry.visitor("s").session is session
-    assert "press Reset" in app.live.poll(req("s"), "en").status
+    with pytest.raises(gr.Error, match="Dataset: grid25 → ring8.*press Reset"):
+        app.train.start(req("s"), "en", 0, *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
+    assert app.registry.visitor("s").session is session and session.config.dataset == "grid25"
 
 
 def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):

@@ -70,7 +70,7 @@ class GanApp(TabHandlers):
         Returns:
             [the token to store, then the run's settings for those controls (gr.skip() each when there is no run),
             then the slow-motion slider's value, the Explore tab's checkpoint note and generator source, the
-            side-by-side note, and the visitor's display name].
+            side-by-side note, and the visitor's display name (gr.skip() when they have none)].
         """
         token, found = self.registry.attach(self._page_id(request), token)
         _, visitor = self._visitor(request)
@@ -79,8 +79,11 @@ class GanApp(TabHandlers):
         step = session.step_count if session is not None else 0
         page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
         explore = [self.explore.loaded_note(lang, visitor), visitor.state.source]
+        # a name kept from an earlier visit fills the box; none leaves it alone, so that a name typed while the
+        # page attached is not wiped (and then cleared for good when the box loses focus)
+        name = visitor.state.name or gr.skip()
         if session is None:
-            return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), visitor.state.name]
+            return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), name]
         values = [getattr(session.config, f) for f in PAGE_FIELDS]
         self.settings.sent(page, zip(PAGE_FIELDS, controls, values))
         compare = ""
@@ -88,13 +91,16 @@ class GanApp(TabHandlers):
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
             field = next(iter(diff), None)
             compare = t(lang, "compare_note", field=field, a=diff[field][0], b=diff[field][1]) if field else ""
-        return [token, *values, visitor.state.slow_motion_s, *explore, compare,
-                visitor.state.name]
+        return [token, *values, visitor.state.slow_motion_s, *explore, compare, name]
 
     @guarded
     def take_lesson(self, request: gr.Request, lang: str, number: Any, *controls: Any) -> list:
         """The teacher set a lesson (the tick's lesson number changed): put its settings in this page's controls,
-        once per visitor, and say so in the status. The student still presses Start.
+        once per visitor, with a banner in the status that says what the teacher set and what Start will do (see
+        :func:`ganapp.ui.lessons.teacher_lesson_lines`). An offered lesson leaves the run untouched until the
+        student acts: the change events that filling the controls fires apply nothing (see
+        :meth:`~ganapp.ui.settings.SettingsHandlers.controls_changed`), and Start refuses to apply the controls'
+        live half to a run of another shape.
 
         Args:
             number: the lesson number the page now shows.
@@ -105,32 +111,34 @@ class GanApp(TabHandlers):
         """
         _, visitor = self._visitor(request)
         lesson = self.classroom.lesson if self.classroom is not None else None
-        if lesson is None or visitor.state.lesson_taken == lesson[1]:
+        if lesson is None or visitor.state.lesson_taken == lesson.number:
             return [gr.skip()] * (len(PAGE_FIELDS) + 4)
-        name, visitor.state.lesson_taken = lesson
+        name, visitor.state.lesson_taken = lesson.name, lesson.number
         visitor.state.lesson = visitor.state.lesson_note = name
         c = LESSONS[name].config()
         values = [getattr(c, f) for f in PAGE_FIELDS]
-        self.settings.sent(self._page(request), zip(PAGE_FIELDS, controls, values))
+        page = self._page(request)
+        self.settings.sent(page, zip(PAGE_FIELDS, controls, values))
+        page["offered"] = tuple(values)
         return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded
     def set_name(self, request: gr.Request, lang: str, name: Any) -> str:
         """The student's display name, as their teacher sees it (plain text, 1 to 32 characters); an empty box
-        removes it (the name is optional).
+        removes it (the name is optional). A name typed as the page opens, before or while it attaches to its
+        visitor, reaches that visitor (see :meth:`ganapp.registry.SessionRegistry.update_state`).
 
         Returns:
             the name as kept (trimmed), or "".
         """
-        _, visitor = self._visitor(request)
         if name is None or (isinstance(name, str) and not name.strip()):
-            visitor.state.name = ""
-            return ""
-        try:
-            text = check_name(name)
-        except ValueError:
-            raise gr.Error(t(lang, "err_name")) from None
-        visitor.state.name = text
+            text = ""
+        else:
+            try:
+                text = check_name(name)
+            except ValueError:
+                raise gr.Error(t(lang, "err_name")) from None
+        self.registry.update_state(self._page_id(request), name=text)
         return text
 
     @guarded

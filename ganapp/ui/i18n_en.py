@@ -39,8 +39,6 @@ EN: dict[str, str] = {
                       "and press Reset to override.",
     "your_name": "Your name (shown to your teacher, 1–32 characters)",
     "err_name": "Name must be 1 to 32 printable characters.",
-    "lesson_from_teacher": "Your teacher set the lesson: {lesson}. Its settings are in the controls: press Start "
-                           "(press Reset first if a run is under way).",
     "teacher_title": "## Teacher's view",
     "teacher_token": "Teacher token",
     "teacher_sign_in": "Sign in",
@@ -51,15 +49,13 @@ EN: dict[str, str] = {
     "sort_seat": "seat", "sort_name": "name", "sort_state": "state", "sort_step": "step", "sort_speed": "speed",
     "sort_score": "score",
     "unnamed": "Student {seat}",
-    "card_caption": "{name} · {state} · step {step} · {it_s:.0f} it/s{score}",
-    "card_modes": " · {modes}/{n_modes} modes, {hq:.0%} HQ",
-    "card_fd": " · FD {fd:.1f}, {digits} digits",
+    "card_modes": "{modes}/{n_modes} modes · {hq:.0%} HQ",
+    "card_fd": "FD {fd:.1f} · {digits} digits",
     "class_empty": "No student has a run yet.",
     "shown_label": "Shown large",
     "shown_large": "Shown large: {name} ({dataset}, {model}, {loss}), step {step}",
     "class_lesson": "Lesson for the class",
     "set_lesson": "Set the lesson for all",
-    "lesson_set": "Every student's page now shows the lesson \"{lesson}\"; each still presses Start.",
     "pause_all": "Pause all",
     "resume_all": "Resume all",
     "paused_n": "Paused {n} runs.",
@@ -342,4 +338,38 @@ EN: dict[str, str] = {
     "timelapse_steps": "Steps: {steps}",
     "err_timelapse_mixed": "These checkpoints do not come from one run (their z_dim, classes or data differ).",
     "err_timelapse_2d": "The time-lapse follows images; for 2D data, watch the scatter in the Train tab.",
+    # ----- the teacher and lessons (issues 23 and 27): a lesson offered or applied, Start beside another run,
+    # the teacher's cards, lessons a host's limits rule out -----
+    "lesson_offer": "📣 **Your teacher set the lesson: {lesson}.** Its settings are in your controls.",
+    "lesson_offer_start": "Press **Start** to run it.",
+    "lesson_offer_reset": "Your run ({running}) goes on untouched: **Start** changes nothing while the controls hold "
+                          "another run. Press **Reset** to build the lesson (your run ends), then **Start**.",
+    "lesson_offer_live": "**Start** applies its settings to your run.",
+    "lesson_applied_note": "📣 **Your teacher applied the lesson: {lesson}.** It is built and waits for you: press "
+                           "**Start**.",
+    "lesson_applied_kept": "Your run from before is kept as the checkpoint {name} ({dataset}, step {step}): explore "
+                           "it in the Explore tab, or train on from it with Start from: uploaded.",
+    "err_start_other_run": "The controls describe another run than yours ({changes}). Start changes nothing: press "
+                           "Reset to build the run they describe (yours ends), or set them back to go on with yours.",
+    "field_change": "{field}: {old} → {new}",
+    "apply_now": "Apply now: pause every run, keep it as a checkpoint, build the lesson",
+    "setting_lesson": "Setting the lesson…",
+    "lesson_offered": "Every student's page now offers \"{lesson}\": its settings fill their controls, and each run "
+                      "goes on untouched until its student presses Reset (or Start, without a run).",
+    "lesson_applied": "\"{lesson}\" is built for {n} students, their runs paused and kept as checkpoints; each "
+                      "presses Start.",
+    "lesson_apply_failed": "For {n} it could not be built (the server's log says why); they got it as an offer.",
+    "lesson_ruled_out": "\"{lesson}\" is off on this server: it needs {field} = {value}, beyond the host's limit "
+                        "({allowed}).",
+    "lesson_off_choice": "{lesson} (off on this server)",
+    "max_steps": "steps per run",
+    "pausing_all": "Pausing every run…",
+    "resuming_all": "Resuming every run…",
+    "card_head": "#{seat} · {name}",
+    "card_state": "{state} · step {step} · {it_s:.0f} it/s",
+    "card_lost": "lost with the training worker",
+    "card_lesson": "lesson: {lesson}",
+    "shown_left": "The student shown large has left.",
+    "shown_large_lost": "{name}'s run was lost with the training worker.",
+    "card_shown": "◀ shown large",
 }

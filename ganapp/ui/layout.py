@@ -18,7 +18,7 @@ from .image_cache import install as install_image_cache
 from .lessons import build_guide_page, lesson_markdown
 from .plots import LAYERS
 from .settings import SettingsHandlers
-from .teacher import build_teacher_page
+from .teacher import TEACHER_CSS, build_teacher_page
 from .train_page import build_train_tab, wire_train
 
 CSS = """
@@ -35,7 +35,7 @@ CSS = """
 /* the teacher's page (a second page, when the host set a token) is reached by its URL: no navigation bar, whose
    gr.Navbar(visible=False) Gradio 6.31 does not honour */
 nav:has(> a[data-sveltekit-reload]) { display: none; }
-"""
+""" + TEACHER_CSS
 
 
 def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None,

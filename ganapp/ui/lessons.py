@@ -3,17 +3,22 @@ with the app's own metric, whether the lesson is showing what it should (see :mo
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 import gradio as gr
 
 from ..config import PAGE_FIELDS, GANConfig
-from ..lessons import LESSONS, Lesson
+from ..lessons import LESSONS, Lesson, beyond_limits
 from ..data import ASSETS_DIR
-from .base import TabHandlers
+from ..session import RUNNING, WAITING
+from .base import Shared, TabHandlers
 from .common import guarded
 from .i18n import LANGS, t
+from .settings import reset_fields
+
+log = logging.getLogger("ganapp")
 
 # The minimax objective with the term each update follows boxed in colour: D ascends both expectations, G descends
 # the second one only (Goodfellow et al. 2014, Eq. 1 and Algorithm 1)
@@ -135,8 +140,56 @@ def lesson_status(lang: str, snap, snap_b) -> list[str]:
     return live_lines(lang, lesson, snap, snap_b) if lesson is not None else []
 
 
+def kept_checkpoint_name(lesson: str) -> str:
+    """The file name under which a student's run is kept when the teacher applies ``lesson`` at once (see
+    :meth:`ganapp.ui.teacher.TeacherHandlers.set_lesson`)."""
+    return f"before_{lesson}.safetensors"
+
+
+def teacher_lesson_lines(lang: str, visitor: Any, snap, classroom: Any) -> list[str]:
+    """The banner of the lesson the teacher set, while the visitor's page shows it (until their next run is
+    built): what the teacher set, and what Start will do now. Offered, a lesson fills the controls and leaves the
+    run alone: with no run, Start runs it; beside a run of another shape (another dataset, model or size), Start
+    changes nothing and Reset builds the lesson; beside a run of its own shape, Start applies its settings.
+    Applied by the teacher, the lesson's run is built and the student's earlier run kept as a checkpoint.
+
+    Args:
+        snap: run A's status-only snapshot, or None without a run.
+        classroom: the teacher's :class:`~ganapp.teacher.Classroom`, or None.
+    """
+    name = visitor.state.lesson_note
+    if name not in LESSONS:
+        return []
+    title = t(lang, f"preset_{name}")
+    set_line = t(lang, "lesson_offer", lesson=title)
+    if snap is None:
+        return [set_line, t(lang, "lesson_offer_start")]
+    if snap.lesson == name and snap.state in (RUNNING, WAITING):
+        return [set_line]  # running it: the lesson's own lines say the rest
+    running = snap.config
+    if reset_fields(running, LESSONS[name].config()):
+        return [set_line, t(lang, "lesson_offer_reset", running=f"{running.dataset} · {running.model}")]
+    lesson = classroom.lesson if classroom is not None else None
+    if lesson is not None and lesson.name == name and lesson.applied and snap.lesson == name:
+        lines = [t(lang, "lesson_applied_note", lesson=title)]
+        kept = visitor.checkpoint
+        if kept is not None and visitor.state.checkpoint_name == kept_checkpoint_name(name):
+            lines.append(t(lang, "lesson_applied_kept", name=visitor.state.checkpoint_name,
+                           dataset=kept.config.dataset, step=f"{kept.step:,}"))
+        return lines
+    return [set_line, t(lang, "lesson_offer_live")]
+
+
 class LessonHandlers(TabHandlers):
-    """The Lessons box's handlers."""
+    """The Lessons box's handlers. At startup, the log names the lessons that the host's limits rule out
+    (:func:`ganapp.lessons.beyond_limits`); picking one says so in the lesson's text."""
+
+    def __init__(self, shared: Shared):
+        super().__init__(shared)
+        self.ruled_out = beyond_limits(self.registry.limits)
+        for name, e in self.ruled_out.items():
+            log.warning("the lesson %s is off on this server: it needs %s = %s, beyond the host's limit (%s)",
+                        name, e.field, e.value, e.allowed)
 
     @guarded
     def pick_lesson(self, request: gr.Request, lang: str, name: Any) -> list:
@@ -153,6 +206,10 @@ class LessonHandlers(TabHandlers):
         visitor.state.lesson = name
         lesson = LESSONS[name]
         c = lesson.config()
-        return [getattr(c, f) for f in PAGE_FIELDS] + [lesson_markdown(lang, name), lesson.slow_motion_s,
-                                                       lesson.run_minutes]
+        text = lesson_markdown(lang, name)
+        if name in self.ruled_out:  # Start would be refused for the limit: say so now
+            e = self.ruled_out[name]
+            text = t(lang, "lesson_ruled_out", lesson=t(lang, f"preset_{name}"), field=t(lang, e.field),
+                     value=e.value, allowed=e.allowed) + "\n\n" + text
+        return [getattr(c, f) for f in PAGE_FIELDS] + [text, lesson.slow_motion_s, lesson.run_minutes]
 

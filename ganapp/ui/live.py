@@ -18,7 +18,7 @@ from .base import TabHandlers
 from .common import failure, guarded
 from .compare import twin_label
 from .i18n import t
-from .lessons import lesson_status
+from .lessons import lesson_status, teacher_lesson_lines
 
 HISTORY_POINTS = 1000
 DRAW_EVERY_S = 1.0  # the page redraws its plots at most this often (see LiveHandlers.tick)
@@ -69,8 +69,7 @@ class LiveHandlers(TabHandlers):
         status-only snapshots (``snapshot(None)``) of run A and run B, which the caller has read already (in the
         training worker each read is a call to it); None when there is no such run."""
         found = self._found(lang, snap, page or {})
-        lesson = visitor.state.lesson_note
-        lesson_line = [t(lang, "lesson_from_teacher", lesson=t(lang, f"preset_{lesson}"))] if lesson else []
+        lesson_line = teacher_lesson_lines(lang, visitor, snap, self.classroom)  # a lesson the teacher set
         if snap is None:
             return "\n\n".join([t(lang, "state_none"), *lesson_line, *found])
         epoch = "—" if snap.epoch is None else f"{snap.epoch:.2f}"

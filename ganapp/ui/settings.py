@@ -17,7 +17,8 @@ import gradio as gr
 import numpy as np
 
 from ..checkpoints import CheckpointError, load_checkpoint
-from ..config import DATASETS, DATASETS_LABELLED, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError, GANConfig, is_2d
+from ..config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError,
+                      GANConfig, is_2d)
 from ..data import DatasetUnavailableError
 from ..points2d import save_drawing
 from ..limits import LimitError, ServerFullError
@@ -35,6 +36,14 @@ DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 log = logging.getLogger("ganapp")
 CLASSROOM_SETTLE_S = 3.0  # how long the change events of control values just set may lag (see caught_up)
+
+
+def reset_fields(running: GANConfig, wanted: GANConfig) -> list[str]:
+    """The controls' fields (PAGE_FIELDS) in which ``wanted`` (what the controls say) describes another run than
+    ``running``: those that only a Reset builds (not in :data:`ganapp.config.LIVE_FIELDS`: the dataset, the model,
+    its sizes, the seed ...). What no control shows (the device, the grid's size, where a folder's images were
+    copied) does not count."""
+    return [k for k in PAGE_FIELDS if k not in LIVE_FIELDS and getattr(running, k) != getattr(wanted, k)]
 
 
 class SettingsHandlers(TabHandlers):
@@ -139,10 +148,16 @@ class SettingsHandlers(TabHandlers):
             self.registry.limits.check(config)
         except LimitError as e:
             raise limit_error(lang, e) from None
+        running = session.config
+        if reset_fields(running, config):
+            # the controls describe another run: none of them applies to this one (never a mix of two setups);
+            # all that differs waits for Reset, which builds what they describe
+            visitor.state.notice = ((), tuple(running.diff(config.replace(device=running.device))))
+            return
         try:
-            keep = {"device": session.config.device}
-            if config.dataset == "folder" and session.config.dataset == "folder":
-                keep["data_path"] = session.config.data_path  # a re-upload is a new copy of the same images
+            keep = {"device": running.device}
+            if config.dataset == "folder" and running.dataset == "folder":
+                keep["data_path"] = running.data_path  # a re-upload is a new copy of the same images
             applied, needs_reset = session.update(**config.to_dict() | keep)
         except ValueError as e:
             raise config_error(lang, e) from None
@@ -156,7 +171,11 @@ class SettingsHandlers(TabHandlers):
         key, visitor = self._visitor(request)
         if visitor.session is None:
             return
-        self.apply_controls(lang, visitor, self.read_config(lang, self.caught_up(self._page(request), controls), key))
+        page = self._page(request)
+        controls = self.caught_up(page, controls)
+        if page.get("offered") == tuple(controls[:len(PAGE_FIELDS)]):
+            return  # the echo of a lesson the teacher offered: the run stays untouched until its student acts
+        self.apply_controls(lang, visitor, self.read_config(lang, controls, key))
 
     @staticmethod
     def sent(page: dict, changes) -> None:

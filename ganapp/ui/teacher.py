@@ -1,25 +1,93 @@
 """The teacher's page, at ``/teacher``: built only when the host set a teacher token, so without one no route, tab
-or API endpoint of it exists. Every handler checks the token on the server (through the API too); a wrong or missing
-one gets a plain refusal that names no run and returns no data. Students' names are shown as plain text only (a
-gallery caption, a table cell, a text box), never as Markdown or HTML.
+or API endpoint of it exists. Every handler checks the token on the server (through the API too) before it does
+anything: the right token goes through at once; a wrong or missing one gets a plain refusal that names no run and
+returns no data, held back as long as :class:`~ganapp.teacher_gate.TeacherGate` says (the handlers are coroutines,
+so a held answer costs no thread). Students' names are shown as plain text only (a gallery caption, a table cell, a
+text box), never as Markdown or HTML.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
+import anyio
 import gradio as gr
 import numpy as np
 
-from ..lessons import LESSONS
-from ..teacher import CHALLENGES, SORT_KEYS, Classroom, RunCard
+from ..checkpoints import load_checkpoint
+from ..config import PAGE_FIELDS, GANConfig
+from ..lessons import LESSONS, Lesson
+from ..limits import LimitError, ServerFullError
+from ..remote import WorkerLostError
+from ..session import ERROR
+from ..teacher import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
 from . import plots
-from .common import DETECT_LANG_JS, FAST, guarded
+from .common import DETECT_LANG_JS, FAST, guarded, toast
 from .handlers import GanApp
-from .live import HISTORY_POINTS, LiveHandlers, format_elapsed
 from .i18n import LANGS, t
+from .lessons import kept_checkpoint_name, start_lesson
+from .live import HISTORY_POINTS, LiveHandlers, format_elapsed
 
 REFRESH_S = 1.0
+SHOWN_FRAME = (255, 120, 0)  # the frame of the card shown large
+log = logging.getLogger("ganapp")
+# The class's cards at 1366 × 768: Gradio lays a caption over the bottom of its thumbnail on one line, cut off with
+# an ellipsis ("Student 5 · runnin…"); here it sits under the thumbnail, whole, one fact a line (see
+# TeacherHandlers.caption)
+TEACHER_CSS = """
+#teacher-gallery .grid-wrap { max-height: none; overflow-y: visible; }  /* the page scrolls, not a box in it */
+#teacher-gallery .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }
+#teacher-gallery .thumbnail-item.selected { --ring-color: transparent; border-color: var(--border-color-primary); }
+#teacher-gallery .thumbnail-item img { aspect-ratio: 1 / 1; width: 100%; height: auto; flex: none; }
+#teacher-gallery .caption-label { position: static; max-width: none; white-space: pre-line; overflow-wrap: anywhere;
+  text-overflow: clip; overflow: visible; opacity: 1; border: none; border-top: 1px solid var(--border-color-primary);
+  border-radius: 0; font-size: 12px; line-height: 1.3; text-align: left; }
+"""
+
+
+def _lang(lang: Any) -> str:
+    return lang if lang in LANGS else "en"
+
+
+def _client(request: gr.Request | None) -> str:
+    """The address a try comes from. The server (uvicorn) takes it from X-Forwarded-For only when the connection
+    comes from a proxy the host named (GANAPP_TRUSTED_PROXIES; see app.trust_proxies), never from anyone else."""
+    return getattr(getattr(request, "client", None), "host", None) or "unknown"
+
+
+def teacher_only(fn: Callable) -> Callable:
+    """A teacher handler ``fn(self, request, lang, token, ...)`` behind the gate: a coroutine that lets the right
+    token through at once and runs ``fn`` in a worker thread (as Gradio runs a plain handler), and answers a wrong
+    one with the plain refusal, held for the gate's delay."""
+    @functools.wraps(fn)
+    async def handler(self: TeacherHandlers, request: gr.Request, lang: Any, token: Any, *args: Any) -> Any:
+        if not await self.admit(request, token):
+            raise toast(request, gr.Error(t(_lang(lang), "teacher_refused")))
+        return await anyio.to_thread.run_sync(functools.partial(fn, self, request, _lang(lang), token, *args))
+    return handler
+
+
+def page_config(config: GANConfig) -> GANConfig:
+    """``config`` as the Train tab's controls would build it: its controls' values, the rest at their defaults."""
+    return GANConfig(**{f: getattr(config, f) for f in PAGE_FIELDS})
+
+
+def lesson_choices(lang: str, classroom: Classroom) -> list[tuple[str, str]]:
+    """The teacher's lesson menu: each lesson by its title, those the host's limits rule out marked so."""
+    return [(t(lang, "lesson_off_choice", lesson=t(lang, f"preset_{k}")) if k in classroom.ruled_out
+             else t(lang, f"preset_{k}"), k) for k in LESSONS]
+
+
+def ruled_out_note(lang: str, classroom: Classroom) -> str:
+    """Which lessons the host's limits rule out on this server, and why ("" when none)."""
+    return "\n\n".join(t(lang, "lesson_ruled_out", lesson=t(lang, f"preset_{k}"), field=t(lang, e.field),
+                         value=e.value, allowed=e.allowed) for k, e in classroom.ruled_out.items())
 
 
 class TeacherHandlers:
@@ -29,57 +97,94 @@ class TeacherHandlers:
         self.app = app
         self.classroom = classroom
 
-    def _allowed(self, request: gr.Request | None, token: Any) -> bool:
-        client = getattr(getattr(request, "client", None), "host", None) or "unknown"
-        return self.classroom.gate.check(token, client)
-
-    def _require(self, request: gr.Request | None, lang: str, token: Any) -> None:
-        if not self._allowed(request, token):
-            raise gr.Error(t(lang, "teacher_refused"))
+    async def admit(self, request: gr.Request | None, token: Any) -> bool:
+        """Whether ``token`` is the teacher's; a wrong one returns only after the gate's delay."""
+        verdict = self.classroom.gate.check(token, _client(request))
+        if not verdict.ok:
+            await asyncio.sleep(verdict.delay_s)
+        return verdict.ok
 
     @staticmethod
     def _choice(lang: str, field: str, value: Any, choices) -> None:
         """``gr.Error`` naming the field and its choices when ``value`` is not one of them."""
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise gr.Error(t(lang, "err_choice", field=t(lang, field), choices=", ".join(choices), value=value))
 
+    @teacher_only
     @guarded
     def sign_in(self, request: gr.Request, lang: str, token: Any) -> tuple:
-        """Check the token; on success start the page's refresh. Returns (timer update, note)."""
-        self._require(request, lang, token)
+        """Start the page's refresh. Returns (timer update, note)."""
         return gr.Timer(active=True), t(lang, "teacher_signed_in")
 
-    @guarded
-    def refresh(self, request: gr.Request, lang: str, token: Any, sort: Any) -> tuple:
+    async def refresh(self, request: gr.Request, lang: str, token: Any, sort: Any) -> tuple:
         """The class now: a card per run, the leaderboard, and the run shown large. A refused token stops the
         refresh and returns nothing else.
 
         Returns:
-            (timer update, note, gallery [(thumbnail, caption)], leaderboard rows, shown-large caption, its loss
-            plot, its 2D view, its sample grid).
+            (timer update, note, class note, gallery (cards, the one shown large framed), leaderboard rows,
+            shown-large caption, its loss plot, its 2D view, its sample grid).
         """
-        if not self._allowed(request, token):
-            return gr.Timer(active=False), t(lang, "teacher_refused"), *[gr.skip()] * 6
+        if not await self.admit(request, token):
+            return gr.Timer(active=False), t(_lang(lang), "teacher_refused"), *[gr.skip()] * 7
+        return await anyio.to_thread.run_sync(functools.partial(self._refresh, request, _lang(lang), sort))
+
+    @guarded
+    def _refresh(self, request: gr.Request, lang: str, sort: Any) -> tuple:
         page = self.app._page(request)
         cards = self.classroom.cards(sort if sort in SORT_KEYS else "seat")
-        page["teacher_order"] = [c.visitor_id for c in cards]  # what a click on the gallery's i-th card means
-        gallery = [(c.thumbnail if c.thumbnail is not None else np.zeros((8, 8, 3), np.uint8), self._caption(lang, c))
+        ids = [c.visitor_id for c in cards]
+        page["teacher_order"] = ids  # what a click on the gallery's i-th card means, as a fallback (see select)
+        selected = page.get("teacher_selected")
+        left = selected is not None and selected not in ids
+        if left:  # the student shown large has gone: nothing stays selected, and no other card takes their place
+            page.pop("teacher_selected", None)
+            page.pop("teacher_drawn", None)
+            selected = None
+        # the card shown large is marked in its picture and its caption, which follow the run wherever sorting puts
+        # it (Gradio's own highlight stays on a place in the grid, and cannot be cleared: TEACHER_CSS hides it)
+        gallery = [(self.thumbnail(c, c.visitor_id == selected), self.caption(lang, c, c.visitor_id == selected))
                    for c in cards]
-        return (gr.skip(), t(lang, "class_empty") if not cards else "", gallery, self._leaderboard(lang, cards),
-                *self._large(lang, page, cards))
+        class_note = "\n\n".join(x for x in (t(lang, "class_empty") if not cards else "",
+                                             ruled_out_note(lang, self.classroom)) if x)
+        return (gr.skip(), gr.skip(), class_note, gallery,
+                self._leaderboard(lang, cards), *self._large(lang, page, cards, left))
 
     @staticmethod
-    def _caption(lang: str, c: RunCard) -> str:
-        score = ""
+    def thumbnail(c: RunCard, shown: bool = False) -> np.ndarray:
+        """A card's picture: the run's thumbnail (white while it has none), framed in orange when it is the run
+        shown large."""
+        image = c.thumbnail if c.thumbnail is not None else np.full((THUMB_PX, THUMB_PX, 3), 255, np.uint8)
+        if shown:
+            image = image.copy()
+            width = max(2, image.shape[0] // 32)
+            for edge in (np.s_[:width], np.s_[-width:]):
+                image[edge, :] = SHOWN_FRAME
+                image[:, edge] = SHOWN_FRAME
+        return image
+
+    @staticmethod
+    def caption(lang: str, c: RunCard, shown: bool = False) -> str:
+        """A card's caption, one fact a line so that it reads whole at 1366 × 768: seat and name (and whether it
+        is the run shown large); state, step and speed; the score; the run's real setup (and its lesson)."""
+        lines = [t(lang, "card_head", seat=c.seat, name=c.name) if c.name else f"#{c.seat}"]
+        if shown:
+            lines[0] += " " + t(lang, "card_shown")
+        if c.lost:
+            lines.append(t(lang, "card_lost"))
+        else:
+            lines.append(t(lang, "card_state", state=t(lang, f"state_{c.state}"), step=f"{c.step:,}", it_s=c.it_s))
         if c.modes is not None:
-            score = t(lang, "card_modes", modes=c.modes, n_modes=c.n_modes, hq=c.high_quality or 0.0)
+            lines.append(t(lang, "card_modes", modes=c.modes, n_modes=c.n_modes, hq=c.high_quality or 0.0))
         elif c.fd is not None:
-            score = t(lang, "card_fd", fd=c.fd, digits=c.digits)
-        return t(lang, "card_caption", name=c.label(t(lang, "unnamed")), state=t(lang, f"state_{c.state}"),
-                 step=f"{c.step:,}", it_s=c.it_s, score=score)
+            lines.append(t(lang, "card_fd", fd=c.fd, digits=c.digits))
+        if c.dataset:
+            lines.append(" · ".join((c.dataset, c.model, c.loss)))
+        if c.lesson in LESSONS:
+            lines.append(t(lang, "card_lesson", lesson=t(lang, f"preset_{c.lesson}")))
+        return "\n".join(lines)
 
     def _leaderboard(self, lang: str, cards: list[RunCard]) -> list[list[str]]:
-        name, ranked = self.classroom.leaderboard(cards)
+        _, ranked = self.classroom.leaderboard(cards)
         rows = []
         for rank, c, reached_s in ranked:
             score = (f"{c.modes}/{c.n_modes}, {c.high_quality or 0.0:.0%}" if c.modes is not None
@@ -88,76 +193,142 @@ class TeacherHandlers:
                          format_elapsed(reached_s) if reached_s is not None else ""])
         return rows
 
-    def _large(self, lang: str, page: dict, cards: list[RunCard]) -> tuple:
-        """(caption, loss plot, 2D view, grid) of the run the teacher clicked; skips while nothing is chosen or
-        nothing changed."""
+    def _large(self, lang: str, page: dict, cards: list[RunCard], left: bool) -> tuple:
+        """(caption, loss plot, 2D view, grid) of the run the teacher clicked; when that student has left, a note
+        and nothing shown; skips while nothing is chosen or nothing changed."""
+        if left:
+            return t(lang, "shown_left"), None, gr.update(visible=False), gr.update(visible=False)
         vid = page.get("teacher_selected")
         card = next((c for c in cards if c.visitor_id == vid), None)
         v = self.classroom.registry.peek(vid) if card is not None else None
         if v is None or v.session is None:
             return (gr.skip(),) * 4
-        snap = v.session.snapshot(None)
-        drawn = (vid, snap.step, snap.grid_version, lang)
+        try:
+            snap = v.session.snapshot(None)
+            history = v.session.history(HISTORY_POINTS)
+        except WorkerLostError:  # lost before anything was read: its card says so
+            return t(lang, "shown_large_lost", name=card.label(t(lang, "unnamed"))), None, \
+                gr.update(visible=False), gr.update(visible=False)
+        drawn = (vid, id(v.session), snap.step, snap.grid_version, snap.state, lang)
         if page.get("teacher_drawn") == drawn:
             return (gr.skip(),) * 4
         page["teacher_drawn"] = drawn
         caption = t(lang, "shown_large", name=card.label(t(lang, "unnamed")), dataset=card.dataset,
                     model=card.model, loss=card.loss, step=f"{card.step:,}")
-        loss = plots.loss_figure(v.session.history(HISTORY_POINTS), t(lang, "losses_plot"), t(lang, "step_axis"))
+        loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"))
         if snap.points is not None:
             return caption, loss, gr.update(value=LiveHandlers._view_figure(lang, page, snap), visible=True), \
                 gr.update(visible=False)
         return caption, loss, gr.update(visible=False), gr.update(value=snap.grid, visible=snap.grid is not None)
 
-    @guarded
-    def class_api(self, request: gr.Request, token: str, lang: str = "en") -> list[dict]:
+    async def class_api(self, request: gr.Request, token: str, lang: str = "en") -> list[dict]:
         """For API clients with the token: the class as data, one dict per run (seat, name, dataset, model, loss,
-        state, step, it_s, modes, n_modes, high_quality, fd, digits), in seat order."""
-        self._require(request, lang, token)
-        keys = ("seat", "name", "dataset", "model", "loss", "state", "step", "it_s", "modes", "n_modes",
-                "high_quality", "fd", "digits")
+        lesson, state, step, it_s, modes, n_modes, high_quality, fd, digits, lost), in seat order."""
+        if not await self.admit(request, token):
+            raise toast(request, gr.Error(t(_lang(lang), "teacher_refused")))
+        return await anyio.to_thread.run_sync(self._class_api, request, _lang(lang))
+
+    @guarded
+    def _class_api(self, request: gr.Request, lang: str) -> list[dict]:
+        keys = ("seat", "name", "dataset", "model", "loss", "lesson", "state", "step", "it_s", "modes", "n_modes",
+                "high_quality", "fd", "digits", "lost")
         return [{k: getattr(c, k) for k in keys} for c in self.classroom.cards("seat")]
 
+    @teacher_only
     @guarded
     def select(self, request: gr.Request, lang: str, token: Any, evt: gr.SelectData) -> None:
-        """A click on a card: show that run large from the next refresh on."""
-        self._require(request, lang, token)
+        """A click on a card: show that run large from the next refresh on, following the run (its seat, read
+        from the card's caption), not the card's place, which sorting may give to another run."""
         page = self.app._page(request)
+        caption = evt.value.get("caption") if isinstance(evt.value, dict) else None
+        match = re.match(r"#(\d+)", caption or "")
+        vid = self.classroom.visitor_at(int(match.group(1))) if match else None
         order = page.get("teacher_order", [])
-        if isinstance(evt.index, int) and 0 <= evt.index < len(order):
-            page["teacher_selected"] = order[evt.index]
+        if vid is None and isinstance(evt.index, int) and 0 <= evt.index < len(order):
+            vid = order[evt.index]
+        if vid is not None:
+            page["teacher_selected"] = vid
             page.pop("teacher_drawn", None)
 
+    @teacher_only
     @guarded
-    def set_lesson(self, request: gr.Request, lang: str, token: Any, lesson: Any) -> str:
-        """Every student's page takes the lesson into its controls; each student still presses Start."""
-        self._require(request, lang, token)
+    def set_lesson(self, request: gr.Request, lang: str, token: Any, lesson: Any, apply_now: Any = False) -> str:
+        """The lesson reaches every student: offered (its settings fill their controls, and their runs go on
+        untouched until they press Reset, or Start with no run), or ``apply_now``: every run is paused, kept as
+        a checkpoint the student can explore or fine-tune, and the lesson built in its place (each still presses
+        Start). A lesson the host's limits rule out is refused, saying which limit."""
         self._choice(lang, "class_lesson", lesson, LESSONS)
-        self.classroom.set_lesson(lesson)
-        return t(lang, "lesson_set", lesson=t(lang, f"preset_{lesson}"))
+        if lesson in self.classroom.ruled_out:
+            e = self.classroom.ruled_out[lesson]
+            raise gr.Error(t(lang, "lesson_ruled_out", lesson=t(lang, f"preset_{lesson}"), field=t(lang, e.field),
+                             value=e.value, allowed=e.allowed))
+        title = t(lang, f"preset_{lesson}")
+        if not apply_now:
+            self.classroom.set_lesson(lesson)
+            return t(lang, "lesson_offered", lesson=title)
+        built, failed = 0, 0
+        for vid, v in self.classroom.registry.visitors():
+            if v.session is None:
+                continue  # no run to keep: the lesson reaches their controls, and Start runs it
+            try:
+                self._apply(lang, vid, v, LESSONS[lesson])
+                built += 1
+            except (gr.Error, LimitError, ServerFullError, WorkerLostError, OSError, ValueError) as e:
+                failed += 1
+                log.warning("the lesson %s could not be applied to a run: %s", lesson, getattr(e, "message", e))
+        self.classroom.set_lesson(lesson, applied=True)
+        return t(lang, "lesson_applied", lesson=title, n=built) + \
+            (" " + t(lang, "lesson_apply_failed", n=failed) if failed else "")
 
+    def _apply(self, lang: str, vid: str, v: Any, lesson: Lesson) -> None:
+        """Apply ``lesson`` to one student's runs now: pause them, keep run A as a checkpoint (explorable, and
+        fine-tunable with "Start from: uploaded"), and build the lesson's run A (and run B) cleanly, not started."""
+        for session in v.runs().values():
+            session.pause()
+        session = v.session
+        if not session.lost and session.state != ERROR and session.step_count > 0:
+            path = self.app._file(vid, kept_checkpoint_name(lesson.name))
+            session.save_checkpoint(path)
+            v.checkpoint, v.state.checkpoint_name = load_checkpoint(path), path.name
+        config = page_config(lesson.config())  # what Start builds from the lesson's controls
+        v.state.slow_motion_s = lesson.slow_motion_s  # the new run takes it as it is built
+        self.app.settings.new_session(lang, vid, config)  # stops the old run; a fresh notice, a redraw
+        v.state.lesson, v.state.classroom = lesson.name, False  # a lesson runs at its own sizes
+        twin_config = start_lesson(v, lesson, config, fresh=True)
+        if twin_config is not None:
+            self.app.compare.new_twin(lang, vid, twin_config).set_lesson(lesson)
+        else:
+            self.app.registry.drop_twin(vid)
+
+    @teacher_only
     @guarded
     def pause_all(self, request: gr.Request, lang: str, token: Any) -> str:
-        self._require(request, lang, token)
         return t(lang, "paused_n", n=self.classroom.pause_all())
 
+    @teacher_only
     @guarded
     def resume_all(self, request: gr.Request, lang: str, token: Any) -> str:
-        self._require(request, lang, token)
         return t(lang, "resumed_n", n=self.classroom.resume_all())
 
+    @teacher_only
     @guarded
     def start_challenge(self, request: gr.Request, lang: str, token: Any, challenge: Any) -> str:
-        self._require(request, lang, token)
         self._choice(lang, "challenge", challenge, CHALLENGES)
         self.classroom.start_challenge(challenge)
         return t(lang, "challenge_started")
 
+    @teacher_only
     @guarded
     def export(self, request: gr.Request, lang: str, token: Any) -> str:
         """The class as a .zip: every run's checkpoint and a CSV of names, settings, steps and scores."""
-        self._require(request, lang, token)
         return str(self.classroom.export(self.app._file("teacher", "export")))
+
+
+def _instant(key: str) -> str:
+    """A browser-side handler that writes string ``key`` in the page's language into the note at once: a class
+    action answers at the click, before the server's own answer replaces it."""
+    texts = json.dumps({code: t(code, key) for code in LANGS}, ensure_ascii=False)
+    return f"(lang) => ({texts})[lang] || ({texts}).en"
 
 
 def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> None:
@@ -185,13 +356,18 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         with gr.Row():
             sort = gr.Dropdown([(en(f"sort_{k}"), k) for k in SORT_KEYS], value="seat", label=en("sort_by"),
                                elem_id="teacher-sort")
-            lesson = gr.Dropdown([(en(f"preset_{k}"), k) for k in LESSONS], value=next(iter(LESSONS)),
+            lesson = gr.Dropdown(lesson_choices("en", classroom), value=next(iter(LESSONS)),
                                  label=en("class_lesson"), elem_id="teacher-lesson")
-            set_lesson = tr(gr.Button(en("set_lesson"), elem_id="teacher-set-lesson"), "set_lesson", "value")
+            with gr.Column(min_width=160):
+                set_lesson = tr(gr.Button(en("set_lesson"), elem_id="teacher-set-lesson"), "set_lesson", "value")
+                apply_now = tr(gr.Checkbox(False, label=en("apply_now"), elem_id="teacher-apply-now"), "apply_now")
             pause_all = tr(gr.Button(en("pause_all"), elem_id="teacher-pause-all"), "pause_all", "value")
             resume_all = tr(gr.Button(en("resume_all"), elem_id="teacher-resume-all"), "resume_all", "value")
+        class_note = gr.Markdown("", elem_id="teacher-class-note")
+        # png: a thumbnail's points are single colours that a lossy format would smear
         gallery = tr(gr.Gallery(label=en("the_class"), columns=6, allow_preview=False, object_fit="contain",
-                                elem_id="teacher-gallery", elem_classes="pixelated"), "the_class")
+                                format="png", height="auto", elem_id="teacher-gallery", elem_classes="pixelated"),
+                     "the_class")
         with gr.Row():
             with gr.Column():
                 shown = tr(gr.Textbox(label=en("shown_label"), interactive=False, elem_id="teacher-shown"),
@@ -218,10 +394,15 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         sign_in.click(h.sign_in, [lang, token], [timer, note], **private)
         token.submit(h.sign_in, [lang, token], [timer, note], **private)
         timer.tick(h.refresh, [lang, token, sort],
-                   [timer, note, gallery, leaderboard, shown, large_loss, large_view, large_grid], **private)
+                   [timer, note, class_note, gallery, leaderboard, shown, large_loss, large_view, large_grid],
+                   **private)
         gallery.select(h.select, [lang, token], None, **private)
+        # a class action answers at the click; the server's answer (how many runs) replaces it
+        for button, key in ((pause_all, "pausing_all"), (resume_all, "resuming_all"), (set_lesson, "setting_lesson")):
+            button.click(None, [lang], [note], js=_instant(key), api_visibility="private", show_progress="hidden")
         # the class actions are API endpoints too (a teacher may script them); each checks the token
-        set_lesson.click(h.set_lesson, [lang, token, lesson], [note], api_name="teacher_set_lesson", **FAST)
+        set_lesson.click(h.set_lesson, [lang, token, lesson, apply_now], [note], api_name="teacher_set_lesson",
+                         **FAST)
         pause_all.click(h.pause_all, [lang, token], [note], api_name="teacher_pause_all", **FAST)
         resume_all.click(h.resume_all, [lang, token], [note], api_name="teacher_resume_all", **FAST)
         start_challenge.click(h.start_challenge, [lang, token, challenge], [note], api_name="teacher_challenge",
@@ -232,8 +413,7 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         def relabel(code: str) -> list:
             updates = [gr.update(**{attr: t(code, key)}) for _, key, attr in labeled]
             updates += [gr.update(label=t(code, "sort_by"), choices=[(t(code, f"sort_{k}"), k) for k in SORT_KEYS]),
-                        gr.update(label=t(code, "class_lesson"),
-                                  choices=[(t(code, f"preset_{k}"), k) for k in LESSONS]),
+                        gr.update(label=t(code, "class_lesson"), choices=lesson_choices(code, classroom)),
                         gr.update(label=t(code, "challenge"),
                                   choices=[(t(code, f"challenge_{k}"), k) for k in CHALLENGES]),
                         gr.update(label=t(code, "leaderboard"), headers=[t(code, k) for k in columns])]
@@ -244,4 +424,4 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         demo.load(None, None, [lang], js=DETECT_LANG_JS)
 
 
-__all__ = ["TeacherHandlers", "build_teacher_page"]
+__all__ = ["TEACHER_CSS", "TeacherHandlers", "build_teacher_page", "lesson_choices", "ruled_out_note", "teacher_only"]

@@ -10,7 +10,6 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import LIVE_FIELDS
 from ..media import save_gif, upscale
 from ..presets import CLASSROOM_2D
 from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
@@ -20,7 +19,7 @@ from .common import failure, guarded, named
 from .i18n import t
 from .compare import CompareHandlers, also_run_b
 from .lessons import lesson_for, start_lesson
-from .settings import SettingsHandlers
+from .settings import SettingsHandlers, reset_fields
 
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
@@ -51,16 +50,23 @@ class TrainHandlers(TabHandlers):
                              range=f"[0, {MAX_RUN_MINUTES}]", kind=t(lang, "kind_num")))
         config = self.settings.read_config(lang, controls, key)
         session = visitor.session
-        reshaped = session is not None and any(
-            k not in LIVE_FIELDS for k in session.config.diff(config.replace(device=session.config.device)))
+        reshaped = session is not None and bool(reset_fields(session.config, config))
         new_start = (named(controls)["init"] or "scratch") != visitor.state.built_from
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
         shown = [gr.skip()] * len(CLASSROOM_2D)
         page = self._page(request)
-        fresh = session is None or session.state == ERROR or new_start or (
-            reshaped and session.step_count == visitor.state.built_step)
+        untrained = session is not None and session.step_count == visitor.state.built_step
+        fresh = session is None or session.state == ERROR or new_start or (reshaped and untrained)
         if not fresh:
             config = self.settings.read_config(lang, self.settings.caught_up(page, controls), key)
+            other = reset_fields(session.config, config)
+            if other:
+                # the controls describe another run (a lesson the teacher offered, another dataset): Start never
+                # applies their live half to this run; it says what Reset would build, and changes nothing
+                running = session.config
+                raise gr.Error(t(lang, "err_start_other_run", changes="; ".join(
+                    t(lang, "field_change", field=t(lang, f), old=getattr(running, f), new=getattr(config, f))
+                    for f in other)))
         lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
             if lesson is None:  # a lesson runs at its own sizes
@@ -68,9 +74,11 @@ class TrainHandlers(TabHandlers):
             self.settings.new_session(lang, key, config, controls)
         else:
             self.settings.apply_controls(lang, visitor, config)
-        twin_config = start_lesson(visitor, lesson, config, fresh)
+        # a lesson's run B comes with its run A's first Start, also after a Reset built run A
+        twin_config = start_lesson(visitor, lesson, config, fresh or untrained)
         if twin_config is not None:
             self.compare.new_twin(lang, key, twin_config).set_lesson(lesson)
+        page.pop("offered", None)  # the student acted on the lesson the teacher offered
         visitor.session.start(run_s=60.0 * run_minutes)
         also_run_b(visitor, lambda b: b.start(run_s=60.0 * run_minutes))
         return shown

@@ -1,0 +1,86 @@
+"""In a real browser: the teacher sets a lesson while a student's ring8 run trains. The student's page shows the
+lesson in its controls with a banner, the run trains on untouched, Start says that Reset builds the lesson and
+changes nothing, and the teacher's cards show each run's real setup before and after the student acts (issue 23,
+item 5)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import TEACHER_TOKEN, wait_until
+
+CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+                                reason="chromium is not installed (apt-get install chromium)")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STATUS = "() => document.querySelector('#ganapp-status').innerText"
+
+
+def _pick(page, elem_id: str, value: str) -> None:
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    box.fill(value)
+    page.keyboard.press("Enter")
+    page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
+
+
+def _gallery_text(teacher) -> str:
+    return teacher.locator("#teacher-gallery").inner_text()
+
+
+def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_teacher_app):
+    from playwright.sync_api import sync_playwright
+
+    url, demo = served_teacher_app
+    registry = demo.ganapp.registry
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            student = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
+            student.set_default_timeout(30_000)
+            student.goto(url)
+            student.wait_for_function("() => localStorage.getItem('ganapp_visitor') !== null")
+            _pick(student, "dataset", "ring8")
+            student.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
+            student.click("#start")
+            student.wait_for_function(f"() => ({STATUS})().includes('running')")
+            teacher = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
+            teacher.set_default_timeout(30_000)
+            teacher.goto(url + "teacher")
+            teacher.locator("#teacher-token input").fill(TEACHER_TOKEN)
+            teacher.click("#teacher-sign-in")
+            teacher.wait_for_function(
+                "() => document.querySelector('#teacher-gallery').innerText.includes('ring8 · mlp · non_saturating')")
+
+            _pick(teacher, "teacher-lesson", "Mode collapse on grid25")
+            teacher.click("#teacher-set-lesson")
+            teacher.wait_for_function("() => document.querySelector('#teacher-note').innerText.includes('offers')")
+            student.wait_for_function("() => document.querySelector('#dataset input').value === 'grid25'")
+            student.wait_for_function(f"() => ({STATUS})().includes('Your teacher set the lesson')")
+            assert "Press Reset to build the lesson" in student.evaluate(STATUS)
+            student.click("#start")  # the controls hold another run: Start says what Reset builds
+            student.wait_for_selector(".toast-body")
+            toast = student.locator(".toast-body").first.inner_text()
+            assert "Dataset: ring8 → grid25" in toast and "press Reset" in toast, toast
+            (v,) = [v for _, v in registry.visitors() if v.session is not None]
+            config = v.session.config
+            assert (config.dataset, config.loss, config.lr_g, config.batch_size) == ("ring8", "non_saturating",
+                                                                                      1e-3, 256)
+            assert v.session.state in ("running", "waiting")
+            assert "ring8 · mlp · non_saturating" in _gallery_text(teacher)  # the run's real setup
+
+            student.click("#reset")
+            student.wait_for_function(f"() => !({STATUS})().includes('Your teacher set the lesson')")
+            student.click("#start")
+            student.wait_for_function(f"() => ({STATUS})().includes('Lesson: Mode collapse on grid25')")
+            teacher.wait_for_function(
+                "() => document.querySelector('#teacher-gallery').innerText.includes('grid25 · mlp · minimax')")
+            assert "lesson: Mode collapse on grid25" in _gallery_text(teacher)
+            assert wait_until(lambda: v.session.config.dataset == "grid25" and v.session.config.loss == "minimax")
+        finally:
+            browser.close()
+            for vid in registry.visitor_ids():
+                registry.remove(vid)
