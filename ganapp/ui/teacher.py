@@ -15,6 +15,7 @@ from ..lessons import LESSONS
 from ..teacher import CHALLENGES, SORT_KEYS, Classroom, RunCard
 from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded
+from .errors import autosave_note
 from .handlers import GanApp
 from .live import HISTORY_POINTS, LiveHandlers, format_elapsed
 from .i18n import LANGS, t
@@ -65,8 +66,10 @@ class TeacherHandlers:
         page["teacher_order"] = [c.visitor_id for c in cards]  # what a click on the gallery's i-th card means
         gallery = [(c.thumbnail if c.thumbnail is not None else np.zeros((8, 8, 3), np.uint8), self._caption(lang, c))
                    for c in cards]
-        return (gr.skip(), t(lang, "class_empty") if not cards else "", gallery, self._leaderboard(lang, cards),
-                *self._large(lang, page, cards))
+        # a full or read-only state folder: the host learns here, as in the log, that runs are not being saved
+        note = "\n\n".join(filter(None, (t(lang, "class_empty") if not cards else "",
+                                          autosave_note(lang, self.classroom.registry.autosave_problem))))
+        return (gr.skip(), note, gallery, self._leaderboard(lang, cards), *self._large(lang, page, cards))
 
     @staticmethod
     def _caption(lang: str, c: RunCard) -> str:
