@@ -337,7 +337,7 @@ def evaluate(a: argparse.Namespace) -> int:
     ckpt = load_checkpoint(a.checkpoint)
     c = ckpt.config
     if scores_mnist(c):
-        n = a.n or N_REFERENCE
+        n = a.n if a.n is not None else N_REFERENCE
         if not 2 <= n <= N_REFERENCE:
             raise UsageError(f"--n={n} is out of range: it must be in 2..{N_REFERENCE} for MNIST")
         judge = shared_judge()
@@ -352,7 +352,7 @@ def evaluate(a: argparse.Namespace) -> int:
     if c.dataset not in MIXTURES:
         raise UsageError(f"eval scores the 2D benchmarks ({', '.join(MIXTURES)}) and MNIST digits "
                          f"({', '.join(MNIST_LIKE)}, 28×28 grey); this checkpoint is {c.dataset!r}")
-    n = a.n or 2500
+    n = a.n if a.n is not None else 2500
     if not 1 <= n <= 100_000:
         raise UsageError(f"--n={n} is out of range: it must be in 1..100000")
     x = _generate(ckpt.G, seed_to_z(a.seed, c.z_dim, n), None).numpy()

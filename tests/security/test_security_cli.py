@@ -125,3 +125,10 @@ def test_a_model_too_large_for_the_memory_limit_is_refused_before_it_is_built(tm
     monkeypatch.setenv("GANAPP_MAX_MODEL_MB", "lots")
     assert main(["train", "--dataset", "ring8", "--out", out]) == 2
     assert "GANAPP_MAX_MODEL_MB='lots'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("checkpoint", ["ring8_mlp.safetensors", "mnist_dcgan.safetensors"])
+def test_eval_n_0_is_refused_not_taken_as_the_default(checkpoint, capsys):
+    assert main(["eval", "--checkpoint", str(ROOT / "checkpoints" / checkpoint), "--n", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--n=0 is out of range" in err
