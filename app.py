@@ -12,8 +12,9 @@ Environment:
         a week).
     GANAPP_STATE_MAX_MB: the most the autosaves may take on disk, in MB (default 2048); beyond it the oldest idle
         runs are deleted first.
-    GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE: a host's limits (defaults 60
-        runs in memory, 500,000 steps per run, batch 512, images 64 px; see ganapp.limits.Limits).
+    GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE, GANAPP_MAX_MODEL_MB: a host's
+        limits (defaults 60 runs in memory, 500,000 steps per run, batch 512, images 64 px, 2048 MB per run's model
+        as estimated from its settings before it is built; see ganapp.limits.Limits and ganapp.memory).
     GANAPP_TEACHER_TOKEN: turns the teacher's page on, at /teacher, for whoever gives this token (at least 12
         characters). Unset, the page and its API do not exist.
     GANAPP_TRUSTED_PROXIES: the reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For
@@ -45,7 +46,9 @@ import gradio as gr
 
 from ganapp import runtime
 from ganapp.autosave import StateStore, default_state_dir
+from ganapp.config import GANConfig
 from ganapp.limits import Limits
+from ganapp.memory import model_memory
 from ganapp.metrics import live_scorer
 from ganapp.registry import SessionRegistry
 from ganapp.teacher import Classroom, TeacherGate
@@ -111,14 +114,14 @@ def state_store(state_dir: str | Path | None = None) -> StateStore | None:
 
 
 def host_limits() -> Limits:
-    """The host's limits from GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH and GANAPP_MAX_IMAGE_SIZE
-    (each defaulting to :class:`~ganapp.limits.Limits`').
+    """The host's limits from GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE and
+    GANAPP_MAX_MODEL_MB (each defaulting to :class:`~ganapp.limits.Limits`').
 
     Raises:
         SystemExit: a value that is not an allowed integer, named with its range.
     """
     values = {}
-    for field in ("max_sessions", "max_steps", "max_batch", "max_image_size"):
+    for field in ("max_sessions", "max_steps", "max_batch", "max_image_size", "max_model_mb"):
         name = f"GANAPP_{field.upper()}"
         raw = os.environ.get(name)
         if raw is None:
@@ -204,9 +207,11 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
 
 
 def warm_up(registry: SessionRegistry) -> None:
-    """In the background once the page is being served: import what the first Start needs (torchvision, ~2 s),
-    and start the training worker (~3 s), so that the first Start need not wait for either."""
+    """In the background once the page is being served: import what the first Start needs (torchvision, ~2 s, and
+    the meta device's shape functions that the memory estimate of the host's limits runs on), and start the training
+    worker (~3 s), so that the first Start need not wait for any of them."""
     threading.Thread(target=importlib.import_module, args=("torchvision.utils",), daemon=True).start()
+    threading.Thread(target=model_memory, args=(GANConfig(),), daemon=True).start()
     if isinstance(registry.engine, WorkerEngine):
         def start_worker() -> None:
             try:

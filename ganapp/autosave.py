@@ -17,6 +17,7 @@ Nothing here knows about sessions or widgets: :mod:`ganapp.registry` decides whe
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -86,7 +87,8 @@ class StateStore:
         self.runs.mkdir(parents=True, exist_ok=True)
         self._secret = self._load_secret()
         for stale in self.runs.glob("*/.*.tmp"):  # what a write killed half-way (kill -9, power loss) left
-            stale.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only folder still serves its autosaves
+                stale.unlink(missing_ok=True)
 
     def _load_secret(self) -> bytes:
         path = self.root / "secret.key"

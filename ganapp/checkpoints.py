@@ -4,8 +4,10 @@ metadata, so that a checkpoint alone rebuilds its G. Writes are atomic; loading 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_save
 from torch import nn
 
-from .config import GANConfig
+from .config import DATASETS, GANConfig
 from .models import build_discriminator, build_generator
 
 FORMAT = "ganapp-checkpoint"
@@ -30,7 +32,7 @@ class CheckpointError(ValueError):
 
     Attributes:
         reason: a stable key for the UI's translated message: ``missing``, ``too_large``, ``not_safetensors``,
-            ``not_ganapp``, ``bad_config`` or ``bad_weights``.
+            ``not_ganapp``, ``bad_config``, ``bad_step``, ``bad_weights`` or ``non_finite``.
     """
 
     def __init__(self, reason: str, message: str):
@@ -137,12 +139,45 @@ def list_checkpoints(folder: str | Path = CHECKPOINT_DIR) -> list[Path]:
     return found
 
 
-def load_checkpoint(path: str | Path) -> Checkpoint:
-    """Read a checkpoint written by :func:`save_checkpoint`; never unpickles.
+# ----- checking a file before it costs anything -----
+#
+# A checkpoint is a visitor's file: its metadata may claim a model of any size, its JSON may nest without end, and
+# its weights may be NaN. Everything that can be checked from the header (the metadata, and each tensor's dtype and
+# shape against the networks the config builds) is checked before a tensor is read, and the weights are checked for
+# non-finite values before any network uses them.
+
+MAX_STEP = 10**12  # the largest step a checkpoint may claim: below 2**53, so every page and JSON reader holds it
+MAX_CONFIG_CHARS = 16_384  # a config's JSON is about 600 characters
+MAX_FIXED_Z = 256  # rows of fixed_z (the config's n_fixed range)
+_STEP = re.compile(r"[0-9]{1,13}")
+# safetensors' names of the dtypes a ganapp checkpoint holds
+_DTYPE_NAMES = {torch.float32: "F32", torch.int64: "I64"}
+
+Shapes = dict[str, tuple[str, tuple[int, ...]]]  # tensor name -> (safetensors dtype name, shape)
+
+
+@functools.lru_cache(maxsize=64)
+def network_shapes(config: GANConfig) -> Shapes:
+    """Every tensor of the state dicts of ``config``'s G and D, as ``G.<name>`` and ``D.<name>`` → (dtype name as
+    safetensors writes it, e.g. ``"F32"``; shape). The networks are built on the ``meta`` device, which allocates
+    and initialises nothing, so a claimed width-2048 DCGAN at 64 px costs milliseconds."""
+    with torch.device("meta"):
+        nets = (("G", build_generator(config)), ("D", build_discriminator(config)))
+    return {f"{net}.{k}": (_DTYPE_NAMES.get(v.dtype, str(v.dtype)), tuple(v.shape))
+            for net, module in nets for k, v in module.state_dict().items()}
+
+
+def tensor_shapes(tensors: dict[str, torch.Tensor]) -> Shapes:
+    """Each tensor's (dtype name as safetensors writes it, shape), as :func:`read_header` gives them for a file."""
+    return {k: (_DTYPE_NAMES.get(v.dtype, str(v.dtype)), tuple(v.shape)) for k, v in tensors.items()}
+
+
+def read_header(path: str | Path) -> tuple[dict[str, str], Shapes]:
+    """A safetensors file's metadata and each tensor's (dtype name, shape), from its header alone: no tensor is
+    read.
 
     Raises:
-        CheckpointError: the file is missing, too large, not safetensors (a pickled ``.pt`` file, say), has no ganapp
-            metadata, holds an invalid config, or holds weights that do not fit the config's G.
+        CheckpointError: ``missing``, ``too_large`` (over MAX_BYTES) or ``not_safetensors``.
     """
     path = Path(path)
     if not path.is_file():
@@ -150,42 +185,159 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if path.stat().st_size > MAX_BYTES:
         raise CheckpointError("too_large", f"checkpoint {path.name} is over {MAX_BYTES // 2**20} MB")
     try:
-        tensors, metadata = read_safetensors(path)
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            metadata = f.metadata() or {}
+            shapes = {}
+            for k in f.keys():
+                part = f.get_slice(k)
+                shapes[k] = (str(part.get_dtype()), tuple(int(n) for n in part.get_shape()))
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise CheckpointError(
             "not_safetensors",
             f"{path.name} is not a safetensors file ({e}); ganapp loads only .safetensors checkpoints and never "
             f"unpickles .pt/.pth files") from None
-    return checkpoint_from_parts(tensors, metadata, path.name)
+    return metadata, shapes
+
+
+def check_metadata(metadata: dict[str, str], name: str) -> tuple[GANConfig, int, str]:
+    """The config, step and dataset a checkpoint's metadata claims, each checked: the format, a config that is a
+    JSON object of valid settings (at most MAX_CONFIG_CHARS characters), a step that is an integer in
+    0..MAX_STEP, and a known dataset. ``name`` names the file in errors.
+
+    Raises:
+        CheckpointError: ``not_ganapp``, ``bad_config`` or ``bad_step``.
+    """
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT or "config" not in metadata:
+        raise CheckpointError("not_ganapp", f"{name} is a safetensors file but not a ganapp checkpoint "
+                                            f"(its metadata has no ganapp config)")
+    text = metadata["config"]
+    if not isinstance(text, str) or len(text) > MAX_CONFIG_CHARS:
+        raise CheckpointError("bad_config", f"{name} holds an invalid config: it is not a JSON text of at most "
+                                            f"{MAX_CONFIG_CHARS:,} characters")
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            kinds = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}
+            raise TypeError(f"the config is {kinds.get(type(data), 'a number')}, not a JSON object of settings")
+        config = GANConfig.from_dict(data)
+        if not isinstance(config.data_path, str):  # the one setting without a range or choices
+            raise TypeError(f"data_path={str(config.data_path)[:40]!r} is not text")
+    except RecursionError:  # JSON nested deeper than the parser goes
+        raise CheckpointError("bad_config", f"{name} holds an invalid config: its JSON nests too deeply") from None
+    except (ValueError, TypeError, OverflowError) as e:
+        detail = str(e) if len(str(e)) <= 300 else str(e)[:300] + "..."
+        raise CheckpointError("bad_config", f"{name} holds an invalid config: {detail}") from None
+    step_text = metadata.get("step", "0")
+    if not isinstance(step_text, str) or not _STEP.fullmatch(step_text) or int(step_text) > MAX_STEP:
+        raise CheckpointError("bad_step", f"{name} claims step {str(step_text)[:40]!r}: a checkpoint's step must be "
+                                          f"an integer in 0..{MAX_STEP:,}")
+    dataset = metadata.get("dataset", config.dataset)
+    if dataset not in DATASETS:
+        raise CheckpointError("bad_config", f"{name} names an unknown dataset {str(dataset)[:40]!r}")
+    return config, int(step_text), dataset
+
+
+def check_shapes(config: GANConfig, shapes: Shapes, name: str) -> None:
+    """Check that the tensors a checkpoint holds (``shapes``: name → (dtype name, shape)) are exactly the state
+    dict of ``config``'s G, optionally D's, and optionally a float32 fixed_z of shape (n, z_dim) with n in
+    1..MAX_FIXED_Z. Other tensors are ignored (and never read).
+
+    Raises:
+        CheckpointError: ``bad_weights``, naming the first tensor that does not fit.
+    """
+    expected = network_shapes(config)
+    for net, required in (("G", True), ("D", False)):
+        want = {k: v for k, v in expected.items() if k.startswith(f"{net}.")}
+        have = {k: v for k, v in shapes.items() if k.startswith(f"{net}.")}
+        if not have and not required:
+            continue
+        for k in sorted(set(want) | set(have)):
+            if want.get(k) != have.get(k):
+                raise CheckpointError("bad_weights", f"{name}: its weights do not fit its config's model ({k} is "
+                                                     f"{_describe(have.get(k))}, the model's is "
+                                                     f"{_describe(want.get(k))})")
+    if "fixed_z" in shapes:
+        dtype, shape = shapes["fixed_z"]
+        if dtype != "F32" or len(shape) != 2 or shape[1] != config.z_dim or not 1 <= shape[0] <= MAX_FIXED_Z:
+            raise CheckpointError("bad_weights", f"{name}: its fixed_z is {_describe(shapes['fixed_z'])}, not F32 "
+                                                 f"(n, {config.z_dim}) with n in 1..{MAX_FIXED_Z}")
+
+
+def _describe(entry: tuple[str, tuple[int, ...]] | None) -> str:
+    return "missing" if entry is None else f"{entry[0]} {list(entry[1])}"
+
+
+def check_finite(tensors: dict[str, torch.Tensor], name: str) -> None:
+    """Refuse weights with a NaN or an infinity: G's samples would be NaN, and a NaN reaching LAPACK (a matrix square
+    root in the Fréchet distance) can crash the process rather than raise.
+
+    Raises:
+        CheckpointError: ``non_finite``, naming the first such tensor.
+    """
+    for k, v in tensors.items():
+        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise CheckpointError("non_finite", f"{name}: {k} holds NaN or infinite values; ganapp does not load "
+                                                f"weights that are not finite")
+
+
+def inspect_checkpoint(path: str | Path) -> tuple[GANConfig, int, str]:
+    """Check a checkpoint from its header alone, reading no tensor: (config, step, dataset). What
+    :func:`load_checkpoint` checks first; it still checks the weights' values.
+
+    Raises:
+        CheckpointError: as :func:`load_checkpoint`, but never ``non_finite``.
+    """
+    path = Path(path)
+    metadata, shapes = read_header(path)
+    config, step, dataset = check_metadata(metadata, path.name)
+    check_shapes(config, shapes, path.name)
+    return config, step, dataset
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a checkpoint written by :func:`save_checkpoint`; never unpickles. Its header is checked first (see
+    :func:`inspect_checkpoint`), so a file whose metadata lies costs no more than its header; then only G's, D's and
+    fixed_z's tensors are read, and checked to be finite, before G is built.
+
+    Raises:
+        CheckpointError: the file is missing (``missing``), too large (``too_large``), not safetensors (a pickled
+            ``.pt`` file, say; ``not_safetensors``), has no ganapp metadata (``not_ganapp``), holds an invalid config
+            (``bad_config``) or step (``bad_step``), weights that do not fit the config's networks
+            (``bad_weights``), or weights that are not finite (``non_finite``).
+    """
+    path = Path(path)
+    metadata, shapes = read_header(path)
+    config, step, dataset = check_metadata(metadata, path.name)
+    check_shapes(config, shapes, path.name)
+    wanted = [k for k in shapes if k.startswith(("G.", "D.")) or k == "fixed_z"]
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            tensors = {k: f.get_tensor(k) for k in wanted}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise CheckpointError("not_safetensors", f"{path.name} could not be read ({e})") from None
+    return _assemble(tensors, config, step, dataset, path.name)
 
 
 def checkpoint_from_parts(tensors: dict[str, torch.Tensor], metadata: dict[str, str], name: str) -> Checkpoint:
-    """The :class:`Checkpoint` that :func:`checkpoint_parts` holds (G rebuilt, frozen, on the CPU; D's weights
-    checked against the config's D). ``name`` names it in errors.
+    """The :class:`Checkpoint` that :func:`checkpoint_parts` holds (G rebuilt, frozen, on the CPU), checked as
+    :func:`load_checkpoint` checks a file. ``name`` names it in errors.
 
     Raises:
-        CheckpointError: no ganapp metadata (``not_ganapp``), an invalid config (``bad_config``), or weights that do
-            not fit the config's networks (``bad_weights``).
+        CheckpointError: ``not_ganapp``, ``bad_config``, ``bad_step``, ``bad_weights`` or ``non_finite``.
     """
-    if metadata.get("format") != FORMAT or "config" not in metadata:
-        raise CheckpointError("not_ganapp", f"{name} is a safetensors file but not a ganapp checkpoint "
-                                            f"(its metadata has no ganapp config)")
-    try:
-        config = GANConfig.from_dict(json.loads(metadata["config"]))
-        step = int(metadata.get("step", "0"))
-    except (ValueError, TypeError) as e:
-        raise CheckpointError("bad_config", f"{name} holds an invalid config: {e}") from None
+    config, step, dataset = check_metadata(metadata, name)
+    check_shapes(config, tensor_shapes(tensors), name)
+    return _assemble({k: v for k, v in tensors.items() if k.startswith(("G.", "D.")) or k == "fixed_z"}, config,
+                     step, dataset, name)
+
+
+def _assemble(tensors: dict[str, torch.Tensor], config: GANConfig, step: int, dataset: str, name: str) -> Checkpoint:
+    """A Checkpoint from checked tensors: refused when not finite; G built on the meta device and given the file's
+    tensors (nothing is allocated or initialised twice)."""
+    check_finite(tensors, name)
     g_state = {k[2:]: v for k, v in tensors.items() if k.startswith("G.")}
     d_state = {k[2:]: v for k, v in tensors.items() if k.startswith("D.")} or None
-    G = build_generator(config)
-    try:
-        G.load_state_dict(g_state)
-        if d_state is not None:
-            build_discriminator(config).load_state_dict(d_state)
-    except RuntimeError as e:
-        first = str(e).strip().splitlines()[0]
-        raise CheckpointError("bad_weights", f"{name}: its weights do not fit its config's model ({first})") \
-            from None
-    fixed_z = tensors.get("fixed_z")
-    return Checkpoint(G.eval().requires_grad_(False), config, step, metadata.get("dataset", config.dataset), d_state,
-                      fixed_z)
+    with torch.device("meta"):
+        G = build_generator(config)
+    G.load_state_dict(g_state, assign=True)  # the shapes were checked: this cannot fail
+    return Checkpoint(G.eval().requires_grad_(False), config, step, dataset, d_state, tensors.get("fixed_z"))

@@ -8,16 +8,22 @@
     python -m ganapp timelapse --checkpoints runs/mnist_step*.safetensors --seed 7 --out digit.gif
     python -m ganapp train --init checkpoints/mnist_dcgan.safetensors --steps 500 --out runs/finetuned.safetensors
 
-Bad flags and bad values print one line and exit with status 2; a missing dataset or a bad checkpoint exits with 1.
+Bad flags and bad values print one line and exit with status 2; a missing dataset, a bad checkpoint (one whose
+metadata lies is refused from its header, before anything is built) or a full disk exits with 1, and Ctrl-C with
+130 (``train`` first saves the run it has). No user's mistake and no user's file ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +31,12 @@ import torch
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoints import CheckpointError, inspect_checkpoint, load_checkpoint, save_checkpoint
 from .classifier import CLASSIFIER_PATH, train_and_save
 from .config import CLI_FIELDS, SETTINGS, GANConfig, range_text
 from .data import DatasetUnavailableError
+from .limits import Limits
+from .memory import model_memory, round_mb
 from .points2d import MIXTURES
 from .latent import follow_z, seed_to_z
 from .media import save_samples_gif, strip, to_grid
@@ -38,6 +46,44 @@ from .trainer import Trainer, cycled_labels
 
 class UsageError(Exception):
     """A flag or value the user must fix; printed as one line."""
+
+
+SAMPLE_BATCH = 500  # samples drawn by one forward pass of G: sample and eval hold one batch of activations at a time
+MAX_PNG_SAMPLES = 1024  # images in one PNG grid; more go to a .npy
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
+
+
+def max_model_mb() -> int:
+    """The most memory a model may take: ``GANAPP_MAX_MODEL_MB``, as for the app, else the app's default.
+
+    Raises:
+        UsageError: GANAPP_MAX_MODEL_MB is not an integer ≥ 1.
+    """
+    raw = os.environ.get("GANAPP_MAX_MODEL_MB")
+    if raw is None:
+        return Limits().max_model_mb
+    try:
+        return Limits(max_model_mb=int(raw)).max_model_mb
+    except ValueError:
+        raise UsageError(f"GANAPP_MAX_MODEL_MB={raw!r} is out of range: it must be an integer in 1..10000000") \
+            from None
+
+
+def check_memory(config: GANConfig) -> None:
+    """Refuse a model whose estimated memory (:func:`ganapp.memory.model_memory`: weights, Adam's moments, G's
+    moving average and the activations at the batch size; a command-line run keeps no other copies of G) is over
+    :func:`max_model_mb`, before anything is built.
+
+    Raises:
+        UsageError: naming the estimate and the limit.
+    """
+    m = model_memory(config)
+    need = m.step_mb + (m.g_copy_mb if config.g_ema > 0 else 0.0)
+    limit = max_model_mb()
+    if need > limit:
+        raise UsageError(f"this model would need about {round_mb(need):,} MB of memory (weights, Adam's moments and "
+                         f"activations at batch {config.batch_size}), over the limit of {limit:,} MB: choose smaller "
+                         f"widths, batch or images, or set GANAPP_MAX_MODEL_MB")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -147,8 +193,13 @@ def train(a: argparse.Namespace) -> int:
         raise UsageError(f"--save-every={a.save_every} is out of range: it must be ≥ 1")
     if a.data_dir is not None:
         os.environ["GANAPP_DATA_DIR"] = str(a.data_dir)
-    init = load_checkpoint(a.init) if a.init else None
-    config = _config(a, init.config if init else None)
+    if a.init:
+        config = _config(a, inspect_checkpoint(a.init)[0])  # the header first: a file that lies costs nothing
+        check_memory(config)
+        init = load_checkpoint(a.init)
+    else:
+        config, init = _config(a), None
+        check_memory(config)
     trainer = Trainer(config)
     if init is not None:
         try:
@@ -162,34 +213,60 @@ def train(a: argparse.Namespace) -> int:
     bar = tqdm(total=a.steps, unit="step", dynamic_ncols=True, desc=f"{config.dataset} {config.model}")
     metrics: dict[str, float] = {}
     i = 0
-    while i < steps:
-        i += 1
-        # the run ends at --steps or --minutes, whichever comes first: its progress is the further along of the two
-        trainer.set_progress(max((i - 1) / steps, (time.monotonic() - started) / run_s))
-        out = trainer.train_step()
-        step = trainer.step_count
-        if i % 10 == 0 or i == steps:  # one host sync per 10 steps
-            metrics = dict(zip(("d_loss", "g_loss", "D(x)", "D(G(z))"), out.tolist()))
-            bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
-            bar.update(i - bar.n)
-            if not all(np.isfinite(list(metrics.values()))):
-                bar.close()
-                print(f"ganapp: error: non-finite values at step {step} ({metrics}); lower the learning rates",
-                      file=sys.stderr)
-                return 1
-        if a.save_every and i % a.save_every == 0:
-            save_checkpoint(a.out.with_name(f"{a.out.stem}_step{step:06d}.safetensors"), trainer.G_shown, config,
-                            step, D=trainer.D, fixed_z=trainer.fixed_z)
-        if time.monotonic() - started >= run_s:
-            break
-    bar.update(trainer.step_count - first_step + 1 - bar.n)
-    bar.close()
-    path = save_checkpoint(a.out, trainer.G_shown, config, trainer.step_count, D=trainer.D,
-                           fixed_z=trainer.fixed_z)
+    with ctrl_c_between_steps() as interrupted:
+        while i < steps and not interrupted.is_set():
+            i += 1
+            # the run ends at --steps or --minutes, whichever comes first: its progress is the further along of the two
+            trainer.set_progress(max((i - 1) / steps, (time.monotonic() - started) / run_s))
+            out = trainer.train_step()
+            step = trainer.step_count
+            if i % 10 == 0 or i == steps:  # one host sync per 10 steps
+                metrics = dict(zip(("d_loss", "g_loss", "D(x)", "D(G(z))"), out.tolist()))
+                bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
+                bar.update(i - bar.n)
+                if not all(np.isfinite(list(metrics.values()))):
+                    bar.close()
+                    print(f"ganapp: error: non-finite values at step {step} ({metrics}); lower the learning rates",
+                          file=sys.stderr)
+                    return 1
+            if a.save_every and i % a.save_every == 0:
+                save_checkpoint(a.out.with_name(f"{a.out.stem}_step{step:06d}.safetensors"), trainer.G_shown, config,
+                                step, D=trainer.D, fixed_z=trainer.fixed_z)
+            if time.monotonic() - started >= run_s:
+                break
+        bar.update(trainer.step_count - first_step + 1 - bar.n)
+        bar.close()
+        # a Ctrl-C from here on waits until the checkpoint is whole: the run is saved once, not half
+        path = save_checkpoint(a.out, trainer.G_shown, config, trainer.step_count, D=trainer.D,
+                               fixed_z=trainer.fixed_z)
+        if interrupted.is_set():
+            print(f"ganapp: interrupted at step {trainer.step_count}: saved the run so far to {path}",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
     grid_path = path.with_suffix(".png")
     _save_samples(trainer.sample(trainer.fixed_z, trainer.fixed_y), config, grid_path)
     print(f"saved {path} (step {trainer.step_count}) and {grid_path}")
     return 0
+
+
+@contextlib.contextmanager
+def ctrl_c_between_steps() -> Iterator[threading.Event]:
+    """A context in which Ctrl-C (SIGINT) sets the yielded event instead of raising, so that training stops between
+    two steps, with G and D whole, and the run is saved; a second Ctrl-C raises KeyboardInterrupt at once. Outside
+    the main thread (where Python takes no signal handler) Ctrl-C raises as usual."""
+    event = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if event.is_set():
+            raise KeyboardInterrupt
+        event.set()
+
+    old = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
+    try:
+        yield event
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
 
 
 def _save_samples(x: torch.Tensor, config: GANConfig, path: Path) -> None:
@@ -208,12 +285,33 @@ def _save_samples(x: torch.Tensor, config: GANConfig, path: Path) -> None:
         Image.fromarray(to_grid(x, nrow=config.n_classes or 8)).save(path)
 
 
+def _generate(G: torch.nn.Module, z: torch.Tensor, y: torch.Tensor | None, out: np.ndarray | None = None
+              ) -> torch.Tensor | None:
+    """G(z[, y]) in batches of SAMPLE_BATCH, so that only one batch's activations are held at a time: the samples
+    are written into ``out`` (an array or a .npy memmap of the samples' shape) when given, else returned whole."""
+    parts = []
+    with torch.no_grad():
+        for i in range(0, len(z), SAMPLE_BATCH):
+            x = G(z[i:i + SAMPLE_BATCH], None if y is None else y[i:i + SAMPLE_BATCH]).float()
+            if out is not None:
+                out[i:i + len(x)] = x.numpy()
+            else:
+                parts.append(x)
+    return None if out is not None else torch.cat(parts)
+
+
+def _sample_shape(config: GANConfig) -> tuple[int, ...]:
+    return (2,) if config.is_2d else (config.channels, config.image_size, config.image_size)
+
+
 def sample(a: argparse.Namespace) -> int:
     if not 1 <= a.n <= 100_000:
         raise UsageError(f"--n={a.n} is out of range: it must be in 1..100000")
     if a.out.suffix not in (".png", ".npy"):
         raise UsageError(f"--out={a.out} must end in .png or .npy")
     ckpt = load_checkpoint(a.checkpoint)
+    if a.out.suffix == ".png" and not ckpt.config.is_2d and a.n > MAX_PNG_SAMPLES:
+        raise UsageError(f"--n={a.n} is too many images for one PNG grid (at most {MAX_PNG_SAMPLES}): write a .npy")
     y = None
     if ckpt.config.conditional:
         if a.label is not None and not 0 <= a.label < ckpt.config.n_classes:
@@ -221,14 +319,17 @@ def sample(a: argparse.Namespace) -> int:
         y = torch.full((a.n,), a.label) if a.label is not None else cycled_labels(a.n, ckpt.config.n_classes)
     elif a.label is not None:
         raise UsageError("--label needs a class-conditional checkpoint; this one is unconditional")
-    with torch.no_grad():
-        x = ckpt.G(seed_to_z(a.seed, ckpt.config.z_dim, a.n), y).float()
+    z = seed_to_z(a.seed, ckpt.config.z_dim, a.n)
+    shape = (a.n, *_sample_shape(ckpt.config))
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    if a.out.suffix == ".npy":
-        np.save(a.out, x.numpy().astype(np.float32))  # (N, 2) data coordinates, or (N, C, H, W) in [-1, 1]
+    if a.out.suffix == ".npy":  # (N, 2) data coordinates, or (N, C, H, W) in [-1, 1], written a batch at a time
+        out = np.lib.format.open_memmap(a.out, mode="w+", dtype=np.float32, shape=shape)
+        _generate(ckpt.G, z, y, out)
+        out.flush()
+        del out
     else:
-        _save_samples(x, ckpt.config, a.out)
-    print(f"wrote {a.out} ({a.n} samples, shape {tuple(x.shape)})")
+        _save_samples(_generate(ckpt.G, z, y), ckpt.config, a.out)
+    print(f"wrote {a.out} ({a.n} samples, shape {shape})")
     return 0
 
 
@@ -236,23 +337,27 @@ def evaluate(a: argparse.Namespace) -> int:
     ckpt = load_checkpoint(a.checkpoint)
     c = ckpt.config
     if scores_mnist(c):
-        n = a.n or N_REFERENCE
+        n = a.n if a.n is not None else N_REFERENCE
         if not 2 <= n <= N_REFERENCE:
             raise UsageError(f"--n={n} is out of range: it must be in 2..{N_REFERENCE} for MNIST")
         judge = shared_judge()
         if judge is None:
             raise UsageError("the MNIST classifier is missing: run `python -m ganapp train-classifier`")
-        m = judge.score_generator(ckpt.G, c.z_dim, c.n_classes, n=n, seed=a.seed)
+        try:
+            m = judge.score_generator(ckpt.G, c.z_dim, c.n_classes, n=n, seed=a.seed)
+        except ValueError as e:  # G's samples are not finite: there is no distance to report
+            raise CheckpointError("non_finite", f"{a.checkpoint.name} cannot be scored: {e}") from None
         print(json.dumps({"dataset": c.dataset, "step": ckpt.step, "samples": n, **m}))
         return 0
     if c.dataset not in MIXTURES:
         raise UsageError(f"eval scores the 2D benchmarks ({', '.join(MIXTURES)}) and MNIST digits "
                          f"({', '.join(MNIST_LIKE)}, 28×28 grey); this checkpoint is {c.dataset!r}")
-    n = a.n or 2500
+    n = a.n if a.n is not None else 2500
     if not 1 <= n <= 100_000:
         raise UsageError(f"--n={n} is out of range: it must be in 1..100000")
-    with torch.no_grad():
-        x = ckpt.G(seed_to_z(a.seed, c.z_dim, n)).float().numpy()
+    x = _generate(ckpt.G, seed_to_z(a.seed, c.z_dim, n), None).numpy()
+    if not np.isfinite(x).all():
+        raise CheckpointError("non_finite", f"{a.checkpoint.name} cannot be scored: G's samples are not finite")
     m = mode_metrics(x, MIXTURES[c.dataset]())
     print(json.dumps({"dataset": c.dataset, "step": ckpt.step, "samples": n, **m}))
     return 0
@@ -261,10 +366,11 @@ def evaluate(a: argparse.Namespace) -> int:
 def timelapse(a: argparse.Namespace) -> int:
     if a.out.suffix not in (".png", ".gif"):
         raise UsageError(f"--out={a.out} must end in .png or .gif")
-    ckpts = [load_checkpoint(p) for p in a.checkpoints]
-    configs = {(c.config.z_dim, c.config.n_classes, c.config.is_2d) for c in ckpts}
-    if len(configs) > 1 or ckpts[0].config.is_2d:
+    headers = [inspect_checkpoint(p) for p in a.checkpoints]  # every header first: one file that lies stops it at once
+    configs = {(c.z_dim, c.n_classes, c.is_2d) for c, _, _ in headers}
+    if len(configs) > 1 or headers[0][0].is_2d:
         raise UsageError("--checkpoints must be image checkpoints of one run (same z_dim and classes)")
+    ckpts = [load_checkpoint(p) for p in a.checkpoints]
     c = ckpts[0].config
     y = None
     if c.conditional:
@@ -283,20 +389,29 @@ def timelapse(a: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 ok, 1 runtime failure, 2 usage error)."""
+    """Run the CLI; returns the exit status: 0 ok, 1 a runtime failure (a missing dataset, a checkpoint refused, a
+    full disk, no memory), 2 a usage error, 130 interrupted by Ctrl-C. Each failure prints one line, never a
+    traceback."""
     try:
         a = _parser().parse_args(argv)
         return {"train": train, "sample": sample, "eval": evaluate, "timelapse": timelapse,
                 "train-classifier": train_classifier}[a.command](a)
     except UsageError as e:
-        print(f"ganapp: error: {e}", file=sys.stderr)
-        return 2
-    except ValueError as e:
-        if isinstance(e, CheckpointError):
-            print(f"ganapp: error: {e}", file=sys.stderr)
-            return 1
-        print(f"ganapp: error: {e}", file=sys.stderr)
-        return 2
+        return _fail(e, 2)
+    except CheckpointError as e:  # a user's file: its reason and the file's name, one line
+        return _fail(e, 1)
+    except ValueError as e:  # a setting out of range, named with its range (ConfigError and the like)
+        return _fail(e, 2)
     except (DatasetUnavailableError, OSError) as e:
-        print(f"ganapp: error: {e}", file=sys.stderr)
-        return 1
+        return _fail(e, 1)
+    except MemoryError:
+        return _fail("not enough memory for this run: choose smaller widths, batch or images", 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+
+
+def _fail(e: object, status: int) -> int:
+    """Print ``e`` as one line on stderr and return ``status``."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    print(f"ganapp: error: {text}", file=sys.stderr)
+    return status

@@ -1,5 +1,6 @@
 """Limits a host sets on what visitors of a shared server may do: how many runs live at once, how long a run may
-train, and how large its batches and images may be. The registry enforces them; the UI says them in the visitor's
+train, how large its batches and images may be, and how much memory its model may take (estimated from its config
+before anything is built, see :mod:`ganapp.memory`). The registry enforces them; the UI says them in the visitor's
 language from the errors' codes and fields.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import IMAGE_SIZES, RANGES, GANConfig
+from .memory import model_memory, round_mb
 
 
 class ServerFullError(RuntimeError):
@@ -26,13 +28,14 @@ class LimitError(ValueError):
     """A setting is within the library's range but beyond this host's limit.
 
     Attributes:
-        field: the config field, e.g. ``batch_size``.
-        value: the value asked for.
-        allowed: the allowed range as text, e.g. ``1..512``.
+        field: the config field, e.g. ``batch_size``; ``model_mb`` for the memory a model would take.
+        value: the value asked for (for ``model_mb``, the estimated MB, an int).
+        allowed: the allowed range as text, e.g. ``1..512``; for ``model_mb``, the most MB allowed, e.g. ``2048``.
     """
 
     def __init__(self, field: str, value: object, allowed: str):
-        super().__init__(f"{field}={value!r} is beyond this server's limit: it must be in {allowed}")
+        bound = f"at most {allowed}" if allowed.isdigit() else f"in {allowed}"
+        super().__init__(f"{field}={value!r} is beyond this server's limit: it must be {bound}")
         self.field, self.value, self.allowed = field, value, allowed
 
     def __reduce__(self):  # pickled whole (see ganapp.config.ConfigError.__reduce__)
@@ -49,6 +52,10 @@ class Limits:
         max_steps: G updates after which a run pauses for good (it may be reset), ≥ 1.
         max_batch: the largest batch_size a visitor may choose, in 2..4096.
         max_image_size: the largest image size a visitor may choose, one of 28, 32, 64.
+        max_model_mb: the most memory one run's model may take, in MB, as :func:`ganapp.memory.model_memory`
+            estimates it from the config (weights, Adam's moments, the copies of G a run keeps, activations at the
+            batch size), in 1..10,000,000. The default admits every lesson and dataset default (at most ~200 MB)
+            and a 64-px colour DCGAN of width 32 at batch 256, and refuses a width-2048 DCGAN (74 GB at 28 px).
 
     Raises:
         ValueError: a limit outside its range.
@@ -58,9 +65,10 @@ class Limits:
     max_steps: int = 500_000
     max_batch: int = 512
     max_image_size: int = 64
+    max_model_mb: int = 2048
 
     def __post_init__(self) -> None:
-        for name, low, high in (("max_sessions", 1, 100_000), ("max_steps", 1, 10**12),
+        for name, low, high in (("max_sessions", 1, 100_000), ("max_steps", 1, 10**12), ("max_model_mb", 1, 10**7),
                                 ("max_batch", int(RANGES["batch_size"][0]), int(RANGES["batch_size"][1]))):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -70,9 +78,14 @@ class Limits:
                              f"{', '.join(map(str, IMAGE_SIZES))}")
 
     def check(self, config: GANConfig) -> None:
-        """Raise :class:`LimitError` when ``config`` asks for more than this host allows."""
+        """Raise :class:`LimitError` when ``config`` asks for more than this host allows: a batch or image size
+        beyond its limit, or a model whose estimated memory is over ``max_model_mb`` (field ``model_mb``, the
+        estimate in MB as the value). Builds nothing: the estimate takes milliseconds whatever the model's size."""
         if config.batch_size > self.max_batch:
             raise LimitError("batch_size", config.batch_size, f"{int(RANGES['batch_size'][0])}..{self.max_batch}")
         if not config.is_2d and config.image_size > self.max_image_size:
             allowed = ", ".join(str(s) for s in IMAGE_SIZES if s <= self.max_image_size)
             raise LimitError("image_size", config.image_size, allowed)
+        need = model_memory(config).total_mb
+        if need > self.max_model_mb:
+            raise LimitError("model_mb", round_mb(need), str(self.max_model_mb))

@@ -80,6 +80,39 @@ def collapse_alert(rows: list[dict[str, Any]], window: int = 5, min_step: int = 
     return None
 
 
+def frechet_distance(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor, sigma2: torch.Tensor) -> float:
+    """The Fréchet distance between N(μ₁, Σ₁) and N(μ₂, Σ₂), ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½) (Heusel et al. 2017,
+    Eq. 6), with Tr((Σ₁Σ₂)^½) as the sum of the square roots of Σ₁Σ₂'s eigenvalues (as torchmetrics computes it).
+
+    The statistics are checked before any matrix function sees them: LAPACK's eigen-solver, given a NaN, can crash
+    the whole process (MKL's DGEBAL: "Parameter 3 was incorrect on entry", then a segfault) instead of raising, and
+    one run's NaN samples must not take every other run of the server with them.
+
+    Args:
+        mu1, mu2: (F,) means. sigma1, sigma2: (F, F) covariances; float64 is best.
+    Returns:
+        The distance, a float ≥ 0 up to rounding.
+    Raises:
+        ValueError: a statistic, or the product Σ₁Σ₂, holds NaN or infinite values.
+    """
+    for name, t in (("mu1", mu1), ("sigma1", sigma1), ("mu2", mu2), ("sigma2", sigma2)):
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} holds NaN or infinite values: the Fréchet distance is not defined for it")
+    product = sigma1 @ sigma2
+    if not bool(torch.isfinite(product).all()):
+        raise ValueError("sigma1 @ sigma2 overflows: the Fréchet distance is not defined for these statistics")
+    mean_term = (mu1 - mu2).square().sum()
+    root_trace = torch.linalg.eigvals(product).sqrt().real.sum()
+    return float(mean_term + sigma1.trace() + sigma2.trace() - 2 * root_trace)
+
+
+def _gaussian(features_sum: torch.Tensor, cov_sum: torch.Tensor, n: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean (F,), unbiased covariance (F, F)) from running sums of features x and of x xᵀ over n samples, as
+    torchmetrics' FrechetInceptionDistance keeps them."""
+    mean = features_sum / n
+    return mean, (cov_sum - n * torch.outer(mean, mean)) / (n - 1)
+
+
 # ----- MNIST digits, judged by the shipped classifier -----
 
 MNIST_LIKE = ("mnist", "mnist_10k")  # datasets whose samples the MNIST classifier can judge
@@ -99,8 +132,9 @@ class MNISTJudge:
     - ``frechet_distance``: the Fréchet distance between Gaussians fitted to classifier features of the samples and
       of ``N_REFERENCE`` real digits, ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½) (Heusel et al. 2017, "GANs Trained by a Two
       Time-Scale Update Rule...", Eq. 6), with the classifier's 128 penultimate features in place of Inception's, as
-      TF-GAN's ``mnist_frechet_distance`` does. Computed by torchmetrics' ``FrechetInceptionDistance`` with the
-      classifier as its custom feature extractor.
+      TF-GAN's ``mnist_frechet_distance`` does. The features' statistics are gathered by torchmetrics'
+      ``FrechetInceptionDistance`` with the classifier as its custom feature extractor, and the distance is
+      :func:`frechet_distance`, which refuses statistics that are not finite.
     - ``fd_floor``: the same distance between as many *other* real digits and the reference: what a perfect G
       would score with this many samples (the distance is biased upwards for small sets).
     - ``class_hist``: the share of samples the classifier assigns to each digit, (10,) summing to 1.
@@ -147,7 +181,9 @@ class MNISTJudge:
         with torch.no_grad():
             for i in range(0, len(fake), 1000):
                 fid.update(fake[i:i + 1000], real=False)
-            return float(fid.compute())
+            stats = [_gaussian(fid.real_features_sum, fid.real_features_cov_sum, fid.real_features_num_samples),
+                     _gaussian(fid.fake_features_sum, fid.fake_features_cov_sum, fid.fake_features_num_samples)]
+            return frechet_distance(*stats[0], *stats[1])
 
     def floor(self, n: int) -> float:
         """Real-vs-real Fréchet distance for ``n`` samples (2 ≤ n ≤ 5000): held-out real digits vs the reference."""
@@ -169,12 +205,15 @@ class MNISTJudge:
             ``{"frechet_distance", "fd_floor", "kl_uniform", "classes", "confident": float or int,
             "class_hist": list of 10 floats, "n": N}``, plus ``"label_accuracy"`` when labels are given.
         Raises:
-            ValueError: samples of another shape or count, or labels of another length.
+            ValueError: samples of another shape or count, samples that are not finite, or labels of another length.
         """
         samples = torch.as_tensor(samples).float()
         if samples.ndim != 4 or tuple(samples.shape[1:]) != (1, 28, 28) or not 2 <= len(samples) <= N_REFERENCE:
             raise ValueError(f"samples has shape {tuple(samples.shape)}: expected (N, 1, 28, 28) with N in "
                              f"2..{N_REFERENCE}")
+        if not bool(torch.isfinite(samples).all()):
+            raise ValueError("samples hold NaN or infinite values: G's output is not finite, so there is nothing to "
+                             "score")
         if labels is not None and len(labels) != len(samples):
             raise ValueError(f"labels has {len(labels)} entries for {len(samples)} samples")
         floor = self.floor(len(samples))

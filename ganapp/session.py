@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from .checkpoints import save_checkpoint
+from .checkpoints import MAX_STEP, check_finite, check_shapes, save_checkpoint, tensor_shapes
 from .config import GANConfig
 from .engine import Engine
 from .job import ERROR, IDLE, PAUSED, RUNNING, STOPPED, VIEW_SHARE, WAITING, SessionJob
@@ -123,15 +123,19 @@ class TrainingSession(SessionJob, SessionReads):
         """The run an autosave holds (see :meth:`autosave_state`), paused where it was saved: its G, D, optimisers,
         RNG, step, clock, history, time-lapse snapshots and scores. ``kwargs`` go to the constructor.
 
+        An autosave is checked as strictly as a visitor's input before anything is built (see
+        :func:`check_autosave`): a file on disk may have been damaged or edited.
+
         Raises:
-            ValueError: the autosave holds an invalid config, or tensors that do not fit its networks.
+            ValueError: the autosave holds an invalid config, a field of the wrong type or out of its range, tensors
+                that do not fit its networks, or weights that are not finite.
             ganapp.data.DatasetUnavailableError: its dataset cannot be read any more (an upload that is gone).
         """
+        config = check_autosave(tensors, meta)
         try:
-            config = GANConfig.from_dict(meta["config"])
-        except (KeyError, TypeError) as e:
-            raise ValueError(f"the autosave holds no valid config ({e})") from None
-        return cls(config, saved=(tensors, meta), **kwargs)
+            return cls(config, saved=(tensors, meta), **kwargs)
+        except (TypeError, AttributeError, KeyError, IndexError) as e:  # a part no check above reads, damaged
+            raise ValueError(f"the autosave is damaged ({type(e).__name__}: {str(e)[:200]})") from None
 
     def autosave_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """Copies of everything the run needs to go on later, taken between two steps: (tensors, meta) for
@@ -385,3 +389,73 @@ class TrainingSession(SessionJob, SessionReads):
             self.engine.sync(self.trainer)
             t = self.trainer
             return save_checkpoint(path, t.G_shown, t.config, t.step_count, D=t.D, fixed_z=t.fixed_z)
+
+
+MAX_ELAPSED_S = 100 * 365 * 86400.0  # the longest clock a run may show, in seconds
+_STATES = (IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR)
+
+
+def _field(values: Any, key: str, low: float, high: float, integer: bool = False, default: Any = None) -> Any:
+    """``values[key]``, checked to be a number (an integer when ``integer``) in ``low..high``; ``default`` when
+    absent and a default is given.
+
+    Raises:
+        ValueError: naming the field and its range.
+    """
+    if key not in values and default is not None:
+        return default
+    value = values.get(key)
+    kind = int if integer else (int, float)
+    if not isinstance(value, kind) or isinstance(value, bool) or not low <= value <= high:  # NaN fails it too
+        raise ValueError(f"the autosave's {key}={str(value)[:40]!r} is out of range: it must be "
+                         f"{'an integer' if integer else 'a number'} in {low:g}..{high:g}")
+    return value
+
+
+def check_autosave(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> GANConfig:
+    """Check an autosave (:meth:`TrainingSession.autosave_state`'s output, read back from disk) before anything is
+    built from it: its config; the trainer's step, D updates and learning-rate scale; the session's state, clock,
+    timed-run window, slow motion and lesson; and G's, D's and G_ema's tensors against the networks the config
+    builds (on the meta device: a config that lies costs nothing), then their values finite. Returns its config.
+
+    Raises:
+        ValueError: naming the first field, or tensor, that is wrong.
+    """
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+        raise ValueError("the autosave holds no valid config")
+    try:
+        config = GANConfig.from_dict(meta["config"])
+    except TypeError as e:
+        raise ValueError(f"the autosave holds no valid config ({e})") from None
+    if not isinstance(config.data_path, str):
+        raise ValueError("the autosave's data_path is not text")
+    trainer, session = meta.get("trainer"), meta.get("session")
+    if not isinstance(trainer, dict) or not isinstance(session, dict) or not isinstance(meta.get("publisher"), dict):
+        raise ValueError("the autosave lacks the trainer's, the session's or the publisher's state")
+    _field(trainer, "step_count", 0, MAX_STEP, integer=True)
+    _field(trainer, "d_updates", 0, MAX_STEP * 20, integer=True)  # n_critic ≤ 20 D updates per step
+    _field(trainer, "lr_scale", 0.0, 1.0, default=1.0)
+    if session.get("state") not in _STATES:
+        raise ValueError(f"the autosave's state={str(session.get('state'))[:40]!r} is not one of {', '.join(_STATES)}")
+    _field(session, "elapsed_s", 0.0, MAX_ELAPSED_S)
+    window = session.get("window")
+    if window is not None:
+        if not isinstance(window, (list, tuple)) or len(window) != 2:
+            raise ValueError("the autosave's window is not (elapsed_s at its start, its length)")
+        _field({"window_start_s": window[0]}, "window_start_s", 0.0, MAX_ELAPSED_S)
+        _field({"window_s": window[1]}, "window_s", 0.0, MAX_ELAPSED_S)
+    _field(session, "slow_motion_s", 0.0, MAX_SLOW_MOTION_S, default=0.0)
+    lesson = session.get("lesson")
+    if lesson is not None and lesson not in LESSONS:
+        raise ValueError(f"the autosave's lesson={str(lesson)[:40]!r} is not one of {', '.join(LESSONS)}")
+    if not isinstance(session.get("lesson_fired", False), bool):
+        raise ValueError("the autosave's lesson_fired is not True or False")
+    nets = {k: v for k, v in tensors.items() if k.startswith(("G.", "D."))}
+    check_shapes(config, tensor_shapes(nets), "the autosave")  # a CheckpointError is a ValueError
+    if not any(k.startswith("D.") for k in nets):
+        raise ValueError("the autosave holds no D")
+    ema = {"G." + k[len("G_ema."):]: v for k, v in tensors.items() if k.startswith("G_ema.")}
+    if ema:
+        check_shapes(config, tensor_shapes(ema), "the autosave's G_ema")
+    check_finite({**nets, **ema}, "the autosave")
+    return config

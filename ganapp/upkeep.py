@@ -3,14 +3,19 @@
 :class:`RegistryUpkeep` is a part of :class:`ganapp.registry.SessionRegistry` (its base class), kept in a file of
 its own. It works on the registry's visitor dict under the registry's ``_lock`` (see the lock order there), and never
 holds that lock while a session is saved, paused or stopped.
+
+When autosaves cannot be written (a full disk, a state folder made read-only), each run keeps its previous autosave
+(files are replaced atomically), the server's log says so once, when it starts, and once when it ends, and
+``autosave_problem`` tells the host's views (the teacher's page) that runs are not being saved.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .session import RUNNING, WAITING
 from .worker import WorkerLostError
@@ -37,6 +42,10 @@ class RegistryUpkeep:
     _next_sweep_s: float
     _reaper: threading.Thread | None
     _reaper_stop: threading.Event
+    # Why autosaves fail now, or None while they work: {"reason": "disk_full", "read_only" or "io", "error": the
+    # errno's name (e.g. "ENOSPC"), "since_s": time.monotonic() of the first failure, "failures": writes failed}.
+    autosave_problem: dict[str, Any] | None = None
+    _problem_lock = threading.Lock()  # guards autosave_problem's changes, so each is logged once
 
     # ----- autosaves -----
 
@@ -48,7 +57,7 @@ class RegistryUpkeep:
         Returns:
             the slots written.
         Raises:
-            OSError: a file cannot be written (the previous autosave is kept).
+            OSError: a file cannot be written (the previous autosave is kept; see ``autosave_problem``).
         """
         with self._lock:
             v = self._visitors.get(visitor_id)
@@ -70,16 +79,45 @@ class RegistryUpkeep:
                 continue
             if slot == "a":
                 meta["visitor"] = v.state.saved()
-            self.store.write(visitor_id, slot, tensors, meta)
+            try:
+                self.store.write(visitor_id, slot, tensors, meta)
+            except OSError as e:  # the previous autosave is left whole (see ganapp.checkpoints.write_atomic)
+                self._autosave_failed(e)
+                raise
+            self._autosave_worked()
             v.saved[slot] = (key, now)
             written.append(slot)
         return written
+
+    def _autosave_failed(self, e: OSError) -> None:
+        """Record a failed autosave write: the first of a spell is logged (why, and that runs are not being saved),
+        the others only counted."""
+        reason = {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EROFS: "read_only",
+                  errno.EACCES: "read_only", errno.EPERM: "read_only"}.get(e.errno, "io")
+        error = errno.errorcode.get(e.errno, type(e).__name__) if e.errno is not None else type(e).__name__
+        with self._problem_lock:
+            problem = self.autosave_problem
+            if problem is not None and problem["reason"] == reason:
+                problem["failures"] += 1
+                return
+            self.autosave_problem = {"reason": reason, "error": error, "since_s": time.monotonic(), "failures": 1}
+        log.error("autosaves fail (%s: %s): runs are not being saved; each keeps its last autosave. Saving is tried "
+                  "again on every round, and this is logged again once it works", error, e)
+
+    def _autosave_worked(self) -> None:
+        """Record a written autosave: it ends a spell of failures, which is logged once."""
+        if self.autosave_problem is None:
+            return
+        with self._problem_lock:
+            problem, self.autosave_problem = self.autosave_problem, None
+        if problem is not None:
+            log.warning("autosaves work again, after %d failed writes (%s)", problem["failures"], problem["error"])
 
     def save_all(self) -> int:
         """Pause and autosave every run of every visitor with a token (at a shutdown). Returns the files written."""
         with self._lock:
             ids = [k for k, v in self._visitors.items() if v.persistent]
-        n = 0
+        n = failed = 0
         for vid in ids:
             with self._lock:
                 v = self._visitors.get(vid)
@@ -87,8 +125,11 @@ class RegistryUpkeep:
                 session.pause()
             try:
                 n += len(self.autosave(vid, force=True))
-            except OSError as e:
-                log.error("autosave of a visitor failed at shutdown: %s", e)
+            except OSError:  # logged once by autosave(); each run keeps its previous autosave
+                failed += 1
+        if failed:
+            log.error("%d of %d visitors' runs could not be saved at shutdown; they come back from their previous "
+                      "autosaves", failed, len(ids))
         return n
 
     # ----- the reaper -----
@@ -104,8 +145,8 @@ class RegistryUpkeep:
         for k in persistent:
             try:
                 self.autosave(k)
-            except OSError as e:
-                log.error("an autosave failed: %s", e)
+            except OSError:  # logged once per spell of failures (see autosave_problem); tried again next round
+                pass
         for k in idle:
             self._free(k, now_s)
         self.pages.forget(now_s, self.idle_timeout_s, self.grace_s)  # pages that went without an unload
@@ -130,8 +171,7 @@ class RegistryUpkeep:
             session.pause()
         try:
             self.autosave(visitor_id, force=True)
-        except OSError as e:
-            log.error("an autosave failed; the idle visitor's runs stay in memory: %s", e)
+        except OSError:  # logged once (see autosave_problem): the runs stay in memory until a save works
             return
         with self._lock:
             if now_s - v.last_seen_s <= self.idle_timeout_s or self._visitors.get(visitor_id) is not v:

@@ -8,7 +8,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .checkpoints import MAX_STEP
 from .session import TrainingSession
+from .slowmo import MAX_SLOW_MOTION_S
 
 
 @dataclass
@@ -59,10 +61,20 @@ class VisitorState:
 
     def restore(self, values: dict[str, Any]) -> None:
         """Take the ``SAVED`` fields found in ``values`` (an autosave's, perhaps of an older version); others are
-        ignored."""
-        for k in self.SAVED:
-            if k in values:
-                setattr(self, k, values[k])
+        ignored. Each is checked as strictly as when the visitor set it (a file on disk may have been damaged or
+        edited), and nothing is taken unless all are valid.
+
+        Raises:
+            ValueError: ``values`` is not a dict, or a field has the wrong type or is out of its range (named).
+        """
+        if not isinstance(values, dict):
+            raise ValueError("the autosave's visitor fields are not a JSON object")
+        found = {k: values[k] for k in self.SAVED if k in values}
+        for k, v in found.items():
+            if not _SAVED_CHECKS[k](v):
+                raise ValueError(f"the autosave's {k}={str(v)[:40]!r} is not allowed: {_SAVED_RULES[k]}")
+        for k, v in found.items():
+            setattr(self, k, float(v) if k == "slow_motion_s" else v)
 
     def fill_from(self, other: VisitorState) -> None:
         """Take ``other``'s value of every field still at its default here (a name typed before a page attached)."""
@@ -70,6 +82,45 @@ class VisitorState:
         for f in dataclasses.fields(self):
             if getattr(self, f.name) == getattr(default, f.name):
                 setattr(self, f.name, getattr(other, f.name))
+
+
+def _name_ok(name: Any) -> bool:
+    """A display name as :func:`ganapp.teacher.check_name` accepts it (there, imported late: the teacher's module
+    imports the registry, which imports this one), or "" for none."""
+    from .teacher import check_name
+
+    if name == "":
+        return True
+    try:
+        return check_name(name) == name
+    except ValueError:
+        return False
+
+
+def _int_in(low: int, high: int) -> Any:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+# What each saved field may hold: the ranges a visitor's input is held to.
+_SAVED_CHECKS = {
+    "name": _name_ok,
+    "built_from": lambda v: v is None or (isinstance(v, str) and 1 <= len(v) <= 255 and "/" not in v
+                                          and "\\" not in v and v.isprintable()),
+    "built_step": _int_in(0, MAX_STEP),
+    "slow_motion_s": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= MAX_SLOW_MOTION_S,
+    "classroom": lambda v: isinstance(v, bool),
+    "drawn_path": lambda v: isinstance(v, str) and len(v) <= 4096 and "\x00" not in v,
+    "lesson_taken": lambda v: v is None or _int_in(0, 10**9)(v),
+}
+_SAVED_RULES = {
+    "name": "plain text of 1 to 32 printable characters, or empty",
+    "built_from": "scratch, uploaded or a checkpoint's file name",
+    "built_step": f"an integer in 0..{MAX_STEP}",
+    "slow_motion_s": f"a number of seconds in 0..{MAX_SLOW_MOTION_S}",
+    "classroom": "true or false",
+    "drawn_path": "a path of at most 4,096 characters",
+    "lesson_taken": "a lesson number, or none",
+}
 
 
 @dataclass

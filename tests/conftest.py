@@ -125,3 +125,25 @@ def app(tmp_path):
     registry = SessionRegistry(idle_timeout_s=60)
     yield GanApp(registry, tmp_path)
     registry.close()
+
+
+@pytest.fixture(scope="session")
+def served_app_uploads(tmp_path_factory):
+    """The real app (training in its worker process) with a teacher token and an upload limit of 8 MB, enough for a
+    shipped checkpoint (the served_app's 1 MB is not), launched once on localhost. For the tests of files that lie
+    (tests/security).
+
+    Yields (url, demo).
+    """
+    import app as app_module
+    from ganapp.ui import CSS
+
+    demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5,
+                                  state_dir=tmp_path_factory.mktemp("uploads-state"), teacher_token=TEACHER_TOKEN)
+    port = free_port()
+    demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
+                                                   prevent_thread_lock=True, quiet=True, css=CSS,
+                                                   **app_module.launch_settings(max_upload_mb=8))
+    yield f"http://127.0.0.1:{port}/", demo
+    demo.ganapp.registry.close(save=False)
+    demo.close()

@@ -4,6 +4,8 @@ text onto a page), and these turn them into ``gr.Error``s."""
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 import gradio as gr
 
@@ -46,9 +48,11 @@ def dataset_error(lang: str, e: DatasetUnavailableError) -> gr.Error:
 
 
 def limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
-    """A host's limit (see :mod:`ganapp.limits`)."""
+    """A host's limit (see :mod:`ganapp.limits`); a model over the memory limit is told its estimate."""
     if isinstance(e, ServerFullError):
         return gr.Error(t(lang, "err_server_full", limit=e.limit))
+    if e.field == "model_mb":  # the estimate of ganapp.memory, against the host's max_model_mb
+        return gr.Error(t(lang, "err_model_memory", need=f"{e.value:,}", limit=f"{int(e.allowed):,}"))
     return gr.Error(t(lang, "err_host_limit", field=t(lang, e.field), value=e.value, range=e.allowed))
 
 
@@ -56,3 +60,12 @@ def checkpoint_error(lang: str, e: CheckpointError) -> gr.Error:
     """A file that is not a usable checkpoint, by its reason; the library's English detail goes to the log."""
     log.info("checkpoint refused: %s", e)
     return gr.Error(t(lang, f"err_ckpt_{e.reason}"))
+
+
+def autosave_note(lang: str, problem: dict | None, now_s: float | None = None) -> str:
+    """The line that tells the host that runs are not being saved (``problem``: a registry's ``autosave_problem``,
+    see :class:`ganapp.upkeep.RegistryUpkeep`), or "" while autosaves work."""
+    if problem is None:
+        return ""
+    minutes = max(1, math.ceil(((time.monotonic() if now_s is None else now_s) - problem["since_s"]) / 60))
+    return t(lang, f"autosave_problem_{problem['reason']}", minutes=minutes, error=problem["error"])

@@ -372,4 +372,18 @@ EN: dict[str, str] = {
     "shown_left": "The student shown large has left.",
     "shown_large_lost": "{name}'s run was lost with the training worker.",
     "card_shown": "◀ shown large",
+    # issue 27 (helper 4): files that lie, numerical faults, memory limits, autosaves that cannot be written
+    "err_ckpt_non_finite": "That checkpoint's weights hold NaN or infinite values, so it is not loaded: a generator "
+                           "with such weights draws nothing.",
+    "err_ckpt_bad_step": "That checkpoint claims an impossible step: a step is a whole number from 0 to "
+                         "1,000,000,000,000.",
+    "err_model_memory": "This model would need about {need} MB of memory (its weights, Adam's moments, the copies "
+                        "of G a run keeps, and the activations at its batch size), more than the {limit} MB this "
+                        "server allows a run. Choose smaller widths, a smaller batch or smaller images.",
+    "autosave_problem_disk_full": "Runs have not been saved for {minutes} min: the disk of the state folder is "
+                                  "full. Each run keeps its last autosave; free some space and saving starts again.",
+    "autosave_problem_read_only": "Runs have not been saved for {minutes} min: the state folder is read-only. Each "
+                                  "run keeps its last autosave; make the folder writable and saving starts again.",
+    "autosave_problem_io": "Runs have not been saved for {minutes} min: writing to the state folder fails ({error}). "
+                           "Each run keeps its last autosave.",
 }

@@ -342,4 +342,14 @@ ZH: dict[str, str] = {
     "shown_left": "放大显示的学生已经离开。",
     "shown_large_lost": "{name} 的训练已随训练进程一起丢失。",
     "card_shown": "◀ 正在放大显示",
+    # issue 27 (helper 4): files that lie, numerical faults, memory limits, autosaves that cannot be written
+    "err_ckpt_non_finite": "该检查点的权重含有 NaN 或无穷大，因此不予加载：这样的生成器画不出任何东西。",
+    "err_ckpt_bad_step": "该检查点声称的步数不可能：步数必须是 0 到 1,000,000,000,000 之间的整数。",
+    "err_model_memory": "这个模型大约需要 {need} MB 内存（权重、Adam 的动量、训练保留的 G 副本，以及该批大小下的激活值），"
+                        "超过了本服务器允许每个训练使用的 {limit} MB。请减小宽度、批大小或图像尺寸。",
+    "autosave_problem_disk_full": "已有 {minutes} 分钟没有保存训练：状态文件夹所在的磁盘已满。每个训练最近一次的自动保存都还在；"
+                                  "腾出空间后即会恢复保存。",
+    "autosave_problem_read_only": "已有 {minutes} 分钟没有保存训练：状态文件夹是只读的。每个训练最近一次的自动保存都还在；"
+                                  "让该文件夹可写后即会恢复保存。",
+    "autosave_problem_io": "已有 {minutes} 分钟没有保存训练：写入状态文件夹失败（{error}）。每个训练最近一次的自动保存都还在。",
 }

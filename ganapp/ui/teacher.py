@@ -29,6 +29,7 @@ from ..session import ERROR
 from ..teacher import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
 from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded, toast
+from .errors import autosave_note
 from .handlers import GanApp
 from .i18n import LANGS, t
 from .lessons import kept_checkpoint_name, start_lesson
@@ -144,8 +145,10 @@ class TeacherHandlers:
         # it (Gradio's own highlight stays on a place in the grid, and cannot be cleared: TEACHER_CSS hides it)
         gallery = [(self.thumbnail(c, c.visitor_id == selected), self.caption(lang, c, c.visitor_id == selected))
                    for c in cards]
+        # a full or read-only state folder: the host learns here, as in the log, that runs are not being saved
         class_note = "\n\n".join(x for x in (t(lang, "class_empty") if not cards else "",
-                                             ruled_out_note(lang, self.classroom)) if x)
+                                             ruled_out_note(lang, self.classroom),
+                                             autosave_note(lang, self.classroom.registry.autosave_problem)) if x)
         return (gr.skip(), gr.skip(), class_note, gallery,
                 self._leaderboard(lang, cards), *self._large(lang, page, cards, left))
 
