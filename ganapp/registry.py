@@ -2,8 +2,9 @@
 an idle reaper that pauses, autosaves and frees runs, and the one engine that trains every session. Knows nothing of
 the web framework; the UI passes ids in.
 
-A visitor's id is a page's own id (Gradio's session_hash), unless the page :meth:`SessionRegistry.attach`-es with a
-token that the browser keeps (see :mod:`ganapp.autosave`). Such a visitor outlives the page: a reload or a second tab
+A visitor's id is a page's own key (Gradio's session_hash, see :func:`ganapp.pages.own_key`), unless the page
+:meth:`SessionRegistry.attach`-es with a token that the browser keeps (see :mod:`ganapp.autosave`): only the signed
+token names a visitor, and no page's own key is ever a visitor id. Such a visitor outlives the page: a reload or a second tab
 attaches to the same runs, and their runs are autosaved so that they come back after a restart.
 
 Lifetimes (host-settable):
@@ -29,7 +30,7 @@ from .config import GANConfig
 from .data import DatasetUnavailableError
 from .engine import Engine
 from .limits import Limits, ServerFullError
-from .pages import Pages
+from .pages import Pages, own_key
 from .session import TrainingSession
 from .upkeep import RegistryUpkeep
 from .visitor import Visitor  # noqa: F401 (where the UI finds it)
@@ -138,7 +139,7 @@ class SessionRegistry(RegistryUpkeep):
             vid = self.store.verify(token)
         self.pages.bind(page_id, vid)
         with self._lock:
-            orphan = self._visitors.pop(page_id, None)  # what the page did before it attached (a tick, a name ...)
+            orphan = self._visitors.pop(own_key(page_id), None)  # what it did before it attached (a tick, a name)
             known = vid in self._visitors
         v = self.visitor(vid)
         if orphan is not None:
@@ -163,10 +164,11 @@ class SessionRegistry(RegistryUpkeep):
         """A page closed (or reloaded). A visitor without a token goes with it; one with a token keeps training
         until the idle timeout, since the page may come back."""
         if self.pages.drop(page_id) is None:
-            self.remove(page_id)
+            self.remove(own_key(page_id))
 
     def key(self, page_id: str) -> str:
-        """The visitor id a page acts for: the one it attached to, else the page's own id. Marks the page as seen."""
+        """The visitor id a page acts for: the one it attached to, else the page's own key (never a visitor id, see
+        :func:`ganapp.pages.own_key`). Marks the page as seen."""
         return self.pages.key(page_id)
 
     def page(self, page_id: str) -> dict[str, Any]:
