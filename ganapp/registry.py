@@ -13,7 +13,8 @@ Lifetimes (host-settable):
   freed from memory (they come back from disk, paused), the others' are freed at once;
 - an autosave unseen for ``grace_s`` is deleted; so are the oldest idle ones when the folder is over its size cap.
 
-Locks: ``_lock`` guards the visitor dict, and is never held while a session is built, saved or stopped;
+Locks: ``_lock`` guards the visitor dict, the slots held for runs being built and the installing of a run, and is
+never held while a session is built, saved or stopped;
 ``_restore_lock`` serialises restores from disk. Both come before any lock of :mod:`ganapp.engine`; the pages
 (:class:`ganapp.pages.Pages`) have a lock of their own, taken alone.
 """
@@ -23,6 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from .autosave import AutosaveError, StateStore
@@ -86,6 +89,7 @@ class SessionRegistry(RegistryUpkeep):
         self.limits = limits if limits is not None else Limits()
         self.session_kwargs = {"max_steps": self.limits.max_steps, **session_kwargs}
         self._visitors: dict[str, Visitor] = {}
+        self._building: Counter[tuple[str, str]] = Counter()  # (visitor id, slot) of runs being built, admitted
         self.pages = Pages()  # which visitor each open page acts for, and what it shows
         self._lock = threading.Lock()
         self._restore_lock = threading.Lock()
@@ -235,14 +239,24 @@ class SessionRegistry(RegistryUpkeep):
         with self._lock:
             return sum(len(v.runs()) for v in self._visitors.values())
 
-    def _admit(self, visitor_id: str, config: GANConfig, slot: str) -> None:
-        """Check a new run against the host's limits: its settings, and a free slot unless it replaces one."""
+    def _admit(self, visitor_id: str, config: GANConfig, slot: str) -> tuple[str, str]:
+        """Check a new run against the host's limits (its settings, and a free slot unless it replaces one) and hold
+        its slot until :meth:`_new_run` installs it or gives it up. The check and the hold are one step under
+        ``_lock``: concurrent Starts cannot all pass a check that only some of them fit.
+
+        Returns:
+            the slot held, (visitor id, slot).
+        Raises:
+            ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
+        """
         self.limits.check(config)
+        held = (visitor_id, slot)
         with self._lock:
-            v = self._visitors.get(visitor_id)
-            replaces = v is not None and slot in v.runs()
-        if not replaces and self.live_runs() >= self.limits.max_sessions:
-            raise ServerFullError(self.limits.max_sessions)
+            used = {(k, s) for k, v in self._visitors.items() for s in v.runs()} | set(self._building)
+            if held not in used and len(used) >= self.limits.max_sessions:
+                raise ServerFullError(self.limits.max_sessions)
+            self._building[held] += 1
+        return held
 
     def _build(self, config: GANConfig | None, init: Any = None, saved: tuple | None = None) -> TrainingSession:
         """A run on the engine: in the worker process (a :class:`~ganapp.worker.RemoteSession`) when the engine is
@@ -260,15 +274,7 @@ class SessionRegistry(RegistryUpkeep):
             ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
         """
-        self._admit(visitor_id, config, "a")
-        session = self._build(config, init=init)
-        v = self.visitor(visitor_id)
-        old, v.session = v.session, session
-        v.saved.pop("a", None)
-        v.restored = None
-        if old is not None:
-            old.stop()
-        return session
+        return self._new_run(visitor_id, config, "a", lambda: self._build(config, init=init))
 
     def new_twin(self, visitor_id: str, config: GANConfig) -> TrainingSession:
         """Build the visitor's side-by-side session (stopping any old one); it trains on the shared engine like every
@@ -278,14 +284,31 @@ class SessionRegistry(RegistryUpkeep):
             ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old twin is kept.
         """
-        self._admit(visitor_id, config, "b")
-        twin = self._build(config)
-        v = self.visitor(visitor_id)
-        old, v.twin = v.twin, twin
-        v.saved.pop("b", None)
+        return self._new_run(visitor_id, config, "b", lambda: self._build(config))
+
+    def _new_run(self, visitor_id: str, config: GANConfig, slot: str, build: Callable[[], TrainingSession]
+                 ) -> TrainingSession:
+        """Admit, ``build()`` and install the visitor's run in ``slot`` ("a": run A, "b": run B), stopping the one it
+        replaces. The slot stays held from the admission to the install, which happen under ``_lock``."""
+        v = self.visitor(visitor_id)  # (a returning visitor's autosaved runs come back first, and count)
+        held = self._admit(visitor_id, config, slot)
+        session = old = None
+        try:
+            session = build()
+        finally:
+            with self._lock:
+                self._building[held] -= 1
+                if not self._building[held]:
+                    del self._building[held]
+                if session is not None:
+                    if slot == "a":
+                        old, v.session, v.restored = v.session, session, None
+                    else:
+                        old, v.twin = v.twin, session
+                    v.saved.pop(slot, None)
         if old is not None:
             old.stop()
-        return twin
+        return session
 
     def drop_twin(self, visitor_id: str) -> bool:
         """Stop and forget the visitor's side-by-side session (and its autosave). Returns True when there was one."""
