@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from ..config import PAGE_FIELDS
+from ..session import RunRefusedError
 from ..worker import WORKER_LOST, WorkerLostError
 from .i18n import t
 
@@ -64,6 +65,15 @@ def failure(lang: str, message: str) -> str:
     return t(lang, "worker_lost") if message == WORKER_LOST else message
 
 
+def refusal(lang: str, error: RunRefusedError) -> str:
+    """Why a run refused a command (:class:`~ganapp.session.RunRefusedError`), in the reader's language."""
+    if error.reason == "step_limit":
+        return t(lang, "step_limit_reached", limit=f"{error.detail:,}")
+    if error.reason == "failed":
+        return t(lang, "err_failed", reason=failure(lang, str(error.detail)))
+    return t(lang, "err_running_step")
+
+
 def guarded(fn: Callable) -> Callable:
     """Turn any unexpected exception into a ``gr.Error`` in the visitor's language, so the browser never shows a
     stack trace and the session (and any running training) lives on. Every error goes out through :func:`toast`."""
@@ -75,6 +85,8 @@ def guarded(fn: Callable) -> Callable:
             return fn(self, *args, **kwargs)
         except gr.Error as e:
             raise toast(request, e) from None
+        except RunRefusedError as e:  # the run's state did not allow it now (another tab's command, a limit)
+            raise toast(request, gr.Error(refusal(lang, e))) from None
         except WorkerLostError:  # the training worker died (see ganapp.worker)
             log.error("handler %s: the training worker is gone", fn.__name__)
             raise toast(request, gr.Error(t(lang, "err_worker_lost"))) from None
@@ -83,3 +95,16 @@ def guarded(fn: Callable) -> Callable:
             # the page names the kind of fault; its English detail is in the server's log, with the traceback
             raise toast(request, gr.Error(t(lang, "err_internal", reason=type(e).__name__))) from None
     return wrapper
+
+
+def command(fn: Callable) -> Callable:
+    """A handler that changes the visitor's runs (Start, Step, Reset, a comparison ...): :func:`guarded`, and one at
+    a time per visitor (their :attr:`~ganapp.visitor.Visitor.lock`). Two tabs of one visitor may send commands at
+    once; each then finds the runs as the one before left them, and applies, or is refused with a reason. Reads
+    (the tick, the poll) take no lock."""
+    @functools.wraps(fn)
+    def one_at_a_time(self, *args, **kwargs):
+        _, visitor = self._visitor(args[0] if args else None)
+        with visitor.lock:
+            return fn(self, *args, **kwargs)
+    return guarded(one_at_a_time)

@@ -25,7 +25,7 @@ from ..losses import R1_TEX, get_loss
 from ..presets import CLASSROOM_2D, classroom_config
 from ..registry import Visitor
 from .base import TabHandlers
-from .common import guarded, named
+from .common import command, guarded, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
 from .i18n import t
 
@@ -150,7 +150,7 @@ class SettingsHandlers(TabHandlers):
         visitor.state.notice = (applied or visitor.state.notice[0], needs_reset)
         visitor.state.gen += 1  # every page redraws everything
 
-    @guarded
+    @command
     def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """A hyperparameter changed: apply it live if possible, else note that it needs a Reset."""
         key, visitor = self._visitor(request)
