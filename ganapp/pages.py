@@ -84,13 +84,26 @@ class Pages:
             page = self._pages.pop(page_id, None)
         return page.visitor_id if page is not None else None
 
-    def forget(self, now_s: float, view_after_s: float, page_after_s: float) -> None:
-        """For pages that went without closing (a laptop asleep, an API client): forget what a page shows once it
-        has been unseen ``view_after_s``, and the page itself, whose visitor it was included, after
-        ``page_after_s``."""
+    def forget(self, now_s: float, view_after_s: float, page_after_s: float) -> list[str]:
+        """For pages that went without closing (a laptop asleep, an API client): forget a page unseen
+        ``view_after_s``, unless it attached to a visitor, whose page only forgets what it shows then, and goes
+        itself, whose visitor it was included, after ``page_after_s`` (it may wake up and find its runs again).
+        Returns the ids of the pages forgotten."""
+        gone = []
         with self._lock:
             for page_id, page in list(self._pages.items()):
-                if now_s - page.seen_s > page_after_s:
+                unseen_s = now_s - page.seen_s
+                if unseen_s > page_after_s or (unseen_s > view_after_s and page.visitor_id is None):
                     del self._pages[page_id]
-                elif now_s - page.seen_s > view_after_s:
+                    gone.append(page_id)
+                elif unseen_s > view_after_s:
                     page.view = {}
+        return gone
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pages)
+
+    def __contains__(self, page_id: str) -> bool:
+        with self._lock:
+            return page_id in self._pages

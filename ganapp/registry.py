@@ -96,6 +96,9 @@ class SessionRegistry(RegistryUpkeep):
         self._reaper: threading.Thread | None = None
         self._reaper_stop = threading.Event()
         self._next_sweep_s = 0.0
+        # what the layers above keep per page or per visitor is freed through these (see ganapp.ui.handlers.GanApp)
+        self.on_remove: list[Callable[[str], None]] = []  # called with a visitor's id once :meth:`remove` forgot them
+        self.on_reap: list[Callable[[float], None]] = []  # called after each :meth:`reap` with its time.monotonic()
 
     def __len__(self) -> int:
         with self._lock:
@@ -330,7 +333,17 @@ class SessionRegistry(RegistryUpkeep):
             session.stop()
         if self.store is not None and v is not None and v.persistent:
             self.store.discard(visitor_id)
+        for forget in self.on_remove:
+            forget(visitor_id)
         return v is not None
+
+    def reap(self, now_s: float | None = None) -> list[str]:
+        """One round of upkeep (see :meth:`ganapp.upkeep.RegistryUpkeep.reap`), then the ``on_reap`` callbacks."""
+        now_s = time.monotonic() if now_s is None else now_s
+        freed = super().reap(now_s)
+        for upkeep in self.on_reap:
+            upkeep(now_s)
+        return freed
 
     def close(self, save: bool = True) -> None:
         """Stop the reaper, autosave the runs of visitors with a token (when ``save``), and stop every session.

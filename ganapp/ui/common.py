@@ -6,6 +6,7 @@ import functools
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,9 @@ def named(values: tuple | list, fields: tuple[str, ...] = CONTROL_FIELDS) -> dic
 
 
 ERROR_TOAST_S = 10.0  # how long an error's toast stays open
-_open_toasts: dict[tuple[str, str], float] = {}  # (page, message) -> when its toast closes
+# (page, message) -> when its toast closes, in the order they close (each stays open ERROR_TOAST_S): closed ones are
+# forgotten from the front, so that a page that is gone leaves nothing here beyond ERROR_TOAST_S
+_open_toasts: OrderedDict[tuple[str, str], float] = OrderedDict()
 _open_toasts_lock = threading.Lock()
 
 
@@ -51,13 +54,25 @@ def toast(request: Any, error: gr.Error) -> gr.Error:
     visible = True
     if page is not None:
         with _open_toasts_lock:
-            if len(_open_toasts) > 1000:  # forget the closed ones
-                for key in [k for k, until in _open_toasts.items() if until < now]:
-                    del _open_toasts[key]
-            visible = _open_toasts.get((page, error.message), 0.0) < now
+            _forget_closed(now)
+            visible = (page, error.message) not in _open_toasts
             if visible:
                 _open_toasts[(page, error.message)] = now + ERROR_TOAST_S
     return gr.Error(error.message, duration=ERROR_TOAST_S, visible=visible, print_exception=False)
+
+
+def forget_closed_toasts(now_s: float | None = None) -> int:
+    """Forget the toasts that have closed: a page's are gone ERROR_TOAST_S after its last, whether or not the page
+    is still open. Returns how many are still open."""
+    with _open_toasts_lock:
+        _forget_closed(time.monotonic() if now_s is None else now_s)
+        return len(_open_toasts)
+
+
+def _forget_closed(now_s: float) -> None:
+    """(Callers hold ``_open_toasts_lock``.) Every toast stays open as long, so they close in the order opened."""
+    while _open_toasts and next(iter(_open_toasts.values())) < now_s:
+        _open_toasts.popitem(last=False)
 
 
 def failure(lang: str, message: str) -> str:
