@@ -342,4 +342,7 @@ EN: dict[str, str] = {
     "timelapse_steps": "Steps: {steps}",
     "err_timelapse_mixed": "These checkpoints do not come from one run (their z_dim, classes or data differ).",
     "err_timelapse_2d": "The time-lapse follows images; for 2D data, watch the scatter in the Train tab.",
+    # visitors, sessions and concurrency (issue 27)
+    "err_drawing_too_large": "The drawing is {width} × {height} pixels: the pad takes drawings of at most {max} × "
+                             "{max}.",
 }

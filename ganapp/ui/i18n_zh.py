@@ -314,4 +314,6 @@ ZH: dict[str, str] = {
     "timelapse_steps": "步数：{steps}",
     "err_timelapse_mixed": "这些检查点不是来自同一次训练（z_dim、类别或数据不同）。",
     "err_timelapse_2d": "延时展示的是图像；二维数据请看“训练”页的散点图。",
+    # visitors, sessions and concurrency (issue 27)
+    "err_drawing_too_large": "这幅画有 {width} × {height} 像素：画板最多接受 {max} × {max} 像素的画。",
 }

@@ -19,7 +19,7 @@ import numpy as np
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import DATASETS, DATASETS_LABELLED, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError, GANConfig, is_2d
 from ..data import DatasetUnavailableError
-from ..points2d import save_drawing
+from ..points2d import MAX_DRAWING_SIDE, save_drawing
 from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
 from ..presets import CLASSROOM_2D, classroom_config
@@ -221,13 +221,20 @@ class SettingsHandlers(TabHandlers):
 
     @guarded
     def use_drawing(self, request: gr.Request, lang: str, sketch: Any) -> list:
-        """Turn the sketchpad's strokes into the ``drawn`` dataset: 2,000 points saved in the visitor's folder.
+        """Turn the sketchpad's strokes into the ``drawn`` dataset: 2,000 points saved in the visitor's folder. A
+        drawing wider or taller than MAX_DRAWING_SIDE is refused, naming its size (the page's pad,
+        :class:`~ganapp.ui.sketchpad.BoundedSketchpad`, never decodes one).
 
         Returns:
             the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' updates, then a note.
         """
         key, visitor = self._visitor(request)
         image = sketch.get("composite") if isinstance(sketch, dict) else sketch
+        size = sketch.get("too_large") if isinstance(sketch, dict) else None  # (ui.sketchpad did not decode it)
+        if size is None and np.ndim(image) >= 2 and max(np.shape(image)[:2]) > MAX_DRAWING_SIDE:
+            size = np.shape(image)[1], np.shape(image)[0]
+        if size is not None:
+            raise gr.Error(t(lang, "err_drawing_too_large", width=size[0], height=size[1], max=MAX_DRAWING_SIDE))
         if image is None:
             raise gr.Error(t(lang, "err_no_drawing"))
         try:
