@@ -202,14 +202,24 @@ def warm_up(registry: SessionRegistry) -> None:
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM as Ctrl-C: the main thread leaves ``block_thread`` and shuts down in order."""
+    """The first SIGTERM or Ctrl-C: the main thread leaves ``block_thread`` and shuts down in order. Any later one
+    (a process manager repeating its SIGTERM, a second Ctrl-C) is only logged: it would stop the shutdown half-way,
+    with a traceback, before every run is saved."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _shutting_down)
     raise KeyboardInterrupt
+
+
+def _shutting_down(signum: int, frame: object) -> None:
+    log.warning("shutting down already (signal %d): every run is being saved first", signum)
 
 
 def serve(demo: gr.Blocks, **launch_kwargs) -> None:
     """Launch ``demo`` and serve until Ctrl-C or SIGTERM (what a Space or a process manager sends on a restart);
-    then every run of a returning visitor is paused and autosaved before the process exits."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    then every run of a returning visitor is paused and autosaved before the process exits. The training worker
+    ignores those signals (a container's stop sends them to every process): it is ended once the runs are saved."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _interrupt)
     demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True,
                                                    **launch_kwargs)
     warm_up(demo.ganapp.registry)
