@@ -4,8 +4,8 @@ the web framework; the UI passes ids in.
 
 A visitor's id is a page's own key (Gradio's session_hash, see :func:`ganapp.pages.own_key`), unless the page
 :meth:`SessionRegistry.attach`-es with a token that the browser keeps (see :mod:`ganapp.autosave`): only the signed
-token names a visitor, and no page's own key is ever a visitor id. Such a visitor outlives the page: a reload or a second tab
-attaches to the same runs, and their runs are autosaved so that they come back after a restart.
+token names a visitor, and no page's own key is ever a visitor id. Such a visitor outlives the page: a reload or a
+second tab attaches to the same runs, and their runs are autosaved so that they come back after a restart.
 
 Lifetimes (host-settable):
 

@@ -37,6 +37,7 @@ from .lessons import LessonHandlers, lesson_markdown
 from .live import REATTACHED_NOTE_S, LiveHandlers, PollOutputs, TickOutputs
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
 from .train import MAX_SMOOTHING, TrainHandlers
+
 CLOSED_PAGE_S = 10.0  # Gradio's state of a page that closed is freed once unused this long (its last events done)
 
 __all__ = ["GanApp", "PollOutputs", "TickOutputs", "CONTROL_FIELDS", "COMPARE_FIELDS", "DATASET_DEFAULT_FIELDS",
