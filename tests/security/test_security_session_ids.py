@@ -9,7 +9,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from conftest import free_port, wait_until
+from conftest import TEACHER_TOKEN, free_port, wait_until
 
 # ring8, tiny nets (the order of ganapp.ui.common.CONTROL_FIELDS), as tests/test_app_client.py sends them
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 1, 0.0, 0.0,
@@ -18,8 +18,9 @@ CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 
 
 @pytest.fixture(scope="module")
 def full_app(tmp_path_factory):
-    """The app served on localhost, training in this process, with room for one run: an endpoint that builds a
-    run for a caller other than the first visitor is refused (so that no call here trains a DCGAN for long).
+    """The app served on localhost with its teacher's page, training in this process, with room for one run: an
+    endpoint that builds a run for a caller other than the first visitor is refused (so that no call here trains a
+    DCGAN for long).
 
     Yields (url, demo)."""
     import app as app_module
@@ -28,7 +29,7 @@ def full_app(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GANAPP_MAX_SESSIONS", "1")
         demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, worker=False,
-                                      state_dir=tmp_path_factory.mktemp("state"))
+                                      state_dir=tmp_path_factory.mktemp("state"), teacher_token=TEACHER_TOKEN)
     port = free_port()
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
                                                    prevent_thread_lock=True, quiet=True, css=CSS)
@@ -83,7 +84,7 @@ def test_a_visitors_id_sent_as_a_session_hash_reaches_nothing_of_theirs_on_any_e
 
         deps, components = every_endpoint(url)
         names = {d.get("api_name") for d in deps}
-        assert {"snapshot", "set_name", "step", "reset", "attach", "attach_page", "unload"} <= names
+        assert {"snapshot", "set_name", "step", "reset", "attach", "attach_page", "unload", "teacher_class"} <= names
         answers = {d.get("api_name") or str(d["id"]): call(url, vid, d, components) for d in deps}
 
         assert answers["snapshot"]["output"]["data"][0]["state"] == "none"  # not the victim's run
