@@ -27,6 +27,9 @@ Environment:
         at least 1, so that the page keeps a core).
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
     GANAPP_MAX_UPLOAD_MB: the largest file a visitor may upload, in MB (default 50); larger ones are refused.
+    GANAPP_MAX_PAGES: the most pages (browser tabs, API clients) whose Gradio state is kept at once (default 500,
+        ~0.4 MB each); beyond it the least recently used page's is dropped. A page's state is freed anyway once it
+        closed, or went quiet for GANAPP_IDLE_TIMEOUT_S.
     GRADIO_ANALYTICS_ENABLED: ``True`` turns Gradio's usage analytics on; ganapp keeps them off by default (schools
         care where data goes).
     GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables).
@@ -58,6 +61,7 @@ from ganapp.worker import WorkerEngine, WorkerLostError
 ROOT = Path(__file__).resolve().parent
 CLASSROOM_CHOICES = {"auto": None, "1": True, "0": False}
 WORKER_CHOICES = {"1": True, "0": False}
+MAX_PAGES = 500  # pages whose Gradio state is kept at once (GANAPP_MAX_PAGES)
 log = logging.getLogger("ganapp")
 
 
@@ -68,16 +72,21 @@ def analytics_enabled() -> bool:
 
 def launch_settings(max_upload_mb: float | None = None) -> dict:
     """The ``launch()`` arguments a host sets through the environment: ``max_file_size`` from
-    ``GANAPP_MAX_UPLOAD_MB`` (default 50 MB; ``max_upload_mb`` overrides it).
+    ``GANAPP_MAX_UPLOAD_MB`` (default 50 MB; ``max_upload_mb`` overrides it), and ``state_session_capacity`` from
+    ``GANAPP_MAX_PAGES`` (default 500; Gradio's own, 10,000 pages at ~0.4 MB each, would be 4 GB).
 
     Raises:
-        SystemExit: GANAPP_MAX_UPLOAD_MB is not a number > 0.
+        SystemExit: GANAPP_MAX_UPLOAD_MB is not a number > 0, or GANAPP_MAX_PAGES not an integer ≥ 1.
     """
     if max_upload_mb is None:
         max_upload_mb = _env_number("GANAPP_MAX_UPLOAD_MB", 50)
     elif not max_upload_mb > 0:
         raise SystemExit(f"max_upload_mb={max_upload_mb!r} is out of range: it must be a number of MB > 0")
-    return {"max_file_size": int(max_upload_mb * 1024 * 1024)}
+    pages = _env_number("GANAPP_MAX_PAGES", MAX_PAGES)
+    if not pages.is_integer():
+        raise SystemExit(f"GANAPP_MAX_PAGES={os.environ['GANAPP_MAX_PAGES']!r} is out of range: it must be an "
+                         "integer ≥ 1")
+    return {"max_file_size": int(max_upload_mb * 1024 * 1024), "state_session_capacity": int(pages)}
 
 
 def _env_number(name: str, default: float) -> float:
@@ -202,8 +211,10 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             classroom = Classroom(registry, TeacherGate(token))
         except ValueError as e:
             raise SystemExit(f"GANAPP_TEACHER_TOKEN: {e}") from None
-    return build_demo(GanApp(registry, ROOT / "checkpoints", classroom=classroom), poll_every_s=poll_every_s,
+    demo = build_demo(GanApp(registry, ROOT / "checkpoints", classroom=classroom), poll_every_s=poll_every_s,
                       analytics_enabled=analytics_enabled())
+    demo.ganapp.serves(demo)  # a page that ended leaves nothing of Gradio's behind
+    return demo
 
 
 def warm_up(registry: SessionRegistry) -> None:
@@ -222,14 +233,24 @@ def warm_up(registry: SessionRegistry) -> None:
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM as Ctrl-C: the main thread leaves ``block_thread`` and shuts down in order."""
+    """The first SIGTERM or Ctrl-C: the main thread leaves ``block_thread`` and shuts down in order. Any later one
+    (a process manager repeating its SIGTERM, a second Ctrl-C) is only logged: it would stop the shutdown half-way,
+    with a traceback, before every run is saved."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _shutting_down)
     raise KeyboardInterrupt
+
+
+def _shutting_down(signum: int, frame: object) -> None:
+    log.warning("shutting down already (signal %d): every run is being saved first", signum)
 
 
 def serve(demo: gr.Blocks, **launch_kwargs) -> None:
     """Launch ``demo`` and serve until Ctrl-C or SIGTERM (what a Space or a process manager sends on a restart);
-    then every run of a returning visitor is paused and autosaved before the process exits."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    then every run of a returning visitor is paused and autosaved before the process exits. The training worker
+    ignores those signals (a container's stop sends them to every process): it is ended once the runs are saved."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _interrupt)
     demo.queue(default_concurrency_limit=4).launch(css=CSS, theme=gr.themes.Soft(), prevent_thread_lock=True,
                                                    **launch_kwargs)
     warm_up(demo.ganapp.registry)

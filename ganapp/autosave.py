@@ -42,7 +42,9 @@ FORMAT = "ganapp-autosave"
 VERSION = "1"
 SLOTS = ("a", "b")  # run A, and the side-by-side run B
 ID_BYTES = 24  # 192 random bits per visitor id
-_TOKEN = re.compile(r"^([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{43})$")
+VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_token makes: ID_BYTES random bytes, base64url
+# matched with fullmatch: ``$`` would also match before a final newline, and let "<token>\n" in as the token
+_TOKEN = re.compile(rf"({VISITOR_ID.pattern})\.([A-Za-z0-9_-]{{43}})")
 
 
 def default_state_dir() -> Path:
@@ -121,7 +123,7 @@ class StateStore:
     def verify(self, token: Any) -> str | None:
         """The visitor id in a token from :meth:`new_token`, or None for anything else (malformed, forged, signed
         under another secret). Compares signatures in constant time."""
-        match = _TOKEN.match(token) if isinstance(token, str) else None
+        match = _TOKEN.fullmatch(token) if isinstance(token, str) else None
         if match is None or not hmac.compare_digest(match.group(2), self._sign(match.group(1))):
             return None
         return match.group(1)

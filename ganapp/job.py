@@ -103,24 +103,34 @@ class SessionJob:
             if not self._wants():
                 return False
             if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
-                self._want_run, self._pending, self._at_limit = False, 0, True
-                self._set_state(PAUSED, f"this server's limit of {self.max_steps:,} steps per run is reached")
+                self._at_limit = True
+                self._end_run(f"this server's limit of {self.max_steps:,} steps per run is reached")
                 return False
             budget = self.lesson_run.budget_spent(self.trainer.step_count)
             if budget is not None:
-                self._want_run, self._pending = False, 0
-                self._set_state(PAUSED, f"the lesson's budget of {budget:,} steps is spent")
+                self._end_run(f"the lesson's budget of {budget:,} steps is spent")
                 return False
             if self._state != RUNNING:
                 self._set_state(RUNNING)
             window, elapsed = self._window, self._elapsed(now)
             progress = None if window is None else (elapsed - window[0]) / window[1]
             if progress is not None and progress >= 1.0:
-                self._want_run, self._pending, self._window, self._run_over_s = False, 0, None, window[1]
-                self._set_state(PAUSED, f"the timed run is over: {window[1] / 60:g} min of training")
+                self._window, self._run_over_s = None, window[1]
+                self._end_run(f"the timed run is over: {window[1] / 60:g} min of training")
                 return False
         self.trainer.set_progress(progress)
         return True
+
+    def _end_run(self, message: str) -> None:
+        """The run wants no more steps (a limit, a lesson's budget, the end of a timed run), and says why. It shows
+        as paused once its last steps are published, by the settle that follows (:meth:`publish` pauses a run that
+        wants nothing), so that no reader sees it paused at an older step; at once when there is nothing to
+        publish. Callers hold ``_lock``."""
+        self._want_run, self._pending = False, 0
+        if self._unsettled:
+            self._message = message
+        else:
+            self._set_state(PAUSED, message)
 
     def lone_step(self) -> torch.Tensor | None:
         """One step alone, or in slow motion one D or G update held on screen (the full step's row comes once its
@@ -161,8 +171,8 @@ class SessionJob:
         if reason is not None or idle or now >= self._next_grid:
             self._next_grid = now + self.grid_every_s * max(1.0, self.engine.training / VIEW_SHARE)
             self.publisher.publish_grid(self.trainer)
-        with self._lock:
-            if idle and self._state in (RUNNING, WAITING):
+        with self._lock:  # asked again: a command may have given it steps since (it then stays waiting)
+            if not self._wants() and self._state in (RUNNING, WAITING):
                 self._set_state(PAUSED)
         self._key_moment()
         self._unsettled = reason is None and not idle

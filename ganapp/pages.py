@@ -1,6 +1,10 @@
 """The pages open on a server: which visitor each page acts for, and what each page shows. A page is one browser tab
 (Gradio's session_hash); two tabs of one visitor share that visitor's runs but not what each has drawn. Knows
 nothing of the web framework or of sessions.
+
+A page id is chosen by whoever sends the request, a visitor id only by the server (:mod:`ganapp.autosave`), so the
+two never share a namespace: a page that attached acts for its visitor's id, one that did not for its own key
+(:func:`own_key`), which no visitor id can be.
 """
 
 from __future__ import annotations
@@ -9,6 +13,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from .autosave import VISITOR_ID
+
+PAGE_PREFIX = "page:"  # visitor ids have no ":"
+
+
+def own_key(page_id: str) -> str:
+    """The key a page that never attached acts under: its own id, unless that could be taken for a visitor id (or
+    for another page's key), when it is prefixed with ``page:``. One-to-one, and never a visitor id: an API client
+    that sends a visitor's id as its session hash gets a visitor of its own, not theirs."""
+    if VISITOR_ID.fullmatch(page_id) or page_id.startswith(PAGE_PREFIX):
+        return PAGE_PREFIX + page_id
+    return page_id
 
 
 @dataclass
@@ -46,9 +63,10 @@ class Pages:
             self._get(page_id).visitor_id = visitor_id
 
     def key(self, page_id: str) -> str:
-        """The visitor id a page acts for: the one it was bound to, else the page's own id. Marks it as seen."""
+        """The visitor id a page acts for: the one it was bound to, else the page's :func:`own_key`. Marks it as
+        seen."""
         with self._lock:
-            return self._get(page_id).visitor_id or page_id
+            return self._get(page_id).visitor_id or own_key(page_id)
 
     def view(self, page_id: str) -> dict[str, Any]:
         """What the page shows, created on first use."""
@@ -66,13 +84,26 @@ class Pages:
             page = self._pages.pop(page_id, None)
         return page.visitor_id if page is not None else None
 
-    def forget(self, now_s: float, view_after_s: float, page_after_s: float) -> None:
-        """For pages that went without closing (a laptop asleep, an API client): forget what a page shows once it
-        has been unseen ``view_after_s``, and the page itself, whose visitor it was included, after
-        ``page_after_s``."""
+    def forget(self, now_s: float, view_after_s: float, page_after_s: float) -> list[str]:
+        """For pages that went without closing (a laptop asleep, an API client): forget a page unseen
+        ``view_after_s``, unless it attached to a visitor, whose page only forgets what it shows then, and goes
+        itself, whose visitor it was included, after ``page_after_s`` (it may wake up and find its runs again).
+        Returns the ids of the pages forgotten."""
+        gone = []
         with self._lock:
             for page_id, page in list(self._pages.items()):
-                if now_s - page.seen_s > page_after_s:
+                unseen_s = now_s - page.seen_s
+                if unseen_s > page_after_s or (unseen_s > view_after_s and page.visitor_id is None):
                     del self._pages[page_id]
-                elif now_s - page.seen_s > view_after_s:
+                    gone.append(page_id)
+                elif unseen_s > view_after_s:
                     page.view = {}
+        return gone
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pages)
+
+    def __contains__(self, page_id: str) -> bool:
+        with self._lock:
+            return page_id in self._pages

@@ -58,6 +58,7 @@ BOUNDS_2D = {
     "drawn": (-2.0, 2.0, -2.0, 2.0),
 }
 MIN_INK_PIXELS = 10
+MAX_DRAWING_SIDE = 2048  # pixels a side of a drawing (the page's pad is 800): larger ones are refused, not read
 DRAWN_JITTER = 0.02  # std of the noise added to each drawn point a batch takes, in data units
 
 
@@ -102,11 +103,15 @@ def points_from_drawing(image: np.ndarray, n: int = 2000, seed: int = 0,
     Returns:
         (n, 2) float32 points, each inside a drawn pixel.
     Raises:
-        ValueError: fewer than 10 drawn pixels ("draw something first"), or an image of another shape.
+        ValueError: fewer than 10 drawn pixels ("draw something first"), an image of another shape, or one wider
+            or taller than MAX_DRAWING_SIDE.
     """
     image = np.asarray(image)
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
         raise ValueError(f"the drawing has shape {image.shape}: expected (H, W), (H, W, 3) or (H, W, 4)")
+    if max(image.shape[:2]) > MAX_DRAWING_SIDE:
+        raise ValueError(f"the drawing is {image.shape[1]} × {image.shape[0]} pixels: it must be at most "
+                         f"{MAX_DRAWING_SIDE} × {MAX_DRAWING_SIDE}")
     if image.ndim == 3 and image.shape[2] == 4 and (image[..., 3] < 255).any():
         ink = image[..., 3] > 127
     else:

@@ -2,9 +2,10 @@
 an idle reaper that pauses, autosaves and frees runs, and the one engine that trains every session. Knows nothing of
 the web framework; the UI passes ids in.
 
-A visitor's id is a page's own id (Gradio's session_hash), unless the page :meth:`SessionRegistry.attach`-es with a
-token that the browser keeps (see :mod:`ganapp.autosave`). Such a visitor outlives the page: a reload or a second tab
-attaches to the same runs, and their runs are autosaved so that they come back after a restart.
+A visitor's id is a page's own key (Gradio's session_hash, see :func:`ganapp.pages.own_key`), unless the page
+:meth:`SessionRegistry.attach`-es with a token that the browser keeps (see :mod:`ganapp.autosave`): only the signed
+token names a visitor, and no page's own key is ever a visitor id. Such a visitor outlives the page: a reload or a
+second tab attaches to the same runs, and their runs are autosaved so that they come back after a restart.
 
 Lifetimes (host-settable):
 
@@ -12,10 +13,11 @@ Lifetimes (host-settable):
   freed from memory (they come back from disk, paused), the others' are freed at once;
 - an autosave unseen for ``grace_s`` is deleted; so are the oldest idle ones when the folder is over its size cap.
 
-Locks: ``_lock`` guards the visitor dict, and is never held while a session is built, saved or stopped;
-``_restore_lock`` serialises restores from disk; ``_attach_lock`` makes a page's adopting of what it did before it
-attached one step with :meth:`SessionRegistry.update_state` (a name typed as the page opens). ``_attach_lock`` comes
-first, then ``_restore_lock``, then ``_lock``, all before any lock of :mod:`ganapp.engine`; the pages
+Locks: ``_lock`` guards the visitor dict, the slots held for runs being built and the installing of a run, and is
+never held while a session is built, saved or stopped; ``_restore_lock`` serialises restores from disk;
+``_attach_lock`` makes a page's adopting of what it did before it attached one step with
+:meth:`SessionRegistry.update_state` (a name typed as the page opens). ``_attach_lock`` comes first, then
+``_restore_lock``, then ``_lock``, all before any lock of :mod:`ganapp.engine`; the pages
 (:class:`ganapp.pages.Pages`) have a lock of their own, taken alone.
 """
 
@@ -24,6 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from .autosave import AutosaveError, StateStore
@@ -31,7 +35,7 @@ from .config import GANConfig
 from .data import DatasetUnavailableError
 from .engine import Engine
 from .limits import Limits, ServerFullError
-from .pages import Pages
+from .pages import Pages, own_key
 from .session import TrainingSession
 from .upkeep import RegistryUpkeep
 from .visitor import Visitor  # noqa: F401 (where the UI finds it)
@@ -87,6 +91,7 @@ class SessionRegistry(RegistryUpkeep):
         self.limits = limits if limits is not None else Limits()
         self.session_kwargs = {"max_steps": self.limits.max_steps, **session_kwargs}
         self._visitors: dict[str, Visitor] = {}
+        self._building: Counter[tuple[str, str]] = Counter()  # (visitor id, slot) of runs being built, admitted
         self.pages = Pages()  # which visitor each open page acts for, and what it shows
         self._lock = threading.Lock()
         self._restore_lock = threading.Lock()
@@ -94,6 +99,9 @@ class SessionRegistry(RegistryUpkeep):
         self._reaper: threading.Thread | None = None
         self._reaper_stop = threading.Event()
         self._next_sweep_s = 0.0
+        # what the layers above keep per page or per visitor is freed through these (see ganapp.ui.handlers.GanApp)
+        self.on_remove: list[Callable[[str], None]] = []  # called with a visitor's id once :meth:`remove` forgot them
+        self.on_reap: list[Callable[[float], None]] = []  # called after each :meth:`reap` with its time.monotonic()
 
     def __len__(self) -> int:
         with self._lock:
@@ -145,7 +153,7 @@ class SessionRegistry(RegistryUpkeep):
         v = self.visitor(vid)
         with self._attach_lock:  # one step with update_state: a value the page set meanwhile reaches v
             with self._lock:
-                orphan = self._visitors.pop(page_id, None)  # what the page did before it attached (a tick, a name)
+                orphan = self._visitors.pop(own_key(page_id), None)  # what it did before it attached (a tick, a name)
             if orphan is not None:
                 self._adopt(v, orphan)
         if v.restored is not None and not known:
@@ -176,12 +184,12 @@ class SessionRegistry(RegistryUpkeep):
             AttributeError: a field VisitorState does not have.
         """
         with self._attach_lock:
-            key = self.key(page_id)
+            key, own = self.key(page_id), own_key(page_id)
             v = self.visitor(key)
             targets = [v]
-            if key != page_id:  # attached: what the page did before may not be adopted yet
+            if key != own:  # attached: what the page did before may not be adopted yet
                 with self._lock:
-                    orphan = self._visitors.get(page_id)
+                    orphan = self._visitors.get(own)
                 targets += [orphan] if orphan is not None else []
             for target in targets:
                 for name, value in values.items():
@@ -194,10 +202,11 @@ class SessionRegistry(RegistryUpkeep):
         """A page closed (or reloaded). A visitor without a token goes with it; one with a token keeps training
         until the idle timeout, since the page may come back."""
         if self.pages.drop(page_id) is None:
-            self.remove(page_id)
+            self.remove(own_key(page_id))
 
     def key(self, page_id: str) -> str:
-        """The visitor id a page acts for: the one it attached to, else the page's own id. Marks the page as seen."""
+        """The visitor id a page acts for: the one it attached to, else the page's own key (never a visitor id, see
+        :func:`ganapp.pages.own_key`). Marks the page as seen."""
         return self.pages.key(page_id)
 
     def page(self, page_id: str) -> dict[str, Any]:
@@ -264,14 +273,24 @@ class SessionRegistry(RegistryUpkeep):
         with self._lock:
             return sum(len(v.runs()) for v in self._visitors.values())
 
-    def _admit(self, visitor_id: str, config: GANConfig, slot: str) -> None:
-        """Check a new run against the host's limits: its settings, and a free slot unless it replaces one."""
+    def _admit(self, visitor_id: str, config: GANConfig, slot: str) -> tuple[str, str]:
+        """Check a new run against the host's limits (its settings, and a free slot unless it replaces one) and hold
+        its slot until :meth:`_new_run` installs it or gives it up. The check and the hold are one step under
+        ``_lock``: concurrent Starts cannot all pass a check that only some of them fit.
+
+        Returns:
+            the slot held, (visitor id, slot).
+        Raises:
+            ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
+        """
         self.limits.check(config)
+        held = (visitor_id, slot)
         with self._lock:
-            v = self._visitors.get(visitor_id)
-            replaces = v is not None and slot in v.runs()
-        if not replaces and self.live_runs() >= self.limits.max_sessions:
-            raise ServerFullError(self.limits.max_sessions)
+            used = {(k, s) for k, v in self._visitors.items() for s in v.runs()} | set(self._building)
+            if held not in used and len(used) >= self.limits.max_sessions:
+                raise ServerFullError(self.limits.max_sessions)
+            self._building[held] += 1
+        return held
 
     def _build(self, config: GANConfig | None, init: Any = None, saved: tuple | None = None) -> TrainingSession:
         """A run on the engine: in the worker process (a :class:`~ganapp.worker.RemoteSession`) when the engine is
@@ -289,15 +308,7 @@ class SessionRegistry(RegistryUpkeep):
             ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
         """
-        self._admit(visitor_id, config, "a")
-        session = self._build(config, init=init)
-        v = self.visitor(visitor_id)
-        old, v.session = v.session, session
-        v.saved.pop("a", None)
-        v.restored = None
-        if old is not None:
-            old.stop()
-        return session
+        return self._new_run(visitor_id, config, "a", lambda: self._build(config, init=init))
 
     def new_twin(self, visitor_id: str, config: GANConfig) -> TrainingSession:
         """Build the visitor's side-by-side session (stopping any old one); it trains on the shared engine like every
@@ -307,14 +318,31 @@ class SessionRegistry(RegistryUpkeep):
             ganapp.limits.LimitError, ganapp.limits.ServerFullError: beyond the host's limits.
             ValueError, ganapp.data.DatasetUnavailableError: the config cannot be built; the old twin is kept.
         """
-        self._admit(visitor_id, config, "b")
-        twin = self._build(config)
-        v = self.visitor(visitor_id)
-        old, v.twin = v.twin, twin
-        v.saved.pop("b", None)
+        return self._new_run(visitor_id, config, "b", lambda: self._build(config))
+
+    def _new_run(self, visitor_id: str, config: GANConfig, slot: str, build: Callable[[], TrainingSession]
+                 ) -> TrainingSession:
+        """Admit, ``build()`` and install the visitor's run in ``slot`` ("a": run A, "b": run B), stopping the one it
+        replaces. The slot stays held from the admission to the install, which happen under ``_lock``."""
+        v = self.visitor(visitor_id)  # (a returning visitor's autosaved runs come back first, and count)
+        held = self._admit(visitor_id, config, slot)
+        session = old = None
+        try:
+            session = build()
+        finally:
+            with self._lock:
+                self._building[held] -= 1
+                if not self._building[held]:
+                    del self._building[held]
+                if session is not None:
+                    if slot == "a":
+                        old, v.session, v.restored = v.session, session, None
+                    else:
+                        old, v.twin = v.twin, session
+                    v.saved.pop(slot, None)
         if old is not None:
             old.stop()
-        return twin
+        return session
 
     def drop_twin(self, visitor_id: str) -> bool:
         """Stop and forget the visitor's side-by-side session (and its autosave). Returns True when there was one."""
@@ -336,7 +364,17 @@ class SessionRegistry(RegistryUpkeep):
             session.stop()
         if self.store is not None and v is not None and v.persistent:
             self.store.discard(visitor_id)
+        for forget in self.on_remove:
+            forget(visitor_id)
         return v is not None
+
+    def reap(self, now_s: float | None = None) -> list[str]:
+        """One round of upkeep (see :meth:`ganapp.upkeep.RegistryUpkeep.reap`), then the ``on_reap`` callbacks."""
+        now_s = time.monotonic() if now_s is None else now_s
+        freed = super().reap(now_s)
+        for upkeep in self.on_reap:
+            upkeep(now_s)
+        return freed
 
     def close(self, save: bool = True) -> None:
         """Stop the reaper, autosave the runs of visitors with a token (when ``save``), and stop every session.

@@ -120,7 +120,7 @@ class RemoteSession:
         try:
             return getattr(self._host, name)(self._sid, *args)
         except Exception as e:
-            if self.engine.alive(self._generation, 1.0 if isinstance(e, TRANSPORT) else 0.0):
+            if not self.engine.gone(self._generation, e):
                 raise  # the run's own error
             self._lost = True
             raise WorkerLostError() from None

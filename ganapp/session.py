@@ -34,11 +34,29 @@ from .reads import SessionReads
 from .slowmo import MAX_SLOW_MOTION_S, SlowMotion
 from .trainer import Trainer
 
-__all__ = ["ERROR", "IDLE", "PAUSED", "RUNNING", "STOPPED", "VIEW_SHARE", "WAITING", "Snapshot", "TrainingSession",
-           "snapshot_milestones"]
+__all__ = ["ERROR", "IDLE", "PAUSED", "RUNNING", "STOPPED", "VIEW_SHARE", "WAITING", "RunRefusedError", "Snapshot",
+           "TrainingSession", "snapshot_milestones"]
 
 MAX_STEP_REQUEST = 10_000
 _BUILDS = itertools.count(1)  # TrainingSession.build_id
+
+
+class RunRefusedError(RuntimeError):
+    """A command that the run cannot take in its state now (another tab's command may have changed it), with a code
+    for the page to say why in the reader's language.
+
+    Attributes:
+        reason: ``running`` (it trains: pause it before stepping), ``failed`` (reset it; ``detail`` is why it
+            failed) or ``step_limit`` (it has done the host's ``max_steps`` G updates; ``detail`` is that limit).
+        detail: as ``reason`` says, or None.
+    """
+
+    def __init__(self, reason: str, message: str, detail: Any = None):
+        super().__init__(message)
+        self.reason, self.detail = reason, detail
+
+    def __reduce__(self):  # pickled whole across the training worker's boundary (see ganapp.worker)
+        return type(self), (self.reason, self.args[0], self.detail)
 
 
 class TrainingSession(SessionJob, SessionReads):
@@ -221,15 +239,16 @@ class TrainingSession(SessionJob, SessionReads):
                 with the learning rates falling to 0 over the config's ``lr_decay`` share of it at the end (see
                 :func:`ganapp.trainer.lr_factor`). 0 trains until paused at the configured rates; None keeps the
                 timed run under way, if any (as ``resume()`` does).
+        At the host's ``max_steps`` it goes no further: the engine pauses it at once, and its snapshot says why.
+
         Raises:
             ValueError: ``run_s`` is negative or not finite.
-            RuntimeError: the session failed (reset it first).
+            RunRefusedError: the session failed (reset it first).
         """
         if run_s is not None and not (isinstance(run_s, (int, float)) and math.isfinite(run_s) and run_s >= 0):
             raise ValueError(f"run_s={run_s!r} is out of range: it must be a number of seconds ≥ 0")
         with self._lock:
-            if self._state == ERROR:
-                raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
+            self._refuse_if_failed()
             self._want_run, self._pending = True, 0
             self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
             self.lesson_run.event = None
@@ -253,19 +272,21 @@ class TrainingSession(SessionJob, SessionReads):
                 self._set_state(PAUSED)
 
     def step(self, n: int = 1) -> None:
-        """Run exactly ``n`` more steps, then pause. Only while not running continuously.
+        """Run exactly ``n`` more steps, then pause (fewer when the host's ``max_steps`` comes first). Only while not
+        running continuously.
 
         Raises:
             ValueError: ``n`` outside 1..10000.
-            RuntimeError: the session is running (pause first) or failed (reset first).
+            RunRefusedError: the session is running (pause first), failed (reset first), or has done the host's
+                ``max_steps``.
         """
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_STEP_REQUEST:
             raise ValueError(f"n={n!r} is out of range: it must be an integer in 1..{MAX_STEP_REQUEST}")
         with self._lock:
-            if self._state == ERROR:
-                raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
+            self._refuse_if_failed()
             if self._want_run:
-                raise RuntimeError("the session is running: pause it before stepping")
+                raise RunRefusedError("running", "the session is running: pause it before stepping")
+            self._refuse_at_limit()
             self._pending += n
             self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
             self.lesson_run.event = None
@@ -289,7 +310,7 @@ class TrainingSession(SessionJob, SessionReads):
             finally:
                 self.engine.lock.release()
         with self._lock:
-            if self._state != ERROR:
+            if self._state != ERROR and not self._wants():  # (unless a start came meanwhile: it applies after this)
                 self._set_state(STOPPED)
         return idle
 
@@ -346,15 +367,16 @@ class TrainingSession(SessionJob, SessionReads):
 
         Raises:
             ValueError: an unknown phase.
-            RuntimeError: the session is running or waiting (pause first), or failed (reset first).
+            RunRefusedError: the session is running or waiting (pause first), failed (reset first), or has done the
+                host's ``max_steps`` (a lone D update too: it would train on past the limit).
         """
         if phase not in ("d", "g", "both"):
             raise ValueError(f"phase={phase!r} must be one of d, g, both")
         with self._lock:
-            if self._state == ERROR:
-                raise RuntimeError(f"the session failed ({self._message}); reset it to train again")
+            self._refuse_if_failed()
             if self._wants() or self._state in (RUNNING, WAITING):
-                raise RuntimeError("the session is running: pause it before stepping")
+                raise RunRefusedError("running", "the session is running: pause it before stepping")
+            self._refuse_at_limit()
         if phase == "both" and self.slow.seconds > 0:  # in slow motion: the engine shows D's update, then G's
             self.step(1)
             return
@@ -377,6 +399,21 @@ class TrainingSession(SessionJob, SessionReads):
             with self._lock:
                 if self._state == IDLE:
                     self._set_state(PAUSED)
+
+    def _refuse_if_failed(self) -> None:
+        """Raise :class:`RunRefusedError` ("failed") when the run failed; callers hold ``_lock``."""
+        if self._state == ERROR:
+            raise RunRefusedError("failed", f"the session failed ({self._message}); reset it to train again",
+                                  self._message)
+
+    def _refuse_at_limit(self) -> None:
+        """Raise :class:`RunRefusedError` ("step_limit") when the run has done the host's ``max_steps`` G updates
+        (the engine enforces it on its steps, :meth:`begin_step`; this, on the commands that step without it);
+        callers hold ``_lock``."""
+        if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
+            self._at_limit = True
+            raise RunRefusedError("step_limit", f"this server's limit of {self.max_steps:,} steps per run is "
+                                  "reached; reset the run to train again", self.max_steps)
 
     def save_checkpoint(self, path: str | Path) -> Path:
         """Write the current G, D and fixed_z to ``path`` atomically (see ganapp.checkpoints), between two steps so

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -137,6 +138,8 @@ class Visitor:
         saved: per slot ("a", "b"), the :meth:`TrainingSession.save_key` and ``time.monotonic()`` of its last
             autosave (or of the session's creation, before the first).
         restored: what attaching found (NEW, REATTACHED, RESTORED or RESTORE_FAILED) and the step it came back at.
+        lock: held by each command on their runs (see :func:`ganapp.ui.common.command`), so that two tabs' commands
+            apply one after the other; taken before any lock of the registry or of a session.
     """
 
     session: TrainingSession | None = None
@@ -147,6 +150,7 @@ class Visitor:
     persistent: bool = False
     saved: dict[str, tuple[Any, float]] = field(default_factory=dict)
     restored: tuple[str, int] | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def runs(self) -> dict[str, TrainingSession]:
         """The visitor's sessions by autosave slot: "a" (run A) and "b" (run B), where they exist."""

@@ -17,7 +17,13 @@ the others) keep their codes across it. Tensors cross as safetensors bytes:
 - a checkpoint to fine-tune.
 
 :class:`WorkerEngine` starts the worker on first use and restarts it when it died. Runs on a dead worker report the
-``error`` state, with :data:`~ganapp.remote.WORKER_LOST` as the message, until their visitor builds them again.
+``error`` state, with :data:`~ganapp.remote.WORKER_LOST` as the message, until their visitor builds them again. A
+worker that broke a connection and no longer answers a fresh one is dying (a big process can take seconds to end): it
+is stopped for good at once, so that the next run goes to a new worker instead of failing.
+
+The web server owns the worker's lifetime: the worker ignores SIGTERM and SIGINT (a container's stop may send them
+to every process), so that the web server can still pause and autosave every run through it; then it ends the
+worker. A worker whose web server is gone ends by itself.
 """
 
 from __future__ import annotations
@@ -26,13 +32,15 @@ import importlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from multiprocessing.managers import BaseManager
+from multiprocessing.connection import Client
+from multiprocessing.managers import BaseManager, dispatch
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +173,8 @@ class WorkerEngine:
         self._lock = threading.RLock()  # guards the fields below (re-entrant: a run's finalizer may ask alive())
         self._process: subprocess.Popen | None = None
         self._folder: str | None = None  # holds the socket
+        self._address: str | None = None  # the socket
+        self._authkey: bytes | None = None
         self._host: Any = None
         self._cleanup: weakref.finalize | None = None  # stops the process and removes the folder, once
         self.generation = 0  # increases with each worker started
@@ -200,6 +210,7 @@ class WorkerEngine:
     def _start(self) -> None:
         self._folder = tempfile.mkdtemp(prefix="ganapp-worker-")
         address, authkey = os.path.join(self._folder, "socket"), os.urandom(32)
+        self._address, self._authkey = address, authkey
         root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._process = subprocess.Popen([sys.executable, "-m", "ganapp.worker", address], env=env,
@@ -219,7 +230,47 @@ class WorkerEngine:
     def _stop(self) -> None:
         if self._cleanup is not None:
             self._cleanup()
-        self._process = self._folder = self._host = self._cleanup = None
+        self._process = self._folder = self._host = self._cleanup = self._address = self._authkey = None
+
+    def gone(self, generation: int, error: BaseException) -> bool:
+        """Whether ``error``, raised by a call to worker number ``generation``, means that the worker is gone, and
+        its runs with it (else the error is the call's own). A connection fault (``TRANSPORT``) from a worker whose
+        process has not ended yet means that it is dying or broken, unless a fresh connection still gets an answer:
+        it is then stopped here for good, so that the next run goes to a new worker at once."""
+        if not isinstance(error, TRANSPORT):
+            return not self.alive(generation)
+        if not self.alive(generation, wait_s=0.1) or self._answers(generation):
+            return not self.alive(generation)
+        with self._lock:
+            if generation == self.generation and self._process is not None:
+                log.error("the training worker broke its connections and does not answer; starting a new one")
+                self._stop()
+        return True
+
+    def _answers(self, generation: int, timeout_s: float = 2.0) -> bool:
+        """Whether worker number ``generation`` answers a fresh connection within ``timeout_s`` (in a thread of its
+        own: a dying process may accept a connection and never answer it)."""
+        with self._lock:
+            if generation != self.generation or self._address is None:
+                return False
+            address, authkey = self._address, self._authkey
+        answered: list[bool] = []
+
+        def ping() -> None:
+            try:
+                conn = Client(address, authkey=authkey)
+                try:
+                    dispatch(conn, None, "dummy")  # a method every manager's server has
+                    answered.append(True)
+                finally:
+                    conn.close()
+            except Exception:  # noqa: BLE001 (no answer is the answer)
+                pass
+
+        thread = threading.Thread(target=ping, name="ganapp-worker-ping", daemon=True)
+        thread.start()
+        thread.join(timeout_s)
+        return bool(answered)
 
     @staticmethod
     def holds(session: "RemoteSession") -> bool:
@@ -243,12 +294,13 @@ class WorkerEngine:
         """
         packed = None if saved is None else (save_tensors(saved[0]), saved[1])
         args = (config.to_dict() if config is not None else None, pack_checkpoint(init), packed, kwargs)
-        for attempt in range(2):  # a worker found dead is started again, once
-            host, generation = self.host(), self.generation
+        for attempt in range(2):  # a worker found dead (or dying) is started again, once
+            with self._lock:
+                host, generation = self.host(), self.generation
             try:
                 return RemoteSession(self, host, generation, host.create(*args))
             except Exception as e:
-                if self.alive(generation, 1.0 if isinstance(e, TRANSPORT) else 0.0):
+                if not self.gone(generation, e):
                     raise
         raise WorkerLostError()
 
@@ -259,13 +311,10 @@ class WorkerEngine:
 
 
 def _end_worker(process: subprocess.Popen, folder: str) -> None:
-    """Stop the worker process (SIGTERM, then SIGKILL after 10 s) and remove its socket's folder."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    """Stop the worker process and remove its socket's folder. SIGKILL: it ignores SIGTERM (see the module), and
+    holds nothing to save (the web server saves the runs through it before it ends it)."""
+    process.kill()
+    process.wait()
     process.stdout.close()
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -292,6 +341,8 @@ def main() -> None:
     """``python -m ganapp.worker ADDRESS``: serve the training host on the Unix socket ADDRESS, with the hex
     authkey read from stdin; print ``ready`` once listening."""
     logging.basicConfig(level=logging.INFO, format="ganapp worker: %(levelname)s %(message)s")
+    for sig in (signal.SIGTERM, signal.SIGINT):  # the web server ends it, once it has saved the runs through it
+        signal.signal(sig, signal.SIG_IGN)
     authkey = bytes.fromhex(sys.stdin.readline().strip())
     threading.Thread(target=_watch_parent, args=(os.getppid(), os.path.dirname(sys.argv[1])), daemon=True).start()
     server = _Manager(address=sys.argv[1], authkey=authkey).get_server()

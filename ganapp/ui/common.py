@@ -6,12 +6,14 @@ import functools
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
 from ..config import PAGE_FIELDS
+from ..session import RunRefusedError
 from ..worker import WORKER_LOST, WorkerLostError
 from .i18n import t
 
@@ -36,7 +38,9 @@ def named(values: tuple | list, fields: tuple[str, ...] = CONTROL_FIELDS) -> dic
 
 
 ERROR_TOAST_S = 10.0  # how long an error's toast stays open
-_open_toasts: dict[tuple[str, str], float] = {}  # (page, message) -> when its toast closes
+# (page, message) -> when its toast closes, in the order they close (each stays open ERROR_TOAST_S): closed ones are
+# forgotten from the front, so that a page that is gone leaves nothing here beyond ERROR_TOAST_S
+_open_toasts: OrderedDict[tuple[str, str], float] = OrderedDict()
 _open_toasts_lock = threading.Lock()
 
 
@@ -50,18 +54,39 @@ def toast(request: Any, error: gr.Error) -> gr.Error:
     visible = True
     if page is not None:
         with _open_toasts_lock:
-            if len(_open_toasts) > 1000:  # forget the closed ones
-                for key in [k for k, until in _open_toasts.items() if until < now]:
-                    del _open_toasts[key]
-            visible = _open_toasts.get((page, error.message), 0.0) < now
+            _forget_closed(now)
+            visible = (page, error.message) not in _open_toasts
             if visible:
                 _open_toasts[(page, error.message)] = now + ERROR_TOAST_S
     return gr.Error(error.message, duration=ERROR_TOAST_S, visible=visible, print_exception=False)
 
 
+def forget_closed_toasts(now_s: float | None = None) -> int:
+    """Forget the toasts that have closed: a page's are gone ERROR_TOAST_S after its last, whether or not the page
+    is still open. Returns how many are still open."""
+    with _open_toasts_lock:
+        _forget_closed(time.monotonic() if now_s is None else now_s)
+        return len(_open_toasts)
+
+
+def _forget_closed(now_s: float) -> None:
+    """(Callers hold ``_open_toasts_lock``.) Every toast stays open as long, so they close in the order opened."""
+    while _open_toasts and next(iter(_open_toasts.values())) < now_s:
+        _open_toasts.popitem(last=False)
+
+
 def failure(lang: str, message: str) -> str:
     """Why a run failed, as a snapshot's message says it, in the page's language where it is one of ours."""
     return t(lang, "worker_lost") if message == WORKER_LOST else message
+
+
+def refusal(lang: str, error: RunRefusedError) -> str:
+    """Why a run refused a command (:class:`~ganapp.session.RunRefusedError`), in the reader's language."""
+    if error.reason == "step_limit":
+        return t(lang, "step_limit_reached", limit=f"{error.detail:,}")
+    if error.reason == "failed":
+        return t(lang, "err_failed", reason=failure(lang, str(error.detail)))
+    return t(lang, "err_running_step")
 
 
 def guarded(fn: Callable) -> Callable:
@@ -75,6 +100,8 @@ def guarded(fn: Callable) -> Callable:
             return fn(self, *args, **kwargs)
         except gr.Error as e:
             raise toast(request, e) from None
+        except RunRefusedError as e:  # the run's state did not allow it now (another tab's command, a limit)
+            raise toast(request, gr.Error(refusal(lang, e))) from None
         except WorkerLostError:  # the training worker died (see ganapp.worker)
             log.error("handler %s: the training worker is gone", fn.__name__)
             raise toast(request, gr.Error(t(lang, "err_worker_lost"))) from None
@@ -83,3 +110,16 @@ def guarded(fn: Callable) -> Callable:
             # the page names the kind of fault; its English detail is in the server's log, with the traceback
             raise toast(request, gr.Error(t(lang, "err_internal", reason=type(e).__name__))) from None
     return wrapper
+
+
+def command(fn: Callable) -> Callable:
+    """A handler that changes the visitor's runs (Start, Step, Reset, a comparison ...): :func:`guarded`, and one at
+    a time per visitor (their :attr:`~ganapp.visitor.Visitor.lock`). Two tabs of one visitor may send commands at
+    once; each then finds the runs as the one before left them, and applies, or is refused with a reason. Reads
+    (the tick, the poll) take no lock."""
+    @functools.wraps(fn)
+    def one_at_a_time(self, *args, **kwargs):
+        _, visitor = self._visitor(args[0] if args else None)
+        with visitor.lock:
+            return fn(self, *args, **kwargs)
+    return guarded(one_at_a_time)

@@ -10,9 +10,9 @@ from ..config import LOSSES, GANConfig
 from ..data import DatasetUnavailableError
 from ..limits import LimitError, ServerFullError
 from ..registry import Visitor
-from ..session import ERROR
+from ..session import ERROR, RunRefusedError
 from .base import Shared, TabHandlers
-from .common import guarded, named
+from .common import command, named
 from .errors import config_error, dataset_error, limit_error
 from .i18n import t
 
@@ -21,16 +21,25 @@ COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", 
                   "z_dim", "seed", "beta1")
 
 
-def also_run_b(visitor: Visitor, command, unless: tuple[str, ...] = (ERROR,)) -> None:
+def also_run_b(visitor: Visitor, act, unless: tuple[str, ...] = (ERROR,)) -> None:
     """Give the side-by-side run B, if there is one, the command run A was just given, unless B is in one of
-    the states ``unless``. The one place where the run buttons reach run B."""
+    the states ``unless``. The one place where the run buttons reach run B. A run B that refuses it (at its own
+    step limit) is left as it is: its status line says why."""
     twin = visitor.twin
     if twin is not None and twin.state not in unless:
-        command(twin)
+        try:
+            act(twin)
+        except RunRefusedError:
+            pass
 
 
 def twin_label(visitor: Visitor) -> str:
-    diff = visitor.session.config.diff(visitor.twin.config) if visitor.session is not None else {}
+    """How run B differs from run A ("loss = minimax"), or "" without both. Reads each run once: another tab may
+    end the comparison meanwhile."""
+    session, twin = visitor.session, visitor.twin
+    if session is None or twin is None:
+        return ""
+    diff = session.config.diff(twin.config)
     return ", ".join(f"{k} = {b}" for k, (_, b) in diff.items() if k != "device")
 
 
@@ -41,7 +50,7 @@ class CompareHandlers(TabHandlers):
         super().__init__(shared)
         self.settings = settings
 
-    @guarded
+    @command
     def compare(self, request: gr.Request, lang: str, field: Any, value: Any, *controls: Any) -> str:
         """Two runs side by side: run A with the controls' settings and run B with ``field`` set to ``value``, both
         from fresh networks with the same seed and data, started together. Returns a note naming the difference.
@@ -88,7 +97,7 @@ class CompareHandlers(TabHandlers):
         twin.set_slow_motion(self.registry.visitor(key).state.slow_motion_s)
         return twin
 
-    @guarded
+    @command
     def end_compare(self, request: gr.Request, lang: str) -> str:
         """Stop and drop run B; run A goes on as it was."""
         key, _ = self._visitor(request)

@@ -16,6 +16,7 @@ visitors but the registry itself.
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import time
 from pathlib import Path
@@ -28,7 +29,7 @@ from ..lessons import LESSONS
 from ..registry import SessionRegistry
 from ..teacher import check_name
 from .base import Shared, TabHandlers
-from .common import CONTROL_FIELDS, guarded
+from .common import CONTROL_FIELDS, forget_closed_toasts, guarded
 from .compare import COMPARE_FIELDS, CompareHandlers
 from .explore import DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, ExploreHandlers
 from .i18n import t
@@ -36,6 +37,9 @@ from .lessons import LessonHandlers, lesson_markdown
 from .live import REATTACHED_NOTE_S, LiveHandlers, PollOutputs, TickOutputs
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
 from .train import MAX_SMOOTHING, TrainHandlers
+
+CLOSED_PAGE_S = 10.0  # Gradio's state of a page that closed is freed once unused this long (its last events done)
+
 __all__ = ["GanApp", "PollOutputs", "TickOutputs", "CONTROL_FIELDS", "COMPARE_FIELDS", "DATASET_DEFAULT_FIELDS",
            "DEFAULT_CHECKPOINT", "DIRECTION_RANGE", "MAX_SMOOTHING", "N_DIRECTIONS", "N_Z_SLIDERS", "Z_SLIDER_RANGE"]
 
@@ -57,6 +61,26 @@ class GanApp(TabHandlers):
         self.live = LiveHandlers(self.shared)
         self.lessons = LessonHandlers(self.shared)
         self.explore = ExploreHandlers(self.shared)
+        self._blocks: Any = None  # the gr.Blocks that serves these handlers (see serves)
+        registry.on_remove.append(self._forget_files)
+        registry.on_reap.append(self._forget_pages)
+
+    def serves(self, blocks: gr.Blocks) -> None:
+        """These handlers serve ``blocks``: what Gradio keeps there per page (each page's session state, a copy of
+        every component's config, ~0.4 MB) is freed once the page has ended, at the registry's upkeep."""
+        self._blocks = blocks
+
+    def _forget_pages(self, now_s: float) -> None:
+        """What is kept per page, beyond the registry's own: the toasts that have closed, and Gradio's state of the
+        pages that closed (unused for CLOSED_PAGE_S since) or went quiet (for the registry's idle timeout)."""
+        forget_closed_toasts(now_s)
+        holder = getattr(self._blocks, "state_holder", None)  # once Gradio serves the Blocks
+        if holder is not None:
+            forget_gradio_pages(holder, self.registry.idle_timeout_s)
+
+    def _forget_files(self, key: str) -> None:
+        """A visitor left for good (a closed page without a token, an API client gone quiet): their files go too."""
+        shutil.rmtree(self._folder(key), ignore_errors=True)
 
     @guarded
     def attach(self, request: gr.Request, lang: str, token: Any, *controls: Any) -> list:
@@ -164,9 +188,26 @@ class GanApp(TabHandlers):
         """The page closed or reloaded. A visitor who attached with a token keeps their runs (they train on until
         the registry's idle timeout, and a reload finds them); any other visitor's runs and files are freed."""
         page_id = getattr(request, "session_hash", None)
-        if not page_id:
-            return
-        key = self.registry.key(page_id)
-        self.registry.detach(page_id)
-        if key not in self.registry:
-            shutil.rmtree(self._folder(key), ignore_errors=True)
+        if page_id:
+            self.registry.detach(page_id)  # (a visitor it removes takes their files along, see _forget_files)
+
+
+def forget_gradio_pages(holder: Any, idle_s: float, closed_s: float = CLOSED_PAGE_S) -> int:
+    """Free Gradio's session state (``gradio.state_holder.StateHolder``) of the pages that closed and have been
+    unused for ``closed_s``, and of any page unused for ``idle_s``. Gradio keeps each until ``state_session_capacity``
+    newer pages push it out. A page that comes back after all gets a fresh one (its values are in the registry).
+
+    Returns:
+        the pages freed.
+    """
+    now = datetime.datetime.now()  # Gradio stamps time_last_used with it
+    with holder.lock:  # (Gradio takes it to evict; it adds a page without it, hence the copies)
+        ended_pages = []
+        for page, state in list(holder.session_data.items()):
+            unused_s = (now - holder.time_last_used.get(page, now)).total_seconds()
+            if unused_s > (closed_s if state.is_closed else idle_s):
+                ended_pages.append(page)
+                holder.delete_state(page)  # gr.State values with a delete callback get it
+                holder.session_data.pop(page, None)
+                holder.time_last_used.pop(page, None)
+    return len(ended_pages)

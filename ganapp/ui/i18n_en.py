@@ -386,4 +386,7 @@ EN: dict[str, str] = {
                                   "run keeps its last autosave; make the folder writable and saving starts again.",
     "autosave_problem_io": "Runs have not been saved for {minutes} min: writing to the state folder fails ({error}). "
                            "Each run keeps its last autosave.",
+    # visitors, sessions and concurrency (issue 27)
+    "err_drawing_too_large": "The drawing is {width} × {height} pixels: the pad takes drawings of at most {max} × "
+                             "{max}.",
 }

@@ -352,4 +352,6 @@ ZH: dict[str, str] = {
     "autosave_problem_read_only": "已有 {minutes} 分钟没有保存训练：状态文件夹是只读的。每个训练最近一次的自动保存都还在；"
                                   "让该文件夹可写后即会恢复保存。",
     "autosave_problem_io": "已有 {minutes} 分钟没有保存训练：写入状态文件夹失败（{error}）。每个训练最近一次的自动保存都还在。",
+    # visitors, sessions and concurrency (issue 27)
+    "err_drawing_too_large": "这幅画有 {width} × {height} 像素：画板最多接受 {max} × {max} 像素的画。",
 }

@@ -20,13 +20,13 @@ from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError,
                       GANConfig, is_2d)
 from ..data import DatasetUnavailableError
-from ..points2d import save_drawing
+from ..points2d import MAX_DRAWING_SIDE, save_drawing
 from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
 from ..presets import CLASSROOM_2D, classroom_config
 from ..registry import Visitor
 from .base import TabHandlers
-from .common import guarded, named
+from .common import command, guarded, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
 from .i18n import t
 
@@ -165,7 +165,7 @@ class SettingsHandlers(TabHandlers):
         visitor.state.notice = (applied or visitor.state.notice[0], needs_reset)
         visitor.state.gen += 1  # every page redraws everything
 
-    @guarded
+    @command
     def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
         """A hyperparameter changed: apply it live if possible, else note that it needs a Reset."""
         key, visitor = self._visitor(request)
@@ -240,13 +240,20 @@ class SettingsHandlers(TabHandlers):
 
     @guarded
     def use_drawing(self, request: gr.Request, lang: str, sketch: Any) -> list:
-        """Turn the sketchpad's strokes into the ``drawn`` dataset: 2,000 points saved in the visitor's folder.
+        """Turn the sketchpad's strokes into the ``drawn`` dataset: 2,000 points saved in the visitor's folder. A
+        drawing wider or taller than MAX_DRAWING_SIDE is refused, naming its size (the page's pad,
+        :class:`~ganapp.ui.sketchpad.BoundedSketchpad`, never decodes one).
 
         Returns:
             the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' updates, then a note.
         """
         key, visitor = self._visitor(request)
         image = sketch.get("composite") if isinstance(sketch, dict) else sketch
+        size = sketch.get("too_large") if isinstance(sketch, dict) else None  # (ui.sketchpad did not decode it)
+        if size is None and np.ndim(image) >= 2 and max(np.shape(image)[:2]) > MAX_DRAWING_SIDE:
+            size = np.shape(image)[1], np.shape(image)[0]
+        if size is not None:
+            raise gr.Error(t(lang, "err_drawing_too_large", width=size[0], height=size[1], max=MAX_DRAWING_SIDE))
         if image is None:
             raise gr.Error(t(lang, "err_no_drawing"))
         try:

@@ -15,7 +15,7 @@ from ..presets import CLASSROOM_2D
 from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .base import Shared, TabHandlers
-from .common import failure, guarded, named
+from .common import command, failure, guarded, named
 from .i18n import t
 from .compare import CompareHandlers, also_run_b
 from .lessons import lesson_for, start_lesson
@@ -32,7 +32,7 @@ class TrainHandlers(TabHandlers):
         super().__init__(shared)
         self.settings, self.compare = settings, compare
 
-    @guarded
+    @command
     def start(self, request: gr.Request, lang: str, run_minutes: Any, *controls: Any) -> list:
         """Start training (building a session from the controls on first use), or resume a paused one. A
         ``run_minutes`` above 0 makes it a timed run that pauses by itself after that much training, its learning
@@ -83,13 +83,13 @@ class TrainHandlers(TabHandlers):
         also_run_b(visitor, lambda b: b.start(run_s=60.0 * run_minutes))
         return shown
 
-    @guarded
+    @command
     def pause(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).pause()
         also_run_b(visitor, lambda b: b.pause(), unless=())
 
-    @guarded
+    @command
     def resume(self, request: gr.Request, lang: str) -> None:
         self.commanded(request)
         _, visitor = self._visitor(request)
@@ -99,13 +99,13 @@ class TrainHandlers(TabHandlers):
         session.resume()
         also_run_b(visitor, lambda b: b.resume())
 
-    @guarded
+    @command
     def stop(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
         self._session(lang, visitor).stop()
         also_run_b(visitor, lambda b: b.stop(), unless=())
 
-    @guarded
+    @command
     def step(self, request: gr.Request, lang: str, n: Any, *controls: Any) -> None:
         """Run exactly ``n`` steps then pause (building a session on first use)."""
         self.commanded(request)
@@ -126,7 +126,7 @@ class TrainHandlers(TabHandlers):
         session.step(int(n))
         also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
 
-    @guarded
+    @command
     def reset(self, request: gr.Request, lang: str, *controls: Any) -> list:
         """Start over: fresh networks from the controls' settings; the old session (and any side-by-side run) is
         stopped.
@@ -143,7 +143,7 @@ class TrainHandlers(TabHandlers):
         had_twin = self.registry.drop_twin(key)
         return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]
 
-    @guarded
+    @command
     def phase_step(self, request: gr.Request, lang: str, phase: str, *controls: Any) -> None:
         """Step D, Step G or Step both: exactly one update (or one of each), then a redraw. With no run yet, the
         controls' settings build one first (as Step does), following the picked lesson when they are its."""
@@ -163,7 +163,7 @@ class TrainHandlers(TabHandlers):
         session.phase_step(phase)
         also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
 
-    @guarded
+    @command
     def set_slow_motion(self, request: gr.Request, lang: str, seconds: Any) -> None:
         """Slow motion: hold each D and G update on screen for ``seconds`` (0: off)."""
         _, visitor = self._visitor(request)

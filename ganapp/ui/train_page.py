@@ -21,6 +21,7 @@ from .i18n import t
 from .live import PollOutputs, TickOutputs
 from .plots import DEFAULT_SMOOTHING, LAYERS
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
+from .sketchpad import BoundedSketchpad
 from .train import MAX_SMOOTHING
 
 # Gradio's sketchpad opens with no tool chosen ("select the draw tool to start"), so a first stroke draws nothing:
@@ -122,7 +123,7 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                     compare_note = gr.Markdown("")
                 with tr(gr.Accordion(en("draw"), open=False), "draw") as draw_box:
                     tr(gr.Markdown(en("draw_help")), "draw_help", "value")
-                    sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
+                    sketch = BoundedSketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
                     use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
                                      "value")
                     drawing_note = gr.Markdown("")
@@ -196,8 +197,11 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     ui.lesson.input(app.lessons.pick_lesson, [lang, ui.lesson],
                     [*controls[:-2], ui.lesson_text, ui.slow_motion, ui.run_minutes], api_name="lesson", **FAST)
     ui.draw_box.expand(None, None, None, js=SELECT_BRUSH_JS, api_visibility="private", show_progress="hidden")
+    # a drawing is read and turned into points one at a time, server-wide: many at once must not take the CPU that
+    # every page's tick needs
     ui.use_drawing.click(app.settings.use_drawing, [lang, ui.sketch],
-                         [dataset, *dataset_default_controls, ui.drawing_note], api_name="use_drawing", **FAST)
+                         [dataset, *dataset_default_controls, ui.drawing_note], api_name="use_drawing",
+                         concurrency_limit=1, show_progress="hidden")
     # the curves' new points since the last full figure (ganapp.ui.curves), appended in the browser
     curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")
     curve_delta.change(None, [curve_delta], None, js=curves.EXTEND_JS, api_visibility="private",
