@@ -16,7 +16,7 @@ Environment:
         runs in memory, 500,000 steps per run, batch 512, images 64 px; see ganapp.limits.Limits).
     GANAPP_TEACHER_TOKEN: turns the teacher's page on, at /teacher, for whoever gives this token (at least 12
         characters). Unset, the page and its API do not exist.
-    GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
+    GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors have the page open, a new 2D run at its dataset's
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
     GANAPP_TORCH_THREADS: torch intra-op threads of request handlers and lone training steps (default 1).
