@@ -82,7 +82,6 @@ class GanApp(TabHandlers):
         if session is None:
             return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), visitor.state.name]
         values = [getattr(session.config, f) for f in PAGE_FIELDS]
-        self.settings.sent(page, zip(PAGE_FIELDS, controls, values))
         compare = ""
         if visitor.twin is not None:
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
@@ -111,7 +110,6 @@ class GanApp(TabHandlers):
         visitor.state.lesson = visitor.state.lesson_note = name
         c = LESSONS[name].config()
         values = [getattr(c, f) for f in PAGE_FIELDS]
-        self.settings.sent(self._page(request), zip(PAGE_FIELDS, controls, values))
         return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded

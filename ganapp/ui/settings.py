@@ -6,10 +6,10 @@ drawing). The controls' order is :data:`ganapp.ui.common.CONTROL_FIELDS`, made f
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import math
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ import gradio as gr
 import numpy as np
 
 from ..checkpoints import CheckpointError, load_checkpoint
-from ..config import DATASETS, DATASETS_LABELLED, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError, GANConfig, is_2d
+from ..config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError,
+                      GANConfig, is_2d)
 from ..data import DatasetUnavailableError
 from ..points2d import save_drawing
 from ..limits import LimitError, ServerFullError
@@ -25,7 +26,7 @@ from ..losses import R1_TEX, get_loss
 from ..presets import CLASSROOM_2D, classroom_config
 from ..registry import Visitor
 from .base import TabHandlers
-from .common import guarded, named
+from .common import ERROR_TOAST_S, guarded, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
 from .i18n import t
 
@@ -34,23 +35,30 @@ from .i18n import t
 DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 log = logging.getLogger("ganapp")
-CLASSROOM_SETTLE_S = 3.0  # how long the change events of control values just set may lag (see caught_up)
 
 
 class SettingsHandlers(TabHandlers):
     """The Train tab's settings: reading them, building runs from them, and filling them in."""
 
+    @staticmethod
+    def page_value(field: str, value: Any) -> Any:
+        """A control's value as the config takes it: a number box sends a float, and a menu of numbers may send
+        text (an integer field's whole number becomes an int); a checkbox, a bool. Anything else as it came (the
+        config's validation names what is wrong)."""
+        setting = SETTINGS[field]
+        if setting.integer and isinstance(value, (float, str)) and not isinstance(value, bool):
+            with contextlib.suppress(ValueError, OverflowError):
+                return int(value) if float(value).is_integer() else value
+        elif setting.type == "bool":
+            return bool(value)
+        return value
+
     def read_config(self, lang: str, values: tuple, key: str = "local") -> GANConfig:
         """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order); uploaded image files for
         the ``folder`` dataset become its data_path."""
         raw = named(values)
-        for field in PAGE_FIELDS:  # a number box sends a float, and a menu of numbers may send text
-            setting, value = SETTINGS[field], raw[field]
-            if setting.integer and isinstance(value, (float, str)):
-                with contextlib.suppress(ValueError, OverflowError):
-                    raw[field] = int(value) if float(value).is_integer() else value
-            elif setting.type == "bool":
-                raw[field] = bool(value)
+        for field in PAGE_FIELDS:
+            raw[field] = self.page_value(field, raw[field])
         raw.pop("init")
         files = raw.pop("data_files")
         raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
@@ -106,9 +114,7 @@ class SettingsHandlers(TabHandlers):
         visitor.state.classroom = shared is not config
         if shared is config:
             return config, [gr.skip()] * len(CLASSROOM_2D)
-        # the page applies the new values one control at a time, and each fires a change event
-        self.sent(page, [(f, getattr(config, f), getattr(shared, f)) for f in CLASSROOM_2D])
-        return shared, [getattr(shared, f) for f in CLASSROOM_2D]
+        return shared, [getattr(shared, f) for f in CLASSROOM_2D]  # values the server sets fire no settings event
 
     def new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
         visitor = self.registry.visitor(key)
@@ -151,38 +157,91 @@ class SettingsHandlers(TabHandlers):
         visitor.state.gen += 1  # every page redraws everything
 
     @guarded
-    def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
-        """A hyperparameter changed: apply it live if possible, else note that it needs a Reset."""
-        key, visitor = self._visitor(request)
-        if visitor.session is None:
+    def settings_changed(self, request: gr.Request, lang: str, fields: Any, *values: Any) -> None:
+        """The visitor changed settings on the page: one control (``fields`` = (its field,)), or the loss with the
+        n_critic and β that choosing it filled in. Only these are sent: the page wires each control's ``input``
+        event, which fires on the visitor's own edits, never on values the server sets (the classroom sizes, a
+        reopened page's settings, a lesson, a dataset's defaults), so a running run never takes half a setup
+        from the page. See :meth:`apply_changes`.
+
+        Args:
+            fields: names of PAGE_FIELDS, in the order of ``values``.
+        """
+        if not isinstance(fields, (tuple, list)) or len(fields) != len(values) or \
+                any(f not in PAGE_FIELDS for f in fields):
+            raise gr.Error(t(lang, "err_choice", field="fields", value=fields, choices=", ".join(PAGE_FIELDS)))
+        _, visitor = self._visitor(request)
+        if visitor.session is None:  # no run yet: the controls are read at Start
             return
-        self.apply_controls(lang, visitor, self.read_config(lang, self.caught_up(self._page(request), controls), key))
+        try:
+            self.apply_changes(lang, visitor, {f: self.page_value(f, v) for f, v in zip(fields, values)})
+        except gr.Error as e:
+            # A number box sends an event per key: typing 0.0005 sends 0 on the way, which is out of range. A failed
+            # event makes Gradio drop the event queued behind it ("always_last"), and with it the value the visitor
+            # meant; so a value that cannot apply is said in a warning (named, with its range), the run keeps its
+            # own, and the next value still arrives.
+            gr.Warning(html.escape(e.message, quote=False), duration=ERROR_TOAST_S)
 
-    @staticmethod
-    def sent(page: dict, changes) -> None:
-        """Remember the control values the server is setting on this page, as (field, old, new), for
-        :meth:`caught_up`."""
-        page["sent"] = ({f: (old, new) for f, old, new in changes if old != new},
-                        time.monotonic() + CLASSROOM_SETTLE_S)
+    @guarded
+    def set_setting(self, request: gr.Request, lang: str, field: str, value: float | int | str | bool) -> dict:
+        """For API clients, what changing one control on the page does: ``field`` (a PAGE_FIELDS name) takes
+        ``value`` in run A, live where it can (see :meth:`apply_changes`).
 
-    @staticmethod
-    def caught_up(page: dict, controls: tuple) -> tuple:
-        """The controls as the page will show them. Setting controls from the server (the classroom sizes, a
-        reopened page's run settings) fires one change event per control, each carrying the values of the moment it
-        fired, and they run concurrently, in any order (seen in Chromium: all new, then g_width alone new, then two
-        of three). For CLASSROOM_SETTLE_S after the values were sent, a control that still shows its old value is
-        read as the new one."""
-        sent = page.get("sent")
-        if not sent:
-            return controls
-        fields, until = sent
-        if time.monotonic() > until:
-            page.pop("sent", None)
-            return controls
-        values = named(controls)
-        for field, (old, new) in fields.items():
-            values[field] = new if values[field] == old else values[field]
-        return tuple(values.values())
+        Returns:
+            ``{"applied": [fields applied live], "needs_reset": [fields that differ from the run until a Reset]}``,
+            both empty without a run A (the controls are read at Start).
+        Raises:
+            gr.Error: an unknown field, a value out of its range, or beyond this host's limits.
+        """
+        if field not in PAGE_FIELDS:
+            raise gr.Error(t(lang, "err_choice", field="field", value=field, choices=", ".join(PAGE_FIELDS)))
+        _, visitor = self._visitor(request)
+        if visitor.session is None:
+            return {"applied": [], "needs_reset": []}
+        applied, needs_reset = self.apply_changes(lang, visitor, {field: self.page_value(field, value)})
+        return {"applied": applied, "needs_reset": needs_reset}
+
+    def apply_changes(self, lang: str, visitor: Visitor, changes: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Settings the visitor changed, into run A: live ones (:data:`ganapp.config.LIVE_FIELDS`) apply at its next
+        step, where it stands (a stacked run stays in its stack while its shape holds, see
+        :meth:`ganapp.session.TrainingSession.update`); the others are noted as needing a Reset while they differ
+        from the run's. The notes accumulate over one-field changes: two widths changed one after the other both
+        need the Reset, and a width changed back no longer does.
+
+        Returns:
+            (fields applied now, every field that needs a Reset now).
+        Raises:
+            gr.Error: a value out of its range (named, in the visitor's language), or beyond the host's limits.
+        """
+        session = visitor.session
+        current = session.config
+        try:
+            wanted = current.replace(**changes)
+        except ConfigError as e:
+            if e.field in changes and e.code in ("out_of_range", "not_allowed", "not_bool", "unknown_field"):
+                raise config_error(lang, e) from None
+            wanted = None  # a value that conflicts with the run's other settings (a dataset a DCGAN cannot take):
+            # the whole page is checked when Reset builds it
+        except ValueError as e:
+            raise config_error(lang, e) from None
+        if wanted is not None:
+            try:
+                self.registry.limits.check(wanted)
+            except LimitError as e:
+                raise limit_error(lang, e) from None
+        live = {f: v for f, v in changes.items() if f in LIVE_FIELDS}
+        applied, needs_reset = [], []
+        if live and wanted is not None:
+            try:
+                applied, needs_reset = session.update(**live)
+            except ValueError as e:
+                raise config_error(lang, e) from None
+        needs_reset += [f for f, v in changes.items() if f not in live and v != getattr(current, f)]
+        if wanted is None:
+            needs_reset += [f for f in live if changes[f] != getattr(current, f)]
+        pending = [f for f in visitor.state.notice[1] if f not in changes] + needs_reset
+        visitor.state.notice = (tuple(applied) or visitor.state.notice[0], tuple(pending))
+        return list(applied), pending
 
     @guarded
     def init_selected(self, request: gr.Request, lang: str, choice: Any) -> list:

@@ -59,8 +59,6 @@ class TrainHandlers(TabHandlers):
         page = self._page(request)
         fresh = session is None or session.state == ERROR or new_start or (
             reshaped and session.step_count == visitor.state.built_step)
-        if not fresh:
-            config = self.settings.read_config(lang, self.settings.caught_up(page, controls), key)
         lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
             if lesson is None:  # a lesson runs at its own sizes
