@@ -353,14 +353,14 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
 def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_there(app, monkeypatch):
     import ganapp.ui.live as live
 
-    status, frame, lesson, every_s = app.live.tick(req("k"), "en")
+    status, frame, lesson, every_s, _ = app.live.tick(req("k"), "en")
     assert "not started" in status and isinstance(frame, type(gr.skip()))  # no session: nothing to draw yet
     assert lesson == 0 and every_s == 2.0  # no teacher, no lesson; nothing trains: a slow poll
     app.train.step(req("k"), "en", 3, *CONTROLS)
     session = app.registry.visitor("k").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
     app.registry.page("k")["fast_until"] = 0.0  # ACTIVE_AFTER_COMMAND_S after the Step
-    status, frame, _, every_s = app.live.tick(req("k"), "en")
+    status, frame, _, every_s, _ = app.live.tick(req("k"), "en")
     assert "step 3" in status and frame == 1 and every_s == 2.0
     app.train.step(req("k"), "en", 2, *CONTROLS)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)

@@ -54,7 +54,7 @@ class GanApp(TabHandlers):
         self.settings = SettingsHandlers(self.shared)
         self.compare = CompareHandlers(self.shared, self.settings)
         self.train = TrainHandlers(self.shared, self.settings, self.compare)
-        self.live = LiveHandlers(self.shared)
+        self.live = LiveHandlers(self.shared, self.settings)
         self.lessons = LessonHandlers(self.shared)
         self.explore = ExploreHandlers(self.shared)
 

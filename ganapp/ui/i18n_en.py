@@ -342,4 +342,9 @@ EN: dict[str, str] = {
     "timelapse_steps": "Steps: {steps}",
     "err_timelapse_mixed": "These checkpoints do not come from one run (their z_dim, classes or data differ).",
     "err_timelapse_2d": "The time-lapse follows images; for 2D data, watch the scatter in the Train tab.",
+    # issue 23: a young full-size run moved into the class's sizes when the class arrived
+    "classroom_moved": "Classroom mode: the class has arrived, so your run started again with the class's sizes "
+                       "(width {g_width}, batch {batch_size}) after {step} steps at the full sizes. Runs of one "
+                       "size train together, many times faster, and yours now trains as fast as everyone's. Choose "
+                       "other sizes and press Reset to override.",
 }

@@ -314,4 +314,8 @@ ZH: dict[str, str] = {
     "timelapse_steps": "步数：{steps}",
     "err_timelapse_mixed": "这些检查点不是来自同一次训练（z_dim、类别或数据不同）。",
     "err_timelapse_2d": "延时展示的是图像；二维数据请看“训练”页的散点图。",
+    # issue 23: a young full-size run moved into the class's sizes when the class arrived
+    "classroom_moved": "课堂模式：全班同学已经到了，所以你的训练在以完整规模训练了 {step} 步之后，改用全班统一的规模"
+                       "（宽度 {g_width}，批大小 {batch_size}）重新开始。同一规模的训练会合在一起进行，快很多倍，"
+                       "你的训练现在和大家一样快。如需改用其他大小，请修改后点击“重置”。",
 }

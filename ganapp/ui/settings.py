@@ -10,6 +10,7 @@ import html
 import logging
 import math
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from ..data import DatasetUnavailableError
 from ..points2d import save_drawing
 from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
-from ..presets import CLASSROOM_2D, classroom_config
+from ..presets import CLASSROOM_2D, classroom_config, young_at_full_size
+from ..session import RUNNING, WAITING
 from ..registry import Visitor
 from .base import TabHandlers
 from .common import ERROR_TOAST_S, guarded, named
@@ -35,6 +37,7 @@ from .i18n import t
 DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 log = logging.getLogger("ganapp")
+_MOVING = threading.Lock()  # one move of a run into the class's sizes at a time (SettingsHandlers.join_class)
 
 
 class SettingsHandlers(TabHandlers):
@@ -132,11 +135,67 @@ class SettingsHandlers(TabHandlers):
             raise config_error(lang, e) from None
         visitor.state.notice = ((), ())
         visitor.state.lesson_note = None
+        visitor.state.moved_at_step = None
         visitor.state.gen += 1  # every page redraws everything
         visitor.state.built_from = choice
         session.set_slow_motion(visitor.state.slow_motion_s)
         visitor.state.built_step = session.step_count
         return session
+
+    def join_class(self, lang: str, key: str, visitor: Visitor, session: Any, snap: Any) -> bool:
+        """Move a young full-size run into the class's sizes, once the class has arrived (called by the page's
+        tick with run A, ``session``, and its status-only snapshot ``snap``).
+
+        A run built before the classroom mode switched on (fewer than 4 pages open) has the full default sizes,
+        and the class's runs, at the classroom sizes, train as one stack: the engine then shares by steps (see
+        :mod:`ganapp.engine`), but each full-size step costs several classroom-size ones, and the class's
+        median rate pays for it. A run that has trained for less than :data:`ganapp.presets.YOUNG_S` at its
+        dataset's default sizes is therefore rebuilt with the classroom sizes (fresh networks, its seed and every
+        other setting kept; a timed run keeps the time it had left) and started again, between two steps: the
+        class then trains as one stack, every run at the class's median rate. The status says why, in the
+        visitor's language, and the page's size controls follow (:meth:`class_sizes_shown`). Runs that are
+        older, paused, following a lesson, in slow motion, fine-tuned from a checkpoint, or compared with a run B
+        are left as they are.
+
+        Returns:
+            True when it moved the run.
+        """
+        state = visitor.state
+        if snap is None or snap.state not in (RUNNING, WAITING) or not young_at_full_size(snap.config, snap.elapsed_s):
+            return False
+        if visitor.twin is not None or state.lesson or snap.lesson or state.slow_motion_s > 0 or \
+                state.built_from not in (None, "scratch") or not self.registry.classroom_mode():
+            return False
+        with _MOVING:  # two tabs of one visitor tick at once: one move
+            if visitor.session is not session:
+                return False
+            self.new_session(lang, key, classroom_config(snap.config))
+            visitor.session.start(run_s=snap.run_left_s)
+            state.classroom, state.moved_at_step = True, snap.step
+            state.class_moves += 1
+        log.info("a young full-size run joined the class's sizes at step %d", snap.step)
+        return True
+
+    @guarded
+    def class_sizes_shown(self, request: gr.Request, lang: str) -> list:
+        """The page's size controls after the server moved run A into the class's sizes (:meth:`join_class`):
+        the run's widths and batch size (gr.skip() each without a run). Values the server sets fire no settings
+        event."""
+        page = self._page(request)
+        _, visitor = self._visitor(request)
+        page["class_moves_shown"] = visitor.state.class_moves
+        if visitor.session is None:
+            return [gr.skip()] * len(CLASSROOM_2D)
+        config = visitor.session.config
+        return [getattr(config, f) for f in CLASSROOM_2D]
+
+    def moved_sizes(self, page: dict, visitor: Visitor, config: GANConfig) -> GANConfig:
+        """``config`` read from a page that has not shown the server's latest move of run A yet (its size
+        controls still at the full defaults the run had): with the run's class sizes instead, so that Start does
+        not apply the old batch size to the moved run."""
+        if page.get("class_moves_shown", 0) >= visitor.state.class_moves or classroom_config(config) is config:
+            return config
+        return classroom_config(config)
 
     def apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
         """Push the controls' values into the running session and remember what applied and what needs a reset."""

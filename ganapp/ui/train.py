@@ -59,6 +59,8 @@ class TrainHandlers(TabHandlers):
         page = self._page(request)
         fresh = session is None or session.state == ERROR or new_start or (
             reshaped and session.step_count == visitor.state.built_step)
+        if not fresh:  # a page that has not shown the run's move into the class's sizes yet keeps them
+            config = self.settings.moved_sizes(page, visitor, config)
         lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
             if lesson is None:  # a lesson runs at its own sizes

@@ -156,6 +156,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                     export = tr(gr.Button(en("export_gif")), "export_gif", "value")
                     gif_file = tr(gr.File(label=en("gif_file"), interactive=False, elem_id="gif-file"),
                                   "gif_file")
+                # how many times the server moved run A into the class's sizes (LiveHandlers.tick)
+                class_moves = gr.Number(0, visible="hidden", elem_id="class-moves")
     by_field |= dict(data_files=data_files, init=init)
     return SimpleNamespace(tab_train=tab_train, start=start, pause=pause, resume=resume, stop=stop, reset=reset,
                            step_n=step_n, step=step, step_d=step_d, step_g=step_g, step_both=step_both,
@@ -167,7 +169,7 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                            scores_plot=scores_plot, smoothing=smoothing, quality_plot=quality_plot,
                            quality_caption=quality_caption, layers=layers, grid=grid, scatter=scatter,
                            scatter_b=scatter_b, grid_b=grid_b, alert=alert, metrics2d_plot=metrics2d_plot,
-                           export=export, gif_file=gif_file, by_field=by_field)
+                           export=export, gif_file=gif_file, class_moves=class_moves, by_field=by_field)
 
 
 def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any, lesson_no: Any,
@@ -210,9 +212,11 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
         app.live.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
         **FAST)  # redraw the curves at once
     app.shared.poll_every_s = poll_every_s
-    tick_outputs = [dict(status=ui.status, frame=frame, lesson_no=lesson_no, timer=timer)[name]
-                    for name in TickOutputs._fields]
+    tick_outputs = [dict(status=ui.status, frame=frame, lesson_no=lesson_no, timer=timer,
+                         class_moves=ui.class_moves)[name] for name in TickOutputs._fields]
     timer.tick(app.live.tick, [lang], tick_outputs, api_name="tick", **FAST)
+    ui.class_moves.change(app.settings.class_sizes_shown, [lang], classroom_controls, api_visibility="private",
+                          **FAST)
     # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
     # runs do not train); its handler does so on the server for a few seconds (TabHandlers.commanded)
     for button in (ui.start, ui.resume, ui.step, ui.reset, ui.step_d, ui.step_g, ui.step_both, ui.start_compare):
