@@ -110,7 +110,7 @@ class SettingsHandlers(TabHandlers):
         except CheckpointError as e:
             raise checkpoint_error(lang, e) from None
 
-    def classroom_sizes(self, visitor: Visitor, page: dict, config: GANConfig) -> tuple[GANConfig, list]:
+    def classroom_sizes(self, visitor: Visitor, config: GANConfig) -> tuple[GANConfig, list]:
         """In the registry's classroom mode, a 2D run at default sizes takes the classroom sizes. Returns the config
         and the updates of the CLASSROOM_2D controls (gr.skip() each when nothing changed)."""
         shared = classroom_config(config) if self.registry.classroom_mode() else config
@@ -169,7 +169,11 @@ class SettingsHandlers(TabHandlers):
         with _MOVING:  # two tabs of one visitor tick at once: one move
             if visitor.session is not session:
                 return False
-            self.new_session(lang, key, classroom_config(snap.config))
+            try:
+                self.new_session(lang, key, classroom_config(snap.config))
+            except gr.Error as e:  # the old run is kept, as a refused Reset keeps it; the tick goes on
+                log.warning("a young full-size run could not join the class's sizes: %s", e.message)
+                return False
             visitor.session.start(run_s=snap.run_left_s)
             state.classroom, state.moved_at_step = True, snap.step
             state.class_moves += 1

@@ -64,7 +64,7 @@ class TrainHandlers(TabHandlers):
         lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
             if lesson is None:  # a lesson runs at its own sizes
-                config, shown = self.settings.classroom_sizes(visitor, page, config)
+                config, shown = self.settings.classroom_sizes(visitor, config)
             self.settings.new_session(lang, key, config, controls)
         else:
             self.settings.apply_controls(lang, visitor, config)
@@ -130,7 +130,7 @@ class TrainHandlers(TabHandlers):
         self.commanded(request)
         key, visitor = self._visitor(request)
         config = self.settings.read_config(lang, controls, key)
-        config, shown = self.settings.classroom_sizes(visitor, self._page(request), config)
+        config, shown = self.settings.classroom_sizes(visitor, config)
         self.settings.new_session(lang, key, config, controls)
         had_twin = self.registry.drop_twin(key)
         return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]
