@@ -627,7 +627,8 @@ def main() -> None:
                 reference = measured[key]["ring8 median steps/s"] if key in measured and n != sizes[0] else None
                 report(f"{name}, {label}", r, reference, sizes[0])
                 measured[(label, name, n)] = figures(r)
-    print("\nRatios (measured in this invocation):")
+    if a.base or {"churn", "staggered"} <= set(names):
+        print("\nRatios (measured in this invocation):")
     for n in sizes:
         for name in names:
             mine = measured[("this", name, n)]
