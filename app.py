@@ -19,7 +19,7 @@ Environment:
         characters). Unset, the page and its API do not exist.
     GANAPP_TRUSTED_PROXIES: the reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For
         header gives a client's address; unset, none is believed, and a client's address is the connection's.
-    GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors are on the server, a new 2D run at its dataset's
+    GANAPP_CLASSROOM: ``auto`` (default): while 4 or more visitors have the page open, a new 2D run at its dataset's
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
     GANAPP_TORCH_THREADS: torch intra-op threads of request handlers and lone training steps (default 1).

@@ -7,6 +7,18 @@ robin: a step that overruns its budget is paid back in later rounds), so every r
 of the machine, and none waits at zero steps. A stacked group turns that share into more
 steps, because one stacked step advances all of its members.
 
+Equal time is not what a student sees, though: a class's runs at the same default sizes compare their steps/s. A
+run built at the full sizes before the class arrived costs several times a classroom-size member of the class's
+stack per step, so an equal time share gave it a fifth of their steps. Runs that say they are peers
+(:meth:`Job.peer_key`: 2D runs at their dataset's default sizes, full or classroom, see
+:func:`ganapp.presets.peer_class`) therefore share by steps: each peer group's budget is scaled by its measured cost
+per member-step over the cheapest peer group's, so every peer gets as many steps per round as the cheapest group's
+members. That costs the class what the dearer runs cost (about a fifth of the class's rate for one full-size run
+beside a stack of 29), which is why the UI also moves a young full-size run into the class's shape
+(:meth:`ganapp.ui.settings.SettingsHandlers.join_class`). Everything else (sizes a visitor chose, a paced lesson,
+slow motion, an image model) keeps the equal time share: a visitor who picks wider networks pays for them in steps,
+and cannot take the class's time by doing so.
+
 Two ways to drive it (the seam ZeroGPU needs, where only a decorated request handler may hold the GPU):
 - a background thread, started when a job is submitted and ended after ``idle_exit_s`` with nothing to do;
 - a caller's thread, in chunks: :meth:`Engine.run_for` trains for a few seconds, then returns.
@@ -45,6 +57,9 @@ class Job(Protocol):
     def stack_key(self) -> Hashable | None:
         """The key of the stack it may join, or None to train alone."""
 
+    def peer_key(self) -> Hashable | None:
+        """Jobs with the same peer key share the machine by steps, not by time (see the module); None: by time."""
+
     def begin_step(self, now: float) -> bool:
         """About to step: returns False when no step should follow after all (a timed run just ended)."""
 
@@ -82,16 +97,23 @@ class Engine:
             cores (benchmarks/classroom.py): 3 students stacked on two threads trained at 108 steps/s each, but the
             page answered in 2.7 s (p50); on one thread, 66 steps/s each and 106 ms. A lone ring8 run took 194
             steps/s on one thread and 86 on two.
+        share: ``"steps"``: peers (:meth:`Job.peer_key`) share by steps and the rest by time, as the module says;
+            ``"time"``: every group by time (the engine before peers; benchmarks/class_fairness.py compares both).
 
     Raises:
-        ValueError: ``quantum_s`` or ``idle_exit_s`` is not > 0.
+        ValueError: ``quantum_s`` or ``idle_exit_s`` is not > 0, or ``share`` is not one of SHARES.
     """
 
+    SHARES = ("steps", "time")
+
     def __init__(self, quantum_s: float = 0.02, stacking: bool = True, background: bool = True,
-                 idle_exit_s: float = 5.0, stack_threads: int | None = None):
+                 idle_exit_s: float = 5.0, stack_threads: int | None = None, share: str = "steps"):
         for name, value in (("quantum_s", quantum_s), ("idle_exit_s", idle_exit_s)):
             if not value > 0:
                 raise ValueError(f"{name}={value!r} is out of range: it must be > 0")
+        if share not in self.SHARES:
+            raise ValueError(f"share={share!r} must be one of {', '.join(self.SHARES)}")
+        self.share = share
         self.quantum_s = quantum_s
         self.stacking = stacking
         self.background = background
@@ -108,6 +130,7 @@ class Engine:
         self._closed = False
         self._rotation = 0
         self._credit: dict[Hashable, float] = {}  # per group: seconds of its turns it overran (≤ 0), see _round
+        self._step_s: dict[Hashable, float] = {}  # per group: seconds per step of all its members (EMA), see _weights
         self.steps_done = 0  # model-steps since construction (a stacked step of K counts K)
         self.training = 0  # jobs that trained in the last round
 
@@ -134,11 +157,10 @@ class Engine:
 
     def release(self, trainer: Trainer) -> None:
         """Take ``trainer`` out of its stack (writing its state back), so that code outside the engine may read or
-        change it. Callers that then touch it hold :attr:`lock` until they are done."""
+        change it. The stack's other members train on in it, untouched. Callers that then touch ``trainer`` hold
+        :attr:`lock` until they are done."""
         with self.lock:
-            key = self._stack_of.get(id(trainer))
-            if key is not None:
-                self._dissolve(key)
+            self._leave(trainer)
 
     def sync(self, trainer: Trainer) -> None:
         """Write ``trainer``'s current weights and optimiser state back from its stack, leaving it in the stack.
@@ -234,22 +256,45 @@ class Engine:
         order = list(groups.items())
         self._rotation = (self._rotation + 1) % len(order)
         self._credit = {k: v for k, v in self._credit.items() if k in groups}
+        self._step_s = {k: v for k, v in self._step_s.items() if k in groups}
+        weights = self._weights(groups) if self.share == "steps" else {}
         for key, group in order[self._rotation:] + order[:self._rotation]:
             # deficit round robin: a step cannot be cut short, so a group whose last step overran its budget (a
             # DCGAN step can take several quanta) waits out what it owes before it steps again
-            budget = self.quantum_s * len(group)
+            budget = self.quantum_s * len(group) * weights.get(key, 1.0)
             credit = self._credit.get(key, 0.0) + budget
             if credit <= 0:
                 self._credit[key] = credit
                 continue
             start = time.perf_counter()
-            self._run_group(key, group, start + credit if deadline is None else min(start + credit, deadline))
-            self._credit[key] = min(0.0, credit - (time.perf_counter() - start))  # no credit is banked while idle
+            steps = self._run_group(key, group, start + credit if deadline is None else min(start + credit, deadline))
+            spent = time.perf_counter() - start
+            self._credit[key] = min(0.0, credit - spent)  # no credit is banked while idle
+            if steps:
+                last = self._step_s.get(key)
+                self._step_s[key] = spent / steps if last is None else 0.7 * last + 0.3 * spent / steps
         return True
 
-    def _run_group(self, key: Hashable, group: list[Job], until: float) -> None:
-        """Step ``group`` until ``until``, a change of the job set, or no member wants work."""
+    def _weights(self, groups: dict[Hashable, list[Job]]) -> dict[Hashable, float]:
+        """Each peer group's budget multiplier (≥ 1): its measured cost per member-step over the cheapest cost
+        among the groups of its peer key, so that their members all get the same steps per round (see the module).
+        Groups without peers, or not measured yet, are not in it (1: the equal time share)."""
+        costs: dict[Hashable, list[tuple[Hashable, float]]] = {}
+        for key, group in groups.items():
+            peer = group[0].peer_key()
+            if peer is not None and key in self._step_s:
+                costs.setdefault(peer, []).append((key, self._step_s[key] / len(group)))
+        weights = {}
+        for peers in costs.values():
+            cheapest = min(c for _, c in peers)
+            weights |= {key: c / cheapest for key, c in peers if len(peers) > 1 and cheapest > 0}
+        return weights
+
+    def _run_group(self, key: Hashable, group: list[Job], until: float) -> int:
+        """Step ``group`` until ``until``, a change of the job set, or no member wants work. Returns the steps each
+        member took (stacked steps, or lone steps of a group of one)."""
         stackable = isinstance(key, StackKey)  # else ("alone", id(job)): a job that trains by itself
+        steps = 0
         while True:
             with self.lock:
                 now = time.perf_counter()
@@ -258,7 +303,8 @@ class Engine:
                 members = [j for j in group if j.wants_work(now) and (not stackable or j.stack_key() == key)
                            and self._begin(j, now)]
                 if not members:
-                    return
+                    return steps
+                steps += 1
                 if stackable and len(members) > 1:
                     self._stacked_step(key, members)
                 else:
@@ -268,7 +314,7 @@ class Engine:
             with self._cond:
                 changed = self._changed
             if changed or time.perf_counter() >= until:
-                return
+                return steps
 
     def _begin(self, job: Job, now: float) -> bool:
         try:
@@ -306,7 +352,9 @@ class Engine:
             return
         self.steps_done += len(members)
         now = time.perf_counter()
-        for k, j in enumerate(members):
+        job_of = {id(j.trainer): j for j in members}
+        for k, trainer in enumerate(stack.members):  # the rows come in the stack's member order
+            j = job_of[id(trainer)]
             try:
                 if j.end_step(rows[k], now):
                     stack.write_back(k)
@@ -317,20 +365,42 @@ class Engine:
                 j.fail(e)
 
     def _stack_for(self, key: Hashable, trainers: list[Trainer]) -> StackedTrainer:
-        """The stack of exactly ``trainers`` (built anew when the membership changed)."""
+        """The stack of exactly ``trainers``, in its own member order. Members that left are written back and
+        taken out, newcomers join at the end; the others stay in place (a stack is built whole only when none of
+        its members is left)."""
         stack = self._stacks.get(key)
-        if stack is not None and stack.members == trainers:
+        if stack is not None and len(stack.members) == len(trainers) and \
+                all(self._stack_of.get(id(t)) == key for t in trainers):
             return stack
-        if stack is not None:
-            self._dissolve(key)
+        wanted = {id(t) for t in trainers}
         for t in trainers:  # a trainer whose key changed may still sit in another stack
-            other = self._stack_of.get(id(t))
-            if other is not None:
-                self._dissolve(other)
-        stack = self._stacks[key] = StackedTrainer(trainers)
-        for t in trainers:
+            if self._stack_of.get(id(t)) not in (None, key):
+                self._leave(t)
+        if stack is not None:
+            for t in [m for m in stack.members if id(m) not in wanted]:
+                self._leave(t)
+        stack = self._stacks.get(key)  # None when every member left
+        new = [t for t in trainers if self._stack_of.get(id(t)) != key]
+        if stack is None:
+            stack = self._stacks[key] = StackedTrainer(new)
+        elif new:
+            stack.add(new)
+        for t in new:
             self._stack_of[id(t)] = key
         return stack
+
+    def _leave(self, trainer: Trainer) -> None:
+        """Take ``trainer`` out of the stack holding it, if any (its state written back); the last member's
+        leaving drops the stack."""
+        key = self._stack_of.get(id(trainer))
+        if key is None:
+            return
+        stack = self._stacks[key]
+        if len(stack.members) == 1:
+            self._dissolve(key)
+            return
+        stack.remove(trainer)
+        del self._stack_of[id(trainer)]
 
     def _dissolve(self, key: Hashable) -> None:
         stack = self._stacks.pop(key, None)

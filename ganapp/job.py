@@ -21,6 +21,7 @@ import torch
 from .engine import Engine
 from .lessons import LessonRun
 from .publisher import Publisher
+from .presets import peer_class
 from .slowmo import SlowMotion
 from .stack import stack_key
 from .trainer import Trainer
@@ -95,6 +96,13 @@ class SessionJob:
         if cached is None or cached[0] is not trainer or cached[1] is not config:  # a reset or a live change
             cached = self._stack_key = (trainer, config, stack_key(trainer))  # ~30 µs: asked every step
         return cached[2]
+
+    def peer_key(self) -> Hashable | None:
+        """2D runs at their dataset's default sizes, full or classroom (:func:`ganapp.presets.peer_class`), share the
+        machine by steps; paced, slow-motion and every other run by time (see :mod:`ganapp.engine`)."""
+        if self.slow.busy or self.lesson_run.paced_s > 0:
+            return None
+        return peer_class(self.trainer.config)
 
     def begin_step(self, now: float) -> bool:
         """Mark running; in a timed run, set the lr decay for its progress, or end the run when its time is up; at

@@ -28,6 +28,11 @@ def own_key(page_id: str) -> str:
     return page_id
 
 
+# A page that made no request for this long is not counted as open now (see Pages.alive). A page's Timer ticks at
+# least every few seconds (every 2 s with nothing training, up to 3 s with 60 runs sharing the server).
+ALIVE_S = 10.0
+
+
 @dataclass
 class Page:
     """One page.
@@ -77,6 +82,16 @@ class Pages:
         """Whether any page acts for ``visitor_id``: a visitor who came with a token."""
         with self._lock:
             return any(p.visitor_id == visitor_id for p in self._pages.values())
+
+    def alive(self, now_s: float, within_s: float | None = None) -> int:
+        """Visitors with a page that made a request within ``within_s`` seconds of ``now_s`` (default
+        :data:`ALIVE_S`): the people on the server now. Two tabs of one visitor count once; a page closed, or left
+        without closing (a laptop asleep), stops counting within ``within_s``. Browsers tick a tab hidden for many
+        minutes less often (Chromium: once a minute), so such a tab may not count either."""
+        within_s = ALIVE_S if within_s is None else within_s
+        with self._lock:
+            return len({p.visitor_id or own_key(pid) for pid, p in self._pages.items()
+                        if now_s - p.seen_s <= within_s})
 
     def drop(self, page_id: str) -> str | None:
         """Forget a page (it closed). Returns the visitor it was bound to, or None."""

@@ -58,8 +58,10 @@ class SessionRegistry(RegistryUpkeep):
             a new Engine when None.
         classroom: the classroom mode, in which new 2D runs at default sizes get the smaller nets of
             :data:`ganapp.presets.CLASSROOM_2D` so that a whole class can train at once: True (always), False (never)
-            or None (automatic: on while ``classroom_from`` or more visitors are on the server).
-        classroom_from: visitors (open pages, and API clients) from which the automatic classroom mode is on, ≥ 1.
+            or None (automatic: on while ``classroom_from`` or more visitors have a page open now, see
+            :meth:`classroom_mode`).
+        classroom_from: visitors with a page open now (browser pages, and API clients) from which the automatic
+            classroom mode is on, ≥ 1.
         store: the state folder for tokens and autosaves; None: no visitor outlives their page.
         grace_s: an autosave whose visitor has been away this long is deleted, > idle_timeout_s.
         autosave_every_s: a training run is autosaved at most this often; a paused or stopped one once, soon after
@@ -128,8 +130,14 @@ class SessionRegistry(RegistryUpkeep):
             return list(self._visitors.items())
 
     def classroom_mode(self) -> bool:
-        """Whether new 2D runs at default sizes get the classroom sizes now (see the class)."""
-        return self.classroom if self.classroom is not None else len(self) >= self.classroom_from
+        """Whether new 2D runs at default sizes get the classroom sizes now (see the class). Automatic: while
+        ``classroom_from`` or more visitors have a page that made a request in the last
+        :data:`ganapp.pages.ALIVE_S` seconds (:meth:`ganapp.pages.Pages.alive`). Visitors held in memory do not
+        count: a closed page's visitor stays until the idle timeout, and passers-by on a public Space would shrink
+        everyone's networks. When the class has gone, runs built afterwards get the full sizes again."""
+        if self.classroom is not None:
+            return self.classroom
+        return self.pages.alive(time.monotonic()) >= self.classroom_from
 
     # ----- pages and visitors -----
 

@@ -32,6 +32,7 @@ from .lessons import LESSONS, Lesson, LessonRun
 from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
 from .reads import SessionReads
 from .slowmo import MAX_SLOW_MOTION_S, SlowMotion
+from .stack import stack_key
 from .trainer import Trainer
 
 __all__ = ["ERROR", "IDLE", "PAUSED", "RUNNING", "STOPPED", "VIEW_SHARE", "WAITING", "RunRefusedError", "Snapshot",
@@ -326,7 +327,11 @@ class TrainingSession(SessionJob, SessionReads):
         self._build(config if config is not None else self.trainer.config, init)
 
     def update(self, **changes: Any) -> tuple[list[str], list[str]]:
-        """Change hyperparameters; live ones apply at the next step (see :meth:`Trainer.update`).
+        """Change hyperparameters; live ones apply at the next step (see :meth:`Trainer.update`). A change that keeps
+        the run's stack key (learning rates, betas, γ, λ, r1_every, the lr decay) applies where the run is: a stacked
+        step reads every member's own values at each step. One that changes it (the loss, n_critic, the batch size,
+        R1 or the penalty on or off) takes the run out of its stack, and the next round regroups it; the stack's
+        other members train on in place.
 
         Returns:
             (applied, needs_reset) field names.
@@ -334,8 +339,11 @@ class TrainingSession(SessionJob, SessionReads):
             ValueError: a value is invalid; nothing changes.
         """
         with self.engine.lock:
-            self.engine.release(self.trainer)  # its stack key may change: the next round regroups it
-            return self.trainer.update(**changes)
+            before = stack_key(self.trainer)
+            result = self.trainer.update(**changes)
+            if stack_key(self.trainer) != before:
+                self.engine.release(self.trainer)
+            return result
 
     def set_slow_motion(self, seconds: float) -> None:
         """Show each D and G update for ``seconds`` (0 turns slow motion off); applies from the next step.

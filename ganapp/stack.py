@@ -160,6 +160,22 @@ class _StackedAdam:
         torch._foreach_mul_(update, each(step_size))
         torch._foreach_sub_(self.params, update)  # θ ← θ − lr·m̂ / (√v̂ + ε)
 
+    def keep(self, params: list[torch.Tensor], index: torch.Tensor) -> None:
+        """Keep only the members at ``index`` ((K',) long), in that order; ``params`` are the stack's new
+        parameters, already cut the same way."""
+        self.params = params
+        self.exp_avg = [m.index_select(0, index) for m in self.exp_avg]
+        self.exp_avg_sq = [v.index_select(0, index) for v in self.exp_avg_sq]
+        self.steps = self.steps.index_select(0, index)
+
+    def grow(self, params: list[torch.Tensor], n: int) -> None:
+        """Make room for ``n`` more members at the end (zero moments, no steps; see :meth:`load_member`);
+        ``params`` are the stack's new parameters, already grown."""
+        self.params = params
+        self.exp_avg = [torch.cat([m, m.new_zeros((n, *m.shape[1:]))]) for m in self.exp_avg]
+        self.exp_avg_sq = [torch.cat([v, v.new_zeros((n, *v.shape[1:]))]) for v in self.exp_avg_sq]
+        self.steps = torch.cat([self.steps, self.steps.new_zeros(n)])
+
     def load_member(self, k: int, opt: torch.optim.Optimizer, params: Sequence[torch.nn.Parameter]) -> None:
         """Take member ``k``'s moments and step from its own optimiser (zeros when it has none yet)."""
         steps = 0.0
@@ -264,6 +280,53 @@ class StackedTrainer:
         """:meth:`write_back` for every member: the stack can then be dropped."""
         for k in range(len(self.members)):
             self.write_back(k)
+
+    # ----- members joining and leaving: the others' rows stay as they are -----
+
+    def remove(self, trainer: Trainer) -> None:
+        """Write ``trainer``'s state back to it and take it out of the stack; the other members' weights, Adam
+        moments and R1 values stay in the stack untouched. A class's runs pause, reset and start at any moment:
+        written back and rebuilt whole, each of those cost about one stacked step of the whole class.
+
+        Raises:
+            ValueError: ``trainer`` is not a member, or is the last one (drop the stack instead).
+        """
+        k = self.members.index(trainer)
+        if len(self.members) == 1:
+            raise ValueError("the last member of a stack cannot leave it: write it back and drop the stack")
+        self.write_back(k)
+        index = torch.tensor([i for i in range(len(self.members)) if i != k], device=self.device)
+        with torch.no_grad():
+            self.g_params = [p.detach().index_select(0, index).requires_grad_(True) for p in self.g_params]
+            self.d_params = [p.detach().index_select(0, index).requires_grad_(True) for p in self.d_params]
+        self.adam_g.keep(self.g_params, index)
+        self.adam_d.keep(self.d_params, index)
+        self.last_r1 = self.last_r1.index_select(0, index)
+        del self.members[k]
+
+    def add(self, trainers: Sequence[Trainer]) -> None:
+        """Take ``trainers`` in as members at the end (their weights, Adam moments and R1 values read in); the
+        members already in the stack keep their rows.
+
+        Raises:
+            ValueError: a trainer's :func:`stack_key` differs from the stack's, or it is a member already.
+        """
+        if any(stack_key(t) != self.key for t in trainers):
+            raise ValueError(f"these trainers cannot join a stack of {self.key}: their stack keys differ")
+        if any(t in self.members for t in trainers) or len(set(map(id, trainers))) < len(trainers):
+            raise ValueError("a trainer cannot be in a stack twice")
+        first = len(self.members)
+        with torch.no_grad():
+            self.g_params = [torch.cat([p.detach(), torch.stack([dict(t.G.named_parameters())[n] for t in trainers])])
+                             .requires_grad_(True) for p, n in zip(self.g_params, self._g_names)]
+            self.d_params = [torch.cat([p.detach(), torch.stack([dict(t.D.named_parameters())[n] for t in trainers])])
+                             .requires_grad_(True) for p, n in zip(self.d_params, self._d_names)]
+        self.adam_g.grow(self.g_params, len(trainers))
+        self.adam_d.grow(self.d_params, len(trainers))
+        self.last_r1 = torch.cat([self.last_r1, self.last_r1.new_zeros(len(trainers))])
+        self.members += list(trainers)
+        for k in range(first, len(self.members)):
+            self._read_optim(k)
 
     # ----- the step -----
 

@@ -26,6 +26,11 @@ class VisitorState:
         built_step: run A's step when it was built; Start rebuilds a run that is still at it.
         slow_motion_s: seconds each D and G update is held on screen, 0..5 (0: off).
         classroom: run A was given the classroom sizes (see :mod:`ganapp.presets`).
+        class_moves: how many times the server moved run A into the class's sizes (a young full-size run when the
+            class arrived, see :meth:`ganapp.ui.settings.SettingsHandlers.join_class`); the page's size controls
+            follow when it changes.
+        moved_at_step: the step at which the run now in run A's place was moved into the class's sizes (the status
+            says so until the next run), or None.
         drawn_path: the .npy of (N, 2) points from the visitor's drawing ("" for none).
         lesson_taken: the number of the teacher's latest lesson this visitor took (None for none).
         lesson: the lesson picked, which Start follows while the controls are its (None: a free run).
@@ -45,6 +50,8 @@ class VisitorState:
     built_step: int = 0
     slow_motion_s: float = 0.0
     classroom: bool = False
+    class_moves: int = 0
+    moved_at_step: int | None = None
     drawn_path: str = ""
     lesson_taken: int | None = None
     lesson: str | None = None

@@ -45,12 +45,11 @@ def school(tmp_path):
 
 
 def _take(app, student, lang="en") -> list:
-    """What the student's page does when its tick shows a new lesson number: take it, and the change events that
-    filling the controls fires, with the values filled."""
+    """What the student's page does when its tick shows a new lesson number: take it (the values the server sets
+    fire no settings event: the page wires each control's ``input`` event, the visitor's own edits only)."""
     before = controls(app.registry.visitor(student).session.config)
     filled = app.take_lesson(req(student), lang, app.live.tick(req(student), lang).lesson_no,
                              *before[:len(PAGE_FIELDS)])
-    app.settings.controls_changed(req(student), lang, *filled[:len(PAGE_FIELDS)], None, "scratch")
     return filled[:len(PAGE_FIELDS)] + [None, "scratch"]
 
 
@@ -75,9 +74,8 @@ def test_an_offered_lesson_leaves_a_running_run_untouched_and_start_says_what_re
     assert "老师设置了课程" in app.live.tick(req("s"), "zh").status
     with pytest.raises(gr.Error, match=f"Dataset: {own.dataset} → grid25.*press Reset"):
         app.train.start(req("s"), "en", 0, *lesson_controls)
-    edited = list(lesson_controls)
-    edited[CONTROL_FIELDS.index("lr_d")] = 3e-4  # the student touches a live setting while the lesson is there
-    app.settings.controls_changed(req("s"), "en", *edited)
+    # the student touches a live setting while the lesson is there: it belongs to the lesson, and waits for Reset
+    app.settings.settings_changed(req("s"), "en", ("lr_d",), 3e-4)
     assert app.registry.visitor("s").session is session and session.state in (RUNNING, WAITING)
     assert controls(session.config) == controls(own)  # neither the lesson nor a mix: its own settings
     cards = room.cards()

@@ -156,6 +156,9 @@ class _TimedJob:
     def stack_key(self):
         return None
 
+    def peer_key(self):
+        return None
+
     def begin_step(self, now):
         return True
 

@@ -40,13 +40,10 @@ def test_formula_and_note_in_both_languages():
 
 def test_status_says_live_changes_and_reset_needs(app):
     app.train.start(req("a"), "en", 0, *CONTROLS)
-    changed = list(CONTROLS)
-    changed[5] = 5e-4  # lr_g applies live
-    app.settings.controls_changed(req("a"), "en", *changed)
-    assert "Applied while training: lr_g" in app.live.poll(req("a"), "en").status
-    assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
-    changed[5], changed[3] = 2e-4, 3  # z_dim needs a reset: another run, so lr_g now waits for it too
-    app.settings.controls_changed(req("a"), "en", *changed)
+    app.settings.settings_changed(req("a"), "en", ("lr_g",), 5e-4)  # applies live
+    app.settings.settings_changed(req("a"), "en", ("z_dim",), 3.0)  # needs a reset (a number box sends a float)
+    # z_dim needs a reset: the controls now describe another run, so lr_g waits for it too
+    app.settings.settings_changed(req("a"), "en", ("lr_g",), 2e-4)
     status = app.live.poll(req("a"), "en").status
     assert "Changed z_dim, lr_g: press Reset" in status
     zh = app.live.poll(req("a"), "zh").status
@@ -358,14 +355,14 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
 def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_there(app, monkeypatch):
     import ganapp.ui.live as live
 
-    status, frame, lesson, every_s = app.live.tick(req("k"), "en")
+    status, frame, lesson, every_s, _ = app.live.tick(req("k"), "en")
     assert "not started" in status and isinstance(frame, type(gr.skip()))  # no session: nothing to draw yet
     assert lesson == 0 and every_s == 2.0  # no teacher, no lesson; nothing trains: a slow poll
     app.train.step(req("k"), "en", 3, *CONTROLS)
     session = app.registry.visitor("k").session
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
     app.registry.page("k")["fast_until"] = 0.0  # ACTIVE_AFTER_COMMAND_S after the Step
-    status, frame, _, every_s = app.live.tick(req("k"), "en")
+    status, frame, _, every_s, _ = app.live.tick(req("k"), "en")
     assert "step 3" in status and frame == 1 and every_s == 2.0
     app.train.step(req("k"), "en", 2, *CONTROLS)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)
@@ -377,39 +374,30 @@ def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_
     assert app.live.tick(req("k"), "zh")[1] == 3  # a language switch redraws the plots' labels
 
 
-def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_leave_a_notice(tmp_path):
+def test_the_classroom_sizes_fire_no_settings_event_and_a_size_the_visitor_edits_needs_a_reset(tmp_path):
     registry = SessionRegistry(idle_timeout_s=60, classroom=True)
     app = GanApp(registry, tmp_path)
     try:
         ring8 = _page_controls("ring8")
-        assert app.train.start(req("s"), "en", 0, *ring8) == [64, 64, 128]
-        # the page sets the three controls one at a time; each fires controls_changed with the others still old
-        partial = list(ring8)
-        partial[CONTROL_FIELDS.index("g_width")] = 64
-        app.settings.controls_changed(req("s"), "en", *partial)
+        assert app.train.start(req("s"), "en", 0, *ring8) == [64, 64, 128]  # the page shows them; no event fires
         session = registry.visitor("s").session
-        assert session.config.batch_size == 128  # the old 256 was not applied live
+        app.settings.settings_changed(req("s"), "en", ("lr_d",), 5e-4)  # the visitor's own edit: that field alone
+        assert session.config.lr_d == 5e-4 and session.config.batch_size == 128
         status = app.live.poll(req("s"), "en").status
-        assert "to rebuild the networks" not in status and "Applied while training" not in status
-        final = list(partial)
-        final[CONTROL_FIELDS.index("d_width")], final[CONTROL_FIELDS.index("batch_size")] = 64, 128
-        app.settings.controls_changed(req("s"), "en", *final)
-        partial[CONTROL_FIELDS.index("d_width")] = 64  # a stale event, later than the final one (seen in Chromium)
-        app.settings.controls_changed(req("s"), "en", *partial)
-        assert session.config.batch_size == 128 and "to rebuild the networks" not in app.live.poll(req("s"), "en").status
-        fields, _ = registry.page("s")["sent"]
-        registry.page("s")["sent"] = (fields, 0.0)  # CLASSROOM_SETTLE_S later
-        changed = list(final)
-        changed[CONTROL_FIELDS.index("d_width")] = 128  # now the visitor's own choice: it needs a Reset
-        app.settings.controls_changed(req("s"), "en", *changed)
-        assert "Changed d_width: press Reset" in app.live.poll(req("s"), "en").status
-        app.settings.controls_changed(req("s"), "en", *final)  # changed back: the notice goes
+        assert "Applied while training: lr_d" in status and "to rebuild the networks" not in status
+        app.settings.settings_changed(req("s"), "en", ("d_width",), 128)  # now the visitor's own choice
+        app.settings.settings_changed(req("s"), "en", ("g_width",), 96)
+        assert "Changed d_width, g_width: press Reset" in app.live.poll(req("s"), "en").status  # both, not the last
+        app.settings.settings_changed(req("s"), "en", ("d_width",), 64)  # changed back: only g_width is left
+        assert "Changed g_width: press Reset" in app.live.poll(req("s"), "en").status
+        app.settings.settings_changed(req("s"), "en", ("g_width",), 64.0)
         assert "to rebuild the networks" not in app.live.poll(req("s"), "en").status
+        assert session.config.g_width == session.config.d_width == 64
     finally:
         registry.close()
 
 
-def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_events_change_nothing(tmp_path):
+def test_a_reopened_page_finds_the_run_with_its_settings(tmp_path):
     from ganapp.autosave import StateStore
 
     registry = SessionRegistry(idle_timeout_s=60, store=StateStore(tmp_path / "state"))
@@ -432,8 +420,7 @@ def test_a_reopened_page_finds_the_run_with_its_settings_and_its_stale_change_ev
         assert out[0] == token and out[1:1 + len(page_defaults)] == mine[:-2]
         assert "Run B: loss = hinge" in out[-2]
         assert "Welcome back" in app.live.tick(req("tab-2"), "en")[0]
-        # the page fills its controls, and their change events come with a mix of old and new values
-        app.settings.controls_changed(req("tab-2"), "en", *page_defaults, None, "scratch")
+        # the page fills its controls with the run's settings: that fires no settings event, so nothing changes
         assert run.config.lr_g == 3e-4 and run.config.dataset == "ring8"
         assert "press Reset" not in app.live.tick(req("tab-2"), "en")[0]
         assert registry.visitor(registry.key("tab-2")).session is run  # one run, not a new one

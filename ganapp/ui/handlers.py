@@ -58,7 +58,7 @@ class GanApp(TabHandlers):
         self.settings = SettingsHandlers(self.shared)
         self.compare = CompareHandlers(self.shared, self.settings)
         self.train = TrainHandlers(self.shared, self.settings, self.compare)
-        self.live = LiveHandlers(self.shared)
+        self.live = LiveHandlers(self.shared, self.settings)
         self.lessons = LessonHandlers(self.shared)
         self.explore = ExploreHandlers(self.shared)
         self._blocks: Any = None  # the gr.Blocks that serves these handlers (see serves)
@@ -109,7 +109,6 @@ class GanApp(TabHandlers):
         if session is None:
             return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), name]
         values = [getattr(session.config, f) for f in PAGE_FIELDS]
-        self.settings.sent(page, zip(PAGE_FIELDS, controls, values))
         compare = ""
         if visitor.twin is not None:
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
@@ -122,8 +121,8 @@ class GanApp(TabHandlers):
         """The teacher set a lesson (the tick's lesson number changed): put its settings in this page's controls,
         once per visitor, with a banner in the status that says what the teacher set and what Start will do (see
         :func:`ganapp.ui.lessons.teacher_lesson_lines`). An offered lesson leaves the run untouched until the
-        student acts: the change events that filling the controls fires apply nothing (see
-        :meth:`~ganapp.ui.settings.SettingsHandlers.controls_changed`), and Start refuses to apply the controls'
+        student acts: values the server sets fire no settings event, an edit among the offered controls waits for Reset
+        (see :meth:`~ganapp.ui.settings.SettingsHandlers.apply_changes`), and Start refuses to apply the controls'
         live half to a run of another shape.
 
         Args:
@@ -141,9 +140,7 @@ class GanApp(TabHandlers):
         visitor.state.lesson = visitor.state.lesson_note = name
         c = LESSONS[name].config()
         values = [getattr(c, f) for f in PAGE_FIELDS]
-        page = self._page(request)
-        self.settings.sent(page, zip(PAGE_FIELDS, controls, values))
-        page["offered"] = tuple(values)
+        self._page(request)["offered"] = tuple(values)
         return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded

@@ -389,4 +389,9 @@ EN: dict[str, str] = {
     # visitors, sessions and concurrency (issue 27)
     "err_drawing_too_large": "The drawing is {width} × {height} pixels: the pad takes drawings of at most {max} × "
                              "{max}.",
+    # issue 23: a young full-size run moved into the class's sizes when the class arrived
+    "classroom_moved": "Classroom mode: the class has arrived, so your run started again with the class's sizes "
+                       "(width {g_width}, batch {batch_size}) after {step} steps at the full sizes. Runs of one "
+                       "size train together, many times faster, and yours now trains as fast as everyone's. Choose "
+                       "other sizes and press Reset to override.",
 }

@@ -354,4 +354,8 @@ ZH: dict[str, str] = {
     "autosave_problem_io": "已有 {minutes} 分钟没有保存训练：写入状态文件夹失败（{error}）。每个训练最近一次的自动保存都还在。",
     # visitors, sessions and concurrency (issue 27)
     "err_drawing_too_large": "这幅画有 {width} × {height} 像素：画板最多接受 {max} × {max} 像素的画。",
+    # issue 23: a young full-size run moved into the class's sizes when the class arrived
+    "classroom_moved": "课堂模式：全班同学已经到了，所以你的训练在以完整规模训练了 {step} 步之后，改用全班统一的规模"
+                       "（宽度 {g_width}，批大小 {batch_size}）重新开始。同一规模的训练会合在一起进行，快很多倍，"
+                       "你的训练现在和大家一样快。如需改用其他大小，请修改后点击“重置”。",
 }

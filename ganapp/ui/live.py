@@ -33,6 +33,7 @@ class TickOutputs(NamedTuple):
     frame: Any  # grows when there is something new to draw
     lesson_no: Any  # the teacher's latest lesson for this visitor
     timer: Any  # the Timer's next interval, in seconds
+    class_moves: Any  # how many times the server moved run A into the class's sizes (the size controls follow)
 
 
 class PollOutputs(NamedTuple):
@@ -61,7 +62,12 @@ def format_elapsed(seconds: float) -> str:
 
 
 class LiveHandlers(TabHandlers):
-    """The status, the tick and the poll."""
+    """The status, the tick and the poll. With ``settings``, the tick also moves a young full-size run into the
+    class's sizes when the class has arrived (:meth:`ganapp.ui.settings.SettingsHandlers.join_class`)."""
+
+    def __init__(self, shared: Any, settings: Any = None):
+        super().__init__(shared)
+        self.settings = settings
 
     def status_text(self, lang: str, visitor: Visitor, snap, page: dict | None = None, snap_b=None) -> str:
         """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
@@ -79,7 +85,9 @@ class LiveHandlers(TabHandlers):
             lines[0] += f" · **{t(lang, 'phase_' + snap.phase)}**"
         if snap.state in (RUNNING, WAITING) and snap.sharing > 1:
             lines.append(t(lang, "sharing_note", n=snap.sharing))
-        if visitor.state.classroom:
+        if visitor.state.moved_at_step is not None:
+            lines.append(t(lang, "classroom_moved", step=f"{visitor.state.moved_at_step:,}", **CLASSROOM_2D))
+        elif visitor.state.classroom:
             lines.append(t(lang, "classroom_note", **CLASSROOM_2D))
         lines += lesson_line + lesson_status(lang, snap, snap_b)
         if snap.run_left_s is not None:
@@ -133,25 +141,31 @@ class LiveHandlers(TabHandlers):
 
         Returns:
             :class:`TickOutputs` (status markdown, frame number, lesson number, the Timer's next interval in
-            seconds), the frame number
+            seconds, the count of class moves), the frame number
             unchanged when there is nothing new to draw; the lesson number is that of a lesson the teacher set that
             this visitor has not taken yet, else of the last one taken (its change makes the page take the lesson,
             see :meth:`take_lesson`). A page whose runs do not train polls every IDLE_POLL_S; one whose runs train
             polls at the Timer's rate, times sharing / VIEW_SHARE when more than VIEW_SHARE runs share the server.
+            The count of class moves grows when the tick moved run A into the class's sizes; its change makes the
+            page show them in its size controls.
         """
-        _, visitor = self._visitor(request)
+        key, visitor = self._visitor(request)
         page = self._page(request)
         session = visitor.session
         lesson = self.classroom.lesson if self.classroom is not None else None
         lesson_no = lesson[1] if lesson is not None else 0
         # one status-only snapshot per run, read once: in the training worker each read is a call to it
         snap = session.snapshot(None) if session is not None else None
+        if self.settings is not None and self.settings.join_class(lang, key, visitor, session, snap):
+            session = visitor.session  # the class arrived: the young full-size run started again in its sizes
+            snap = session.snapshot(None)
         snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
         training = any(s is not None and s.state in (RUNNING, WAITING) for s in (snap, snap_b))
         every_s = self.shared.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
             max(IDLE_POLL_S, self.shared.poll_every_s)
+        moves = visitor.state.class_moves
         if session is None:
-            return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s)
+            return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s, moves)
         if training and time.monotonic() >= page.get("fast_until", 0.0):
             # many runs share the server: the page ticks as much less often as it redraws (a command still
             # answers at once, and the page ticks at the full rate for a few seconds after it)
@@ -163,11 +177,11 @@ class LiveHandlers(TabHandlers):
         now = time.monotonic()
         if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
             # the same number (no redraw) is cheaper than a skip
-            return TickOutputs(status, page.get("frame", 0), lesson_no, every_s)
+            return TickOutputs(status, page.get("frame", 0), lesson_no, every_s, moves)
         page["frame_key"] = key
         page["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
         page["frame"] = page.get("frame", 0) + 1
-        return TickOutputs(status, page["frame"], lesson_no, every_s)
+        return TickOutputs(status, page["frame"], lesson_no, every_s, moves)
 
     @guarded
     def poll(self, request: gr.Request, lang: str) -> PollOutputs:

@@ -6,10 +6,10 @@ drawing). The controls' order is :data:`ganapp.ui.common.CONTROL_FIELDS`, made f
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import math
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,11 @@ from ..data import DatasetUnavailableError
 from ..points2d import MAX_DRAWING_SIDE, save_drawing
 from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
-from ..presets import CLASSROOM_2D, classroom_config
+from ..presets import CLASSROOM_2D, classroom_config, young_at_full_size
+from ..session import RUNNING, WAITING
 from ..registry import Visitor
 from .base import TabHandlers
-from .common import command, guarded, named
+from .common import ERROR_TOAST_S, command, guarded, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
 from .i18n import t
 
@@ -35,7 +36,6 @@ from .i18n import t
 DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
 log = logging.getLogger("ganapp")
-CLASSROOM_SETTLE_S = 3.0  # how long the change events of control values just set may lag (see caught_up)
 
 
 def reset_fields(running: GANConfig, wanted: GANConfig) -> list[str]:
@@ -49,17 +49,25 @@ def reset_fields(running: GANConfig, wanted: GANConfig) -> list[str]:
 class SettingsHandlers(TabHandlers):
     """The Train tab's settings: reading them, building runs from them, and filling them in."""
 
+    @staticmethod
+    def page_value(field: str, value: Any) -> Any:
+        """A control's value as the config takes it: a number box sends a float, and a menu of numbers may send
+        text (an integer field's whole number becomes an int); a checkbox, a bool. Anything else as it came (the
+        config's validation names what is wrong)."""
+        setting = SETTINGS[field]
+        if setting.integer and isinstance(value, (float, str)) and not isinstance(value, bool):
+            with contextlib.suppress(ValueError, OverflowError):
+                return int(value) if float(value).is_integer() else value
+        elif setting.type == "bool":
+            return bool(value)
+        return value
+
     def read_config(self, lang: str, values: tuple, key: str = "local") -> GANConfig:
         """A validated GANConfig from the Train tab's controls (in CONTROL_FIELDS order); uploaded image files for
         the ``folder`` dataset become its data_path."""
         raw = named(values)
-        for field in PAGE_FIELDS:  # a number box sends a float, and a menu of numbers may send text
-            setting, value = SETTINGS[field], raw[field]
-            if setting.integer and isinstance(value, (float, str)):
-                with contextlib.suppress(ValueError, OverflowError):
-                    raw[field] = int(value) if float(value).is_integer() else value
-            elif setting.type == "bool":
-                raw[field] = bool(value)
+        for field in PAGE_FIELDS:
+            raw[field] = self.page_value(field, raw[field])
         raw.pop("init")
         files = raw.pop("data_files")
         raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
@@ -108,16 +116,14 @@ class SettingsHandlers(TabHandlers):
         except CheckpointError as e:
             raise checkpoint_error(lang, e) from None
 
-    def classroom_sizes(self, visitor: Visitor, page: dict, config: GANConfig) -> tuple[GANConfig, list]:
+    def classroom_sizes(self, visitor: Visitor, config: GANConfig) -> tuple[GANConfig, list]:
         """In the registry's classroom mode, a 2D run at default sizes takes the classroom sizes. Returns the config
         and the updates of the CLASSROOM_2D controls (gr.skip() each when nothing changed)."""
         shared = classroom_config(config) if self.registry.classroom_mode() else config
         visitor.state.classroom = shared is not config
         if shared is config:
             return config, [gr.skip()] * len(CLASSROOM_2D)
-        # the page applies the new values one control at a time, and each fires a change event
-        self.sent(page, [(f, getattr(config, f), getattr(shared, f)) for f in CLASSROOM_2D])
-        return shared, [getattr(shared, f) for f in CLASSROOM_2D]
+        return shared, [getattr(shared, f) for f in CLASSROOM_2D]  # values the server sets fire no settings event
 
     def new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
         visitor = self.registry.visitor(key)
@@ -135,11 +141,71 @@ class SettingsHandlers(TabHandlers):
             raise config_error(lang, e) from None
         visitor.state.notice = ((), ())
         visitor.state.lesson_note = None
+        visitor.state.moved_at_step = None
         visitor.state.gen += 1  # every page redraws everything
         visitor.state.built_from = choice
         session.set_slow_motion(visitor.state.slow_motion_s)
         visitor.state.built_step = session.step_count
         return session
+
+    def join_class(self, lang: str, key: str, visitor: Visitor, session: Any, snap: Any) -> bool:
+        """Move a young full-size run into the class's sizes, once the class has arrived (called by the page's
+        tick with run A, ``session``, and its status-only snapshot ``snap``).
+
+        A run built before the classroom mode switched on (fewer than 4 pages open) has the full default sizes,
+        and the class's runs, at the classroom sizes, train as one stack: the engine then shares by steps (see
+        :mod:`ganapp.engine`), but each full-size step costs several classroom-size ones, and the class's
+        median rate pays for it. A run that has trained for less than :data:`ganapp.presets.YOUNG_S` at its
+        dataset's default sizes is therefore rebuilt with the classroom sizes (fresh networks, its seed and every
+        other setting kept; a timed run keeps the time it had left) and started again, between two steps: the
+        class then trains as one stack, every run at the class's median rate. The status says why, in the
+        visitor's language, and the page's size controls follow (:meth:`class_sizes_shown`). Runs that are
+        older, paused, following a lesson, in slow motion, fine-tuned from a checkpoint, or compared with a run B
+        are left as they are.
+
+        Returns:
+            True when it moved the run.
+        """
+        state = visitor.state
+        if snap is None or snap.state not in (RUNNING, WAITING) or not young_at_full_size(snap.config, snap.elapsed_s):
+            return False
+        if visitor.twin is not None or state.lesson or snap.lesson or state.slow_motion_s > 0 or \
+                state.built_from not in (None, "scratch") or not self.registry.classroom_mode():
+            return False
+        with visitor.lock:  # a move is a command on the visitor's runs: one at a time with their own (and two tabs')
+            if visitor.session is not session:
+                return False
+            try:
+                self.new_session(lang, key, classroom_config(snap.config))
+            except gr.Error as e:  # the old run is kept, as a refused Reset keeps it; the tick goes on
+                log.warning("a young full-size run could not join the class's sizes: %s", e.message)
+                return False
+            visitor.session.start(run_s=snap.run_left_s)
+            state.classroom, state.moved_at_step = True, snap.step
+            state.class_moves += 1
+        log.info("a young full-size run joined the class's sizes at step %d", snap.step)
+        return True
+
+    @guarded
+    def class_sizes_shown(self, request: gr.Request, lang: str) -> list:
+        """The page's size controls after the server moved run A into the class's sizes (:meth:`join_class`):
+        the run's widths and batch size (gr.skip() each without a run). Values the server sets fire no settings
+        event."""
+        page = self._page(request)
+        _, visitor = self._visitor(request)
+        page["class_moves_shown"] = visitor.state.class_moves
+        if visitor.session is None:
+            return [gr.skip()] * len(CLASSROOM_2D)
+        config = visitor.session.config
+        return [getattr(config, f) for f in CLASSROOM_2D]
+
+    def moved_sizes(self, page: dict, visitor: Visitor, config: GANConfig) -> GANConfig:
+        """``config`` read from a page that has not shown the server's latest move of run A yet (its size
+        controls still at the full defaults the run had): with the run's class sizes instead, so that Start does
+        not apply the old batch size to the moved run."""
+        if page.get("class_moves_shown", 0) >= visitor.state.class_moves or classroom_config(config) is config:
+            return config
+        return classroom_config(config)
 
     def apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
         """Push the controls' values into the running session and remember what applied and what needs a reset."""
@@ -166,42 +232,101 @@ class SettingsHandlers(TabHandlers):
         visitor.state.gen += 1  # every page redraws everything
 
     @command
-    def controls_changed(self, request: gr.Request, lang: str, *controls: Any) -> None:
-        """A hyperparameter changed: apply it live if possible, else note that it needs a Reset."""
-        key, visitor = self._visitor(request)
-        if visitor.session is None:
+    def settings_changed(self, request: gr.Request, lang: str, fields: Any, *values: Any) -> None:
+        """The visitor changed settings on the page: one control (``fields`` = (its field,)), or the loss with the
+        n_critic and β that choosing it filled in. Only these are sent: the page wires each control's ``input``
+        event, which fires on the visitor's own edits, never on values the server sets (the classroom sizes, a
+        reopened page's settings, a lesson, a dataset's defaults), so a running run never takes half a setup
+        from the page. See :meth:`apply_changes`.
+
+        Args:
+            fields: names of PAGE_FIELDS, in the order of ``values``.
+        """
+        if not isinstance(fields, (tuple, list)) or len(fields) != len(values) or \
+                any(f not in PAGE_FIELDS for f in fields):
+            raise gr.Error(t(lang, "err_choice", field="fields", value=fields, choices=", ".join(PAGE_FIELDS)))
+        _, visitor = self._visitor(request)
+        if visitor.session is None:  # no run yet: the controls are read at Start
             return
-        page = self._page(request)
-        controls = self.caught_up(page, controls)
-        if page.get("offered") == tuple(controls[:len(PAGE_FIELDS)]):
-            return  # the echo of a lesson the teacher offered: the run stays untouched until its student acts
-        self.apply_controls(lang, visitor, self.read_config(lang, controls, key))
+        # a lesson the teacher offered fills the controls: until the student acts on it (Start, Reset), they describe
+        # the lesson, not the run, and an edit among them belongs to the lesson too
+        hold = self._page(request).get("offered") is not None
+        try:
+            self.apply_changes(lang, visitor, {f: self.page_value(f, v) for f, v in zip(fields, values)}, hold=hold)
+        except gr.Error as e:
+            # A number box sends an event per key: typing 0.0005 sends 0 on the way, which is out of range. A failed
+            # event makes Gradio drop the event queued behind it ("always_last"), and with it the value the visitor
+            # meant; so a value that cannot apply is said in a warning (named, with its range), the run keeps its
+            # own, and the next value still arrives.
+            gr.Warning(html.escape(e.message, quote=False), duration=ERROR_TOAST_S)
 
-    @staticmethod
-    def sent(page: dict, changes) -> None:
-        """Remember the control values the server is setting on this page, as (field, old, new), for
-        :meth:`caught_up`."""
-        page["sent"] = ({f: (old, new) for f, old, new in changes if old != new},
-                        time.monotonic() + CLASSROOM_SETTLE_S)
+    @command
+    def set_setting(self, request: gr.Request, lang: str, field: str, value: float | int | str | bool) -> dict:
+        """For API clients, what changing one control on the page does: ``field`` (a PAGE_FIELDS name) takes
+        ``value`` in run A, live where it can (see :meth:`apply_changes`).
 
-    @staticmethod
-    def caught_up(page: dict, controls: tuple) -> tuple:
-        """The controls as the page will show them. Setting controls from the server (the classroom sizes, a
-        reopened page's run settings) fires one change event per control, each carrying the values of the moment it
-        fired, and they run concurrently, in any order (seen in Chromium: all new, then g_width alone new, then two
-        of three). For CLASSROOM_SETTLE_S after the values were sent, a control that still shows its old value is
-        read as the new one."""
-        sent = page.get("sent")
-        if not sent:
-            return controls
-        fields, until = sent
-        if time.monotonic() > until:
-            page.pop("sent", None)
-            return controls
-        values = named(controls)
-        for field, (old, new) in fields.items():
-            values[field] = new if values[field] == old else values[field]
-        return tuple(values.values())
+        Returns:
+            ``{"applied": [fields applied live], "needs_reset": [fields that differ from the run until a Reset]}``,
+            both empty without a run A (the controls are read at Start).
+        Raises:
+            gr.Error: an unknown field, a value out of its range, or beyond this host's limits.
+        """
+        if field not in PAGE_FIELDS:
+            raise gr.Error(t(lang, "err_choice", field="field", value=field, choices=", ".join(PAGE_FIELDS)))
+        _, visitor = self._visitor(request)
+        if visitor.session is None:
+            return {"applied": [], "needs_reset": []}
+        applied, needs_reset = self.apply_changes(lang, visitor, {field: self.page_value(field, value)})
+        return {"applied": applied, "needs_reset": needs_reset}
+
+    def apply_changes(self, lang: str, visitor: Visitor, changes: dict[str, Any], hold: bool = False
+                      ) -> tuple[list[str], list[str]]:
+        """Settings the visitor changed, into run A: live ones (:data:`ganapp.config.LIVE_FIELDS`) apply at its next
+        step, where it stands (a stacked run stays in its stack while its shape holds, see
+        :meth:`ganapp.session.TrainingSession.update`); the others are noted as needing a Reset while they differ
+        from the run's. The notes accumulate over one-field changes: two widths changed one after the other both
+        need the Reset, and a width changed back no longer does. While a change that needs a Reset is pending (or
+        ``hold``: the controls show a lesson offered), the controls describe another run than this one, so a live
+        change waits for that Reset too: a run never trains on a mix of two setups.
+
+        Returns:
+            (fields applied now, every field that needs a Reset now).
+        Raises:
+            gr.Error: a value out of its range (named, in the visitor's language), or beyond the host's limits.
+        """
+        session = visitor.session
+        current = session.config
+        try:
+            wanted = current.replace(**changes)
+        except ConfigError as e:
+            if e.field in changes and e.code in ("out_of_range", "not_allowed", "not_bool", "unknown_field"):
+                raise config_error(lang, e) from None
+            wanted = None  # a value that conflicts with the run's other settings (a dataset a DCGAN cannot take):
+            # the whole page is checked when Reset builds it
+        except ValueError as e:
+            raise config_error(lang, e) from None
+        if wanted is not None:
+            try:
+                self.registry.limits.check(wanted)
+            except LimitError as e:
+                raise limit_error(lang, e) from None
+        live = {f: v for f, v in changes.items() if f in LIVE_FIELDS}
+        other_shape = hold or any(f not in LIVE_FIELDS for f in visitor.state.notice[1] if f not in changes) or \
+            any(f not in LIVE_FIELDS and v != getattr(current, f) for f, v in changes.items())
+        if other_shape:
+            wanted, live = None, {}  # noted below as needing the Reset, with the rest
+        applied, needs_reset = [], []
+        if live and wanted is not None:
+            try:
+                applied, needs_reset = session.update(**live)
+            except ValueError as e:
+                raise config_error(lang, e) from None
+        needs_reset += [f for f, v in changes.items() if f not in live and v != getattr(current, f)]
+        if wanted is None:
+            needs_reset += [f for f in live if changes[f] != getattr(current, f)]
+        pending = [f for f in visitor.state.notice[1] if f not in changes] + needs_reset
+        visitor.state.notice = (tuple(applied) or visitor.state.notice[0], tuple(pending))
+        return list(applied), pending
 
     @guarded
     def init_selected(self, request: gr.Request, lang: str, choice: Any) -> list:

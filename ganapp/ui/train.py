@@ -57,8 +57,8 @@ class TrainHandlers(TabHandlers):
         page = self._page(request)
         untrained = session is not None and session.step_count == visitor.state.built_step
         fresh = session is None or session.state == ERROR or new_start or (reshaped and untrained)
-        if not fresh:
-            config = self.settings.read_config(lang, self.settings.caught_up(page, controls), key)
+        if not fresh:  # a page that has not shown the run's move into the class's sizes yet keeps them
+            config = self.settings.moved_sizes(page, visitor, config)
             other = reset_fields(session.config, config)
             if other:
                 # the controls describe another run (a lesson the teacher offered, another dataset): Start never
@@ -70,7 +70,7 @@ class TrainHandlers(TabHandlers):
         lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
             if lesson is None:  # a lesson runs at its own sizes
-                config, shown = self.settings.classroom_sizes(visitor, page, config)
+                config, shown = self.settings.classroom_sizes(visitor, config)
             self.settings.new_session(lang, key, config, controls)
         else:
             self.settings.apply_controls(lang, visitor, config)
@@ -138,7 +138,7 @@ class TrainHandlers(TabHandlers):
         self.commanded(request)
         key, visitor = self._visitor(request)
         config = self.settings.read_config(lang, controls, key)
-        config, shown = self.settings.classroom_sizes(visitor, self._page(request), config)
+        config, shown = self.settings.classroom_sizes(visitor, config)
         self.settings.new_session(lang, key, config, controls)
         had_twin = self.registry.drop_twin(key)
         return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]

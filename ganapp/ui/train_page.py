@@ -11,7 +11,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import SETTINGS, GANConfig, is_2d
+from ..config import PAGE_FIELDS, SETTINGS, GANConfig, is_2d
 from ..lessons import LESSONS
 from ..presets import CLASSROOM_2D
 from . import curves
@@ -157,6 +157,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                     export = tr(gr.Button(en("export_gif")), "export_gif", "value")
                     gif_file = tr(gr.File(label=en("gif_file"), interactive=False, elem_id="gif-file"),
                                   "gif_file")
+                # how many times the server moved run A into the class's sizes (LiveHandlers.tick)
+                class_moves = gr.Number(0, visible="hidden", elem_id="class-moves")
     by_field |= dict(data_files=data_files, init=init)
     return SimpleNamespace(tab_train=tab_train, start=start, pause=pause, resume=resume, stop=stop, reset=reset,
                            step_n=step_n, step=step, step_d=step_d, step_g=step_g, step_both=step_both,
@@ -168,7 +170,7 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                            scores_plot=scores_plot, smoothing=smoothing, quality_plot=quality_plot,
                            quality_caption=quality_caption, layers=layers, grid=grid, scatter=scatter,
                            scatter_b=scatter_b, grid_b=grid_b, alert=alert, metrics2d_plot=metrics2d_plot,
-                           export=export, gif_file=gif_file, by_field=by_field)
+                           export=export, gif_file=gif_file, class_moves=class_moves, by_field=by_field)
 
 
 def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any, lesson_no: Any,
@@ -214,9 +216,11 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
         app.live.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
         **FAST)  # redraw the curves at once
     app.shared.poll_every_s = poll_every_s
-    tick_outputs = [dict(status=ui.status, frame=frame, lesson_no=lesson_no, timer=timer)[name]
-                    for name in TickOutputs._fields]
+    tick_outputs = [dict(status=ui.status, frame=frame, lesson_no=lesson_no, timer=timer,
+                         class_moves=ui.class_moves)[name] for name in TickOutputs._fields]
     timer.tick(app.live.tick, [lang], tick_outputs, api_name="tick", **FAST)
+    ui.class_moves.change(app.settings.class_sizes_shown, [lang], classroom_controls, api_visibility="private",
+                          **FAST)
     # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
     # runs do not train); its handler does so on the server for a few seconds (TabHandlers.commanded)
     for button in (ui.start, ui.resume, ui.step, ui.reset, ui.step_d, ui.step_g, ui.step_both, ui.start_compare):
@@ -226,15 +230,28 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
                      [*controls[:-2], ui.lesson, ui.lesson_text, ui.slow_motion, ui.run_minutes],
                      api_visibility="private", **FAST)
     frame.change(app.live.poll, [lang], poll_outputs, api_name="poll", **FAST)
-    for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
-        c.change(app.settings.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
+    # A setting the visitor edits reaches run A alone, field by field: `input` fires on the visitor's edits only
+    # (Gradio 6), never on values the server sets (the classroom sizes, a reopened page's settings, a lesson, a
+    # dataset's defaults), whose `change` events had carried all ~30 values of their moment, stale ones included.
+    # "always_last": typing 0.0005 fires an event per keystroke, and the last value must arrive (`input` defaults
+    # to "once", which drops the events that come while one is pending). A new upload or starting point takes
+    # effect at Start or Reset.
+    settings_changed = dict(api_visibility="private", trigger_mode="always_last", **FAST)
+    for field in PAGE_FIELDS:
+        if field != "loss":
+            ui.by_field[field].input(app.settings.settings_changed, [lang, gr.State((field,)), ui.by_field[field]],
+                                     None, **settings_changed)
     ui.init.input(app.settings.init_selected, [lang, ui.init], [*controls[:-2], ui.init_note],
                   api_visibility="private", **FAST)
     dataset.input(SettingsHandlers.dataset_defaults, [dataset], dataset_default_controls, api_visibility="private",
                   **FAST)
     for c in (loss, r1_gamma):
         c.change(SettingsHandlers.formula, [lang, loss, r1_gamma], [ui.formula], api_visibility="private", **FAST)
-    loss.input(SettingsHandlers.loss_defaults, [loss, dataset],
-               [ui.by_field[f] for f in ("n_critic", "beta1", "beta2")], api_visibility="private", **FAST)
+    loss_fields = ("loss", "n_critic", "beta1", "beta2")  # a loss comes with the n_critic and β that suit it
+    loss.input(SettingsHandlers.loss_defaults, [loss, dataset], [ui.by_field[f] for f in loss_fields[1:]],
+               api_visibility="private", trigger_mode="always_last", **FAST).then(
+        app.settings.settings_changed, [lang, gr.State(loss_fields), *[ui.by_field[f] for f in loss_fields]], None,
+        **settings_changed)
+    gr.api(app.settings.set_setting, api_name="set_setting", concurrency_limit=None)
     ui.export.click(app.train.export_gif, [lang], [ui.gif_file], api_name="export_gif", concurrency_limit=2)
     gr.api(app.live.snapshot_api, api_name="snapshot", concurrency_limit=None)

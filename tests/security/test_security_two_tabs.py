@@ -24,8 +24,6 @@ COMMANDS_PER_TAB = 80
 def commands(app, tab):
     """Every command a page sends about its runs, and its reads, each with random arguments."""
     r = req(tab)
-    changed = list(CONTROLS)
-    changed[5] = 5e-4  # lr_g, which applies live
     return [
         lambda rng: app.train.start(r, "en", rng.choice([0, 0.05]), *CONTROLS),
         lambda rng: app.train.pause(r, "en"),
@@ -37,7 +35,7 @@ def commands(app, tab):
         lambda rng: app.train.set_slow_motion(r, "en", rng.choice([0.0, 0.0, 0.02])),
         lambda rng: app.compare.compare(r, "en", "loss", rng.choice(["minimax", "hinge"]), *CONTROLS),
         lambda rng: app.compare.end_compare(r, "en"),
-        lambda rng: app.settings.controls_changed(r, "en", *rng.choice([CONTROLS, changed])),
+        lambda rng: app.settings.settings_changed(r, "en", ("lr_g",), rng.choice([2e-4, 5e-4])),  # applies live
         lambda rng: app.live.tick(r, "en"),
         lambda rng: app.live.poll(r, "en"),
         lambda rng: app.live.snapshot_api(r),
