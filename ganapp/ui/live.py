@@ -125,12 +125,15 @@ class LiveHandlers(TabHandlers):
         return []
 
     @guarded
-    def tick(self, request: gr.Request, lang: str) -> TickOutputs:
+    def tick(self, request: gr.Request, lang: str, held: Any = None) -> TickOutputs:
         """The Timer's tick, cheap enough for a class polling at 2 Hz: the status line, and a frame number that
         grows when there is something new to draw. The page redraws its plots (:meth:`poll`) when the frame number
         changes: at most once per ``DRAW_EVERY_S``, and less often while more than VIEW_SHARE runs share the server.
         Gradio builds a new component for every other output a poll skips, on its one event-loop thread (~0.8 ms
         each): a tick costs that once, where an 11-output poll cost it ten times.
+
+        ``held`` is what the page's curves hold (:data:`ganapp.ui.curves.REPORT_JS`; None from an API client): a page
+        that lacks curve rows the server has sent it is redrawn as one with something new.
 
         Returns:
             :class:`TickOutputs` (status markdown, frame number, lesson number, the Timer's next interval in
@@ -162,7 +165,8 @@ class LiveHandlers(TabHandlers):
                None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
                visitor.state.gen)
         now = time.monotonic()
-        if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
+        fresh = key != page.get("frame_key") or curves.page_behind(page, held)
+        if not fresh or now < page.get("next_draw_s", 0.0):
             # the same number (no redraw) is cheaper than a skip
             return TickOutputs(status, page.get("frame", 0), lesson_no, every_s)
         page["frame_key"] = key
@@ -171,8 +175,10 @@ class LiveHandlers(TabHandlers):
         return TickOutputs(status, page["frame"], lesson_no, every_s)
 
     @guarded
-    def poll(self, request: gr.Request, lang: str) -> PollOutputs:
+    def poll(self, request: gr.Request, lang: str, held: Any = None) -> PollOutputs:
         """Read the visitor's snapshot and redraw what changed (the page calls it when :meth:`tick` says so).
+        ``held`` is what the page's curves hold (:data:`ganapp.ui.curves.REPORT_JS`); None (an API client) takes
+        the page to hold what was sent.
 
         Returns:
             :class:`PollOutputs`: the status markdown, loss plot, scores plot, grid image, 2D view plot, quality
@@ -198,7 +204,7 @@ class LiveHandlers(TabHandlers):
         smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
         signature = (visitor.state.gen, lang, smoothing, id(session), id(twin), snap.config.loss)
         out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, twin, snap.config.loss,
-                                                              signature, smoothing, HISTORY_POINTS)
+                                                              signature, smoothing, HISTORY_POINTS, held)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             # beside a run B, run A's view and grid say that they are run A's
             title_a = f"{t(lang, 'run_a')} · {t(lang, 'scatter')}" if twin is not None else None

@@ -202,17 +202,20 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")
     curve_delta.change(None, [curve_delta], None, js=curves.EXTEND_JS, api_visibility="private",
                        show_progress="hidden")
+    # what the page's curves hold, reported by the browser before each tick and poll (curves.REPORT_JS): a poll
+    # sends the rows after it, and a tick redraws a page that lacks some
+    curves_held = gr.JSON(None, visible="hidden", elem_id="curves-held")
     poll_outputs = [dict(status=ui.status, loss_plot=ui.loss_plot, scores_plot=ui.scores_plot, grid=ui.grid,
                          scatter=ui.scatter, quality_plot=ui.quality_plot, quality_caption=ui.quality_caption,
                          metrics2d_plot=ui.metrics2d_plot, alert=ui.alert, scatter_b=ui.scatter_b, grid_b=ui.grid_b,
                          curve_delta=curve_delta)[name] for name in PollOutputs._fields]
     ui.smoothing.change(app.train.set_smoothing, [lang, ui.smoothing], None, api_visibility="private", **FAST).then(
-        app.live.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
-        **FAST)  # redraw the curves at once
+        app.live.poll, [lang, curves_held], poll_outputs, js=curves.REPORT_JS, api_name="poll_smoothed",
+        api_visibility="private", **FAST)  # redraw the curves at once
     app.shared.poll_every_s = poll_every_s
     tick_outputs = [dict(status=ui.status, frame=frame, lesson_no=lesson_no, timer=timer)[name]
                     for name in TickOutputs._fields]
-    timer.tick(app.live.tick, [lang], tick_outputs, api_name="tick", **FAST)
+    timer.tick(app.live.tick, [lang, curves_held], tick_outputs, js=curves.REPORT_JS, api_name="tick", **FAST)
     # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
     # runs do not train); its handler does so on the server for a few seconds (TabHandlers.commanded)
     for button in (ui.start, ui.resume, ui.step, ui.reset, ui.step_d, ui.step_g, ui.step_both, ui.start_compare):
@@ -221,7 +224,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]],
                      [*controls[:-2], ui.lesson, ui.lesson_text, ui.slow_motion, ui.run_minutes],
                      api_visibility="private", **FAST)
-    frame.change(app.live.poll, [lang], poll_outputs, api_name="poll", **FAST)
+    frame.change(app.live.poll, [lang, curves_held], poll_outputs, js=curves.REPORT_JS, api_name="poll", **FAST)
     for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
         c.change(app.settings.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
     ui.init.input(app.settings.init_selected, [lang, ui.init], [*controls[:-2], ui.init_note],
