@@ -342,4 +342,6 @@ EN: dict[str, str] = {
     "timelapse_steps": "Steps: {steps}",
     "err_timelapse_mixed": "These checkpoints do not come from one run (their z_dim, classes or data differ).",
     "err_timelapse_2d": "The time-lapse follows images; for 2D data, watch the scatter in the Train tab.",
+    # issue 23, the student's page (helper 3): the sketchpad's label, field labels in lists, numbers not measured
+    "sketch": "Your drawing",
 }

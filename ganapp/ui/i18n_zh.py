@@ -314,4 +314,6 @@ ZH: dict[str, str] = {
     "timelapse_steps": "步数：{steps}",
     "err_timelapse_mixed": "这些检查点不是来自同一次训练（z_dim、类别或数据不同）。",
     "err_timelapse_2d": "延时展示的是图像；二维数据请看“训练”页的散点图。",
+    # issue 23, the student's page (helper 3): the sketchpad's label, field labels in lists, numbers not measured
+    "sketch": "你的图",
 }

@@ -23,16 +23,83 @@ from .plots import DEFAULT_SMOOTHING, LAYERS
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
 from .train import MAX_SMOOTHING
 
-# Gradio's sketchpad opens with no tool chosen ("select the draw tool to start"), so a first stroke draws nothing:
-# when its box opens, choose the brush (the first of its tool buttons), retrying while the pad is still being built.
-SELECT_BRUSH_JS = """() => {
-  let tries = 0;
-  const pick = () => {
-    const brush = document.querySelector('#sketch button.quite-round')
-      || document.querySelector('#sketch button[aria-label="Brush"]');
-    if (brush) { brush.click(); } else if (tries++ < 30) { setTimeout(pick, 100); }
+# Opening the drawing box: its help shows just below the sticky run buttons (which covered it), and the strokes drawn
+# before the pad is ready are kept and drawn once it is. Gradio builds the pad when the box opens; its canvas shows
+# some 0.5-1.5 s before its brush is chosen and a layer active (ImageEditor: both editors' pixi apps set up), and a
+# stroke begun before that was ignored. Until then the pointer events on the pad are held, then replayed onto its
+# canvas (pixi listens on the canvas and the window), after a move that puts the brush over the pad. Should the
+# brush still not be chosen a few seconds after the box opened, its button is clicked.
+DRAW_BOX_JS = """() => {
+  const show = () => {  // the box's top just below the sticky run buttons, once its contents make the page long enough
+    const box = document.querySelector('#draw-box'), bar = document.querySelector('#run-controls');
+    if (!box) return;
+    const below = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().bottom : 0;
+    window.scrollBy({top: box.getBoundingClientRect().top - below - 4, behavior: 'instant'});
   };
-  pick();
+  const opened = performance.now();
+  const holdUntilReady = (pad) => {
+    if (pad.dataset.holding) return;
+    const brush = () => pad.querySelector('button[aria-label="Brush"]') || pad.querySelector('button.quite-round');
+    const ready = () => {  // Gradio's editor (window.editor) draws once its brush is chosen and a layer is active
+      if (!pad.querySelector('canvas')) return false;
+      const ed = window.editor;
+      if (!ed) return !!(brush() && brush().classList.contains('highlight'));
+      const layers = ed.layer_manager;
+      return ed.current_tool === 'draw'
+        && (!layers || typeof layers.get_active_layer !== 'function' || !!layers.get_active_layer());
+    };
+    if (ready()) {
+      show();
+      return;
+    }
+    pad.dataset.holding = '1';
+    const held = [], kinds = ['pointerdown', 'pointermove', 'pointerup'];
+    const hold = (e) => {
+      if (e.type !== 'pointerdown' && !held.length) return;  // hovering before any stroke
+      e.stopPropagation();
+      e.preventDefault();
+      if (held.length < 5000) held.push([e.type, {clientX: e.clientX, clientY: e.clientY, screenX: e.screenX,
+        screenY: e.screenY, pointerId: e.pointerId, pointerType: e.pointerType, isPrimary: e.isPrimary,
+        button: e.button, buttons: e.buttons, pressure: e.pressure}]);
+    };
+    const release = (e) => { if (held.length && !pad.contains(e.target)) hold(e); };  // a stroke ended off the pad
+    const stop = () => {
+      kinds.forEach((k) => pad.removeEventListener(k, hold, true));
+      window.removeEventListener('pointerup', release, true);
+      delete pad.dataset.holding;
+    };
+    kinds.forEach((k) => pad.addEventListener(k, hold, true));
+    window.addEventListener('pointerup', release, true);
+    let clicked = false, shown = false;
+    const wait = () => {
+      if (!shown && pad.querySelector('canvas')) {
+        shown = true;
+        show();
+      }
+      if (ready()) {
+        stop();
+        const canvas = pad.querySelector('canvas');
+        if (held.length) held.unshift(['pointermove', {...held[0][1], button: -1, buttons: 0}]);  // over the pad first
+        for (const [type, init] of held) {
+          canvas.dispatchEvent(new PointerEvent(type, {...init, bubbles: true, cancelable: true, composed: true}));
+        }
+        return;
+      }
+      if (!clicked && brush() && performance.now() - opened > 3000) {  // built, but no tool chosen
+        clicked = true;
+        brush().click();
+      }
+      if (performance.now() - opened < 15000) requestAnimationFrame(wait);
+      else stop();
+    };
+    requestAnimationFrame(wait);
+  };
+  const find = () => {  // the box's contents are built as it opens: wait for the pad
+    const pad = document.querySelector('#sketch');
+    if (pad) holdUntilReady(pad);
+    else if (performance.now() - opened < 15000) requestAnimationFrame(find);
+  };
+  find();
 }"""
 
 
@@ -120,9 +187,11 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                         end_compare = tr(gr.Button(en("end_compare"), elem_id="end-compare"), "end_compare",
                                          "value")
                     compare_note = gr.Markdown("")
-                with tr(gr.Accordion(en("draw"), open=False), "draw") as draw_box:
-                    tr(gr.Markdown(en("draw_help")), "draw_help", "value")
-                    sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
+                with tr(gr.Accordion(en("draw"), open=False, elem_id="draw-box"), "draw") as draw_box:
+                    tr(gr.Markdown(en("draw_help"), elem_id="draw-help"), "draw_help", "value")
+                    # one layer, and no layer menu: its "Layer 1" was Gradio's English in both languages
+                    sketch = tr(gr.Sketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch",
+                                             label=en("sketch"), layers=False), "sketch")
                     use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
                                      "value")
                     drawing_note = gr.Markdown("")
@@ -195,7 +264,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     dataset.change(SettingsHandlers.layers_shown, [dataset], [ui.layers], api_visibility="private", **FAST)
     ui.lesson.input(app.lessons.pick_lesson, [lang, ui.lesson],
                     [*controls[:-2], ui.lesson_text, ui.slow_motion, ui.run_minutes], api_name="lesson", **FAST)
-    ui.draw_box.expand(None, None, None, js=SELECT_BRUSH_JS, api_visibility="private", show_progress="hidden")
+    ui.draw_box.expand(None, None, None, js=DRAW_BOX_JS, api_visibility="private", show_progress="hidden")
     ui.use_drawing.click(app.settings.use_drawing, [lang, ui.sketch],
                          [dataset, *dataset_default_controls, ui.drawing_note], api_name="use_drawing", **FAST)
     # the curves' new points since the last full figure (ganapp.ui.curves), appended in the browser
