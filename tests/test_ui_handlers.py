@@ -44,9 +44,11 @@ def test_status_says_live_changes_and_reset_needs(app):
     changed[5], changed[3] = 5e-4, 3  # lr_g applies live; z_dim needs a reset
     app.settings.controls_changed(req("a"), "en", *changed)
     status = app.live.poll(req("a"), "en").status
-    assert "Applied while training: lr_g" in status and "Changed z_dim: press Reset" in status
+    # each setting by its label, as the controls name it (issue 23: "Applied while training: lr_g" in both languages)
+    assert "Applied while training: Learning rate of G." in status
+    assert "Changed z_dim (latent size): press Reset" in status
     zh = app.live.poll(req("a"), "zh").status
-    assert "已在训练中生效：lr_g" in zh and "请点击“重置”" in zh
+    assert "已在训练中生效：G 的学习率。" in zh and "已修改 z_dim（潜在维度）：请点击“重置”" in zh and "lr_g" not in zh
     assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
 
 
@@ -261,8 +263,10 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     assert a.config.replace(loss="minimax") == b.config  # one setting changed, same data and seed
     # the engine gives both a fair share: both train (before, a cap of 1 left one of them waiting in line)
     assert wait_until(lambda: a.state == b.state == "running" and b.snapshot(None).step > 0, 20)
-    assert "Run B (loss = minimax)" in app.live.status_text("en", app.registry.visitor("ab"), a.snapshot(None),
+    assert "Run B (Loss = minimax)" in app.live.status_text("en", app.registry.visitor("ab"), a.snapshot(None),
                                                             snap_b=b.snapshot(None))
+    assert "运行 B（损失函数 = minimax）" in app.live.status_text("zh", app.registry.visitor("ab"), a.snapshot(None),
+                                                             snap_b=b.snapshot(None))
     app.train.pause(req("ab"), "en")
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
     out = app.live.poll(req("ab"), "en")
@@ -398,7 +402,7 @@ def test_the_change_events_of_the_classroom_sizes_neither_apply_old_values_nor_l
         changed = list(final)
         changed[CONTROL_FIELDS.index("d_width")] = 128  # now the visitor's own choice: it needs a Reset
         app.settings.controls_changed(req("s"), "en", *changed)
-        assert "Changed d_width: press Reset" in app.live.poll(req("s"), "en").status
+        assert "Changed Width of D: press Reset" in app.live.poll(req("s"), "en").status
         app.settings.controls_changed(req("s"), "en", *final)  # changed back: the notice goes
         assert "to rebuild the networks" not in app.live.poll(req("s"), "en").status
     finally:

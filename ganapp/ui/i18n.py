@@ -6,6 +6,9 @@ translation can move them.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 from ..config import SETTINGS
 from .i18n_en import EN
 from .i18n_zh import ZH
@@ -30,3 +33,24 @@ def t(lang: str, key: str, **fields: object) -> str:
     table = STRINGS.get(lang, STRINGS["en"])
     text = table[key]
     return text.format(**fields) if fields else text
+
+
+def field_label(lang: str, name: str) -> str:
+    """A setting's label in ``lang`` from the config's schema (``lr_g`` → "Learning rate of G"); any other name as it
+    is."""
+    return t(lang, name) if name in SETTINGS else name
+
+
+def field_list(lang: str, names: Iterable[str]) -> str:
+    """Settings' labels as a list in ``lang`` ("Learning rate of G, Batch size"; "G 的学习率、批大小")."""
+    return t(lang, "list_sep").join(field_label(lang, n) for n in names)
+
+
+def number(lang: str, value: float, spec: str = ".3g", missing: str | None = None) -> str:
+    """``value`` formatted with ``spec``, never as "nan": NaN reads as ``missing`` (default: "not a number" in
+    ``lang``), ±infinity as ±∞."""
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return format(value, spec)
+    if isinstance(value, (int, float)) and math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return missing if missing is not None else t(lang, "not_a_number")

@@ -255,7 +255,7 @@ EN: dict[str, str] = {
     "lesson_live_phase_d": "On screen: **D's update**. D climbs log D(x) + log(1 − D(G(z))); G is frozen.",
     "lesson_live_phase_g": "On screen: **G's update**. G lowers log(1 − D(G(z))); D is frozen.",
     "lesson_live_phase_none": "Press **Step D**, then **Step G**.",
-    "lesson_live_fd": "Live FD (lower is better): run A **{a}** at step {step_a}, run B **{b}** at step {step_b}.",
+    "lesson_live_fd": "Live FD (lower is better): run A {a}, run B {b}.",
     "lesson_window_now": "Watch steps {first} to {last}; now at step {step}.",
     "lesson_mode_collapse_pause": "⏸ **The key moment** (step {step}): G covers only {modes} of {n_modes} modes, "
                                   "and D chases it from one clump to the next. Press Resume to watch it hop.",
@@ -344,4 +344,8 @@ EN: dict[str, str] = {
     "err_timelapse_2d": "The time-lapse follows images; for 2D data, watch the scatter in the Train tab.",
     # issue 23, the student's page (helper 3): the sketchpad's label, field labels in lists, numbers not measured
     "sketch": "Your drawing",
+    "list_sep": ", ",
+    "not_measured": "not measured yet",
+    "not_a_number": "not a number",
+    "lesson_fd_at": "**{fd}** at step {step}",
 }

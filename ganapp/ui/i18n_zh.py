@@ -231,7 +231,7 @@ ZH: dict[str, str] = {
     "lesson_live_phase_d": "屏幕上：**D 的更新**。D 提升 log D(x) + log(1 − D(G(z)))；G 被冻结。",
     "lesson_live_phase_g": "屏幕上：**G 的更新**。G 降低 log(1 − D(G(z)))；D 被冻结。",
     "lesson_live_phase_none": "先点击 **单步 D**，再点击 **单步 G**。",
-    "lesson_live_fd": "实时 FD（越低越好）：运行 A **{a}**（第 {step_a} 步），运行 B **{b}**（第 {step_b} 步）。",
+    "lesson_live_fd": "实时 FD（越低越好）：运行 A {a}，运行 B {b}。",
     "lesson_window_now": "观察第 {first} 到 {last} 步；现在是第 {step} 步。",
     "lesson_mode_collapse_pause": "⏸ **关键时刻**（第 {step} 步）：G 只覆盖 {n_modes} 个模式中的 {modes} 个，"
                                   "D 从一团追到下一团。点击“继续”看它跳动。",
@@ -316,4 +316,8 @@ ZH: dict[str, str] = {
     "err_timelapse_2d": "延时展示的是图像；二维数据请看“训练”页的散点图。",
     # issue 23, the student's page (helper 3): the sketchpad's label, field labels in lists, numbers not measured
     "sketch": "你的图",
+    "list_sep": "、",
+    "not_measured": "尚未测得",
+    "not_a_number": "非数值",
+    "lesson_fd_at": "**{fd}**（第 {step} 步）",
 }

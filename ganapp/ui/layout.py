@@ -37,6 +37,19 @@ CSS = """
 nav:has(> a[data-sveltekit-reload]) { display: none; }
 """
 
+# Gradio's own words (the upload boxes' "Drop File Here", the footer, a toast's header ...) in the page's language.
+# Gradio 6 translates them with svelte-i18n, in the browser's language at load or the one its Settings panel picks:
+# that panel calls changeLocale of Gradio's core module, which is asked for here by its URL (a module is one instance
+# per URL, so this is the page's own i18n store). Without that module (another Gradio), the words stay as they are.
+GRADIO_LOCALE_JS = """(lang) => {
+  const locale = lang === 'zh' ? 'zh-CN' : 'en';
+  const core = /\\/core-[\\w-]+\\.js$/;
+  const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => core.test(n))
+    || Array.from(document.querySelectorAll('link[href], script[src]')).map((e) => e.href || e.src).find(
+      (n) => core.test(n));
+  if (url) import(url).then((m) => m.changeLocale && m.changeLocale(locale)).catch(() => {});
+}"""
+
 
 def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None,
                analytics_enabled: bool = False) -> gr.Blocks:
@@ -115,6 +128,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         lang.change(app.explore.checkpoint_note, [lang], [explore.ckpt_note], api_visibility="private", **FAST)
         lang.change(lesson_markdown, [lang, train.lesson], [train.lesson_text], api_visibility="private", **FAST)
         lang.change(api_visibility="private", **seed_event)
+        lang.change(None, [lang], None, js=GRADIO_LOCALE_JS, api_visibility="private", show_progress="hidden")
         demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
             app.attach, [lang, visitor_token, *controls[:-2]],
             [visitor_token, *controls[:-2], train.slow_motion, explore.ckpt_note, explore.source, train.compare_note,

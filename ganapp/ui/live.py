@@ -17,7 +17,7 @@ from . import curves, plots
 from .base import TabHandlers
 from .common import failure, guarded
 from .compare import twin_label
-from .i18n import t
+from .i18n import field_list, number, t
 from .lessons import lesson_status
 
 HISTORY_POINTS = 1000
@@ -91,20 +91,20 @@ class LiveHandlers(TabHandlers):
             lines.append(t(lang, "step_limit_reached", limit=f"{snap.step_limit:,}"))
         elif snap.rollback is not None:
             r = snap.rollback
-            values = ", ".join(f"{n}={v:.4g}" for n, v in r.values.items())
+            values = ", ".join(f"{n}={number(lang, v, '.4g')}" for n, v in r.values.items())
             lines.append(t(lang, "paused_reason", reason=t(lang, "rollback", step=f"{r.step:,}", values=values,
                                                            to=f"{r.to_step:,}")))
         elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason",
                            reason=failure(lang, snap.message)))
         applied, needs_reset = visitor.state.notice
-        if applied:
-            lines.append(t(lang, "applied_live", fields=", ".join(applied)))
+        if applied:  # the settings by their labels, as the controls name them
+            lines.append(t(lang, "applied_live", fields=field_list(lang, applied)))
         if needs_reset:
-            lines.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
+            lines.append(t(lang, "needs_reset", fields=field_list(lang, needs_reset)))
         if snap_b is not None:
             lines.append(t(lang, "twin_status", state=t(lang, f"state_{snap_b.state}"), step=f"{snap_b.step:,}",
-                           it_s=snap_b.it_s, diff=twin_label(visitor)))
+                           it_s=snap_b.it_s, diff=twin_label(visitor, lang)))
         return "\n\n".join(lines + found)
 
     @staticmethod
@@ -259,7 +259,7 @@ class LiveHandlers(TabHandlers):
         if snap_b is None:
             return gr.update(visible=False), gr.update(visible=False)
         if snap_b.points is not None:
-            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + twin_label(visitor))
+            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + twin_label(visitor, lang))
             return gr.update(value=fig, visible=True), gr.update(visible=False)
         grid = upscale(snap_b.grid, 2) if snap_b.grid is not None else None
         return gr.update(visible=False), gr.update(value=grid, visible=True, label=t(lang, "run_b") + " · "
