@@ -23,6 +23,9 @@ Environment:
     GANAPP_STACK_THREADS: torch intra-op threads of a stacked step of many sessions (default: every core but one,
         at least 1, so that the page keeps a core).
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
+    GANAPP_DOWNLOAD: whether mnist, fashion_mnist and cifar10 may be downloaded when their files are not in
+        GANAPP_DATA_DIR: ``auto`` (default: when torchvision's download hosts answer at start), ``1``, ``0``. The
+        Train tab offers only the datasets this server can load.
     GANAPP_MAX_UPLOAD_MB: the largest file a visitor may upload, in MB (default 50); larger ones are refused.
     GRADIO_ANALYTICS_ENABLED: ``True`` turns Gradio's usage analytics on; ganapp keeps them off by default (schools
         care where data goes).
@@ -42,6 +45,7 @@ import gradio as gr
 
 from ganapp import runtime
 from ganapp.autosave import StateStore, default_state_dir
+from ganapp.data import downloads_allowed
 from ganapp.limits import Limits
 from ganapp.metrics import live_scorer
 from ganapp.registry import SessionRegistry
@@ -132,12 +136,13 @@ def host_limits() -> Limits:
 
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, poll_every_s: float = 0.5,
                 state_dir: str | Path | None = None, grace_s: float | None = None,
-                autosave_every_s: float = 60.0, teacher_token: str | None = None, worker: bool | None = None
-                ) -> gr.Blocks:
+                autosave_every_s: float = 60.0, teacher_token: str | None = None, worker: bool | None = None,
+                download: bool | None = None) -> gr.Blocks:
     """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
     Arguments override the environment. The teacher's page exists only with a teacher token. ``worker``: train in
     a worker process (``GANAPP_WORKER``, default 1, and 0 on Windows: the worker listens on a Unix socket; see
-    :mod:`ganapp.worker`), or in this one.
+    :mod:`ganapp.worker`), or in this one. ``download``: whether datasets may be downloaded (``GANAPP_DOWNLOAD``, see
+    :func:`ganapp.data.downloads_allowed`).
 
     Raises:
         SystemExit: a setting out of range, or a teacher token shorter than 12 characters.
@@ -160,11 +165,16 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
         if choice == "1" and os.name == "nt":
             raise SystemExit("GANAPP_WORKER=1 needs Unix sockets (Linux, macOS): use 0 on Windows")
         worker = WORKER_CHOICES[choice]
+    if download is None:
+        try:
+            download = downloads_allowed()
+        except ValueError as e:
+            raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                engine=WorkerEngine() if worker else None,
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
-                               limits=host_limits(), scorer_for=live_scorer)
+                               limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)
     token = teacher_token if teacher_token is not None else os.environ.get("GANAPP_TEACHER_TOKEN", "")
     classroom = None

@@ -129,6 +129,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         lang.change(lesson_markdown, [lang, train.lesson], [train.lesson_text], api_visibility="private", **FAST)
         lang.change(api_visibility="private", **seed_event)
         lang.change(None, [lang], None, js=GRADIO_LOCALE_JS, api_visibility="private", show_progress="hidden")
+        # the datasets this server can load now (files may have been added since the page was built)
+        demo.load(app.settings.dataset_menu, None, [train.by_field["dataset"]], api_visibility="private", **FAST)
         demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
             app.attach, [lang, visitor_token, *controls[:-2]],
             [visitor_token, *controls[:-2], train.slow_motion, explore.ckpt_note, explore.source, train.compare_note,

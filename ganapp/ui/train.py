@@ -5,6 +5,7 @@ one place (:func:`ganapp.ui.compare.also_run_b`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -24,6 +25,24 @@ from .settings import SettingsHandlers
 
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
+
+
+@contextlib.contextmanager
+def refused_changes_nothing(visitor, page: dict):
+    """Put back, if building a run is refused (a dataset that cannot be read, a host's limit ...), what was set on
+    the visitor and the page on the way: the classroom note and the control values the server was about to show.
+    The run itself is only replaced once the new one is built (:meth:`ganapp.registry.SessionRegistry.new_session`).
+    """
+    classroom, sent = visitor.state.classroom, page.get("sent")
+    try:
+        yield
+    except BaseException:
+        visitor.state.classroom = classroom
+        if sent is None:
+            page.pop("sent", None)
+        else:
+            page["sent"] = sent
+        raise
 
 
 class TrainHandlers(TabHandlers):
@@ -63,9 +82,10 @@ class TrainHandlers(TabHandlers):
             config = self.settings.read_config(lang, self.settings.caught_up(page, controls), key)
         lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
-            if lesson is None:  # a lesson runs at its own sizes
-                config, shown = self.settings.classroom_sizes(visitor, page, config)
-            self.settings.new_session(lang, key, config, controls)
+            with refused_changes_nothing(visitor, page):
+                if lesson is None:  # a lesson runs at its own sizes
+                    config, shown = self.settings.classroom_sizes(visitor, page, config)
+                self.settings.new_session(lang, key, config, controls)
         else:
             self.settings.apply_controls(lang, visitor, config)
         twin_config = start_lesson(visitor, lesson, config, fresh)
@@ -129,9 +149,11 @@ class TrainHandlers(TabHandlers):
         """
         self.commanded(request)
         key, visitor = self._visitor(request)
-        config = self.settings.read_config(lang, controls, key)
-        config, shown = self.settings.classroom_sizes(visitor, self._page(request), config)
-        self.settings.new_session(lang, key, config, controls)
+        config = self.settings.read_config(lang, controls, key)  # a dataset not on this server is refused here
+        page = self._page(request)
+        with refused_changes_nothing(visitor, page):
+            config, shown = self.settings.classroom_sizes(visitor, page, config)
+            self.settings.new_session(lang, key, config, controls)
         had_twin = self.registry.drop_twin(key)
         return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]
 

@@ -170,8 +170,14 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                 by_field = setting_widgets(default, tr, advanced=False)
                 with tr(gr.Accordion(en("advanced"), open=False), "advanced"):
                     by_field |= setting_widgets(default, tr, advanced=True)
-                data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
-                                        visible=False, elem_id="data-files"), "data_files")
+                # the folder dataset's uploads (shown for it alone): each new file adds to the list, and the note
+                # says what Start will train on
+                with gr.Column(visible=False, elem_id="folder-box") as folder_box:
+                    data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
+                                            elem_id="data-files"), "data_files")
+                    files_note = gr.Markdown("", elem_id="data-files-note")
+                    clear_files = tr(gr.Button(en("clear_files"), size="sm", elem_id="clear-files"), "clear_files",
+                                     "value")
                 init = gr.Dropdown(init_choices("en"), value="scratch", label=en("init"), elem_id="init")
                 init_note = gr.Markdown("")
                 with tr(gr.Accordion(en("compare"), open=False), "compare"):
@@ -229,7 +235,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
     return SimpleNamespace(tab_train=tab_train, start=start, pause=pause, resume=resume, stop=stop, reset=reset,
                            step_n=step_n, step=step, step_d=step_d, step_g=step_g, step_both=step_both,
                            slow_motion=slow_motion, run_minutes=run_minutes, lesson=lesson, lesson_text=lesson_text,
-                           data_files=data_files, init=init, init_note=init_note, compare_field=compare_field,
+                           data_files=data_files, folder_box=folder_box, files_note=files_note,
+                           clear_files=clear_files, init=init, init_note=init_note, compare_field=compare_field,
                            compare_value=compare_value, start_compare=start_compare, end_compare=end_compare,
                            compare_note=compare_note, draw_box=draw_box, sketch=sketch, use_drawing=use_drawing,
                            drawing_note=drawing_note, status=status, formula=formula, loss_plot=loss_plot,
@@ -245,7 +252,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     and the Timer's tick with the poll it triggers."""
     controls = [ui.by_field[f] for f in CONTROL_FIELDS]
     dataset, loss, r1_gamma = ui.by_field["dataset"], ui.by_field["loss"], ui.by_field["r1_gamma"]
-    dataset_default_controls = [ui.by_field[f] for f in DATASET_DEFAULT_FIELDS] + [ui.data_files]
+    dataset_default_controls = [ui.by_field[f] for f in DATASET_DEFAULT_FIELDS] + [ui.folder_box]
     classroom_controls = [ui.by_field[f] for f in CLASSROOM_2D]
     ui.start.click(app.train.start, [lang, ui.run_minutes, *controls], classroom_controls, api_name="start", **FAST)
     ui.pause.click(app.train.pause, [lang], None, api_name="pause", **FAST)
@@ -296,6 +303,10 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     frame.change(app.live.poll, [lang, curves_held], poll_outputs, js=curves.REPORT_JS, api_name="poll", **FAST)
     for c in controls[:-2]:  # a new upload or starting point takes effect at Start or Reset
         c.change(app.settings.controls_changed, [lang, *controls], None, api_visibility="private", **FAST)
+    ui.data_files.change(app.settings.upload_note, [lang, ui.data_files], [ui.files_note], api_visibility="private",
+                         **FAST)
+    lang.change(app.settings.upload_note, [lang, ui.data_files], [ui.files_note], api_visibility="private", **FAST)
+    ui.clear_files.click(lambda: None, None, [ui.data_files], api_visibility="private", show_progress="hidden")
     ui.init.input(app.settings.init_selected, [lang, ui.init], [*controls[:-2], ui.init_note],
                   api_visibility="private", **FAST)
     dataset.input(SettingsHandlers.dataset_defaults, [dataset], dataset_default_controls, api_visibility="private",
