@@ -2,6 +2,9 @@
 
 from types import SimpleNamespace
 
+import gradio as gr
+import pytest
+
 from ganapp.lessons import LESSONS
 from ganapp.publisher import Rollback
 from ganapp.ui.i18n import field_list, number
@@ -52,3 +55,18 @@ def test_a_rollback_names_non_finite_values_in_words(app):
         status = app.live.status_text(lang, visitor, snap)
         assert f"d_loss={word}" in status and "g_loss=∞" in status and "nan" not in status.lower(), status
     assert app.live.tick(req("r"), "zh").status  # the page's own path formats it the same way
+
+
+def test_a_failed_run_s_reason_names_no_server_path(app, monkeypatch):
+    app.registry.new_session("x", tiny_2d())
+    visitor = app.registry.visitor("x")
+    snap = visitor.session.snapshot(None)
+    snap.state = "error"
+    snap.message = "FileNotFoundError: [Errno 2] No such file: '/tmp/ganapp-files-1/3fa2/images-9/00000_shapes.zip'"
+    status = app.live.status_text("en", visitor, snap)
+    assert "No such file: '00000_shapes.zip'" in status and "/tmp" not in status, status
+    monkeypatch.setattr(visitor.session, "snapshot", lambda since=0: snap)
+    monkeypatch.setattr(type(visitor.session), "state", property(lambda self: "error"))
+    with pytest.raises(gr.Error) as info:
+        app.train.resume(req("x"), "en")
+    assert "00000_shapes.zip" in info.value.message and "/tmp" not in info.value.message

@@ -7,6 +7,7 @@ translation can move them.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 from ..config import SETTINGS
@@ -54,3 +55,13 @@ def number(lang: str, value: float, spec: str = ".3g", missing: str | None = Non
     if isinstance(value, (int, float)) and math.isinf(value):
         return "∞" if value > 0 else "−∞"
     return missing if missing is not None else t(lang, "not_a_number")
+
+
+_PATH = re.compile(r"(?<![\w.~])/(?:[^/\s:'\"()]+/)+([^/\s:'\"()]*)")
+
+
+def without_paths(text: str) -> str:
+    """``text`` (a library's English reason, shown as it is) with every absolute file path cut to its last part: a
+    page never shows where the server keeps things ("No such file: /tmp/ganapp-files-x/…/shapes.zip" →
+    "No such file: shapes.zip")."""
+    return _PATH.sub(r"\1", text)

@@ -17,7 +17,7 @@ from . import curves, plots
 from .base import TabHandlers
 from .common import failure, guarded
 from .compare import twin_label
-from .i18n import field_list, number, t
+from .i18n import field_list, number, t, without_paths
 from .lessons import lesson_status
 
 HISTORY_POINTS = 1000
@@ -96,7 +96,7 @@ class LiveHandlers(TabHandlers):
                                                            to=f"{r.to_step:,}")))
         elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason",
-                           reason=failure(lang, snap.message)))
+                           reason=failure(lang, without_paths(snap.message))))
         applied, needs_reset = visitor.state.notice
         if applied:  # the settings by their labels, as the controls name them
             lines.append(t(lang, "applied_live", fields=field_list(lang, applied)))

@@ -18,7 +18,7 @@ from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .base import Shared, TabHandlers
 from .common import failure, guarded, named
-from .i18n import t
+from .i18n import t, without_paths
 from .compare import CompareHandlers, also_run_b
 from .lessons import lesson_for, start_lesson
 from .settings import SettingsHandlers
@@ -107,7 +107,7 @@ class TrainHandlers(TabHandlers):
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
         session.resume()
         also_run_b(visitor, lambda b: b.resume())
 
@@ -134,7 +134,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
         session.step(int(n))
         also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
 
@@ -173,7 +173,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
         session.phase_step(phase)
         also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
 
