@@ -135,8 +135,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
     "start from" menu. Returns them by name (``by_field``: the settings' widgets by config field, with
     ``data_files`` and ``init``)."""
     with gr.Tab(en("tab_train"), id="train") as tab_train:
-        with gr.Row():
-            with gr.Column(scale=1, min_width=300):
+        with gr.Row(elem_id="train-row"):  # one column on a phone, reordered (see CSS)
+            with gr.Column(scale=1, min_width=300, elem_id="settings-col"):
                 # the run controls first: at 1366 × 768 (a classroom laptop) Start, the step buttons and the
                 # live curves are on screen without scrolling; the settings follow
                 # sticky (see CSS): scrolled down to the 2D view, Step D and Step G stay on screen beside it
@@ -201,11 +201,11 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                     use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
                                      "value")
                     drawing_note = gr.Markdown("")
-            with gr.Column(scale=3):
+            with gr.Column(scale=3, elem_id="results-col"):
                 status = gr.Markdown(t("en", "state_none"), elem_id="ganapp-status")
                 formula = gr.Markdown(SettingsHandlers.formula("en", default.loss), elem_id="formula",
                                       latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
-                with gr.Row():
+                with gr.Row(elem_id="curves-row"):
                     loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
                     scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
                 smoothing = tr(gr.Slider(0.0, MAX_SMOOTHING, value=DEFAULT_SMOOTHING, step=0.01,
