@@ -344,12 +344,16 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
     # sends one when the visibility changes
     app.train.step(req("p"), "en", 3, *CONTROLS)
     session = app.registry.visitor("p").session
-    assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)  # drawn too
+    # a run publishes its step, then its 2D view, then pauses: paused means the view of the last step is there
+    assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused")
     first = app.live.poll(req("p"), "en")
     assert first.scatter["__type__"] == "update" and first.scatter["visible"] is True  # the 2D view appears
     assert first.grid == {"__type__": "update", "visible": False}  # the image grid hides
+    drawn = session.snapshot(None).grid_version
     app.train.step(req("p"), "en", 2, *CONTROLS)
-    assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 5, 10)
+    # wait for the new frame the assertion reads, not for the step count (under load the frame came after it)
+    assert wait_until(lambda: session.snapshot(None).grid_version > drawn and session.state == "paused"
+                      and session.snapshot(None).step == 5)
     later = app.live.poll(req("p"), "en")
     assert not isinstance(later.scatter, dict) and later.scatter is not None  # the new frame alone, as a plain figure
     assert later.grid is None  # still hidden: the cheapest answer
