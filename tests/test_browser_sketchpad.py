@@ -62,7 +62,7 @@ def test_a_stroke_drawn_as_the_pad_opens_counts_and_its_help_shows(served_app):
             for i in range(8):
                 page.mouse.move(x - 60 + 15 * i, y + (i % 2) * 20)
             page.mouse.up()
-            for selector in ("#draw-help", "#sketch canvas", "#use-drawing"):
+            for selector in ("#draw-help", "#sketch", "#use-drawing"):
                 assert page.evaluate(UNCOVERED_JS, selector), selector
             assert "Layer 1" not in page.locator("#draw-box").inner_text()  # no layer menu in English
             page.wait_for_function("() => window.editor && window.editor.layer_manager.get_active_layer()"

@@ -27,8 +27,9 @@ from .train import MAX_SMOOTHING
 # before the pad is ready are kept and drawn once it is. Gradio builds the pad when the box opens; its canvas shows
 # some 0.5-1.5 s before its brush is chosen and a layer active (ImageEditor: both editors' pixi apps set up), and a
 # stroke begun before that was ignored. Until then the pointer events on the pad are held, then replayed onto its
-# canvas (pixi listens on the canvas and the window), after a move that puts the brush over the pad. Should the
-# brush still not be chosen a few seconds after the box opened, its button is clicked.
+# canvas (pixi listens on the canvas and the window), after a move that puts the brush over the pad; "Train on my
+# drawing" pressed meanwhile is pressed again once they are drawn. Should the brush still not be chosen a few seconds
+# after the box opened, its button is clicked.
 DRAW_BOX_JS = """() => {
   const show = () => {  // the box's top just below the sticky run buttons, once its contents make the page long enough
     const box = document.querySelector('#draw-box'), bar = document.querySelector('#run-controls');
@@ -63,13 +64,24 @@ DRAW_BOX_JS = """() => {
         button: e.button, buttons: e.buttons, pressure: e.pressure}]);
     };
     const release = (e) => { if (held.length && !pad.contains(e.target)) hold(e); };  // a stroke ended off the pad
+    // "Train on my drawing" pressed before the held strokes are drawn would send an empty pad: pressed again after
+    const use = document.querySelector('#use-drawing');
+    let pressed = false;
+    const defer = (e) => {
+      if (!held.length) return;
+      e.stopImmediatePropagation();
+      e.preventDefault();
+      pressed = true;
+    };
     const stop = () => {
       kinds.forEach((k) => pad.removeEventListener(k, hold, true));
       window.removeEventListener('pointerup', release, true);
+      if (use) use.removeEventListener('click', defer, true);
       delete pad.dataset.holding;
     };
     kinds.forEach((k) => pad.addEventListener(k, hold, true));
     window.addEventListener('pointerup', release, true);
+    if (use) use.addEventListener('click', defer, true);
     let clicked = false, shown = false;
     const wait = () => {
       if (!shown && pad.querySelector('canvas')) {
@@ -78,11 +90,14 @@ DRAW_BOX_JS = """() => {
       }
       if (ready()) {
         stop();
-        const canvas = pad.querySelector('canvas');
+        // the drawing editor's own canvas (the pad holds a second one, of its crop tool, in no fixed order)
+        const ed = window.editor;
+        const canvas = (ed && ed.app && ed.app.canvas) || pad.querySelector('canvas');
         if (held.length) held.unshift(['pointermove', {...held[0][1], button: -1, buttons: 0}]);  // over the pad first
         for (const [type, init] of held) {
           canvas.dispatchEvent(new PointerEvent(type, {...init, bubbles: true, cancelable: true, composed: true}));
         }
+        if (pressed && use) requestAnimationFrame(() => requestAnimationFrame(() => use.click()));  // drawn by then
         return;
       }
       if (!clicked && brush() && performance.now() - opened > 3000) {  // built, but no tool chosen
