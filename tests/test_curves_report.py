@@ -49,6 +49,12 @@ def test_a_page_gets_the_rows_after_what_it_holds_and_waits_for_a_figure_on_its_
     waited = app.live.poll(req("r"), "en", held)
     assert waited.loss_plot == gr.skip() and waited.curve_delta == gr.skip()
     assert curves.page_behind(page, held)  # so the tick asks for a poll again, until the page shows it
+    # and once it shows it, the rows that poll owed it are still owed: a tick asks for them (the run may have
+    # paused since, and nothing else would make the page poll again)
+    drawn_second = _report(second.loss_plot)
+    assert curves.page_behind(page, drawn_second)
+    app.live.poll(req("r"), "en", drawn_second)
+    assert not curves.page_behind(page, drawn_second)
     monkeypatch.setattr(curves, "FIGURE_WAIT_S", 0.0)  # ... or a figure that never shows is sent again
     assert app.live.poll(req("r"), "en", held).loss_plot != gr.skip()
     # a malformed report (a page cannot be trusted) reads as "no figure": a full figure, nothing worse

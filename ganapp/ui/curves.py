@@ -183,12 +183,14 @@ def _report(held: Any) -> tuple[int | None, dict[str, int] | None]:
 
 
 def page_behind(page: dict[str, Any], held: Any) -> bool:
-    """Whether a page that reported ``held`` (:data:`REPORT_JS`) lacks curves the server has sent it: it shows another
-    figure than the last one sent, or fewer rows of a run. False without a report (an API client) or with nothing
-    sent yet."""
+    """Whether a page that reported ``held`` (:data:`REPORT_JS`) lacks curves the server has sent it or owes it: it
+    shows another figure than the last one sent, or fewer rows of a run, or a poll waited for its figure and sent no
+    rows. False without a report (an API client) or with nothing sent yet."""
     state = page.get("curves")
     if held is None or state is None:
         return False
+    if state.get("owed"):  # a poll waited for the figure on its way, and sent none of its rows
+        return True
     fig, steps = _report(held)
     if fig != state["fig"] or steps is None:
         return True
@@ -223,8 +225,10 @@ def poll_curves(lang: str, page: dict[str, Any], session, twin, loss_name: str, 
         state = page.get("curves")
         if state is not None and state["signature"] == signature and state["points"] <= FULL_REDRAW_POINTS:
             after = _continue_from(state, held, twin is not None)
-            if after == "wait":
+            if after == "wait":  # the rows of this poll are owed: the page is behind until it gets them
+                state["owed"] = True
                 return gr.skip(), gr.skip(), gr.skip()
+            state["owed"] = False
             if after is not None:
                 rows = {"a": session.rows_since(after["a"])}
                 if twin is not None:
