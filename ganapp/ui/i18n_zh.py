@@ -133,14 +133,13 @@ ZH: dict[str, str] = {
     "err_no_generator": "还没有生成器：请在“训练”页开始训练，或加载一个检查点。",
     "err_running_step": "正在训练：请先暂停再单步。",
     "err_failed": "会话出错（{reason}）：请点击“重置”。",
-    "err_data_missing": "{folder} 中没有 {dataset} 的文件（需要：{files}），也无法下载。请把文件放在那里，或将 "
-                        "GANAPP_DATA_DIR 设为存放它们的文件夹。",
-    "err_data_not_folder": "{path} 既不是文件夹，也不是 .zip 文件。",
-    "err_data_no_images": "{path} 中没有可读取的图像。",
-    "err_data_bad_drawing": "无法读回画板上的图（{path}）：请重新画一次。",
+    "err_data_missing": "本服务器上没有 {dataset} 的文件，也无法下载：请选择其他数据集（应用自带 mnist_10k）。",
+    "err_data_not_folder": "你上传的既不是图像，也不是 .zip 文件：请重新上传。",
+    "err_data_no_images": "你上传的文件中没有可读取的图像（.png、.jpg、.gif、.bmp、.webp 或 .tif，单独上传或放在 .zip 中）。",
+    "err_data_bad_drawing": "无法读回画板上的图：请重新画一次。",
     "err_settings": "这些设置无法一起使用：请检查最近修改的值。",
     "err_unknown_field": "未知的设置：{names}。",
-    "err_image_too_large": "这些图片太大，无法安全打开（每张超过 {limit} 像素）：请上传更小的图片，例如小于 10,000 × 10,000。",
+    "err_image_too_large": "这些图片太大，无法安全打开（每张超过 {limit} 像素）：请上传更小的图片，例如小于 5,000 × 5,000。",
     "err_no_frames": "还没有延时帧：请先训练一会儿。",
     "err_no_file": "请先选择一个检查点文件。",
     "err_ckpt_missing": "该检查点不存在。",
@@ -228,7 +227,7 @@ ZH: dict[str, str] = {
     "lesson_live_phase_d": "屏幕上：**D 的更新**。D 提升 log D(x) + log(1 − D(G(z)))；G 被冻结。",
     "lesson_live_phase_g": "屏幕上：**G 的更新**。G 降低 log(1 − D(G(z)))；D 被冻结。",
     "lesson_live_phase_none": "先点击 **单步 D**，再点击 **单步 G**。",
-    "lesson_live_fd": "实时 FD（越低越好）：运行 A **{a}**（第 {step_a} 步），运行 B **{b}**（第 {step_b} 步）。",
+    "lesson_live_fd": "实时 FD（越低越好）：运行 A {a}，运行 B {b}。",
     "lesson_window_now": "观察第 {first} 到 {last} 步；现在是第 {step} 步。",
     "lesson_mode_collapse_pause": "⏸ **关键时刻**（第 {step} 步）：G 只覆盖 {n_modes} 个模式中的 {modes} 个，"
                                   "D 从一团追到下一团。点击“继续”看它跳动。",
@@ -358,4 +357,19 @@ ZH: dict[str, str] = {
     "classroom_moved": "课堂模式：全班同学已经到了，所以你的训练在以完整规模训练了 {step} 步之后，改用全班统一的规模"
                        "（宽度 {g_width}，批大小 {batch_size}）重新开始。同一规模的训练会合在一起进行，快很多倍，"
                        "你的训练现在和大家一样快。如需改用其他大小，请修改后点击“重置”。",
+    # issue 23, the student's page (helper 3): the sketchpad's label, settings listed by their labels, numbers
+    # not measured yet, datasets not on this server, what the folder dataset's uploads hold
+    "sketch": "你的图",
+    "list_sep": "、",
+    "not_measured": "尚未测得",
+    "not_a_number": "非数值",
+    "lesson_fd_at": "**{fd}**（第 {step} 步）",
+    "err_dataset_not_here": "本服务器上没有数据集 {dataset}（没有它的文件，也无法下载）：请从 {offered} 中选择。",
+    "upload_total": "可供训练的图像共 **{n} 张**：{parts}。",
+    "upload_part": "{name} 中 {n} 张",
+    "upload_other": "{name}：有 {n} 个文件不是图像（已跳过）。",
+    "upload_too_large": "{name} 有 {width} × {height} 像素，超过每张图像最多 {limit} 像素：未使用。请缩小后重新上传。",
+    "upload_none": "这些文件中没有可供训练的图像。",
+    "upload_more": "只使用前 {n} 张图像。",
+    "clear_files": "清除图像",
 }
