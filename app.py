@@ -26,6 +26,9 @@ Environment:
     GANAPP_STACK_THREADS: torch intra-op threads of a stacked step of many sessions (default: every core but one,
         at least 1, so that the page keeps a core).
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
+    GANAPP_DOWNLOAD: whether mnist, fashion_mnist and cifar10 may be downloaded when their files are not in
+        GANAPP_DATA_DIR: ``auto`` (default: when torchvision's download hosts answer at start), ``1``, ``0``. The
+        Train tab offers only the datasets this server can load.
     GANAPP_MAX_UPLOAD_MB: the largest file a visitor may upload, in MB (default 50); larger ones are refused.
     GANAPP_MAX_PAGES: the most pages (browser tabs, API clients) whose Gradio state is kept at once (default 500,
         ~0.4 MB each); beyond it the least recently used page's is dropped. A page's state is freed anyway once it
@@ -50,6 +53,7 @@ import gradio as gr
 from ganapp import runtime
 from ganapp.autosave import StateStore, default_state_dir
 from ganapp.config import GANConfig
+from ganapp.data import downloads_allowed
 from ganapp.limits import Limits
 from ganapp.memory import model_memory
 from ganapp.metrics import live_scorer
@@ -169,12 +173,13 @@ def trust_proxies(raw: str | None = None) -> list[str]:
 
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, poll_every_s: float = 0.5,
                 state_dir: str | Path | None = None, grace_s: float | None = None,
-                autosave_every_s: float = 60.0, teacher_token: str | None = None, worker: bool | None = None
-                ) -> gr.Blocks:
+                autosave_every_s: float = 60.0, teacher_token: str | None = None, worker: bool | None = None,
+                download: bool | None = None) -> gr.Blocks:
     """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
     Arguments override the environment. The teacher's page exists only with a teacher token. ``worker``: train in
     a worker process (``GANAPP_WORKER``, default 1, and 0 on Windows: the worker listens on a Unix socket; see
-    :mod:`ganapp.worker`), or in this one.
+    :mod:`ganapp.worker`), or in this one. ``download``: whether datasets may be downloaded (``GANAPP_DOWNLOAD``, see
+    :func:`ganapp.data.downloads_allowed`).
 
     Raises:
         SystemExit: a setting out of range, or a teacher token shorter than 12 characters.
@@ -198,11 +203,16 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             raise SystemExit("GANAPP_WORKER=1 needs Unix sockets (Linux, macOS): use 0 on Windows")
         worker = WORKER_CHOICES[choice]
     trust_proxies()
+    if download is None:
+        try:
+            download = downloads_allowed()
+        except ValueError as e:
+            raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                engine=WorkerEngine() if worker else None,
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
-                               limits=host_limits(), scorer_for=live_scorer)
+                               limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)
     token = teacher_token if teacher_token is not None else os.environ.get("GANAPP_TEACHER_TOKEN", "")
     classroom = None

@@ -17,14 +17,18 @@ Datasets:
 from __future__ import annotations
 
 import os
-from typing import Any
+import socket
+import threading
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from .config import DATASETS, NATIVE_SHAPE, _rebuild_error, is_2d
 from .points2d import DRAWN_JITTER, sample_2d
+from .uploads import IMAGE_SUFFIXES, MAX_FOLDER_IMAGES, ImageTooLarge, image_sources, open_header, pixel_limit
 
 ASSETS_DIR = Path(__file__).with_name("assets")
 MNIST_10K_PATH = ASSETS_DIR / "mnist_10k.npz"
@@ -39,10 +43,10 @@ class DatasetUnavailableError(FileNotFoundError):
     Attributes:
         reason: a stable key for the UI's translated message: ``missing`` (a torchvision dataset's files are not
             there; params: dataset, folder, files), ``not_folder`` (path), ``image_too_large`` (every image was over
-            Pillow's decompression-bomb limit; path, limit in pixels), ``no_images`` (path) or ``bad_drawing``
+            :func:`ganapp.uploads.pixel_limit`; path, limit in pixels), ``no_images`` (path) or ``bad_drawing``
             (path).
         params: the values the message names (paths, names and numbers: the same in every language).
-        limit: for ``image_too_large``, the largest image Pillow opens, in pixels; else None.
+        limit: for ``image_too_large``, the most pixels an image may have; else None.
     """
 
     def __init__(self, message: str, reason: str = "missing", **params: Any):
@@ -73,8 +77,61 @@ TORCHVISION = {
                 ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch",
                  "batches.meta")),
 }
-MAX_FOLDER_IMAGES = 50_000
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+# The hosts torchvision downloads each from (its classes' mirrors and url), for the check of downloads_allowed.
+DOWNLOAD_HOSTS = {"mnist": "ossci-datasets.s3.amazonaws.com",
+                  "fashion_mnist": "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
+                  "cifar10": "www.cs.toronto.edu"}
+DOWNLOAD_CHOICES = ("auto", "1", "0")
+
+
+def files_present(name: str, root: Path | None = None) -> bool:
+    """Whether the files of ``mnist``, ``fashion_mnist`` or ``cifar10`` (TORCHVISION) are all in their folder under
+    ``root`` (default :func:`data_dir`)."""
+    _, folder, files = TORCHVISION[name]
+    base = (Path(root) if root is not None else data_dir()) / folder
+    return all((base / f).is_file() for f in files)
+
+
+def on_server(name: str, download: bool, root: Path | None = None) -> bool:
+    """Whether this server can load dataset ``name``: the shipped, 2D and visitors' own datasets always; ``mnist``,
+    ``fashion_mnist`` and ``cifar10`` when their files are under ``root`` (default :func:`data_dir`) or ``download``
+    is allowed (see :func:`downloads_allowed`). False for an unknown name."""
+    if name not in DATASETS:
+        return False
+    return name not in TORCHVISION or download or files_present(name, root)
+
+
+def downloads_allowed(setting: str | None = None, timeout_s: float = 2.0) -> bool:
+    """Whether the server may download the datasets whose files it lacks: ``setting`` (default the environment's
+    ``GANAPP_DOWNLOAD``): ``1`` yes, ``0`` no, ``auto`` (the default) yes when every such dataset's files are there
+    anyway or one of torchvision's download hosts answers within ``timeout_s`` (a Space with internet: yes; a
+    classroom server offline: no). Nothing is downloaded here.
+
+    Raises:
+        ValueError: ``setting`` is not one of auto, 1, 0.
+    """
+    choice = (setting if setting is not None else os.environ.get("GANAPP_DOWNLOAD", "auto")).strip().lower()
+    if choice not in DOWNLOAD_CHOICES:
+        raise ValueError(f"GANAPP_DOWNLOAD={choice!r} is not allowed: choose one of {', '.join(DOWNLOAD_CHOICES)}")
+    if choice != "auto":
+        return choice == "1"
+    missing = [name for name in TORCHVISION if not files_present(name)]
+    if not missing:
+        return True
+    answered = threading.Event()
+
+    def knock(host: str) -> None:
+        try:
+            socket.create_connection((host, 443), timeout=timeout_s).close()
+            answered.set()
+        except OSError:
+            pass
+
+    for name in missing:
+        threading.Thread(target=knock, args=(DOWNLOAD_HOSTS[name],), daemon=True).start()
+    return answered.wait(timeout_s)
 
 
 def load_torchvision(name: str, root: Path | None = None, download: bool = True, train: bool = True
@@ -121,51 +178,40 @@ def load_mnist_test(root: Path | None = None, download: bool = True) -> tuple[np
 
 
 def load_image_folder(path: str | Path, image_size: int, channels: int) -> np.ndarray:
-    """Every image in a folder (searched recursively) or a .zip, resized so the shorter side is ``image_size`` and
-    centre-cropped to a square, in grey (1 channel) or RGB (3). Files that are not images are skipped.
+    """Every image in a folder (searched recursively, a .zip in it included) or a .zip, resized so the shorter side
+    is ``image_size`` and centre-cropped to a square, in grey (1 channel) or RGB (3). Files that are not images are
+    skipped, and so are images over :func:`ganapp.uploads.pixel_limit` pixels, which are never decoded.
 
     Returns:
         (N, channels, image_size, image_size) uint8, N ≤ 50,000.
     Raises:
         DatasetUnavailableError: the path does not exist or holds no readable image.
     """
-    import zipfile
-
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
     from torchvision.transforms import v2
 
     path = Path(path)
-    prepare = v2.Compose([v2.Resize(image_size, antialias=True), v2.CenterCrop(image_size), v2.PILToTensor()])
-    mode = "L" if channels == 1 else "RGB"
-
-    too_large = []
-
-    def read(opener) -> torch.Tensor | None:
-        try:
-            with opener() as f, Image.open(f) as im:
-                return prepare(im.convert(mode))
-        except Image.DecompressionBombError:  # a 20,000 × 20,000 "image" would take gigabytes: skipped, and said
-            too_large.append(1)
-            return None
-        except (UnidentifiedImageError, OSError, ValueError):
-            return None  # not an image (or a broken one): skipped
-
-    if path.is_file() and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            names = sorted(n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n)
-            images = [read(lambda n=n: zf.open(n)) for n in names[:MAX_FOLDER_IMAGES * 2]]
-    elif path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file())
-        images = [read(lambda p=p: open(p, "rb")) for p in files[:MAX_FOLDER_IMAGES * 2]]
-    else:
+    if not path.is_dir() and not (path.is_file() and zipfile.is_zipfile(path)):
         raise DatasetUnavailableError(f"data_path {path} is neither a folder nor a .zip file", reason="not_folder",
                                       path=str(path))
-    images = [im for im in images if im is not None][:MAX_FOLDER_IMAGES]
+    prepare = v2.Compose([v2.Resize(image_size, antialias=True), v2.CenterCrop(image_size), v2.PILToTensor()])
+    mode = "L" if channels == 1 else "RGB"
+    images, too_large = [], 0
+    for _, opener in image_sources(path):
+        if len(images) >= MAX_FOLDER_IMAGES:
+            break
+        try:
+            with opener() as f, open_header(f) as im:
+                im.draft(mode, (image_size, image_size))  # a JPEG decodes at a fraction of its size
+                images.append(prepare(im.convert(mode)))
+        except ImageTooLarge:  # an 8,000 × 8,000 picture would take seconds and 190 MB: left out, and said
+            too_large += 1
+        except (UnidentifiedImageError, OSError, ValueError, EOFError, zipfile.BadZipFile):
+            pass  # not an image (or a broken one): skipped
     if not images and too_large:
-        limit = 2 * Image.MAX_IMAGE_PIXELS
-        raise DatasetUnavailableError(f"every image in {path} is larger than {limit:,} pixels, Pillow's limit "
-                                      f"against decompression bombs", reason="image_too_large", path=str(path),
-                                      limit=limit)
+        limit = pixel_limit()
+        raise DatasetUnavailableError(f"every image in {path} is larger than {limit:,} pixels",
+                                      reason="image_too_large", path=str(path), limit=limit)
     if not images:
         raise DatasetUnavailableError(f"no readable images in {path} (looked for {', '.join(IMAGE_SUFFIXES)} and "
                                       f"anything else Pillow opens)", reason="no_images", path=str(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import time
@@ -35,9 +36,15 @@ def tiny_image(**overrides) -> GANConfig:
     return GANConfig(**base)
 
 
+# No wait gives up before this many seconds, whatever timeout a test names: a timeout that assumed this machine's
+# speed failed on a fresh clone beside a CPU hog, and a wait on a state that comes costs nothing more when it does.
+WAIT_FLOOR_S = float(os.environ.get("GANAPP_TEST_WAIT_S", "60"))
+
+
 def wait_until(predicate, timeout_s: float = 10.0, every_s: float = 0.02) -> bool:
-    """Poll ``predicate`` until it is true or ``timeout_s`` passes; returns its last value."""
-    deadline = time.monotonic() + timeout_s
+    """Poll ``predicate`` until it is true or ``max(timeout_s, WAIT_FLOOR_S)`` passes; returns its last value. For
+    states that come: a test never waits with it for something not to happen."""
+    deadline = time.monotonic() + max(timeout_s, WAIT_FLOOR_S)
     while time.monotonic() < deadline:
         if predicate():
             return True

@@ -31,11 +31,24 @@ def _gallery_text(teacher) -> str:
     return teacher.locator("#teacher-gallery").inner_text()
 
 
+def _wait_gallery(teacher, text: str) -> None:
+    """Wait until the teacher's cards show ``text``; on a timeout, fail with what the page and its note show."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        teacher.wait_for_function("(text) => document.querySelector('#teacher-gallery').innerText.includes(text)",
+                                  arg=text)
+    except PlaywrightTimeout:
+        note = teacher.locator("#teacher-note").inner_text()
+        pytest.fail(f"the cards never showed {text!r}; they show {_gallery_text(teacher)!r}, the note {note!r}")
+
+
 def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_teacher_app):
     from playwright.sync_api import sync_playwright
 
     url, demo = served_teacher_app
     registry = demo.ganapp.registry
+    assert demo.ganapp.classroom.lesson is None, "a test before this one left its lesson set on the shared server"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -52,8 +65,8 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
             teacher.goto(url + "teacher")
             teacher.locator("#teacher-token input").fill(TEACHER_TOKEN)
             teacher.click("#teacher-sign-in")
-            teacher.wait_for_function(
-                "() => document.querySelector('#teacher-gallery').innerText.includes('ring8 · mlp · non_saturating')")
+            teacher.wait_for_function("() => document.querySelector('#teacher-note').innerText.trim() !== ''")
+            _wait_gallery(teacher, "ring8 · mlp · non_saturating")
 
             _pick(teacher, "teacher-lesson", "Mode collapse on grid25")
             teacher.click("#teacher-set-lesson")
@@ -76,11 +89,11 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
             student.wait_for_function(f"() => !({STATUS})().includes('Your teacher set the lesson')")
             student.click("#start")
             student.wait_for_function(f"() => ({STATUS})().includes('Lesson: Mode collapse on grid25')")
-            teacher.wait_for_function(
-                "() => document.querySelector('#teacher-gallery').innerText.includes('grid25 · mlp · minimax')")
-            assert "lesson: Mode collapse on grid25" in _gallery_text(teacher)
+            _wait_gallery(teacher, "lesson: Mode collapse on grid25")  # the card's setup follows the new run
+            assert "grid25 · mlp · minimax" in _gallery_text(teacher)
             assert wait_until(lambda: v.session.config.dataset == "grid25" and v.session.config.loss == "minimax")
         finally:
             browser.close()
             for vid in registry.visitor_ids():
                 registry.remove(vid)
+            demo.ganapp.classroom.lesson = None  # the server is shared: the next test's students get no lesson

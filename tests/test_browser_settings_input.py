@@ -37,7 +37,7 @@ def test_another_dataset_chosen_while_a_run_trains_fills_the_page_and_leaves_the
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('#r1-gamma input').value === '0.1'")  # grid25's defaults
     page.wait_for_function(
-        "() => document.querySelector('#ganapp-status').innerText.includes('Changed dataset: press Reset')")
+        "() => document.querySelector('#ganapp-status').innerText.includes('Changed Dataset: press Reset')")
     # one more edit of the visitor's own, after the page filled grid25's defaults: the controls now describe a grid25
     # run, so it belongs to that run and waits for the Reset too; once it shows in the note, any event the filling
     # fired has long been handled as well
@@ -45,8 +45,8 @@ def test_another_dataset_chosen_while_a_run_trains_fills_the_page_and_leaves_the
     box.click()
     box.press("Control+a")
     box.press_sequentially("0.0005")
-    page.wait_for_function(
-        "() => document.querySelector('#ganapp-status').innerText.includes('Changed dataset, lr_d: press Reset')")
+    page.wait_for_function("() => document.querySelector('#ganapp-status').innerText"
+                           ".includes('Changed Dataset, Learning rate of D: press Reset')")
     after = run.config  # the ring8 run trains on as it was: not grid25's R1, nor half of grid25's setup
     assert after == before and after.r1_gamma == 0.03 and after.dataset == "ring8"
 
@@ -60,5 +60,5 @@ def test_a_learning_rate_typed_key_by_key_reaches_the_run_with_its_last_value(pa
     box.press_sequentially("0.00025")  # an input event per key, sent while the first one (0: refused) is pending
     assert wait_until(lambda: run.config.lr_g == 0.00025, 20), run.config.lr_g
     page.wait_for_function(
-        "() => document.querySelector('#ganapp-status').innerText.includes('Applied while training: lr_g')")
+        "() => document.querySelector('#ganapp-status').innerText.includes('Applied while training: Learning rate of G')")
     assert (run.config.g_width, run.config.batch_size) == sizes and run.state == "running"

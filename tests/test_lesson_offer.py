@@ -20,7 +20,7 @@ from ganapp.session import RUNNING, WAITING
 from ganapp.teacher import Classroom
 from ganapp.teacher_gate import TeacherGate
 from ganapp.ui import GanApp
-from ganapp.ui.handlers import CONTROL_FIELDS, PAGE_FIELDS
+from ganapp.ui.handlers import PAGE_FIELDS
 from ganapp.ui.teacher import TeacherHandlers
 
 TEACHER = SimpleNamespace(session_hash="teacher", client=SimpleNamespace(host="10.0.0.2"))

@@ -43,7 +43,7 @@ def test_a_learning_rate_changed_on_the_page_applies_where_the_run_is_in_its_sta
     steps = [r.snapshot(None).step for r in runs]
     assert wait_until(lambda: all(r.snapshot(None).step > n + 5 for r, n in zip(runs, steps)), 20)
     assert engine._stacks.get(key) is stack
-    assert "Applied while training: lr_g" in app.live.tick(req("b"), "en").status
+    assert "Applied while training: Learning rate of G" in app.live.tick(req("b"), "en").status
 
 
 def test_a_loss_chosen_on_the_page_applies_with_the_n_critic_and_betas_it_filled_in(classroom):
@@ -55,7 +55,8 @@ def test_a_loss_chosen_on_the_page_applies_with_the_n_critic_and_betas_it_filled
                                   beta1, beta2)
     c = run.config
     assert (c.loss, c.n_critic, c.beta1, c.beta2) == ("wgan_gp", 5, 0.0, 0.9)
-    assert "Applied while training: loss, beta1, beta2, n_critic" in app.live.tick(req("w"), "en").status
+    status = app.live.tick(req("w"), "en").status
+    assert "Applied while training: Loss, Adam β1, Adam β2, n_critic (D steps per G step)" in status
 
 
 def test_another_dataset_chosen_on_the_page_changes_nothing_in_the_run_until_reset(classroom):
@@ -66,12 +67,12 @@ def test_another_dataset_chosen_on_the_page_changes_nothing_in_the_run_until_res
     # choosing grid25 fills its defaults into the page (r1_gamma 0.1 ...), but only the dataset's own event is sent
     app.settings.settings_changed(req("d"), "en", ("dataset",), "grid25")
     assert run.config == before
-    assert "Changed dataset: press Reset" in app.live.tick(req("d"), "en").status
+    assert "Changed Dataset: press Reset" in app.live.tick(req("d"), "en").status
     app.settings.settings_changed(req("d"), "en", ("dataset",), "ring8")
     assert "to rebuild the networks" not in app.live.tick(req("d"), "en").status
     app.train.start(req("m"), "en", 0, *_controls(tiny_image()))
     app.settings.settings_changed(req("m"), "en", ("dataset",), "ring8")  # a DCGAN cannot train 2D points: not yet
-    assert "Changed dataset: press Reset" in app.live.tick(req("m"), "en").status  # an error only if Reset says so
+    assert "Changed Dataset: press Reset" in app.live.tick(req("m"), "en").status  # an error only if Reset says so
 
 
 def test_a_bad_value_is_refused_by_name_and_changes_nothing(classroom):

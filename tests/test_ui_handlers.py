@@ -45,9 +45,12 @@ def test_status_says_live_changes_and_reset_needs(app):
     # z_dim needs a reset: the controls now describe another run, so lr_g waits for it too
     app.settings.settings_changed(req("a"), "en", ("lr_g",), 2e-4)
     status = app.live.poll(req("a"), "en").status
-    assert "Changed z_dim, lr_g: press Reset" in status
+    # each setting by its label, as the controls name it (issue 23: "Applied while training: lr_g" in both languages)
+    assert "Applied while training: Learning rate of G." in status
+    assert "Changed z_dim (latent size), Learning rate of G: press Reset" in status
     zh = app.live.poll(req("a"), "zh").status
-    assert "已修改 z_dim, lr_g" in zh and "请点击“重置”" in zh
+    assert "已在训练中生效：G 的学习率。" in zh and "已修改 z_dim（潜在维度）、G 的学习率：请点击“重置”" in zh
+    assert "lr_g" not in zh
     assert app.registry.visitor("a").session.trainer.opt_g.param_groups[0]["lr"] == 5e-4  # never a mix of two runs
 
 
@@ -262,8 +265,10 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     assert a.config.replace(loss="minimax") == b.config  # one setting changed, same data and seed
     # the engine gives both a fair share: both train (before, a cap of 1 left one of them waiting in line)
     assert wait_until(lambda: a.state == b.state == "running" and b.snapshot(None).step > 0, 20)
-    assert "Run B (loss = minimax)" in app.live.status_text("en", app.registry.visitor("ab"), a.snapshot(None),
+    assert "Run B (Loss = minimax)" in app.live.status_text("en", app.registry.visitor("ab"), a.snapshot(None),
                                                             snap_b=b.snapshot(None))
+    assert "运行 B（损失函数 = minimax）" in app.live.status_text("zh", app.registry.visitor("ab"), a.snapshot(None),
+                                                             snap_b=b.snapshot(None))
     app.train.pause(req("ab"), "en")
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
     out = app.live.poll(req("ab"), "en")
@@ -341,12 +346,16 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
     # sends one when the visibility changes
     app.train.step(req("p"), "en", 3, *CONTROLS)
     session = app.registry.visitor("p").session
-    assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)  # drawn too
+    # a run publishes its step, then its 2D view, then pauses: paused means the view of the last step is there
+    assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused")
     first = app.live.poll(req("p"), "en")
     assert first.scatter["__type__"] == "update" and first.scatter["visible"] is True  # the 2D view appears
     assert first.grid == {"__type__": "update", "visible": False}  # the image grid hides
+    drawn = session.snapshot(None).grid_version
     app.train.step(req("p"), "en", 2, *CONTROLS)
-    assert wait_until(lambda: app.registry.visitor("p").session.snapshot(None).step == 5, 10)
+    # wait for the new frame the assertion reads, not for the step count (under load the frame came after it)
+    assert wait_until(lambda: session.snapshot(None).grid_version > drawn and session.state == "paused"
+                      and session.snapshot(None).step == 5)
     later = app.live.poll(req("p"), "en")
     assert not isinstance(later.scatter, dict) and later.scatter is not None  # the new frame alone, as a plain figure
     assert later.grid is None  # still hidden: the cheapest answer
@@ -384,12 +393,12 @@ def test_the_classroom_sizes_fire_no_settings_event_and_a_size_the_visitor_edits
         app.settings.settings_changed(req("s"), "en", ("lr_d",), 5e-4)  # the visitor's own edit: that field alone
         assert session.config.lr_d == 5e-4 and session.config.batch_size == 128
         status = app.live.poll(req("s"), "en").status
-        assert "Applied while training: lr_d" in status and "to rebuild the networks" not in status
+        assert "Applied while training: Learning rate of D" in status and "to rebuild the networks" not in status
         app.settings.settings_changed(req("s"), "en", ("d_width",), 128)  # now the visitor's own choice
         app.settings.settings_changed(req("s"), "en", ("g_width",), 96)
-        assert "Changed d_width, g_width: press Reset" in app.live.poll(req("s"), "en").status  # both, not the last
+        assert "Changed Width of D, Width of G: press Reset" in app.live.poll(req("s"), "en").status  # both
         app.settings.settings_changed(req("s"), "en", ("d_width",), 64)  # changed back: only g_width is left
-        assert "Changed g_width: press Reset" in app.live.poll(req("s"), "en").status
+        assert "Changed Width of G: press Reset" in app.live.poll(req("s"), "en").status
         app.settings.settings_changed(req("s"), "en", ("g_width",), 64.0)
         assert "to rebuild the networks" not in app.live.poll(req("s"), "en").status
         assert session.config.g_width == session.config.d_width == 64

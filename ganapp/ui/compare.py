@@ -14,7 +14,7 @@ from ..session import ERROR, RunRefusedError
 from .base import Shared, TabHandlers
 from .common import command, named
 from .errors import config_error, dataset_error, limit_error
-from .i18n import t
+from .i18n import field_label, t
 
 # Settings a side-by-side run B may change (anything else would make the runs hard to compare on the same axes).
 COMPARE_FIELDS = ("loss", "n_critic", "lr_d", "lr_g", "batch_size", "r1_gamma", "gp_lambda", "g_width", "d_width",
@@ -33,14 +33,14 @@ def also_run_b(visitor: Visitor, act, unless: tuple[str, ...] = (ERROR,)) -> Non
             pass
 
 
-def twin_label(visitor: Visitor) -> str:
-    """How run B differs from run A ("loss = minimax"), or "" without both. Reads each run once: another tab may
-    end the comparison meanwhile."""
+def twin_label(visitor: Visitor, lang: str = "en") -> str:
+    """How run B differs from run A, each setting by its label in ``lang`` ("Loss = minimax"), or "" without both.
+    Reads each run once: another tab may end the comparison meanwhile."""
     session, twin = visitor.session, visitor.twin
     if session is None or twin is None:
         return ""
     diff = session.config.diff(twin.config)
-    return ", ".join(f"{k} = {b}" for k, (_, b) in diff.items() if k != "device")
+    return t(lang, "list_sep").join(f"{field_label(lang, k)} = {b}" for k, (_, b) in diff.items() if k != "device")
 
 
 class CompareHandlers(TabHandlers):
@@ -81,7 +81,7 @@ class CompareHandlers(TabHandlers):
         twin = self.new_twin(lang, key, changed)
         visitor.session.start()
         twin.start()
-        return t(lang, "compare_note", field=field, a=getattr(config, field), b=new_value)
+        return t(lang, "compare_note", field=field_label(lang, field), a=getattr(config, field), b=new_value)
 
     def new_twin(self, lang: str, key: str, config: GANConfig):
         """Build the visitor's run B with ``config`` (in the page's slow motion), or raise a gr.Error that says

@@ -6,11 +6,21 @@ bytes a poll instead of two figures of ~1,000 points each, and a zoomed plot kee
 again when the run, the language, the smoothing or run B changes, and after ``FULL_REDRAW_POINTS`` appended points
 (which keeps the page's point count bounded). Smoothed lines grow with :func:`ganapp.ui.plots.ema_extend`, so a
 curve drawn in parts equals the curve drawn whole.
+
+What the page holds, not what the server sent, decides what comes next. A full figure is drawn in the browser some
+time after it arrives (the first one waits for Plotly's 4.5 MB module, seconds on a busy laptop), and a delta that
+arrived before it had nothing to extend: its rows were lost for good, a straight segment across the plot. So each
+figure carries an id (``layout.meta``) and each trace its run (``trace.meta``); before every tick and poll the page
+reports the figure it shows and the last step of each run's traces (:data:`REPORT_JS`), and the poll sends the
+rows after those steps. While the page still shows an older figure than the last one sent, the poll waits for it
+(up to ``FIGURE_WAIT_S``) rather than send another; the hook appends only points past a trace's last step and
+never across a gap, and a page that lacks rows the server has sent gets them at its next poll (:func:`page_behind`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import gradio as gr
@@ -22,24 +32,65 @@ from .i18n import t
 from .plots import EMA_START, ema_extend
 
 FULL_REDRAW_POINTS = 1000  # points appended since the last full figure before the page gets a full figure again
+FIGURE_WAIT_S = 10.0  # how long a page that still shows an older figure waits for the last one sent, not sent another
+EMA_KEPT = 16  # smoothed lines' EMA states kept per run, at the ends of the latest answers (a report names one)
 CURVES = {"loss-plot": ("d_loss", "g_loss"), "scores-plot": ("d_x", "d_g_z")}  # plot elem_id → its metrics
 RUNS = ("a", "b")
+NO_ROWS = -1  # the step a page reports for a run whose traces are empty
 
-# Appends a delta's points to the page's plots; skips a plot whose traces are not those the delta was made for (a
-# full figure not drawn yet): the next full figure puts it right.
+# What a page's curve plots hold, as the last input of the event it runs before (the tick and the poll): the id of
+# the figure both plots show and, per run, the last step of its traces; {"fig": null} when the plots show no figure
+# of ours or two different ones, and "step": null when a run's traces disagree (a delta half applied).
+REPORT_JS = """(...args) => {
+  const report = {fig: null, step: null};
+  const figs = new Set(), last = {};
+  let agree = true;
+  for (const id of %s) {
+    const el = document.querySelector(`#${id} .js-plotly-plot`);
+    const fig = el && el.layout && el.layout.meta ? el.layout.meta.ganapp_curves : undefined;
+    if (fig === undefined || !el.data) return [...args.slice(0, -1), report];
+    figs.add(fig);
+    el.data.forEach((trace, i) => {
+      const xs = Array.isArray(trace.x) ? trace.x : ((el._fullData || [])[i] || {}).x || [];
+      const x = xs.length ? xs[xs.length - 1] : %d;
+      if (trace.meta === undefined) return;
+      if (trace.meta in last && last[trace.meta] !== x) agree = false;
+      last[trace.meta] = x;
+    });
+  }
+  if (figs.size !== 1) return [...args.slice(0, -1), report];
+  report.fig = [...figs][0];
+  if (agree) report.step = last;
+  return [...args.slice(0, -1), report];
+}""" % (list(CURVES), NO_ROWS)
+
+# Appends a delta's points to the page's plots: only to the figure the delta was made for, only the points past each
+# trace's last step (a delta that arrives twice adds nothing), and never across a gap (a trace that lacks rows before
+# the delta's first is left as it is: the next tick reports it, and the next poll sends them).
 EXTEND_JS = """(d) => {
   if (!d || !d.plots || !window.Plotly) return;
   for (const [id, part] of Object.entries(d.plots)) {
     const el = document.querySelector(`#${id} .js-plotly-plot`);
-    if (!el || !el.data || el.data.length !== part.n_traces || !part.indices.length) continue;
-    for (const i of part.indices) {  // a figure's arrays arrive base64-encoded: make them arrays that can grow
-      for (const axis of ["x", "y"]) {
-        if (!Array.isArray(el.data[i][axis])) el.data[i][axis] = Array.from(el._fullData[i][axis] || []);
+    if (!el || !el.data || !el.layout || !el.layout.meta || el.layout.meta.ganapp_curves !== d.fig
+        || el.data.length !== part.n_traces) continue;
+    const update = {x: [], y: []}, indices = [];
+    part.indices.forEach((i, k) => {
+      const trace = el.data[i];
+      for (const axis of ["x", "y"]) {  // a figure's arrays arrive base64-encoded: make them arrays that can grow
+        if (!Array.isArray(trace[axis])) trace[axis] = Array.from(((el._fullData || [])[i] || {})[axis] || []);
       }
-    }
-    window.Plotly.extendTraces(el, {x: part.x, y: part.y}, part.indices);
+      const last = trace.x.length ? trace.x[trace.x.length - 1] : %d;
+      if (!(trace.meta in d.after) || last < d.after[trace.meta]) return;
+      const keep = [];
+      part.x[k].forEach((x, j) => { if (x > last) keep.push(j); });
+      if (!keep.length) return;
+      indices.push(i);
+      update.x.push(keep.map((j) => part.x[k][j]));
+      update.y.push(keep.map((j) => part.y[k][j]));
+    });
+    if (indices.length) window.Plotly.extendTraces(el, update, indices);
   }
-}"""
+}""" % NO_ROWS
 
 
 def trace_slots(keys: tuple[str, ...], smoothing: float, twin: bool) -> list[tuple[str, str, str]]:
@@ -54,31 +105,51 @@ def trace_slots(keys: tuple[str, ...], smoothing: float, twin: bool) -> list[tup
     return slots
 
 
-def drawn_state(signature: tuple, histories: dict[str, dict[str, np.ndarray]], smoothing: float) -> dict[str, Any]:
-    """What a page holds after a full figure of ``histories`` (``{"a": ..., "b": ...}``, the downsampled series
-    drawn): the last step drawn of each run, and each smoothed line's EMA state."""
-    state: dict[str, Any] = {"signature": signature, "points": 0, "seq": 0, "step": {}, "ema": {}}
+def _keep_ema(state: dict[str, Any], run: str, step: int, ema: dict[str, tuple[float, float]]) -> None:
+    """Remember the EMA states of ``run``'s lines after ``step``, the EMA_KEPT latest of them."""
+    kept = state["ema"].setdefault(run, {})
+    kept.pop(step, None)
+    kept[step] = ema
+    while len(kept) > EMA_KEPT:
+        kept.pop(next(iter(kept)))
+
+
+def drawn_state(signature: tuple, histories: dict[str, dict[str, np.ndarray]], smoothing: float,
+                fig: int = 0) -> dict[str, Any]:
+    """What the server keeps of a page's curves after sending it full figure ``fig`` of ``histories`` (``{"a": ...,
+    "b": ...}``, the downsampled series drawn): the last step sent of each run, and each smoothed line's EMA state
+    after it (by step, so that a page reporting an earlier step can be answered from there)."""
+    state: dict[str, Any] = {"signature": signature, "fig": fig, "points": 0, "seq": 0, "sent": {}, "ema": {},
+                             "sent_s": time.monotonic()}
     for run, h in histories.items():
-        state["step"][run] = int(h["step"][-1]) if len(h["step"]) else 0
-        for keys in CURVES.values():
-            for key in keys:
-                state["ema"][f"{run}.{key}"] = ema_extend(h[key], smoothing, EMA_START)[1]
+        step = int(h["step"][-1]) if len(h["step"]) else NO_ROWS
+        state["sent"][run] = step
+        _keep_ema(state, run, step, {key: ema_extend(h[key], smoothing, EMA_START)[1]
+                                     for keys in CURVES.values() for key in keys})
     return state
 
 
-def delta(state: dict[str, Any], rows: dict[str, dict[str, list[float]]], smoothing: float) -> dict[str, Any] | None:
-    """The points to append for the new ``rows`` of each run (``{"a": history.since(step), ...}``), as the payload
-    of :data:`EXTEND_JS`; ``state`` moves on past them. None when no run has a new row."""
+def delta(state: dict[str, Any], rows: dict[str, dict[str, list[float]]], smoothing: float,
+          after: dict[str, int] | None = None) -> dict[str, Any] | None:
+    """The points to append for the new ``rows`` of each run (``{"a": history.since(after["a"]), ...}``), as the
+    payload of :data:`EXTEND_JS`; ``after`` is the step each run's rows follow (default: the last step sent), whose
+    EMA state ``state`` holds. ``state`` remembers what was sent. None when no run has a new row.
+
+    Raises:
+        KeyError: ``state`` holds no EMA state for a run's ``after`` step.
+    """
+    after = dict(state["sent"]) if after is None else after
     if not any(len(r["step"]) for r in rows.values()):
         return None
     smoothed: dict[str, list[float]] = {}
     for run, r in rows.items():
-        if len(r["step"]):
-            state["step"][run] = int(r["step"][-1])
+        ema = dict(state["ema"][run][after[run]])
         for keys in CURVES.values():
             for key in keys:
-                name = f"{run}.{key}"
-                smoothed[name], state["ema"][name] = ema_extend(r[key], smoothing, state["ema"][name])
+                smoothed[f"{run}.{key}"], ema[key] = ema_extend(r[key], smoothing, ema[key])
+        if len(r["step"]):
+            state["sent"][run] = int(r["step"][-1])
+            _keep_ema(state, run, state["sent"][run], ema)
     plots = {}
     for plot_id, keys in CURVES.items():
         slots = trace_slots(keys, smoothing, "b" in rows)
@@ -93,23 +164,76 @@ def delta(state: dict[str, Any], rows: dict[str, dict[str, list[float]]], smooth
         plots[plot_id] = {**part, "n_traces": len(slots)}
     state["points"] += max(len(r["step"]) for r in rows.values())
     state["seq"] += 1
-    return {"seq": state["seq"], "plots": plots}
+    return {"seq": state["seq"], "fig": state["fig"], "after": after, "plots": plots}
+
+
+def _report(held: Any) -> tuple[int | None, dict[str, int] | None]:
+    """A page's report (:data:`REPORT_JS`) as (figure id or None, {run: last step} or None); anything malformed reads
+    as no figure."""
+    if not isinstance(held, dict):
+        return None, None
+    fig, steps = held.get("fig"), held.get("step")
+    if not isinstance(fig, int) or isinstance(fig, bool):
+        return None, None
+    if not isinstance(steps, dict) or not all(
+            run in RUNS and isinstance(s, (int, float)) and not isinstance(s, bool) and float(s).is_integer()
+            for run, s in steps.items()):
+        return fig, None
+    return fig, {run: int(s) for run, s in steps.items()}
+
+
+def page_behind(page: dict[str, Any], held: Any) -> bool:
+    """Whether a page that reported ``held`` (:data:`REPORT_JS`) lacks curves the server has sent it or owes it: it
+    shows another figure than the last one sent, or fewer rows of a run, or a poll waited for its figure and sent no
+    rows. False without a report (an API client) or with nothing sent yet."""
+    state = page.get("curves")
+    if held is None or state is None:
+        return False
+    if state.get("owed"):  # a poll waited for the figure on its way, and sent none of its rows
+        return True
+    fig, steps = _report(held)
+    if fig != state["fig"] or steps is None:
+        return True
+    return any(steps.get(run, NO_ROWS - 1) < sent for run, sent in state["sent"].items())
+
+
+def _continue_from(state: dict[str, Any], held: Any, twin: bool) -> dict[str, int] | str | None:
+    """Where the next delta starts for a page that reported ``held``: {run: step}; "wait" while the page has not yet
+    drawn the last full figure sent (for up to FIGURE_WAIT_S); None when it needs a full figure. Without a report
+    (an API client, a test), the page is taken to hold everything sent."""
+    runs = RUNS[:2 if twin else 1]
+    if held is None:
+        return dict(state["sent"])
+    fig, steps = _report(held)
+    if fig != state["fig"]:
+        return "wait" if time.monotonic() < state["sent_s"] + FIGURE_WAIT_S else None
+    if steps is None or set(steps) != set(runs) or any(steps[r] not in state["ema"].get(r, {}) for r in runs):
+        return None
+    return steps
 
 
 def poll_curves(lang: str, page: dict[str, Any], session, twin, loss_name: str, signature: tuple, smoothing: float,
-                history_points: int) -> tuple:
+                history_points: int, held: Any = None) -> tuple:
     """What a poll sends of the curves: (loss plot, scores plot, delta). Two full figures of ``session``'s (and
     ``twin``'s) history, downsampled to ``history_points`` rows, when the page's curves are not the ones
-    ``signature`` names (run, language, smoothing ...) or have grown by FULL_REDRAW_POINTS since; else gr.skip()
-    for both and the new rows as a :func:`delta` for :data:`EXTEND_JS` (gr.skip() when there are none). What the
-    page holds is kept in ``page["curves"]``; two polls of one page take turns, so no row is sent twice."""
+    ``signature`` names (run, language, smoothing ...), have grown by FULL_REDRAW_POINTS since, or cannot be
+    continued from what the page reports holding (``held``, :data:`REPORT_JS`; None: what was sent); else gr.skip()
+    for both and the rows after what the page holds as a :func:`delta` for :data:`EXTEND_JS` (gr.skip() when there
+    are none, or while the page has yet to draw the last full figure). What the server sent is kept in
+    ``page["curves"]``; two polls of one page take turns."""
     with page.setdefault("curves_lock", threading.Lock()):
-        held = page.get("curves")
-        if held is not None and held["signature"] == signature and held["points"] <= FULL_REDRAW_POINTS:
-            rows = {"a": session.rows_since(held["step"]["a"])}
-            if twin is not None:
-                rows["b"] = twin.rows_since(held["step"]["b"])
-            return gr.skip(), gr.skip(), delta(held, rows, smoothing) or gr.skip()
+        state = page.get("curves")
+        if state is not None and state["signature"] == signature and state["points"] <= FULL_REDRAW_POINTS:
+            after = _continue_from(state, held, twin is not None)
+            if after == "wait":  # the rows of this poll are owed: the page is behind until it gets them
+                state["owed"] = True
+                return gr.skip(), gr.skip(), gr.skip()
+            state["owed"] = False
+            if after is not None:
+                rows = {"a": session.rows_since(after["a"])}
+                if twin is not None:
+                    rows["b"] = twin.rows_since(after["b"])
+                return gr.skip(), gr.skip(), delta(state, rows, smoothing, after) or gr.skip()
         history = session.history(history_points)
         other = twin.history(history_points) if twin is not None else None
         runs, step_label = (t(lang, "run_a"), t(lang, "run_b")), t(lang, "step_axis")
@@ -118,5 +242,10 @@ def poll_curves(lang: str, page: dict[str, Any], session, twin, loss_name: str, 
         out_scores = plots.scores_figure(
             history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), step_label,
             t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs, smoothing)
-        page["curves"] = drawn_state(signature, {"a": history} | ({"b": other} if other else {}), smoothing)
+        fig = page["curves_fig"] = page.get("curves_fig", 0) + 1
+        for figure, keys in zip((out_loss, out_scores), CURVES.values()):
+            figure.update_layout(meta={"ganapp_curves": fig})
+            for trace, (run, _, _) in zip(figure.data, trace_slots(keys, smoothing, other is not None)):
+                trace.meta = run
+        page["curves"] = drawn_state(signature, {"a": history} | ({"b": other} if other else {}), smoothing, fig)
         return out_loss, out_scores, gr.skip()

@@ -6,6 +6,10 @@ translation can move them.
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
+
 from ..config import SETTINGS
 from .i18n_en import EN
 from .i18n_zh import ZH
@@ -30,3 +34,34 @@ def t(lang: str, key: str, **fields: object) -> str:
     table = STRINGS.get(lang, STRINGS["en"])
     text = table[key]
     return text.format(**fields) if fields else text
+
+
+def field_label(lang: str, name: str) -> str:
+    """A setting's label in ``lang`` from the config's schema (``lr_g`` → "Learning rate of G"); any other name as it
+    is."""
+    return t(lang, name) if name in SETTINGS else name
+
+
+def field_list(lang: str, names: Iterable[str]) -> str:
+    """Settings' labels as a list in ``lang`` ("Learning rate of G, Batch size"; "G 的学习率、批大小")."""
+    return t(lang, "list_sep").join(field_label(lang, n) for n in names)
+
+
+def number(lang: str, value: float, spec: str = ".3g", missing: str | None = None) -> str:
+    """``value`` formatted with ``spec``, never as "nan": NaN reads as ``missing`` (default: "not a number" in
+    ``lang``), ±infinity as ±∞."""
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return format(value, spec)
+    if isinstance(value, (int, float)) and math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return missing if missing is not None else t(lang, "not_a_number")
+
+
+_PATH = re.compile(r"(?<![\w.~])/(?:[^/\s:'\"()]+/)+([^/\s:'\"()]*)")
+
+
+def without_paths(text: str) -> str:
+    """``text`` (a library's English reason, shown as it is) with every absolute file path cut to its last part: a
+    page never shows where the server keeps things ("No such file: /tmp/ganapp-files-x/…/shapes.zip" →
+    "No such file: shapes.zip")."""
+    return _PATH.sub(r"\1", text)

@@ -143,15 +143,16 @@ EN: dict[str, str] = {
     "err_no_generator": "No generator yet: start training in the Train tab, or load a checkpoint.",
     "err_running_step": "Training is running: pause it before stepping.",
     "err_failed": "The session failed ({reason}): press Reset.",
-    "err_data_missing": "The {dataset} files are not in {folder} (expected: {files}), and they could not be "
-                        "downloaded. Put them there, or set GANAPP_DATA_DIR to the folder that holds them.",
-    "err_data_not_folder": "{path} is neither a folder nor a .zip file.",
-    "err_data_no_images": "No readable images in {path}.",
-    "err_data_bad_drawing": "The drawing could not be read back ({path}): draw it again.",
+    "err_data_missing": "The {dataset} files are not on this server, and they could not be downloaded: choose "
+                        "another dataset (mnist_10k ships with the app).",
+    "err_data_not_folder": "Your upload is neither images nor a .zip file: upload it again.",
+    "err_data_no_images": "No readable images in your upload (.png, .jpg, .gif, .bmp, .webp or .tif, loose or in "
+                          "a .zip).",
+    "err_data_bad_drawing": "The drawing could not be read back: draw it again.",
     "err_settings": "These settings cannot be used together: check the values you changed last.",
     "err_unknown_field": "Unknown setting: {names}.",
     "err_image_too_large": "These images are too large to open safely (over {limit} pixels each): upload "
-                           "smaller ones, e.g. under 10,000 × 10,000.",
+                           "smaller ones, e.g. under 5,000 × 5,000.",
     "err_no_frames": "No time-lapse frames yet: train for a moment first.",
     "err_no_file": "Choose a checkpoint file first.",
     "err_ckpt_missing": "That checkpoint does not exist.",
@@ -251,7 +252,7 @@ EN: dict[str, str] = {
     "lesson_live_phase_d": "On screen: **D's update**. D climbs log D(x) + log(1 − D(G(z))); G is frozen.",
     "lesson_live_phase_g": "On screen: **G's update**. G lowers log(1 − D(G(z))); D is frozen.",
     "lesson_live_phase_none": "Press **Step D**, then **Step G**.",
-    "lesson_live_fd": "Live FD (lower is better): run A **{a}** at step {step_a}, run B **{b}** at step {step_b}.",
+    "lesson_live_fd": "Live FD (lower is better): run A {a}, run B {b}.",
     "lesson_window_now": "Watch steps {first} to {last}; now at step {step}.",
     "lesson_mode_collapse_pause": "⏸ **The key moment** (step {step}): G covers only {modes} of {n_modes} modes, "
                                   "and D chases it from one clump to the next. Press Resume to watch it hop.",
@@ -401,4 +402,21 @@ EN: dict[str, str] = {
     "err_api_number": "{field} must be a number; got {value}.",
     "err_api_value": "{field} cannot take {value}.",
     "err_api_call": "This call's values cannot be read: send each as the page does.",
+    # issue 23, the student's page (helper 3): the sketchpad's label, settings listed by their labels, numbers
+    # not measured yet, datasets not on this server, what the folder dataset's uploads hold
+    "sketch": "Your drawing",
+    "list_sep": ", ",
+    "not_measured": "not measured yet",
+    "not_a_number": "not a number",
+    "lesson_fd_at": "**{fd}** at step {step}",
+    "err_dataset_not_here": "The dataset {dataset} is not on this server (its files are not here, and it cannot "
+                            "download them): choose one of {offered}.",
+    "upload_total": "**{n} images** to train on: {parts}.",
+    "upload_part": "{n} from {name}",
+    "upload_other": "{name}: {n} files are not images (skipped).",
+    "upload_too_large": "{name} is {width} × {height} pixels, over the {limit} an image may have: left out. Make it "
+                        "smaller and upload it again.",
+    "upload_none": "No images to train on in these files.",
+    "upload_more": "Only the first {n} images are used.",
+    "clear_files": "Clear the images",
 }

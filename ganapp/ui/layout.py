@@ -36,7 +36,37 @@ CSS = """
 /* the teacher's page (a second page, when the host set a token) is reached by its URL: no navigation bar, whose
    gr.Navbar(visible=False) Gradio 6.31 does not honour */
 nav:has(> a[data-sveltekit-reload]) { display: none; }
+/* a phone (390 × 844): one column in which Start's answer, the status and the curves, comes right below the run
+   buttons, before the settings (they came 2,100 px down, below every setting); the buttons do not stick there (a
+   third of the screen), the header is smaller, and the formula fits the width or scrolls, never clipped */
+@media (max-width: 720px) {
+  #train-row { flex-direction: column !important; flex-wrap: nowrap !important; }
+  #settings-col, #results-col { display: contents !important; }
+  #settings-col > * { order: 5; flex-shrink: 0; }
+  #results-col > * { order: 6; flex-shrink: 0; }
+  #run-controls { order: 1 !important; position: static !important; }
+  #ganapp-status { order: 2 !important; }
+  #curves-row { order: 3 !important; }
+  #formula { order: 4 !important; }
+  #title h1 { font-size: 1.4em; margin: 0; }
+  #subtitle p { font-size: 0.9em; margin: 0; }
+  #formula .katex-display { overflow-x: auto; overflow-y: hidden; }  /* a longer one (R1's term) scrolls */
+  #formula .katex { font-size: 11px !important; }  /* Gradio sets 16 px: the objectives fit 326 px */
+}
 """ + TEACHER_CSS
+
+# Gradio's own words (the upload boxes' "Drop File Here", the footer, a toast's header ...) in the page's language.
+# Gradio 6 translates them with svelte-i18n, in the browser's language at load or the one its Settings panel picks:
+# that panel calls changeLocale of Gradio's core module, which is asked for here by its URL (a module is one instance
+# per URL, so this is the page's own i18n store). Without that module (another Gradio), the words stay as they are.
+GRADIO_LOCALE_JS = """(lang) => {
+  const locale = lang === 'zh' ? 'zh-CN' : 'en';
+  const core = /\\/core-[\\w-]+\\.js$/;
+  const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => core.test(n))
+    || Array.from(document.querySelectorAll('link[href], script[src]')).map((e) => e.href || e.src).find(
+      (n) => core.test(n));
+  if (url) import(url).then((m) => m.changeLocale && m.changeLocale(locale)).catch(() => {});
+}"""
 
 
 def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None,
@@ -62,8 +92,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
     with GanBlocks(title="ganapp", delete_cache=(3600, 3600), analytics_enabled=analytics_enabled) as demo:
         with gr.Row(equal_height=True):
             with gr.Column(scale=4):
-                tr(gr.Markdown(en("title")), "title", "value")
-                tr(gr.Markdown(en("subtitle")), "subtitle", "value")
+                tr(gr.Markdown(en("title"), elem_id="title"), "title", "value")
+                tr(gr.Markdown(en("subtitle"), elem_id="subtitle"), "subtitle", "value")
             your_name = tr(gr.Textbox(label=en("your_name"), max_lines=1, max_length=32, scale=1, min_width=200,
                                       elem_id="your-name"), "your_name")
             lang = gr.Radio([(name, code) for code, name in LANGS.items()], value="en", label="Language / 语言",
@@ -116,6 +146,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         lang.change(app.explore.checkpoint_note, [lang], [explore.ckpt_note], api_visibility="private", **FAST)
         lang.change(lesson_markdown, [lang, train.lesson], [train.lesson_text], api_visibility="private", **FAST)
         lang.change(api_visibility="private", **seed_event)
+        lang.change(None, [lang], None, js=GRADIO_LOCALE_JS, api_visibility="private", show_progress="hidden")
+        # the datasets this server can load now (files may have been added since the page was built)
+        demo.load(app.settings.dataset_menu, None, [train.by_field["dataset"]], api_visibility="private", **FAST)
         demo.load(None, None, [lang], js=DETECT_LANG_JS).then(
             app.attach, [lang, visitor_token, *controls[:-2]],
             [visitor_token, *controls[:-2], train.slow_motion, explore.ckpt_note, explore.source, train.compare_note,

@@ -15,7 +15,7 @@ from ..data import ASSETS_DIR
 from ..session import RUNNING, WAITING
 from .base import Shared, TabHandlers
 from .common import guarded
-from .i18n import LANGS, t
+from .i18n import LANGS, number, t
 from .settings import reset_fields
 
 log = logging.getLogger("ganapp")
@@ -85,21 +85,24 @@ def live_lines(lang: str, lesson: Lesson, snap, snap_b) -> list[str]:
         row = snap.view_metrics[-1]
         lines.append(t(lang, "lesson_live_modes", modes=row.get("modes"), n_modes=row.get("n_modes"),
                        share=f"{row.get('modes', 0) / max(1, row.get('n_modes', 1)):.0%}"))
-    elif m == "g_grad" and snap.view_metrics:
+    elif m == "g_grad" and snap.view_metrics:  # a value not measured yet (run B's first view) reads as "—"
         a, b = _last(snap, "g_grad"), _last(snap_b, "g_grad")
-        lines.append(t(lang, "lesson_live_g_grad", a=f"{a:.3g}", b=f"{b:.3g}", ratio=_ratio(a, b),
-                       d_x=f"{_last(snap, 'd_x'):.2f}", d_g_z=f"{_last(snap, 'd_g_z'):.2f}"))
+        lines.append(t(lang, "lesson_live_g_grad", a=number(lang, a, ".3g", "—"), b=number(lang, b, ".3g", "—"),
+                       ratio=_ratio(a, b), d_x=number(lang, _last(snap, "d_x"), ".2f", "—"),
+                       d_g_z=number(lang, _last(snap, "d_g_z"), ".2f", "—")))
     elif m == "g_grad_far" and snap.view_metrics:
         a, b = _last(snap, "g_grad_far"), _last(snap_b, "g_grad_far")
-        lines.append(t(lang, "lesson_live_far", a=f"{a:.3g}", b=f"{b:.3g}", ratio=_ratio(b, a)))
+        lines.append(t(lang, "lesson_live_far", a=number(lang, a, ".3g", "—"), b=number(lang, b, ".3g", "—"),
+                       ratio=_ratio(b, a)))
     elif m == "phase":
         lines.append(t(lang, f"lesson_live_phase_{snap.phase or 'none'}"))
         if snap.phase in PHASE_TEX:
             lines.append(f"$${PHASE_TEX[snap.phase]}$$")
-    elif m == "fd":
-        (a, sa), (b, sb) = _fd(snap), _fd(snap_b)
-        if math.isfinite(a) or math.isfinite(b):
-            lines.append(t(lang, "lesson_live_fd", a=f"{a:.1f}", b=f"{b:.1f}", step_a=f"{sa:,}", step_b=f"{sb:,}"))
+    elif m == "fd":  # each run's FD at its step, or "not measured yet" (run B's first score comes later)
+        parts = [t(lang, "lesson_fd_at", fd=f"{fd:.1f}", step=f"{step:,}") if math.isfinite(fd) else
+                 t(lang, "not_measured") for fd, step in (_fd(snap), _fd(snap_b))]
+        if any(math.isfinite(fd) for fd, _ in (_fd(snap), _fd(snap_b))):
+            lines.append(t(lang, "lesson_live_fd", a=parts[0], b=parts[1]))
     if lesson.steps_per_s and snap.step < lesson.window_steps[1]:
         first, last = lesson.window_steps
         lines.append(t(lang, "lesson_window_now", first=f"{first:,}", last=f"{last:,}", step=f"{snap.step:,}"))

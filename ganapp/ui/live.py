@@ -17,7 +17,7 @@ from . import curves, plots
 from .base import TabHandlers
 from .common import failure, guarded
 from .compare import twin_label
-from .i18n import t
+from .i18n import field_list, number, t, without_paths
 from .lessons import lesson_status, teacher_lesson_lines
 
 HISTORY_POINTS = 1000
@@ -98,20 +98,20 @@ class LiveHandlers(TabHandlers):
             lines.append(t(lang, "step_limit_reached", limit=f"{snap.step_limit:,}"))
         elif snap.rollback is not None:
             r = snap.rollback
-            values = ", ".join(f"{n}={v:.4g}" for n, v in r.values.items())
+            values = ", ".join(f"{n}={number(lang, v, '.4g')}" for n, v in r.values.items())
             lines.append(t(lang, "paused_reason", reason=t(lang, "rollback", step=f"{r.step:,}", values=values,
                                                            to=f"{r.to_step:,}")))
         elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason",
-                           reason=failure(lang, snap.message)))
+                           reason=failure(lang, without_paths(snap.message))))
         applied, needs_reset = visitor.state.notice
-        if applied:
-            lines.append(t(lang, "applied_live", fields=", ".join(applied)))
+        if applied:  # the settings by their labels, as the controls name them
+            lines.append(t(lang, "applied_live", fields=field_list(lang, applied)))
         if needs_reset:
-            lines.append(t(lang, "needs_reset", fields=", ".join(needs_reset)))
+            lines.append(t(lang, "needs_reset", fields=field_list(lang, needs_reset)))
         if snap_b is not None:
             lines.append(t(lang, "twin_status", state=t(lang, f"state_{snap_b.state}"), step=f"{snap_b.step:,}",
-                           it_s=snap_b.it_s, diff=twin_label(visitor)))
+                           it_s=snap_b.it_s, diff=twin_label(visitor, lang)))
         return "\n\n".join(lines + found)
 
     @staticmethod
@@ -132,12 +132,15 @@ class LiveHandlers(TabHandlers):
         return []
 
     @guarded
-    def tick(self, request: gr.Request, lang: str) -> TickOutputs:
+    def tick(self, request: gr.Request, lang: str, held: Any = None) -> TickOutputs:
         """The Timer's tick, cheap enough for a class polling at 2 Hz: the status line, and a frame number that
         grows when there is something new to draw. The page redraws its plots (:meth:`poll`) when the frame number
         changes: at most once per ``DRAW_EVERY_S``, and less often while more than VIEW_SHARE runs share the server.
         Gradio builds a new component for every other output a poll skips, on its one event-loop thread (~0.8 ms
         each): a tick costs that once, where an 11-output poll cost it ten times.
+
+        ``held`` is what the page's curves hold (:data:`ganapp.ui.curves.REPORT_JS`; None from an API client): a page
+        that lacks curve rows the server has sent it is redrawn as one with something new.
 
         Returns:
             :class:`TickOutputs` (status markdown, frame number, lesson number, the Timer's next interval in
@@ -175,7 +178,8 @@ class LiveHandlers(TabHandlers):
                None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
                visitor.state.gen)
         now = time.monotonic()
-        if key == page.get("frame_key") or now < page.get("next_draw_s", 0.0):
+        fresh = key != page.get("frame_key") or curves.page_behind(page, held)
+        if not fresh or now < page.get("next_draw_s", 0.0):
             # the same number (no redraw) is cheaper than a skip
             return TickOutputs(status, page.get("frame", 0), lesson_no, every_s, moves)
         page["frame_key"] = key
@@ -184,8 +188,10 @@ class LiveHandlers(TabHandlers):
         return TickOutputs(status, page["frame"], lesson_no, every_s, moves)
 
     @guarded
-    def poll(self, request: gr.Request, lang: str) -> PollOutputs:
+    def poll(self, request: gr.Request, lang: str, held: Any = None) -> PollOutputs:
         """Read the visitor's snapshot and redraw what changed (the page calls it when :meth:`tick` says so).
+        ``held`` is what the page's curves hold (:data:`ganapp.ui.curves.REPORT_JS`); None (an API client) takes
+        the page to hold what was sent.
 
         Returns:
             :class:`PollOutputs`: the status markdown, loss plot, scores plot, grid image, 2D view plot, quality
@@ -211,7 +217,7 @@ class LiveHandlers(TabHandlers):
         smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
         signature = (visitor.state.gen, lang, smoothing, id(session), id(twin), snap.config.loss)
         out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, twin, snap.config.loss,
-                                                              signature, smoothing, HISTORY_POINTS)
+                                                              signature, smoothing, HISTORY_POINTS, held)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             # beside a run B, run A's view and grid say that they are run A's
             title_a = f"{t(lang, 'run_a')} · {t(lang, 'scatter')}" if twin is not None else None
@@ -266,7 +272,7 @@ class LiveHandlers(TabHandlers):
         if snap_b is None:
             return gr.update(visible=False), gr.update(visible=False)
         if snap_b.points is not None:
-            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + twin_label(visitor))
+            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + twin_label(visitor, lang))
             return gr.update(value=fig, visible=True), gr.update(visible=False)
         grid = upscale(snap_b.grid, 2) if snap_b.grid is not None else None
         return gr.update(visible=False), gr.update(value=grid, visible=True, label=t(lang, "run_b") + " · "

@@ -6,10 +6,13 @@ drawing). The controls' order is :data:`ganapp.ui.common.CONTROL_FIELDS`, made f
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import logging
 import math
+import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +22,14 @@ import numpy as np
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError,
                       GANConfig, is_2d)
-from ..data import DatasetUnavailableError
+from ..data import DatasetUnavailableError, on_server
 from ..points2d import MAX_DRAWING_SIDE, save_drawing
 from ..limits import LimitError, ServerFullError
 from ..losses import R1_TEX, get_loss
 from ..presets import CLASSROOM_2D, classroom_config, young_at_full_size
 from ..session import RUNNING, WAITING
 from ..registry import Visitor
+from ..uploads import MAX_FOLDER_IMAGES, count_uploads, pixel_limit
 from .base import TabHandlers
 from .common import ERROR_TOAST_S, command, guarded, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
@@ -70,6 +74,9 @@ class SettingsHandlers(TabHandlers):
             raw[field] = self.page_value(field, raw[field])
         raw.pop("init")
         files = raw.pop("data_files")
+        if raw["dataset"] in DATASETS and not on_server(raw["dataset"], self.downloads):  # refused before anything
+            raise gr.Error(t(lang, "err_dataset_not_here", dataset=raw["dataset"],
+                             offered=", ".join(self.datasets_offered())))
         raw["data_path"] = self._data_path(lang, key, files) if raw["dataset"] == "folder" else ""
         # the schema checks every value, naming the field and its range in the visitor's language
         if raw["dataset"] == "drawn":
@@ -81,23 +88,76 @@ class SettingsHandlers(TabHandlers):
         except ValueError as e:
             raise config_error(lang, e) from None
 
-    def _data_path(self, lang: str, key: str, files: Any) -> str:
-        """The uploaded images as one path: a single .zip as it is, or loose files copied into the visitor's folder."""
+    @property
+    def downloads(self) -> bool:
+        """Whether this server's runs may download a dataset whose files it lacks (the registry's setting)."""
+        return bool(self.registry.session_kwargs.get("download", True))
+
+    def datasets_offered(self) -> list[str]:
+        """The datasets this server can load now, in the schema's order (see :func:`ganapp.data.on_server`)."""
+        return [d for d in DATASETS if on_server(d, self.downloads)]
+
+    def dataset_menu(self) -> dict:
+        """The dataset menu's choices as the page opens: only what this server can load (mnist, fashion_mnist and
+        cifar10 only with their files or a download allowed), so that a choice is never refused after the fact."""
+        return gr.update(choices=self.datasets_offered())
+
+    @staticmethod
+    def _uploads(files: Any) -> list[Path]:
+        """The upload box's files that are there, in upload order."""
         paths = [Path(f if isinstance(f, str) else getattr(f, "name", "")) for f in (files or [])]
-        paths = [p for p in paths if p.is_file()]
+        return [p for p in paths if p.is_file()]
+
+    def _data_path(self, lang: str, key: str, files: Any) -> str:
+        """The uploaded files (.zip files and images, any mix) as one folder of the visitor's, which the folder
+        dataset reads whole, each .zip's images included. The folder is named after the uploads, so the same
+        uploads (read again at each control change and each Start) are copied once, and a run training on them
+        never sees its folder rewritten."""
+        paths = self._uploads(files)
         session = self.registry.visitor(key).session
         if not paths and session is not None and session.config.dataset == "folder":
             return session.config.data_path  # a reopened page's upload box is empty: the run keeps its images
         if not paths:
             raise gr.Error(t(lang, "err_no_images"))
-        if len(paths) == 1 and paths[0].suffix.lower() == ".zip":
-            return str(paths[0])
-        folder = self._file(key, "images")
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        for i, p in enumerate(paths):
-            shutil.copy(p, folder / f"{i:05d}_{p.name}")
+        stat = [(p.name, p.stat().st_size, p.stat().st_mtime_ns, str(p)) for p in paths]
+        folder = self._file(key, "images-" + hashlib.sha256(repr(stat).encode()).hexdigest()[:16])
+        if not folder.is_dir():  # copied aside, then renamed whole: a run never reads a half-copied folder
+            part = Path(tempfile.mkdtemp(dir=folder.parent, prefix=folder.name + ".", suffix=".part"))
+            for i, p in enumerate(paths):
+                shutil.copy(p, part / f"{i:05d}_{p.name}")
+            with contextlib.suppress(OSError):  # another request copied the same uploads first: theirs is whole
+                part.rename(folder)
+            shutil.rmtree(part, ignore_errors=True)
+        runs = self.registry.visitor(key).runs().values()
+        keep = {folder, *(Path(r.config.data_path) for r in runs if r.config.dataset == "folder")}
+        for old in folder.parent.glob("images-*"):  # earlier uploads that no run trains on
+            if old not in keep and not old.name.endswith(".part"):
+                shutil.rmtree(old, ignore_errors=True)
         return str(folder)
+
+    @guarded
+    def upload_note(self, lang: str, files: Any) -> str:
+        """What the folder dataset will train on, from the upload box's files: "**25 images** to train on: 24 from
+        shapes.zip, 1 from red.png", and what is left out (files that are not images, images too large); "" for an
+        empty box. Reads image headers only, so an 8,000 × 8,000 picture is named at once."""
+        paths = self._uploads(files)
+        if not paths:
+            return ""
+        counts = count_uploads(paths)  # Gradio keeps a file's uploaded name as the last part of its path
+        total = sum(c.images for c in counts)
+        lines = [t(lang, "upload_total", n=f"{total:,}", parts=t(lang, "list_sep").join(
+            t(lang, "upload_part", n=f"{c.images:,}", name=_plain(c.name)) for c in counts))
+            if total else t(lang, "upload_none")]
+        if total >= MAX_FOLDER_IMAGES:
+            lines.append(t(lang, "upload_more", n=f"{MAX_FOLDER_IMAGES:,}"))
+        for c in counts:
+            if c.other:
+                lines.append(t(lang, "upload_other", name=_plain(c.name), n=f"{c.other:,}"))
+            for name, width, height in c.too_large:
+                shown = c.name if name == c.name else f"{c.name}/{name}"
+                lines.append(t(lang, "upload_too_large", name=_plain(shown), width=f"{width:,}",
+                               height=f"{height:,}", limit=f"{pixel_limit():,}"))
+        return "\n\n".join(lines)
 
     def start_point(self, lang: str, visitor: Visitor, choice: Any) -> tuple[str, Any]:
         """The Train tab's "start from" choice (the ``init`` control) and its checkpoint (None for "scratch")."""
@@ -348,8 +408,8 @@ class SettingsHandlers(TabHandlers):
     @staticmethod
     def dataset_defaults(dataset: str) -> list[Any]:
         """The recommended settings of ``dataset`` as values of the DATASET_DEFAULT_FIELDS controls (conditional
-        switched off for data without labels), then the upload box, shown only for ``folder``. An unknown dataset
-        changes nothing."""
+        switched off for data without labels), then the upload box with its note (one column), shown only for
+        ``folder``. An unknown dataset changes nothing."""
         if dataset not in DATASETS:
             return [gr.update()] * (len(DATASET_DEFAULT_FIELDS) + 1)
         c = GANConfig.default_for(dataset, data_path="-" if dataset in ("folder", "drawn") else "")
@@ -409,3 +469,8 @@ class SettingsHandlers(TabHandlers):
             c = GANConfig.default_for(dataset if dataset in DATASETS else GANConfig().dataset, data_path="-")
             return [c.n_critic, c.beta1, c.beta2]
         return [gr.update()] * 3
+
+
+def _plain(text: str) -> str:
+    """A visitor's file name as plain text inside markdown: no HTML, no markdown markup."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(text, quote=False))

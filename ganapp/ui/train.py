@@ -5,6 +5,7 @@ one place (:func:`ganapp.ui.compare.also_run_b`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -16,13 +17,28 @@ from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .base import Shared, TabHandlers
 from .common import command, failure, guarded, named
-from .i18n import t
+from .i18n import t, without_paths
 from .compare import CompareHandlers, also_run_b
 from .lessons import lesson_for, start_lesson
 from .settings import SettingsHandlers, reset_fields
 
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
+
+
+@contextlib.contextmanager
+def refused_changes_nothing(visitor):
+    """Put back, if building a run is refused (a dataset that cannot be read, a host's limit ...), what was set on
+    the visitor on the way: the classroom note. The run itself is only replaced once the new one is built
+    (:meth:`ganapp.registry.SessionRegistry.new_session`), and values the server shows in the controls are sent
+    only with the answer of a Start or Reset that succeeded.
+    """
+    classroom = visitor.state.classroom
+    try:
+        yield
+    except BaseException:
+        visitor.state.classroom = classroom
+        raise
 
 
 class TrainHandlers(TabHandlers):
@@ -69,9 +85,10 @@ class TrainHandlers(TabHandlers):
                     for f in other)))
         lesson = lesson_for(visitor.state.lesson, config)
         if fresh:
-            if lesson is None:  # a lesson runs at its own sizes
-                config, shown = self.settings.classroom_sizes(visitor, config)
-            self.settings.new_session(lang, key, config, controls)
+            with refused_changes_nothing(visitor):
+                if lesson is None:  # a lesson runs at its own sizes
+                    config, shown = self.settings.classroom_sizes(visitor, config)
+                self.settings.new_session(lang, key, config, controls)
         else:
             self.settings.apply_controls(lang, visitor, config)
         # a lesson's run B comes with its run A's first Start, also after a Reset built run A
@@ -95,7 +112,7 @@ class TrainHandlers(TabHandlers):
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
         session.resume()
         also_run_b(visitor, lambda b: b.resume())
 
@@ -122,7 +139,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
         session.step(int(n))
         also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
 
@@ -137,9 +154,10 @@ class TrainHandlers(TabHandlers):
         """
         self.commanded(request)
         key, visitor = self._visitor(request)
-        config = self.settings.read_config(lang, controls, key)
-        config, shown = self.settings.classroom_sizes(visitor, config)
-        self.settings.new_session(lang, key, config, controls)
+        config = self.settings.read_config(lang, controls, key)  # a dataset not on this server is refused here
+        with refused_changes_nothing(visitor):
+            config, shown = self.settings.classroom_sizes(visitor, config)
+            self.settings.new_session(lang, key, config, controls)
         had_twin = self.registry.drop_twin(key)
         return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]
 
@@ -159,7 +177,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, session.snapshot(None).message)))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
         session.phase_step(phase)
         also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
 

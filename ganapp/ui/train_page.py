@@ -24,16 +24,98 @@ from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
 from .sketchpad import BoundedSketchpad
 from .train import MAX_SMOOTHING
 
-# Gradio's sketchpad opens with no tool chosen ("select the draw tool to start"), so a first stroke draws nothing:
-# when its box opens, choose the brush (the first of its tool buttons), retrying while the pad is still being built.
-SELECT_BRUSH_JS = """() => {
-  let tries = 0;
-  const pick = () => {
-    const brush = document.querySelector('#sketch button.quite-round')
-      || document.querySelector('#sketch button[aria-label="Brush"]');
-    if (brush) { brush.click(); } else if (tries++ < 30) { setTimeout(pick, 100); }
+# Opening the drawing box: its help shows just below the sticky run buttons (which covered it), and the strokes drawn
+# before the pad is ready are kept and drawn once it is. Gradio builds the pad when the box opens; its canvas shows
+# some 0.5-1.5 s before its brush is chosen and a layer active (ImageEditor: both editors' pixi apps set up), and a
+# stroke begun before that was ignored. Until then the pointer events on the pad are held, then replayed onto its
+# canvas (pixi listens on the canvas and the window), after a move that puts the brush over the pad; "Train on my
+# drawing" pressed meanwhile is pressed again once they are drawn. Should the brush still not be chosen a few seconds
+# after the box opened, its button is clicked.
+DRAW_BOX_JS = """() => {
+  const show = () => {  // the box's top just below the sticky run buttons, once its contents make the page long enough
+    const box = document.querySelector('#draw-box'), bar = document.querySelector('#run-controls');
+    if (!box) return;
+    const below = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().bottom : 0;
+    window.scrollBy({top: box.getBoundingClientRect().top - below - 4, behavior: 'instant'});
   };
-  pick();
+  const opened = performance.now();
+  const holdUntilReady = (pad) => {
+    if (pad.dataset.holding) return;
+    const brush = () => pad.querySelector('button[aria-label="Brush"]') || pad.querySelector('button.quite-round');
+    const ready = () => {  // Gradio's editor (window.editor) draws once its brush is chosen and a layer is active
+      if (!pad.querySelector('canvas')) return false;
+      const ed = window.editor;
+      if (!ed) return !!(brush() && brush().classList.contains('highlight'));
+      const layers = ed.layer_manager;
+      return ed.current_tool === 'draw'
+        && (!layers || typeof layers.get_active_layer !== 'function' || !!layers.get_active_layer());
+    };
+    if (ready()) {
+      show();
+      return;
+    }
+    pad.dataset.holding = '1';
+    const held = [], kinds = ['pointerdown', 'pointermove', 'pointerup'];
+    const hold = (e) => {
+      if (e.type !== 'pointerdown' && !held.length) return;  // hovering before any stroke
+      e.stopPropagation();
+      e.preventDefault();
+      if (held.length < 5000) held.push([e.type, {clientX: e.clientX, clientY: e.clientY, screenX: e.screenX,
+        screenY: e.screenY, pointerId: e.pointerId, pointerType: e.pointerType, isPrimary: e.isPrimary,
+        button: e.button, buttons: e.buttons, pressure: e.pressure}]);
+    };
+    const release = (e) => { if (held.length && !pad.contains(e.target)) hold(e); };  // a stroke ended off the pad
+    // "Train on my drawing" pressed before the held strokes are drawn would send an empty pad: pressed again after
+    const use = document.querySelector('#use-drawing');
+    let pressed = false;
+    const defer = (e) => {
+      if (!held.length) return;
+      e.stopImmediatePropagation();
+      e.preventDefault();
+      pressed = true;
+    };
+    const stop = () => {
+      kinds.forEach((k) => pad.removeEventListener(k, hold, true));
+      window.removeEventListener('pointerup', release, true);
+      if (use) use.removeEventListener('click', defer, true);
+      delete pad.dataset.holding;
+    };
+    kinds.forEach((k) => pad.addEventListener(k, hold, true));
+    window.addEventListener('pointerup', release, true);
+    if (use) use.addEventListener('click', defer, true);
+    let clicked = false, shown = false;
+    const wait = () => {
+      if (!shown && pad.querySelector('canvas')) {
+        shown = true;
+        show();
+      }
+      if (ready()) {
+        stop();
+        // the drawing editor's own canvas (the pad holds a second one, of its crop tool, in no fixed order)
+        const ed = window.editor;
+        const canvas = (ed && ed.app && ed.app.canvas) || pad.querySelector('canvas');
+        if (held.length) held.unshift(['pointermove', {...held[0][1], button: -1, buttons: 0}]);  // over the pad first
+        for (const [type, init] of held) {
+          canvas.dispatchEvent(new PointerEvent(type, {...init, bubbles: true, cancelable: true, composed: true}));
+        }
+        if (pressed && use) requestAnimationFrame(() => requestAnimationFrame(() => use.click()));  // drawn by then
+        return;
+      }
+      if (!clicked && brush() && performance.now() - opened > 3000) {  // built, but no tool chosen
+        clicked = true;
+        brush().click();
+      }
+      if (performance.now() - opened < 15000) requestAnimationFrame(wait);
+      else stop();
+    };
+    requestAnimationFrame(wait);
+  };
+  const find = () => {  // the box's contents are built as it opens: wait for the pad
+    const pad = document.querySelector('#sketch');
+    if (pad) holdUntilReady(pad);
+    else if (performance.now() - opened < 15000) requestAnimationFrame(find);
+  };
+  find();
 }"""
 
 
@@ -69,8 +151,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
     "start from" menu. Returns them by name (``by_field``: the settings' widgets by config field, with
     ``data_files`` and ``init``)."""
     with gr.Tab(en("tab_train"), id="train") as tab_train:
-        with gr.Row():
-            with gr.Column(scale=1, min_width=300):
+        with gr.Row(elem_id="train-row"):  # one column on a phone, reordered (see CSS)
+            with gr.Column(scale=1, min_width=300, elem_id="settings-col"):
                 # the run controls first: at 1366 × 768 (a classroom laptop) Start, the step buttons and the
                 # live curves are on screen without scrolling; the settings follow
                 # sticky (see CSS): scrolled down to the 2D view, Step D and Step G stay on screen beside it
@@ -104,8 +186,14 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                 by_field = setting_widgets(default, tr, advanced=False)
                 with tr(gr.Accordion(en("advanced"), open=False), "advanced"):
                     by_field |= setting_widgets(default, tr, advanced=True)
-                data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
-                                        visible=False, elem_id="data-files"), "data_files")
+                # the folder dataset's uploads (shown for it alone): each new file adds to the list, and the note
+                # says what Start will train on
+                with gr.Column(visible=False, elem_id="folder-box") as folder_box:
+                    data_files = tr(gr.File(label=en("data_files"), file_count="multiple", type="filepath",
+                                            elem_id="data-files"), "data_files")
+                    files_note = gr.Markdown("", elem_id="data-files-note")
+                    clear_files = tr(gr.Button(en("clear_files"), size="sm", elem_id="clear-files"), "clear_files",
+                                     "value")
                 init = gr.Dropdown(init_choices("en"), value="scratch", label=en("init"), elem_id="init")
                 init_note = gr.Markdown("")
                 with tr(gr.Accordion(en("compare"), open=False), "compare"):
@@ -121,17 +209,19 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                         end_compare = tr(gr.Button(en("end_compare"), elem_id="end-compare"), "end_compare",
                                          "value")
                     compare_note = gr.Markdown("")
-                with tr(gr.Accordion(en("draw"), open=False), "draw") as draw_box:
-                    tr(gr.Markdown(en("draw_help")), "draw_help", "value")
-                    sketch = BoundedSketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch")
+                with tr(gr.Accordion(en("draw"), open=False, elem_id="draw-box"), "draw") as draw_box:
+                    tr(gr.Markdown(en("draw_help"), elem_id="draw-help"), "draw_help", "value")
+                    # one layer, and no layer menu: its "Layer 1" was Gradio's English in both languages
+                    sketch = tr(BoundedSketchpad(type="numpy", image_mode="RGBA", height=280, elem_id="sketch",
+                                                 label=en("sketch"), layers=False), "sketch")
                     use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
                                      "value")
                     drawing_note = gr.Markdown("")
-            with gr.Column(scale=3):
+            with gr.Column(scale=3, elem_id="results-col"):
                 status = gr.Markdown(t("en", "state_none"), elem_id="ganapp-status")
                 formula = gr.Markdown(SettingsHandlers.formula("en", default.loss), elem_id="formula",
                                       latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
-                with gr.Row():
+                with gr.Row(elem_id="curves-row"):
                     loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
                     scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
                 smoothing = tr(gr.Slider(0.0, MAX_SMOOTHING, value=DEFAULT_SMOOTHING, step=0.01,
@@ -163,7 +253,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
     return SimpleNamespace(tab_train=tab_train, start=start, pause=pause, resume=resume, stop=stop, reset=reset,
                            step_n=step_n, step=step, step_d=step_d, step_g=step_g, step_both=step_both,
                            slow_motion=slow_motion, run_minutes=run_minutes, lesson=lesson, lesson_text=lesson_text,
-                           data_files=data_files, init=init, init_note=init_note, compare_field=compare_field,
+                           data_files=data_files, folder_box=folder_box, files_note=files_note,
+                           clear_files=clear_files, init=init, init_note=init_note, compare_field=compare_field,
                            compare_value=compare_value, start_compare=start_compare, end_compare=end_compare,
                            compare_note=compare_note, draw_box=draw_box, sketch=sketch, use_drawing=use_drawing,
                            drawing_note=drawing_note, status=status, formula=formula, loss_plot=loss_plot,
@@ -179,7 +270,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     and the Timer's tick with the poll it triggers."""
     controls = [ui.by_field[f] for f in CONTROL_FIELDS]
     dataset, loss, r1_gamma = ui.by_field["dataset"], ui.by_field["loss"], ui.by_field["r1_gamma"]
-    dataset_default_controls = [ui.by_field[f] for f in DATASET_DEFAULT_FIELDS] + [ui.data_files]
+    dataset_default_controls = [ui.by_field[f] for f in DATASET_DEFAULT_FIELDS] + [ui.folder_box]
     classroom_controls = [ui.by_field[f] for f in CLASSROOM_2D]
     ui.start.click(app.train.start, [lang, ui.run_minutes, *controls], classroom_controls, api_name="start", **FAST)
     ui.pause.click(app.train.pause, [lang], None, api_name="pause", **FAST)
@@ -198,7 +289,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     dataset.change(SettingsHandlers.layers_shown, [dataset], [ui.layers], api_visibility="private", **FAST)
     ui.lesson.input(app.lessons.pick_lesson, [lang, ui.lesson],
                     [*controls[:-2], ui.lesson_text, ui.slow_motion, ui.run_minutes], api_name="lesson", **FAST)
-    ui.draw_box.expand(None, None, None, js=SELECT_BRUSH_JS, api_visibility="private", show_progress="hidden")
+    ui.draw_box.expand(None, None, None, js=DRAW_BOX_JS, api_visibility="private", show_progress="hidden")
     # a drawing is read and turned into points one at a time, server-wide: many at once must not take the CPU that
     # every page's tick needs
     ui.use_drawing.click(app.settings.use_drawing, [lang, ui.sketch],
@@ -208,17 +299,20 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")
     curve_delta.change(None, [curve_delta], None, js=curves.EXTEND_JS, api_visibility="private",
                        show_progress="hidden")
+    # what the page's curves hold, reported by the browser before each tick and poll (curves.REPORT_JS): a poll
+    # sends the rows after it, and a tick redraws a page that lacks some
+    curves_held = gr.JSON(None, visible="hidden", elem_id="curves-held")
     poll_outputs = [dict(status=ui.status, loss_plot=ui.loss_plot, scores_plot=ui.scores_plot, grid=ui.grid,
                          scatter=ui.scatter, quality_plot=ui.quality_plot, quality_caption=ui.quality_caption,
                          metrics2d_plot=ui.metrics2d_plot, alert=ui.alert, scatter_b=ui.scatter_b, grid_b=ui.grid_b,
                          curve_delta=curve_delta)[name] for name in PollOutputs._fields]
     ui.smoothing.change(app.train.set_smoothing, [lang, ui.smoothing], None, api_visibility="private", **FAST).then(
-        app.live.poll, [lang], poll_outputs, api_name="poll_smoothed", api_visibility="private",
-        **FAST)  # redraw the curves at once
+        app.live.poll, [lang, curves_held], poll_outputs, js=curves.REPORT_JS, api_name="poll_smoothed",
+        api_visibility="private", **FAST)  # redraw the curves at once
     app.shared.poll_every_s = poll_every_s
     tick_outputs = [dict(status=ui.status, frame=frame, lesson_no=lesson_no, timer=timer,
                          class_moves=ui.class_moves)[name] for name in TickOutputs._fields]
-    timer.tick(app.live.tick, [lang], tick_outputs, api_name="tick", **FAST)
+    timer.tick(app.live.tick, [lang, curves_held], tick_outputs, js=curves.REPORT_JS, api_name="tick", **FAST)
     ui.class_moves.change(app.settings.class_sizes_shown, [lang], classroom_controls, api_visibility="private",
                           **FAST)
     # a command puts the page back to the full polling rate at once in the browser (the tick slows a page whose
@@ -229,7 +323,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]],
                      [*controls[:-2], ui.lesson, ui.lesson_text, ui.slow_motion, ui.run_minutes],
                      api_visibility="private", **FAST)
-    frame.change(app.live.poll, [lang], poll_outputs, api_name="poll", **FAST)
+    frame.change(app.live.poll, [lang, curves_held], poll_outputs, js=curves.REPORT_JS, api_name="poll", **FAST)
     # A setting the visitor edits reaches run A alone, field by field: `input` fires on the visitor's edits only
     # (Gradio 6), never on values the server sets (the classroom sizes, a reopened page's settings, a lesson, a
     # dataset's defaults), whose `change` events had carried all ~30 values of their moment, stale ones included.
@@ -241,6 +335,10 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
         if field != "loss":
             ui.by_field[field].input(app.settings.settings_changed, [lang, gr.State((field,)), ui.by_field[field]],
                                      None, **settings_changed)
+    ui.data_files.change(app.settings.upload_note, [lang, ui.data_files], [ui.files_note], api_visibility="private",
+                         **FAST)
+    lang.change(app.settings.upload_note, [lang, ui.data_files], [ui.files_note], api_visibility="private", **FAST)
+    ui.clear_files.click(lambda: None, None, [ui.data_files], api_visibility="private", show_progress="hidden")
     ui.init.input(app.settings.init_selected, [lang, ui.init], [*controls[:-2], ui.init_note],
                   api_visibility="private", **FAST)
     dataset.input(SettingsHandlers.dataset_defaults, [dataset], dataset_default_controls, api_visibility="private",

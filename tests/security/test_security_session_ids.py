@@ -10,6 +10,7 @@ import pytest
 from gradio_client import Client
 
 from conftest import TEACHER_TOKEN, free_port, wait_until
+from ganapp.teacher_gate import TeacherGate
 
 # ring8, tiny nets (the order of ganapp.ui.common.CONTROL_FIELDS), as tests/test_app_client.py sends them
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 1, 0.0, 0.0,
@@ -30,6 +31,9 @@ def full_app(tmp_path_factory):
         mp.setenv("GANAPP_MAX_SESSIONS", "1")
         demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, worker=False,
                                       state_dir=tmp_path_factory.mktemp("state"), teacher_token=TEACHER_TOKEN)
+    # every teacher endpoint gets a wrong token here: the host's gate would hold the k-th answer 2^(k-1) s (four
+    # minutes for the lot); one that holds each 50 ms tests the same refusals
+    demo.ganapp.classroom.gate = TeacherGate(TEACHER_TOKEN, max_wait_s=0.05)
     port = free_port()
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
                                                    prevent_thread_lock=True, quiet=True, css=CSS)
