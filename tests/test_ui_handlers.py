@@ -12,7 +12,7 @@ from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp, common
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
 from ganapp.ui.settings import SettingsHandlers
-from ganapp.ui.i18n import STRINGS, t
+from ganapp.ui.i18n import STRINGS, field_label, t
 
 from conftest import req, tiny_2d, value, wait_until
 
@@ -427,7 +427,9 @@ def test_a_reopened_page_finds_the_run_with_its_settings(tmp_path):
         assert run.state == "running"
         out = app.attach(req("tab-2"), "en", token, *page_defaults)  # ... and the new one brings the token
         assert out[0] == token and out[1:1 + len(page_defaults)] == mine[:-2]
-        assert "Run B: loss = hinge" in out[-2]
+        assert "Run B: Loss = hinge" in out[-2]  # the setting by its label, as the note said before the reload
+        assert f"{field_label('zh', 'loss')} = hinge" in app.attach(req("tab-3"), "zh", token, *page_defaults)[-2]
+        app.unload(req("tab-3"))
         assert "Welcome back" in app.live.tick(req("tab-2"), "en")[0]
         # the page fills its controls with the run's settings: that fires no settings event, so nothing changes
         assert run.config.lr_g == 3e-4 and run.config.dataset == "ring8"

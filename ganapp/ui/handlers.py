@@ -32,7 +32,7 @@ from .base import Shared, TabHandlers
 from .common import CONTROL_FIELDS, forget_closed_toasts, guarded
 from .compare import COMPARE_FIELDS, CompareHandlers
 from .explore import DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, ExploreHandlers
-from .i18n import t
+from .i18n import field_label, t
 from .lessons import LessonHandlers, lesson_markdown
 from .live import REATTACHED_NOTE_S, LiveHandlers, PollOutputs, TickOutputs
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
@@ -113,7 +113,8 @@ class GanApp(TabHandlers):
         if visitor.twin is not None:
             diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
             field = next(iter(diff), None)
-            compare = t(lang, "compare_note", field=field, a=diff[field][0], b=diff[field][1]) if field else ""
+            compare = (t(lang, "compare_note", field=field_label(lang, field), a=diff[field][0], b=diff[field][1])
+                       if field else "")
         return [token, *values, visitor.state.slow_motion_s, *explore, compare, name]
 
     @guarded

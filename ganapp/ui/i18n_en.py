@@ -395,6 +395,13 @@ EN: dict[str, str] = {
                        "(width {g_width}, batch {batch_size}) after {step} steps at the full sizes. Runs of one "
                        "size train together, many times faster, and yours now trains as fast as everyone's. Choose "
                        "other sizes and press Reset to override.",
+    # adversarial pass (issue 27): values no page sends, refused before a handler runs (ganapp.ui.blocks)
+    "err_api_count": "This action takes {needed} values; the call sent {got}.",
+    "err_api_file": "{field}: send a file uploaded to this server (the page uploads it for you), not a path or a "
+                    "web address.",
+    "err_api_number": "{field} must be a number; got {value}.",
+    "err_api_value": "{field} cannot take {value}.",
+    "err_api_call": "This call's values cannot be read: send each as the page does.",
     # issue 23, the student's page (helper 3): the sketchpad's label, settings listed by their labels, numbers
     # not measured yet, datasets not on this server, what the folder dataset's uploads hold
     "sketch": "Your drawing",

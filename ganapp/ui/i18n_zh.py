@@ -357,6 +357,12 @@ ZH: dict[str, str] = {
     "classroom_moved": "课堂模式：全班同学已经到了，所以你的训练在以完整规模训练了 {step} 步之后，改用全班统一的规模"
                        "（宽度 {g_width}，批大小 {batch_size}）重新开始。同一规模的训练会合在一起进行，快很多倍，"
                        "你的训练现在和大家一样快。如需改用其他大小，请修改后点击“重置”。",
+    # adversarial pass (issue 27): values no page sends, refused before a handler runs (ganapp.ui.blocks)
+    "err_api_count": "这个操作需要 {needed} 个值；这次调用发送了 {got} 个。",
+    "err_api_file": "{field}：请发送上传到本服务器的文件（网页会替你上传），而不是路径或网址。",
+    "err_api_number": "{field} 必须是数字；收到的是 {value}。",
+    "err_api_value": "{field} 不能取 {value}。",
+    "err_api_call": "无法读取这次调用的值：请像网页那样发送每个值。",
     # issue 23, the student's page (helper 3): the sketchpad's label, settings listed by their labels, numbers
     # not measured yet, datasets not on this server, what the folder dataset's uploads hold
     "sketch": "你的图",

@@ -10,6 +10,7 @@ import gradio as gr
 
 from ..config import GANConfig
 from ..lessons import LESSONS
+from .blocks import GanBlocks
 from .common import DETECT_LANG_JS, FAST
 from .explore_page import build_explore_tab, wire_explore
 from .handlers import CONTROL_FIELDS, GanApp
@@ -88,7 +89,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
                 (t(code, "init_uploaded_choice"), "uploaded")]
 
     install_image_cache()  # many students' identical pictures must not be rewritten while one is downloaded
-    with gr.Blocks(title="ganapp", delete_cache=(3600, 3600), analytics_enabled=analytics_enabled) as demo:
+    with GanBlocks(title="ganapp", delete_cache=(3600, 3600), analytics_enabled=analytics_enabled) as demo:
         with gr.Row(equal_height=True):
             with gr.Column(scale=4):
                 tr(gr.Markdown(en("title"), elem_id="title"), "title", "value")

@@ -276,7 +276,7 @@ class LiveHandlers(TabHandlers):
             return gr.update(value=fig, visible=True), gr.update(visible=False)
         grid = upscale(snap_b.grid, 2) if snap_b.grid is not None else None
         return gr.update(visible=False), gr.update(value=grid, visible=True, label=t(lang, "run_b") + " · "
-                                                   + twin_label(visitor))
+                                                   + twin_label(visitor, lang))
 
     @staticmethod
     def _view_figure(lang: str, page: dict, snap, title: str | None = None):
