@@ -128,9 +128,11 @@ def check_range(name: str, value: Any) -> None:
     NaN and infinity are always rejected; integer fields reject non-integers (``True``/``False`` included).
     """
     lo, hi, lo_inc, hi_inc, integer = RANGES[name]
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and integer:
-        ok = float(value).is_integer()
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    try:  # an int beyond a float's range (10**400, sent as JSON) is out of every range, not an OverflowError
+        ok = ok and math.isfinite(value) and (not integer or float(value).is_integer())
+    except OverflowError:
+        ok = False
     if ok:
         ok = (value >= lo if lo_inc else value > lo) and (value <= hi if hi_inc else value < hi)
     if not ok:

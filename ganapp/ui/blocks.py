@@ -95,14 +95,16 @@ def _caller_lang(block_fn: Any, inputs: list[Any]) -> str:
     """The language the call asks for: its language radio's value, or its function's ``lang`` argument."""
     for i, block in enumerate(block_fn.inputs):
         if isinstance(block, gr.Radio) and {c[1] for c in block.choices} == set(LANGS) and i < len(inputs):
-            return inputs[i] if inputs[i] in LANGS else "en"
+            return inputs[i] if isinstance(inputs[i], str) and inputs[i] in LANGS else "en"
     try:
         names = [p.name for p in inspect.signature(block_fn.fn).parameters.values()
                  if p.name != "request" and p.annotation not in (gr.Request, "gr.Request")]
     except (TypeError, ValueError):
         return "en"
-    if "lang" in names and names.index("lang") < len(inputs) and inputs[names.index("lang")] in LANGS:
-        return inputs[names.index("lang")]
+    if "lang" in names and names.index("lang") < len(inputs):
+        value = inputs[names.index("lang")]
+        if isinstance(value, str) and value in LANGS:
+            return value
     return "en"
 
 

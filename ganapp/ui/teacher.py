@@ -53,7 +53,7 @@ TEACHER_CSS = """
 
 
 def _lang(lang: Any) -> str:
-    return lang if lang in LANGS else "en"
+    return lang if isinstance(lang, str) and lang in LANGS else "en"
 
 
 def _client(request: gr.Request | None) -> str:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from ganapp.config import SETTINGS
+from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.i18n import t
 
 FILE_DATA = {"_type": "gradio.FileData"}
@@ -37,6 +38,9 @@ def send(url: str, api_name: str, data: list, lang_free: bool = False) -> dict:
 # the Start event's values: the language, the minutes, then the Train tab's controls (ganapp.ui.common.CONTROL_FIELDS)
 START = ["en", 0, "ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0,
          0.0, False, False, 28, 1, None, "scratch"]
+
+
+CONTROL_START = 2  # the first control's place in START
 
 
 def start_with(lang: str, index: int, value) -> list:
@@ -75,3 +79,27 @@ def test_values_no_page_sends_are_refused_in_the_callers_language_naming_the_fie
     assert not fetched
     err = capfd.readouterr().err
     assert "Traceback" not in err, err[-3000:]
+
+
+def test_a_language_sent_as_a_list_or_an_object_is_refused_naming_the_field(served_app, capfd):
+    url, _ = served_app
+    capfd.readouterr()
+    for value in (["en", "zh"], {"__proto__": {"admin": True}}):
+        error = send(url, "start", start_with("en", 0, value))["error"]
+        assert error and "Language" in error and "went wrong" not in error, error
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "unhashable" not in err, err[-3000:]
+
+
+def test_an_integer_beyond_a_float_s_range_is_out_of_range_not_an_overflow(served_app):
+    from ganapp.config import ConfigError, check_range
+
+    with pytest.raises(ConfigError, match="lr_g=.* is out of range"):
+        check_range("lr_g", 10 ** 400)
+    with pytest.raises(ConfigError, match="g_width=.* is out of range"):
+        check_range("g_width", 10 ** 400)
+    url, _ = served_app
+    data = start_with("en", 0, 0)
+    data[CONTROL_START + CONTROL_FIELDS.index("beta1")] = 10 ** 400
+    error = send(url, "start", data)["error"]
+    assert error and "went wrong" not in error and "Overflow" not in error, error
