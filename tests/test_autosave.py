@@ -36,7 +36,9 @@ def test_a_restored_run_goes_on_exactly_where_it_was_saved(config, tmp_path):
     assert restored.state == PAUSED and snap_r.step == 60 and snap_r.elapsed_s == pytest.approx(snap.elapsed_s)
     assert snap_r.metrics == snap.metrics  # the curves, row for row
     assert [s for s, _ in restored.g_snapshots()] == [s for s, _ in session.g_snapshots()]
-    assert len(restored.frames()) == len(session.frames())  # the time-lapse is drawn again from the snapshots
+    # the time-lapse is drawn again from the snapshots: a frame for each (the saved run's own frames were published
+    # by time, so their count depends on the machine's speed)
+    assert len(restored.g_snapshots()) >= 1 and len(restored.frames()) >= len(restored.g_snapshots())
     for (_, g), (_, g_r) in zip(session.g_snapshots(), restored.g_snapshots()):
         for a, b in zip(g.state_dict().values(), g_r.state_dict().values()):
             assert torch.equal(a, b)
