@@ -1,18 +1,13 @@
 """A real browser (Debian's chromium driven by Playwright) using the app as a person would."""
 
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
@@ -291,7 +286,7 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
             teacher.wait_for_function(
                 "() => document.querySelector('#teacher-shown textarea, #teacher-shown input').value.includes('ring8')")
 
-            _pick(teacher, "teacher-lesson", "Mode collapse on grid25")
+            pick(teacher, "teacher-lesson", "Mode collapse on grid25")
             teacher.click("#teacher-set-lesson")
             for page in (ada, xss):
                 page.wait_for_function("() => document.querySelector('#dataset input').value === 'grid25'",
@@ -339,19 +334,11 @@ def test_changing_the_loss_and_back_keeps_the_datasets_betas(page):
     page.wait_for_function("() => document.querySelector('#beta2 input').value === '0.9'")  # WGAN-GP's own
 
 
-def _pick(page, elem_id: str, value: str) -> None:
-    box = page.locator(f"#{elem_id} input")
-    box.click()
-    box.fill(value)
-    page.keyboard.press("Enter")
-    page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
-
-
 def test_a_second_checkpoint_load_shows_the_new_generator(page):
     # issue 14, bug 1: the second load left the first G on screen (the source radio was already "checkpoint")
     page.get_by_role("tab", name="Explore").click()
     for name, dataset in (("mnist_10k_dcgan.safetensors", "mnist_10k"), ("ring8_mlp.safetensors", "ring8")):
-        _pick(page, "shipped", name)
+        pick(page, "shipped", name)
         page.click("#load-ckpt")
         page.wait_for_function("(d) => document.querySelector('#shown-note').innerText.includes(d)", arg=dataset,
                                timeout=30_000)
@@ -369,7 +356,7 @@ def test_a_refused_upload_leaves_the_generator_picker_working(page, tmp_path):
                            timeout=30_000)
     assert "Error" not in page.locator("#source").inner_text()
     page.get_by_label("Loaded checkpoint").check()  # still a working radio
-    _pick(page, "shipped", "ring8_mlp.safetensors")
+    pick(page, "shipped", "ring8_mlp.safetensors")
     page.click("#load-ckpt")
     page.wait_for_function("() => document.querySelector('#shown-note').innerText.includes('ring8')", timeout=30_000)
 
@@ -389,7 +376,7 @@ def test_the_language_switch_also_translates_what_handlers_wrote(page):
 
 def _start_side_by_side_on_ring8(page, plots: tuple[str, ...]) -> None:
     """Pick ring8, start runs A and B from the side-by-side box, and wait until the ``plots`` (elem_ids) show."""
-    _pick(page, "dataset", "ring8")
+    pick(page, "dataset", "ring8")
     page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
     page.get_by_text("Side by side", exact=False).first.click()
     page.click("#start-compare")
@@ -413,7 +400,7 @@ def test_the_2d_layer_picker_shows_for_2d_data_only(page):
                            timeout=30_000)
     assert not page.locator("#layers").is_visible()
     page.click("#pause")
-    _pick(page, "dataset", "ring8")
+    pick(page, "dataset", "ring8")
     page.wait_for_selector("#layers", state="visible")
 
 
@@ -513,7 +500,7 @@ def test_slow_motion_holds_each_manual_update_and_names_its_phase(page, served_a
     # issue 14, bug 6: with slow motion at 2 s, Step both finished in 0.6 s and named no phase
     from conftest import wait_until
 
-    _pick(page, "dataset", "ring8")
+    pick(page, "dataset", "ring8")
     page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
     slider = page.locator("#slow-motion input[type=number]")
     slider.fill("1")
@@ -532,7 +519,7 @@ def test_slow_motion_holds_each_manual_update_and_names_its_phase(page, served_a
 
 def test_a_2d_run_exports_a_time_lapse_gif_in_the_browser(page):
     # issue 14, bug 7: on 2D data, "Export time-lapse GIF" said there were no frames, even after 1,600 steps
-    _pick(page, "dataset", "ring8")
+    pick(page, "dataset", "ring8")
     page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
     page.click("#start")
     page.wait_for_function("() => /step [1-9][0-9]{2,}/.test(document.querySelector('#ganapp-status').innerText)",
@@ -575,7 +562,7 @@ def test_at_1366_by_768_each_control_stays_on_screen_with_what_it_changes(served
             pg.set_default_timeout(30_000)
             pg.goto(url)
             pg.wait_for_selector("#start")
-            _pick(pg, "dataset", "ring8")
+            pick(pg, "dataset", "ring8")
             pg.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
             pg.click("#step-both")
             pg.wait_for_selector("#scatter .js-plotly-plot", state="visible")
@@ -608,7 +595,7 @@ def test_a_rollback_and_the_2d_legend_follow_the_language(page):
     # issue 14, bug 9: the blow-up reason inside "已暂停：" and the Explore tab's 2D legend stayed English
     page.get_by_label("简体中文").check()
     page.wait_for_function("() => document.querySelector('#start').innerText.trim() !== 'Start'")
-    _pick(page, "dataset", "ring8")
+    pick(page, "dataset", "ring8")
     page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
     for elem_id, setting in (("lr-g", "1000000"), ("lr-d", "1000000")):
         box = page.locator(f"#{elem_id} input")

@@ -3,18 +3,11 @@ when the browser draws a full figure late (issue 23, item 10: steps 58-127 went 
 whose Plotly module was still loading when the first delta arrived)."""
 
 import contextlib
-import os
-import shutil
 import time
-from pathlib import Path
 
-import pytest
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
 
 PLOTLY_LATE_S = 3.0  # the Plot component's Plotly module arrives this late: a slow laptop parsing 4.5 MB
 REDRAW_LATE_MS = 1500  # and every full figure after the first is drawn this late: more than a poll's interval
@@ -25,14 +18,6 @@ TRACES_JS = """() => Object.fromEntries(['loss-plot', 'scores-plot'].map((id) =>
   if (!el || !el.data) return [id, []];
   return [id, el.data.map((t, i) => Array.from(Array.isArray(t.x) ? t.x : ((el._fullData || [])[i] || {}).x || []))];
 }))"""
-
-
-def _pick(page, elem_id: str, value: str) -> None:
-    box = page.locator(f"#{elem_id} input")
-    box.click()
-    box.fill(value)
-    page.keyboard.press("Enter")
-    page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
 
 
 CAUGHT_UP_JS = """(n) => ['loss-plot', 'scores-plot'].every((id) => {
@@ -88,7 +73,7 @@ def test_every_row_reaches_the_curves_once_in_order_when_figures_are_drawn_late(
             page.route("**/PlotlyPlot-*.js", plotly_late)
             page.goto(url)
             page.wait_for_selector("#start")
-            _pick(page, "dataset", "ring8")
+            pick(page, "dataset", "ring8")
             page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
             # the first full figure waits for Plotly's module while the first deltas arrive
             _train_and_compare(page, registry, n_steps, n_steps)

@@ -3,28 +3,15 @@ lesson in its controls with a banner, the run trains on untouched, Start says th
 changes nothing, and the teacher's cards show each run's real setup before and after the student acts (issue 23,
 item 5)."""
 
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from conftest import TEACHER_TOKEN, wait_until
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
+
 STATUS = "() => document.querySelector('#ganapp-status').innerText"
-
-
-def _pick(page, elem_id: str, value: str) -> None:
-    box = page.locator(f"#{elem_id} input")
-    box.click()
-    box.fill(value)
-    page.keyboard.press("Enter")
-    page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
 
 
 def _gallery_text(teacher) -> str:
@@ -56,7 +43,7 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
             student.set_default_timeout(30_000)
             student.goto(url)
             student.wait_for_function("() => localStorage.getItem('ganapp_visitor') !== null")
-            _pick(student, "dataset", "ring8")
+            pick(student, "dataset", "ring8")
             student.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
             student.click("#start")
             student.wait_for_function(f"() => ({STATUS})().includes('running')")
@@ -68,7 +55,7 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
             teacher.wait_for_function("() => document.querySelector('#teacher-note').innerText.trim() !== ''")
             _wait_gallery(teacher, "ring8 · mlp · non_saturating")
 
-            _pick(teacher, "teacher-lesson", "Mode collapse on grid25")
+            pick(teacher, "teacher-lesson", "Mode collapse on grid25")
             teacher.click("#teacher-set-lesson")
             teacher.wait_for_function("() => document.querySelector('#teacher-note').innerText.includes('offers')")
             student.wait_for_function("() => document.querySelector('#dataset input').value === 'grid25'")

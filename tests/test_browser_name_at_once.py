@@ -2,19 +2,13 @@
 attached to its visitor, then presses Start; the teacher sees that name, and the name box keeps it (issue 23,
 item 7: 2 of 3 such students showed as "Student 9/10")."""
 
-import os
-import shutil
-from pathlib import Path
 
-import pytest
 
 from conftest import wait_until
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
+
 NAME = "Typed at once"
 
 

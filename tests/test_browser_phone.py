@@ -1,17 +1,11 @@
 """The Train tab on a phone (390 × 844): Start's answer, the status and the curves, shows below the run buttons
 without scrolling past the settings, and the formula is not clipped (issue 23, item 11)."""
 
-import os
-import shutil
-from pathlib import Path
 
-import pytest
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
+
 PHONE = {"width": 390, "height": 844}
 # where the formula's last glyph ends, and whether its box scrolls sideways (a long one may, but nothing is cut off)
 FORMULA_JS = """() => { const f = document.querySelector('#formula'), d = f.querySelector('.katex-display');

@@ -1,17 +1,11 @@
 """The sketchpad in a real browser: a stroke drawn the moment the pad shows counts, and the drawing box's help is not
 hidden under the sticky run buttons (issue 23, item 13)."""
 
-import os
-import shutil
-from pathlib import Path
 
-import pytest
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
+
 PAD_LATE_MS = 5000  # the pad gets an active layer this long after its canvas shows: longer than drawing takes here
 
 # Gradio's image editor (it sets window.editor as it is built) has no active layer until PAD_LATE_MS after its canvas

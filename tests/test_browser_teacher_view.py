@@ -2,19 +2,13 @@
 whole (step, it/s, score); 2D thumbnails are drawn at their size, lossless; "shown large" follows the run when
 sorting moves it and clears when the student leaves; and the note answers "Pause all" and keeps the answer."""
 
-import os
-import shutil
-from pathlib import Path
 
-import pytest
 
 from conftest import TEACHER_TOKEN, tiny_2d
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
+
 NAMES = ["Bea", "Zoe", "Ann", "Eve", "Bartholomew Zacharias-Long", "Dan"]  # seats 1..6
 CAPTIONS = "() => [...document.querySelectorAll('#teacher-gallery .caption-label')].map(e => e.innerText)"
 # each caption whole: nothing cut off or scrolled away, inside its card, below the picture it describes

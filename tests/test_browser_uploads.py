@@ -2,20 +2,16 @@
 fashion_mnist's files does not offer it; uploads add up, the page says what Start will train on and can clear it, two
 .zip files and a loose image all train, and an 8,000 × 8,000 picture is named at once."""
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from test_uploads import huge_png, png, shapes_zip
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
+
 NOTE = "() => document.querySelector('#data-files-note').innerText"
 
 
@@ -25,14 +21,6 @@ def _menu(page, elem_id: str) -> list[str]:
     options = page.locator("[role=option]").all_inner_texts()
     page.keyboard.press("Escape")
     return [o.replace("✓", "").strip() for o in options]
-
-
-def _pick(page, elem_id: str, value: str) -> None:
-    box = page.locator(f"#{elem_id} input")
-    box.click()
-    box.fill(value)
-    page.keyboard.press("Enter")
-    page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
 
 
 def _upload(page, path: Path) -> None:
@@ -60,7 +48,7 @@ def test_the_menu_and_the_uploads_say_what_this_server_will_train_on(served_app,
             offered = _menu(page, "dataset")
             assert "mnist_10k" in offered and "folder" in offered and "ring8" in offered, offered
             assert not {"mnist", "fashion_mnist", "cifar10"} & set(offered), offered
-            _pick(page, "dataset", "folder")
+            pick(page, "dataset", "folder")
             page.wait_for_selector("#data-files", state="visible")
             _upload(page, shapes)
             page.wait_for_function(f"() => ({NOTE})().includes('24 images')")

@@ -1,29 +1,15 @@
 """简体中文 chosen on a page whose browser speaks English: Gradio's own words, the status line's settings and run B's
 label follow the page's language too (issue 23, item 12)."""
 
-import os
 import re
-import shutil
-from pathlib import Path
 
-import pytest
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
 
-CHROMIUM = os.environ.get("GANAPP_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDS_CHROMIUM
+
 # Gradio's own English words as they showed on a 简体中文 page, and the raw names of settings in the status line
 GRADIO_ENGLISH = ("Drop File Here", "Click to Upload", "Use via API", "Built with Gradio", "Settings", "Layer 1")
 STATUS = "() => document.querySelector('#ganapp-status').innerText"
-
-
-def _pick(page, elem_id: str, value: str) -> None:
-    box = page.locator(f"#{elem_id} input")
-    box.click()
-    box.fill(value)
-    page.keyboard.press("Enter")
-    page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
 
 
 def test_a_chinese_page_shows_no_english_of_gradio_s_or_of_setting_names(served_app):
@@ -43,7 +29,7 @@ def test_a_chinese_page_shows_no_english_of_gradio_s_or_of_setting_names(served_
             page.wait_for_function("() => document.querySelector('#start').innerText.trim() === '开始'")
             # Gradio's words: the footer, the upload box of the folder dataset, the sketchpad
             page.wait_for_function("() => document.querySelector('footer').innerText.includes('通过 API 使用')")
-            _pick(page, "dataset", "folder")
+            pick(page, "dataset", "folder")
             page.wait_for_selector("#data-files", state="visible")
             page.wait_for_function("() => document.querySelector('#data-files').innerText.includes('点击上传')")
             page.get_by_text("画出你自己的分布", exact=False).first.click()
@@ -52,7 +38,7 @@ def test_a_chinese_page_shows_no_english_of_gradio_s_or_of_setting_names(served_
             text = page.evaluate("() => document.body.innerText")
             assert not [w for w in GRADIO_ENGLISH if w in text], [w for w in GRADIO_ENGLISH if w in text]
             # the status line names settings by their labels: a live change, and run B beside run A
-            _pick(page, "dataset", "ring8")
+            pick(page, "dataset", "ring8")
             page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
             page.get_by_text("并排", exact=False).first.click()
             page.click("#start-compare")
