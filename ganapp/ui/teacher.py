@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -94,16 +95,36 @@ def ruled_out_note(lang: str, classroom: Classroom) -> str:
 class TeacherHandlers:
     """The teacher page's handlers, over the class (:class:`~ganapp.teacher.Classroom`) and the students' app."""
 
+    MAX_HELD = 8  # wrong answers held at once, server-wide; beyond them a wrong token is refused without a wait
+
     def __init__(self, app: GanApp, classroom: Classroom):
         self.app = app
         self.classroom = classroom
+        self._held = 0  # wrong answers being held now
+        self._held_lock = threading.Lock()
+        self._export_lock = threading.Lock()  # one class export at a time (it writes every run's checkpoint)
 
     async def admit(self, request: gr.Request | None, token: Any) -> bool:
-        """Whether ``token`` is the teacher's; a wrong one returns only after the gate's delay."""
+        """Whether ``token`` is the teacher's; a wrong one returns only after the gate's delay.
+
+        At most MAX_HELD wrong answers are held at once: a held answer keeps one of the Gradio queue's slots (40 by
+        default, for every event of every page), so a flood of wrong tokens from a class's one address would
+        otherwise fill them, and the teacher's own right token, and the students' ticks, would wait behind it.
+        A wrong answer beyond them is refused at once; the gate still counts it, and the token's length, not the
+        wait, is what keeps a guesser out (see :class:`~ganapp.teacher_gate.TeacherGate`)."""
         verdict = self.classroom.gate.check(token, _client(request))
-        if not verdict.ok:
-            await asyncio.sleep(verdict.delay_s)
-        return verdict.ok
+        if verdict.ok or verdict.delay_s <= 0:
+            return verdict.ok
+        with self._held_lock:
+            hold = self._held < self.MAX_HELD
+            self._held += hold
+        if hold:
+            try:
+                await asyncio.sleep(verdict.delay_s)
+            finally:
+                with self._held_lock:
+                    self._held -= 1
+        return False
 
     @staticmethod
     def _choice(lang: str, field: str, value: Any, choices) -> None:
@@ -323,8 +344,11 @@ class TeacherHandlers:
     @teacher_only
     @guarded
     def export(self, request: gr.Request, lang: str, token: Any) -> str:
-        """The class as a .zip: every run's checkpoint and a CSV of names, settings, steps and scores."""
-        return str(self.classroom.export(self.app._file("teacher", "export")))
+        """The class as a .zip: every run's checkpoint and a CSV of names, settings, steps and scores. One export at
+        a time (the event itself has no limit, so that a wrong token's held answer never keeps the teacher's
+        export waiting)."""
+        with self._export_lock:
+            return str(self.classroom.export(self.app._file("teacher", "export")))
 
 
 def _instant(key: str) -> str:
@@ -410,7 +434,7 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         resume_all.click(h.resume_all, [lang, token], [note], api_name="teacher_resume_all", **FAST)
         start_challenge.click(h.start_challenge, [lang, token, challenge], [note], api_name="teacher_challenge",
                               **FAST)
-        export.click(h.export, [lang, token], [export_file], api_name="teacher_export", concurrency_limit=1)
+        export.click(h.export, [lang, token], [export_file], api_name="teacher_export", concurrency_limit=None)
         gr.api(h.class_api, api_name="teacher_class", concurrency_limit=None)
 
         def relabel(code: str) -> list:
