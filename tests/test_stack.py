@@ -144,11 +144,12 @@ def test_the_engine_thread_ends_when_nothing_trains_and_comes_back_on_start():
 
 
 class _TimedJob:
-    """A stand-in engine job whose every step takes ``step_s`` seconds (sleeping, so machine load does not matter)."""
+    """A stand-in engine job whose every step takes ``step_s`` seconds (sleeping, so machine load does not matter),
+    with the peer key ``peer`` (None: it shares by time)."""
 
-    def __init__(self, step_s: float):
+    def __init__(self, step_s: float, peer=None):
         self.trainer = object()
-        self.step_s, self.busy_s, self.steps = step_s, 0.0, 0
+        self.step_s, self.peer, self.busy_s, self.steps = step_s, peer, 0.0, 0
 
     def wants_work(self, now):
         return True
@@ -157,7 +158,7 @@ class _TimedJob:
         return None
 
     def peer_key(self):
-        return None
+        return self.peer
 
     def begin_step(self, now):
         return True

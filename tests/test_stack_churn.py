@@ -12,7 +12,7 @@ from ganapp.stack import StackedTrainer, stack_key
 from ganapp.trainer import Trainer
 
 from conftest import tiny_2d, wait_until
-from test_stack import _state
+from test_stack import _state, _TimedJob
 
 
 def test_members_leave_and_join_a_stack_and_every_member_still_gets_its_lone_update():
@@ -121,44 +121,7 @@ def test_the_peer_class_is_a_2d_run_at_its_datasets_default_or_classroom_sizes()
     assert not young_at_full_size(ring8.replace(g_width=96), 10.0)
 
 
-class _Job:
-    """A stand-in engine job whose every step sleeps ``step_s`` (so machine load does not matter)."""
-
-    def __init__(self, step_s: float, peer):
-        self.trainer = object()
-        self.step_s, self.peer, self.busy_s, self.steps = step_s, peer, 0.0, 0
-
-    def wants_work(self, now):
-        return True
-
-    def stack_key(self):
-        return None
-
-    def peer_key(self):
-        return self.peer
-
-    def begin_step(self, now):
-        return True
-
-    def lone_step(self):
-        import time
-
-        time.sleep(self.step_s)
-        self.busy_s += self.step_s
-        self.steps += 1
-        return torch.zeros(4)
-
-    def end_step(self, row, now):
-        return False
-
-    def settle_due(self):
-        return False
-
-    def fail(self, error):  # pragma: no cover - a stand-in never fails
-        raise error
-
-
-def _run(share: str, jobs: list[_Job], seconds: float = 2.0) -> None:
+def _run(share: str, jobs: list[_TimedJob], seconds: float = 2.0) -> None:
     engine = Engine(quantum_s=0.01, background=False, share=share)
     for j in jobs:
         engine.submit(j)
@@ -167,11 +130,11 @@ def _run(share: str, jobs: list[_Job], seconds: float = 2.0) -> None:
 
 def test_peers_share_by_steps_and_everyone_else_by_time():
     # a full-size run built before the class came costs 4 times a classroom-size run's step
-    full, small, chosen = _Job(0.008, "2d"), _Job(0.002, "2d"), _Job(0.008, None)
+    full, small, chosen = _TimedJob(0.008, "2d"), _TimedJob(0.002, "2d"), _TimedJob(0.008, None)
     _run("steps", [full, small, chosen])
     assert full.steps >= 0.7 * small.steps, (full.steps, small.steps)
     assert chosen.steps < 0.5 * full.steps, (chosen.steps, full.steps)  # sizes a visitor chose: their time share
-    full, small = _Job(0.008, "2d"), _Job(0.002, "2d")
+    full, small = _TimedJob(0.008, "2d"), _TimedJob(0.002, "2d")
     _run("time", [full, small])  # the engine as it was: equal time, a quarter of the steps
     assert full.steps < 0.5 * small.steps, (full.steps, small.steps)
     with pytest.raises(ValueError, match="share"):
