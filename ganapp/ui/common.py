@@ -49,16 +49,19 @@ def toast(request: Any, error: gr.Error) -> gr.Error:
     still open fails the event without a second toast, so clicking a refused button again does not pile the toasts
     up: Gradio 6 groups a page's error toasts into one ("Error (3)"), and closes a group on its own only while it
     holds one message. (Its header, "Error", is Gradio's own text: it ignores a title.)"""
+    # a value the visitor sent may be quoted in the message: a lone surrogate in it (valid JSON, "\ud800") would
+    # make Gradio's event stream fail to encode the answer and close the page's stream, so it is shown escaped
+    message = str(error.message).encode("utf-8", "backslashreplace").decode("utf-8")
     page = getattr(request, "session_hash", None)
     now = time.monotonic()
     visible = True
     if page is not None:
         with _open_toasts_lock:
             _forget_closed(now)
-            visible = (page, error.message) not in _open_toasts
+            visible = (page, message) not in _open_toasts
             if visible:
-                _open_toasts[(page, error.message)] = now + ERROR_TOAST_S
-    return gr.Error(error.message, duration=ERROR_TOAST_S, visible=visible, print_exception=False)
+                _open_toasts[(page, message)] = now + ERROR_TOAST_S
+    return gr.Error(message, duration=ERROR_TOAST_S, visible=visible, print_exception=False)
 
 
 def forget_closed_toasts(now_s: float | None = None) -> int:

@@ -103,3 +103,12 @@ def test_an_integer_beyond_a_float_s_range_is_out_of_range_not_an_overflow(serve
     data[CONTROL_START + CONTROL_FIELDS.index("beta1")] = 10 ** 400
     error = send(url, "start", data)["error"]
     assert error and "went wrong" not in error and "Overflow" not in error, error
+
+
+def test_a_lone_surrogate_quoted_in_a_refusal_comes_back_escaped_and_the_page_s_stream_stays_open(served_app, capfd):
+    url, _ = served_app
+    capfd.readouterr()
+    error = send(url, "start", start_with("zh", 1, "\ud800"))["error"]  # the minutes: refused by the handler
+    assert error and "\\ud800" in error and "went wrong" not in error, error
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "surrogates not allowed" not in err, err[-3000:]
