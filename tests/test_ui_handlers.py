@@ -154,12 +154,14 @@ def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):
             app.train.start(req("t"), lang, -1, *CONTROLS)
     timed = list(CONTROLS)
     timed[CONTROL_FIELDS.index("lr_decay")] = 0.5
-    app.train.start(req("t"), "en", 0.02, *timed)  # 1.2 s of training
+    # 3 s of training: long enough that a loaded machine still polls while it runs, and takes its last step
+    # within the last tenth of it (where the decayed learning rate is under 0.2 of its start)
+    app.train.start(req("t"), "en", 0.05, *timed)
     assert wait_until(lambda: "Timed run: 0:0" in app.live.poll(req("t"), "en").status, 5)
     session = app.registry.visitor("t").session
     assert wait_until(lambda: session.state == "paused", 10)
-    assert "the 0.02-minute timed run is over" in app.live.poll(req("t"), "en").status
-    assert "0.02 分钟的定时训练结束" in app.live.poll(req("t"), "zh").status
+    assert "the 0.05-minute timed run is over" in app.live.poll(req("t"), "en").status
+    assert "0.05 分钟的定时训练结束" in app.live.poll(req("t"), "zh").status
     assert session.trainer.lr_scale < 0.2 and session.config.lr_decay == 0.5
 
 
