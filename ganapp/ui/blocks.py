@@ -50,6 +50,22 @@ class GanBlocks(gr.Blocks):
                 raise _refused(t(lang, "err_api_call")) from None
             raise _refused(self._says(lang, block_fn.inputs[i], i, inputs[i])) from None
 
+    def queue(self, *args: Any, **kwargs: Any) -> GanBlocks:
+        """Gradio's ``Blocks.queue``, whose queue refuses an event this app does not have (a ``fn_index`` that no
+        page sends) with HTTP 400 and a message; Gradio's own looks it up unguarded and answers HTTP 500 with a
+        KeyError's traceback in the log."""
+        super().queue(*args, **kwargs)
+        queue, push = self._queue, self._queue.push
+
+        async def known_push(body: Any, request: Any, username: str | None) -> tuple:
+            if body.fn_index is not None and body.fn_index not in self.fns:
+                log.info("refused a queued call to an unknown event (fn_index %r)", body.fn_index)
+                return False, f"No event has the index {body.fn_index}.", "error"
+            return await push(body, request, username)
+
+        queue.push = known_push
+        return self
+
     async def _failing_input(self, block_fn: Any, inputs: list[Any], state: Any, explicit_call: bool) -> int | None:
         """The first input that Gradio cannot read on its own (each read as the whole call reads it), or None."""
         for i, block in enumerate(block_fn.inputs):

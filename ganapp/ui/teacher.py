@@ -92,6 +92,25 @@ def ruled_out_note(lang: str, classroom: Classroom) -> str:
                          value=e.value, allowed=e.allowed) for k, e in classroom.ruled_out.items())
 
 
+class CardClick(gr.EventData):
+    """A click on a card of the class's gallery, as Gradio hands it to :meth:`TeacherHandlers.select`.
+
+    Gradio's own ``gr.SelectData`` reads ``data["index"]`` before any handler runs, so a forged call that sends no
+    event data (or not an object) ended in a TypeError's traceback and an empty error; here it is a click on no card,
+    and the teacher gate still answers the token first.
+
+    Attributes:
+        index: the card's place in the gallery (an int from a page; anything, or None, from a forged call).
+        value: the card as the page sends it, a dict with its "caption" (str); None when absent.
+    """
+
+    def __init__(self, target: Any, data: Any):
+        super().__init__(target, data)
+        data = data if isinstance(data, dict) else {}
+        self.index: Any = data.get("index")
+        self.value: Any = data.get("value")
+
+
 class TeacherHandlers:
     """The teacher page's handlers, over the class (:class:`~ganapp.teacher.Classroom`) and the students' app."""
 
@@ -260,12 +279,12 @@ class TeacherHandlers:
 
     @teacher_only
     @guarded
-    def select(self, request: gr.Request, lang: str, token: Any, evt: gr.SelectData) -> None:
+    def select(self, request: gr.Request, lang: str, token: Any, evt: CardClick) -> None:
         """A click on a card: show that run large from the next refresh on, following the run (its seat, read
         from the card's caption), not the card's place, which sorting may give to another run."""
         page = self.app._page(request)
         caption = evt.value.get("caption") if isinstance(evt.value, dict) else None
-        match = re.match(r"#(\d+)", caption or "")
+        match = re.match(r"#(\d{1,9})(?!\d)", caption) if isinstance(caption, str) else None
         vid = self.classroom.visitor_at(int(match.group(1))) if match else None
         order = page.get("teacher_order", [])
         if vid is None and isinstance(evt.index, int) and 0 <= evt.index < len(order):
@@ -451,4 +470,5 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         demo.load(None, None, [lang], js=DETECT_LANG_JS)
 
 
-__all__ = ["TEACHER_CSS", "TeacherHandlers", "build_teacher_page", "lesson_choices", "ruled_out_note", "teacher_only"]
+__all__ = ["TEACHER_CSS", "CardClick", "TeacherHandlers", "build_teacher_page", "lesson_choices", "ruled_out_note",
+           "teacher_only"]
