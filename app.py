@@ -53,8 +53,7 @@ import gradio as gr
 from ganapp import runtime
 from ganapp.autosave import StateStore, default_state_dir
 from ganapp.config import GANConfig
-from ganapp.data import downloads_allowed
-from ganapp.limits import Limits
+from ganapp.limits import Limits, downloads_allowed
 from ganapp.memory import model_memory
 from ganapp.metrics import live_scorer
 from ganapp.registry import SessionRegistry
@@ -195,7 +194,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     Arguments override the environment. The teacher's page exists only with a teacher token. ``worker``: train in
     a worker process (``GANAPP_WORKER``, default 1, and 0 on Windows: the worker listens on a Unix socket; see
     :mod:`ganapp.worker`), or in this one. ``download``: whether datasets may be downloaded (``GANAPP_DOWNLOAD``, see
-    :func:`ganapp.data.downloads_allowed`).
+    :func:`ganapp.limits.downloads_allowed`).
 
     Raises:
         SystemExit: a setting out of range, or a teacher token shorter than 12 characters.

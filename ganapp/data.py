@@ -17,8 +17,6 @@ Datasets:
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -79,13 +77,6 @@ TORCHVISION = {
 }
 
 
-# The hosts torchvision downloads each from (its classes' mirrors and url), for the check of downloads_allowed.
-DOWNLOAD_HOSTS = {"mnist": "ossci-datasets.s3.amazonaws.com",
-                  "fashion_mnist": "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
-                  "cifar10": "www.cs.toronto.edu"}
-DOWNLOAD_CHOICES = ("auto", "1", "0")
-
-
 def files_present(name: str, root: Path | None = None) -> bool:
     """Whether the files of ``mnist``, ``fashion_mnist`` or ``cifar10`` (TORCHVISION) are all in their folder under
     ``root`` (default :func:`data_dir`)."""
@@ -101,37 +92,6 @@ def on_server(name: str, download: bool, root: Path | None = None) -> bool:
     if name not in DATASETS:
         return False
     return name not in TORCHVISION or download or files_present(name, root)
-
-
-def downloads_allowed(setting: str | None = None, timeout_s: float = 2.0) -> bool:
-    """Whether the server may download the datasets whose files it lacks: ``setting`` (default the environment's
-    ``GANAPP_DOWNLOAD``): ``1`` yes, ``0`` no, ``auto`` (the default) yes when every such dataset's files are there
-    anyway or one of torchvision's download hosts answers within ``timeout_s`` (a Space with internet: yes; a
-    classroom server offline: no). Nothing is downloaded here.
-
-    Raises:
-        ValueError: ``setting`` is not one of auto, 1, 0.
-    """
-    choice = (setting if setting is not None else os.environ.get("GANAPP_DOWNLOAD", "auto")).strip().lower()
-    if choice not in DOWNLOAD_CHOICES:
-        raise ValueError(f"GANAPP_DOWNLOAD={choice!r} is not allowed: choose one of {', '.join(DOWNLOAD_CHOICES)}")
-    if choice != "auto":
-        return choice == "1"
-    missing = [name for name in TORCHVISION if not files_present(name)]
-    if not missing:
-        return True
-    answered = threading.Event()
-
-    def knock(host: str) -> None:
-        try:
-            socket.create_connection((host, 443), timeout=timeout_s).close()
-            answered.set()
-        except OSError:
-            pass
-
-    for name in missing:
-        threading.Thread(target=knock, args=(DOWNLOAD_HOSTS[name],), daemon=True).start()
-    return answered.wait(timeout_s)
 
 
 def load_torchvision(name: str, root: Path | None = None, download: bool = True, train: bool = True

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import GANConfig
-from .limits import LimitError, Limits
 
 # The lessons show the plain GAN of the papers they come from: Adam with β = (0.5, 0.999) as in DCGAN (Radford et
 # al. 2016) and no R1, whatever a dataset's default adds to train it well (R1 would smooth the very D they show)
@@ -152,29 +151,6 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
     Lesson("mlp_vs_dcgan", "mnist_10k", {}, metric="fd", window_steps=(0, 10**9),
            twin={"model": "mlp", "g_width": 256, "d_width": 256}, run_minutes=3.0),
 )}
-
-def beyond_limits(limits: Limits) -> dict[str, LimitError]:
-    """The lessons a host's limits rule out, each with the first limit it passes: a setting of run A or run B
-    beyond :meth:`Limits.check` (``GANAPP_MAX_BATCH=128`` against the mode-collapse lesson's batch of 256), or a
-    run that the host's step limit would stop before the lesson's window ends (``field`` "max_steps", ``value``
-    the steps the lesson needs). A lesson measured at its own settings is not scaled to fit: it is off on that
-    server, and says why.
-
-    Returns:
-        ``{lesson name: LimitError}`` for the lessons ruled out; empty when every lesson fits.
-    """
-    out: dict[str, LimitError] = {}
-    for name, lesson in LESSONS.items():
-        try:
-            for config in (lesson.config(), lesson.twin_config()):
-                if config is not None:
-                    limits.check(config)
-            needed = lesson.step_budget or (lesson.window_steps[1] if lesson.steps_per_s else None)
-            if needed is not None and needed > limits.max_steps:
-                raise LimitError("max_steps", needed, f"1..{limits.max_steps:,}")
-        except LimitError as e:
-            out[name] = e
-    return out
 
 
 def lesson_config(name: str) -> GANConfig:

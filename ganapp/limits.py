@@ -6,9 +6,14 @@ language from the errors' codes and fields.
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from dataclasses import dataclass
 
 from .config import IMAGE_SIZES, RANGES, GANConfig
+from .data import TORCHVISION, files_present
+from .lessons import LESSONS
 from .memory import model_memory, round_mb
 
 
@@ -89,3 +94,65 @@ class Limits:
         need = model_memory(config).total_mb
         if need > self.max_model_mb:
             raise LimitError("model_mb", round_mb(need), str(self.max_model_mb))
+
+
+def beyond_limits(limits: Limits) -> dict[str, LimitError]:
+    """The lessons a host's limits rule out, each with the first limit it passes: a setting of run A or run B
+    beyond :meth:`Limits.check` (``GANAPP_MAX_BATCH=128`` against the mode-collapse lesson's batch of 256), or a
+    run that the host's step limit would stop before the lesson's window ends (``field`` "max_steps", ``value``
+    the steps the lesson needs). A lesson measured at its own settings is not scaled to fit: it is off on that
+    server, and says why.
+
+    Returns:
+        ``{lesson name: LimitError}`` for the lessons ruled out; empty when every lesson fits.
+    """
+    out: dict[str, LimitError] = {}
+    for name, lesson in LESSONS.items():
+        try:
+            for config in (lesson.config(), lesson.twin_config()):
+                if config is not None:
+                    limits.check(config)
+            needed = lesson.step_budget or (lesson.window_steps[1] if lesson.steps_per_s else None)
+            if needed is not None and needed > limits.max_steps:
+                raise LimitError("max_steps", needed, f"1..{limits.max_steps:,}")
+        except LimitError as e:
+            out[name] = e
+    return out
+
+
+# The hosts torchvision downloads each from (its classes' mirrors and url), for the check of downloads_allowed.
+DOWNLOAD_HOSTS = {"mnist": "ossci-datasets.s3.amazonaws.com",
+                  "fashion_mnist": "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
+                  "cifar10": "www.cs.toronto.edu"}
+DOWNLOAD_CHOICES = ("auto", "1", "0")
+
+
+def downloads_allowed(setting: str | None = None, timeout_s: float = 2.0) -> bool:
+    """Whether the server may download the datasets whose files it lacks: ``setting`` (default the environment's
+    ``GANAPP_DOWNLOAD``): ``1`` yes, ``0`` no, ``auto`` (the default) yes when every such dataset's files are there
+    anyway or one of torchvision's download hosts answers within ``timeout_s`` (a Space with internet: yes; a
+    classroom server offline: no). Nothing is downloaded here.
+
+    Raises:
+        ValueError: ``setting`` is not one of auto, 1, 0.
+    """
+    choice = (setting if setting is not None else os.environ.get("GANAPP_DOWNLOAD", "auto")).strip().lower()
+    if choice not in DOWNLOAD_CHOICES:
+        raise ValueError(f"GANAPP_DOWNLOAD={choice!r} is not allowed: choose one of {', '.join(DOWNLOAD_CHOICES)}")
+    if choice != "auto":
+        return choice == "1"
+    missing = [name for name in TORCHVISION if not files_present(name)]
+    if not missing:
+        return True
+    answered = threading.Event()
+
+    def knock(host: str) -> None:
+        try:
+            socket.create_connection((host, 443), timeout=timeout_s).close()
+            answered.set()
+        except OSError:
+            pass
+
+    for name in missing:
+        threading.Thread(target=knock, args=(DOWNLOAD_HOSTS[name],), daemon=True).start()
+    return answered.wait(timeout_s)

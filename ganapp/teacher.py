@@ -25,8 +25,8 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .config import GANConfig
-from .lessons import LESSONS, beyond_limits
-from .limits import LimitError
+from .lessons import LESSONS
+from .limits import LimitError, beyond_limits
 from .points2d import BOUNDS_2D
 from .registry import SessionRegistry, Visitor
 from .remote import WorkerLostError
@@ -222,7 +222,7 @@ class Classroom:
     Attributes:
         lesson: the lesson set for the class (:class:`ClassLesson`), or None.
         ruled_out: the lessons the host's limits rule out, each with why (see
-            :func:`ganapp.lessons.beyond_limits`); the teacher cannot set them.
+            :func:`ganapp.limits.beyond_limits`); the teacher cannot set them.
 
     Locks: ``_lock`` guards the seats, thumbnails, lesson and challenge records; it is never held while a run is
     read (a call to the training worker).

@@ -7,7 +7,8 @@ import gradio as gr
 import pytest
 
 from ganapp.config import GANConfig
-from ganapp.data import MNIST_FILES, downloads_allowed, files_present, on_server
+from ganapp.data import MNIST_FILES, files_present, on_server
+from ganapp.limits import downloads_allowed
 from ganapp.registry import SessionRegistry
 from ganapp.ui import GanApp
 from ganapp.ui.common import CONTROL_FIELDS
@@ -53,7 +54,9 @@ def test_which_datasets_a_server_can_load(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="GANAPP_DOWNLOAD"):
         downloads_allowed("maybe")
     monkeypatch.setenv("GANAPP_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr("ganapp.data.TORCHVISION", {"mnist": ("MNIST", "MNIST/raw", MNIST_FILES)})
+    only_mnist = {"mnist": ("MNIST", "MNIST/raw", MNIST_FILES)}
+    monkeypatch.setattr("ganapp.data.TORCHVISION", only_mnist)
+    monkeypatch.setattr("ganapp.limits.TORCHVISION", only_mnist)
     assert downloads_allowed("auto") is True  # every file there: nothing to download, no network asked
 
 

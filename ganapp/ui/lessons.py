@@ -10,7 +10,8 @@ from typing import Any
 import gradio as gr
 
 from ..config import PAGE_FIELDS, GANConfig
-from ..lessons import LESSONS, Lesson, beyond_limits
+from ..lessons import LESSONS, Lesson
+from ..limits import beyond_limits
 from ..data import ASSETS_DIR
 from ..session import RUNNING, WAITING
 from .base import Shared, TabHandlers
@@ -185,7 +186,7 @@ def teacher_lesson_lines(lang: str, visitor: Any, snap, classroom: Any) -> list[
 
 class LessonHandlers(TabHandlers):
     """The Lessons box's handlers. At startup, the log names the lessons that the host's limits rule out
-    (:func:`ganapp.lessons.beyond_limits`); picking one says so in the lesson's text."""
+    (:func:`ganapp.limits.beyond_limits`); picking one says so in the lesson's text."""
 
     def __init__(self, shared: Shared):
         super().__init__(shared)
