@@ -48,9 +48,7 @@ failure with a repro (the endpoint, the transport, the values sent).
 from __future__ import annotations
 
 import argparse
-import base64
 import concurrent.futures as cf
-import io
 import json
 import os
 import random
@@ -65,6 +63,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -947,11 +946,14 @@ class Adversary:
         log = self.server.new_log()
         verdicts = [self.record(self.judge(Case(start, label, self.baseline(start)), a, log if i == 0 else ""))
                     for i, a in enumerate(answers)]
-        running = sum(1 for p in pages if self._page_snapshot(p).get("state") in ("running", "paused"))
+        # a run started among many may still wait for the engine's first turn ("waiting")
+        states = [self._page_snapshot(p).get("state") for p in pages]
+        running = sum(1 for s in states if s in ("running", "waiting", "paused"))
         refused_full = sum(1 for v in verdicts if v.kind == "refused")
         self.check("concurrent Starts: the run limit holds, and the others are told the server is full",
                    running + refused_full == len(pages) and running <= 12,
-                   f"{running} started, {refused_full} refused")
+                   f"{running} started, {refused_full} refused (the pages' states: "
+                   f"{', '.join(f'{k} {n}' for k, n in sorted(Counter(map(str, states)).items()))})")
         for p in pages:
             p.call(stop, ["en"])
             p.call(self.by_name["unload"], [])
