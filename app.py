@@ -14,7 +14,7 @@ Environment:
         runs are deleted first.
     GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE, GANAPP_MAX_MODEL_MB: a host's
         limits (defaults 60 runs in memory, 500,000 steps per run, batch 512, images 64 px, 2048 MB per run's model
-        as estimated from its settings before it is built; see ganapp.limits.Limits and ganapp.memory).
+        as estimated from its settings before it is built; see ganapp.host.limits.Limits and ganapp.gan.memory).
     GANAPP_TEACHER_TOKEN: turns the teacher's page on, at /teacher, for whoever gives this token (at least 12
         characters). Unset, the page and its API do not exist.
     GANAPP_TRUSTED_PROXIES: the reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For
@@ -50,16 +50,18 @@ from pathlib import Path
 
 import gradio as gr
 
-from ganapp import runtime
-from ganapp.autosave import StateStore, default_state_dir
-from ganapp.config import GANConfig
-from ganapp.limits import Limits, downloads_allowed
-from ganapp.memory import model_memory
-from ganapp.metrics import live_scorer
-from ganapp.registry import SessionRegistry
-from ganapp.teacher import Classroom, TeacherGate
-from ganapp.ui import CSS, GanApp, build_demo
-from ganapp.worker import WorkerEngine, WorkerLostError
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.gan.memory import model_memory
+from ganapp.gan.metrics import live_scorer
+from ganapp.host.autosave import StateStore, default_state_dir
+from ganapp.host.classroom import Classroom
+from ganapp.host.teacher_gate import TeacherGate
+from ganapp.host.limits import Limits, downloads_allowed
+from ganapp.host.registry import SessionRegistry
+from ganapp.service.worker import WorkerEngine, WorkerLostError
+from ganapp.ui.handlers import GanApp
+from ganapp.ui.layout import CSS, build_demo
 
 ROOT = Path(__file__).resolve().parent
 CLASSROOM_CHOICES = {"auto": None, "1": True, "0": False}
@@ -143,7 +145,7 @@ def state_store(state_dir: str | Path | None = None) -> StateStore | None:
 
 def host_limits() -> Limits:
     """The host's limits from GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE and
-    GANAPP_MAX_MODEL_MB (each defaulting to :class:`~ganapp.limits.Limits`').
+    GANAPP_MAX_MODEL_MB (each defaulting to :class:`~ganapp.host.limits.Limits`').
 
     Raises:
         SystemExit: a value that is not an allowed integer, named with its range.
@@ -193,8 +195,8 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
     Arguments override the environment. The teacher's page exists only with a teacher token. ``worker``: train in
     a worker process (``GANAPP_WORKER``, default 1, and 0 on Windows: the worker listens on a Unix socket; see
-    :mod:`ganapp.worker`), or in this one. ``download``: whether datasets may be downloaded (``GANAPP_DOWNLOAD``, see
-    :func:`ganapp.limits.downloads_allowed`).
+    :mod:`ganapp.service.worker`), or in this one. ``download``: whether datasets may be downloaded
+    (``GANAPP_DOWNLOAD``, see :func:`ganapp.host.limits.downloads_allowed`).
 
     Raises:
         SystemExit: a setting out of range, or a teacher token shorter than 12 characters.
@@ -223,7 +225,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             download = downloads_allowed()
         except ValueError as e:
             raise SystemExit(str(e)) from None
-    # MNIST runs get a live quality score from the shipped classifier (ganapp.metrics.MNISTJudge)
+    # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
     registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                engine=WorkerEngine() if worker else None,
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,

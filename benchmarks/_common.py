@@ -64,8 +64,8 @@ def session_rate(config, seconds: float, poll_hz: float = 2.0, counts: list[int]
     import threading
     from types import SimpleNamespace
 
-    from ganapp.registry import SessionRegistry
-    from ganapp.ui import GanApp
+    from ganapp.host.registry import SessionRegistry
+    from ganapp.ui.handlers import GanApp
 
     registry = SessionRegistry(**registry_kwargs)
     app = GanApp(registry, tempfile.mkdtemp())

@@ -77,7 +77,7 @@ import httpx  # noqa: E402
 
 TEACHER_TOKEN = "adversary-teacher-token-0123"
 BOUND_S = 30.0  # the longest a call may take before it counts as a hang
-GATE_BOUND_S = 75.0  # a wrong teacher token is held up to 60 s by design (ganapp.teacher_gate)
+GATE_BOUND_S = 75.0  # a wrong teacher token is held up to 60 s by design (ganapp.host.teacher_gate)
 CLI_BOUND_S = 90.0
 HOST_ENV = {  # a host's settings for the served app: small limits, so that an accepted hostile run stays cheap
     "GANAPP_MAX_SESSIONS": "12",
@@ -138,14 +138,14 @@ class Server:
             time.sleep(0.2)
 
     def worker_pid(self) -> int | None:
-        """The training worker (``python -m ganapp.worker``, a child of the server), or None."""
+        """The training worker (``python -m ganapp.service.worker``, a child of the server), or None."""
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 stat = (entry / "stat").read_text()
                 ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                if ppid == self.proc.pid and b"ganapp.worker" in (entry / "cmdline").read_bytes():
+                if ppid == self.proc.pid and b"ganapp.service.worker" in (entry / "cmdline").read_bytes():
                     return int(entry.name)
             except (OSError, ValueError, IndexError):
                 continue
@@ -610,7 +610,7 @@ class Adversary:
     def _tiny_values(self) -> dict[int, Any]:
         """Component id -> the value of a tiny ring8 run, for the Train tab's controls (as the Start event lists them:
         the language, the minutes, then ganapp.ui.common.CONTROL_FIELDS)."""
-        from ganapp.config import GANConfig
+        from ganapp.gan.config import GANConfig
         from ganapp.ui.common import CONTROL_FIELDS
 
         config = GANConfig.default_for("ring8", g_width=8, d_width=8, batch_size=16, n_fixed=16, z_dim=2).to_dict()
@@ -1160,9 +1160,9 @@ class CliCase:
 def cli_cases(lies: Lies, work: Path, quick: bool, rng: random.Random) -> list[CliCase]:
     """Hostile invocations of every subcommand: flags out of range or of the wrong type, files that lie, paths
     that cannot be written, environment settings that are not numbers."""
-    from ganapp.checkpoints import save_checkpoint
-    from ganapp.config import CLI_FIELDS, SETTINGS, GANConfig
-    from ganapp.models import build_generator
+    from ganapp.gan.checkpoints import save_checkpoint
+    from ganapp.gan.config import CLI_FIELDS, SETTINGS, GANConfig
+    from ganapp.gan.models import build_generator
 
     ring = GANConfig.default_for("ring8", g_width=8, d_width=8, batch_size=16, n_fixed=16)
     image = GANConfig(dataset="mnist_10k", model="dcgan", z_dim=8, g_width=4, d_width=4, batch_size=8, n_fixed=16)

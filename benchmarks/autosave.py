@@ -24,10 +24,10 @@ import threading
 import time
 
 from _common import ROOT  # noqa: F401  (sets the import path)
-from ganapp import runtime
-from ganapp.autosave import StateStore
-from ganapp.config import GANConfig
-from ganapp.session import TrainingSession
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.host.autosave import StateStore
+from ganapp.run.session import TrainingSession
 
 
 def steps_per_s(session: TrainingSession, seconds: float) -> float:

@@ -13,7 +13,7 @@ turn, interleaved over rounds:
 - "step share": peers (2D runs at their default sizes, full or classroom) share by steps (``share="steps"``), early
   runs still at full size: fair, but the class pays for the dearer steps.
 - "moved": the early runs moved into the class's sizes (what the page does for a run younger than
-  ganapp.presets.YOUNG_S when the class arrives), step share: one stack.
+  ganapp.gan.presets.YOUNG_S when the class arrives), step share: one stack.
 
 Printed per setup: ring8 steps/s per run at the page's default sizes (the class's and the early runs; the rule
 "no ring8 run below 0.7 × the median" covers these, not paced runs or sizes a student chose): median, slowest and
@@ -33,11 +33,11 @@ import time
 import torch
 
 import _common  # noqa: F401 (the import path)
-from ganapp.config import GANConfig
-from ganapp.engine import Engine
-from ganapp.lessons import LESSONS
-from ganapp.presets import classroom_config
-from ganapp.session import TrainingSession
+from ganapp.engine.engine import Engine
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import classroom_config
+from ganapp.run.lessons import LESSONS
+from ganapp.run.session import TrainingSession
 
 
 def build(share: str, moved: bool, a: argparse.Namespace) -> tuple[Engine, dict[str, list[TrainingSession]]]:

@@ -31,7 +31,7 @@ Every student trains until the same moment, ``--seconds`` after the last one arr
 - tick and slider answers at the client, p50 and p95, plot redraws, and any error responses;
 - server cores used (its CPU time over the window), peak RSS, and threads and processes: idle baseline, peak, and
   (``--leave-check``) after everyone left and the idle timeout passed, against the same count after one student
-  trained and left. The server is the web process and its children (the training worker, ganapp.worker), summed;
+  trained and left. The server is the web process and its children (the training worker, ganapp.service.worker), summed;
 - the clients' own CPU, so that a reader can see how much of the machine the simulated browsers took.
 
 Ratios, printed at the end: with ``--base REV``, every scenario runs on that commit too (a git worktree of it,
@@ -86,7 +86,7 @@ SIZE_FIELDS = ("g_width", "d_width", "batch_size")  # what Start and Reset send 
 
 def page_controls(dataset: str) -> list:
     """The Train tab's controls as the page fills them for ``dataset`` (the handlers' CONTROL_FIELDS order)."""
-    from ganapp.config import GANConfig
+    from ganapp.gan.config import GANConfig
     from ganapp.ui.handlers import CONTROL_FIELDS
 
     c = GANConfig.default_for(dataset)
@@ -252,7 +252,7 @@ def student(url: str, plan: Plan, scenario: Scenario, ready: mp.Queue, go, resul
     ``plan`` says. Times are kept from the moment the class began (``go``)."""
     from gradio_client import Client
 
-    from ganapp.presets import CLASSROOM_2D
+    from ganapp.gan.presets import CLASSROOM_2D
 
     rng = np.random.default_rng(plan.seed)
     out = {"dataset": plan.dataset, "lesson": plan.lesson, "polls_ms": [], "draws_ms": [], "sliders_ms": [],

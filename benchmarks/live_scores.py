@@ -16,9 +16,9 @@ import functools
 import torch
 
 from _common import interleaved, session_rate
-from ganapp import runtime
-from ganapp.config import GANConfig
-from ganapp.metrics import live_scorer, shared_judge
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.gan.metrics import live_scorer, shared_judge
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ thread does not count, and reports the median and p95 for:
 It prints the cost of the class polling (2 ticks per second each, and the redraws as LiveHandlers.tick spaces them) in
 cores, the ratio of the tick to the reference, and of the redraw to the redraw with whole curve figures.
 
-The app trains in its worker process (ganapp.worker), as ``python app.py`` does. Then the same class is built again
-training in the web process (``GANAPP_WORKER=0``), and the wall time of a tick on the server (its answer time, with
-the clients' own cost left out) is printed for both, with their ratio.
+The app trains in its worker process (ganapp.service.worker), as ``python app.py`` does. Then the same class is built
+again training in the web process (``GANAPP_WORKER=0``), and the wall time of a tick on the server (its answer time,
+with the clients' own cost left out) is printed for both, with their ratio.
 
     python benchmarks/poll_cost.py [--sessions 30] [--calls 60]
 """
@@ -30,9 +30,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from _common import ROOT, postprocessed_cpu_ms  # noqa: F401  (ROOT sets the import path)
-from ganapp import runtime
-from ganapp.config import GANConfig
-from ganapp.presets import classroom_config
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import classroom_config
 
 
 def cpu_ms(demo, fn_name: str, handler, request, calls: int, every_s: float) -> np.ndarray:
@@ -86,7 +86,7 @@ def main() -> None:
     steps = registry.visitor("s0").session.snapshot(None).step
     registry.close()
     wall = {worker: tick_wall_ms(a.sessions, a.calls, worker) for worker in (True, False)}
-    from ganapp.session import VIEW_SHARE
+    from ganapp.run.session import VIEW_SHARE
     from ganapp.ui.live import DRAW_EVERY_S
 
     draw_every_s = DRAW_EVERY_S * max(1.0, a.sessions / VIEW_SHARE)  # as LiveHandlers.tick spaces the redraws

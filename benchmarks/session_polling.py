@@ -17,9 +17,9 @@ import threading
 import torch
 
 from _common import interleaved, session_rate, steps_per_s
-from ganapp import runtime
-from ganapp.config import GANConfig
-from ganapp.trainer import Trainer
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.gan.trainer import Trainer
 
 
 def thread_rate(trainer: Trainer, seconds: float) -> float:

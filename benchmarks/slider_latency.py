@@ -18,10 +18,10 @@ import numpy as np
 import torch
 
 from _common import ROOT  # noqa: F401  (sets the import path)
-from ganapp import runtime
-from ganapp.config import GANConfig
-from ganapp.registry import SessionRegistry
-from ganapp.ui import GanApp
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui.handlers import GanApp
 
 
 def latencies_ms(app: GanApp, request, calls: int, rng: np.random.Generator) -> np.ndarray:

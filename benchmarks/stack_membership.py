@@ -19,10 +19,10 @@ import time
 import torch
 
 from _common import interleaved
-from ganapp.config import GANConfig
-from ganapp.presets import classroom_config
-from ganapp.stack import StackedTrainer
-from ganapp.trainer import Trainer
+from ganapp.engine.stack import StackedTrainer
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import classroom_config
+from ganapp.gan.trainer import Trainer
 
 
 def per_call_ms(fn, repeats: int) -> float:

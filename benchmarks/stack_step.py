@@ -23,10 +23,10 @@ import argparse
 import torch
 
 from _common import interleaved, steps_per_s
-from ganapp.config import GANConfig
-from ganapp.presets import classroom_config
-from ganapp.stack import StackedTrainer
-from ganapp.trainer import Trainer
+from ganapp.engine.stack import StackedTrainer
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import classroom_config
+from ganapp.gan.trainer import Trainer
 
 
 class AllMembersR1(StackedTrainer):

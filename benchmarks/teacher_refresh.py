@@ -22,9 +22,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from _common import ROOT, postprocessed_cpu_ms  # noqa: F401  (ROOT sets the import path)
-from ganapp import runtime
-from ganapp.config import GANConfig
-from ganapp.presets import classroom_config
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import classroom_config
 
 TOKEN = "benchmark-teacher-token"
 

@@ -22,9 +22,9 @@ import argparse
 import torch
 
 from _common import interleaved, steps_per_s
-from ganapp.config import GANConfig
-from ganapp.losses import get_loss
-from ganapp.trainer import Trainer, build_models
+from ganapp.gan.config import GANConfig
+from ganapp.gan.losses import get_loss
+from ganapp.gan.trainer import Trainer, build_models
 
 
 def bare_loop(config: GANConfig, device: torch.device):

@@ -19,12 +19,12 @@ import time
 import torch
 
 from _common import interleaved, session_rate
-from ganapp import runtime
-from ganapp.config import GANConfig
-from ganapp.points2d import BOUNDS_2D
-from ganapp.trainer import Trainer
+from ganapp.engine import runtime
+from ganapp.gan.config import GANConfig
+from ganapp.gan.points2d import BOUNDS_2D
+from ganapp.gan.trainer import Trainer
+from ganapp.gan.view2d import view
 from ganapp.ui.plots import LAYERS, view2d_figure
-from ganapp.view2d import view
 
 LABELS = {k: k for k in ("real", "fake", "decision", "critic", "arrows", "manifold")}
 

@@ -30,10 +30,10 @@ import numpy as np
 
 from _common import ROOT  # noqa: F401  (ROOT sets the import path)
 from classroom import run_class
-from ganapp.config import GANConfig
-from ganapp.engine import Engine
-from ganapp.presets import classroom_config
-from ganapp.session import TrainingSession
+from ganapp.engine.engine import Engine
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import classroom_config
+from ganapp.run.session import TrainingSession
 
 
 def engine_rates(n: int, seconds: float, warmup_s: float = 5.0) -> np.ndarray:

@@ -31,17 +31,17 @@ import torch
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from .checkpoints import CheckpointError, inspect_checkpoint, load_checkpoint, save_checkpoint
-from .classifier import CLASSIFIER_PATH, train_and_save
-from .config import CLI_FIELDS, SETTINGS, GANConfig, range_text
-from .data import DatasetUnavailableError
-from .limits import Limits
-from .memory import model_memory, round_mb
-from .points2d import MIXTURES
-from .latent import follow_z, seed_to_z
-from .media import save_samples_gif, strip, to_grid
-from .metrics import MNIST_LIKE, N_REFERENCE, mode_metrics, scores_mnist, shared_judge
-from .trainer import Trainer, cycled_labels
+from .gan.checkpoints import CheckpointError, inspect_checkpoint, load_checkpoint, save_checkpoint
+from .gan.classifier import CLASSIFIER_PATH, train_and_save
+from .gan.config import CLI_FIELDS, SETTINGS, GANConfig, range_text
+from .gan.data import DatasetUnavailableError
+from .gan.latent import follow_z, seed_to_z
+from .gan.media import save_samples_gif, strip, to_grid
+from .gan.memory import model_memory, round_mb
+from .gan.metrics import MNIST_LIKE, N_REFERENCE, mode_metrics, scores_mnist, shared_judge
+from .gan.points2d import MIXTURES
+from .gan.trainer import Trainer, cycled_labels
+from .host.limits import Limits
 
 
 class UsageError(Exception):
@@ -70,7 +70,7 @@ def max_model_mb() -> int:
 
 
 def check_memory(config: GANConfig) -> None:
-    """Refuse a model whose estimated memory (:func:`ganapp.memory.model_memory`: weights, Adam's moments, G's
+    """Refuse a model whose estimated memory (:func:`ganapp.gan.memory.model_memory`: weights, Adam's moments, G's
     moving average and the activations at the batch size; a command-line run keeps no other copies of G) is over
     :func:`max_model_mb`, before anything is built.
 
@@ -102,7 +102,7 @@ def _number(text: str) -> int | float:
 
 
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per setting of the config's schema that has one (:data:`ganapp.config.CLI_FIELDS`), with its help
+    """One flag per setting of the config's schema that has one (:data:`ganapp.gan.config.CLI_FIELDS`), with its help
     and its range or choices, e.g. ``--lr-g`` and ``--conditional``. Each defaults to None (not given): the
     dataset's recommended value, or a checkpoint's (``--init``). The values are checked by :class:`GANConfig`."""
     for name in CLI_FIELDS:
@@ -272,7 +272,7 @@ def ctrl_c_between_steps() -> Iterator[threading.Event]:
 def _save_samples(x: torch.Tensor, config: GANConfig, path: Path) -> None:
     """A PNG of samples: an image grid, or a scatter-like raster of 2D points."""
     if config.is_2d:
-        from .points2d import BOUNDS_2D
+        from .gan.points2d import BOUNDS_2D
 
         x0, x1, y0, y1 = BOUNDS_2D[config.dataset]
         image = Image.new("RGB", (320, 320), "white")

@@ -14,7 +14,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ganapp.config import GANConfig  # noqa: E402
+from ganapp.gan.config import GANConfig  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -76,7 +76,7 @@ def served_app(tmp_path_factory):
     Yields (url, demo); demo.ganapp.registry is the live registry.
     """
     import app as app_module
-    from ganapp.ui import CSS
+    from ganapp.ui.layout import CSS
 
     demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5,
                                   state_dir=tmp_path_factory.mktemp("state"))
@@ -104,7 +104,7 @@ def served_teacher_app(tmp_path_factory):
     Yields (url, demo).
     """
     import app as app_module
-    from ganapp.ui import CSS
+    from ganapp.ui.layout import CSS
 
     demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5,
                                   state_dir=tmp_path_factory.mktemp("teacher-state"), teacher_token=TEACHER_TOKEN)
@@ -126,8 +126,8 @@ def req(name):
 @pytest.fixture
 def app(tmp_path):
     """A GanApp over a registry of its own (closed after the test)."""
-    from ganapp.registry import SessionRegistry
-    from ganapp.ui import GanApp
+    from ganapp.host.registry import SessionRegistry
+    from ganapp.ui.handlers import GanApp
 
     registry = SessionRegistry(idle_timeout_s=60)
     yield GanApp(registry, tmp_path)
@@ -143,7 +143,7 @@ def served_app_uploads(tmp_path_factory):
     Yields (url, demo).
     """
     import app as app_module
-    from ganapp.ui import CSS
+    from ganapp.ui.layout import CSS
 
     demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, poll_every_s=0.5,
                                   state_dir=tmp_path_factory.mktemp("uploads-state"), teacher_token=TEACHER_TOKEN)

@@ -3,11 +3,11 @@
 import gradio as gr
 import pytest
 
-import ganapp.pages
-from ganapp.autosave import StateStore
-from ganapp.config import GANConfig
-from ganapp.registry import SessionRegistry
-from ganapp.ui import GanApp
+import ganapp.host.pages
+from ganapp.gan.config import GANConfig
+from ganapp.host.autosave import StateStore
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
 from conftest import req, wait_until
@@ -46,7 +46,7 @@ def test_pages_that_opened_and_closed_do_not_shrink_a_lone_learners_run(app_with
 def test_the_class_counts_while_its_pages_tick_and_a_run_built_after_it_left_gets_the_full_sizes(
         app_with_tokens, monkeypatch):
     app, registry = app_with_tokens
-    monkeypatch.setattr(ganapp.pages, "ALIVE_S", 1.0)  # a page unseen for 1 s has gone (10 s on a server)
+    monkeypatch.setattr(ganapp.host.pages, "ALIVE_S", 1.0)  # a page unseen for 1 s has gone (10 s on a server)
     students = [f"student-{i}" for i in range(4)]
     for s in students:
         app.live.tick(req(s), "en")
@@ -70,6 +70,6 @@ def test_two_tabs_of_one_visitor_count_once(app_with_tokens):
     app.attach(req("tab-2"), "en", token, *_ring8()[:-2])
     app.live.tick(req("other-1"), "en")
     app.live.tick(req("other-2"), "en")
-    assert registry.pages.alive(ganapp.pages.time.monotonic()) == 3 and not registry.classroom_mode()
+    assert registry.pages.alive(ganapp.host.pages.time.monotonic()) == 3 and not registry.classroom_mode()
     app.live.tick(req("other-3"), "en")
     assert registry.classroom_mode()

@@ -207,7 +207,7 @@ def test_directions_and_time_lapse_through_the_api(client):
 def test_train_on_my_drawing_fills_every_setting_of_the_drawn_dataset(client, tmp_path):
     """The sketchpad's strokes become the ``drawn`` dataset, and its recommended settings land in the right controls
     (the event once had fewer outputs than the handler's values, which shifted them into the wrong fields)."""
-    from ganapp.config import GANConfig
+    from ganapp.gan.config import GANConfig
     from ganapp.ui.handlers import DATASET_DEFAULT_FIELDS
 
     pad = np.full((60, 60, 4), 255, np.uint8)

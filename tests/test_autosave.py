@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
-from ganapp.autosave import AutosaveError, StateStore
-from ganapp.registry import NEW, REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry
-from ganapp.session import PAUSED, RUNNING, TrainingSession
+from ganapp.host.autosave import AutosaveError, StateStore
+from ganapp.host.registry import NEW, REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry
+from ganapp.run.session import PAUSED, RUNNING, TrainingSession
 
 
 def _trained(config, steps: int) -> TrainingSession:
@@ -71,7 +71,7 @@ def test_a_write_killed_half_way_leaves_the_previous_autosave_loadable(tmp_path)
     writer = f"""
 import sys, torch
 sys.path.insert(0, {str(ROOT)!r})
-from ganapp.autosave import StateStore
+from ganapp.host.autosave import StateStore
 store = StateStore({str(tmp_path)!r})
 big = {{"x": torch.ones(64 * 1024 * 1024)}}  # 256 MB: the write takes a while
 while True:

@@ -6,8 +6,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from ganapp.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from ganapp.trainer import Trainer
+from ganapp.gan.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from ganapp.gan.trainer import Trainer
 
 from conftest import tiny_2d, tiny_image
 

@@ -3,11 +3,11 @@
 import gradio as gr
 import pytest
 
-import ganapp.presets
-from ganapp.config import GANConfig
-from ganapp.registry import SessionRegistry
-from ganapp.stack import stack_key
-from ganapp.ui import GanApp
+import ganapp.gan.presets
+from ganapp.engine.stack import stack_key
+from ganapp.gan.config import GANConfig
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
 from conftest import req, wait_until
@@ -81,7 +81,7 @@ def test_old_paused_chosen_and_compared_runs_are_left_as_they_are(early, monkeyp
     app.live.tick(req("wide"), "en")
     app.train.start(req("wide"), "en", 0, *_controls(g_width=96))  # sizes the visitor chose
     runs = {n: registry.visitor(n).session for n in ("e0", "e1", "e2", "wide")}
-    monkeypatch.setattr(ganapp.presets, "YOUNG_S", 0.0)  # e0 has trained too long to start again
+    monkeypatch.setattr(ganapp.gan.presets, "YOUNG_S", 0.0)  # e0 has trained too long to start again
     for name in runs:
         out = app.live.tick(req(name), "en")
         assert out.class_moves == 0 and "the class has arrived" not in out.status

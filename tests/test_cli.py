@@ -26,7 +26,7 @@ def test_train_sample_eval_on_ring8(tmp_path, capsys):
 
 
 def test_image_sample_writes_npy_in_minus_one_one_and_png(tmp_path):
-    from ganapp.checkpoints import load_checkpoint
+    from ganapp.gan.checkpoints import load_checkpoint
 
     ckpt = tmp_path / "m.safetensors"
     assert main(["train", "--dataset", "mnist_10k", "--steps", "2", "--g-width", "4", "--d-width", "4",
@@ -59,8 +59,8 @@ def test_save_every_timelapse_mnist_eval_and_init(tmp_path, capsys):
 
 
 def test_lr_decay_follows_steps_or_minutes_whichever_ends_the_run(tmp_path, monkeypatch):
-    from ganapp.checkpoints import load_checkpoint
-    from ganapp.trainer import Trainer
+    from ganapp.gan.checkpoints import load_checkpoint
+    from ganapp.gan.trainer import Trainer
 
     seen = []
     set_progress = Trainer.set_progress
@@ -80,7 +80,7 @@ def test_lr_decay_follows_steps_or_minutes_whichever_ends_the_run(tmp_path, monk
 
 
 def test_minutes_alone_trains_for_that_long_and_steps_alone_for_that_many(tmp_path):
-    from ganapp.checkpoints import load_checkpoint
+    from ganapp.gan.checkpoints import load_checkpoint
 
     tiny = ["--dataset", "ring8", "--g-width", "8", "--d-width", "8", "--batch-size", "16"]
     ckpt = tmp_path / "r.safetensors"
@@ -132,7 +132,7 @@ def test_train_on_a_folder_with_another_loss_and_size(tmp_path):
     assert main(["train", "--dataset", "folder", "--data-path", str(tmp_path / "imgs"), "--image-size", "32",
                  "--channels", "3", "--loss", "hinge", "--r1-gamma", "1", "--r1-every", "2", "--steps", "2",
                  "--g-width", "4", "--d-width", "4", "--batch-size", "4", "--z-dim", "8", "--out", str(ckpt)]) == 0
-    from ganapp.checkpoints import load_checkpoint
+    from ganapp.gan.checkpoints import load_checkpoint
 
     assert load_checkpoint(ckpt).config.r1_every == 2
     assert main(["sample", "--checkpoint", str(ckpt), "--n", "3", "--out", str(tmp_path / "x.npy")]) == 0

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from ganapp.checkpoints import load_checkpoint, save_checkpoint
 from ganapp.cli import main
-from ganapp.latent import label_path, seed_to_z
-from ganapp.media import to_grid
-from ganapp.models import build_discriminator, build_generator
-from ganapp.registry import SessionRegistry
-from ganapp.trainer import Trainer
-from ganapp.ui import GanApp
+from ganapp.gan.checkpoints import load_checkpoint, save_checkpoint
+from ganapp.gan.latent import label_path, seed_to_z
+from ganapp.gan.media import to_grid
+from ganapp.gan.models import build_discriminator, build_generator
+from ganapp.gan.trainer import Trainer
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui.handlers import GanApp
 
 from conftest import tiny_2d, tiny_image
 
@@ -55,7 +55,7 @@ def test_conditional_training_and_grid_columns():
     assert torch.equal(t.fixed_y, torch.arange(20) % 10)
     m = t.step()
     assert all(np.isfinite(list(m.values())))
-    from ganapp.session import TrainingSession
+    from ganapp.run.session import TrainingSession
 
     s = TrainingSession(tiny_image(conditional=True, n_fixed=20))
     assert s.snapshot().grid.shape[1] == 10 * 30 + 2  # ten columns of 28 px plus 2 px padding each

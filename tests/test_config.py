@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from ganapp.config import RANGES, GANConfig, check_range, range_text
+from ganapp.gan.config import RANGES, GANConfig, check_range, range_text
 
 
 def test_defaults_are_valid_and_train_on_the_shipped_data():

@@ -11,9 +11,9 @@ import pytest
 import torch
 from torchvision.datasets import MNIST, FashionMNIST
 
-from ganapp.data import (DataStream, DatasetUnavailableError, load_image_folder, load_mnist, load_mnist_10k,
+from ganapp.gan.data import (DataStream, DatasetUnavailableError, load_image_folder, load_mnist, load_mnist_10k,
                          load_torchvision)
-from ganapp.points2d import BOUNDS_2D, grid25, ring8
+from ganapp.gan.points2d import BOUNDS_2D, grid25, ring8
 
 
 def test_shipped_mnist_10k_is_ten_thousand_labelled_digits():

@@ -6,12 +6,12 @@ import re
 import gradio as gr
 import pytest
 
-from ganapp.config import GANConfig
-from ganapp.data import MNIST_FILES, files_present, on_server
-from ganapp.limits import downloads_allowed
-from ganapp.registry import SessionRegistry
-from ganapp.ui import GanApp
+from ganapp.gan.config import GANConfig
+from ganapp.gan.data import MNIST_FILES, files_present, on_server
+from ganapp.host.limits import downloads_allowed
+from ganapp.host.registry import SessionRegistry
 from ganapp.ui.common import CONTROL_FIELDS
+from ganapp.ui.handlers import GanApp
 
 from conftest import req, wait_until
 from test_uploads import huge_png, never_decoded, png, shapes_zip  # noqa: F401 (never_decoded: a fixture)
@@ -55,8 +55,8 @@ def test_which_datasets_a_server_can_load(tmp_path, monkeypatch):
         downloads_allowed("maybe")
     monkeypatch.setenv("GANAPP_DATA_DIR", str(tmp_path))
     only_mnist = {"mnist": ("MNIST", "MNIST/raw", MNIST_FILES)}
-    monkeypatch.setattr("ganapp.data.TORCHVISION", only_mnist)
-    monkeypatch.setattr("ganapp.limits.TORCHVISION", only_mnist)
+    monkeypatch.setattr("ganapp.gan.data.TORCHVISION", only_mnist)
+    monkeypatch.setattr("ganapp.host.limits.TORCHVISION", only_mnist)
     assert downloads_allowed("auto") is True  # every file there: nothing to download, no network asked
 
 

@@ -6,17 +6,17 @@ import pytest
 import torch
 
 from conftest import tiny_2d, tiny_image, wait_until
-from ganapp.checkpoints import load_checkpoint, save_checkpoint
-from ganapp.directions import edit, load_directions, principal_directions, save_directions
-from ganapp.latent import follow_z, seed_to_z
-from ganapp.publisher import MAX_G_SNAPSHOTS, snapshot_milestones
-from ganapp.session import TrainingSession
-from ganapp.trainer import Trainer, build_models
+from ganapp.gan.checkpoints import load_checkpoint, save_checkpoint
+from ganapp.gan.directions import edit, load_directions, principal_directions, save_directions
+from ganapp.gan.latent import follow_z, seed_to_z
+from ganapp.gan.trainer import Trainer, build_models
+from ganapp.run.publisher import MAX_G_SNAPSHOTS, snapshot_milestones
+from ganapp.run.session import TrainingSession
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    from ganapp.checkpoints import CHECKPOINT_DIR
+    from ganapp.gan.checkpoints import CHECKPOINT_DIR
 
     return load_checkpoint(CHECKPOINT_DIR / "mnist_10k_dcgan.safetensors")
 

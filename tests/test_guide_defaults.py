@@ -1,11 +1,11 @@
 """The teacher's guide says what the page really opens with: every default it names, in English and 简体中文, is the
-schema's (ganapp.config)."""
+schema's (ganapp.gan.config)."""
 
 import re
 
 import pytest
 
-from ganapp.config import DATASETS, SETTINGS, GANConfig
+from ganapp.gan.config import DATASETS, SETTINGS, GANConfig
 from ganapp.ui.lessons import GUIDE_FILES
 
 # "mnist_10k, the default", "ring8 (the default)"; "默认的 mnist_10k", "ring8（默认）"
@@ -48,7 +48,7 @@ def test_every_default_the_guide_names_is_the_schema_s(lang):
 
 def test_the_page_opens_on_the_schema_s_default_dataset(app):
     """What the guide's claims are checked against is what the page shows when it opens."""
-    from ganapp.ui import build_demo
+    from ganapp.ui.layout import build_demo
 
     demo = build_demo(app)
     shown = {c.elem_id: c.value for c in demo.blocks.values() if getattr(c, "elem_id", None) in ("dataset", "model")}

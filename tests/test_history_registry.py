@@ -3,9 +3,9 @@ import time
 import numpy as np
 import pytest
 
-from ganapp.history import MetricHistory
-from ganapp.registry import SessionRegistry
-from ganapp.session import RUNNING
+from ganapp.host.registry import SessionRegistry
+from ganapp.run.history import MetricHistory
+from ganapp.run.session import RUNNING
 
 from conftest import tiny_2d, wait_until
 

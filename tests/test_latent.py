@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from ganapp.latent import interpolate, lerp, seed_to_z, slerp, truncate
+from ganapp.gan.latent import interpolate, lerp, seed_to_z, slerp, truncate
 
 
 def test_seed_to_z_is_deterministic_and_standard_normal():

@@ -14,12 +14,12 @@ import pytest
 
 from conftest import TEACHER_TOKEN as TOKEN
 from conftest import tiny_2d, tiny_image, wait_until
-from ganapp.lessons import LESSONS
-from ganapp.registry import SessionRegistry
-from ganapp.session import RUNNING, WAITING
-from ganapp.teacher import Classroom
-from ganapp.teacher_gate import TeacherGate
-from ganapp.ui import GanApp
+from ganapp.host.classroom import Classroom
+from ganapp.host.registry import SessionRegistry
+from ganapp.host.teacher_gate import TeacherGate
+from ganapp.run.lessons import LESSONS
+from ganapp.run.session import RUNNING, WAITING
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import PAGE_FIELDS
 from ganapp.ui.teacher import TeacherHandlers
 

@@ -9,11 +9,11 @@ from dataclasses import replace
 import gradio as gr
 import pytest
 
-from ganapp.config import GANConfig
-from ganapp.data import ASSETS_DIR
-from ganapp.lessons import LESSONS, Lesson, PauseAt, get_lesson, lesson_config
-from ganapp.publisher import Snapshot
-from ganapp.session import PAUSED, TrainingSession
+from ganapp.gan.config import GANConfig
+from ganapp.gan.data import ASSETS_DIR
+from ganapp.run.lessons import LESSONS, Lesson, PauseAt, get_lesson, lesson_config
+from ganapp.run.publisher import Snapshot
+from ganapp.run.session import PAUSED, TrainingSession
 from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.i18n import STRINGS, t
 from ganapp.ui.lessons import GUIDE_FILES, PHASE_TEX, lesson_for, lesson_markdown, live_lines
@@ -226,7 +226,7 @@ def test_the_alternating_lesson_s_steps_move_one_player_each_as_the_formula_says
     D(G(z)) and leaves D alone (Goodfellow et al. 2014, Algorithm 1)."""
     import torch
 
-    from ganapp.trainer import Trainer
+    from ganapp.gan.trainer import Trainer
 
     lesson = LESSONS["alternating"]
     assert lesson.slow_motion_s > 0 and lesson.config().loss == "minimax" and lesson.config().n_critic == 1

@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from ganapp.losses import (LOSSES, critic_g_loss, gradient_penalty, hinge_d_loss, lsgan_d_loss, lsgan_g_loss,
+from ganapp.gan.losses import (LOSSES, critic_g_loss, gradient_penalty, hinge_d_loss, lsgan_d_loss, lsgan_g_loss,
                            r1_penalty, wgan_d_loss)
-from ganapp.trainer import Trainer
+from ganapp.gan.trainer import Trainer
 
 from conftest import tiny_2d, tiny_image
 

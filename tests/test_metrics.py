@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ganapp.points2d import grid25, ring8
-from ganapp.metrics import mode_metrics
+from ganapp.gan.metrics import mode_metrics
+from ganapp.gan.points2d import grid25, ring8
 
 
 def test_samples_on_every_mode_score_perfectly():

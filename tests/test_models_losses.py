@@ -3,9 +3,9 @@ import math
 import pytest
 import torch
 
-from ganapp.config import GANConfig
-from ganapp.losses import LOSSES, get_loss, minimax_d_loss, minimax_g_loss, non_saturating_g_loss
-from ganapp.models import build_discriminator, build_generator
+from ganapp.gan.config import GANConfig
+from ganapp.gan.losses import LOSSES, get_loss, minimax_d_loss, minimax_g_loss, non_saturating_g_loss
+from ganapp.gan.models import build_discriminator, build_generator
 
 from conftest import tiny_2d, tiny_image
 

@@ -6,9 +6,9 @@ import threading
 import pytest
 
 from conftest import wait_until
-from ganapp.autosave import StateStore
-from ganapp.registry import SessionRegistry
-from ganapp.ui import GanApp
+from ganapp.host.autosave import StateStore
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import PAGE_FIELDS
 
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from ganapp.config import GANConfig
-from ganapp.points2d import grid25, ring8
-from ganapp.latent import seed_to_z
-from ganapp.metrics import mode_metrics
-from ganapp.presets import classroom_config
-from ganapp.stack import StackedTrainer
-from ganapp.trainer import Trainer
+from ganapp.engine.stack import StackedTrainer
+from ganapp.gan.config import GANConfig
+from ganapp.gan.latent import seed_to_z
+from ganapp.gan.metrics import mode_metrics
+from ganapp.gan.points2d import grid25, ring8
+from ganapp.gan.presets import classroom_config
+from ganapp.gan.trainer import Trainer
 
 pytestmark = pytest.mark.quality
 
@@ -89,7 +89,7 @@ def test_default_mnist_dcgan_after_5_minutes_draws_every_digit_in_even_proportio
     Fréchet distance within 15x the real-vs-real floor (the 5-minute run of the old defaults scored 32x, KL 0.12)."""
     import time
 
-    from ganapp.metrics import shared_judge
+    from ganapp.gan.metrics import shared_judge
 
     monkeypatch.setenv("GANAPP_DATA_DIR", str(shared_mnist_root))
     threads = torch.get_num_threads()

@@ -1,5 +1,5 @@
 """Each lesson shows its phenomenon, measured with the app's own live metric over the lesson's window, and the
-defaults do not show it. The rows come from :func:`ganapp.lessons.watch_rows`: the publisher that draws the live
+defaults do not show it. The rows come from :func:`ganapp.run.lessons.watch_rows`: the publisher that draws the live
 view, one row per second at the lesson's pace. Deselected by default; run with ``pytest -m quality``."""
 
 import time
@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganapp.config import GANConfig
-from ganapp.lessons import LESSONS, watch_rows
-from ganapp.metrics import MNISTJudge
-from ganapp.trainer import Trainer
+from ganapp.gan.config import GANConfig
+from ganapp.gan.metrics import MNISTJudge
+from ganapp.gan.trainer import Trainer
+from ganapp.run.lessons import LESSONS, watch_rows
 
 pytestmark = pytest.mark.quality
 

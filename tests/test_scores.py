@@ -8,11 +8,11 @@ import torch
 from torchvision.transforms.functional import gaussian_blur
 
 from conftest import tiny_image, wait_until
-from ganapp.classifier import CLASSIFIER_PATH, MNISTClassifier, accuracy, classifier_info, load_classifier, \
+from ganapp.gan.classifier import CLASSIFIER_PATH, MNISTClassifier, accuracy, classifier_info, load_classifier, \
     train_classifier
-from ganapp.data import load_mnist_10k, load_mnist_test
-from ganapp.metrics import MNISTJudge, kl_from_uniform, live_scorer, scores_mnist, shared_judge
-from ganapp.session import TrainingSession
+from ganapp.gan.data import load_mnist_10k, load_mnist_test
+from ganapp.gan.metrics import MNISTJudge, kl_from_uniform, live_scorer, scores_mnist, shared_judge
+from ganapp.run.session import TrainingSession
 
 
 def as_input(images: np.ndarray) -> torch.Tensor:
@@ -130,8 +130,8 @@ def test_the_live_caption_of_a_conditional_run_says_how_often_g_draws_its_label(
 
 
 def test_a_crowded_server_scores_less_often_and_not_at_a_new_runs_start():
-    from ganapp.publisher import Publisher
-    from ganapp.trainer import Trainer
+    from ganapp.gan.trainer import Trainer
+    from ganapp.run.publisher import Publisher
 
     calls = []
 

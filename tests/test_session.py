@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganapp.engine import Engine
-from ganapp.session import ERROR, IDLE, PAUSED, RUNNING, STOPPED, TrainingSession
+from ganapp.engine.engine import Engine
+from ganapp.run.session import ERROR, IDLE, PAUSED, RUNNING, STOPPED, TrainingSession
 
 from conftest import tiny_2d, tiny_image, wait_until
 

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ganapp import cli
-from ganapp.config import (CLI_FIELDS, LIVE_FIELDS, MODELS, PAGE_FIELDS, RANGES, SETTINGS, ConfigError,
+from ganapp.gan.config import (CLI_FIELDS, LIVE_FIELDS, MODELS, PAGE_FIELDS, RANGES, SETTINGS, ConfigError,
                            GANConfig, is_2d, range_text)
-from ganapp.trainer import Trainer
+from ganapp.gan.trainer import Trainer
 from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.i18n import t
 
@@ -70,8 +70,9 @@ def test_cli_flags_are_the_schemas_settings_one_to_one():
 
 
 def test_page_controls_are_the_schemas_settings_one_to_one():
-    from ganapp.registry import SessionRegistry
-    from ganapp.ui import GanApp, build_demo
+    from ganapp.host.registry import SessionRegistry
+    from ganapp.ui.handlers import GanApp
+    from ganapp.ui.layout import build_demo
 
     registry = SessionRegistry(idle_timeout_s=60)
     try:
@@ -191,8 +192,8 @@ def page_values(draw) -> tuple[str, object]:
 
 @pytest.fixture(scope="module")
 def page_app(tmp_path_factory):
-    from ganapp.registry import SessionRegistry
-    from ganapp.ui import GanApp
+    from ganapp.host.registry import SessionRegistry
+    from ganapp.ui.handlers import GanApp
 
     registry = SessionRegistry(idle_timeout_s=60)
     yield GanApp(registry, tmp_path_factory.mktemp("files"))

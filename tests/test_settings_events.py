@@ -4,10 +4,10 @@ and never with values the page did not change."""
 import gradio as gr
 import pytest
 
-from ganapp.config import GANConfig
-from ganapp.registry import SessionRegistry
-from ganapp.stack import stack_key
-from ganapp.ui import GanApp
+from ganapp.engine.stack import stack_key
+from ganapp.gan.config import GANConfig
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
 from conftest import req, tiny_image, wait_until

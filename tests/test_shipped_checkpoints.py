@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganapp.checkpoints import list_checkpoints, load_checkpoint
-from ganapp.models import sample_shape
-from ganapp.trainer import cycled_labels
+from ganapp.gan.checkpoints import list_checkpoints, load_checkpoint
+from ganapp.gan.models import sample_shape
+from ganapp.gan.trainer import cycled_labels
 
 FOLDER = Path(__file__).resolve().parent.parent / "checkpoints"
 SHIPPED = list_checkpoints(FOLDER)
@@ -37,7 +37,7 @@ def test_shipped_checkpoint_loads_and_generates(path):
 
 @pytest.fixture(scope="module")
 def judge():
-    from ganapp.metrics import shared_judge
+    from ganapp.gan.metrics import shared_judge
 
     return shared_judge()
 

@@ -6,10 +6,10 @@ import time
 import pytest
 import torch
 
-from ganapp.engine import Engine
-from ganapp.session import PAUSED, RUNNING, TrainingSession
-from ganapp.stack import StackedTrainer, stack_key
-from ganapp.trainer import Trainer
+from ganapp.engine.engine import Engine
+from ganapp.engine.stack import StackedTrainer, stack_key
+from ganapp.gan.trainer import Trainer
+from ganapp.run.session import PAUSED, RUNNING, TrainingSession
 
 from conftest import tiny_2d, tiny_image, wait_until
 
@@ -193,7 +193,7 @@ def test_sessions_of_different_shapes_get_fair_time_even_when_one_step_outlasts_
 
 
 def test_a_checkpoint_saved_while_stacked_holds_the_stacks_current_weights(on_one_engine, tmp_path):
-    from ganapp.checkpoints import load_checkpoint
+    from ganapp.gan.checkpoints import load_checkpoint
 
     # publishing writes weights back too; a long publish interval leaves the trainer's own modules stale meanwhile
     engine, runs = on_one_engine([tiny_2d(seed=0), tiny_2d(seed=1)], publish_every_s=60.0)

@@ -4,12 +4,12 @@ and runs at the class's default sizes share the machine by steps."""
 import pytest
 import torch
 
-from ganapp.config import GANConfig
-from ganapp.engine import Engine
-from ganapp.presets import CLASSROOM_2D, classroom_config, peer_class, young_at_full_size
-from ganapp.session import PAUSED, RUNNING, TrainingSession
-from ganapp.stack import StackedTrainer, stack_key
-from ganapp.trainer import Trainer
+from ganapp.engine.engine import Engine
+from ganapp.engine.stack import StackedTrainer, stack_key
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import CLASSROOM_2D, classroom_config, peer_class, young_at_full_size
+from ganapp.gan.trainer import Trainer
+from ganapp.run.session import PAUSED, RUNNING, TrainingSession
 
 from conftest import tiny_2d, wait_until
 from test_stack import _state, _TimedJob

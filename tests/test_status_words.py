@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from ganapp.lessons import LESSONS
-from ganapp.publisher import Rollback
+from ganapp.run.lessons import LESSONS
+from ganapp.run.publisher import Rollback
 from ganapp.ui.i18n import field_list, number
 from ganapp.ui.lessons import live_lines
 

@@ -13,12 +13,12 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from conftest import tiny_2d, wait_until
-from ganapp.checkpoints import load_checkpoint
-from ganapp.limits import LimitError, Limits, ServerFullError
-from ganapp.registry import SessionRegistry
-from ganapp.session import PAUSED
-from ganapp.teacher import Classroom, RunCard, TeacherGate, check_name
-from ganapp.ui import GanApp
+from ganapp.gan.checkpoints import load_checkpoint
+from ganapp.host.classroom import Classroom, RunCard, TeacherGate, check_name
+from ganapp.host.limits import LimitError, Limits, ServerFullError
+from ganapp.host.registry import SessionRegistry
+from ganapp.run.session import PAUSED
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.teacher import TeacherHandlers
 

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 from conftest import TEACHER_TOKEN as TOKEN
 from conftest import tiny_2d
-from ganapp.limits import Limits
-from ganapp.teacher import Classroom, thumbnail_2d
-from ganapp.teacher_gate import TeacherGate
+from ganapp.host.classroom import Classroom, thumbnail_2d
+from ganapp.host.limits import Limits
+from ganapp.host.teacher_gate import TeacherGate
 from ganapp.ui.teacher import TeacherHandlers
 
 CONFIG = tiny_2d()

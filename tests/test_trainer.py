@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from ganapp.trainer import METRIC_NAMES, Trainer, lr_factor, resolve_device
+from ganapp.gan.trainer import METRIC_NAMES, Trainer, lr_factor, resolve_device
 
 from conftest import tiny_2d, tiny_image
 
@@ -131,7 +131,7 @@ def test_bf16_autocast_runs_the_forward_passes_in_bfloat16_and_trains(make):
 def test_lazy_r1_is_computed_every_r1_every_d_updates_with_that_weight(monkeypatch):
     """StyleGAN2's lazy regularisation: R1 on D updates 0, k, 2k, ... only, weighted by k, so that one such update
     is exactly an update with γ·k; the reported d_loss carries R1 at its average weight γ/2."""
-    import ganapp.trainer as trainer_module
+    import ganapp.gan.trainer as trainer_module
 
     calls = []
     real_r1 = trainer_module.r1_penalty

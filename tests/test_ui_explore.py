@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from conftest import tiny_image, value, wait_until
-from ganapp.checkpoints import CHECKPOINT_DIR, load_checkpoint, save_checkpoint
-from ganapp.directions import load_directions
-from ganapp.metrics import live_scorer
-from ganapp.registry import SessionRegistry
-from ganapp.trainer import Trainer
-from ganapp.ui import GanApp
+from ganapp.gan.checkpoints import CHECKPOINT_DIR, load_checkpoint, save_checkpoint
+from ganapp.gan.directions import load_directions
+from ganapp.gan.metrics import live_scorer
+from ganapp.gan.trainer import Trainer
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, N_DIRECTIONS, N_Z_SLIDERS
 
 Z0 = [0.0] * N_Z_SLIDERS

@@ -6,13 +6,14 @@ import gradio as gr
 import numpy as np
 import pytest
 
-from ganapp.config import GANConfig
-from ganapp.presets import classroom_config
-from ganapp.registry import SessionRegistry
-from ganapp.ui import GanApp, common
+from ganapp.gan.config import GANConfig
+from ganapp.gan.presets import classroom_config
+from ganapp.host.registry import SessionRegistry
+from ganapp.ui import common
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
-from ganapp.ui.settings import SettingsHandlers
 from ganapp.ui.i18n import STRINGS, field_label, t
+from ganapp.ui.settings import SettingsHandlers
 
 from conftest import req, tiny_2d, value, wait_until
 
@@ -117,8 +118,8 @@ def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
 
 
 def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
-    from ganapp.checkpoints import save_checkpoint
-    from ganapp.trainer import Trainer
+    from ganapp.gan.checkpoints import save_checkpoint
+    from ganapp.gan.trainer import Trainer
     from ganapp.ui.handlers import DEFAULT_CHECKPOINT
 
     from conftest import tiny_image
@@ -259,7 +260,7 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
 def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     import numpy as np
 
-    from ganapp.session import TrainingSession
+    from ganapp.run.session import TrainingSession
 
     note = app.compare.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
     a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
@@ -409,7 +410,7 @@ def test_the_classroom_sizes_fire_no_settings_event_and_a_size_the_visitor_edits
 
 
 def test_a_reopened_page_finds_the_run_with_its_settings(tmp_path):
-    from ganapp.autosave import StateStore
+    from ganapp.host.autosave import StateStore
 
     registry = SessionRegistry(idle_timeout_s=60, store=StateStore(tmp_path / "state"))
     app = GanApp(registry, tmp_path)
@@ -476,7 +477,7 @@ def test_a_loss_change_restores_the_datasets_own_betas_not_a_fixed_pair():
 
 def test_settings_errors_reach_a_chinese_reader_in_chinese():
     # issue 14: five handlers passed the library's English str(e) to the page
-    from ganapp.config import ConfigError
+    from ganapp.gan.config import ConfigError
     from ganapp.ui.errors import config_error
 
     cases = [dict(dataset="ring8", model="dcgan"), dict(dataset="ring8", conditional=True),
@@ -654,7 +655,7 @@ def test_a_repeated_error_does_not_pile_up_toasts(app):
 
 def test_library_errors_reach_a_chinese_page_in_chinese_only(app, tmp_path):
     # issue 14: library errors carry a code and fields; the page never shows their English text
-    from ganapp.data import DatasetUnavailableError
+    from ganapp.gan.data import DatasetUnavailableError
     from ganapp.ui.errors import dataset_error
 
     def no_english(message: str) -> bool:  # paths, names and numbers aside, nothing in Latin words

@@ -6,8 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from ganapp.data import DatasetUnavailableError, load_image_folder
-from ganapp.uploads import MAX_IMAGE_PIXELS, count_uploads
+from ganapp.gan.data import DatasetUnavailableError, load_image_folder
+from ganapp.gan.uploads import MAX_IMAGE_PIXELS, count_uploads
 
 
 def shapes_zip(path, n=24, others=0):

@@ -11,15 +11,15 @@ import torch
 from torch import nn
 
 from conftest import tiny_2d, wait_until
-from ganapp.config import GANConfig
-from ganapp.data import DataStream
-from ganapp.points2d import BOUNDS_2D, grid25, points_from_drawing, ring8, save_drawing
-from ganapp.losses import get_loss
-from ganapp.metrics import collapse_alert, mode_metrics
-from ganapp.lessons import LESSONS, lesson_config
-from ganapp.session import TrainingSession
-from ganapp.trainer import Trainer
-from ganapp.view2d import decision_map, g_gradients, grid_divergences, grid_points, manifold, scale_arrows
+from ganapp.gan.config import GANConfig
+from ganapp.gan.data import DataStream
+from ganapp.gan.losses import get_loss
+from ganapp.gan.metrics import collapse_alert, mode_metrics
+from ganapp.gan.points2d import BOUNDS_2D, grid25, points_from_drawing, ring8, save_drawing
+from ganapp.gan.trainer import Trainer
+from ganapp.gan.view2d import decision_map, g_gradients, grid_divergences, grid_points, manifold, scale_arrows
+from ganapp.run.lessons import LESSONS, lesson_config
+from ganapp.run.session import TrainingSession
 
 
 class Identity2D(nn.Module):
@@ -206,7 +206,7 @@ def test_view_frames_and_metric_rows_follow_training():
 
 
 def test_live_2d_metrics_rows_are_thinned_not_unbounded(monkeypatch):
-    import ganapp.publisher as publisher_module
+    import ganapp.run.publisher as publisher_module
 
     monkeypatch.setattr(publisher_module, "MAX_VIEW_ROWS", 10)
     s = TrainingSession(tiny_2d(), publish_every_s=0.0, grid_every_s=0.0)

@@ -1,5 +1,5 @@
-"""Training in a worker process (ganapp.worker): a RemoteSession behaves as a TrainingSession does, its errors keep
-their codes, tensors cross intact, and a dead worker neither hangs the page nor loses the server."""
+"""Training in a worker process (ganapp.service.worker): a RemoteSession behaves as a TrainingSession does, its errors
+keep their codes, tensors cross intact, and a dead worker neither hangs the page nor loses the server."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import time
 import pytest
 import torch
 
-from ganapp.checkpoints import load_checkpoint
-from ganapp.config import ConfigError, GANConfig
-from ganapp.data import DatasetUnavailableError
-from ganapp.lessons import LESSONS
-from ganapp.registry import SessionRegistry
-from ganapp.session import ERROR, IDLE, PAUSED, RUNNING
-from ganapp.worker import RemoteSession, WorkerEngine, WorkerLostError
+from ganapp.gan.checkpoints import load_checkpoint
+from ganapp.gan.config import ConfigError, GANConfig
+from ganapp.gan.data import DatasetUnavailableError
+from ganapp.host.registry import SessionRegistry
+from ganapp.run.lessons import LESSONS
+from ganapp.run.session import ERROR, IDLE, PAUSED, RUNNING
+from ganapp.service.worker import RemoteSession, WorkerEngine, WorkerLostError
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
 
@@ -125,7 +125,7 @@ def test_dropping_a_remote_run_frees_it_in_the_worker(worker):
 
 
 def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
-    from ganapp.autosave import StateStore
+    from ganapp.host.autosave import StateStore
 
     engine = WorkerEngine()
     store = StateStore(tmp_path)
@@ -173,7 +173,7 @@ def test_the_worker_ends_when_the_web_process_is_killed(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from ganapp.worker import WorkerEngine
+        from ganapp.service.worker import WorkerEngine
         engine = WorkerEngine()
         engine.host()
         print(engine.pid, engine._folder, flush=True)
@@ -204,7 +204,7 @@ def test_the_worker_ends_when_the_web_process_is_killed(tmp_path):
 def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_again(tmp_path):
     import gradio as gr
 
-    from ganapp.ui import GanApp
+    from ganapp.ui.handlers import GanApp
 
     from conftest import req
     from test_ui_handlers import CONTROLS
@@ -234,7 +234,7 @@ def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_
 
 
 def test_a_visitor_whose_runs_died_with_the_worker_gets_them_back_from_their_autosave(tmp_path):
-    from ganapp.autosave import StateStore
+    from ganapp.host.autosave import StateStore
 
     store = StateStore(tmp_path)
     registry = SessionRegistry(engine=WorkerEngine(), store=store, **FAST)

@@ -1,6 +1,2 @@
-"""The Gradio app. The only package of ganapp that imports gradio."""
-
-from .handlers import GanApp
-from .layout import CSS, build_demo
-
-__all__ = ["CSS", "GanApp", "build_demo"]
+"""The Gradio app: pages and their handlers, split by tab, and the strings in each language. The only package of
+ganapp that imports gradio."""

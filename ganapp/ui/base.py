@@ -14,9 +14,9 @@ from typing import Any
 
 import gradio as gr
 
-from ..checkpoints import list_checkpoints
-from ..config import RANGES, ConfigError, check_range
-from ..registry import SessionRegistry, Visitor
+from ..gan.checkpoints import list_checkpoints
+from ..gan.config import RANGES, ConfigError, check_range
+from ..host.registry import SessionRegistry, Visitor
 from .errors import config_error
 from .i18n import t
 
@@ -30,7 +30,7 @@ class Shared:
     Attributes:
         registry: the visitors' sessions and pages.
         checkpoints_dir: folder of shipped ``.safetensors`` checkpoints offered in the Explore tab.
-        classroom: the teacher's :class:`~ganapp.teacher.Classroom` (its lesson reaches every student), or None.
+        classroom: the teacher's :class:`~ganapp.host.classroom.Classroom` (its lesson reaches every student), or None.
         poll_every_s: the page Timer's rate while a run trains, in seconds (build_demo sets it).
         files_dir: where visitors' generated files go, one folder each (a fresh temporary folder by default).
     """

@@ -12,9 +12,9 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import PAGE_FIELDS
-from ..session import RunRefusedError
-from ..worker import WORKER_LOST, WorkerLostError
+from ..gan.config import PAGE_FIELDS
+from ..run.session import RunRefusedError
+from ..service.worker import WORKER_LOST, WorkerLostError
 from .i18n import t
 
 log = logging.getLogger("ganapp")
@@ -22,7 +22,7 @@ log = logging.getLogger("ganapp")
 # Reads the browser's language on page load; the radio's change event then relabels everything.
 DETECT_LANG_JS = "() => ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en')"
 # Order of the Train tab's controls; every handler that reads them takes them in this order. The settings come from
-# the config's schema (ganapp.config.SETTINGS, the ones with a widget); then ``data_files``, the upload box of the
+# the config's schema (ganapp.gan.config.SETTINGS, the ones with a widget); then ``data_files``, the upload box of the
 # ``folder`` dataset, and ``init``, where training starts from: "scratch", a shipped checkpoint's name, or "uploaded".
 CONTROL_FIELDS = PAGE_FIELDS + ("data_files", "init")
 FAST = dict(concurrency_limit=None, show_progress="hidden")  # control and polling events never wait in line
@@ -84,7 +84,7 @@ def failure(lang: str, message: str) -> str:
 
 
 def refusal(lang: str, error: RunRefusedError) -> str:
-    """Why a run refused a command (:class:`~ganapp.session.RunRefusedError`), in the reader's language."""
+    """Why a run refused a command (:class:`~ganapp.run.session.RunRefusedError`), in the reader's language."""
     if error.reason == "step_limit":
         return t(lang, "step_limit_reached", limit=f"{error.detail:,}")
     if error.reason == "failed":
@@ -105,7 +105,7 @@ def guarded(fn: Callable) -> Callable:
             raise toast(request, e) from None
         except RunRefusedError as e:  # the run's state did not allow it now (another tab's command, a limit)
             raise toast(request, gr.Error(refusal(lang, e))) from None
-        except WorkerLostError:  # the training worker died (see ganapp.worker)
+        except WorkerLostError:  # the training worker died (see ganapp.service.worker)
             log.error("handler %s: the training worker is gone", fn.__name__)
             raise toast(request, gr.Error(t(lang, "err_worker_lost"))) from None
         except Exception as e:  # the last line of defence for the browser
@@ -117,7 +117,7 @@ def guarded(fn: Callable) -> Callable:
 
 def command(fn: Callable) -> Callable:
     """A handler that changes the visitor's runs (Start, Step, Reset, a comparison ...): :func:`guarded`, and one at
-    a time per visitor (their :attr:`~ganapp.visitor.Visitor.lock`). Two tabs of one visitor may send commands at
+    a time per visitor (their :attr:`~ganapp.host.visitor.Visitor.lock`). Two tabs of one visitor may send commands at
     once; each then finds the runs as the one before left them, and applies, or is refused with a reason. Reads
     (the tick, the poll) take no lock."""
     @functools.wraps(fn)

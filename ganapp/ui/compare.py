@@ -6,11 +6,11 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import LOSSES, GANConfig
-from ..data import DatasetUnavailableError
-from ..limits import LimitError, ServerFullError
-from ..registry import Visitor
-from ..session import ERROR, RunRefusedError
+from ..gan.config import LOSSES, GANConfig
+from ..gan.data import DatasetUnavailableError
+from ..host.limits import LimitError, ServerFullError
+from ..host.registry import Visitor
+from ..run.session import ERROR, RunRefusedError
 from .base import Shared, TabHandlers
 from .common import command, named
 from .errors import config_error, dataset_error, limit_error

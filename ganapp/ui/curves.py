@@ -26,7 +26,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from ..losses import get_loss
+from ..gan.losses import get_loss
 from . import plots
 from .i18n import t
 from .plots import EMA_START, ema_extend

@@ -9,17 +9,17 @@ import time
 
 import gradio as gr
 
-from ..checkpoints import CheckpointError
-from ..config import ConfigError
-from ..data import DatasetUnavailableError
-from ..limits import LimitError, ServerFullError
+from ..gan.checkpoints import CheckpointError
+from ..gan.config import ConfigError
+from ..gan.data import DatasetUnavailableError
+from ..host.limits import LimitError, ServerFullError
 from .i18n import STRINGS, t
 
 log = logging.getLogger("ganapp")
 
 
 def config_error(lang: str, e: ValueError) -> gr.Error:
-    """A settings error from its code and fields (see :class:`ganapp.config.ConfigError`); any other ValueError
+    """A settings error from its code and fields (see :class:`ganapp.gan.config.ConfigError`); any other ValueError
     gets a general message, never its English text."""
     if not isinstance(e, ConfigError):
         return gr.Error(t(lang, "err_settings"))
@@ -48,10 +48,10 @@ def dataset_error(lang: str, e: DatasetUnavailableError) -> gr.Error:
 
 
 def limit_error(lang: str, e: LimitError | ServerFullError) -> gr.Error:
-    """A host's limit (see :mod:`ganapp.limits`); a model over the memory limit is told its estimate."""
+    """A host's limit (see :mod:`ganapp.host.limits`); a model over the memory limit is told its estimate."""
     if isinstance(e, ServerFullError):
         return gr.Error(t(lang, "err_server_full", limit=e.limit))
-    if e.field == "model_mb":  # the estimate of ganapp.memory, against the host's max_model_mb
+    if e.field == "model_mb":  # the estimate of ganapp.gan.memory, against the host's max_model_mb
         return gr.Error(t(lang, "err_model_memory", need=f"{e.value:,}", limit=f"{int(e.allowed):,}"))
     return gr.Error(t(lang, "err_host_limit", field=t(lang, e.field), value=e.value, range=e.allowed))
 
@@ -64,7 +64,7 @@ def checkpoint_error(lang: str, e: CheckpointError) -> gr.Error:
 
 def autosave_note(lang: str, problem: dict | None, now_s: float | None = None) -> str:
     """The line that tells the host that runs are not being saved (``problem``: a registry's ``autosave_problem``,
-    see :class:`ganapp.upkeep.RegistryUpkeep`), or "" while autosaves work."""
+    see :class:`ganapp.host.upkeep.RegistryUpkeep`), or "" while autosaves work."""
     if problem is None:
         return ""
     minutes = max(1, math.ceil(((time.monotonic() if now_s is None else now_s) - problem["since_s"]) / 60))

@@ -15,13 +15,13 @@ import gradio as gr
 import numpy as np
 import torch
 
-from ..checkpoints import CheckpointError, load_checkpoint
-from ..config import GANConfig, is_2d
-from ..directions import Directions, edit, principal_directions, save_directions
-from ..latent import follow_z, interpolate, label_path, seed_to_z, truncate
-from ..media import save_samples_gif, strip, to_grid, upscale
-from ..models import generate
-from ..registry import Visitor
+from ..gan.checkpoints import CheckpointError, load_checkpoint
+from ..gan.config import GANConfig, is_2d
+from ..gan.directions import Directions, edit, principal_directions, save_directions
+from ..gan.latent import follow_z, interpolate, label_path, seed_to_z, truncate
+from ..gan.media import save_samples_gif, strip, to_grid, upscale
+from ..gan.models import generate
+from ..host.registry import Visitor
 from . import plots
 from .base import Shared, TabHandlers
 from .common import guarded

@@ -10,14 +10,14 @@ import math
 import re
 from collections.abc import Iterable
 
-from ..config import SETTINGS
+from ..gan.config import SETTINGS
 from .i18n_en import EN
 from .i18n_zh import ZH
 
 LANGS = {"en": "English", "zh": "简体中文"}
 
 STRINGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
-# Each setting's label and help live with its range in the config's schema (ganapp.config.SETTINGS): the label as
+# Each setting's label and help live with its range in the config's schema (ganapp.gan.config.SETTINGS): the label as
 # the setting's name, the help as "help_<name>".
 for _lang, _table in STRINGS.items():
     for _name, _setting in SETTINGS.items():

@@ -8,8 +8,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import GANConfig
-from ..lessons import LESSONS
+from ..gan.config import GANConfig
+from ..run.lessons import LESSONS
 from .blocks import GanBlocks
 from .common import DETECT_LANG_JS, FAST
 from .explore_page import build_explore_tab, wire_explore

@@ -1,5 +1,5 @@
 """The Lessons box: picking a lesson, its text in the page's language, and the live line in the status that says,
-with the app's own metric, whether the lesson is showing what it should (see :mod:`ganapp.lessons`)."""
+with the app's own metric, whether the lesson is showing what it should (see :mod:`ganapp.run.lessons`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import PAGE_FIELDS, GANConfig
-from ..lessons import LESSONS, Lesson
-from ..limits import beyond_limits
-from ..data import ASSETS_DIR
-from ..session import RUNNING, WAITING
+from ..gan.config import PAGE_FIELDS, GANConfig
+from ..gan.data import ASSETS_DIR
+from ..host.limits import beyond_limits
+from ..run.lessons import LESSONS, Lesson
+from ..run.session import RUNNING, WAITING
 from .base import Shared, TabHandlers
 from .common import guarded
 from .i18n import LANGS, number, t
@@ -159,7 +159,7 @@ def teacher_lesson_lines(lang: str, visitor: Any, snap, classroom: Any) -> list[
 
     Args:
         snap: run A's status-only snapshot, or None without a run.
-        classroom: the teacher's :class:`~ganapp.teacher.Classroom`, or None.
+        classroom: the teacher's :class:`~ganapp.host.classroom.Classroom`, or None.
     """
     name = visitor.state.lesson_note
     if name not in LESSONS:
@@ -186,7 +186,7 @@ def teacher_lesson_lines(lang: str, visitor: Any, snap, classroom: Any) -> list[
 
 class LessonHandlers(TabHandlers):
     """The Lessons box's handlers. At startup, the log names the lessons that the host's limits rule out
-    (:func:`ganapp.limits.beyond_limits`); picking one says so in the lesson's text."""
+    (:func:`ganapp.host.limits.beyond_limits`); picking one says so in the lesson's text."""
 
     def __init__(self, shared: Shared):
         super().__init__(shared)

@@ -8,11 +8,11 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
-from ..media import upscale
-from ..metrics import collapse_alert
-from ..presets import CLASSROOM_2D
-from ..registry import REATTACHED, RESTORE_FAILED, RESTORED, Visitor
-from ..session import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
+from ..gan.media import upscale
+from ..gan.metrics import collapse_alert
+from ..gan.presets import CLASSROOM_2D
+from ..host.registry import REATTACHED, RESTORE_FAILED, RESTORED, Visitor
+from ..run.session import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from . import curves, plots
 from .base import TabHandlers
 from .common import failure, guarded

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ..points2d import BOUNDS_2D
+from ..gan.points2d import BOUNDS_2D
 
 COLORS = {"d": "#d62728", "g": "#1f77b4", "real": "#2ca02c", "fake": "#ff7f0e"}
 _LAYOUT = dict(height=280, margin=dict(l=50, r=10, t=36, b=36), legend=dict(orientation="h", y=1.12, x=0),
@@ -190,7 +190,7 @@ def view2d_figure(view, points: dict[str, np.ndarray], dataset: str, layers: tup
     gradient arrows on fake samples, and G's manifold (the image of a z grid), each drawn only when in ``layers``.
 
     Args:
-        view: a :class:`ganapp.view2d.View2D` (or None: points only).
+        view: a :class:`ganapp.gan.view2d.View2D` (or None: points only).
         points: ``{"real": (N, 2), "fake": (M, 2)}``.
         labels: display names for real, fake, decision (probability) or critic (score), arrows, manifold.
     """

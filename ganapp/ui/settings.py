@@ -1,4 +1,4 @@
-"""The Train tab's settings column: its controls read into a validated :class:`~ganapp.config.GANConfig`, runs built
+"""The Train tab's settings column: its controls read into a validated :class:`~ganapp.gan.config.GANConfig`, runs built
 from them, and the handlers that fill the controls (a dataset's defaults, a loss's, a checkpoint's settings, a
 drawing). The controls' order is :data:`ganapp.ui.common.CONTROL_FIELDS`, made from the config's schema.
 """
@@ -19,17 +19,17 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from ..checkpoints import CheckpointError, load_checkpoint
-from ..config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError,
+from ..gan.checkpoints import CheckpointError, load_checkpoint
+from ..gan.config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE_FIELDS, SETTINGS, ConfigError,
                       GANConfig, is_2d)
-from ..data import DatasetUnavailableError, on_server
-from ..points2d import MAX_DRAWING_SIDE, save_drawing
-from ..limits import LimitError, ServerFullError
-from ..losses import R1_TEX, get_loss
-from ..presets import CLASSROOM_2D, classroom_config, young_at_full_size
-from ..session import RUNNING, WAITING
-from ..registry import Visitor
-from ..uploads import MAX_FOLDER_IMAGES, count_uploads, pixel_limit
+from ..gan.data import DatasetUnavailableError, on_server
+from ..gan.losses import R1_TEX, get_loss
+from ..gan.points2d import MAX_DRAWING_SIDE, save_drawing
+from ..gan.presets import CLASSROOM_2D, classroom_config, young_at_full_size
+from ..gan.uploads import MAX_FOLDER_IMAGES, count_uploads, pixel_limit
+from ..host.limits import LimitError, ServerFullError
+from ..host.registry import Visitor
+from ..run.session import RUNNING, WAITING
 from .base import TabHandlers
 from .common import ERROR_TOAST_S, command, guarded, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
@@ -44,7 +44,7 @@ log = logging.getLogger("ganapp")
 
 def reset_fields(running: GANConfig, wanted: GANConfig) -> list[str]:
     """The controls' fields (PAGE_FIELDS) in which ``wanted`` (what the controls say) describes another run than
-    ``running``: those that only a Reset builds (not in :data:`ganapp.config.LIVE_FIELDS`: the dataset, the model,
+    ``running``: those that only a Reset builds (not in :data:`ganapp.gan.config.LIVE_FIELDS`: the dataset, the model,
     its sizes, the seed ...). What no control shows (the device, the grid's size, where a folder's images were
     copied) does not count."""
     return [k for k in PAGE_FIELDS if k not in LIVE_FIELDS and getattr(running, k) != getattr(wanted, k)]
@@ -94,7 +94,7 @@ class SettingsHandlers(TabHandlers):
         return bool(self.registry.session_kwargs.get("download", True))
 
     def datasets_offered(self) -> list[str]:
-        """The datasets this server can load now, in the schema's order (see :func:`ganapp.data.on_server`)."""
+        """The datasets this server can load now, in the schema's order (see :func:`ganapp.gan.data.on_server`)."""
         return [d for d in DATASETS if on_server(d, self.downloads)]
 
     def dataset_menu(self) -> dict:
@@ -214,8 +214,8 @@ class SettingsHandlers(TabHandlers):
 
         A run built before the classroom mode switched on (fewer than 4 pages open) has the full default sizes,
         and the class's runs, at the classroom sizes, train as one stack: the engine then shares by steps (see
-        :mod:`ganapp.engine`), but each full-size step costs several classroom-size ones, and the class's
-        median rate pays for it. A run that has trained for less than :data:`ganapp.presets.YOUNG_S` at its
+        :mod:`ganapp.engine.engine`), but each full-size step costs several classroom-size ones, and the class's
+        median rate pays for it. A run that has trained for less than :data:`ganapp.gan.presets.YOUNG_S` at its
         dataset's default sizes is therefore rebuilt with the classroom sizes (fresh networks, its seed and every
         other setting kept; a timed run keeps the time it had left) and started again, between two steps: the
         class then trains as one stack, every run at the class's median rate. The status says why, in the
@@ -341,9 +341,9 @@ class SettingsHandlers(TabHandlers):
 
     def apply_changes(self, lang: str, visitor: Visitor, changes: dict[str, Any], hold: bool = False
                       ) -> tuple[list[str], list[str]]:
-        """Settings the visitor changed, into run A: live ones (:data:`ganapp.config.LIVE_FIELDS`) apply at its next
+        """Settings the visitor changed, into run A: live ones (:data:`ganapp.gan.config.LIVE_FIELDS`) apply at its next
         step, where it stands (a stacked run stays in its stack while its shape holds, see
-        :meth:`ganapp.session.TrainingSession.update`); the others are noted as needing a Reset while they differ
+        :meth:`ganapp.run.session.TrainingSession.update`); the others are noted as needing a Reset while they differ
         from the run's. The notes accumulate over one-field changes: two widths changed one after the other both
         need the Reset, and a width changed back no longer does. While a change that needs a Reset is pending (or
         ``hold``: the controls show a lesson offered), the controls describe another run than this one, so a live

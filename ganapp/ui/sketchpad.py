@@ -3,7 +3,7 @@
 Gradio's sketchpad decodes every image a request names (background, each layer, the composite) at their full size,
 in the web process, before any handler can look at it: a 10000 × 10000 drawing held the server for minutes and
 stalled every other visitor's page. This one reads only what the handler uses, the composite, and only after its
-header says that it fits :data:`ganapp.points2d.MAX_DRAWING_SIDE`; the images a browser uploads beside an event (its
+header says that it fits :data:`ganapp.gan.points2d.MAX_DRAWING_SIDE`; the images a browser uploads beside an event (its
 ``accept_blobs``) are kept only while few, and only the composite.
 """
 
@@ -22,7 +22,7 @@ import PIL.Image
 from gradio.components.base import server
 from gradio.components.image_editor import AcceptBlobs, EditorData
 
-from ..points2d import MAX_DRAWING_SIDE
+from ..gan.points2d import MAX_DRAWING_SIDE
 
 FORMATS = ("PNG", "WEBP", "JPEG")  # what a browser's canvas exports (PIL reads nothing else here)
 PENDING_DRAWINGS = 64  # drawings uploaded by browsers and not yet used by an event; older ones are dropped

@@ -1,7 +1,7 @@
 """The teacher's page, at ``/teacher``: built only when the host set a teacher token, so without one no route, tab
 or API endpoint of it exists. Every handler checks the token on the server (through the API too) before it does
 anything: the right token goes through at once; a wrong or missing one gets a plain refusal that names no run and
-returns no data, held back as long as :class:`~ganapp.teacher_gate.TeacherGate` says (the handlers are coroutines,
+returns no data, held back as long as :class:`~ganapp.host.teacher_gate.TeacherGate` says (the handlers are coroutines,
 so a held answer costs no thread). Students' names are shown as plain text only (a gallery caption, a table cell, a
 text box), never as Markdown or HTML.
 """
@@ -21,13 +21,13 @@ import anyio
 import gradio as gr
 import numpy as np
 
-from ..checkpoints import load_checkpoint
-from ..config import PAGE_FIELDS, GANConfig
-from ..lessons import LESSONS, Lesson
-from ..limits import LimitError, ServerFullError
-from ..remote import WorkerLostError
-from ..session import ERROR
-from ..teacher import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
+from ..gan.checkpoints import load_checkpoint
+from ..gan.config import PAGE_FIELDS, GANConfig
+from ..host.classroom import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
+from ..host.limits import LimitError, ServerFullError
+from ..run.lessons import LESSONS, Lesson
+from ..run.session import ERROR
+from ..service.remote import WorkerLostError
 from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded, toast
 from .errors import autosave_note
@@ -112,7 +112,7 @@ class CardClick(gr.EventData):
 
 
 class TeacherHandlers:
-    """The teacher page's handlers, over the class (:class:`~ganapp.teacher.Classroom`) and the students' app."""
+    """The teacher page's handlers, over the class (:class:`~ganapp.host.classroom.Classroom`) and the students' app."""
 
     MAX_HELD = 8  # wrong answers held at once, server-wide; beyond them a wrong token is refused without a wait
 
@@ -130,7 +130,7 @@ class TeacherHandlers:
         default, for every event of every page), so a flood of wrong tokens from a class's one address would
         otherwise fill them, and the teacher's own right token, and the students' ticks, would wait behind it.
         A wrong answer beyond them is refused at once; the gate still counts it, and the token's length, not the
-        wait, is what keeps a guesser out (see :class:`~ganapp.teacher_gate.TeacherGate`)."""
+        wait, is what keeps a guesser out (see :class:`~ganapp.host.teacher_gate.TeacherGate`)."""
         verdict = self.classroom.gate.check(token, _client(request))
         if verdict.ok or verdict.delay_s <= 0:
             return verdict.ok

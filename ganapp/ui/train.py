@@ -11,14 +11,14 @@ from typing import Any
 
 import gradio as gr
 
-from ..media import save_gif, upscale
-from ..presets import CLASSROOM_2D
-from ..session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
+from ..gan.media import save_gif, upscale
+from ..gan.presets import CLASSROOM_2D
+from ..run.session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .base import Shared, TabHandlers
 from .common import command, failure, guarded, named
-from .i18n import t, without_paths
 from .compare import CompareHandlers, also_run_b
+from .i18n import t, without_paths
 from .lessons import lesson_for, start_lesson
 from .settings import SettingsHandlers, reset_fields
 
@@ -30,7 +30,7 @@ MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a fla
 def refused_changes_nothing(visitor):
     """Put back, if building a run is refused (a dataset that cannot be read, a host's limit ...), what was set on
     the visitor on the way: the classroom note. The run itself is only replaced once the new one is built
-    (:meth:`ganapp.registry.SessionRegistry.new_session`), and values the server shows in the controls are sent
+    (:meth:`ganapp.host.registry.SessionRegistry.new_session`), and values the server shows in the controls are sent
     only with the answer of a Start or Reset that succeeded.
     """
     classroom = visitor.state.classroom

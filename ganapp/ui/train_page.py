@@ -11,9 +11,9 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import PAGE_FIELDS, SETTINGS, GANConfig, is_2d
-from ..lessons import LESSONS
-from ..presets import CLASSROOM_2D
+from ..gan.config import PAGE_FIELDS, SETTINGS, GANConfig, is_2d
+from ..gan.presets import CLASSROOM_2D
+from ..run.lessons import LESSONS
 from . import curves
 from .common import CONTROL_FIELDS, FAST
 from .compare import COMPARE_FIELDS
@@ -120,7 +120,7 @@ DRAW_BOX_JS = """() => {
 
 
 def setting_widgets(default: GANConfig, tr: Callable, advanced: bool) -> dict[str, Any]:
-    """The Train tab's widgets of the schema's settings (:data:`ganapp.config.SETTINGS`) in or out of the Advanced
+    """The Train tab's widgets of the schema's settings (:data:`ganapp.gan.config.SETTINGS`) in or out of the Advanced
     box, made from each setting's widget kind and row, set to ``default``'s values; ``tr`` registers each for the
     language switch (its label, and in the Advanced box its help as ``info``). Returns ``{field: component}``."""
     made: dict[str, Any] = {}

@@ -8,8 +8,8 @@ import threading
 import gradio as gr
 import pytest
 
-from ganapp.limits import Limits, ServerFullError
-from ganapp.registry import SessionRegistry
+from ganapp.host.limits import Limits, ServerFullError
+from ganapp.host.registry import SessionRegistry
 
 from conftest import req, tiny_2d
 
@@ -63,7 +63,7 @@ def test_one_visitors_concurrent_rebuilds_take_one_slot_and_leave_one_run(regist
 
 
 def test_eight_concurrent_starts_on_the_page_start_three_and_tell_five_the_server_is_full(registry, tmp_path):
-    from ganapp.ui import GanApp
+    from ganapp.ui.handlers import GanApp
 
     app = GanApp(registry, tmp_path)
     out = race(8, lambda i: app.train.start(req(f"s{i}"), "en", 0, *CONTROLS))

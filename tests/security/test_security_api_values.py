@@ -11,7 +11,7 @@ import gradio.processing_utils
 import httpx
 import pytest
 
-from ganapp.config import SETTINGS
+from ganapp.gan.config import SETTINGS
 from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.i18n import t
 
@@ -92,7 +92,7 @@ def test_a_language_sent_as_a_list_or_an_object_is_refused_naming_the_field(serv
 
 
 def test_an_integer_beyond_a_float_s_range_is_out_of_range_not_an_overflow(served_app):
-    from ganapp.config import ConfigError, check_range
+    from ganapp.gan.config import ConfigError, check_range
 
     with pytest.raises(ConfigError, match="lr_g=.* is out of range"):
         check_range("lr_g", 10 ** 400)

@@ -8,12 +8,12 @@ import math
 import pytest
 import torch
 
-import ganapp.session as session_module
+import ganapp.run.session as session_module
 from conftest import req, tiny_2d, wait_until
-from ganapp.autosave import StateStore
-from ganapp.registry import RESTORE_FAILED, RESTORED, SessionRegistry
-from ganapp.session import PAUSED, RUNNING
-from ganapp.ui import GanApp
+from ganapp.host.autosave import StateStore
+from ganapp.host.registry import RESTORE_FAILED, RESTORED, SessionRegistry
+from ganapp.run.session import PAUSED, RUNNING
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
 CONFIG = tiny_2d()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from conftest import TEACHER_TOKEN
-from ganapp.config import GANConfig
+from ganapp.gan.config import GANConfig
 from ganapp.ui.i18n import t
 from test_security_checkpoints import lying, nan_checkpoint
 from test_security_full_disk import make_read_only

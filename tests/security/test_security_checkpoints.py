@@ -17,12 +17,12 @@ from gradio_client.exceptions import AppError
 from safetensors import safe_open
 from safetensors.torch import save, save_file
 
-import ganapp.checkpoints as checkpoints
+import ganapp.gan.checkpoints as checkpoints
 from conftest import ROOT, req, tiny_image, wait_until
-from ganapp.checkpoints import CheckpointError, checkpoint_parts, load_checkpoint
-from ganapp.config import GANConfig
-from ganapp.models import build_generator
-from ganapp.remote import pack_checkpoint, unpack_checkpoint
+from ganapp.gan.checkpoints import CheckpointError, checkpoint_parts, load_checkpoint
+from ganapp.gan.config import GANConfig
+from ganapp.gan.models import build_generator
+from ganapp.service.remote import pack_checkpoint, unpack_checkpoint
 from ganapp.ui.i18n import t
 
 SHIPPED = ROOT / "checkpoints" / "mnist_dcgan.safetensors"
@@ -87,7 +87,7 @@ def test_the_frechet_distance_refuses_non_finite_statistics_instead_of_crashing(
     # without the check, MKL's eigen-solver segfaults on 128×128 NaN statistics: run it where a crash is a result
     script = textwrap.dedent("""
         import torch
-        from ganapp.metrics import shared_judge
+        from ganapp.gan.metrics import shared_judge
         judge = shared_judge()
         nan = torch.full((300, 1, 28, 28), float("nan"))
         calls = [lambda: judge.score(nan), lambda: judge._distance(nan)]
@@ -97,7 +97,7 @@ def test_the_frechet_distance_refuses_non_finite_statistics_instead_of_crashing(
                 print("scored")
             except ValueError as e:
                 print("refused:", e)
-        from ganapp.metrics import frechet_distance
+        from ganapp.gan.metrics import frechet_distance
         for call in (lambda: frechet_distance(torch.zeros(128), torch.full((128, 128), float("nan")),
                                               torch.zeros(128), torch.eye(128, dtype=torch.float64)),
                      lambda: frechet_distance(torch.zeros(128), torch.eye(128) * 1e300, torch.zeros(128),

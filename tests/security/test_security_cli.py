@@ -14,9 +14,9 @@ import torch
 
 from conftest import ROOT, tiny_image, wait_until
 from ganapp import cli
-from ganapp.checkpoints import load_checkpoint, save_checkpoint
 from ganapp.cli import main
-from ganapp.models import build_generator
+from ganapp.gan.checkpoints import load_checkpoint, save_checkpoint
+from ganapp.gan.models import build_generator
 from test_security_checkpoints import HUGE, _liars, lying, no_real_build  # noqa: F401 (a fixture)
 
 
@@ -62,7 +62,7 @@ def test_sample_draws_in_batches_whatever_n(tmp_path, monkeypatch, capsys):
     x = np.load(tmp_path / "x.npy", mmap_mode="r")
     assert x.shape == (n, 1, 28, 28) and x.dtype == np.float32
     with torch.no_grad():  # the same samples as one pass of G over the seed's z would give
-        from ganapp.latent import seed_to_z
+        from ganapp.gan.latent import seed_to_z
         whole = G(seed_to_z(5, config.z_dim, n)[:40]).numpy()
     np.testing.assert_allclose(x[:40], whole, atol=1e-6)
     # a PNG grid of 100,000 images is a usage error, named, in one line

@@ -11,7 +11,7 @@ from gradio.data_classes import FileData
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from ganapp.points2d import MAX_DRAWING_SIDE, points_from_drawing
+from ganapp.gan.points2d import MAX_DRAWING_SIDE, points_from_drawing
 from ganapp.ui.sketchpad import PENDING_DRAWINGS, BoundedSketchpad
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from conftest import TEACHER_TOKEN as TOKEN
-from ganapp.teacher_gate import TeacherGate
+from ganapp.host.teacher_gate import TeacherGate
 from ganapp.ui.i18n import t
 
 

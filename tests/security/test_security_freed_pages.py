@@ -20,7 +20,7 @@ def quick_app(tmp_path_factory):
 
     Yields (url, demo)."""
     import app as app_module
-    from ganapp.ui import CSS
+    from ganapp.ui.layout import CSS
 
     demo = app_module.create_demo(idle_timeout_s=IDLE_S, grace_s=GRACE_S, reap_every_s=0.2, worker=False,
                                   state_dir=tmp_path_factory.mktemp("state"))

@@ -12,13 +12,13 @@ import os
 
 import pytest
 
-import ganapp.checkpoints as checkpoints
+import ganapp.gan.checkpoints as checkpoints
 from conftest import TEACHER_TOKEN, req, tiny_2d, wait_until
-from ganapp.autosave import StateStore
-from ganapp.registry import RESTORED, SessionRegistry
-from ganapp.session import PAUSED
-from ganapp.teacher import Classroom, TeacherGate
-from ganapp.ui import GanApp
+from ganapp.host.autosave import StateStore
+from ganapp.host.classroom import Classroom, TeacherGate
+from ganapp.host.registry import RESTORED, SessionRegistry
+from ganapp.run.session import PAUSED
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.i18n import t
 from ganapp.ui.teacher import TeacherHandlers
 

@@ -1,5 +1,5 @@
 """Memory is bounded by the host's limits (issue 27, item 11): a run's memory is estimated from its config alone
-(ganapp.memory), before anything is built, and a model over GANAPP_MAX_MODEL_MB is refused at once, with the
+(ganapp.gan.memory), before anything is built, and a model over GANAPP_MAX_MODEL_MB is refused at once, with the
 estimate, in the reader's language. The estimate is checked against the peak memory of real training steps."""
 
 import json
@@ -14,12 +14,12 @@ import pytest
 
 import app as app_module
 from conftest import ROOT, req
-from ganapp.config import GANConfig
-from ganapp.lessons import LESSONS
-from ganapp.limits import LimitError, Limits
-from ganapp.memory import G_COPIES, model_memory
-from ganapp.models import build_discriminator, build_generator
-from ganapp.registry import SessionRegistry
+from ganapp.gan.config import GANConfig
+from ganapp.gan.memory import G_COPIES, model_memory
+from ganapp.gan.models import build_discriminator, build_generator
+from ganapp.host.limits import LimitError, Limits
+from ganapp.host.registry import SessionRegistry
+from ganapp.run.lessons import LESSONS
 from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.i18n import t
 
@@ -31,8 +31,8 @@ MEASURE = textwrap.dedent("""
     import json, sys
     import torch
     torch.set_num_threads(1)
-    from ganapp.config import GANConfig
-    from ganapp.trainer import Trainer
+    from ganapp.gan.config import GANConfig
+    from ganapp.gan.trainer import Trainer
 
     def peak_mb():
         with open("/proc/self/status") as f:

@@ -10,7 +10,7 @@ import pytest
 from gradio_client import Client
 
 from conftest import TEACHER_TOKEN, free_port, wait_until
-from ganapp.teacher_gate import TeacherGate
+from ganapp.host.teacher_gate import TeacherGate
 
 # ring8, tiny nets (the order of ganapp.ui.common.CONTROL_FIELDS), as tests/test_app_client.py sends them
 CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 1, 0.0, 0.0,
@@ -25,7 +25,7 @@ def full_app(tmp_path_factory):
 
     Yields (url, demo)."""
     import app as app_module
-    from ganapp.ui import CSS
+    from ganapp.ui.layout import CSS
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GANAPP_MAX_SESSIONS", "1")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import gradio as gr
 import pytest
 
-from ganapp.limits import Limits
-from ganapp.registry import SessionRegistry
-from ganapp.session import PAUSED, RunRefusedError, TrainingSession
-from ganapp.worker import WorkerEngine
+from ganapp.host.limits import Limits
+from ganapp.host.registry import SessionRegistry
+from ganapp.run.session import PAUSED, RunRefusedError, TrainingSession
+from ganapp.service.worker import WorkerEngine
 
 from conftest import req, tiny_2d, wait_until
 
@@ -61,7 +61,7 @@ def test_the_limit_and_its_reason_cross_from_the_training_worker():
 
 
 def test_the_page_refuses_step_step_d_step_g_and_step_both_at_the_limit_in_the_readers_language(tmp_path):
-    from ganapp.ui import GanApp
+    from ganapp.ui.handlers import GanApp
 
     registry = SessionRegistry(idle_timeout_s=60, limits=Limits(max_steps=LIMIT))
     app = GanApp(registry, tmp_path)

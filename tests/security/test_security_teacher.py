@@ -21,11 +21,11 @@ from gradio_client.exceptions import AppError
 
 from conftest import TEACHER_TOKEN as TOKEN
 from conftest import free_port, tiny_2d, wait_until
-from ganapp.limits import LimitError, Limits
-from ganapp.registry import SessionRegistry
-from ganapp.teacher import Classroom, spreadsheet_text
-from ganapp.teacher_gate import TeacherGate
-from ganapp.ui import GanApp
+from ganapp.host.classroom import Classroom, spreadsheet_text
+from ganapp.host.limits import LimitError, Limits
+from ganapp.host.registry import SessionRegistry
+from ganapp.host.teacher_gate import TeacherGate
+from ganapp.ui.handlers import GanApp
 from ganapp.ui.teacher import TeacherHandlers, lesson_choices
 
 
@@ -175,7 +175,7 @@ def test_class_csv_neutralises_what_a_spreadsheet_would_run(tmp_path):
 # ----- item 15: right after the training worker dies -----
 
 def test_the_teacher_s_view_and_export_show_runs_lost_with_the_worker(tmp_path):
-    from ganapp.worker import WorkerEngine
+    from ganapp.service.worker import WorkerEngine
 
     registry = SessionRegistry(idle_timeout_s=60, engine=WorkerEngine())
     room = Classroom(registry, TeacherGate(TOKEN))

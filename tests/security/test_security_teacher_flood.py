@@ -5,7 +5,7 @@ export waiting (the adversarial pass: the right token unanswered after 12 s, the
 import asyncio
 from types import SimpleNamespace
 
-from ganapp.teacher_gate import TeacherGate
+from ganapp.host.teacher_gate import TeacherGate
 from ganapp.ui.teacher import TeacherHandlers
 
 TOKEN = "the-teachers-own-token"

@@ -10,9 +10,9 @@ import threading
 import gradio as gr
 import pytest
 
-from ganapp.autosave import StateStore
-from ganapp.registry import SessionRegistry
-from ganapp.worker import WorkerEngine
+from ganapp.host.autosave import StateStore
+from ganapp.host.registry import SessionRegistry
+from ganapp.service.worker import WorkerEngine
 
 from conftest import req, wait_until
 
@@ -44,7 +44,7 @@ def commands(app, tab):
 
 @pytest.fixture
 def app(tmp_path):
-    from ganapp.ui import GanApp
+    from ganapp.ui.handlers import GanApp
 
     registry = SessionRegistry(idle_timeout_s=600, engine=WorkerEngine(), store=StateStore(tmp_path / "state"),
                                publish_every_s=0.05, grid_every_s=0.1)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ganapp.autosave import StateStore
-from ganapp.registry import SessionRegistry
-from ganapp.worker import WorkerEngine
+from ganapp.host.autosave import StateStore
+from ganapp.host.registry import SessionRegistry
+from ganapp.service.worker import WorkerEngine
 
 from conftest import ROOT, free_port, req, wait_until
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="the training worker nee
 
 
 def test_a_start_while_the_worker_is_dying_goes_to_a_new_worker(tmp_path):
-    from ganapp.ui import GanApp
+    from ganapp.ui.handlers import GanApp
 
     registry = SessionRegistry(idle_timeout_s=600, engine=WorkerEngine())
     app = GanApp(registry, tmp_path)

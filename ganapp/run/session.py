@@ -1,0 +1,507 @@
+"""One visitor's training run: a thin handle with start, pause, resume, step(n), stop and reset.
+
+A :class:`TrainingSession` is a state machine with commands. It owns no thread: a shared
+:class:`~ganapp.engine.engine.Engine` drives its steps (stacked with other sessions of the same shape, or alone), and a
+:class:`~ganapp.run.publisher.Publisher` owns what readers see. Nothing here knows about widgets. Its parts:
+
+- this module: building a run, its commands, autosaves and checkpoints;
+- :mod:`ganapp.run.job`: the state machine (idle → waiting → running ⇄ paused; stopped; error) and the engine's side;
+- :mod:`ganapp.run.reads`: what readers see (snapshots, rows, history, G).
+
+Locks: see :mod:`ganapp.engine.engine` for their order (engine lock, then this session's ``_lock``, then the
+publisher's).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..engine.engine import Engine
+from ..engine.stack import stack_key
+from ..gan.checkpoints import MAX_STEP, check_finite, check_shapes, save_checkpoint, tensor_shapes
+from ..gan.config import GANConfig
+from ..gan.trainer import Trainer
+from .job import ERROR, IDLE, PAUSED, RUNNING, STOPPED, VIEW_SHARE, WAITING, SessionJob
+from .lessons import LESSONS, Lesson, LessonRun
+from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
+from .reads import SessionReads
+from .slow_motion import MAX_SLOW_MOTION_S, SlowMotion
+
+__all__ = ["ERROR", "IDLE", "PAUSED", "RUNNING", "STOPPED", "VIEW_SHARE", "WAITING", "RunRefusedError", "Snapshot",
+           "TrainingSession", "snapshot_milestones"]
+
+MAX_STEP_REQUEST = 10_000
+_BUILDS = itertools.count(1)  # TrainingSession.build_id
+
+
+class RunRefusedError(RuntimeError):
+    """A command that the run cannot take in its state now (another tab's command may have changed it), with a code
+    for the page to say why in the reader's language.
+
+    Attributes:
+        reason: ``running`` (it trains: pause it before stepping), ``failed`` (reset it; ``detail`` is why it
+            failed) or ``step_limit`` (it has done the host's ``max_steps`` G updates; ``detail`` is that limit).
+        detail: as ``reason`` says, or None.
+    """
+
+    def __init__(self, reason: str, message: str, detail: Any = None):
+        super().__init__(message)
+        self.reason, self.detail = reason, detail
+
+    def __reduce__(self):  # pickled whole across the training worker's boundary (see ganapp.service.worker)
+        return type(self), (self.reason, self.args[0], self.detail)
+
+
+class TrainingSession(SessionJob, SessionReads):
+    """One run of a :class:`~ganapp.gan.trainer.Trainer`, driven by an :class:`~ganapp.engine.engine.Engine`.
+
+    All methods are thread-safe and return at once (``stop`` waits up to ``timeout_s`` for the step in progress).
+
+    Args:
+        config: the run's config.
+        engine: the engine that trains it, shared by every session of a server; a private one (with its own
+            thread, started on demand) when None.
+        publish_every_s: how often metrics are published and G is copied for readers, in seconds (the page polls
+            at 2 Hz, so publishing faster would only cost training time).
+        grid_every_s: how often the fixed_z grid (or the 2D view) is redrawn, in seconds; with more than
+            ``VIEW_SHARE`` runs training on the engine, proportionally less often.
+        max_frames: time-lapse frames kept (older ones are thinned to every other).
+        download: whether a downloadable dataset may be fetched.
+        init: a :class:`~ganapp.gan.checkpoints.Checkpoint` to fine-tune: its G and D weights (D fresh when it has
+            none), fixed_z and step count replace the fresh ones. Its config must build the same networks as
+            ``config``.
+        scorer_for: called with each new config; returns a function that scores a frozen G (for example
+            :meth:`ganapp.gan.metrics.MNISTJudge.score_generator`), or None for no live scores.
+        score_every_steps: G updates between two live scores (more while the server is crowded, see
+            :class:`~ganapp.run.publisher.Publisher`'s ``crowding``).
+        view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
+        saved: an autosave, (tensors, meta) from :meth:`autosave_state`, to go on from (paused); see
+            :meth:`from_autosave`.
+        max_steps: a host's limit: the run pauses for good at this many G updates (it may be reset); None: none.
+
+    Attributes:
+        build_id: a number that changes with every build of the run (construction, reset), never reused: a reader
+            that caches what it drew from the run knows when to draw it again.
+
+    Raises:
+        ValueError, ganapp.gan.data.DatasetUnavailableError: as :class:`~ganapp.gan.trainer.Trainer`; ValueError
+            also when ``init`` or ``saved`` does not fit ``config``'s networks.
+    """
+
+    lost = False  # a run in this process is never lost with a worker (see ganapp.service.remote.RemoteSession.lost)
+
+    def __init__(self, config: GANConfig, engine: Engine | None = None, publish_every_s: float = 0.5,
+                 grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,
+                 scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500,
+                 view_2d: bool = True, saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None,
+                 max_steps: int | None = None):
+        if score_every_steps < 1:
+            raise ValueError(f"score_every_steps={score_every_steps} is out of range: it must be ≥ 1")
+        if max_steps is not None and max_steps < 1:
+            raise ValueError(f"max_steps={max_steps} is out of range: it must be ≥ 1")
+        self.max_steps = max_steps
+        self.engine = engine if engine is not None else Engine()
+        self.publish_every_s = publish_every_s
+        self.grid_every_s = grid_every_s
+        self.max_frames = max_frames
+        self.download = download
+        self.scorer_for = scorer_for
+        self.score_every_steps = score_every_steps
+        self.view_2d = view_2d
+        self._lock = threading.Lock()  # guards the control flags, the state and the run clock
+        self.slow = SlowMotion()  # each D and G update held on screen (see set_slow_motion)
+        self.lesson_run = LessonRun()  # its pace, step budget and key moment apply (see set_lesson)
+        self._stack_key: tuple | None = None  # (trainer, config, its stack key), see stack_key()
+        self.publisher: Publisher | None = None
+        self._build(config, init, saved)
+
+    @classmethod
+    def new(cls, config: GANConfig | None, init: Any = None,
+            saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any) -> "TrainingSession":
+        """A fresh run of ``config`` (fine-tuning ``init``), or, given ``saved`` = (tensors, meta), the run that
+        autosave holds (see :meth:`from_autosave`; ``config`` is then unused). ``kwargs`` go to the constructor.
+
+        Raises:
+            as the constructor and :meth:`from_autosave`.
+        """
+        if saved is not None:
+            return cls.from_autosave(*saved, **kwargs)
+        return cls(config, init=init, **kwargs)
+
+    @classmethod
+    def from_autosave(cls, tensors: dict[str, torch.Tensor], meta: dict[str, Any], **kwargs: Any
+                      ) -> "TrainingSession":
+        """The run an autosave holds (see :meth:`autosave_state`), paused where it was saved: its G, D, optimisers,
+        RNG, step, clock, history, time-lapse snapshots and scores. ``kwargs`` go to the constructor.
+
+        An autosave is checked as strictly as a visitor's input before anything is built (see
+        :func:`check_autosave`): a file on disk may have been damaged or edited.
+
+        Raises:
+            ValueError: the autosave holds an invalid config, a field of the wrong type or out of its range, tensors
+                that do not fit its networks, or weights that are not finite.
+            ganapp.gan.data.DatasetUnavailableError: its dataset cannot be read any more (an upload that is gone).
+        """
+        config = check_autosave(tensors, meta)
+        try:
+            return cls(config, saved=(tensors, meta), **kwargs)
+        except (TypeError, AttributeError, KeyError, IndexError) as e:  # a part no check above reads, damaged
+            raise ValueError(f"the autosave is damaged ({type(e).__name__}: {str(e)[:200]})") from None
+
+    def autosave_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Copies of everything the run needs to go on later, taken between two steps: (tensors, meta) for
+        :meth:`ganapp.host.autosave.StateStore.write`. Holds training up only for the copies (no disk I/O). The history
+        ends at the last published step, so a restored run may lack the rows of its last half second.
+
+        Returns:
+            tensors: the Trainer's (see :meth:`Trainer.state`) and the Publisher's (see :meth:`Publisher.state`),
+            all on the CPU; meta: ``config`` (dict), ``trainer``, ``publisher`` and ``session`` (state, elapsed_s,
+            timed-run window, slow motion) as JSON-ready values.
+        """
+        with self.engine.lock:
+            self.engine.sync(self.trainer)
+            trainer = self.trainer
+            tensors, trainer_meta = trainer.state()
+            pub_tensors, pub_meta = self.publisher.state()
+            with self._lock:
+                session = {"state": self._state, "elapsed_s": self._elapsed(time.perf_counter()),
+                           "window": self._window, "slow_motion_s": self.slow.seconds,
+                           "lesson": self.lesson.name if self.lesson else None, "lesson_fired": self.lesson_run.fired}
+        return tensors | pub_tensors, {"config": trainer.config.to_dict(), "trainer": trainer_meta,
+                                       "publisher": pub_meta, "session": session}
+
+    def autosave_copy(self) -> tuple[tuple, dict[str, torch.Tensor], dict[str, Any]]:
+        """(:meth:`save_key`, then :meth:`autosave_state`'s tensors and meta), all from the same moment."""
+        with self.engine.lock:
+            return self.save_key(), *self.autosave_state()
+
+    def save_key(self) -> tuple:
+        """Changes whenever the run has something an autosave does not hold yet (step, settings or state)."""
+        return self.trainer.step_count, self.trainer.config, self._state
+
+    def _build(self, config: GANConfig, init: Any = None, saved: tuple | None = None) -> None:
+        trainer = Trainer(config, download=self.download)
+        if init is not None:
+            try:
+                trainer.start_from(init)
+            except ValueError as e:
+                raise ValueError(f"the checkpoint's networks do not fit the chosen settings ({e}): use its model, "
+                                 f"z_dim and widths") from None
+        if saved is not None:
+            trainer.load_state(saved[0], saved[1]["trainer"])
+        scorer = self.scorer_for(config) if self.scorer_for is not None else None
+        publisher = Publisher(trainer, scorer, self.score_every_steps, self.max_frames, self.view_2d,
+                              crowding=self.engine.training / VIEW_SHARE)
+        if saved is not None:
+            publisher.restore(trainer, saved[0], saved[1]["publisher"])
+        publisher.publish_grid(trainer)
+        with self.engine.lock, self._lock:
+            if self.publisher is not None:
+                self.publisher.close()
+            self.trainer, self.publisher, self.build_id = trainer, publisher, next(_BUILDS)
+            self._state, self._message = IDLE, ""
+            self._want_run, self._pending = False, 0
+            self._unsettled = False  # steps done that a final publish has not shown yet
+            self._not_before = 0.0  # slow motion or a lesson's pace: no step before this time
+            self.slow.clear()
+            self._next_publish = self._next_grid = 0.0
+            self._speed: deque[tuple[float, int]] = deque(maxlen=64)
+            self._elapsed_s, self._run_started = 0.0, None
+            self._window: tuple[float, float] | None = None  # a timed run: (elapsed_s at its start, its length)
+            self._run_over_s: float | None = None
+            self._at_limit = False  # paused at the host's max_steps
+            self._rollback: Any = None  # the publisher's Rollback that paused the run, if one did
+            self.lesson_run.fired, self.lesson_run.event = False, None
+            if saved is not None:  # an autosaved run comes back paused, its clock where it was
+                state = saved[1]["session"]
+                self._elapsed_s = float(state["elapsed_s"])
+                self._window = tuple(state["window"]) if state.get("window") else None
+                self.slow.seconds = float(state.get("slow_motion_s", 0.0))
+                self.lesson_run = LessonRun(LESSONS.get(state.get("lesson") or ""),
+                                            bool(state.get("lesson_fired", False)))
+                if trainer.step_count > 0:
+                    self._set_state(PAUSED)
+
+    # ----- commands (any thread) -----
+
+    def start(self, run_s: float | None = None) -> None:
+        """Train continuously: from idle, or on after a pause or a stop.
+
+        Args:
+            run_s: a timed run: pause by itself after this many seconds of training from now (pauses excluded),
+                with the learning rates falling to 0 over the config's ``lr_decay`` share of it at the end (see
+                :func:`ganapp.gan.trainer.lr_factor`). 0 trains until paused at the configured rates; None keeps the
+                timed run under way, if any (as ``resume()`` does).
+        At the host's ``max_steps`` it goes no further: the engine pauses it at once, and its snapshot says why.
+
+        Raises:
+            ValueError: ``run_s`` is negative or not finite.
+            RunRefusedError: the session failed (reset it first).
+        """
+        if run_s is not None and not (isinstance(run_s, (int, float)) and math.isfinite(run_s) and run_s >= 0):
+            raise ValueError(f"run_s={run_s!r} is out of range: it must be a number of seconds ≥ 0")
+        with self._lock:
+            self._refuse_if_failed()
+            self._want_run, self._pending = True, 0
+            self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
+            self.lesson_run.event = None
+            self._clear_phase()
+            if run_s is not None:
+                elapsed = self._elapsed(time.perf_counter())
+                self._window = (elapsed, float(run_s)) if run_s > 0 else None
+            if self._state in (IDLE, PAUSED, STOPPED):
+                self._set_state(WAITING)
+        self.engine.submit(self)
+
+    def resume(self) -> None:
+        """Go on after a pause, within the timed run under way if any (``start()`` without a new run length)."""
+        self.start()
+
+    def pause(self) -> None:
+        """Stop after the step in progress; ``resume()`` or ``step(n)`` go on from there. The clock stops now."""
+        with self._lock:
+            self._want_run, self._pending = False, 0
+            if self._state in (RUNNING, WAITING):
+                self._set_state(PAUSED)
+
+    def step(self, n: int = 1) -> None:
+        """Run exactly ``n`` more steps, then pause (fewer when the host's ``max_steps`` comes first). Only while not
+        running continuously.
+
+        Raises:
+            ValueError: ``n`` outside 1..10000.
+            RunRefusedError: the session is running (pause first), failed (reset first), or has done the host's
+                ``max_steps``.
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_STEP_REQUEST:
+            raise ValueError(f"n={n!r} is out of range: it must be an integer in 1..{MAX_STEP_REQUEST}")
+        with self._lock:
+            self._refuse_if_failed()
+            if self._want_run:
+                raise RunRefusedError("running", "the session is running: pause it before stepping")
+            self._refuse_at_limit()
+            self._pending += n
+            self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
+            self.lesson_run.event = None
+            self._clear_phase()
+            if self._state != RUNNING:
+                self._set_state(WAITING)
+        self.engine.submit(self)
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """Stop training after the step in progress, waiting up to ``timeout_s`` for it. The model is kept:
+        ``start()`` trains on from here, ``reset()`` starts over. Returns True when no step of it is in progress."""
+        with self._lock:
+            self._want_run, self._pending = False, 0
+        self.engine.withdraw(self)
+        idle = self.engine.lock.acquire(timeout=timeout_s)  # False: a step of it is still in progress
+        if idle:
+            try:
+                self.engine.release(self.trainer)
+                if self._unsettled:
+                    self.settle(time.perf_counter())
+            finally:
+                self.engine.lock.release()
+        with self._lock:
+            if self._state != ERROR and not self._wants():  # (unless a start came meanwhile: it applies after this)
+                self._set_state(STOPPED)
+        return idle
+
+    def reset(self, config: GANConfig | None = None, init: Any = None) -> None:
+        """Stop, then start over from fresh weights (or ``init``'s, see the class) with ``config`` (or the current
+        config). State becomes idle.
+
+        Raises:
+            ValueError, ganapp.gan.data.DatasetUnavailableError: the new config cannot be built; the old session is
+                left as it was, stopped.
+        """
+        self.stop()
+        self._build(config if config is not None else self.trainer.config, init)
+
+    def update(self, **changes: Any) -> tuple[list[str], list[str]]:
+        """Change hyperparameters; live ones apply at the next step (see :meth:`Trainer.update`). A change that keeps
+        the run's stack key (learning rates, betas, γ, λ, r1_every, the lr decay) applies where the run is: a stacked
+        step reads every member's own values at each step. One that changes it (the loss, n_critic, the batch size,
+        R1 or the penalty on or off) takes the run out of its stack, and the next round regroups it; the stack's
+        other members train on in place.
+
+        Returns:
+            (applied, needs_reset) field names.
+        Raises:
+            ValueError: a value is invalid; nothing changes.
+        """
+        with self.engine.lock:
+            before = stack_key(self.trainer)
+            result = self.trainer.update(**changes)
+            if stack_key(self.trainer) != before:
+                self.engine.release(self.trainer)
+            return result
+
+    def set_slow_motion(self, seconds: float) -> None:
+        """Show each D and G update for ``seconds`` (0 turns slow motion off); applies from the next step.
+
+        Raises:
+            ValueError: seconds outside 0..5.
+        """
+        if not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_SLOW_MOTION_S:
+            raise ValueError(f"slow_motion_s={seconds!r} is out of range: it must be in 0..{MAX_SLOW_MOTION_S}")
+        self.slow.seconds = float(seconds)
+        with self._lock:
+            self._not_before = min(self._not_before, time.perf_counter() + self.slow.seconds)
+
+    def set_lesson(self, lesson: Lesson | None) -> None:
+        """Run as lesson ``lesson`` (None: as a free run): its pace (the run then trains alone, not stacked), its
+        step budget and its key moment apply from the next step; a lesson's slow motion is set here too."""
+        with self.engine.lock:
+            self.engine.release(self.trainer)  # a paced run leaves any stack
+            with self._lock:
+                self.lesson_run = LessonRun(lesson)
+        if lesson is not None and lesson.slow_motion_s > 0:
+            self.set_slow_motion(lesson.slow_motion_s)
+
+    def phase_step(self, phase: str) -> None:
+        """A teacher's single update, done now in the caller's thread: ``"d"`` one D update, ``"g"`` one G update,
+        ``"both"`` one of each (a full step, added to the history). Then G, the grid and the 2D view are redrawn. In
+        slow motion, ``"both"`` is one step of the engine instead, which holds each update on screen, named, for
+        the slow-motion time.
+
+        Raises:
+            ValueError: an unknown phase.
+            RunRefusedError: the session is running or waiting (pause first), failed (reset first), or has done the
+                host's ``max_steps`` (a lone D update too: it would train on past the limit).
+        """
+        if phase not in ("d", "g", "both"):
+            raise ValueError(f"phase={phase!r} must be one of d, g, both")
+        with self._lock:
+            self._refuse_if_failed()
+            if self._wants() or self._state in (RUNNING, WAITING):
+                raise RunRefusedError("running", "the session is running: pause it before stepping")
+            self._refuse_at_limit()
+        if phase == "both" and self.slow.seconds > 0:  # in slow motion: the engine shows D's update, then G's
+            self.step(1)
+            return
+        with self.engine.lock:
+            self.engine.release(self.trainer)
+            t, pub = self.trainer, self.publisher
+            if phase == "both":
+                pub.buffer.append(full_step_row(t.d_step(), t.g_step()))
+                reason = pub.flush(t)  # publishes G and the step count (or rolls back and says why)
+                if reason is not None:
+                    with self._lock:
+                        self._set_state(PAUSED, str(reason))
+                        self._rollback = reason
+            else:  # a lone phase adds no history row, but later rows number on from here
+                t.d_step() if phase == "d" else t.g_step()
+                pub.mark_phase(t)
+            with pub.lock:
+                pub.phase = "" if phase == "both" else phase  # the status names the update on screen
+            pub.publish_grid(t)
+            with self._lock:
+                if self._state == IDLE:
+                    self._set_state(PAUSED)
+
+    def _refuse_if_failed(self) -> None:
+        """Raise :class:`RunRefusedError` ("failed") when the run failed; callers hold ``_lock``."""
+        if self._state == ERROR:
+            raise RunRefusedError("failed", f"the session failed ({self._message}); reset it to train again",
+                                  self._message)
+
+    def _refuse_at_limit(self) -> None:
+        """Raise :class:`RunRefusedError` ("step_limit") when the run has done the host's ``max_steps`` G updates
+        (the engine enforces it on its steps, :meth:`begin_step`; this, on the commands that step without it);
+        callers hold ``_lock``."""
+        if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
+            self._at_limit = True
+            raise RunRefusedError("step_limit", f"this server's limit of {self.max_steps:,} steps per run is "
+                                  "reached; reset the run to train again", self.max_steps)
+
+    def save_checkpoint(self, path: str | Path) -> Path:
+        """Write the current G, D and fixed_z to ``path`` atomically (see ganapp.gan.checkpoints), between two steps so
+        that G and D come from the same step. Blocks training for at most the time the write takes.
+
+        Raises:
+            OSError: the file cannot be written (any previous file at ``path`` is left intact).
+        """
+        with self.engine.lock:
+            self.engine.sync(self.trainer)
+            t = self.trainer
+            return save_checkpoint(path, t.G_shown, t.config, t.step_count, D=t.D, fixed_z=t.fixed_z)
+
+
+MAX_ELAPSED_S = 100 * 365 * 86400.0  # the longest clock a run may show, in seconds
+_STATES = (IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR)
+
+
+def _field(values: Any, key: str, low: float, high: float, integer: bool = False, default: Any = None) -> Any:
+    """``values[key]``, checked to be a number (an integer when ``integer``) in ``low..high``; ``default`` when
+    absent and a default is given.
+
+    Raises:
+        ValueError: naming the field and its range.
+    """
+    if key not in values and default is not None:
+        return default
+    value = values.get(key)
+    kind = int if integer else (int, float)
+    if not isinstance(value, kind) or isinstance(value, bool) or not low <= value <= high:  # NaN fails it too
+        raise ValueError(f"the autosave's {key}={str(value)[:40]!r} is out of range: it must be "
+                         f"{'an integer' if integer else 'a number'} in {low:g}..{high:g}")
+    return value
+
+
+def check_autosave(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> GANConfig:
+    """Check an autosave (:meth:`TrainingSession.autosave_state`'s output, read back from disk) before anything is
+    built from it: its config; the trainer's step, D updates and learning-rate scale; the session's state, clock,
+    timed-run window, slow motion and lesson; and G's, D's and G_ema's tensors against the networks the config
+    builds (on the meta device: a config that lies costs nothing), then their values finite. Returns its config.
+
+    Raises:
+        ValueError: naming the first field, or tensor, that is wrong.
+    """
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+        raise ValueError("the autosave holds no valid config")
+    try:
+        config = GANConfig.from_dict(meta["config"])
+    except TypeError as e:
+        raise ValueError(f"the autosave holds no valid config ({e})") from None
+    if not isinstance(config.data_path, str):
+        raise ValueError("the autosave's data_path is not text")
+    trainer, session = meta.get("trainer"), meta.get("session")
+    if not isinstance(trainer, dict) or not isinstance(session, dict) or not isinstance(meta.get("publisher"), dict):
+        raise ValueError("the autosave lacks the trainer's, the session's or the publisher's state")
+    _field(trainer, "step_count", 0, MAX_STEP, integer=True)
+    _field(trainer, "d_updates", 0, MAX_STEP * 20, integer=True)  # n_critic ≤ 20 D updates per step
+    _field(trainer, "lr_scale", 0.0, 1.0, default=1.0)
+    if session.get("state") not in _STATES:
+        raise ValueError(f"the autosave's state={str(session.get('state'))[:40]!r} is not one of {', '.join(_STATES)}")
+    _field(session, "elapsed_s", 0.0, MAX_ELAPSED_S)
+    window = session.get("window")
+    if window is not None:
+        if not isinstance(window, (list, tuple)) or len(window) != 2:
+            raise ValueError("the autosave's window is not (elapsed_s at its start, its length)")
+        _field({"window_start_s": window[0]}, "window_start_s", 0.0, MAX_ELAPSED_S)
+        _field({"window_s": window[1]}, "window_s", 0.0, MAX_ELAPSED_S)
+    _field(session, "slow_motion_s", 0.0, MAX_SLOW_MOTION_S, default=0.0)
+    lesson = session.get("lesson")
+    if lesson is not None and lesson not in LESSONS:
+        raise ValueError(f"the autosave's lesson={str(lesson)[:40]!r} is not one of {', '.join(LESSONS)}")
+    if not isinstance(session.get("lesson_fired", False), bool):
+        raise ValueError("the autosave's lesson_fired is not True or False")
+    nets = {k: v for k, v in tensors.items() if k.startswith(("G.", "D."))}
+    check_shapes(config, tensor_shapes(nets), "the autosave")  # a CheckpointError is a ValueError
+    if not any(k.startswith("D.") for k in nets):
+        raise ValueError("the autosave holds no D")
+    ema = {"G." + k[len("G_ema."):]: v for k, v in tensors.items() if k.startswith("G_ema.")}
+    if ema:
+        check_shapes(config, tensor_shapes(ema), "the autosave's G_ema")
+    check_finite({**nets, **ema}, "the autosave")
+    return config
