@@ -5,7 +5,7 @@ the caller's thread (the registry's reaper) while training goes on. This script 
 measures, in the same process:
 
 - the reference: the median time of one training step;
-- the stall: how long :meth:`TrainingSession.autosave_state` holds the engine lock (median and max);
+- the stall: how long :meth:`Run.autosave_state` holds the engine lock (median and max);
 - the write: serialising and writing the file atomically, outside the lock;
 - training speed while an autosave is written every second, against the same run without autosaves.
 
@@ -27,10 +27,10 @@ from _common import ROOT  # noqa: F401  (sets the import path)
 from ganapp.engine import runtime
 from ganapp.gan.config import GANConfig
 from ganapp.host.autosave import StateStore
-from ganapp.run.session import TrainingSession
+from ganapp.run.run import Run
 
 
-def steps_per_s(session: TrainingSession, seconds: float) -> float:
+def steps_per_s(session: Run, seconds: float) -> float:
     s0, t0 = session.trainer.step_count, time.perf_counter()
     time.sleep(seconds)
     return (session.trainer.step_count - s0) / (time.perf_counter() - t0)
@@ -49,7 +49,7 @@ def main() -> None:
     if mnist:
         os.environ["GANAPP_DATA_DIR"] = args.data_dir
     config = GANConfig.default_for("mnist" if mnist else "mnist_10k", device="cpu")
-    session = TrainingSession(config, download=False)
+    session = Run(config, download=False)
     print(f"{config.dataset} {config.model}, batch {config.batch_size}, G {config.g_width}, D {config.d_width}; "
           f"torch threads {threads}")
 

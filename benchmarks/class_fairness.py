@@ -37,10 +37,10 @@ from ganapp.engine.engine import Engine
 from ganapp.gan.config import GANConfig
 from ganapp.gan.presets import classroom_config
 from ganapp.run.lessons import LESSONS
-from ganapp.run.session import TrainingSession
+from ganapp.run.run import Run
 
 
-def build(share: str, moved: bool, a: argparse.Namespace) -> tuple[Engine, dict[str, list[TrainingSession]]]:
+def build(share: str, moved: bool, a: argparse.Namespace) -> tuple[Engine, dict[str, list[Run]]]:
     """The class on an engine of its own, paused."""
     engine = Engine(share=share)
     kw = dict(engine=engine, view_2d=False)
@@ -48,18 +48,18 @@ def build(share: str, moved: bool, a: argparse.Namespace) -> tuple[Engine, dict[
     small = classroom_config(full)
     lesson = LESSONS["saturation"]
     runs = {
-        "class": [TrainingSession(small.replace(seed=i), **kw) for i in range(a.class_size)],
-        "early": [TrainingSession((small if moved else full).replace(seed=100 + i), **kw) for i in range(a.early)],
-        "mnist": [TrainingSession(GANConfig.default_for("mnist_10k", device="cpu", seed=i), **kw)
+        "class": [Run(small.replace(seed=i), **kw) for i in range(a.class_size)],
+        "early": [Run((small if moved else full).replace(seed=100 + i), **kw) for i in range(a.early)],
+        "mnist": [Run(GANConfig.default_for("mnist_10k", device="cpu", seed=i), **kw)
                   for i in range(a.mnist)],
-        "paced": [TrainingSession(lesson.config().replace(device="cpu"), **kw) for _ in range(a.paced)],
+        "paced": [Run(lesson.config().replace(device="cpu"), **kw) for _ in range(a.paced)],
     }
     for s in runs["paced"]:
         s.set_lesson(lesson)
     return engine, runs
 
 
-def measure(engine: Engine, runs: dict[str, list[TrainingSession]], seconds: float) -> dict[str, list[float]]:
+def measure(engine: Engine, runs: dict[str, list[Run]], seconds: float) -> dict[str, list[float]]:
     """Steps/s of every run over ``seconds``, after a warm-up; the runs are paused again afterwards."""
     every = [s for group in runs.values() for s in group]
     for s in every:

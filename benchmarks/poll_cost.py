@@ -86,7 +86,7 @@ def main() -> None:
     steps = registry.visitor("s0").session.snapshot(None).step
     registry.close()
     wall = {worker: tick_wall_ms(a.sessions, a.calls, worker) for worker in (True, False)}
-    from ganapp.run.session import VIEW_SHARE
+    from ganapp.run.run import VIEW_SHARE
     from ganapp.ui.live import DRAW_EVERY_S
 
     draw_every_s = DRAW_EVERY_S * max(1.0, a.sessions / VIEW_SHARE)  # as LiveHandlers.tick spaces the redraws

@@ -33,7 +33,7 @@ from classroom import run_class
 from ganapp.engine.engine import Engine
 from ganapp.gan.config import GANConfig
 from ganapp.gan.presets import classroom_config
-from ganapp.run.session import TrainingSession
+from ganapp.run.run import Run
 
 
 def engine_rates(n: int, seconds: float, warmup_s: float = 5.0) -> np.ndarray:
@@ -44,7 +44,7 @@ def engine_rates(n: int, seconds: float, warmup_s: float = 5.0) -> np.ndarray:
     torch.set_num_threads(int(os.environ.get("GANAPP_STACK_THREADS", "1")))
     engine = Engine()
     config = classroom_config(GANConfig.default_for("ring8"))
-    runs = [TrainingSession(config.replace(seed=i), engine=engine) for i in range(n)]
+    runs = [Run(config.replace(seed=i), engine=engine) for i in range(n)]
     for s in runs:
         s.start()
     time.sleep(warmup_s)

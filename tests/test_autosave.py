@@ -14,11 +14,11 @@ import torch
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
 from ganapp.host.autosave import AutosaveError, StateStore
 from ganapp.host.registry import NEW, REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry
-from ganapp.run.session import PAUSED, RUNNING, TrainingSession
+from ganapp.run.run import PAUSED, RUNNING, Run
 
 
-def _trained(config, steps: int) -> TrainingSession:
-    session = TrainingSession(config)
+def _trained(config, steps: int) -> Run:
+    session = Run(config)
     session.step(steps)
     assert wait_until(lambda: session.state == PAUSED and session.snapshot(None).step == steps, 30)
     return session
@@ -31,7 +31,7 @@ def test_a_restored_run_goes_on_exactly_where_it_was_saved(config, tmp_path):
     store = StateStore(tmp_path)
     vid = store.verify(store.new_token())
     store.write(vid, "a", *session.autosave_state())
-    restored = TrainingSession.from_autosave(*store.read(vid, "a"))
+    restored = Run.from_autosave(*store.read(vid, "a"))
     snap, snap_r = session.snapshot(0), restored.snapshot(0)
     assert restored.state == PAUSED and snap_r.step == 60 and snap_r.elapsed_s == pytest.approx(snap.elapsed_s)
     assert snap_r.metrics == snap.metrics  # the curves, row for row

@@ -55,9 +55,9 @@ def test_conditional_training_and_grid_columns():
     assert torch.equal(t.fixed_y, torch.arange(20) % 10)
     m = t.step()
     assert all(np.isfinite(list(m.values())))
-    from ganapp.run.session import TrainingSession
+    from ganapp.run.run import Run
 
-    s = TrainingSession(tiny_image(conditional=True, n_fixed=20))
+    s = Run(tiny_image(conditional=True, n_fixed=20))
     assert s.snapshot().grid.shape[1] == 10 * 30 + 2  # ten columns of 28 px plus 2 px padding each
     s.stop()
 

@@ -11,7 +11,7 @@ from ganapp.gan.directions import edit, load_directions, principal_directions, s
 from ganapp.gan.latent import follow_z, seed_to_z
 from ganapp.gan.trainer import Trainer, build_models
 from ganapp.run.publisher import MAX_G_SNAPSHOTS, snapshot_milestones
-from ganapp.run.session import TrainingSession
+from ganapp.run.run import Run
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_follow_z_orders_by_step_and_uses_the_same_z(tmp_path):
 
 def test_session_keeps_generators_at_milestones_for_the_time_lapse():
     assert snapshot_milestones(1000) == [0, 25, 50, 100, 150, 200, 300, 500, 750, 1000]
-    s = TrainingSession(tiny_2d(), publish_every_s=0.0)
+    s = Run(tiny_2d(), publish_every_s=0.0)
     try:
         s.step(120)
         assert wait_until(lambda: s.snapshot(None).step == 120 and s.state == "paused", 30)
@@ -110,7 +110,7 @@ def test_session_fine_tunes_from_a_checkpoint(tmp_path):
         trainer.train_step()
     ckpt = load_checkpoint(save_checkpoint(tmp_path / "c.safetensors", trainer.G, config, trainer.step_count,
                                            D=trainer.D, fixed_z=trainer.fixed_z))
-    s = TrainingSession(config.replace(lr_g=1e-4), init=ckpt)
+    s = Run(config.replace(lr_g=1e-4), init=ckpt)
     try:
         assert s.snapshot(None).step == 3
         z = torch.randn(2, config.z_dim)
@@ -119,6 +119,6 @@ def test_session_fine_tunes_from_a_checkpoint(tmp_path):
         s.step(2)
         assert wait_until(lambda: s.snapshot(None).step == 5, 30)
         with pytest.raises(ValueError, match="do not fit"):
-            TrainingSession(config.replace(g_width=8), init=ckpt)
+            Run(config.replace(g_width=8), init=ckpt)
     finally:
         s.stop()

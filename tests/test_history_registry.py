@@ -5,7 +5,7 @@ import pytest
 
 from ganapp.host.registry import SessionRegistry
 from ganapp.run.history import MetricHistory
-from ganapp.run.session import RUNNING
+from ganapp.run.run import RUNNING
 
 from conftest import tiny_2d, wait_until
 

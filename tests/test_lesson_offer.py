@@ -18,7 +18,7 @@ from ganapp.host.classroom import Classroom
 from ganapp.host.registry import SessionRegistry
 from ganapp.host.teacher_gate import TeacherGate
 from ganapp.run.lessons import LESSONS
-from ganapp.run.session import RUNNING, WAITING
+from ganapp.run.run import RUNNING, WAITING
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import PAGE_FIELDS
 from ganapp.ui.teacher import TeacherHandlers

@@ -13,7 +13,7 @@ from ganapp.gan.config import GANConfig
 from ganapp.gan.data import ASSETS_DIR
 from ganapp.run.lessons import LESSONS, Lesson, PauseAt, get_lesson, lesson_config
 from ganapp.run.publisher import Snapshot
-from ganapp.run.session import PAUSED, TrainingSession
+from ganapp.run.run import PAUSED, Run
 from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.i18n import STRINGS, t
 from ganapp.ui.lessons import GUIDE_FILES, PHASE_TEX, lesson_for, lesson_markdown, live_lines
@@ -51,7 +51,7 @@ def test_the_side_by_side_lessons_compare_what_they_name():
 
 
 def test_a_paced_lesson_trains_alone_at_no_more_than_its_pace():
-    session = TrainingSession(tiny_2d())
+    session = Run(tiny_2d())
     session.set_lesson(tiny_lesson(steps_per_s=20.0))
     assert session.stack_key() is None  # paced runs keep their own pace outside any stack
     t0 = time.perf_counter()
@@ -64,7 +64,7 @@ def test_a_paced_lesson_trains_alone_at_no_more_than_its_pace():
 
 
 def test_a_lesson_pauses_at_its_step_budget_and_says_why():
-    session = TrainingSession(tiny_2d(), publish_every_s=0.05)
+    session = Run(tiny_2d(), publish_every_s=0.05)
     session.set_lesson(tiny_lesson(step_budget=7))
     session.start()
     assert wait_until(lambda: session.state == PAUSED, 20)
@@ -78,7 +78,7 @@ def test_a_lesson_pauses_at_its_step_budget_and_says_why():
 
 
 def test_a_lesson_pauses_once_at_its_key_moment():
-    session = TrainingSession(tiny_2d(), publish_every_s=0.01, grid_every_s=0.01)
+    session = Run(tiny_2d(), publish_every_s=0.01, grid_every_s=0.01)
     session.set_lesson(tiny_lesson(pause=PauseAt("modes", 8, after_steps=5)))  # ring8: always ≤ 8 modes
     session.start()
     assert wait_until(lambda: session.state == PAUSED, 20)
@@ -93,16 +93,16 @@ def test_a_lesson_pauses_once_at_its_key_moment():
 
 
 def test_an_autosave_keeps_the_lesson_and_its_key_moment():
-    session = TrainingSession(tiny_2d(), publish_every_s=0.01, grid_every_s=0.01)
+    session = Run(tiny_2d(), publish_every_s=0.01, grid_every_s=0.01)
     session.set_lesson(tiny_lesson(pause=PauseAt("modes", 8, after_steps=1)))
     session.start()
     assert wait_until(lambda: session.state == PAUSED, 20)
     tensors, meta = session.autosave_state()
     assert meta["session"]["lesson"] == "mode_collapse" and meta["session"]["lesson_fired"] is True
-    back = TrainingSession.from_autosave(tensors, meta)  # a restore looks the lesson up by its name
+    back = Run.from_autosave(tensors, meta)  # a restore looks the lesson up by its name
     assert back.lesson is LESSONS["mode_collapse"] and back.lesson_run.fired
     meta["session"]["lesson"] = None
-    assert TrainingSession.from_autosave(tensors, meta).lesson is None
+    assert Run.from_autosave(tensors, meta).lesson is None
     session.stop()
 
 

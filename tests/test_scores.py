@@ -12,7 +12,7 @@ from ganapp.gan.classifier import CLASSIFIER_PATH, MNISTClassifier, accuracy, cl
     train_classifier
 from ganapp.gan.data import load_mnist_10k, load_mnist_test
 from ganapp.gan.metrics import MNISTJudge, kl_from_uniform, live_scorer, scores_mnist, shared_judge
-from ganapp.run.session import TrainingSession
+from ganapp.run.run import Run
 
 
 def as_input(images: np.ndarray) -> torch.Tensor:
@@ -98,7 +98,7 @@ def test_only_mnist_like_runs_get_live_scores():
 
 
 def test_session_scores_live_without_holding_training_up():
-    s = TrainingSession(tiny_image(), publish_every_s=0.05, scorer_for=lambda c: live_scorer(c, n=200),
+    s = Run(tiny_image(), publish_every_s=0.05, scorer_for=lambda c: live_scorer(c, n=200),
                         score_every_steps=5)
     try:
         s.step(20)

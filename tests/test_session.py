@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganapp.engine.engine import Engine
-from ganapp.run.session import ERROR, IDLE, PAUSED, RUNNING, STOPPED, TrainingSession
+from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING, STOPPED, Run
 
 from conftest import tiny_2d, tiny_image, wait_until
 
@@ -19,7 +19,7 @@ def sessions():
     def make(config, **kw):
         kw.setdefault("publish_every_s", 0.05)
         kw.setdefault("grid_every_s", 0.05)
-        s = TrainingSession(config, **kw)
+        s = Run(config, **kw)
         made.append(s)
         return s
 
@@ -284,7 +284,7 @@ def test_a_paused_timed_run_keeps_its_time_and_start_0_ends_it(sessions):
 
 def test_step_both_in_slow_motion_holds_each_update_on_screen_and_names_it():
     # issue 14, bug 6: slow motion did nothing for a manual step
-    session = TrainingSession(tiny_2d())
+    session = Run(tiny_2d())
     session.phase_step("both")
     session.set_slow_motion(0.4)
     started = time.monotonic()
@@ -301,7 +301,7 @@ def test_step_both_in_slow_motion_holds_each_update_on_screen_and_names_it():
 
 def test_a_2d_runs_time_lapse_is_drawn_from_its_g_snapshots():
     # issue 14, bug 7: "No time-lapse frames yet" on 2D data, however long it trained
-    session = TrainingSession(tiny_2d())
+    session = Run(tiny_2d())
     session.step(60)
     assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 60, 20)
     frames = session.frames()

@@ -9,7 +9,7 @@ import torch
 from ganapp.engine.engine import Engine
 from ganapp.engine.stack import StackedTrainer, stack_key
 from ganapp.gan.trainer import Trainer
-from ganapp.run.session import PAUSED, RUNNING, TrainingSession
+from ganapp.run.run import PAUSED, RUNNING, Run
 
 from conftest import tiny_2d, tiny_image, wait_until
 
@@ -74,7 +74,7 @@ def on_one_engine():
 
     def make(configs, start=True, publish_every_s=0.05):
         engine = Engine(quantum_s=0.05)
-        runs = [TrainingSession(c, engine=engine, publish_every_s=publish_every_s) for c in configs]
+        runs = [Run(c, engine=engine, publish_every_s=publish_every_s) for c in configs]
         made.append((engine, runs))
         for s in runs if start else ():
             s.start()
@@ -129,7 +129,7 @@ def test_an_exception_in_one_member_fails_only_that_session(on_one_engine):
 
 def test_the_engine_thread_ends_when_nothing_trains_and_comes_back_on_start():
     engine = Engine(idle_exit_s=0.2)
-    s = TrainingSession(tiny_2d(), engine=engine)
+    s = Run(tiny_2d(), engine=engine)
     try:
         s.step(5)
         assert wait_until(lambda: s.state == PAUSED and s.snapshot(None).step == 5, 10)

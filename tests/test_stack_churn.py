@@ -9,7 +9,7 @@ from ganapp.engine.stack import StackedTrainer, stack_key
 from ganapp.gan.config import GANConfig
 from ganapp.gan.presets import CLASSROOM_2D, classroom_config, peer_class, young_at_full_size
 from ganapp.gan.trainer import Trainer
-from ganapp.run.session import PAUSED, RUNNING, TrainingSession
+from ganapp.run.run import PAUSED, RUNNING, Run
 
 from conftest import tiny_2d, wait_until
 from test_stack import _state, _TimedJob
@@ -50,7 +50,7 @@ def test_members_leave_and_join_a_stack_and_every_member_still_gets_its_lone_upd
 def three_stacked():
     """Three running ring8 sessions on one engine, stacked; yields (engine, sessions, key)."""
     engine = Engine(quantum_s=0.05)
-    runs = [TrainingSession(tiny_2d(seed=i), engine=engine, publish_every_s=0.05) for i in range(3)]
+    runs = [Run(tiny_2d(seed=i), engine=engine, publish_every_s=0.05) for i in range(3)]
     for s in runs:
         s.start()
     key = stack_key(runs[0].trainer)

@@ -17,7 +17,7 @@ from ganapp.gan.checkpoints import load_checkpoint
 from ganapp.host.classroom import Classroom, RunCard, TeacherGate, check_name
 from ganapp.host.limits import LimitError, Limits, ServerFullError
 from ganapp.host.registry import SessionRegistry
-from ganapp.run.session import PAUSED
+from ganapp.run.run import PAUSED
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.teacher import TeacherHandlers

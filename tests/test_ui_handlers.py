@@ -260,7 +260,7 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
 def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     import numpy as np
 
-    from ganapp.run.session import TrainingSession
+    from ganapp.run.run import Run
 
     note = app.compare.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
     a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
@@ -287,7 +287,7 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     app.train.step(req("ab"), "en", 25, *CONTROLS)
     assert wait_until(lambda: a.snapshot(None).step == 25 and b.snapshot(None).step == 25, 30)
     for session in (a, b):
-        alone = TrainingSession(session.config)
+        alone = Run(session.config)
         alone.step(25)
         assert wait_until(lambda: alone.snapshot(None).step == 25, 30)
         np.testing.assert_array_equal(alone.history()["d_loss"], session.history()["d_loss"])

@@ -19,7 +19,7 @@ from ganapp.gan.points2d import BOUNDS_2D, grid25, points_from_drawing, ring8, s
 from ganapp.gan.trainer import Trainer
 from ganapp.gan.view2d import decision_map, g_gradients, grid_divergences, grid_points, manifold, scale_arrows
 from ganapp.run.lessons import LESSONS, lesson_config
-from ganapp.run.session import TrainingSession
+from ganapp.run.run import Run
 
 
 class Identity2D(nn.Module):
@@ -167,7 +167,7 @@ def test_step_d_changes_only_d_and_step_g_only_g():
 
 
 def test_session_publishes_the_view_and_steps_phases():
-    s = TrainingSession(tiny_2d(), publish_every_s=0.05, grid_every_s=0.05)
+    s = Run(tiny_2d(), publish_every_s=0.05, grid_every_s=0.05)
     try:
         snap = s.snapshot(None)
         assert snap.view is not None and snap.view.decision.shape == (64, 64)
@@ -196,7 +196,7 @@ def test_session_publishes_the_view_and_steps_phases():
 
 def test_view_frames_and_metric_rows_follow_training():
     """A view frame and a metrics row per grid refresh (speed is measured by benchmarks/view2d.py, not here)."""
-    s = TrainingSession(tiny_2d(), publish_every_s=0.02, grid_every_s=0.02)
+    s = Run(tiny_2d(), publish_every_s=0.02, grid_every_s=0.02)
     try:
         s.step(200)
         assert wait_until(lambda: s.snapshot(None).step == 200, 30)
@@ -209,7 +209,7 @@ def test_live_2d_metrics_rows_are_thinned_not_unbounded(monkeypatch):
     import ganapp.run.publisher as publisher_module
 
     monkeypatch.setattr(publisher_module, "MAX_VIEW_ROWS", 10)
-    s = TrainingSession(tiny_2d(), publish_every_s=0.0, grid_every_s=0.0)
+    s = Run(tiny_2d(), publish_every_s=0.0, grid_every_s=0.0)
     try:
         s.step(60)
         assert wait_until(lambda: s.snapshot(None).step == 60 and s.state == "paused", 30)

@@ -1,4 +1,4 @@
-"""Training in a worker process (ganapp.service.worker): a RemoteSession behaves as a TrainingSession does, its errors
+"""Training in a worker process (ganapp.service.worker): a RemoteSession behaves as a Run does, its errors
 keep their codes, tensors cross intact, and a dead worker neither hangs the page nor loses the server."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ganapp.gan.config import ConfigError, GANConfig
 from ganapp.gan.data import DatasetUnavailableError
 from ganapp.host.registry import SessionRegistry
 from ganapp.run.lessons import LESSONS
-from ganapp.run.session import ERROR, IDLE, PAUSED, RUNNING
+from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING
 from ganapp.service.worker import RemoteSession, WorkerEngine, WorkerLostError
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until

@@ -26,7 +26,7 @@ Two ways to drive it (the seam ZeroGPU needs, where only a decorated request han
 Locks, in the only order they may be taken:
 1. ``Engine.lock`` (re-entrant): guards every Trainer a job owns while the engine may step it, and the stacks. The
    driver holds it for one step (lone or stacked) and the callbacks after it, and releases it between steps.
-2. a session's control lock (``TrainingSession._lock``).
+2. a session's control lock (``Run._lock``).
 3. a publisher's ``lock`` (what readers see).
 ``Engine._cond`` guards the job set and the driver thread; no other lock is taken while it is held.
 """
@@ -46,7 +46,7 @@ from .stack import StackedTrainer, StackKey
 
 
 class Job(Protocol):
-    """What the engine needs of a session (:class:`ganapp.run.session.TrainingSession` is one). Every method but
+    """What the engine needs of a session (:class:`ganapp.run.run.Run` is one). Every method but
     ``wants_work`` and ``settle_due`` is called with ``Engine.lock`` held."""
 
     trainer: Trainer

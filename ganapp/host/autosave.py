@@ -11,7 +11,7 @@ The state folder (``GANAPP_STATE_DIR``) holds:
   atomically (:func:`ganapp.gan.checkpoints.write_atomic`), so a write killed half-way leaves the previous autosave.
 
 Nothing here knows about sessions or widgets: :mod:`ganapp.host.registry` decides when to save, and
-:class:`ganapp.run.session.TrainingSession` what a run's state is.
+:class:`ganapp.run.run.Run` what a run's state is.
 """
 
 from __future__ import annotations

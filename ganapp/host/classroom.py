@@ -27,7 +27,7 @@ import numpy as np
 from ..gan.config import GANConfig
 from ..gan.points2d import BOUNDS_2D
 from ..run.lessons import LESSONS
-from ..run.session import ERROR, PAUSED, RUNNING, WAITING
+from ..run.run import ERROR, PAUSED, RUNNING, WAITING
 from ..service.remote import WorkerLostError
 from .limits import LimitError, beyond_limits
 from .registry import SessionRegistry, Visitor

@@ -33,7 +33,7 @@ from typing import Any
 from ..engine.engine import Engine
 from ..gan.config import GANConfig
 from ..gan.data import DatasetUnavailableError
-from ..run.session import TrainingSession
+from ..run.run import Run
 from .autosave import AutosaveError, StateStore
 from .limits import Limits, ServerFullError
 from .pages import Pages, own_key
@@ -46,7 +46,7 @@ log = logging.getLogger("ganapp")
 # What a page found when it attached (SessionRegistry.attach).
 NEW, REATTACHED, RESTORED, RESTORE_FAILED = "new", "reattached", "restored", "restore_failed"
 class SessionRegistry(RegistryUpkeep):
-    """Visitors by id, each with at most one TrainingSession (and a side-by-side twin); one
+    """Visitors by id, each with at most one Run (and a side-by-side twin); one
     :class:`~ganapp.engine.engine.Engine` trains them all, each with a fair share of the machine.
 
     Args:
@@ -67,7 +67,7 @@ class SessionRegistry(RegistryUpkeep):
         autosave_every_s: a training run is autosaved at most this often; a paused or stopped one once, soon after
             it stopped changing.
         limits: the host's :class:`~ganapp.host.limits.Limits` (its defaults when None).
-        session_kwargs: passed to every new TrainingSession (``max_steps`` comes from ``limits``).
+        session_kwargs: passed to every new Run (``max_steps`` comes from ``limits``).
 
     Raises:
         ValueError: ``idle_timeout_s`` or ``autosave_every_s`` is not > 0, ``grace_s`` is not > ``idle_timeout_s``,
@@ -300,17 +300,17 @@ class SessionRegistry(RegistryUpkeep):
             self._building[held] += 1
         return held
 
-    def _build(self, config: GANConfig | None, init: Any = None, saved: tuple | None = None) -> TrainingSession:
+    def _build(self, config: GANConfig | None, init: Any = None, saved: tuple | None = None) -> Run:
         """A run on the engine: in the worker process (a :class:`~ganapp.service.remote.RemoteSession`) when the engine
         is a :class:`~ganapp.service.worker.WorkerEngine`; from ``config`` (fine-tuning ``init``), or from an autosave
         ``saved`` = (tensors, meta)."""
         if isinstance(self.engine, WorkerEngine):
             return self.engine.session(config, init=init, saved=saved, **self.session_kwargs)
-        return TrainingSession.new(config, init, saved, engine=self.engine, **self.session_kwargs)
+        return Run.new(config, init, saved, engine=self.engine, **self.session_kwargs)
 
-    def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> TrainingSession:
-        """Build a fresh TrainingSession for the visitor (stopping any old one) and return it; ``init`` is a
-        checkpoint to fine-tune (see TrainingSession).
+    def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> Run:
+        """Build a fresh Run for the visitor (stopping any old one) and return it; ``init`` is a
+        checkpoint to fine-tune (see Run).
 
         Raises:
             ganapp.host.limits.LimitError, ganapp.host.limits.ServerFullError: beyond the host's limits.
@@ -318,7 +318,7 @@ class SessionRegistry(RegistryUpkeep):
         """
         return self._new_run(visitor_id, config, "a", lambda: self._build(config, init=init))
 
-    def new_twin(self, visitor_id: str, config: GANConfig) -> TrainingSession:
+    def new_twin(self, visitor_id: str, config: GANConfig) -> Run:
         """Build the visitor's side-by-side session (stopping any old one); it trains on the shared engine like every
         other session.
 
@@ -328,8 +328,8 @@ class SessionRegistry(RegistryUpkeep):
         """
         return self._new_run(visitor_id, config, "b", lambda: self._build(config))
 
-    def _new_run(self, visitor_id: str, config: GANConfig, slot: str, build: Callable[[], TrainingSession]
-                 ) -> TrainingSession:
+    def _new_run(self, visitor_id: str, config: GANConfig, slot: str, build: Callable[[], Run]
+                 ) -> Run:
         """Admit, ``build()`` and install the visitor's run in ``slot`` ("a": run A, "b": run B), stopping the one it
         replaces. The slot stays held from the admission to the install, which happen under ``_lock``."""
         v = self.visitor(visitor_id)  # (a returning visitor's autosaved runs come back first, and count)

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..run.session import RUNNING, WAITING
+from ..run.run import RUNNING, WAITING
 from ..service.worker import WorkerLostError
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..gan.checkpoints import MAX_STEP
-from ..run.session import TrainingSession
+from ..run.run import Run
 from ..run.slow_motion import MAX_SLOW_MOTION_S
 
 
@@ -136,21 +136,21 @@ class Visitor:
     """What the server holds for one visitor.
 
     Attributes:
-        session: their TrainingSession, once they have built one.
+        session: their Run, once they have built one.
         twin: a second session trained side by side with ``session`` (one setting changed), or None.
         checkpoint: a generator they loaded for exploring (a ganapp.gan.checkpoints.Checkpoint), or None.
         last_seen_s: ``time.monotonic()`` of their last request.
         state: what their pages keep beside the runs (:class:`VisitorState`).
         persistent: True for a visitor with a token: autosaved, outliving their pages.
-        saved: per slot ("a", "b"), the :meth:`TrainingSession.save_key` and ``time.monotonic()`` of its last
+        saved: per slot ("a", "b"), the :meth:`Run.save_key` and ``time.monotonic()`` of its last
             autosave (or of the session's creation, before the first).
         restored: what attaching found (NEW, REATTACHED, RESTORED or RESTORE_FAILED) and the step it came back at.
         lock: held by each command on their runs (see :func:`ganapp.ui.common.command`), so that two tabs' commands
             apply one after the other; taken before any lock of the registry or of a session.
     """
 
-    session: TrainingSession | None = None
-    twin: TrainingSession | None = None
+    session: Run | None = None
+    twin: Run | None = None
     checkpoint: Any = None
     last_seen_s: float = field(default_factory=time.monotonic)
     state: VisitorState = field(default_factory=VisitorState)
@@ -159,6 +159,6 @@ class Visitor:
     restored: tuple[str, int] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
-    def runs(self) -> dict[str, TrainingSession]:
+    def runs(self) -> dict[str, Run]:
         """The visitor's sessions by autosave slot: "a" (run A) and "b" (run B), where they exist."""
         return {slot: s for slot, s in (("a", self.session), ("b", self.twin)) if s is not None}

@@ -160,7 +160,7 @@ class Publisher:
         score_every_steps: G updates between two live scores.
         max_frames: time-lapse frames kept (older ones are thinned to every other).
         view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
-        crowding: runs training on the server ÷ :data:`ganapp.run.job.VIEW_SHARE` (values below 1 count as 1). Scores
+        crowding: runs training on the server ÷ :data:`ganapp.run.run.VIEW_SHARE` (values below 1 count as 1). Scores
             come ``crowding`` times less often, and above 1 a new run gets no score at its first step: measured with
             30 students, 15 on mnist_10k (benchmarks/classroom.py), their 15 first scores (1.7 s of CPU each) took a
             core for most of the first minute, and halved every run's speed.
@@ -175,7 +175,7 @@ class Publisher:
         self.lock = threading.Lock()
         self.scorer = scorer
         self.score_every_steps = score_every_steps
-        # ≥ 1: how crowded the server is (runs training ÷ ganapp.run.job.VIEW_SHARE); the session keeps it current.
+        # ≥ 1: how crowded the server is (runs training ÷ ganapp.run.run.VIEW_SHARE); the session keeps it current.
         # Scores come this many times less often, and a run built on a crowded server has no score at its start.
         self.crowding = max(1.0, crowding)
         self.max_frames = max_frames

@@ -1,6 +1,6 @@
 """A run in the training worker process, seen from the web process: :class:`RemoteSession`.
 
-It has :class:`~ganapp.run.session.TrainingSession`'s commands and reads, and forwards them to the session in the worker
+It has :class:`~ganapp.run.run.Run`'s commands and reads, and forwards them to the session in the worker
 (:mod:`ganapp.service.worker`), where the run's Trainer stays. Errors come back whole; tensors cross as safetensors
 bytes (see :func:`weights_blob`). When the worker is gone, the run reports the ``error`` state with :data:`WORKER_LOST` as its
 message, and its commands raise :class:`WorkerLostError`.
@@ -93,7 +93,7 @@ def _drop(engine: WorkerEngine, generation: int, host: Any, sid: int) -> None:
 
 
 class RemoteSession:
-    """A run in the worker process, with :class:`~ganapp.run.session.TrainingSession`'s commands and reads. Dropping
+    """A run in the worker process, with :class:`~ganapp.run.run.Run`'s commands and reads. Dropping
     the last reference frees the run in the worker.
 
     Raises (every method): what the session in the worker raises, and :class:`WorkerLostError` when the worker is
@@ -129,21 +129,21 @@ class RemoteSession:
         return self._remote("call", name, args, kwargs)
 
     def stop(self, timeout_s: float = 1.0) -> bool:
-        """As TrainingSession's; True at once when the worker is gone (nothing trains)."""
+        """As Run's; True at once when the worker is gone (nothing trains)."""
         try:
             return self._call("stop", timeout_s)
         except WorkerLostError:
             return True
 
     def rows_since(self, step: int) -> dict[str, list[float]]:
-        """As TrainingSession's; no rows once the worker is gone."""
+        """As Run's; no rows once the worker is gone."""
         try:
             return self._call("rows_since", step)
         except WorkerLostError:
             return {k: [] for k in COLUMNS}
 
     def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
-        """As TrainingSession's; once the worker is gone, the last history read (the page keeps its curves)."""
+        """As Run's; once the worker is gone, the last history read (the page keeps its curves)."""
         try:
             self._history = self._call("history", max_points)
         except WorkerLostError:
@@ -152,7 +152,7 @@ class RemoteSession:
         return self._history
 
     def pause(self) -> None:
-        """As TrainingSession's; nothing to do when the worker is gone."""
+        """As Run's; nothing to do when the worker is gone."""
         try:
             self._call("pause")
         except WorkerLostError:
@@ -194,7 +194,7 @@ class RemoteSession:
         self._remote("reset", config.to_dict() if config is not None else None, pack_checkpoint(init))
 
     def snapshot(self, since: int | None = 0) -> Snapshot:
-        """As TrainingSession's; once the worker is gone, the last one seen in the ``error`` state."""
+        """As Run's; once the worker is gone, the last one seen in the ``error`` state."""
         try:
             self._last = self._call("snapshot", since)
             return self._last
@@ -206,7 +206,7 @@ class RemoteSession:
                 k: [] for k in last.metrics}, "it_s": 0.0, "sharing": 0})
 
     def autosave_copy(self) -> tuple[Any, dict[str, torch.Tensor], dict[str, Any]]:
-        """(save key, tensors, meta) taken at one moment between two steps (see TrainingSession.autosave_state)."""
+        """(save key, tensors, meta) taken at one moment between two steps (see Run.autosave_state)."""
         key, blob, meta = self._remote("autosave_copy")
         return key, load_tensors(blob), meta
 

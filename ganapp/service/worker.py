@@ -5,7 +5,7 @@ uses more than one core of two. Measured on this project's 2-core machine (``ben
 runs trained at 11.7 steps/s each inside the web server, and at 36.9 each beside it, in another process.
 
 So the web process holds :class:`~ganapp.service.remote.RemoteSession` handles. Each one forwards its commands and
-reads to a :class:`TrainingSession` in the worker process, where one :class:`~ganapp.engine.engine.Engine` trains every
+reads to a :class:`Run` in the worker process, where one :class:`~ganapp.engine.engine.Engine` trains every
 run. The channel is the standard library's :mod:`multiprocessing.managers` over a Unix socket: the worker
 (``python -m ganapp.service.worker``) serves it, with one connection per calling thread, and exceptions are sent back
 whole. It is started as a plain subprocess rather than by ``multiprocessing``'s spawn, which would import the web server's
@@ -61,7 +61,7 @@ log = logging.getLogger("ganapp")
 
 def _warm_up() -> None:
     """Import what a first run needs (~1 s), in the background of a new worker."""
-    for name in ("torchvision.utils", "ganapp.run.session", "ganapp.gan.view2d"):
+    for name in ("torchvision.utils", "ganapp.run.run", "ganapp.gan.view2d"):
         importlib.import_module(name)
 
 
@@ -90,9 +90,9 @@ class _Host:
             return self._serials[g]
 
     def create(self, config: dict | None, init: tuple | None, saved: tuple | None, kwargs: dict[str, Any]) -> int:
-        from ..run.session import TrainingSession
+        from ..run.run import Run
 
-        session = TrainingSession.new(GANConfig.from_dict(config) if config is not None else None,
+        session = Run.new(GANConfig.from_dict(config) if config is not None else None,
                                       unpack_checkpoint(init), (load_tensors(saved[0]), saved[1]) if saved else None,
                                       engine=self.engine, **kwargs)
         with self._lock:
@@ -287,10 +287,10 @@ class WorkerEngine:
                 saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any
                 ) -> "RemoteSession":
         """A new run in the worker: fresh from ``config`` (fine-tuning ``init`` if given), or from an autosave
-        ``saved`` = (tensors, meta). ``kwargs`` go to TrainingSession (picklable: functions by name).
+        ``saved`` = (tensors, meta). ``kwargs`` go to Run (picklable: functions by name).
 
         Raises:
-            what TrainingSession raises; WorkerLostError: the worker died while building it.
+            what Run raises; WorkerLostError: the worker died while building it.
         """
         packed = None if saved is None else (save_tensors(saved[0]), saved[1])
         args = (config.to_dict() if config is not None else None, pack_checkpoint(init), packed, kwargs)

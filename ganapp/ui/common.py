@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from ..gan.config import PAGE_FIELDS
-from ..run.session import RunRefusedError
+from ..run.run import RunRefusedError
 from ..service.worker import WORKER_LOST, WorkerLostError
 from .i18n import t
 
@@ -84,7 +84,7 @@ def failure(lang: str, message: str) -> str:
 
 
 def refusal(lang: str, error: RunRefusedError) -> str:
-    """Why a run refused a command (:class:`~ganapp.run.session.RunRefusedError`), in the reader's language."""
+    """Why a run refused a command (:class:`~ganapp.run.run.RunRefusedError`), in the reader's language."""
     if error.reason == "step_limit":
         return t(lang, "step_limit_reached", limit=f"{error.detail:,}")
     if error.reason == "failed":

@@ -10,7 +10,7 @@ from ..gan.config import LOSSES, GANConfig
 from ..gan.data import DatasetUnavailableError
 from ..host.limits import LimitError, ServerFullError
 from ..host.registry import Visitor
-from ..run.session import ERROR, RunRefusedError
+from ..run.run import ERROR, RunRefusedError
 from .base import Shared, TabHandlers
 from .common import command, named
 from .errors import config_error, dataset_error, limit_error

@@ -13,7 +13,7 @@ from ..gan.config import PAGE_FIELDS, GANConfig
 from ..gan.data import ASSETS_DIR
 from ..host.limits import beyond_limits
 from ..run.lessons import LESSONS, Lesson
-from ..run.session import RUNNING, WAITING
+from ..run.run import RUNNING, WAITING
 from .base import Shared, TabHandlers
 from .common import guarded
 from .i18n import LANGS, number, t

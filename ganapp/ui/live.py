@@ -12,7 +12,7 @@ from ..gan.media import upscale
 from ..gan.metrics import collapse_alert
 from ..gan.presets import CLASSROOM_2D
 from ..host.registry import REATTACHED, RESTORE_FAILED, RESTORED, Visitor
-from ..run.session import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
+from ..run.run import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from . import curves, plots
 from .base import TabHandlers
 from .common import failure, guarded

@@ -86,7 +86,7 @@ def loss_figure(history: dict[str, np.ndarray], title: str, step_label: str,
     """d_loss and g_loss against step (and a second run's, dashed, on the same axes).
 
     Args:
-        history: ``{"step", "d_loss", "g_loss", ...: (M,) arrays}`` as from ``TrainingSession.history``.
+        history: ``{"step", "d_loss", "g_loss", ...: (M,) arrays}`` as from ``Run.history``.
         other: the side-by-side run's history, or None.
         smoothing: the :func:`ema` weight of the lines, in [0, 1); the raw curves are drawn faint behind them.
     """

@@ -29,7 +29,7 @@ from ..gan.presets import CLASSROOM_2D, classroom_config, young_at_full_size
 from ..gan.uploads import MAX_FOLDER_IMAGES, count_uploads, pixel_limit
 from ..host.limits import LimitError, ServerFullError
 from ..host.registry import Visitor
-from ..run.session import RUNNING, WAITING
+from ..run.run import RUNNING, WAITING
 from .base import TabHandlers
 from .common import ERROR_TOAST_S, command, guarded, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
@@ -343,7 +343,7 @@ class SettingsHandlers(TabHandlers):
                       ) -> tuple[list[str], list[str]]:
         """Settings the visitor changed, into run A: live ones (:data:`ganapp.gan.config.LIVE_FIELDS`) apply at its next
         step, where it stands (a stacked run stays in its stack while its shape holds, see
-        :meth:`ganapp.run.session.TrainingSession.update`); the others are noted as needing a Reset while they differ
+        :meth:`ganapp.run.run.Run.update`); the others are noted as needing a Reset while they differ
         from the run's. The notes accumulate over one-field changes: two widths changed one after the other both
         need the Reset, and a width changed back no longer does. While a change that needs a Reset is pending (or
         ``hold``: the controls show a lesson offered), the controls describe another run than this one, so a live

@@ -26,7 +26,7 @@ from ..gan.config import PAGE_FIELDS, GANConfig
 from ..host.classroom import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
 from ..host.limits import LimitError, ServerFullError
 from ..run.lessons import LESSONS, Lesson
-from ..run.session import ERROR
+from ..run.run import ERROR
 from ..service.remote import WorkerLostError
 from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded, toast

@@ -13,7 +13,7 @@ import gradio as gr
 
 from ..gan.media import save_gif, upscale
 from ..gan.presets import CLASSROOM_2D
-from ..run.session import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
+from ..run.run import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .base import Shared, TabHandlers
 from .common import command, failure, guarded, named

@@ -8,11 +8,11 @@ import math
 import pytest
 import torch
 
-import ganapp.run.session as session_module
+import ganapp.run.run as session_module
 from conftest import req, tiny_2d, wait_until
 from ganapp.host.autosave import StateStore
 from ganapp.host.registry import RESTORE_FAILED, RESTORED, SessionRegistry
-from ganapp.run.session import PAUSED, RUNNING
+from ganapp.run.run import PAUSED, RUNNING
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 

@@ -17,7 +17,7 @@ from conftest import TEACHER_TOKEN, req, tiny_2d, wait_until
 from ganapp.host.autosave import StateStore
 from ganapp.host.classroom import Classroom, TeacherGate
 from ganapp.host.registry import RESTORED, SessionRegistry
-from ganapp.run.session import PAUSED
+from ganapp.run.run import PAUSED
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.i18n import t
 from ganapp.ui.teacher import TeacherHandlers

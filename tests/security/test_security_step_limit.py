@@ -8,7 +8,7 @@ import pytest
 
 from ganapp.host.limits import Limits
 from ganapp.host.registry import SessionRegistry
-from ganapp.run.session import PAUSED, RunRefusedError, TrainingSession
+from ganapp.run.run import PAUSED, RunRefusedError, Run
 from ganapp.service.worker import WorkerEngine
 
 from conftest import req, tiny_2d, wait_until
@@ -33,7 +33,7 @@ def refuses_every_manual_step(s) -> None:
 
 
 def test_a_run_at_the_hosts_step_limit_refuses_every_manual_step():
-    s = TrainingSession(tiny_2d(), max_steps=LIMIT)
+    s = Run(tiny_2d(), max_steps=LIMIT)
     try:
         s.step(LIMIT - 1)
         assert wait_until(lambda: s.state == PAUSED and s.snapshot(None).step == LIMIT - 1, 20)

@@ -1,15 +1,16 @@
-"""One visitor's training run: a thin handle with start, pause, resume, step(n), stop and reset.
+"""One visitor's training run: :class:`Run`, a state machine with commands over a trainer.
 
-A :class:`TrainingSession` is a state machine with commands. It owns no thread: a shared
-:class:`~ganapp.engine.engine.Engine` drives its steps (stacked with other sessions of the same shape, or alone), and a
-:class:`~ganapp.run.publisher.Publisher` owns what readers see. Nothing here knows about widgets. Its parts:
+A run owns no thread: a shared :class:`~ganapp.engine.engine.Engine` drives its steps (stacked with other runs of the
+same shape, or alone), and a :class:`~ganapp.run.publisher.Publisher` owns what readers see. Nothing here knows about
+widgets. The class has three faces, in this order:
 
-- this module: building a run, its commands, autosaves and checkpoints;
-- :mod:`ganapp.run.job`: the state machine (idle → waiting → running ⇄ paused; stopped; error) and the engine's side;
-- :mod:`ganapp.run.reads`: what readers see (snapshots, rows, history, G).
+- its commands (any thread): building, start, pause, resume, step, stop, update, lessons and slow motion, autosaves and
+  checkpoints;
+- the engine's side (:class:`ganapp.engine.engine.Job`, called with the engine's lock held) and the state machine
+  (idle → waiting → running ⇄ paused; stopped; error) that both drive;
+- its readers (any thread, never waiting for a step): snapshots, rows, history, G and the time-lapse.
 
-Locks: see :mod:`ganapp.engine.engine` for their order (engine lock, then this session's ``_lock``, then the
-publisher's).
+Locks: see :mod:`ganapp.engine.engine` for their order (engine lock, then this run's ``_lock``, then the publisher's).
 """
 
 from __future__ import annotations
@@ -19,28 +20,30 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..engine.engine import Engine
 from ..engine.stack import stack_key
 from ..gan.checkpoints import MAX_STEP, check_finite, check_shapes, save_checkpoint, tensor_shapes
 from ..gan.config import GANConfig
+from ..gan.presets import peer_class
 from ..gan.trainer import Trainer
-from .job import ERROR, IDLE, PAUSED, RUNNING, STOPPED, VIEW_SHARE, WAITING, SessionJob
 from .lessons import LESSONS, Lesson, LessonRun
-from .publisher import Publisher, Scorer, Snapshot, full_step_row, snapshot_milestones
-from .reads import SessionReads
+from .publisher import Publisher, Scorer, Snapshot, full_step_row
 from .slow_motion import MAX_SLOW_MOTION_S, SlowMotion
 
-__all__ = ["ERROR", "IDLE", "PAUSED", "RUNNING", "STOPPED", "VIEW_SHARE", "WAITING", "RunRefusedError", "Snapshot",
-           "TrainingSession", "snapshot_milestones"]
-
+IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR = "idle", "waiting", "running", "paused", "stopped", "error"
+# Runs per grid_every_s of sample-grid and 2D-view refresh: beyond this many runs training at once, each run redraws
+# less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
+# 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
+VIEW_SHARE = 10
 MAX_STEP_REQUEST = 10_000
-_BUILDS = itertools.count(1)  # TrainingSession.build_id
+_BUILDS = itertools.count(1)  # Run.build_id
 
 
 class RunRefusedError(RuntimeError):
@@ -61,8 +64,11 @@ class RunRefusedError(RuntimeError):
         return type(self), (self.reason, self.args[0], self.detail)
 
 
-class TrainingSession(SessionJob, SessionReads):
+class Run:
     """One run of a :class:`~ganapp.gan.trainer.Trainer`, driven by an :class:`~ganapp.engine.engine.Engine`.
+
+    States: idle → waiting (Start pressed, no step yet) → running ⇄ paused; stopped; error. Every change of state
+    goes through :meth:`_set_state`, and the run's clock runs exactly while the state is running.
 
     All methods are thread-safe and return at once (``stop`` waits up to ``timeout_s`` for the step in progress).
 
@@ -126,7 +132,7 @@ class TrainingSession(SessionJob, SessionReads):
 
     @classmethod
     def new(cls, config: GANConfig | None, init: Any = None,
-            saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any) -> "TrainingSession":
+            saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any) -> "Run":
         """A fresh run of ``config`` (fine-tuning ``init``), or, given ``saved`` = (tensors, meta), the run that
         autosave holds (see :meth:`from_autosave`; ``config`` is then unused). ``kwargs`` go to the constructor.
 
@@ -139,7 +145,7 @@ class TrainingSession(SessionJob, SessionReads):
 
     @classmethod
     def from_autosave(cls, tensors: dict[str, torch.Tensor], meta: dict[str, Any], **kwargs: Any
-                      ) -> "TrainingSession":
+                      ) -> "Run":
         """The run an autosave holds (see :meth:`autosave_state`), paused where it was saved: its G, D, optimisers,
         RNG, step, clock, history, time-lapse snapshots and scores. ``kwargs`` go to the constructor.
 
@@ -436,6 +442,247 @@ class TrainingSession(SessionJob, SessionReads):
             t = self.trainer
             return save_checkpoint(path, t.G_shown, t.config, t.step_count, D=t.D, fixed_z=t.fixed_z)
 
+    # ----- the state machine (callers hold _lock) -----
+
+    def _set_state(self, state: str, message: str | None = None) -> None:
+        """The one transition function: the clock runs exactly while the state is running."""
+        now = time.perf_counter()
+        if state == RUNNING and self._run_started is None:
+            self._run_started = now
+            self._speed.append((now, self.trainer.step_count))
+        elif state != RUNNING and self._run_started is not None:
+            self._elapsed_s += now - self._run_started
+            self._run_started = None
+        self._state = state
+        if message is not None:
+            self._message = message
+
+    def _elapsed(self, now: float) -> float:
+        return self._elapsed_s + (now - self._run_started if self._run_started is not None else 0.0)
+
+    def _wants(self) -> bool:
+        return (self._want_run or self._pending > 0) and self._state != ERROR
+
+    # ----- the engine's side (see ganapp.engine.engine.Job; called with the engine lock held) -----
+
+    def wants_work(self, now: float) -> bool:
+        return self._wants() and now >= self._not_before
+
+    def stack_key(self) -> Hashable | None:
+        if self.slow.busy or self.lesson_run.paced_s > 0:
+            return None  # paced by a lesson or held in slow motion: it trains alone, at its own pace
+        trainer, config = self.trainer, self.trainer.config
+        cached = self._stack_key
+        if cached is None or cached[0] is not trainer or cached[1] is not config:  # a reset or a live change
+            cached = self._stack_key = (trainer, config, stack_key(trainer))  # ~30 µs: asked every step
+        return cached[2]
+
+    def peer_key(self) -> Hashable | None:
+        """2D runs at their dataset's default sizes, full or classroom (:func:`ganapp.gan.presets.peer_class`), share
+        the machine by steps; paced, slow-motion and every other run by time (see :mod:`ganapp.engine.engine`)."""
+        if self.slow.busy or self.lesson_run.paced_s > 0:
+            return None
+        return peer_class(self.trainer.config)
+
+    def begin_step(self, now: float) -> bool:
+        """Mark running; in a timed run, set the lr decay for its progress, or end the run when its time is up; at
+        the host's ``max_steps``, pause."""
+        with self._lock:
+            if not self._wants():
+                return False
+            if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
+                self._at_limit = True
+                self._end_run(f"this server's limit of {self.max_steps:,} steps per run is reached")
+                return False
+            budget = self.lesson_run.budget_spent(self.trainer.step_count)
+            if budget is not None:
+                self._end_run(f"the lesson's budget of {budget:,} steps is spent")
+                return False
+            if self._state != RUNNING:
+                self._set_state(RUNNING)
+            window, elapsed = self._window, self._elapsed(now)
+            progress = None if window is None else (elapsed - window[0]) / window[1]
+            if progress is not None and progress >= 1.0:
+                self._window, self._run_over_s = None, window[1]
+                self._end_run(f"the timed run is over: {window[1] / 60:g} min of training")
+                return False
+        self.trainer.set_progress(progress)
+        return True
+
+    def _end_run(self, message: str) -> None:
+        """The run wants no more steps (a limit, a lesson's budget, the end of a timed run), and says why. It shows
+        as paused once its last steps are published, by the settle that follows (:meth:`publish` pauses a run that
+        wants nothing), so that no reader sees it paused at an older step; at once when there is nothing to
+        publish. Callers hold ``_lock``."""
+        self._want_run, self._pending = False, 0
+        if self._unsettled:
+            self._message = message
+        else:
+            self._set_state(PAUSED, message)
+
+    def lone_step(self) -> torch.Tensor | None:
+        """One step alone, or in slow motion one D or G update held on screen (the full step's row comes once its
+        last update has been shown for the slow-motion time)."""
+        self._unsettled = True
+        if not self.slow.busy:
+            return self.trainer.train_step()
+        row, hold_s = self.slow.advance(self.trainer, self.publisher)
+        if hold_s > 0:
+            self._not_before = time.perf_counter() + hold_s
+        return row
+
+    def end_step(self, row: torch.Tensor, now: float) -> bool:
+        """Buffer the step's row and count it against a step(n) request. Returns True when a publish is due."""
+        self.publisher.buffer.append(row)
+        self._unsettled = True
+        paced_s = self.lesson_run.paced_s
+        with self._lock:
+            if paced_s > 0:
+                self._not_before = max(self._not_before, now + paced_s)
+            if not self._want_run and self._pending > 0:
+                self._pending -= 1
+            idle = not self._want_run and self._pending == 0
+        return idle or now >= self._next_publish
+
+    def publish(self, now: float) -> bool:
+        """Publish the rows, G and (when due) the grid or 2D view. Returns False when it rolled the run back."""
+        self._next_publish = now + self.publish_every_s
+        self.publisher.crowding = max(1.0, self.engine.training / VIEW_SHARE)  # scores, as views, share the CPU
+        reason = self.publisher.flush(self.trainer)
+        with self._lock:
+            self._speed.append((now, self.trainer.step_count))
+            idle = not self._wants()
+            if reason is not None:
+                self._want_run, self._pending = False, 0
+                self._set_state(PAUSED, str(reason))
+                self._rollback = reason
+        if reason is not None or idle or now >= self._next_grid:
+            self._next_grid = now + self.grid_every_s * max(1.0, self.engine.training / VIEW_SHARE)
+            self.publisher.publish_grid(self.trainer)
+        with self._lock:  # asked again: a command may have given it steps since (it then stays waiting)
+            if not self._wants() and self._state in (RUNNING, WAITING):
+                self._set_state(PAUSED)
+        self._key_moment()
+        self._unsettled = reason is None and not idle
+        return reason is None
+
+    def _clear_phase(self) -> None:
+        """Training goes on: a lone D or G update named on screen is no longer the one shown (slow motion names
+        its own phases as it goes)."""
+        if not self.slow.mid_step:
+            with self.publisher.lock:
+                self.publisher.phase = ""
+
+    def _key_moment(self) -> None:
+        """Pause once at the lesson's key moment (see :meth:`LessonRun.key_moment`)."""
+        if self.lesson_run.lesson is None or self.lesson_run.fired:
+            return
+        with self.publisher.lock:
+            row = dict(self.publisher.view_metrics[-1]) if self.publisher.view_metrics else None
+        with self._lock:
+            if self.lesson_run.key_moment(row):
+                self._want_run, self._pending = False, 0
+                if self._state in (RUNNING, WAITING):
+                    self._set_state(PAUSED)
+
+    def settle_due(self) -> bool:
+        """True when steps were done since the last publish and the session no longer trains."""
+        return self._unsettled and not self._wants()
+
+    def settle(self, now: float) -> None:
+        """The final publish after the session stopped wanting steps (paused, stopped, timed run over)."""
+        self.publish(now)
+        self._unsettled = False
+
+    def fail(self, error: BaseException) -> None:
+        with self._lock:
+            self._want_run, self._pending = False, 0
+            self._set_state(ERROR, f"{type(error).__name__}: {error}")
+
+    # ----- readers (any thread) -----
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def lesson(self) -> Lesson | None:
+        """The lesson the run follows (see :meth:`set_lesson`), or None."""
+        return self.lesson_run.lesson
+
+    @property
+    def config(self) -> GANConfig:
+        return self.trainer.config
+
+    @property
+    def step_count(self) -> int:
+        """G updates done (ahead of the published ``snapshot().step`` while it trains)."""
+        return self.trainer.step_count
+
+    def snapshot(self, since: int | None = 0) -> Snapshot:
+        """The session as it is now, with the metric rows whose step is greater than ``since`` (none when ``since``
+        is None: status readers need not copy any history)."""
+        now = time.perf_counter()
+        with self._lock:
+            state, message, elapsed = self._state, self._message, self._elapsed(now)
+            window, run_over_s, at_limit, rollback = self._window, self._run_over_s, self._at_limit, self._rollback
+            lesson_event = self.lesson_run.event
+            it_s = 0.0
+            if state == RUNNING and len(self._speed) >= 2:
+                recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]
+                (t0, s0), (t1, s1) = recent[0], self._speed[-1]
+                it_s = (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+            trainer, pub = self.trainer, self.publisher  # swapped together by a reset, under this lock
+        with pub.lock:
+            return Snapshot(
+                state=state, step=pub.step, epoch=self._epoch(trainer, pub.step), it_s=it_s, elapsed_s=elapsed,
+                device=str(trainer.device), message=message, sharing=self.engine.training,
+                metrics=pub.history.since(since if since is not None else pub.step),
+                grid=pub.grid, grid_version=pub.grid_version, points=pub.points, config=trainer.config,
+                scores=list(pub.scores), view=pub.view, view_metrics=list(pub.view_metrics), phase=pub.phase,
+                lr_scale=trainer.lr_scale, run_over_s=run_over_s, step_limit=self.max_steps if at_limit else None,
+                rollback=rollback, lesson=self.lesson.name if self.lesson else None, lesson_event=lesson_event,
+                run_left_s=None if window is None else max(0.0, sum(window) - elapsed),
+            )
+
+    @staticmethod
+    def _epoch(trainer: Trainer, step: int) -> float | None:
+        size = trainer.data.size
+        if size is None:
+            return None
+        cfg = trainer.config
+        return step * cfg.batch_size * cfg.n_critic / size
+
+    def rows_since(self, step: int) -> dict[str, list[float]]:
+        """The metric rows published after ``step``, at full resolution: ``{"step", "d_loss", "g_loss", "d_x",
+        "d_g_z": list}`` (a poll's new points)."""
+        return self.publisher.rows_since(step)
+
+    def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
+        """The whole metric history, downsampled to at most ``max_points`` rows (see MetricHistory.downsampled)."""
+        return self.publisher.downsampled_history(max_points)
+
+    def frames(self) -> list[np.ndarray]:
+        """The run's time-lapse, oldest first; see :meth:`Publisher.timelapse`."""
+        return self.publisher.timelapse(self.trainer.fixed_z)
+
+    def g_snapshots(self) -> list[tuple[int, torch.nn.Module]]:
+        """The frozen copies of G kept along the run, as (step, G) oldest first: at the steps of
+        :func:`~ganapp.run.publisher.snapshot_milestones` (as near as publishing allows), at most ``MAX_G_SNAPSHOTS``
+        (thinned evenly)."""
+        pub = self.publisher
+        with pub.lock:
+            return list(pub.g_snapshots)
+
+    def generator(self) -> torch.nn.Module:
+        """A frozen copy of the current G (eval mode, no grad) that is never trained further; safe to keep."""
+        pub = self.publisher
+        with pub.lock:
+            return pub.reader_g
+
+    def generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z[, y]) with the current published G, on the CPU; see :meth:`Publisher.generate` (z: (N, z_dim))."""
+        return self.publisher.generate(z, self.trainer.config.z_dim, y)
 
 MAX_ELAPSED_S = 100 * 365 * 86400.0  # the longest clock a run may show, in seconds
 _STATES = (IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR)
@@ -459,7 +706,7 @@ def _field(values: Any, key: str, low: float, high: float, integer: bool = False
 
 
 def check_autosave(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> GANConfig:
-    """Check an autosave (:meth:`TrainingSession.autosave_state`'s output, read back from disk) before anything is
+    """Check an autosave (:meth:`Run.autosave_state`'s output, read back from disk) before anything is
     built from it: its config; the trainer's step, D updates and learning-rate scale; the session's state, clock,
     timed-run window, slow motion and lesson; and G's, D's and G_ema's tensors against the networks the config
     builds (on the meta device: a config that lies costs nothing), then their values finite. Returns its config.
