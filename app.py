@@ -58,7 +58,7 @@ from ganapp.host.autosave import StateStore, default_state_dir
 from ganapp.host.classroom import Classroom
 from ganapp.host.teacher_gate import TeacherGate
 from ganapp.host.limits import Limits, downloads_allowed
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.service.worker import WorkerEngine, WorkerLostError
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.layout import CSS, build_demo
@@ -226,7 +226,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
         except ValueError as e:
             raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
-    registry = SessionRegistry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
+    registry = Registry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                engine=WorkerEngine() if worker else None,
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer, download=download)
@@ -245,7 +245,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     return demo
 
 
-def warm_up(registry: SessionRegistry) -> None:
+def warm_up(registry: Registry) -> None:
     """In the background once the page is being served: import what the first Start needs (torchvision, ~2 s, and
     the meta device's shape functions that the memory estimate of the host's limits runs on), and start the training
     worker (~3 s), so that the first Start need not wait for any of them."""

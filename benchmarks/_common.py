@@ -57,17 +57,17 @@ def interleaved(candidates: dict[str, Callable[[], float]], rounds: int) -> dict
 
 def session_rate(config, seconds: float, poll_hz: float = 2.0, counts: list[int] | None = None,
                  **registry_kwargs: Any) -> float:
-    """Steps/s of a session built as the app builds one (``registry_kwargs`` go to its SessionRegistry), while a
+    """Steps/s of a session built as the app builds one (``registry_kwargs`` go to its Registry), while a
     thread calls the app's real Timer handler (LiveHandlers.poll) at ``poll_hz``, as for an open page. Appends the number
     of live scores made to ``counts`` when given."""
     import tempfile
     import threading
     from types import SimpleNamespace
 
-    from ganapp.host.registry import SessionRegistry
+    from ganapp.host.registry import Registry
     from ganapp.ui.handlers import GanApp
 
-    registry = SessionRegistry(**registry_kwargs)
+    registry = Registry(**registry_kwargs)
     app = GanApp(registry, tempfile.mkdtemp())
     request = SimpleNamespace(session_hash="bench")
     session = registry.new_session("bench", config)

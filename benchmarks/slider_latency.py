@@ -20,7 +20,7 @@ import torch
 from _common import ROOT  # noqa: F401  (sets the import path)
 from ganapp.engine import runtime
 from ganapp.gan.config import GANConfig
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 
 
@@ -41,7 +41,7 @@ def main() -> None:
     p.add_argument("--calls", type=int, default=200)
     a = p.parse_args()
     runtime.configure()  # as app.py does
-    registry = SessionRegistry()
+    registry = Registry()
     app = GanApp(registry, tempfile.mkdtemp())
     request = SimpleNamespace(session_hash="bench")
     session = registry.new_session("bench", GANConfig.default_for(a.dataset, device="cpu"))

@@ -126,10 +126,10 @@ def req(name):
 @pytest.fixture
 def app(tmp_path):
     """A GanApp over a registry of its own (closed after the test)."""
-    from ganapp.host.registry import SessionRegistry
+    from ganapp.host.registry import Registry
     from ganapp.ui.handlers import GanApp
 
-    registry = SessionRegistry(idle_timeout_s=60)
+    registry = Registry(idle_timeout_s=60)
     yield GanApp(registry, tmp_path)
     registry.close()
 

@@ -3,10 +3,10 @@
 import gradio as gr
 import pytest
 
-import ganapp.host.pages
+import ganapp.host.visitors
 from ganapp.gan.config import GANConfig
 from ganapp.host.autosave import StateStore
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
@@ -22,7 +22,7 @@ def _ring8() -> list:
 @pytest.fixture
 def app_with_tokens(tmp_path):
     """A GanApp whose visitors keep a token, so that a closed page's visitor stays in memory (as in production)."""
-    registry = SessionRegistry(idle_timeout_s=600, classroom_from=4, store=StateStore(tmp_path / "state"))
+    registry = Registry(idle_timeout_s=600, classroom_from=4, store=StateStore(tmp_path / "state"))
     yield GanApp(registry, tmp_path), registry
     registry.close(save=False)
 
@@ -46,7 +46,7 @@ def test_pages_that_opened_and_closed_do_not_shrink_a_lone_learners_run(app_with
 def test_the_class_counts_while_its_pages_tick_and_a_run_built_after_it_left_gets_the_full_sizes(
         app_with_tokens, monkeypatch):
     app, registry = app_with_tokens
-    monkeypatch.setattr(ganapp.host.pages, "ALIVE_S", 1.0)  # a page unseen for 1 s has gone (10 s on a server)
+    monkeypatch.setattr(ganapp.host.visitors, "ALIVE_S", 1.0)  # a page unseen for 1 s has gone (10 s on a server)
     students = [f"student-{i}" for i in range(4)]
     for s in students:
         app.live.tick(req(s), "en")
@@ -70,6 +70,6 @@ def test_two_tabs_of_one_visitor_count_once(app_with_tokens):
     app.attach(req("tab-2"), "en", token, *_ring8()[:-2])
     app.live.tick(req("other-1"), "en")
     app.live.tick(req("other-2"), "en")
-    assert registry.pages.alive(ganapp.host.pages.time.monotonic()) == 3 and not registry.classroom_mode()
+    assert registry.pages.alive(ganapp.host.visitors.time.monotonic()) == 3 and not registry.classroom_mode()
     app.live.tick(req("other-3"), "en")
     assert registry.classroom_mode()

@@ -13,7 +13,7 @@ import torch
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
 from ganapp.host.autosave import AutosaveError, StateStore
-from ganapp.host.registry import NEW, REATTACHED, RESTORE_FAILED, RESTORED, SessionRegistry
+from ganapp.host.registry import NEW, REATTACHED, RESTORE_FAILED, RESTORED, Registry
 from ganapp.run.run import PAUSED, RUNNING, Run
 
 
@@ -104,8 +104,8 @@ def test_a_file_that_is_not_an_autosave_is_refused(tmp_path):
     assert e.value.reason == "not_safetensors"
 
 
-def _registry(tmp_path, **kwargs) -> SessionRegistry:
-    return SessionRegistry(store=StateStore(tmp_path), **kwargs)
+def _registry(tmp_path, **kwargs) -> Registry:
+    return Registry(store=StateStore(tmp_path), **kwargs)
 
 
 def test_a_closed_pages_run_trains_on_and_a_reload_reattaches(tmp_path):
@@ -265,7 +265,7 @@ def test_what_a_page_did_before_it_attached_goes_to_its_visitor(tmp_path):
 
 
 def test_without_a_state_folder_a_page_is_its_own_visitor_and_goes_with_its_unload():
-    reg = SessionRegistry()  # GANAPP_STATE_DIR=off
+    reg = Registry()  # GANAPP_STATE_DIR=off
     assert reg.attach("page", "any-token") == (None, NEW) and reg.key("page") == "page"
     reg.new_session("page", tiny_2d()).start()
     reg.detach("page")

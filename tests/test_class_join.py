@@ -6,7 +6,7 @@ import pytest
 import ganapp.gan.presets
 from ganapp.engine.stack import stack_key
 from ganapp.gan.config import GANConfig
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
@@ -22,7 +22,7 @@ def _controls(**changes) -> list:
 def early(tmp_path):
     """Three early arrivals training ring8 at the full sizes (the classroom mode was off), on a registry that turns
     it on with the 4th open page; yields (app, registry)."""
-    registry = SessionRegistry(idle_timeout_s=60, classroom_from=4)
+    registry = Registry(idle_timeout_s=60, classroom_from=4)
     app = GanApp(registry, tmp_path)
     for name in ("e0", "e1", "e2"):
         app.live.tick(req(name), "en")

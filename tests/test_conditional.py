@@ -13,7 +13,7 @@ from ganapp.gan.latent import label_path, seed_to_z
 from ganapp.gan.media import to_grid
 from ganapp.gan.models import build_discriminator, build_generator
 from ganapp.gan.trainer import Trainer
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 
 from conftest import tiny_2d, tiny_image
@@ -91,7 +91,7 @@ def test_explore_label_picker_and_label_interpolation(tmp_path):
     for _ in range(3):
         t.step()
     save_checkpoint(tmp_path / "c.safetensors", t.G, t.config, 3)
-    registry = SessionRegistry()
+    registry = Registry()
     app = GanApp(registry, tmp_path)
     req = SimpleNamespace(session_hash="v")
     try:

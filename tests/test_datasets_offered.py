@@ -9,7 +9,7 @@ import pytest
 from ganapp.gan.config import GANConfig
 from ganapp.gan.data import MNIST_FILES, files_present, on_server
 from ganapp.host.limits import downloads_allowed
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.handlers import GanApp
 
@@ -30,7 +30,7 @@ def controls(dataset: str, **fields) -> list:
 def offline_app(tmp_path, monkeypatch):
     """A GanApp whose server may not download and holds no dataset files (GANAPP_DATA_DIR is empty)."""
     monkeypatch.setenv("GANAPP_DATA_DIR", str(tmp_path / "data"))
-    registry = SessionRegistry(idle_timeout_s=60, download=False)
+    registry = Registry(idle_timeout_s=60, download=False)
     yield GanApp(registry, tmp_path)
     registry.close()
 

@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.run.history import MetricHistory
 from ganapp.run.run import RUNNING
 
@@ -38,7 +38,7 @@ def test_history_stays_bounded_over_a_long_run():
 
 
 def test_registry_keeps_visitors_apart_and_reaps_idle_ones():
-    reg = SessionRegistry(idle_timeout_s=0.3)
+    reg = Registry(idle_timeout_s=0.3)
     a = reg.new_session("alice", tiny_2d())
     b = reg.new_session("bob", tiny_2d(seed=1))
     assert reg.visitor("alice").session is a and reg.visitor("bob").session is b and a is not b
@@ -54,7 +54,7 @@ def test_registry_keeps_visitors_apart_and_reaps_idle_ones():
 
 
 def test_reaper_thread_stops_sessions_by_itself():
-    reg = SessionRegistry(idle_timeout_s=0.2)
+    reg = Registry(idle_timeout_s=0.2)
     s = reg.new_session("x", tiny_2d())
     s.start()
     reg.start_reaper(every_s=0.05)
@@ -63,7 +63,7 @@ def test_reaper_thread_stops_sessions_by_itself():
 
 
 def test_new_session_replaces_and_stops_the_old_one():
-    reg = SessionRegistry()
+    reg = Registry()
     old = reg.new_session("v", tiny_2d())
     old.start()
     new = reg.new_session("v", tiny_2d())
@@ -73,4 +73,4 @@ def test_new_session_replaces_and_stops_the_old_one():
 
 def test_registry_rejects_bad_timeout():
     with pytest.raises(ValueError, match="idle_timeout_s"):
-        SessionRegistry(idle_timeout_s=0)
+        Registry(idle_timeout_s=0)

@@ -54,12 +54,12 @@ def test_readers_never_see_a_cached_picture_cut_short_while_the_class_saves_it(t
 
 
 def test_the_app_installs_it_when_it_builds_the_page(tmp_path, monkeypatch):
-    from ganapp.host.registry import SessionRegistry
+    from ganapp.host.registry import Registry
     from ganapp.ui.handlers import GanApp
     from ganapp.ui.layout import build_demo
 
     monkeypatch.setattr(processing_utils, "save_pil_to_cache", lambda *a, **k: None)  # as Gradio ships it
-    registry = SessionRegistry()
+    registry = Registry()
     try:
         build_demo(GanApp(registry, str(tmp_path)))
     finally:

@@ -15,7 +15,7 @@ import pytest
 from conftest import TEACHER_TOKEN as TOKEN
 from conftest import tiny_2d, tiny_image, wait_until
 from ganapp.host.classroom import Classroom
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.host.teacher_gate import TeacherGate
 from ganapp.run.lessons import LESSONS
 from ganapp.run.run import RUNNING, WAITING
@@ -37,7 +37,7 @@ def controls(config) -> list:
 
 @pytest.fixture
 def school(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60)
+    registry = Registry(idle_timeout_s=60)
     room = Classroom(registry, TeacherGate(TOKEN))
     app = GanApp(registry, tmp_path, classroom=room)
     yield app, room, TeacherHandlers(app, room)

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import wait_until
 from ganapp.host.autosave import StateStore
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import PAGE_FIELDS
 
@@ -20,7 +20,7 @@ def req(name):
 
 @pytest.fixture
 def app(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60, store=StateStore(tmp_path / "state"))
+    registry = Registry(idle_timeout_s=60, store=StateStore(tmp_path / "state"))
     yield GanApp(registry, tmp_path / "files")
     registry.close(save=False)
 

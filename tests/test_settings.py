@@ -70,11 +70,11 @@ def test_cli_flags_are_the_schemas_settings_one_to_one():
 
 
 def test_page_controls_are_the_schemas_settings_one_to_one():
-    from ganapp.host.registry import SessionRegistry
+    from ganapp.host.registry import Registry
     from ganapp.ui.handlers import GanApp
     from ganapp.ui.layout import build_demo
 
-    registry = SessionRegistry(idle_timeout_s=60)
+    registry = Registry(idle_timeout_s=60)
     try:
         demo = build_demo(GanApp(registry, "checkpoints"))
         start = next(f for f in demo.fns.values() if f.api_name == "start")
@@ -192,10 +192,10 @@ def page_values(draw) -> tuple[str, object]:
 
 @pytest.fixture(scope="module")
 def page_app(tmp_path_factory):
-    from ganapp.host.registry import SessionRegistry
+    from ganapp.host.registry import Registry
     from ganapp.ui.handlers import GanApp
 
-    registry = SessionRegistry(idle_timeout_s=60)
+    registry = Registry(idle_timeout_s=60)
     yield GanApp(registry, tmp_path_factory.mktemp("files"))
     registry.close()
 

@@ -6,7 +6,7 @@ import pytest
 
 from ganapp.engine.stack import stack_key
 from ganapp.gan.config import GANConfig
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
@@ -20,7 +20,7 @@ def _controls(config: GANConfig) -> list:
 @pytest.fixture
 def classroom(tmp_path):
     """A GanApp in classroom mode, training in this process (its engine can be looked at)."""
-    registry = SessionRegistry(idle_timeout_s=60, classroom=True)
+    registry = Registry(idle_timeout_s=60, classroom=True)
     yield GanApp(registry, tmp_path), registry
     registry.close()
 

@@ -14,9 +14,11 @@ from gradio_client.exceptions import AppError
 
 from conftest import tiny_2d, wait_until
 from ganapp.gan.checkpoints import load_checkpoint
-from ganapp.host.classroom import Classroom, RunCard, TeacherGate, check_name
+from ganapp.host.classroom import Classroom, RunCard
+from ganapp.host.teacher_gate import TeacherGate
+from ganapp.host.visitors import check_name
 from ganapp.host.limits import LimitError, Limits, ServerFullError
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.run.run import PAUSED
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
@@ -34,7 +36,7 @@ def req(name, host="10.0.0.1"):
 
 @pytest.fixture
 def classroom(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60)
+    registry = Registry(idle_timeout_s=60)
     room = Classroom(registry, TeacherGate(TOKEN, max_wait_s=0.01))  # wrong answers held 10 ms at most
     yield GanApp(registry, tmp_path, classroom=room), room
     registry.close()
@@ -93,7 +95,7 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
 
 def test_the_leaderboard_ranks_who_reached_the_goal_first_then_the_rest():
     now = [100.0]
-    room = Classroom(SessionRegistry(), TeacherGate(TOKEN), clock=lambda: now[0])
+    room = Classroom(Registry(), TeacherGate(TOKEN), clock=lambda: now[0])
 
     def card(vid, modes, hq, step=100, n=25):
         row = {"step": step, "modes": modes, "n_modes": n, "high_quality": hq}
@@ -151,7 +153,7 @@ def test_every_teacher_action_refuses_a_wrong_token_and_returns_nothing(classroo
 
 
 def test_host_limits_refuse_in_the_visitors_language(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60, limits=Limits(max_sessions=1, max_steps=10, max_batch=64))
+    registry = Registry(idle_timeout_s=60, limits=Limits(max_sessions=1, max_steps=10, max_batch=64))
     app = GanApp(registry, tmp_path)
     try:
         big = list(CONTROLS)

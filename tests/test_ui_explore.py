@@ -15,7 +15,7 @@ from ganapp.gan.checkpoints import CHECKPOINT_DIR, load_checkpoint, save_checkpo
 from ganapp.gan.directions import load_directions
 from ganapp.gan.metrics import live_scorer
 from ganapp.gan.trainer import Trainer
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, N_DIRECTIONS, N_Z_SLIDERS
 
@@ -45,7 +45,7 @@ def folder(tmp_path):
 
 @pytest.fixture
 def app(folder):
-    registry = SessionRegistry(idle_timeout_s=60, publish_every_s=0.05,
+    registry = Registry(idle_timeout_s=60, publish_every_s=0.05,
                                scorer_for=lambda c: live_scorer(c, n=200), score_every_steps=5)
     yield GanApp(registry, folder)
     registry.close()

@@ -8,7 +8,7 @@ import pytest
 
 from ganapp.gan.config import GANConfig
 from ganapp.gan.presets import classroom_config
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.ui import common
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
@@ -126,7 +126,7 @@ def test_a_new_visitor_explores_the_shipped_default_generator(tmp_path):
 
     t = Trainer(tiny_image(model="mlp", g_width=8, d_width=8))
     save_checkpoint(tmp_path / DEFAULT_CHECKPOINT, t.G, t.config, 0)
-    registry = SessionRegistry()
+    registry = Registry()
     app = GanApp(registry, tmp_path)
     try:
         image, plot = app.explore.explore(req("new"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
@@ -321,7 +321,7 @@ def test_classroom_config_shrinks_only_2d_runs_at_default_sizes():
 
 
 def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60, classroom_from=3)
+    registry = Registry(idle_timeout_s=60, classroom_from=3)
     app = GanApp(registry, tmp_path)
     try:
         ring8 = _page_controls("ring8")
@@ -341,7 +341,7 @@ def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path):
     finally:
         registry.close()
     with pytest.raises(ValueError, match="classroom_from"):
-        SessionRegistry(classroom_from=0)
+        Registry(classroom_from=0)
 
 
 def test_polls_send_plain_values_once_the_page_shows_an_output(app):
@@ -387,7 +387,7 @@ def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_
 
 
 def test_the_classroom_sizes_fire_no_settings_event_and_a_size_the_visitor_edits_needs_a_reset(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60, classroom=True)
+    registry = Registry(idle_timeout_s=60, classroom=True)
     app = GanApp(registry, tmp_path)
     try:
         ring8 = _page_controls("ring8")
@@ -412,7 +412,7 @@ def test_the_classroom_sizes_fire_no_settings_event_and_a_size_the_visitor_edits
 def test_a_reopened_page_finds_the_run_with_its_settings(tmp_path):
     from ganapp.host.autosave import StateStore
 
-    registry = SessionRegistry(idle_timeout_s=60, store=StateStore(tmp_path / "state"))
+    registry = Registry(idle_timeout_s=60, store=StateStore(tmp_path / "state"))
     app = GanApp(registry, tmp_path)
     try:
         page_defaults = _page_controls("mnist_10k")[:-2]

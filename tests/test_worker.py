@@ -18,7 +18,7 @@ import torch
 from ganapp.gan.checkpoints import load_checkpoint
 from ganapp.gan.config import ConfigError, GANConfig
 from ganapp.gan.data import DatasetUnavailableError
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.run.lessons import LESSONS
 from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING
 from ganapp.service.worker import RemoteSession, WorkerEngine, WorkerLostError
@@ -129,7 +129,7 @@ def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
 
     engine = WorkerEngine()
     store = StateStore(tmp_path)
-    registry = SessionRegistry(engine=engine, store=store, **FAST)
+    registry = Registry(engine=engine, store=store, **FAST)
     try:
         token, _ = registry.attach("page-1")
         vid = store.verify(token)
@@ -140,7 +140,7 @@ def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
         assert registry.autosave(vid, force=True) == ["a"]
         registry.close(save=False)
         assert engine.pid is None  # the registry stopped its worker
-        again = SessionRegistry(engine=WorkerEngine(), store=store, **FAST)
+        again = Registry(engine=WorkerEngine(), store=store, **FAST)
         again.attach("page-2", token)
         restored = again.visitor(vid).session
         assert isinstance(restored, RemoteSession) and restored.step_count == 9 and restored.state == PAUSED
@@ -209,7 +209,7 @@ def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_
     from conftest import req
     from test_ui_handlers import CONTROLS
 
-    registry = SessionRegistry(idle_timeout_s=60, engine=WorkerEngine())
+    registry = Registry(idle_timeout_s=60, engine=WorkerEngine())
     app = GanApp(registry, tmp_path)
     try:
         app.train.start(req("a"), "en", 0, *CONTROLS)
@@ -237,7 +237,7 @@ def test_a_visitor_whose_runs_died_with_the_worker_gets_them_back_from_their_aut
     from ganapp.host.autosave import StateStore
 
     store = StateStore(tmp_path)
-    registry = SessionRegistry(engine=WorkerEngine(), store=store, **FAST)
+    registry = Registry(engine=WorkerEngine(), store=store, **FAST)
     try:
         token, _ = registry.attach("page-1")
         vid = store.verify(token)

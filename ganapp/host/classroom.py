@@ -16,7 +16,6 @@ import itertools
 import tempfile
 import threading
 import time
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,27 +29,14 @@ from ..run.lessons import LESSONS
 from ..run.run import ERROR, PAUSED, RUNNING, WAITING
 from ..service.remote import WorkerLostError
 from .limits import LimitError, beyond_limits
-from .registry import SessionRegistry, Visitor
+from .registry import Registry
+from .visitors import Visitor
 from .teacher_gate import TeacherGate
 
-MAX_NAME_CHARS = 32
 THUMB_PX = 128  # a card's thumbnail: shown about 190 px wide on a 1366-px projector page, so never shrunk
 POINT_PX = 3  # a 2D point on a thumbnail is a square this many pixels wide: a mode G covers shows, not a dot
 SAMPLES_KEPT = 2000  # (step, time) samples kept per run, from which the leaderboard times when a row was reached
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting with these as a formula
-
-
-def check_name(name: Any) -> str:
-    """A student's display name: 1 to 32 characters once trimmed, no control characters. It is kept and shown as
-    plain text (never as HTML).
-
-    Raises:
-        ValueError: the name is empty, too long, or holds a control character.
-    """
-    text = name.strip() if isinstance(name, str) else ""
-    if not 1 <= len(text) <= MAX_NAME_CHARS or any(unicodedata.category(c).startswith("C") for c in text):
-        raise ValueError(f"name={name!r} is out of range: it must be 1 to {MAX_NAME_CHARS} printable characters")
-    return text
 
 
 def spreadsheet_text(value: Any) -> Any:
@@ -228,7 +214,7 @@ class Classroom:
     read (a call to the training worker).
     """
 
-    def __init__(self, registry: SessionRegistry, gate: TeacherGate, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, registry: Registry, gate: TeacherGate, clock: Callable[[], float] = time.monotonic):
         self.registry = registry
         self.gate = gate
         self.lesson: ClassLesson | None = None
@@ -471,5 +457,5 @@ class Classroom:
         return path
 
 
-__all__ = ["CHALLENGES", "ClassLesson", "Classroom", "LeaderboardEntry", "MAX_NAME_CHARS", "RunCard", "SORT_KEYS",
-           "TeacherGate", "check_name", "row_scores", "spreadsheet_text", "thumbnail_2d"]
+__all__ = ["CHALLENGES", "ClassLesson", "Classroom", "LeaderboardEntry", "RunCard", "SORT_KEYS", "row_scores",
+           "spreadsheet_text", "thumbnail_2d"]

@@ -16,7 +16,8 @@ import gradio as gr
 
 from ..gan.checkpoints import list_checkpoints
 from ..gan.config import RANGES, ConfigError, check_range
-from ..host.registry import SessionRegistry, Visitor
+from ..host.registry import Registry
+from ..host.visitors import Visitor
 from .errors import config_error
 from .i18n import t
 
@@ -35,7 +36,7 @@ class Shared:
         files_dir: where visitors' generated files go, one folder each (a fresh temporary folder by default).
     """
 
-    registry: SessionRegistry
+    registry: Registry
     checkpoints_dir: Path
     classroom: Any = None
     poll_every_s: float = 0.5
@@ -49,7 +50,7 @@ class TabHandlers:
         self.shared = shared
 
     @property
-    def registry(self) -> SessionRegistry:
+    def registry(self) -> Registry:
         return self.shared.registry
 
     @property

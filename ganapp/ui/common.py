@@ -117,7 +117,7 @@ def guarded(fn: Callable) -> Callable:
 
 def command(fn: Callable) -> Callable:
     """A handler that changes the visitor's runs (Start, Step, Reset, a comparison ...): :func:`guarded`, and one at
-    a time per visitor (their :attr:`~ganapp.host.visitor.Visitor.lock`). Two tabs of one visitor may send commands at
+    a time per visitor (their :attr:`~ganapp.host.visitors.Visitor.lock`). Two tabs of one visitor may send commands at
     once; each then finds the runs as the one before left them, and applies, or is refused with a reason. Reads
     (the tick, the poll) take no lock."""
     @functools.wraps(fn)

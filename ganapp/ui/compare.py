@@ -9,7 +9,7 @@ import gradio as gr
 from ..gan.config import LOSSES, GANConfig
 from ..gan.data import DatasetUnavailableError
 from ..host.limits import LimitError, ServerFullError
-from ..host.registry import Visitor
+from ..host.visitors import Visitor
 from ..run.run import ERROR, RunRefusedError
 from .base import Shared, TabHandlers
 from .common import command, named

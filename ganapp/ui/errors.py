@@ -64,7 +64,7 @@ def checkpoint_error(lang: str, e: CheckpointError) -> gr.Error:
 
 def autosave_note(lang: str, problem: dict | None, now_s: float | None = None) -> str:
     """The line that tells the host that runs are not being saved (``problem``: a registry's ``autosave_problem``,
-    see :class:`ganapp.host.upkeep.RegistryUpkeep`), or "" while autosaves work."""
+    see :class:`ganapp.host.registry.Registry`), or "" while autosaves work."""
     if problem is None:
         return ""
     minutes = max(1, math.ceil(((time.monotonic() if now_s is None else now_s) - problem["since_s"]) / 60))

@@ -21,7 +21,7 @@ from ..gan.directions import Directions, edit, principal_directions, save_direct
 from ..gan.latent import follow_z, interpolate, label_path, seed_to_z, truncate
 from ..gan.media import save_samples_gif, strip, to_grid, upscale
 from ..gan.models import generate
-from ..host.registry import Visitor
+from ..host.visitors import Visitor
 from . import plots
 from .base import Shared, TabHandlers
 from .common import guarded

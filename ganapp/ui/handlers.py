@@ -1,6 +1,6 @@
 """The app's event handlers, composed: one class per part of the page over one :class:`~ganapp.ui.base.Shared`
 (the registry). Handlers are thin callbacks that validate input (raising ``gr.Error``), call one method of the
-engine, and format the output. Each visitor's objects live in a :class:`~ganapp.host.registry.SessionRegistry`, keyed by
+engine, and format the output. Each visitor's objects live in a :class:`~ganapp.host.registry.Registry`, keyed by
 the visitor id a page attached to (:meth:`GanApp.attach`, from the token its browser keeps), else by the page's
 ``request.session_hash``; what one page shows is the registry's page record. Nothing here is shared between
 visitors but the registry itself.
@@ -25,8 +25,8 @@ from typing import Any
 import gradio as gr
 
 from ..gan.config import PAGE_FIELDS
-from ..host.classroom import check_name
-from ..host.registry import SessionRegistry
+from ..host.registry import Registry
+from ..host.visitors import check_name
 from ..run.lessons import LESSONS
 from .base import Shared, TabHandlers
 from .common import CONTROL_FIELDS, forget_closed_toasts, guarded
@@ -53,7 +53,7 @@ class GanApp(TabHandlers):
         classroom: the teacher's :class:`~ganapp.host.classroom.Classroom` (its lesson reaches every student), or None.
     """
 
-    def __init__(self, registry: SessionRegistry, checkpoints_dir: str | Path, classroom: Any = None):
+    def __init__(self, registry: Registry, checkpoints_dir: str | Path, classroom: Any = None):
         super().__init__(Shared(registry, Path(checkpoints_dir), classroom))
         self.settings = SettingsHandlers(self.shared)
         self.compare = CompareHandlers(self.shared, self.settings)
@@ -148,7 +148,7 @@ class GanApp(TabHandlers):
     def set_name(self, request: gr.Request, lang: str, name: Any) -> str:
         """The student's display name, as their teacher sees it (plain text, 1 to 32 characters); an empty box
         removes it (the name is optional). A name typed as the page opens, before or while it attaches to its
-        visitor, reaches that visitor (see :meth:`ganapp.host.registry.SessionRegistry.update_state`).
+        visitor, reaches that visitor (see :meth:`ganapp.host.registry.Registry.update_state`).
 
         Returns:
             the name as kept (trimmed), or "".

@@ -11,7 +11,8 @@ import gradio as gr
 from ..gan.media import upscale
 from ..gan.metrics import collapse_alert
 from ..gan.presets import CLASSROOM_2D
-from ..host.registry import REATTACHED, RESTORE_FAILED, RESTORED, Visitor
+from ..host.registry import REATTACHED, RESTORE_FAILED, RESTORED
+from ..host.visitors import Visitor
 from ..run.run import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from . import curves, plots
 from .base import TabHandlers

@@ -28,7 +28,7 @@ from ..gan.points2d import MAX_DRAWING_SIDE, save_drawing
 from ..gan.presets import CLASSROOM_2D, classroom_config, young_at_full_size
 from ..gan.uploads import MAX_FOLDER_IMAGES, count_uploads, pixel_limit
 from ..host.limits import LimitError, ServerFullError
-from ..host.registry import Visitor
+from ..host.visitors import Visitor
 from ..run.run import RUNNING, WAITING
 from .base import TabHandlers
 from .common import ERROR_TOAST_S, command, guarded, named

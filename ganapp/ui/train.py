@@ -30,7 +30,7 @@ MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a fla
 def refused_changes_nothing(visitor):
     """Put back, if building a run is refused (a dataset that cannot be read, a host's limit ...), what was set on
     the visitor on the way: the classroom note. The run itself is only replaced once the new one is built
-    (:meth:`ganapp.host.registry.SessionRegistry.new_session`), and values the server shows in the controls are sent
+    (:meth:`ganapp.host.registry.Registry.new_session`), and values the server shows in the controls are sent
     only with the answer of a Start or Reset that succeeded.
     """
     classroom = visitor.state.classroom

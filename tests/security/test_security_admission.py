@@ -9,7 +9,7 @@ import gradio as gr
 import pytest
 
 from ganapp.host.limits import Limits, ServerFullError
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 
 from conftest import req, tiny_2d
 
@@ -39,7 +39,7 @@ def race(n: int, act) -> list:
 
 @pytest.fixture
 def registry():
-    registry = SessionRegistry(idle_timeout_s=60, limits=Limits(max_sessions=3))
+    registry = Registry(idle_timeout_s=60, limits=Limits(max_sessions=3))
     yield registry
     registry.close(save=False)
 

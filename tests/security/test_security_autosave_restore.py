@@ -11,7 +11,7 @@ import torch
 import ganapp.run.run as session_module
 from conftest import req, tiny_2d, wait_until
 from ganapp.host.autosave import StateStore
-from ganapp.host.registry import RESTORE_FAILED, RESTORED, SessionRegistry
+from ganapp.host.registry import RESTORE_FAILED, RESTORED, Registry
 from ganapp.run.run import PAUSED, RUNNING
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
@@ -20,8 +20,8 @@ CONFIG = tiny_2d()
 CONTROLS = [None if f == "data_files" else "scratch" if f == "init" else getattr(CONFIG, f) for f in CONTROL_FIELDS]
 
 
-def _registry(tmp_path) -> SessionRegistry:
-    return SessionRegistry(idle_timeout_s=60, store=StateStore(tmp_path))
+def _registry(tmp_path) -> Registry:
+    return Registry(idle_timeout_s=60, store=StateStore(tmp_path))
 
 
 @pytest.fixture

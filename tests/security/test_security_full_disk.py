@@ -15,8 +15,9 @@ import pytest
 import ganapp.gan.checkpoints as checkpoints
 from conftest import TEACHER_TOKEN, req, tiny_2d, wait_until
 from ganapp.host.autosave import StateStore
-from ganapp.host.classroom import Classroom, TeacherGate
-from ganapp.host.registry import RESTORED, SessionRegistry
+from ganapp.host.classroom import Classroom
+from ganapp.host.teacher_gate import TeacherGate
+from ganapp.host.registry import RESTORED, Registry
 from ganapp.run.run import PAUSED
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.i18n import t
@@ -53,7 +54,7 @@ def make_read_only(monkeypatch, folder) -> None:
 def _class(tmp_path, n: int = 3):
     """A registry over ``tmp_path / 'state'`` with ``n`` visitors, each with a token and a run stepped 5 times and
     autosaved: (registry, [(token, visitor id, run)])."""
-    reg = SessionRegistry(idle_timeout_s=600, store=StateStore(tmp_path / "state"), autosave_every_s=0.01)
+    reg = Registry(idle_timeout_s=600, store=StateStore(tmp_path / "state"), autosave_every_s=0.01)
     class_ = []
     for i in range(n):
         token, _ = reg.attach(f"page-{i}", None)
@@ -98,7 +99,7 @@ def test_a_full_disk_keeps_every_runs_autosave_logs_once_and_a_restart_finds_the
     reg.close(save=True)  # the shutdown's saves fail too: one line for them all
     assert len(_errors(caplog)) == 2 and "3 of 3" in _errors(caplog)[1]
     monkeypatch.undo()
-    again = SessionRegistry(idle_timeout_s=600, store=StateStore(tmp_path / "state"))
+    again = Registry(idle_timeout_s=600, store=StateStore(tmp_path / "state"))
     try:
         for i, (token, vid, _) in enumerate(class_):
             _, found = again.attach(f"page-after-{i}", token)

@@ -18,7 +18,7 @@ from ganapp.gan.config import GANConfig
 from ganapp.gan.memory import G_COPIES, model_memory
 from ganapp.gan.models import build_discriminator, build_generator
 from ganapp.host.limits import LimitError, Limits
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.run.lessons import LESSONS
 from ganapp.ui.handlers import CONTROL_FIELDS
 from ganapp.ui.i18n import t
@@ -78,7 +78,7 @@ def test_the_estimate_counts_exactly_the_networks_it_never_builds():
 
 
 def test_a_model_over_the_limit_is_refused_at_once_with_its_estimate(tmp_path, monkeypatch):
-    registry = SessionRegistry(idle_timeout_s=60)
+    registry = Registry(idle_timeout_s=60)
 
     def no_build(*args, **kwargs):
         raise AssertionError("a model over the memory limit was built")

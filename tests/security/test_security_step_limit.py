@@ -7,7 +7,7 @@ import gradio as gr
 import pytest
 
 from ganapp.host.limits import Limits
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.run.run import PAUSED, RunRefusedError, Run
 from ganapp.service.worker import WorkerEngine
 
@@ -50,7 +50,7 @@ def test_a_run_at_the_hosts_step_limit_refuses_every_manual_step():
 
 
 def test_the_limit_and_its_reason_cross_from_the_training_worker():
-    registry = SessionRegistry(idle_timeout_s=60, engine=WorkerEngine(), limits=Limits(max_steps=LIMIT))
+    registry = Registry(idle_timeout_s=60, engine=WorkerEngine(), limits=Limits(max_steps=LIMIT))
     try:
         s = registry.new_session("w", tiny_2d())
         s.step(100)
@@ -63,7 +63,7 @@ def test_the_limit_and_its_reason_cross_from_the_training_worker():
 def test_the_page_refuses_step_step_d_step_g_and_step_both_at_the_limit_in_the_readers_language(tmp_path):
     from ganapp.ui.handlers import GanApp
 
-    registry = SessionRegistry(idle_timeout_s=60, limits=Limits(max_steps=LIMIT))
+    registry = Registry(idle_timeout_s=60, limits=Limits(max_steps=LIMIT))
     app = GanApp(registry, tmp_path)
     try:
         app.train.step(req("s"), "en", 100, *CONTROLS)

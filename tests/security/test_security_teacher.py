@@ -23,7 +23,7 @@ from conftest import TEACHER_TOKEN as TOKEN
 from conftest import free_port, tiny_2d, wait_until
 from ganapp.host.classroom import Classroom, spreadsheet_text
 from ganapp.host.limits import LimitError, Limits
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.host.teacher_gate import TeacherGate
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.teacher import TeacherHandlers, lesson_choices
@@ -155,7 +155,7 @@ def test_the_server_answers_wrong_tries_at_a_bounded_rate_whatever_the_address()
 # ----- item 8: class.csv runs no formula -----
 
 def test_class_csv_neutralises_what_a_spreadsheet_would_run(tmp_path):
-    registry = SessionRegistry(idle_timeout_s=60)
+    registry = Registry(idle_timeout_s=60)
     room = Classroom(registry, TeacherGate(TOKEN))
     app = GanApp(registry, tmp_path, classroom=room)
     names = ['=HYPERLINK("http://e.vil","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "Ada, -the first"]
@@ -177,7 +177,7 @@ def test_class_csv_neutralises_what_a_spreadsheet_would_run(tmp_path):
 def test_the_teacher_s_view_and_export_show_runs_lost_with_the_worker(tmp_path):
     from ganapp.service.worker import WorkerEngine
 
-    registry = SessionRegistry(idle_timeout_s=60, engine=WorkerEngine())
+    registry = Registry(idle_timeout_s=60, engine=WorkerEngine())
     room = Classroom(registry, TeacherGate(TOKEN))
     app = GanApp(registry, tmp_path, classroom=room)
     h = TeacherHandlers(app, room)
@@ -207,7 +207,7 @@ def test_the_teacher_s_view_and_export_show_runs_lost_with_the_worker(tmp_path):
 # ----- item 16: lessons against the host's limits -----
 
 def test_a_lesson_the_host_s_limits_rule_out_is_said_at_startup_and_refused_clearly(tmp_path, caplog):
-    registry = SessionRegistry(idle_timeout_s=60, limits=Limits(max_batch=128))
+    registry = Registry(idle_timeout_s=60, limits=Limits(max_batch=128))
     room = Classroom(registry, TeacherGate(TOKEN))
     with caplog.at_level(logging.WARNING, logger="ganapp"):
         app = GanApp(registry, tmp_path, classroom=room)
@@ -229,5 +229,5 @@ def test_a_lesson_the_host_s_limits_rule_out_is_said_at_startup_and_refused_clea
         assert "本服务器上不可用" in note and "256" in note
     finally:
         registry.close()
-    everything = Classroom(SessionRegistry(idle_timeout_s=60), TeacherGate(TOKEN))
+    everything = Classroom(Registry(idle_timeout_s=60), TeacherGate(TOKEN))
     assert everything.ruled_out == {}  # the default limits rule no lesson out

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ganapp.host.autosave import StateStore
-from ganapp.host.registry import SessionRegistry
+from ganapp.host.registry import Registry
 from ganapp.service.worker import WorkerEngine
 
 from conftest import ROOT, free_port, req, wait_until
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="the training worker nee
 def test_a_start_while_the_worker_is_dying_goes_to_a_new_worker(tmp_path):
     from ganapp.ui.handlers import GanApp
 
-    registry = SessionRegistry(idle_timeout_s=600, engine=WorkerEngine())
+    registry = Registry(idle_timeout_s=600, engine=WorkerEngine())
     app = GanApp(registry, tmp_path)
     try:
         app.train.start(req("a"), "en", 0, *CONTROLS)
