@@ -59,7 +59,8 @@ from ganapp.host.classroom import Classroom
 from ganapp.host.teacher_gate import TeacherGate
 from ganapp.host.limits import Limits, downloads_allowed
 from ganapp.host.registry import Registry
-from ganapp.service.worker import WorkerEngine, WorkerLostError
+from ganapp.service.protocol import RunLostError
+from ganapp.service.worker import WorkerEngine
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.layout import CSS, build_demo
 
@@ -254,8 +255,8 @@ def warm_up(registry: Registry) -> None:
     if isinstance(registry.engine, WorkerEngine):
         def start_worker() -> None:
             try:
-                registry.engine.host()
-            except WorkerLostError as e:  # the first Start tries again, and says so if it fails
+                registry.engine.server()
+            except RunLostError as e:  # the first Start tries again, and says so if it fails
                 log.error("%s", e)
         threading.Thread(target=start_worker, daemon=True).start()
 

@@ -21,7 +21,9 @@ from ganapp.gan.data import DatasetUnavailableError
 from ganapp.host.registry import Registry
 from ganapp.run.lessons import LESSONS
 from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING
-from ganapp.service.worker import RemoteSession, WorkerEngine, WorkerLostError
+from ganapp.service.protocol import RunLostError
+from ganapp.service.remote import RemoteSession
+from ganapp.service.worker import WorkerEngine
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
 
@@ -116,12 +118,12 @@ def test_an_autosave_and_a_checkpoint_cross_intact_and_a_run_goes_on_from_them(w
 
 
 def test_dropping_a_remote_run_frees_it_in_the_worker(worker):
-    before = worker.host().runs()
+    before = worker.server().runs()
     s = worker.session(tiny_2d(), **FAST)
-    assert worker.host().runs() == before + 1
+    assert worker.server().runs() == before + 1
     del s
     gc.collect()
-    assert wait_until(lambda: worker.host().runs() == before, 5)
+    assert wait_until(lambda: worker.server().runs() == before, 5)
 
 
 def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
@@ -159,7 +161,7 @@ def test_a_dead_worker_turns_its_runs_to_errors_and_the_next_run_starts_a_new_on
         assert wait_until(lambda: s.state == ERROR, 5)
         snap = s.snapshot(0)
         assert snap.state == ERROR and "worker stopped" in snap.message and snap.step > 5
-        with pytest.raises(WorkerLostError):
+        with pytest.raises(RunLostError):
             s.start()
         fresh = engine.session(tiny_2d(), **FAST)
         assert engine.generation == 2 and fresh.state == IDLE
@@ -175,7 +177,7 @@ def test_the_worker_ends_when_the_web_process_is_killed(tmp_path):
         sys.path.insert(0, {str(ROOT)!r})
         from ganapp.service.worker import WorkerEngine
         engine = WorkerEngine()
-        engine.host()
+        engine.server()
         print(engine.pid, engine._folder, flush=True)
         time.sleep(60)
     """)

@@ -27,7 +27,7 @@ from ..gan.config import GANConfig
 from ..gan.points2d import BOUNDS_2D
 from ..run.lessons import LESSONS
 from ..run.run import ERROR, PAUSED, RUNNING, WAITING
-from ..service.remote import WorkerLostError
+from ..service.protocol import RunLostError
 from .limits import LimitError, beyond_limits
 from .registry import Registry
 from .visitors import Visitor
@@ -290,7 +290,7 @@ class Classroom:
         seat, name = self._seat(vid), v.state.name
         try:
             snap = session.snapshot(None)
-        except WorkerLostError:  # the run died with the training worker before anything read it: nothing to show
+        except RunLostError:  # the run died with the training worker before anything read it: nothing to show
             return RunCard(vid, seat, name, "", "", "", ERROR, 0, 0.0, lost=True)
         c = snap.config
         card = RunCard(vid, seat, name, c.dataset, c.model, c.loss, snap.state, snap.step, snap.it_s,
@@ -445,7 +445,7 @@ class Classroom:
                     try:
                         v.session.save_checkpoint(Path(tmp) / file)
                         zf.write(Path(tmp) / file, file)
-                    except WorkerLostError:  # the worker died during the export
+                    except RunLostError:  # the worker died during the export
                         file, card.state, card.lost = "", ERROR, True
                 row = {"seat": card.seat, "name": card.name, "file": file, "lesson": card.lesson or "",
                        "state": "lost" if card.lost else card.state, "step": card.step, "modes": card.modes,

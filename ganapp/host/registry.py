@@ -44,7 +44,8 @@ from .autosave import AutosaveError, StateStore
 from .limits import Limits, ServerFullError
 from .visitors import Pages, own_key
 from .visitors import Visitor
-from ..service.worker import WorkerEngine, WorkerLostError
+from ..service.protocol import RunLostError
+from ..service.worker import WorkerEngine
 
 log = logging.getLogger("ganapp")
 
@@ -437,7 +438,7 @@ class Registry:
                 if not (force or not training or now - last_s >= self.autosave_every_s):
                     continue
                 key, tensors, meta = session.autosave_copy()  # the key and the copies come from the same moment
-            except WorkerLostError:  # its worker died: its last autosave on disk is all that is left of it
+            except RunLostError:  # its worker died: its last autosave on disk is all that is left of it
                 continue
             if slot == "a":
                 meta["visitor"] = v.state.saved()

@@ -1,9 +1,9 @@
 """A run in the training worker process, seen from the web process: :class:`RemoteSession`.
 
-It has :class:`~ganapp.run.run.Run`'s commands and reads, and forwards them to the session in the worker
-(:mod:`ganapp.service.worker`), where the run's Trainer stays. Errors come back whole; tensors cross as safetensors
-bytes (see :func:`weights_blob`). When the worker is gone, the run reports the ``error`` state with :data:`WORKER_LOST` as its
-message, and its commands raise :class:`WorkerLostError`.
+It implements :class:`~ganapp.service.protocol.RunHandle`, as :class:`~ganapp.run.run.Run` does, by one explicit call
+per member to the run in the worker (:class:`ganapp.service.worker.RunServer`), where the run's Trainer stays. Errors come back whole; tensors cross as safetensors
+bytes (see :func:`weights_blob`). When the worker is gone, the run follows the protocol's one rule after loss (see
+:mod:`ganapp.service.protocol`).
 """
 
 from __future__ import annotations
@@ -24,31 +24,17 @@ from ..gan.models import build_generator
 from ..run.history import COLUMNS
 from ..run.lessons import LESSONS, Lesson
 from ..run.publisher import Snapshot, generate_checked
+from ..run.run import ERROR
+from .protocol import RunLostError
 
 if TYPE_CHECKING:
     from .worker import WorkerEngine
 
 log = logging.getLogger("ganapp")
 
-# What a RemoteSession reads as an attribute of the session in the worker (everything else is a method call).
-READABLE = frozenset({"state", "config", "step_count", "build_id"})
-# The session's methods a RemoteSession forwards as they are: their arguments and results are plain values.
-FORWARDED = frozenset({"start", "resume", "pause", "step", "stop", "update", "set_slow_motion", "phase_step",
-                       "save_checkpoint", "snapshot", "rows_since", "history", "frames", "save_key"})
 # Connection faults, which mean that the worker is gone when its process has ended. (Any other error of a call is
 # the run's own, raised in the worker and sent back: it may be an OSError too, as DatasetUnavailableError is.)
 TRANSPORT = (EOFError, ConnectionError)
-
-
-WORKER_LOST = "the training worker stopped; reset the run to train again"
-
-
-class WorkerLostError(RuntimeError):
-    """The training worker process stopped (it crashed, or was killed); its runs are gone from memory. Their
-    autosaves, if any, are still on disk. A lost run's snapshot says :data:`WORKER_LOST` as its message."""
-
-    def __init__(self, message: str = WORKER_LOST):
-        super().__init__(message)
 
 
 def weights_blob(module: torch.nn.Module) -> bytes:
@@ -81,33 +67,36 @@ def unpack_checkpoint(packed: tuple[bytes, dict[str, str]] | None) -> Checkpoint
     return checkpoint_from_parts(load_tensors(packed[0]), packed[1], "the checkpoint sent to the training worker")
 
 
-def _drop(engine: WorkerEngine, generation: int, host: Any, sid: int) -> None:
+def _drop(engine: WorkerEngine, generation: int, server: Any, sid: int) -> None:
     """Free run ``sid`` in worker number ``generation``, unless that worker is gone (and the run with it)."""
     if not engine.alive(generation):
         return
     try:
-        host.drop(sid)
+        server.drop(sid)
     except Exception:  # noqa: BLE001 (a finalizer must not raise)
         if engine.alive(generation):
             log.exception("dropping a run in the worker failed")
 
 
 class RemoteSession:
-    """A run in the worker process, with :class:`~ganapp.run.run.Run`'s commands and reads. Dropping
+    """A run in the worker process: a :class:`~ganapp.service.protocol.RunHandle` whose every member is one explicit
+    call to the worker's :class:`~ganapp.service.worker.RunServer` (``generate`` uses the local copy of G). Dropping
     the last reference frees the run in the worker.
 
-    Raises (every method): what the session in the worker raises, and :class:`WorkerLostError` when the worker is
-    gone.
+    After the worker is gone, the protocol's one rule: the reads in :data:`~ganapp.service.protocol.LAST_SEEN` answer
+    from what this handle saw last, ``pause`` and ``stop`` return as if done, and every other member raises
+    :class:`~ganapp.service.protocol.RunLostError` (see :mod:`ganapp.service.protocol`).
+
+    Raises (every member): what the run in the worker raises, with its code intact.
     """
 
-    def __init__(self, engine: WorkerEngine, host: Any, generation: int, sid: int):
-        self.engine, self._host, self._generation, self._sid = engine, host, generation, sid
+    def __init__(self, engine: WorkerEngine, server: Any, generation: int, sid: int):
+        self.engine, self._server, self._generation, self._sid = engine, server, generation, sid
         self._lost = False
-        self._last: Snapshot | None = None  # what a lost run still shows: its last snapshot and history
-        self._history: dict[str, np.ndarray] | None = None
+        self._seen: dict[str, Any] = {}  # the last value of each LAST_SEEN read, for a lost run to answer with
         self._g: tuple[int, GANConfig, torch.nn.Module] | None = None  # the published G's id, config, local copy
         self._snapshots: dict[int, torch.nn.Module] = {}  # G snapshots by their id in the worker
-        weakref.finalize(self, _drop, engine, generation, host, sid)
+        weakref.finalize(self, _drop, engine, generation, server, sid)
 
     @property
     def lost(self) -> bool:
@@ -115,105 +104,130 @@ class RemoteSession:
         return self._lost or not self.engine.alive(self._generation)
 
     def _remote(self, name: str, *args: Any) -> Any:
+        """``RunServer.<name>(sid, *args)`` in the worker: the one place where this handle calls it."""
         if self._lost:
-            raise WorkerLostError()
+            raise RunLostError()
         try:
-            return getattr(self._host, name)(self._sid, *args)
+            return getattr(self._server, name)(self._sid, *args)
         except Exception as e:
             if not self.engine.gone(self._generation, e):
                 raise  # the run's own error
             self._lost = True
-            raise WorkerLostError() from None
+            raise RunLostError() from None
 
-    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return self._remote("call", name, args, kwargs)
-
-    def stop(self, timeout_s: float = 1.0) -> bool:
-        """As Run's; True at once when the worker is gone (nothing trains)."""
+    def _read(self, name: str, *args: Any) -> Any:
+        """A LAST_SEEN read: the worker's answer, kept; once the run is lost, the answer kept (RunLostError when
+        there is none)."""
         try:
-            return self._call("stop", timeout_s)
-        except WorkerLostError:
-            return True
-
-    def rows_since(self, step: int) -> dict[str, list[float]]:
-        """As Run's; no rows once the worker is gone."""
-        try:
-            return self._call("rows_since", step)
-        except WorkerLostError:
-            return {k: [] for k in COLUMNS}
-
-    def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
-        """As Run's; once the worker is gone, the last history read (the page keeps its curves)."""
-        try:
-            self._history = self._call("history", max_points)
-        except WorkerLostError:
-            if self._history is None:
+            self._seen[name] = self._remote(name, *args)
+        except RunLostError:
+            if name not in self._seen:
                 raise
-        return self._history
+        return self._seen[name]
 
-    def pause(self) -> None:
-        """As Run's; nothing to do when the worker is gone."""
-        try:
-            self._call("pause")
-        except WorkerLostError:
-            pass
-
-    def __getattr__(self, name: str) -> Any:
-        if name in FORWARDED:
-            return lambda *args, **kwargs: self._call(name, *args, **kwargs)
-        raise AttributeError(name)
+    # ----- reads answered from what was seen last once the run is lost -----
 
     @property
     def state(self) -> str:
         try:
-            return self._remote("get", "state")
-        except WorkerLostError:
-            return "error"
+            return self._remote("state")
+        except RunLostError:
+            return ERROR
 
     @property
     def config(self) -> GANConfig:
-        return self._remote("get", "config")
+        return self._read("config")
 
     @property
     def step_count(self) -> int:
-        return self._remote("get", "step_count")
-
-    @property
-    def build_id(self) -> int:
-        return self._remote("get", "build_id")
+        return self._read("step_count")
 
     @property
     def lesson(self) -> Lesson | None:
-        name = self._remote("lesson")
+        name = self._read("lesson")
         return LESSONS[name] if name is not None else None
 
-    def set_lesson(self, lesson: Lesson | None) -> None:
-        self._remote("set_lesson", lesson.name if lesson is not None else None)
+    def snapshot(self, since: int | None = 0) -> Snapshot:
+        """As Run's; once the worker is gone, the last one seen, in the ``error`` state with no speed."""
+        try:
+            self._seen["snapshot"] = self._remote("snapshot", since)
+            return self._seen["snapshot"]
+        except RunLostError as e:
+            last = self._seen.get("snapshot")
+            if last is None:
+                raise
+            return Snapshot(**{**last.__dict__, "state": ERROR, "message": str(e), "metrics": {
+                k: [] for k in last.metrics}, "it_s": 0.0, "sharing": 0})
+
+    def rows_since(self, step: int) -> dict[str, list[float]]:
+        """As Run's; no new rows once the worker is gone."""
+        try:
+            return self._remote("rows_since", step)
+        except RunLostError:
+            return {k: [] for k in COLUMNS}
+
+    def history(self, max_points: int = 1000) -> dict[str, np.ndarray]:
+        """As Run's; once the worker is gone, the last history read (the page keeps its curves)."""
+        return self._read("history", max_points)
+
+    # ----- commands answered as if done once the run is lost -----
+
+    def pause(self) -> None:
+        try:
+            self._remote("pause")
+        except RunLostError:
+            pass
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        try:
+            return self._remote("stop", timeout_s)
+        except RunLostError:
+            return True
+
+    # ----- every other member: RunLostError once the run is lost -----
+
+    def start(self, run_s: float | None = None) -> None:
+        self._remote("start", run_s)
+
+    def resume(self) -> None:
+        self._remote("resume")
+
+    def step(self, n: int = 1) -> None:
+        self._remote("step", n)
+
+    def phase_step(self, phase: str) -> None:
+        self._remote("phase_step", phase)
 
     def reset(self, config: GANConfig | None = None, init: Checkpoint | None = None) -> None:
         self._remote("reset", config.to_dict() if config is not None else None, pack_checkpoint(init))
 
-    def snapshot(self, since: int | None = 0) -> Snapshot:
-        """As Run's; once the worker is gone, the last one seen in the ``error`` state."""
-        try:
-            self._last = self._call("snapshot", since)
-            return self._last
-        except WorkerLostError as e:
-            if self._last is None:
-                raise
-            last = self._last
-            return Snapshot(**{**last.__dict__, "state": "error", "message": str(e), "metrics": {
-                k: [] for k in last.metrics}, "it_s": 0.0, "sharing": 0})
+    def update(self, **changes: Any) -> tuple[list[str], list[str]]:
+        return self._remote("update", changes)
+
+    def set_slow_motion(self, seconds: float) -> None:
+        self._remote("set_slow_motion", seconds)
+
+    def set_lesson(self, lesson: Lesson | None) -> None:
+        self._remote("set_lesson", lesson.name if lesson is not None else None)
+
+    def save_checkpoint(self, path: str | Path) -> Path:
+        return Path(self._remote("save_checkpoint", str(path)))
 
     def autosave_copy(self) -> tuple[Any, dict[str, torch.Tensor], dict[str, Any]]:
         """(save key, tensors, meta) taken at one moment between two steps (see Run.autosave_state)."""
         key, blob, meta = self._remote("autosave_copy")
         return key, load_tensors(blob), meta
 
+    def save_key(self) -> tuple:
+        return self._remote("save_key")
+
+    def frames(self) -> list[np.ndarray]:
+        return self._remote("frames")
+
     def generator(self) -> torch.nn.Module:
         """A frozen copy of the current G in this process (fetched again only after a newer one was published)."""
         have = self._g[0] if self._g is not None else 0
-        g_id, config, blob = self._remote("g_blob", have)
+        g_id, config, blob = self._remote("generator", have)
         if blob is not None:
             config = GANConfig.from_dict(config)
             self._g = (g_id, config, generator_from(config, blob))
@@ -226,7 +240,7 @@ class RemoteSession:
 
     def g_snapshots(self) -> list[tuple[int, torch.nn.Module]]:
         """The run's G snapshots, (step, G) oldest first, copied here (each fetched once)."""
-        config, rows = self._remote("g_snapshot_blobs", list(self._snapshots))
+        config, rows = self._remote("g_snapshots", list(self._snapshots))
         config = GANConfig.from_dict(config)
         out, kept = [], {}
         for step, g_id, blob in rows:
@@ -234,6 +248,3 @@ class RemoteSession:
             out.append((step, kept[g_id]))
         self._snapshots = kept
         return out
-
-    def save_checkpoint(self, path: str | Path) -> Path:
-        return Path(self._call("save_checkpoint", str(path)))

@@ -17,7 +17,7 @@ the others) keep their codes across it. Tensors cross as safetensors bytes:
 - a checkpoint to fine-tune.
 
 :class:`WorkerEngine` starts the worker on first use and restarts it when it died. Runs on a dead worker report the
-``error`` state, with :data:`~ganapp.service.remote.WORKER_LOST` as the message, until their visitor builds them
+``error`` state, with :data:`~ganapp.service.protocol.RUN_LOST` as the message, until their visitor builds them
 again. A worker that broke a connection and no longer answers a fresh one is dying (a big process can take seconds to end): it
 is stopped for good at once, so that the next run goes to a new worker instead of failing.
 
@@ -51,10 +51,10 @@ from safetensors.torch import save as save_tensors
 from ..gan.checkpoints import Checkpoint
 from ..gan.config import GANConfig
 from ..run.lessons import LESSONS
-from .remote import (FORWARDED, READABLE, TRANSPORT, WORKER_LOST, RemoteSession, WorkerLostError, pack_checkpoint,
-                     unpack_checkpoint, weights_blob)
+from .protocol import RunLostError
+from .remote import TRANSPORT, RemoteSession, pack_checkpoint, unpack_checkpoint, weights_blob
 
-__all__ = ["WORKER_LOST", "RemoteSession", "WorkerEngine", "WorkerLostError", "main"]
+__all__ = ["RunServer", "WorkerEngine", "main"]
 
 log = logging.getLogger("ganapp")
 
@@ -65,9 +65,12 @@ def _warm_up() -> None:
         importlib.import_module(name)
 
 
-class _Host:
-    """Lives in the worker process: one engine and every run, by id. Every method is called from the manager's
-    threads, one per connection of the web process."""
+class RunServer:
+    """Lives in the worker process: one engine and every run, by id. One public method per member of
+    :class:`~ganapp.service.protocol.RunHandle` (the run's id first, then the member's arguments in their wire form:
+    a config as a dict, a lesson by its name, tensors as safetensors bytes), plus :meth:`create`, :meth:`held`,
+    :meth:`drop` and :meth:`runs`. The manager serves every public method, so no list of names is kept. Every method
+    is called from the manager's threads, one per connection of the web process."""
 
     def __init__(self):
         from ..engine import runtime
@@ -92,61 +95,105 @@ class _Host:
     def create(self, config: dict | None, init: tuple | None, saved: tuple | None, kwargs: dict[str, Any]) -> int:
         from ..run.run import Run
 
-        session = Run.new(GANConfig.from_dict(config) if config is not None else None,
-                                      unpack_checkpoint(init), (load_tensors(saved[0]), saved[1]) if saved else None,
-                                      engine=self.engine, **kwargs)
+        run = Run.new(GANConfig.from_dict(config) if config is not None else None, unpack_checkpoint(init),
+                      (load_tensors(saved[0]), saved[1]) if saved else None, engine=self.engine, **kwargs)
         with self._lock:
             self._next_id += 1
-            self.sessions[self._next_id] = session
+            self.sessions[self._next_id] = run
             return self._next_id
 
-    def call(self, sid: int, name: str, args: tuple = (), kwargs: dict | None = None) -> Any:
-        if name not in FORWARDED:
-            raise AttributeError(f"{name} is not forwarded to the worker")
-        return getattr(self.sessions[sid], name)(*args, **(kwargs or {}))
+    # ----- the members of RunHandle -----
 
-    def get(self, sid: int, name: str) -> Any:
-        if name not in READABLE:
-            raise AttributeError(f"{name} is not readable from the worker")
-        return getattr(self.sessions[sid], name)
+    def state(self, sid: int) -> str:
+        return self.sessions[sid].state
+
+    def config(self, sid: int) -> GANConfig:
+        return self.sessions[sid].config
+
+    def step_count(self, sid: int) -> int:
+        return self.sessions[sid].step_count
 
     def lesson(self, sid: int) -> str | None:
         lesson = self.sessions[sid].lesson
         return lesson.name if lesson is not None else None
 
-    def set_lesson(self, sid: int, name: str | None) -> None:
-        self.sessions[sid].set_lesson(LESSONS[name] if name is not None else None)
+    def start(self, sid: int, run_s: float | None = None) -> None:
+        self.sessions[sid].start(run_s)
+
+    def resume(self, sid: int) -> None:
+        self.sessions[sid].resume()
+
+    def pause(self, sid: int) -> None:
+        self.sessions[sid].pause()
+
+    def step(self, sid: int, n: int = 1) -> None:
+        self.sessions[sid].step(n)
+
+    def phase_step(self, sid: int, phase: str) -> None:
+        self.sessions[sid].phase_step(phase)
+
+    def stop(self, sid: int, timeout_s: float = 1.0) -> bool:
+        return self.sessions[sid].stop(timeout_s)
 
     def reset(self, sid: int, config: dict | None, init: tuple | None) -> None:
         self.sessions[sid].reset(GANConfig.from_dict(config) if config is not None else None,
                                  unpack_checkpoint(init))
 
-    def g_blob(self, sid: int, have_id: int) -> tuple[int, dict, bytes | None]:
-        """(the published G's serial, its config, its weights unless ``have_id`` is that serial already)."""
-        session = self.sessions[sid]
-        g, config = session.generator(), session.config
-        serial = self._serial(g)
-        return serial, config.to_dict(), None if serial == have_id else weights_blob(g)
+    def update(self, sid: int, changes: dict[str, Any]) -> tuple[list[str], list[str]]:
+        return self.sessions[sid].update(**changes)
 
-    def g_snapshot_blobs(self, sid: int, have: list[int]) -> tuple[dict, list[tuple[int, int, bytes | None]]]:
-        """The run's G snapshots as (step, serial, weights or None when ``have`` holds that serial)."""
-        session = self.sessions[sid]
-        rows = [(step, self._serial(g), g) for step, g in session.g_snapshots()]
-        return session.config.to_dict(), [(step, n, None if n in have else weights_blob(g)) for step, n, g in rows]
+    def set_slow_motion(self, sid: int, seconds: float) -> None:
+        self.sessions[sid].set_slow_motion(seconds)
+
+    def set_lesson(self, sid: int, name: str | None) -> None:
+        self.sessions[sid].set_lesson(LESSONS[name] if name is not None else None)
+
+    def save_checkpoint(self, sid: int, path: str) -> str:
+        return str(self.sessions[sid].save_checkpoint(path))
 
     def autosave_copy(self, sid: int) -> tuple[Any, bytes, dict]:
         key, tensors, meta = self.sessions[sid].autosave_copy()
         return key, save_tensors(tensors), meta
+
+    def save_key(self, sid: int) -> tuple:
+        return self.sessions[sid].save_key()
+
+    def snapshot(self, sid: int, since: int | None = 0) -> Any:
+        return self.sessions[sid].snapshot(since)
+
+    def rows_since(self, sid: int, step: int) -> dict[str, list[float]]:
+        return self.sessions[sid].rows_since(step)
+
+    def history(self, sid: int, max_points: int = 1000) -> dict[str, Any]:
+        return self.sessions[sid].history(max_points)
+
+    def frames(self, sid: int) -> list[Any]:
+        return self.sessions[sid].frames()
+
+    def generator(self, sid: int, have_id: int) -> tuple[int, dict, bytes | None]:
+        """(the published G's serial, its config, its weights unless ``have_id`` is that serial already)."""
+        run = self.sessions[sid]
+        g, config = run.generator(), run.config
+        serial = self._serial(g)
+        return serial, config.to_dict(), None if serial == have_id else weights_blob(g)
+
+    def g_snapshots(self, sid: int, have: list[int]) -> tuple[dict, list[tuple[int, int, bytes | None]]]:
+        """The run's G snapshots as (step, serial, weights or None when ``have`` holds that serial)."""
+        run = self.sessions[sid]
+        rows = [(step, self._serial(g), g) for step, g in run.g_snapshots()]
+        return run.config.to_dict(), [(step, n, None if n in have else weights_blob(g)) for step, n, g in rows]
+
+    # ----- the worker's own -----
 
     def held(self, sid: int) -> bool:
         return self.engine.holds(self.sessions[sid])
 
     def drop(self, sid: int) -> None:
         with self._lock:
-            session = self.sessions.pop(sid, None)
-        if session is not None:
-            session.stop()
-            session.publisher.close()
+            run = self.sessions.pop(sid, None)
+        if run is not None:
+            run.stop()
+            run.publisher.close()
 
     def runs(self) -> int:
         with self._lock:
@@ -157,12 +204,12 @@ class _Manager(BaseManager):
     pass
 
 
-_Manager.register("Host", _Host)
+_Manager.register("RunServer", RunServer)
 
 
 class WorkerEngine:
     """The worker process, seen from the web process: builds :class:`RemoteSession` handles, and starts the
-    worker on first use (or with :meth:`host`), or again when it died.
+    worker on first use (or with :meth:`server`), or again when it died.
 
     Args:
         start_timeout_s: how long the worker may take to start (it imports torch), in seconds.
@@ -175,7 +222,7 @@ class WorkerEngine:
         self._folder: str | None = None  # holds the socket
         self._address: str | None = None  # the socket
         self._authkey: bytes | None = None
-        self._host: Any = None
+        self._server: Any = None
         self._cleanup: weakref.finalize | None = None  # stops the process and removes the folder, once
         self.generation = 0  # increases with each worker started
 
@@ -191,21 +238,21 @@ class WorkerEngine:
                 return running
             time.sleep(0.02)
 
-    def host(self) -> Any:
-        """The host proxy of a live worker, started (or restarted) as needed.
+    def server(self) -> Any:
+        """The RunServer proxy of a live worker, started (or restarted) as needed.
 
         Raises:
-            WorkerLostError: the worker did not start (its error is in the server's log).
+            RunLostError: the worker did not start (its error is in the server's log).
         """
         with self._lock:
             if self._process is not None and self._process.poll() is None:
-                return self._host
+                return self._server
             if self._process is not None:
                 log.error("the training worker died (exit code %s); starting a new one", self._process.returncode)
                 self._stop()
             self._start()
             self.generation += 1
-            return self._host
+            return self._server
 
     def _start(self) -> None:
         self._folder = tempfile.mkdtemp(prefix="ganapp-worker-")
@@ -222,15 +269,15 @@ class WorkerEngine:
         self._process.stdin.close()
         if _readline(self._process.stdout, self.start_timeout_s).strip() != "ready":
             self._stop()
-            raise WorkerLostError("the training worker did not start (see the server's log)")
+            raise RunLostError("the training worker did not start (see the server's log)")
         manager = _Manager(address=address, authkey=authkey)
         manager.connect()
-        self._host = manager.Host()
+        self._server = manager.RunServer()
 
     def _stop(self) -> None:
         if self._cleanup is not None:
             self._cleanup()
-        self._process = self._folder = self._host = self._cleanup = self._address = self._authkey = None
+        self._process = self._folder = self._server = self._cleanup = self._address = self._authkey = None
 
     def gone(self, generation: int, error: BaseException) -> bool:
         """Whether ``error``, raised by a call to worker number ``generation``, means that the worker is gone, and
@@ -290,19 +337,19 @@ class WorkerEngine:
         ``saved`` = (tensors, meta). ``kwargs`` go to Run (picklable: functions by name).
 
         Raises:
-            what Run raises; WorkerLostError: the worker died while building it.
+            what Run raises; RunLostError: the worker died while building it.
         """
         packed = None if saved is None else (save_tensors(saved[0]), saved[1])
         args = (config.to_dict() if config is not None else None, pack_checkpoint(init), packed, kwargs)
         for attempt in range(2):  # a worker found dead (or dying) is started again, once
             with self._lock:
-                host, generation = self.host(), self.generation
+                server, generation = self.server(), self.generation
             try:
-                return RemoteSession(self, host, generation, host.create(*args))
+                return RemoteSession(self, server, generation, server.create(*args))
             except Exception as e:
                 if not self.gone(generation, e):
                     raise
-        raise WorkerLostError()
+        raise RunLostError()
 
     def close(self) -> None:
         """Stop the worker (its runs are gone: autosave them first)."""
@@ -338,7 +385,7 @@ def _watch_parent(parent_pid: int, folder: str) -> None:
 
 
 def main() -> None:
-    """``python -m ganapp.service.worker ADDRESS``: serve the training host on the Unix socket ADDRESS, with the hex
+    """``python -m ganapp.service.worker ADDRESS``: serve the RunServer on the Unix socket ADDRESS, with the hex
     authkey read from stdin; print ``ready`` once listening."""
     logging.basicConfig(level=logging.INFO, format="ganapp worker: %(levelname)s %(message)s")
     for sig in (signal.SIGTERM, signal.SIGINT):  # the web server ends it, once it has saved the runs through it

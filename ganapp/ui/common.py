@@ -14,7 +14,7 @@ import gradio as gr
 
 from ..gan.config import PAGE_FIELDS
 from ..run.run import RunRefusedError
-from ..service.worker import WORKER_LOST, WorkerLostError
+from ..service.protocol import RUN_LOST, RunLostError
 from .i18n import t
 
 log = logging.getLogger("ganapp")
@@ -80,7 +80,7 @@ def _forget_closed(now_s: float) -> None:
 
 def failure(lang: str, message: str) -> str:
     """Why a run failed, as a snapshot's message says it, in the page's language where it is one of ours."""
-    return t(lang, "worker_lost") if message == WORKER_LOST else message
+    return t(lang, "worker_lost") if message == RUN_LOST else message
 
 
 def refusal(lang: str, error: RunRefusedError) -> str:
@@ -105,7 +105,7 @@ def guarded(fn: Callable) -> Callable:
             raise toast(request, e) from None
         except RunRefusedError as e:  # the run's state did not allow it now (another tab's command, a limit)
             raise toast(request, gr.Error(refusal(lang, e))) from None
-        except WorkerLostError:  # the training worker died (see ganapp.service.worker)
+        except RunLostError:  # the training worker died (see ganapp.service.worker)
             log.error("handler %s: the training worker is gone", fn.__name__)
             raise toast(request, gr.Error(t(lang, "err_worker_lost"))) from None
         except Exception as e:  # the last line of defence for the browser

@@ -27,7 +27,7 @@ from ..host.classroom import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
 from ..host.limits import LimitError, ServerFullError
 from ..run.lessons import LESSONS, Lesson
 from ..run.run import ERROR
-from ..service.remote import WorkerLostError
+from ..service.protocol import RunLostError
 from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded, toast
 from .errors import autosave_note
@@ -249,7 +249,7 @@ class TeacherHandlers:
         try:
             snap = v.session.snapshot(None)
             history = v.session.history(HISTORY_POINTS)
-        except WorkerLostError:  # lost before anything was read: its card says so
+        except RunLostError:  # lost before anything was read: its card says so
             return t(lang, "shown_large_lost", name=card.label(t(lang, "unnamed"))), None, \
                 gr.update(visible=False), gr.update(visible=False)
         drawn = (vid, id(v.session), snap.step, snap.grid_version, snap.state, lang)
@@ -316,7 +316,7 @@ class TeacherHandlers:
             try:
                 self._apply(lang, vid, v, LESSONS[lesson])
                 built += 1
-            except (gr.Error, LimitError, ServerFullError, WorkerLostError, OSError, ValueError) as e:
+            except (gr.Error, LimitError, ServerFullError, RunLostError, OSError, ValueError) as e:
                 failed += 1
                 log.warning("the lesson %s could not be applied to a run: %s", lesson, getattr(e, "message", e))
         self.classroom.set_lesson(lesson, applied=True)

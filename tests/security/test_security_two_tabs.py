@@ -86,6 +86,6 @@ def test_two_tabs_of_one_visitor_racing_random_commands_get_no_internal_error(ap
     # every run still held is the visitor's: none was left behind training, out of reach
     visitor = registry.visitor(vid)
     gc.collect()
-    assert wait_until(lambda: registry.engine.host().runs() == len(visitor.runs()), 10)
+    assert wait_until(lambda: registry.engine.server().runs() == len(visitor.runs()), 10)
     app.train.pause(req("tab-2"), "en")
     assert wait_until(lambda: all(s.state in ("paused", "idle", "stopped") for s in visitor.runs().values()), 10)

@@ -53,7 +53,7 @@ def test_a_start_while_the_worker_is_dying_goes_to_a_new_worker(tmp_path):
 def test_a_broken_connection_to_a_worker_that_still_answers_is_the_calls_own_fault():
     engine = WorkerEngine()
     try:
-        engine.host()
+        engine.server()
         pid, generation = engine.pid, engine.generation
         assert not engine.gone(generation, EOFError())  # a fresh connection is answered: the worker lives
         assert engine.pid == pid and engine.alive(generation)
