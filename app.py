@@ -35,7 +35,10 @@ Environment:
         closed, or went quiet for GANAPP_IDLE_TIMEOUT_S.
     GRADIO_ANALYTICS_ENABLED: ``True`` turns Gradio's usage analytics on; ganapp keeps them off by default (schools
         care where data goes).
-    GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables).
+    GANAPP_WORKER: ``1`` (default; ``0`` on Windows) trains every run in a worker process beside the web server,
+        ``0`` in the web server's own process (see ganapp.service.worker).
+    GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables; by default 127.0.0.1, this
+        computer only: ``0.0.0.0`` serves a class on the network).
 """
 
 from __future__ import annotations
