@@ -79,7 +79,7 @@ def test_both_handles_have_the_protocols_members_and_signatures():
 
 def test_the_worker_serves_each_member_that_calls_it_and_nothing_by_name():
     server = {n for n, v in vars(RunServer).items() if not n.startswith("_") and callable(v)}
-    local_only = {"lost", "generate"}  # the handle answers these itself (generate with its copy of G)
+    local_only = {"lost", "config", "generate"}  # the handle answers these itself (generate with its copy of G)
     assert server == (set(members(RunHandle)) - local_only) | {"create", "held", "drop", "runs"}
     assert not {"call", "get"} & server
 
@@ -283,7 +283,8 @@ def test_a_read_never_made_before_the_loss_raises():
         os.kill(engine.pid, signal.SIGKILL)
         assert wait_until(lambda: run.lost, 30)
         assert run.state == ERROR and run.stop() is True and run.pause() is None
-        for read in (lambda: run.config, lambda: run.snapshot(0), lambda: run.history()):
+        assert run.config == tiny_2d()  # known from the run's creation: no call
+        for read in (lambda: run.step_count, lambda: run.snapshot(0), lambda: run.history()):
             with pytest.raises(RunLostError):
                 read()
     finally:

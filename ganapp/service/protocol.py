@@ -74,7 +74,8 @@ class RunHandle(Protocol):
 
     @property
     def config(self) -> GANConfig:
-        """The run's config now (a live change through :meth:`update` shows here at once)."""
+        """The run's config now (a live change through :meth:`update` shows here at once). Makes no call: a handle
+        keeps the config it last heard (from building the run, :meth:`update`, :meth:`reset` or a snapshot)."""
 
     @property
     def step_count(self) -> int:

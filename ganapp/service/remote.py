@@ -90,9 +90,12 @@ class RemoteSession:
     Raises (every member): what the run in the worker raises, with its code intact.
     """
 
-    def __init__(self, engine: WorkerEngine, server: Any, generation: int, sid: int):
+    def __init__(self, engine: WorkerEngine, server: Any, generation: int, sid: int, config: GANConfig):
         self.engine, self._server, self._generation, self._sid = engine, server, generation, sid
         self._lost = False
+        # the run's config, kept here: it changes only through this handle (update, reset), whose answers bring the
+        # new one, and every snapshot carries it too; so reading it is no call
+        self._config = config
         self._seen: dict[str, Any] = {}  # the last value of each LAST_SEEN read, for a lost run to answer with
         self._g: tuple[int, GANConfig, torch.nn.Module] | None = None  # the published G's id, config, local copy
         self._snapshots: dict[int, torch.nn.Module] = {}  # G snapshots by their id in the worker
@@ -107,6 +110,7 @@ class RemoteSession:
         """``RunServer.<name>(sid, *args)`` in the worker: the one place where this handle calls it."""
         if self._lost:
             raise RunLostError()
+        self.engine.count(name)
         try:
             return getattr(self._server, name)(self._sid, *args)
         except Exception as e:
@@ -136,7 +140,8 @@ class RemoteSession:
 
     @property
     def config(self) -> GANConfig:
-        return self._read("config")
+        """The run's config now, as this handle last heard it (no call: see ``__init__``)."""
+        return self._config
 
     @property
     def step_count(self) -> int:
@@ -150,8 +155,9 @@ class RemoteSession:
     def snapshot(self, since: int | None = 0) -> Snapshot:
         """As Run's; once the worker is gone, the last one seen, in the ``error`` state with no speed."""
         try:
-            self._seen["snapshot"] = self._remote("snapshot", since)
-            return self._seen["snapshot"]
+            snap = self._seen["snapshot"] = self._remote("snapshot", since)
+            self._config = snap.config
+            return snap
         except RunLostError as e:
             last = self._seen.get("snapshot")
             if last is None:
@@ -199,10 +205,13 @@ class RemoteSession:
         self._remote("phase_step", phase)
 
     def reset(self, config: GANConfig | None = None, init: Checkpoint | None = None) -> None:
-        self._remote("reset", config.to_dict() if config is not None else None, pack_checkpoint(init))
+        built = self._remote("reset", config.to_dict() if config is not None else None, pack_checkpoint(init))
+        self._config = GANConfig.from_dict(built)
 
     def update(self, **changes: Any) -> tuple[list[str], list[str]]:
-        return self._remote("update", changes)
+        applied, needs_reset, config = self._remote("update", changes)
+        self._config = GANConfig.from_dict(config)
+        return applied, needs_reset
 
     def set_slow_motion(self, seconds: float) -> None:
         self._remote("set_slow_motion", seconds)

@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections import Counter
 from multiprocessing.connection import Client
 from multiprocessing.managers import BaseManager, dispatch
 from pathlib import Path
@@ -92,7 +93,9 @@ class RunServer:
                 self._serials[g] = self._next_id
             return self._serials[g]
 
-    def create(self, config: dict | None, init: tuple | None, saved: tuple | None, kwargs: dict[str, Any]) -> int:
+    def create(self, config: dict | None, init: tuple | None, saved: tuple | None, kwargs: dict[str, Any]
+               ) -> tuple[int, dict]:
+        """A new run: (its id, the config it was built with, as a dict)."""
         from ..run.run import Run
 
         run = Run.new(GANConfig.from_dict(config) if config is not None else None, unpack_checkpoint(init),
@@ -100,15 +103,12 @@ class RunServer:
         with self._lock:
             self._next_id += 1
             self.sessions[self._next_id] = run
-            return self._next_id
+            return self._next_id, run.config.to_dict()
 
     # ----- the members of RunHandle -----
 
     def state(self, sid: int) -> str:
         return self.sessions[sid].state
-
-    def config(self, sid: int) -> GANConfig:
-        return self.sessions[sid].config
 
     def step_count(self, sid: int) -> int:
         return self.sessions[sid].step_count
@@ -135,12 +135,17 @@ class RunServer:
     def stop(self, sid: int, timeout_s: float = 1.0) -> bool:
         return self.sessions[sid].stop(timeout_s)
 
-    def reset(self, sid: int, config: dict | None, init: tuple | None) -> None:
-        self.sessions[sid].reset(GANConfig.from_dict(config) if config is not None else None,
-                                 unpack_checkpoint(init))
+    def reset(self, sid: int, config: dict | None, init: tuple | None) -> dict:
+        """Build the run again; returns the config it was built with, as a dict."""
+        run = self.sessions[sid]
+        run.reset(GANConfig.from_dict(config) if config is not None else None, unpack_checkpoint(init))
+        return run.config.to_dict()
 
-    def update(self, sid: int, changes: dict[str, Any]) -> tuple[list[str], list[str]]:
-        return self.sessions[sid].update(**changes)
+    def update(self, sid: int, changes: dict[str, Any]) -> tuple[list[str], list[str], dict]:
+        """(fields applied, fields that need a reset, the run's config after, as a dict)."""
+        run = self.sessions[sid]
+        applied, needs_reset = run.update(**changes)
+        return applied, needs_reset, run.config.to_dict()
 
     def set_slow_motion(self, sid: int, seconds: float) -> None:
         self.sessions[sid].set_slow_motion(seconds)
@@ -225,6 +230,14 @@ class WorkerEngine:
         self._server: Any = None
         self._cleanup: weakref.finalize | None = None  # stops the process and removes the folder, once
         self.generation = 0  # increases with each worker started
+        self.calls: Counter[str] = Counter()  # round trips to the worker, by RunServer method (see count)
+        self._calls_lock = threading.Lock()
+
+    def count(self, name: str) -> None:
+        """Count one round trip to the worker's ``RunServer.<name>`` (benchmarks/round_trips.py reads
+        :attr:`calls`)."""
+        with self._calls_lock:
+            self.calls[name] += 1
 
     def alive(self, generation: int, wait_s: float = 0.0) -> bool:
         """Whether worker number ``generation`` still runs; waits up to ``wait_s`` for a dying one to end (its
@@ -345,7 +358,8 @@ class WorkerEngine:
             with self._lock:
                 server, generation = self.server(), self.generation
             try:
-                return RemoteSession(self, server, generation, server.create(*args))
+                sid, built = server.create(*args)
+                return RemoteSession(self, server, generation, sid, GANConfig.from_dict(built))
             except Exception as e:
                 if not self.gone(generation, e):
                     raise
