@@ -11,7 +11,7 @@ training run A, then calls the handlers the way the page's events do and counts 
 
 The reference, in the same process and against the same worker: the same events through handles that ask the worker
 for the run's config at each read, as the handle did before it kept the config it last heard. It prints each count,
-the reference's, their ratio, and the pickled size of the snapshot a tick reads.
+the reference's, their ratio, and the pickled size of the status a tick reads against the run's whole snapshot.
 
     python benchmarks/round_trips.py [--events 20]
 """
@@ -66,7 +66,8 @@ def measure(gan, page: str, n: int, reference: bool, with_b: bool) -> dict[str, 
     out = {"lr change": count(engine, lambda i: gan.settings.settings_changed(request, "en", ("lr_g",),
                                                                            lrs[i % 2]), n),
            "tick": count(engine, lambda i: gan.live.tick(request, "en"), n)}
-    out["tick bytes"] = len(pickle.dumps(visitor.session.snapshot(None)))
+    out["tick bytes"] = len(pickle.dumps(visitor.session.status()))
+    out["snapshot bytes"] = len(pickle.dumps(visitor.session.snapshot(None)))
     registry.remove(vid)
     return out
 
@@ -94,8 +95,9 @@ def main() -> None:
         for event in ("lr change", "tick"):
             ratio = now[event] / ref[event] if ref[event] else float("nan")
             print(f"{'A and B' if with_b else 'A':<14}{event:<12}{now[event]:>6.2f}{ref[event]:>11.2f}{ratio:>7.2f}")
-        print(f"{'A and B' if with_b else 'A':<14}{'tick bytes':<12}{now['tick bytes']:>6,}  (the pickled snapshot "
-              f"a tick reads of run A: grid, points and 2D view included)")
+        print(f"{'A and B' if with_b else 'A':<14}{'tick bytes':<12}{now['tick bytes']:>6,}  (run A's status pickled, "
+              f"what a tick reads; its whole snapshot: {now['snapshot bytes']:,}, ratio "
+              f"{now['tick bytes'] / now['snapshot bytes']:.3f})")
 
 
 if __name__ == "__main__":

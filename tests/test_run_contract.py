@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import pickle
 import signal
 import threading
 
@@ -170,6 +171,29 @@ def test_reads_rows_history_snapshots_and_the_time_lapse(make_run):
     assert isinstance(run.save_key(), tuple)
 
 
+def test_a_status_carries_no_array_and_stays_small_where_the_snapshot_grows(make_run):
+    """The tick reads a status twice a second per page: pickled, at most 2 KB, on a 2D run with 2D metrics rows
+    (whose whole snapshot is tens of KB)."""
+    run = make_run()
+    run.step(40)
+    assert wait_until(lambda: settled(run, 40) and run.snapshot(None).view_metrics, 60)
+    status, snap = run.status(), run.snapshot(None)
+
+    def arrays(value) -> list:
+        if isinstance(value, (np.ndarray, torch.Tensor, torch.nn.Module)):
+            return [type(value)]
+        if isinstance(value, dict):
+            return [a for v in value.values() for a in arrays(v)]
+        if isinstance(value, (list, tuple)):
+            return [a for v in value for a in arrays(v)]
+        return []
+
+    assert not arrays(list(vars(status).values())) and status.view is None and status.points is None
+    assert status.step == snap.step and status.state == snap.state and status.config == snap.config
+    assert status.n_view_rows == len(snap.view_metrics) >= 1 and status.view_metrics == snap.view_metrics[-1:]
+    assert len(pickle.dumps(status)) <= 2048 < len(pickle.dumps(snap))
+
+
 def test_g_is_a_frozen_copy_that_follows_training(make_run):
     run = make_run()
     g = run.generator()
@@ -238,13 +262,14 @@ def test_a_lost_run_follows_the_one_rule_for_every_member(tmp_path):
         assert wait_until(lambda: settled(run, 4), 60)
         seen = {"config": run.config, "step_count": run.step_count, "lesson": run.lesson, "history": run.history()}
         last = run.snapshot(0)
+        run.status()
         os.kill(engine.pid, signal.SIGKILL)
         assert wait_until(lambda: run.lost, 30)
         arguments = {"start": (), "resume": (), "step": (1,), "phase_step": ("d",), "reset": (),
                      "update": (), "set_slow_motion": (0.0,), "set_lesson": (None,),
                      "save_checkpoint": (tmp_path / "x.safetensors",), "autosave_copy": (), "save_key": (),
                      "frames": (), "generator": (), "generate": (torch.zeros(1, 2),), "g_snapshots": (),
-                     "pause": (), "stop": (), "snapshot": (0,), "rows_since": (0,), "history": ()}
+                     "pause": (), "stop": (), "status": (), "snapshot": (0,), "rows_since": (0,), "history": ()}
         for name, member in members(RunHandle).items():
             if name == "lost":
                 assert run.lost is True
@@ -259,7 +284,7 @@ def test_a_lost_run_follows_the_one_rule_for_every_member(tmp_path):
                 continue
             if name == "state":
                 assert value == ERROR
-            elif name == "snapshot":
+            elif name in ("snapshot", "status"):
                 assert value.state == ERROR and value.message == RUN_LOST and value.it_s == 0.0
                 assert value.step == last.step
             elif name == "rows_since":

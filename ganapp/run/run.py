@@ -619,6 +619,11 @@ class Run:
         """G updates done (ahead of the published ``snapshot().step`` while it trains)."""
         return self.trainer.step_count
 
+    def status(self) -> Snapshot:
+        """The run as it is now, without arrays: :meth:`snapshot` ``(None)``'s
+        :meth:`~ganapp.run.publisher.Snapshot.status_only`."""
+        return self.snapshot(None).status_only()
+
     def snapshot(self, since: int | None = 0) -> Snapshot:
         """The session as it is now, with the metric rows whose step is greater than ``since`` (none when ``since``
         is None: status readers need not copy any history)."""

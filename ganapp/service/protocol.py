@@ -13,8 +13,8 @@ protocol and passes that suite.
 The one rule after loss. A run is lost once it cannot be reached: the worker that held it died or was stopped. Its
 ``lost`` then turns True, for good, and from then on no member calls anything:
 
-- the reads in :data:`LAST_SEEN` answer from what this handle saw last: ``state`` is ``"error"``, ``snapshot`` is the
-  last snapshot seen, in the ``error`` state with :data:`RUN_LOST` as its message and no speed; ``rows_since`` has no
+- the reads in :data:`LAST_SEEN` answer from what this handle saw last: ``state`` is ``"error"``; ``status`` and
+  ``snapshot`` are the last ones seen, in the ``error`` state with :data:`RUN_LOST` as their message and no speed; ``rows_since`` has no
   new rows; ``config``, ``step_count``, ``lesson`` and ``history`` are their last values. A read that this handle
   never made before the loss raises :class:`RunLostError`;
 - the commands in :data:`DONE_WHEN_LOST` (``pause`` and ``stop``) return as if done (``stop`` returns True): a lost
@@ -42,7 +42,7 @@ RUN_LOST = "the training worker stopped; reset the run to train again"
 
 # The reads that a lost run answers from what its handle saw last, and the commands it answers as if done (see the
 # module's docstring); every other member of RunHandle raises RunLostError once the run is lost.
-LAST_SEEN = frozenset({"state", "config", "step_count", "lesson", "snapshot", "rows_since", "history"})
+LAST_SEEN = frozenset({"state", "config", "step_count", "lesson", "status", "snapshot", "rows_since", "history"})
 DONE_WHEN_LOST = frozenset({"pause", "stop"})
 
 
@@ -127,6 +127,11 @@ class RunHandle(Protocol):
 
     def save_key(self) -> tuple:
         """A value that changes whenever an autosave of the run would differ."""
+
+    def status(self) -> Snapshot:
+        """What the run shows now, without arrays (a status line's and a tick's read): a snapshot with no metric rows,
+        grid, points or 2D view, and only the last score and 2D metrics row (their counts in ``n_scores`` and
+        ``n_view_rows``); at most 2 KB pickled."""
 
     def snapshot(self, since: int | None = 0) -> Snapshot:
         """What the run shows now: its state, message, speed, scores, grid or points, and the metric rows after step

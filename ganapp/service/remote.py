@@ -8,6 +8,7 @@ bytes (see :func:`weights_blob`). When the worker is gone, the run follows the p
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import weakref
 from pathlib import Path
@@ -152,18 +153,25 @@ class RemoteSession:
         name = self._read("lesson")
         return LESSONS[name] if name is not None else None
 
+    def status(self) -> Snapshot:
+        """As Run's; once the worker is gone, the last one seen, in the ``error`` state with no speed."""
+        return self._snap("status")
+
     def snapshot(self, since: int | None = 0) -> Snapshot:
         """As Run's; once the worker is gone, the last one seen, in the ``error`` state with no speed."""
+        return self._snap("snapshot", since)
+
+    def _snap(self, name: str, *args: Any) -> Snapshot:
         try:
-            snap = self._seen["snapshot"] = self._remote("snapshot", since)
+            snap = self._seen[name] = self._remote(name, *args)
             self._config = snap.config
             return snap
         except RunLostError as e:
-            last = self._seen.get("snapshot")
+            last = self._seen.get(name)
             if last is None:
                 raise
-            return Snapshot(**{**last.__dict__, "state": ERROR, "message": str(e), "metrics": {
-                k: [] for k in last.metrics}, "it_s": 0.0, "sharing": 0})
+            return dataclasses.replace(last, state=ERROR, message=str(e), metrics={k: [] for k in last.metrics},
+                                       it_s=0.0, sharing=0)
 
     def rows_since(self, step: int) -> dict[str, list[float]]:
         """As Run's; no new rows once the worker is gone."""

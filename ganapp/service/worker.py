@@ -163,6 +163,9 @@ class RunServer:
     def save_key(self, sid: int) -> tuple:
         return self.sessions[sid].save_key()
 
+    def status(self, sid: int) -> Any:
+        return self.sessions[sid].status()
+
     def snapshot(self, sid: int, since: int | None = 0) -> Any:
         return self.sessions[sid].snapshot(since)
 

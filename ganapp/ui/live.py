@@ -158,12 +158,12 @@ class LiveHandlers(TabHandlers):
         session = visitor.session
         lesson = self.classroom.lesson if self.classroom is not None else None
         lesson_no = lesson[1] if lesson is not None else 0
-        # one status-only snapshot per run, read once: in the training worker each read is a call to it
-        snap = session.snapshot(None) if session is not None else None
+        # one status per run (no arrays), read once: in the training worker each read is a call to it
+        snap = session.status() if session is not None else None
         if self.settings is not None and self.settings.join_class(lang, key, visitor, session, snap):
             session = visitor.session  # the class arrived: the young full-size run started again in its sizes
-            snap = session.snapshot(None)
-        snap_b = visitor.twin.snapshot(None) if visitor.twin is not None else None
+            snap = session.status()
+        snap_b = visitor.twin.status() if visitor.twin is not None else None
         training = any(s is not None and s.state in (RUNNING, WAITING) for s in (snap, snap_b))
         every_s = self.shared.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
             max(IDLE_POLL_S, self.shared.poll_every_s)
@@ -175,7 +175,7 @@ class LiveHandlers(TabHandlers):
             # answers at once, and the page ticks at the full rate for a few seconds after it)
             every_s *= max(1.0, snap.sharing / VIEW_SHARE)
         status = self.status_text(lang, visitor, snap, page, snap_b)
-        key = (snap.step, snap.grid_version, len(snap.scores), len(snap.view_metrics), snap.phase, lang,
+        key = (snap.step, snap.grid_version, snap.n_scores, snap.n_view_rows, snap.phase, lang,
                None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
                visitor.state.gen)
         now = time.monotonic()
