@@ -81,7 +81,7 @@ def test_both_handles_have_the_protocols_members_and_signatures():
 def test_the_worker_serves_each_member_that_calls_it_and_nothing_by_name():
     server = {n for n, v in vars(RunServer).items() if not n.startswith("_") and callable(v)}
     local_only = {"lost", "config", "generate"}  # the handle answers these itself (generate with its copy of G)
-    assert server == (set(members(RunHandle)) - local_only) | {"create", "held", "drop", "runs"}
+    assert server == (set(members(RunHandle)) - local_only) | {"create", "statuses", "held", "drop", "runs"}
     assert not {"call", "get"} & server
 
 
@@ -312,5 +312,27 @@ def test_a_read_never_made_before_the_loss_raises():
         for read in (lambda: run.step_count, lambda: run.snapshot(0), lambda: run.history()):
             with pytest.raises(RunLostError):
                 read()
+    finally:
+        engine.close()
+
+
+# ----- the service: several runs' statuses in one call -----
+
+def test_a_page_reads_run_a_and_run_b_in_one_round_trip_and_a_lost_pair_by_the_rule():
+    engine = WorkerEngine()
+    try:
+        a, b = engine.session(tiny_2d(), **FAST), engine.session(tiny_2d(seed=2), **FAST)
+        a.step(3)
+        b.step(5)
+        assert wait_until(lambda: settled(a, 3) and settled(b, 5), 60)
+        before = engine.calls.copy()
+        sa, sb = engine.statuses([a, b])
+        assert engine.calls - before == {"statuses": 1}
+        assert (sa.step, sb.step) == (3, 5) and sa.config == a.config and sb.config.seed == 2
+        os.kill(engine.pid, signal.SIGKILL)
+        assert wait_until(lambda: a.lost and b.lost, 30)
+        lost = engine.statuses([a, b])
+        assert [s.state for s in lost] == [ERROR, ERROR] and [s.step for s in lost] == [3, 5]
+        assert all(s.message == RUN_LOST for s in lost)
     finally:
         engine.close()

@@ -39,6 +39,7 @@ from typing import Any
 from ..engine.engine import Engine
 from ..gan.config import GANConfig
 from ..gan.data import DatasetUnavailableError
+from ..run.publisher import Snapshot
 from ..run.run import RUNNING, WAITING, Run
 from .autosave import AutosaveError, StateStore
 from .limits import Limits, ServerFullError
@@ -281,6 +282,13 @@ class Registry:
             return Visitor(persistent=True, restored=(RESTORE_FAILED, 0))
         v.restored = (RESTORED, v.session.step_count)
         return v
+
+    def statuses(self, runs: list[Run]) -> list[Snapshot]:
+        """Each run's status (:meth:`~ganapp.service.protocol.RunHandle.status`), in one call to the training worker
+        when they train there."""
+        if isinstance(self.engine, WorkerEngine):
+            return self.engine.statuses(runs)
+        return [run.status() for run in runs]
 
     def live_runs(self) -> int:
         """Runs held in memory now (run A and run B of every visitor)."""

@@ -163,15 +163,19 @@ class RemoteSession:
 
     def _snap(self, name: str, *args: Any) -> Snapshot:
         try:
-            snap = self._seen[name] = self._remote(name, *args)
-            self._config = snap.config
-            return snap
+            return self._heard(name, self._remote(name, *args))
         except RunLostError as e:
             last = self._seen.get(name)
             if last is None:
                 raise
             return dataclasses.replace(last, state=ERROR, message=str(e), metrics={k: [] for k in last.metrics},
                                        it_s=0.0, sharing=0)
+
+    def _heard(self, name: str, snap: Snapshot) -> Snapshot:
+        """Keep a status or snapshot that came from the worker (a lost run answers with it), and its config."""
+        self._seen[name] = snap
+        self._config = snap.config
+        return snap
 
     def rows_since(self, step: int) -> dict[str, list[float]]:
         """As Run's; no new rows once the worker is gone."""

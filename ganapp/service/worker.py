@@ -166,6 +166,10 @@ class RunServer:
     def status(self, sid: int) -> Any:
         return self.sessions[sid].status()
 
+    def statuses(self, sids: list[int]) -> list[Any]:
+        """:meth:`status` of several runs in one call (a page's tick reads run A's and run B's)."""
+        return [self.sessions[sid].status() for sid in sids]
+
     def snapshot(self, sid: int, since: int | None = 0) -> Any:
         return self.sessions[sid].snapshot(since)
 
@@ -235,6 +239,22 @@ class WorkerEngine:
         self.generation = 0  # increases with each worker started
         self.calls: Counter[str] = Counter()  # round trips to the worker, by RunServer method (see count)
         self._calls_lock = threading.Lock()
+
+    def statuses(self, runs: list[RemoteSession]) -> list[Any]:
+        """Each run's :meth:`~RemoteSession.status`, in one round trip when they all live in the running worker
+        (else one each, which also answers a lost run by the protocol's rule)."""
+        with self._lock:
+            server, generation = self._server, self.generation
+        if server is None or len(runs) < 2 or any(r._lost or r._generation != generation for r in runs):
+            return [r.status() for r in runs]
+        self.count("statuses")
+        try:
+            snaps = server.statuses([r._sid for r in runs])
+        except Exception as e:
+            if not self.gone(generation, e):
+                raise
+            return [r.status() for r in runs]
+        return [r._heard("status", snap) for r, snap in zip(runs, snaps)]
 
     def count(self, name: str) -> None:
         """Count one round trip to the worker's ``RunServer.<name>`` (benchmarks/round_trips.py reads
