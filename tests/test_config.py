@@ -51,8 +51,8 @@ def test_integers_are_normalised_and_ranges_render():
     assert isinstance(c.z_dim, int) and isinstance(c.lr_g, float)
     assert range_text("lr_g") == "(0, 1e+06]" and range_text("z_dim") == "1..512"
     for name in RANGES:
-        lo = RANGES[name][0]
-        if RANGES[name][2]:
+        lo = RANGES[name].low
+        if RANGES[name].low_inclusive:
             check_range(name, lo)
 
 

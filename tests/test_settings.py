@@ -31,7 +31,7 @@ def test_every_config_field_has_its_facts_in_one_setting():
         assert s.widget in (None, "dropdown", "number", "integer", "checkbox"), name
         if s.widget is None:
             assert s.page_note, f"{name} has no widget: its page_note must say why"
-        if s.widget == "integer" or (s.range and s.range[4]):
+        if s.widget == "integer" or (s.range and s.range.integer):
             assert s.type == "int" and s.widget in (None, "integer"), name
         if s.type == "bool":
             assert s.widget in (None, "checkbox"), name
@@ -100,7 +100,7 @@ def _in_range(name: str, **caps: float) -> st.SearchStrategy:
     hi = min(hi, caps.get("hi", hi))
     if integer:
         return st.integers(int(lo), int(hi))
-    return st.floats(lo, hi, exclude_min=not lo_inc, exclude_max=not hi_inc and hi == RANGES[name][1])
+    return st.floats(lo, hi, exclude_min=not lo_inc, exclude_max=not hi_inc and hi == RANGES[name].high)
 
 
 @st.composite

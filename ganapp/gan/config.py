@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 DATASETS_2D = ("ring8", "grid25", "spiral", "moons", "gaussian", "drawn")  # drawn: a student's sketch, as points
 DATASETS_IMAGE = ("mnist_10k", "mnist", "fashion_mnist", "cifar10", "folder")
@@ -27,6 +27,17 @@ LOSSES = ("non_saturating", "minimax", "lsgan", "hinge", "wgan_gp")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
+class Range(NamedTuple):
+    """A numeric setting's allowed values: from ``low`` to ``high``, each end included or not, whole numbers only
+    when ``integer``."""
+
+    low: float
+    high: float
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+    integer: bool = False
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting's facts, kept once in :class:`GANConfig`'s field metadata: the command line's flags, the Train
@@ -37,7 +48,7 @@ class Setting:
         label: the widget's label and the name error messages use, ``{"en": ..., "zh": ...}``.
         help: one line on what it does, ``{"en": ..., "zh": ...}``: the CLI's ``--help``, and the widget's ``info``
             in the Train tab's Advanced box.
-        range: for numbers, ``(low, high, low_inclusive, high_inclusive, integer)``; else None.
+        range: for numbers, their :class:`Range`; else None.
         choices: the allowed values of a choice; else None.
         live: a running Trainer takes a new value without rebuilding its networks (see ``Trainer.update``).
         widget: how the Train tab shows it: ``dropdown``, ``number``, ``integer``, ``checkbox``, or None for a
@@ -51,7 +62,7 @@ class Setting:
 
     label: dict[str, str]
     help: dict[str, str]
-    range: tuple[float, float, bool, bool, bool] | None = None
+    range: Range | None = None
     choices: tuple | None = None
     live: bool = False
     widget: str | None = None
@@ -71,7 +82,7 @@ class Setting:
     def integer(self) -> bool:
         """True for whole-number settings (an integer range, or choices that are all ints)."""
         if self.range is not None:
-            return self.range[4]
+            return self.range.integer
         return bool(self.choices) and all(isinstance(c, int) and not isinstance(c, bool) for c in self.choices)
 
 
@@ -81,12 +92,12 @@ def _setting(default: Any, en: str, zh: str, help_en: str, help_zh: str, **facts
                                                                **facts)})
 
 
-def _int(lo: int, hi: int) -> tuple[float, float, bool, bool, bool]:
-    return (lo, hi, True, True, True)
+def _int(lo: int, hi: int) -> Range:
+    return Range(lo, hi, True, True, True)
 
 
-def _num(lo: float, hi: float, lo_inclusive: bool = True, hi_inclusive: bool = True) -> tuple:
-    return (lo, hi, lo_inclusive, hi_inclusive, False)
+def _num(lo: float, hi: float, lo_inclusive: bool = True, hi_inclusive: bool = True) -> Range:
+    return Range(lo, hi, lo_inclusive, hi_inclusive, False)
 
 
 def range_text(name: str) -> str:
@@ -406,7 +417,7 @@ def _settings() -> dict[str, Setting]:
 SETTINGS: dict[str, Setting] = _settings()
 # Numeric fields: (low, high, low_inclusive, high_inclusive, integer). The UI reads this table too, so its messages
 # name the same ranges as the library's.
-RANGES: dict[str, tuple[float, float, bool, bool, bool]] = {n: s.range for n, s in SETTINGS.items() if s.range}
+RANGES: dict[str, Range] = {n: s.range for n, s in SETTINGS.items() if s.range}
 # Fields that a running Trainer can take without rebuilding its networks (see Trainer.update).
 LIVE_FIELDS = tuple(n for n, s in SETTINGS.items() if s.live)
 # The settings the Train tab shows, in its order; the command line's flags.

@@ -74,7 +74,7 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name, low, high in (("max_sessions", 1, 100_000), ("max_steps", 1, 10**12), ("max_model_mb", 1, 10**7),
-                                ("max_batch", int(RANGES["batch_size"][0]), int(RANGES["batch_size"][1]))):
+                                ("max_batch", int(RANGES["batch_size"].low), int(RANGES["batch_size"].high))):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise ValueError(f"{name}={value!r} is out of range: it must be an integer in {low}..{high}")
@@ -87,7 +87,7 @@ class Limits:
         beyond its limit, or a model whose estimated memory is over ``max_model_mb`` (field ``model_mb``, the
         estimate in MB as the value). Builds nothing: the estimate takes milliseconds whatever the model's size."""
         if config.batch_size > self.max_batch:
-            raise LimitError("batch_size", config.batch_size, f"{int(RANGES['batch_size'][0])}..{self.max_batch}")
+            raise LimitError("batch_size", config.batch_size, f"{int(RANGES['batch_size'].low)}..{self.max_batch}")
         if not config.is_2d and config.image_size > self.max_image_size:
             allowed = ", ".join(str(s) for s in IMAGE_SIZES if s <= self.max_image_size)
             raise LimitError("image_size", config.image_size, allowed)

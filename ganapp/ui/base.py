@@ -95,7 +95,7 @@ class TabHandlers:
             check_range(field, value)
         except ConfigError as e:
             raise config_error(lang, e) from None
-        return int(value) if RANGES[field][4] else float(value)
+        return int(value) if RANGES[field].integer else float(value)
 
     def shipped_checkpoints(self) -> list[str]:
         """Names of the ganapp checkpoints in the checkpoints folder (not the MNIST classifier)."""
