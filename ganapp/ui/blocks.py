@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from .i18n import LANGS, STRINGS, t
+from .i18n import LANGS, STRINGS, known_lang, t
 
 log = logging.getLogger("ganapp")
 _EN_KEYS = {text: key for key, text in STRINGS["en"].items()}  # a component's (English) label -> its string key
@@ -111,17 +111,13 @@ def _caller_lang(block_fn: Any, inputs: list[Any]) -> str:
     """The language the call asks for: its language radio's value, or its function's ``lang`` argument."""
     for i, block in enumerate(block_fn.inputs):
         if isinstance(block, gr.Radio) and {c[1] for c in block.choices} == set(LANGS) and i < len(inputs):
-            return inputs[i] if isinstance(inputs[i], str) and inputs[i] in LANGS else "en"
+            return known_lang(inputs[i])
     try:
         names = [p.name for p in inspect.signature(block_fn.fn).parameters.values()
                  if p.name != "request" and p.annotation not in (gr.Request, "gr.Request")]
     except (TypeError, ValueError):
         return "en"
-    if "lang" in names and names.index("lang") < len(inputs):
-        value = inputs[names.index("lang")]
-        if isinstance(value, str) and value in LANGS:
-            return value
-    return "en"
+    return known_lang(inputs[names.index("lang")]) if "lang" in names and names.index("lang") < len(inputs) else "en"
 
 
 def _names_a_url(value: Any, most_nodes: int = 10_000) -> bool:

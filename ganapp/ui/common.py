@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ import gradio as gr
 from ..gan.config import PAGE_FIELDS
 from ..run.run import RunRefusedError
 from ..service.protocol import RUN_LOST, RunLostError
-from .i18n import t
+from .i18n import known_lang, t
 
 log = logging.getLogger("ganapp")
 
@@ -93,11 +94,15 @@ def refusal(lang: str, error: RunRefusedError) -> str:
 
 
 def guarded(fn: Callable) -> Callable:
-    """Turn any unexpected exception into a ``gr.Error`` in the visitor's language, so the browser never shows a
-    stack trace and the session (and any running training) lives on. Every error goes out through :func:`toast`."""
+    """Turn any unexpected exception into a ``gr.Error`` in the visitor's language (the handler's ``lang``
+    argument), so the browser never shows a stack trace and the session (and any running training) lives on. Every
+    error goes out through :func:`toast`."""
+    names = list(inspect.signature(fn).parameters)[1:]  # after self: (request, lang, ...) by the handlers' rule
+    lang_at = names.index("lang") if "lang" in names else None
+
     @functools.wraps(fn)
     def wrapper(self, *args, **kwargs):
-        lang = next((a for a in args[:2] if isinstance(a, str) and a in ("en", "zh")), "en")
+        lang = known_lang(args[lang_at] if lang_at is not None and lang_at < len(args) else kwargs.get("lang"))
         request = args[0] if args else None
         try:
             return fn(self, *args, **kwargs)

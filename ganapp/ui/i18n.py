@@ -25,6 +25,11 @@ for _lang, _table in STRINGS.items():
         _table[f"help_{_name}"] = _setting.help[_lang]
 
 
+def known_lang(value: object) -> str:
+    """``value`` when it is one of :data:`LANGS`' codes, else ``"en"``: the language of a request, whatever it sent."""
+    return value if isinstance(value, str) and value in LANGS else "en"
+
+
 def t(lang: str, key: str, **fields: object) -> str:
     """The string ``key`` in ``lang`` (English when ``lang`` is unknown), formatted with ``fields``.
 

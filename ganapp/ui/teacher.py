@@ -32,7 +32,7 @@ from . import plots
 from .common import DETECT_LANG_JS, FAST, guarded, toast
 from .errors import autosave_note
 from .handlers import GanApp
-from .i18n import LANGS, t
+from .i18n import LANGS, known_lang, t
 from .lessons import kept_checkpoint_name, start_lesson
 from .live import HISTORY_POINTS, LiveHandlers, format_elapsed
 
@@ -53,10 +53,6 @@ TEACHER_CSS = """
 """
 
 
-def _lang(lang: Any) -> str:
-    return lang if isinstance(lang, str) and lang in LANGS else "en"
-
-
 def _client(request: gr.Request | None) -> str:
     """The address a try comes from. The server (uvicorn) takes it from X-Forwarded-For only when the connection
     comes from a proxy the host named (GANAPP_TRUSTED_PROXIES; see app.trust_proxies), never from anyone else."""
@@ -70,8 +66,8 @@ def teacher_only(fn: Callable) -> Callable:
     @functools.wraps(fn)
     async def handler(self: TeacherHandlers, request: gr.Request, lang: Any, token: Any, *args: Any) -> Any:
         if not await self.admit(request, token):
-            raise toast(request, gr.Error(t(_lang(lang), "teacher_refused")))
-        return await anyio.to_thread.run_sync(functools.partial(fn, self, request, _lang(lang), token, *args))
+            raise toast(request, gr.Error(t(known_lang(lang), "teacher_refused")))
+        return await anyio.to_thread.run_sync(functools.partial(fn, self, request, known_lang(lang), token, *args))
     return handler
 
 
@@ -166,8 +162,8 @@ class TeacherHandlers:
             shown-large caption, its loss plot, its 2D view, its sample grid).
         """
         if not await self.admit(request, token):
-            return gr.Timer(active=False), t(_lang(lang), "teacher_refused"), *[gr.skip()] * 7
-        return await anyio.to_thread.run_sync(functools.partial(self._refresh, request, _lang(lang), sort))
+            return gr.Timer(active=False), t(known_lang(lang), "teacher_refused"), *[gr.skip()] * 7
+        return await anyio.to_thread.run_sync(functools.partial(self._refresh, request, known_lang(lang), sort))
 
     @guarded
     def _refresh(self, request: gr.Request, lang: str, sort: Any) -> tuple:
@@ -268,8 +264,8 @@ class TeacherHandlers:
         """For API clients with the token: the class as data, one dict per run (seat, name, dataset, model, loss,
         lesson, state, step, it_s, modes, n_modes, high_quality, fd, digits, lost), in seat order."""
         if not await self.admit(request, token):
-            raise toast(request, gr.Error(t(_lang(lang), "teacher_refused")))
-        return await anyio.to_thread.run_sync(self._class_api, request, _lang(lang))
+            raise toast(request, gr.Error(t(known_lang(lang), "teacher_refused")))
+        return await anyio.to_thread.run_sync(self._class_api, request, known_lang(lang))
 
     @guarded
     def _class_api(self, request: gr.Request, lang: str) -> list[dict]:
