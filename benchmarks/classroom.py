@@ -38,7 +38,9 @@ Ratios, printed at the end: with ``--base REV``, every scenario runs on that com
 served the same way), in the same invocation, and each figure of this checkout is printed as a ratio to the base's:
 the machine's own speed varies twofold from hour to hour, ratios measured the same hour do not. With ``churn`` and
 ``staggered`` both, churn's class steps as a ratio to staggered's (what churn costs the class). The first class size
-given is the reference for the others' per-student speed.
+given is the reference for the others' per-student speed. The app measured first runs slower (an A/A run, the base
+set to this checkout's own commit, measured 0.78 of the steps/s): ``--abba`` measures this, base, base, this and
+compares each app's mean of its two runs.
 
 Nice weights count per thread, so dozens of client threads at nice 19 still take a good share of the CPU from the
 server. ``--client-cgroup`` (root, cgroup v1) also puts the clients in a cpu cgroup of the least weight: together
@@ -586,6 +588,9 @@ def main() -> None:
                    help=f"share of students who take the paced lesson '{LESSON}' (ring8 at 10 steps/s)")
     p.add_argument("--base", default=None,
                    help="also run every class on this commit (a git worktree of it), and print ratios to it")
+    p.add_argument("--abba", action="store_true",
+                   help="with --base: measure this, base, base, this for each class and take each app's mean, so that "
+                        "the order of the runs (the first one measured runs slower) weighs on both alike")
     p.add_argument("--leave-check", action="store_true", help="after the largest class, wait for the threads to go")
     p.add_argument("--idle-timeout-s", type=float, default=20.0, help="the server's GANAPP_IDLE_TIMEOUT_S")
     p.add_argument("--watch-only", action="store_true",
@@ -615,20 +620,25 @@ def main() -> None:
           f"{a.mnist_share:g}, lesson share {a.lesson_share:g}; apps: "
           + ", ".join(f"{label} ({path})" for label, path in apps))
     server_env = {"GANAPP_WORKER": "0"} if a.in_process else None
-    measured: dict[tuple[str, str, int], dict[str, float]] = {}
+    measured: dict[tuple[str, str, int], dict[str, float]] = {}  # each app's mean over its runs of one class
+    runs: dict[tuple[str, str, int], list[dict[str, float]]] = {}
+    order = apps + apps[::-1] if a.abba and a.base else apps  # ABBA: each app once early and once late
     for i, n in enumerate(sizes):
         for name in names:
             scenario = Scenario(name, name == "sync", 0.0 if name == "sync" else a.arrive_over_s, name == "churn",
                                 a.seconds)
-            for label, app_dir in apps:  # the apps one after the other, for each class: the same hour for both
+            for label, app_dir in order:  # the apps one after the other, for each class: the same hour for both
                 r = run_class(n, scenario, a.mnist_share, a.lesson_share, a.leave_check and i == len(sizes) - 1,
                               a.idle_timeout_s, app_dir, a.watch_only, server_env, cgroup, a.client_nice)
                 key = (label, name, sizes[0])
                 reference = measured[key]["ring8 median steps/s"] if key in measured and n != sizes[0] else None
                 report(f"{name}, {label}", r, reference, sizes[0])
-                measured[(label, name, n)] = figures(r)
+                done = runs.setdefault((label, name, n), [])
+                done.append(figures(r))
+                measured[(label, name, n)] = {k: sum(f[k] for f in done) / len(done) for k in done[0]}
     if a.base or {"churn", "staggered"} <= set(names):
-        print("\nRatios (measured in this invocation):")
+        print("\nRatios (measured in this invocation" + ("; each app's mean of its two runs, in the order this, base, "
+                                                        "base, this)" if a.abba and a.base else ")") + ":")
     for n in sizes:
         for name in names:
             mine = measured[("this", name, n)]
