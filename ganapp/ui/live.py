@@ -158,16 +158,16 @@ class LiveHandlers(TabHandlers):
         session = visitor.session
         lesson = self.classroom.lesson if self.classroom is not None else None
         lesson_no = lesson[1] if lesson is not None else 0
-        # one status per run (no arrays), read once, and run A's and run B's in one call to the training worker
+        # one status per run (no arrays), read once: run A's and run B's in one call to the training worker
         twin = visitor.twin
-        snap, snap_b = self.registry.statuses([session, twin]) if session is not None and twin is not None else \
-            (session.status() if session is not None else None, None)
-        if twin is None and self.settings is not None and \
-                self.settings.join_class(lang, key, visitor, session, snap):
-            session = visitor.session  # the class arrived: the young full-size run started again in its sizes
-            snap = session.status()
-        if snap_b is None and visitor.twin is not None:  # run B came without run A (or between the reads)
-            snap_b = visitor.twin.status()
+        if session is not None and twin is not None:
+            snap, snap_b = self.registry.statuses([session, twin])
+        else:
+            snap = session.status() if session is not None else None
+            if self.settings is not None and self.settings.join_class(lang, key, visitor, session, snap):
+                session = visitor.session  # the class arrived: the young full-size run started again in its sizes
+                snap = session.status()
+            snap_b = twin.status() if twin is not None else None
         training = any(s is not None and s.state in (RUNNING, WAITING) for s in (snap, snap_b))
         every_s = self.shared.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
             max(IDLE_POLL_S, self.shared.poll_every_s)
