@@ -38,6 +38,14 @@ def worker_engine():
     engine.close()
 
 
+@pytest.fixture
+def own_worker():
+    """A training worker of the test's own, for a test that kills it."""
+    engine = WorkerEngine()
+    yield engine
+    engine.close()
+
+
 @pytest.fixture(params=IMPLEMENTATIONS)
 def make_run(request, worker_engine):
     """make_run(config=tiny_2d(), **kwargs): a new run of the parametrized implementation, stopped after the test."""
@@ -254,85 +262,73 @@ def test_readers_and_commands_from_many_threads_leave_the_run_consistent(make_ru
 
 # ----- after loss: the one rule, for every member of the protocol -----
 
-def test_a_lost_run_follows_the_one_rule_for_every_member(tmp_path):
-    engine = WorkerEngine()
-    try:
-        run = engine.session(tiny_2d(), **FAST)
-        run.step(4)
-        assert wait_until(lambda: settled(run, 4), 60)
-        seen = {"config": run.config, "step_count": run.step_count, "lesson": run.lesson, "history": run.history()}
-        last = run.snapshot(0)
-        run.status()
-        os.kill(engine.pid, signal.SIGKILL)
-        assert wait_until(lambda: run.lost, 30)
-        arguments = {"start": (), "resume": (), "step": (1,), "phase_step": ("d",), "reset": (),
-                     "update": (), "set_slow_motion": (0.0,), "set_lesson": (None,),
-                     "save_checkpoint": (tmp_path / "x.safetensors",), "autosave_copy": (), "save_key": (),
-                     "frames": (), "generator": (), "generate": (torch.zeros(1, 2),), "g_snapshots": (),
-                     "pause": (), "stop": (), "status": (), "snapshot": (0,), "rows_since": (0,), "history": ()}
-        for name, member in members(RunHandle).items():
-            if name == "lost":
-                assert run.lost is True
-                continue
-            if isinstance(member, property):
-                value = getattr(run, name)
-            elif name in LAST_SEEN or name in DONE_WHEN_LOST:
-                value = getattr(run, name)(*arguments[name])
-            else:
-                with pytest.raises(RunLostError):
-                    getattr(run, name)(*arguments[name])
-                continue
-            if name == "state":
-                assert value == ERROR
-            elif name in ("snapshot", "status"):
-                assert value.state == ERROR and value.message == RUN_LOST and value.it_s == 0.0
-                assert value.step == last.step
-            elif name == "rows_since":
-                assert all(rows == [] for rows in value.values())
-            elif name == "stop":
-                assert value is True
-            elif name == "pause":
-                assert value is None
-            elif name == "history":
-                assert list(value["step"]) == list(seen["history"]["step"])
-            else:
-                assert value == seen[name], name
-    finally:
-        engine.close()
-
-
-def test_a_read_never_made_before_the_loss_raises():
-    engine = WorkerEngine()
-    try:
-        run = engine.session(tiny_2d(), **FAST)
-        os.kill(engine.pid, signal.SIGKILL)
-        assert wait_until(lambda: run.lost, 30)
-        assert run.state == ERROR and run.stop() is True and run.pause() is None
-        assert run.config == tiny_2d()  # known from the run's creation: no call
-        for read in (lambda: run.step_count, lambda: run.snapshot(0), lambda: run.history()):
+def test_a_lost_run_follows_the_one_rule_for_every_member(own_worker, tmp_path):
+    run = own_worker.session(tiny_2d(), **FAST)
+    run.step(4)
+    assert wait_until(lambda: settled(run, 4), 60)
+    seen = {"config": run.config, "step_count": run.step_count, "lesson": run.lesson, "history": run.history()}
+    last = run.snapshot(0)
+    run.status()
+    os.kill(own_worker.pid, signal.SIGKILL)
+    assert wait_until(lambda: run.lost, 30)
+    arguments = {"start": (), "resume": (), "step": (1,), "phase_step": ("d",), "reset": (),
+                 "update": (), "set_slow_motion": (0.0,), "set_lesson": (None,),
+                 "save_checkpoint": (tmp_path / "x.safetensors",), "autosave_copy": (), "save_key": (),
+                 "frames": (), "generator": (), "generate": (torch.zeros(1, 2),), "g_snapshots": (),
+                 "pause": (), "stop": (), "status": (), "snapshot": (0,), "rows_since": (0,), "history": ()}
+    for name, member in members(RunHandle).items():
+        if name == "lost":
+            assert run.lost is True
+            continue
+        if isinstance(member, property):
+            value = getattr(run, name)
+        elif name in LAST_SEEN or name in DONE_WHEN_LOST:
+            value = getattr(run, name)(*arguments[name])
+        else:
             with pytest.raises(RunLostError):
-                read()
-    finally:
-        engine.close()
+                getattr(run, name)(*arguments[name])
+            continue
+        if name == "state":
+            assert value == ERROR
+        elif name in ("snapshot", "status"):
+            assert value.state == ERROR and value.message == RUN_LOST and value.it_s == 0.0
+            assert value.step == last.step
+        elif name == "rows_since":
+            assert all(rows == [] for rows in value.values())
+        elif name == "stop":
+            assert value is True
+        elif name == "pause":
+            assert value is None
+        elif name == "history":
+            assert list(value["step"]) == list(seen["history"]["step"])
+        else:
+            assert value == seen[name], name
+
+
+def test_a_read_never_made_before_the_loss_raises(own_worker):
+    run = own_worker.session(tiny_2d(), **FAST)
+    os.kill(own_worker.pid, signal.SIGKILL)
+    assert wait_until(lambda: run.lost, 30)
+    assert run.state == ERROR and run.stop() is True and run.pause() is None
+    assert run.config == tiny_2d()  # known from the run's creation: no call
+    for read in (lambda: run.step_count, lambda: run.snapshot(0), lambda: run.history()):
+        with pytest.raises(RunLostError):
+            read()
 
 
 # ----- the service: several runs' statuses in one call -----
 
-def test_a_page_reads_run_a_and_run_b_in_one_round_trip_and_a_lost_pair_by_the_rule():
-    engine = WorkerEngine()
-    try:
-        a, b = engine.session(tiny_2d(), **FAST), engine.session(tiny_2d(seed=2), **FAST)
-        a.step(3)
-        b.step(5)
-        assert wait_until(lambda: settled(a, 3) and settled(b, 5), 60)
-        before = engine.calls.copy()
-        sa, sb = engine.statuses([a, b])
-        assert engine.calls - before == {"statuses": 1}
-        assert (sa.step, sb.step) == (3, 5) and sa.config == a.config and sb.config.seed == 2
-        os.kill(engine.pid, signal.SIGKILL)
-        assert wait_until(lambda: a.lost and b.lost, 30)
-        lost = engine.statuses([a, b])
-        assert [s.state for s in lost] == [ERROR, ERROR] and [s.step for s in lost] == [3, 5]
-        assert all(s.message == RUN_LOST for s in lost)
-    finally:
-        engine.close()
+def test_a_page_reads_run_a_and_run_b_in_one_round_trip_and_a_lost_pair_by_the_rule(own_worker):
+    a, b = own_worker.session(tiny_2d(), **FAST), own_worker.session(tiny_2d(seed=2), **FAST)
+    a.step(3)
+    b.step(5)
+    assert wait_until(lambda: settled(a, 3) and settled(b, 5), 60)
+    before = own_worker.calls.copy()
+    sa, sb = own_worker.statuses([a, b])
+    assert own_worker.calls - before == {"statuses": 1}
+    assert (sa.step, sb.step) == (3, 5) and sa.config == a.config and sb.config.seed == 2
+    os.kill(own_worker.pid, signal.SIGKILL)
+    assert wait_until(lambda: a.lost and b.lost, 30)
+    lost = own_worker.statuses([a, b])
+    assert [s.state for s in lost] == [ERROR, ERROR] and [s.step for s in lost] == [3, 5]
+    assert all(s.message == RUN_LOST for s in lost)

@@ -41,17 +41,18 @@ from ..gan.config import GANConfig
 from ..gan.data import DatasetUnavailableError
 from ..run.publisher import Snapshot
 from ..run.run import RUNNING, WAITING, Run
-from .autosave import AutosaveError, StateStore
-from .limits import Limits, ServerFullError
-from .visitors import Pages, own_key
-from .visitors import Visitor
 from ..service.protocol import RunLostError
 from ..service.worker import WorkerEngine
+from .autosave import AutosaveError, StateStore
+from .limits import Limits, ServerFullError
+from .visitors import Pages, Visitor, own_key
 
 log = logging.getLogger("ganapp")
 
 # What a page found when it attached (Registry.attach).
 NEW, REATTACHED, RESTORED, RESTORE_FAILED = "new", "reattached", "restored", "restore_failed"
+
+
 class Registry:
     """Visitors by id, each with at most one Run (and a side-by-side twin); one
     :class:`~ganapp.engine.engine.Engine` trains them all, each with a fair share of the machine.
@@ -140,8 +141,8 @@ class Registry:
         """Whether new 2D runs at default sizes get the classroom sizes now (see the class). Automatic: while
         ``classroom_from`` or more visitors have a page that made a request in the last
         :data:`ganapp.host.visitors.ALIVE_S` seconds (:meth:`ganapp.host.visitors.Pages.alive`). Visitors held in
-        memory do not count: a closed page's visitor stays until the idle timeout, and passers-by on a public Space would shrink
-        everyone's networks. When the class has gone, runs built afterwards get the full sizes again."""
+        memory do not count: a closed page's visitor stays until the idle timeout, and passers-by on a public Space
+        would shrink everyone's networks. When the class has gone, runs built afterwards get the full sizes again."""
         if self.classroom is not None:
             return self.classroom
         return self.pages.alive(time.monotonic()) >= self.classroom_from

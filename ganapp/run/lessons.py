@@ -3,8 +3,8 @@ of steps in which to watch it, and the pacing that keeps it on screen while a cl
 
 The app explains each lesson in English and 简体中文 (``ganapp.ui.i18n``: ``preset_<name>`` is its title,
 ``preset_<name>_text`` what it shows, ``lesson_<name>_watch`` what to watch). The teacher's guide
-(``ganapp/assets/teacher_guide.md``) builds a 45-minute class on them. :func:`watch_rows` runs a lesson headless, through the
-same publisher that draws the live view, so a test can check that the lesson shows what it says.
+(``ganapp/assets/teacher_guide.md``) builds a 45-minute class on them. :func:`watch_rows` runs a lesson headless,
+through the same publisher that draws the live view, so a test can check that the lesson shows what it says.
 """
 
 from __future__ import annotations

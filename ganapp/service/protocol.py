@@ -14,9 +14,9 @@ The one rule after loss. A run is lost once it cannot be reached: the worker tha
 ``lost`` then turns True, for good, and from then on no member calls anything:
 
 - the reads in :data:`LAST_SEEN` answer from what this handle saw last: ``state`` is ``"error"``; ``status`` and
-  ``snapshot`` are the last ones seen, in the ``error`` state with :data:`RUN_LOST` as their message and no speed; ``rows_since`` has no
-  new rows; ``config``, ``step_count``, ``lesson`` and ``history`` are their last values. A read that this handle
-  never made before the loss raises :class:`RunLostError`;
+  ``snapshot`` are the last ones seen, in the ``error`` state with :data:`RUN_LOST` as their message and no speed;
+  ``rows_since`` has no new rows; ``config``, ``step_count``, ``lesson`` and ``history`` are their last values. A read
+  that this handle never made before the loss raises :class:`RunLostError`;
 - the commands in :data:`DONE_WHEN_LOST` (``pause`` and ``stop``) return as if done (``stop`` returns True): a lost
   run trains no more;
 - every other member raises :class:`RunLostError`.

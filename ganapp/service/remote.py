@@ -1,8 +1,8 @@
 """A run in the training worker process, seen from the web process: :class:`RemoteSession`.
 
 It implements :class:`~ganapp.service.protocol.RunHandle`, as :class:`~ganapp.run.run.Run` does, by one explicit call
-per member to the run in the worker (:class:`ganapp.service.worker.RunServer`), where the run's Trainer stays. Errors come back whole; tensors cross as safetensors
-bytes (see :func:`weights_blob`). When the worker is gone, the run follows the protocol's one rule after loss (see
+per member to the run in the worker (:class:`ganapp.service.worker.RunServer`), where the run's Trainer stays. Errors
+come back whole; tensors cross as safetensors bytes (see :func:`weights_blob`). When the worker is gone, the run follows the protocol's one rule after loss (see
 :mod:`ganapp.service.protocol`).
 """
 

@@ -8,8 +8,8 @@ So the web process holds :class:`~ganapp.service.remote.RemoteSession` handles. 
 reads to a :class:`Run` in the worker process, where one :class:`~ganapp.engine.engine.Engine` trains every
 run. The channel is the standard library's :mod:`multiprocessing.managers` over a Unix socket: the worker
 (``python -m ganapp.service.worker``) serves it, with one connection per calling thread, and exceptions are sent back
-whole. It is started as a plain subprocess rather than by ``multiprocessing``'s spawn, which would import the web server's
-main module (and Gradio) into it. The page's errors (``ConfigError``, ``DatasetUnavailableError`` and
+whole. It is started as a plain subprocess rather than by ``multiprocessing``'s spawn, which would import the web
+server's main module (and Gradio) into it. The page's errors (``ConfigError``, ``DatasetUnavailableError`` and
 the others) keep their codes across it. Tensors cross as safetensors bytes:
 
 - G for the Explore tab, only when a newer one was published;
@@ -18,8 +18,8 @@ the others) keep their codes across it. Tensors cross as safetensors bytes:
 
 :class:`WorkerEngine` starts the worker on first use and restarts it when it died. Runs on a dead worker report the
 ``error`` state, with :data:`~ganapp.service.protocol.RUN_LOST` as the message, until their visitor builds them
-again. A worker that broke a connection and no longer answers a fresh one is dying (a big process can take seconds to end): it
-is stopped for good at once, so that the next run goes to a new worker instead of failing.
+again. A worker that broke a connection and no longer answers a fresh one is dying (a big process can take seconds to
+end): it is stopped for good at once, so that the next run goes to a new worker instead of failing.
 
 The web server owns the worker's lifetime: the worker ignores SIGTERM and SIGINT (a container's stop may send them
 to every process), so that the web server can still pause and autosave every run through it; then it ends the
