@@ -116,6 +116,13 @@ def served_teacher_app(tmp_path_factory):
     demo.close()
 
 
+# The training form's values, in the order the handlers take them, for a tiny ring8 run:
+# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
+# conditional, bf16, image size, channels, uploaded files
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
+            False, False, 28, 1, None, "scratch"]
+
+
 def req(name):
     """A stand-in for the gr.Request of visitor ``name``'s page, as handlers read it."""
     from types import SimpleNamespace
@@ -154,3 +161,17 @@ def served_app_uploads(tmp_path_factory):
     yield f"http://127.0.0.1:{port}/", demo
     demo.ganapp.registry.close(save=False)
     demo.close()
+
+
+@pytest.fixture
+def never_decoded(monkeypatch):
+    """Fails any decode of an image wider than 4,000 pixels: its size must be checked from its header first."""
+    from PIL import ImageFile
+
+    load = ImageFile.ImageFile.load
+
+    def guarded(self):
+        assert self.size[0] <= 4000, f"an image of {self.size} was decoded"
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", guarded)

@@ -114,3 +114,17 @@ def test_every_test_file_name_is_unique():
     """(pytest imports test files by their base name, rootdir-relative, so two of one name would collide)"""
     names = [p.name for p in Path(__file__).resolve().parent.rglob("test_*.py")]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+# The tests' folders: one per layer, named as the package's, and the tests that cross layers by design.
+TEST_FOLDERS = set(LAYERS) | {"browser", "quality", "security"}
+
+
+def test_tests_are_laid_out_as_the_code_is():
+    """A layer's tests sit in the folder of its name; at the top sit only the tests of the entry points and of the
+    layout itself."""
+    tests = Path(__file__).resolve().parent
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == TEST_FOLDERS
+    top = {p.stem.removeprefix("test_") for p in tests.glob("test_*.py")}
+    assert top == {"app_client", "cli", "gradio_summary", "layers", "restart"}

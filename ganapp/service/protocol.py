@@ -6,8 +6,8 @@ Two implementations:
 - :class:`ganapp.service.remote.RemoteSession`, a handle on a run in the training worker process, where each member is
   one explicit call to the worker's server (:class:`ganapp.service.worker.RunServer`).
 
-The registry, the classroom and the pages use runs only through these members, and ``tests/test_run_contract.py``
-runs one contract suite against both implementations. A new implementation (a run on another machine) implements this
+The registry, the classroom and the pages use runs only through these members, and
+``tests/service/test_run_contract.py`` runs one contract suite against both implementations. A new implementation (a run on another machine) implements this
 protocol and passes that suite.
 
 The one rule after loss. A run is lost once it cannot be reached: the worker that held it died or was stopped. Its

@@ -3,7 +3,7 @@ dataset's defaults) change nothing in it until Reset."""
 
 import pytest
 
-from test_browser import CHROMIUM, page  # noqa: F401 (the page fixture)
+from test_browser_page import CHROMIUM, page  # noqa: F401 (the page fixture)
 
 from conftest import wait_until
 

@@ -3,54 +3,11 @@ too large is named without being decoded (issue 23, item 9)."""
 
 import zipfile
 
-import numpy as np
 import pytest
 
 from ganapp.gan.data import DatasetUnavailableError, load_image_folder
 from ganapp.gan.uploads import MAX_IMAGE_PIXELS, count_uploads
-
-
-def shapes_zip(path, n=24, others=0):
-    """A .zip of ``n`` small PNGs (and ``others`` files that are not images), as a visitor would upload."""
-    import io
-
-    from PIL import Image
-
-    rng = np.random.default_rng(len(str(path)))
-    with zipfile.ZipFile(path, "w") as zf:
-        for i in range(n):
-            buf = io.BytesIO()
-            Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(buf, "PNG")
-            zf.writestr(f"shapes/shape{i:02d}.png", buf.getvalue())
-        for i in range(others):
-            zf.writestr(f"shapes/notes{i}.txt", "not an image")
-    return path
-
-
-def png(path, size=(30, 20), mode="RGB"):
-    from PIL import Image
-
-    Image.new(mode, size, 1).save(path)
-    return path
-
-
-def huge_png(path):
-    """An 8,000 × 8,000 PNG: 64 million pixels, a few kB on disk (one bit per pixel, all the same)."""
-    return png(path, (8000, 8000), mode="1")
-
-
-@pytest.fixture
-def never_decoded(monkeypatch):
-    """Fails any decode of an image wider than 4,000 pixels: its size must be checked from its header first."""
-    from PIL import ImageFile
-
-    load = ImageFile.ImageFile.load
-
-    def guarded(self):
-        assert self.size[0] <= 4000, f"an image of {self.size} was decoded"
-        return load(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", guarded)
+from upload_files import huge_png, png, shapes_zip
 
 
 def test_two_zips_and_a_loose_image_in_one_folder_give_every_image(tmp_path):

@@ -3,7 +3,7 @@ says so and shows the sizes."""
 
 import pytest
 
-from test_browser import CHROMIUM, page  # noqa: F401 (the page fixture)
+from test_browser_page import CHROMIUM, page  # noqa: F401 (the page fixture)
 
 from conftest import req, wait_until
 

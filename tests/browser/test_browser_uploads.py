@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from test_uploads import huge_png, png, shapes_zip
+from upload_files import huge_png, png, shapes_zip
 from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
 
 pytestmark = NEEDS_CHROMIUM

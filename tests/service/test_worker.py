@@ -208,8 +208,7 @@ def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_
 
     from ganapp.ui.handlers import GanApp
 
-    from conftest import req
-    from test_ui_handlers import CONTROLS
+    from conftest import CONTROLS, req
 
     registry = Registry(idle_timeout_s=60, engine=WorkerEngine())
     app = GanApp(registry, tmp_path)

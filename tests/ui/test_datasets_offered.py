@@ -14,7 +14,7 @@ from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.handlers import GanApp
 
 from conftest import req, wait_until
-from test_uploads import huge_png, never_decoded, png, shapes_zip  # noqa: F401 (never_decoded: a fixture)
+from upload_files import huge_png, png, shapes_zip
 
 DOWNLOADABLE = ("mnist", "fashion_mnist", "cifar10")
 

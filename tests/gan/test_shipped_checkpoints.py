@@ -1,15 +1,14 @@
 """Every checkpoint shipped in checkpoints/ loads and generates what its config says."""
 
-from pathlib import Path
-
 import pytest
 import torch
 
 from ganapp.gan.checkpoints import list_checkpoints, load_checkpoint
 from ganapp.gan.models import sample_shape
 from ganapp.gan.trainer import cycled_labels
+from conftest import ROOT
 
-FOLDER = Path(__file__).resolve().parent.parent / "checkpoints"
+FOLDER = ROOT / "checkpoints"
 SHIPPED = list_checkpoints(FOLDER)
 
 

@@ -15,12 +15,8 @@ from ganapp.ui.handlers import CONTROL_FIELDS, DATASET_DEFAULT_FIELDS
 from ganapp.ui.i18n import STRINGS, field_label, t
 from ganapp.ui.settings import SettingsHandlers
 
-from conftest import req, tiny_2d, value, wait_until
+from conftest import CONTROLS, req, tiny_2d, value, wait_until
 
-# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
-# conditional, bf16, image size, channels, uploaded files
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
-            False, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 
