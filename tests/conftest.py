@@ -130,15 +130,45 @@ def req(name):
     return SimpleNamespace(session_hash=name)
 
 
+@pytest.fixture(scope="session")
+def worker():
+    """One training worker process for the whole test session, as production trains (a WorkerEngine); the handler
+    and page tests' registries share it (started at first use, about 3 s)."""
+    from ganapp.service.worker import WorkerEngine
+
+    engine = WorkerEngine()
+    yield engine
+    engine.close()
+
+
+def worker_registry(worker, **kwargs):
+    """A Registry of its own whose runs train in the shared ``worker`` (which its close leaves running)."""
+    from ganapp.host.registry import Registry
+
+    return Registry(engine=worker, owns_engine=False, **{"idle_timeout_s": 60, **kwargs})
+
+
 @pytest.fixture
-def app(tmp_path):
-    """A GanApp over a registry of its own (closed after the test)."""
+def app(tmp_path, worker):
+    """A GanApp over a registry of its own, its runs training in the shared worker as production's do (closed after
+    the test)."""
+    from ganapp.ui.handlers import GanApp
+
+    registry = worker_registry(worker)
+    yield GanApp(registry, tmp_path)
+    registry.close(save=False)
+
+
+@pytest.fixture
+def local_app(tmp_path):
+    """A GanApp whose runs train in this process, for the unit tests that read a run's insides (its trainer, its
+    stack) or patch them."""
     from ganapp.host.registry import Registry
     from ganapp.ui.handlers import GanApp
 
     registry = Registry(idle_timeout_s=60)
     yield GanApp(registry, tmp_path)
-    registry.close()
+    registry.close(save=False)
 
 
 @pytest.fixture(scope="session")

@@ -62,8 +62,10 @@ class Registry:
             then they are freed from memory. API clients never fire a page's unload event, so this is what frees
             them.
         engine: the engine every session trains on: an :class:`~ganapp.engine.engine.Engine` in this process, or a
-            :class:`~ganapp.service.worker.WorkerEngine`, whose runs train in a worker process (closed with the
-            registry); a new Engine when None.
+            :class:`~ganapp.service.worker.WorkerEngine`, whose runs train in a worker process; a new Engine when
+            None.
+        owns_engine: whether :meth:`close` also closes a WorkerEngine's worker (False where registries share one
+            worker, as each test's registry shares the test session's).
         classroom: the classroom mode, in which new 2D runs at default sizes get the smaller nets of
             :data:`ganapp.gan.presets.CLASSROOM_2D` so that a whole class can train at once: True (always), False
             (never) or None (automatic: on while ``classroom_from`` or more visitors have a page open now, see
@@ -85,7 +87,7 @@ class Registry:
     def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | WorkerEngine | None = None,
                  classroom: bool | None = None, classroom_from: int = 4, store: StateStore | None = None,
                  grace_s: float = 7 * 86400.0, autosave_every_s: float = 60.0, limits: Limits | None = None,
-                 **session_kwargs: Any):
+                 owns_engine: bool = True, **session_kwargs: Any):
         if not idle_timeout_s > 0:
             raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
         if not grace_s > idle_timeout_s:
@@ -96,6 +98,7 @@ class Registry:
             raise ValueError(f"classroom_from={classroom_from!r} is out of range: it must be an integer ≥ 1")
         self.classroom, self.classroom_from = classroom, classroom_from
         self.engine = engine if engine is not None else Engine()
+        self.owns_engine = owns_engine
         self.idle_timeout_s, self.grace_s, self.autosave_every_s = idle_timeout_s, grace_s, autosave_every_s
         self.store = store
         self.limits = limits if limits is not None else Limits()
@@ -400,8 +403,8 @@ class Registry:
         return freed
 
     def close(self, save: bool = True) -> None:
-        """Stop the reaper, autosave the runs of visitors with a token (when ``save``), and stop every session.
-        Autosaves stay on disk for the next start."""
+        """Stop the reaper, autosave the runs of visitors with a token (when ``save``), stop every session, and
+        close the worker this registry owns. Autosaves stay on disk for the next start."""
         self._reaper_stop.set()
         if save:
             self.save_all()
@@ -411,7 +414,7 @@ class Registry:
         for v in visitors:
             for session in v.runs().values():
                 session.stop()
-        if isinstance(self.engine, WorkerEngine):
+        if self.owns_engine and isinstance(self.engine, WorkerEngine):
             self.engine.close()
 
     # Why autosaves fail now, or None while they work: {"reason": "disk_full", "read_only" or "io", "error": the

@@ -118,6 +118,7 @@ class Snapshot:
         run_over_s: the length in seconds of the timed run that has just ended (the session paused by itself),
             else None.
         lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
+        slow_motion_s: how long each D and G update is held on screen in slow motion, in seconds (0: off).
         step_limit: the host's steps-per-run limit when the run has paused at it, else None.
         rollback: why the run paused when non-finite values rolled it back (see :class:`Rollback`), else None.
         lesson: the name of the lesson the run follows (:mod:`ganapp.run.lessons`), else None.
@@ -145,6 +146,7 @@ class Snapshot:
     run_left_s: float | None = None
     run_over_s: float | None = None
     lr_scale: float = 1.0
+    slow_motion_s: float = 0.0
     step_limit: int | None = None
     rollback: Rollback | None = None
     lesson: str | None = None

@@ -645,7 +645,8 @@ class Run:
                 metrics=pub.history.since(since if since is not None else pub.step),
                 grid=pub.grid, grid_version=pub.grid_version, points=pub.points, config=trainer.config,
                 scores=list(pub.scores), view=pub.view, view_metrics=list(pub.view_metrics), phase=pub.phase,
-                lr_scale=trainer.lr_scale, run_over_s=run_over_s, step_limit=self.max_steps if at_limit else None,
+                lr_scale=trainer.lr_scale, slow_motion_s=self.slow.seconds, run_over_s=run_over_s,
+                step_limit=self.max_steps if at_limit else None,
                 rollback=rollback, lesson=self.lesson.name if self.lesson else None, lesson_event=lesson_event,
                 run_left_s=None if window is None else max(0.0, sum(window) - elapsed),
             )

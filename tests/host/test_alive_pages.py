@@ -6,11 +6,10 @@ import pytest
 import ganapp.host.visitors
 from ganapp.gan.config import GANConfig
 from ganapp.host.autosave import StateStore
-from ganapp.host.registry import Registry
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import CONTROL_FIELDS
 
-from conftest import req, wait_until
+from conftest import req, wait_until, worker_registry
 
 
 def _ring8() -> list:
@@ -20,9 +19,9 @@ def _ring8() -> list:
 
 
 @pytest.fixture
-def app_with_tokens(tmp_path):
+def app_with_tokens(tmp_path, worker):
     """A GanApp whose visitors keep a token, so that a closed page's visitor stays in memory (as in production)."""
-    registry = Registry(idle_timeout_s=600, classroom_from=4, store=StateStore(tmp_path / "state"))
+    registry = worker_registry(worker, idle_timeout_s=600, classroom_from=4, store=StateStore(tmp_path / "state"))
     yield GanApp(registry, tmp_path), registry
     registry.close(save=False)
 

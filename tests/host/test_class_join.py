@@ -21,7 +21,8 @@ def _controls(**changes) -> list:
 @pytest.fixture
 def early(tmp_path):
     """Three early arrivals training ring8 at the full sizes (the classroom mode was off), on a registry that turns
-    it on with the 4th open page; yields (app, registry)."""
+    it on with the 4th open page; yields (app, registry). Training in this process: the test looks into the engine's
+    stacks."""
     registry = Registry(idle_timeout_s=60, classroom_from=4)
     app = GanApp(registry, tmp_path)
     for name in ("e0", "e1", "e2"):

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from conftest import tiny_2d, wait_until
+from conftest import tiny_2d, wait_until, worker_registry
 from ganapp.gan.checkpoints import load_checkpoint
 from ganapp.host.classroom import Classroom, RunCard
 from ganapp.host.teacher_gate import TeacherGate
@@ -35,8 +35,8 @@ def req(name, host="10.0.0.1"):
 
 
 @pytest.fixture
-def classroom(tmp_path):
-    registry = Registry(idle_timeout_s=60)
+def classroom(tmp_path, worker):
+    registry = worker_registry(worker)
     room = Classroom(registry, TeacherGate(TOKEN, max_wait_s=0.01))  # wrong answers held 10 ms at most
     yield GanApp(registry, tmp_path, classroom=room), room
     registry.close()
@@ -152,8 +152,8 @@ def test_every_teacher_action_refuses_a_wrong_token_and_returns_nothing(classroo
     assert "Paused 1 runs" in asyncio.run(h.pause_all(teacher, "en", TOKEN))
 
 
-def test_host_limits_refuse_in_the_visitors_language(tmp_path):
-    registry = Registry(idle_timeout_s=60, limits=Limits(max_sessions=1, max_steps=10, max_batch=64))
+def test_host_limits_refuse_in_the_visitors_language(tmp_path, worker):
+    registry = worker_registry(worker, limits=Limits(max_sessions=1, max_steps=10, max_batch=64))
     app = GanApp(registry, tmp_path)
     try:
         big = list(CONTROLS)
@@ -168,11 +168,11 @@ def test_host_limits_refuse_in_the_visitors_language(tmp_path):
         app.train.reset(req("a"), "en", *CONTROLS)  # rebuilding one's own run is always allowed
         session = registry.visitor("a").session
         session.start()
-        assert wait_until(lambda: session.state == PAUSED, 10) and session.trainer.step_count == 10
+        assert wait_until(lambda: session.state == PAUSED, 10) and session.step_count == 10
         assert "limit of 10 steps per run" in app.live.tick(req("a"), "en").status
         session.resume()  # at the limit: it pauses again at once, without a step
         assert wait_until(lambda: session.state == PAUSED and session.snapshot(None).step_limit == 10)
-        assert session.trainer.step_count == 10
+        assert session.step_count == 10
         with pytest.raises(LimitError):
             registry.new_session("c", tiny_2d(batch_size=65))
         with pytest.raises(ServerFullError):

@@ -31,13 +31,6 @@ FAST = {"publish_every_s": 0.05, "grid_every_s": 0.05}
 IMPLEMENTATIONS = ("local", "worker")
 
 
-@pytest.fixture(scope="module")
-def worker_engine():
-    engine = WorkerEngine()
-    yield engine
-    engine.close()
-
-
 @pytest.fixture
 def own_worker():
     """A training worker of the test's own, for a test that kills it."""
@@ -47,14 +40,14 @@ def own_worker():
 
 
 @pytest.fixture(params=IMPLEMENTATIONS)
-def make_run(request, worker_engine):
+def make_run(request, worker):
     """make_run(config=tiny_2d(), **kwargs): a new run of the parametrized implementation, stopped after the test."""
     made, engine = [], Engine()
 
     def make(config=None, **kwargs):
         config = config or tiny_2d()
         run = (Run(config, engine=engine, **FAST, **kwargs) if request.param == "local" else
-               worker_engine.session(config, **FAST, **kwargs))
+               worker.session(config, **FAST, **kwargs))
         made.append(run)
         return run
 

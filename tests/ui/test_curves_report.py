@@ -38,7 +38,8 @@ def test_a_page_gets_the_rows_after_what_it_holds_and_waits_for_a_figure_on_its_
     assert curves.page_behind(page, held) and not curves.page_behind(page, {**held, "step": {"a": 40}})
     assert not curves.page_behind(page, None)  # an API client reports nothing
     # the smoothed line goes on from the EMA state at step 30, as the line drawn whole
-    rows = session.publisher.history.rows()
+    history = session.rows_since(-1)
+    rows = np.column_stack([history[k] for k in ("step", "d_loss", "g_loss", "d_x", "d_g_z")])
     line = out.curve_delta["plots"]["loss-plot"]["y"][1]  # d_loss's smoothed line
     from ganapp.ui.plots import DEFAULT_SMOOTHING, ema
     np.testing.assert_allclose(line, ema(rows[:, 1], DEFAULT_SMOOTHING)[30:40])

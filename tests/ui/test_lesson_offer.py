@@ -13,9 +13,8 @@ import gradio as gr
 import pytest
 
 from conftest import TEACHER_TOKEN as TOKEN
-from conftest import tiny_2d, tiny_image, wait_until
+from conftest import tiny_2d, tiny_image, wait_until, worker_registry
 from ganapp.host.classroom import Classroom
-from ganapp.host.registry import Registry
 from ganapp.host.teacher_gate import TeacherGate
 from ganapp.run.lessons import LESSONS
 from ganapp.run.run import RUNNING, WAITING
@@ -36,8 +35,8 @@ def controls(config) -> list:
 
 
 @pytest.fixture
-def school(tmp_path):
-    registry = Registry(idle_timeout_s=60)
+def school(tmp_path, worker):
+    registry = worker_registry(worker)
     room = Classroom(registry, TeacherGate(TOKEN))
     app = GanApp(registry, tmp_path, classroom=room)
     yield app, room, TeacherHandlers(app, room)

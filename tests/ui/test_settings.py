@@ -19,6 +19,8 @@ from ganapp.gan.trainer import Trainer
 from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.i18n import t
 
+from conftest import worker_registry
+
 # ----- the schema itself -----
 
 
@@ -191,11 +193,10 @@ def page_values(draw) -> tuple[str, object]:
 
 
 @pytest.fixture(scope="module")
-def page_app(tmp_path_factory):
-    from ganapp.host.registry import Registry
+def page_app(tmp_path_factory, worker):
     from ganapp.ui.handlers import GanApp
 
-    registry = Registry(idle_timeout_s=60)
+    registry = worker_registry(worker)
     yield GanApp(registry, tmp_path_factory.mktemp("files"))
     registry.close()
 
