@@ -153,7 +153,10 @@ def test_a_lesson_and_slow_motion(make_run):
     assert run.lesson is None
     with pytest.raises(ValueError):
         run.set_slow_motion(99)
+    run.set_slow_motion(0.25)
+    assert run.status().slow_motion_s == 0.25  # a reloaded page reads it back
     run.set_slow_motion(0.0)
+    assert run.status().slow_motion_s == 0.0
 
 
 # ----- reads -----
