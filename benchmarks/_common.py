@@ -70,7 +70,7 @@ def session_rate(config, seconds: float, poll_hz: float = 2.0, counts: list[int]
     registry = Registry(**registry_kwargs)
     app = GanApp(registry, tempfile.mkdtemp())
     request = SimpleNamespace(session_hash="bench")
-    session = registry.new_session("bench", config)
+    session = registry.new_run("bench", config)
     stop = threading.Event()
 
     def poller():

@@ -50,7 +50,7 @@ def tick_wall_ms(sessions: int, calls: int, worker: bool) -> np.ndarray:
     gan = demo.ganapp
     config = classroom_config(GANConfig.default_for("ring8"))
     for i in range(sessions):
-        gan.registry.new_session(f"s{i}", config.replace(seed=i)).start()
+        gan.registry.new_run(f"s{i}", config.replace(seed=i)).start()
     time.sleep(5)
     block_fn = next(f for f in demo.fns.values() if f.api_name == "tick")
     ms = postprocessed_cpu_ms(demo, block_fn, lambda: gan.live.tick(SimpleNamespace(session_hash="s0"), "en"),
@@ -72,7 +72,7 @@ def main() -> None:
     registry = gan.registry
     config = classroom_config(GANConfig.default_for("ring8"))
     for i in range(a.sessions):
-        registry.new_session(f"s{i}", config.replace(seed=i)).start()
+        registry.new_run(f"s{i}", config.replace(seed=i)).start()
     request = SimpleNamespace(session_hash="s0")
     time.sleep(5)  # past the first frames
     tick = cpu_ms(demo, "tick", gan.live.tick, request, a.calls, 0.5)
@@ -83,7 +83,7 @@ def main() -> None:
     delta_limit, curves.FULL_REDRAW_POINTS = curves.FULL_REDRAW_POINTS, -1  # every poll sends whole curves
     whole = cpu_ms(demo, "poll", gan.live.poll, request, a.calls // 2, 1.0)
     curves.FULL_REDRAW_POINTS = delta_limit
-    steps = registry.visitor("s0").session.snapshot(None).step
+    steps = registry.visitor("s0").run.snapshot(None).step
     registry.close()
     wall = {worker: tick_wall_ms(a.sessions, a.calls, worker) for worker in (True, False)}
     from ganapp.run.run import VIEW_SHARE

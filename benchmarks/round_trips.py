@@ -26,10 +26,10 @@ from types import SimpleNamespace
 
 from _common import ROOT  # noqa: F401  (sets the import path)
 from ganapp.gan.config import GANConfig
-from ganapp.service.remote import RemoteSession
+from ganapp.service.remote import WorkerRun
 
 
-class ConfigAskingSession(RemoteSession):
+class ConfigAskingSession(WorkerRun):
     """The reference handle: every read of ``config`` is a round trip to the worker (its snapshot's config)."""
 
     @property
@@ -50,15 +50,15 @@ def measure(gan, page: str, n: int, reference: bool, with_b: bool) -> dict[str, 
     registry, engine = gan.registry, gan.registry.engine
     vid = registry.key(page)
     config = GANConfig.default_for("ring8").replace(seed=1)
-    registry.new_session(vid, config).start()
+    registry.new_run(vid, config).start()
     if with_b:
-        registry.new_twin(vid, config.replace(loss="minimax")).start()
+        registry.new_run_b(vid, config.replace(loss="minimax")).start()
     visitor = registry.visitor(vid)
     if reference:
         for run in visitor.runs().values():
             run.__class__ = ConfigAskingSession
     deadline = time.monotonic() + 120
-    while visitor.session.snapshot(None).step == 0:  # trained and published once: a tick then reads a real frame
+    while visitor.run.snapshot(None).step == 0:  # trained and published once: a tick then reads a real frame
         if time.monotonic() > deadline:
             raise SystemExit("the run did not train within 120 s")
         time.sleep(0.2)
@@ -66,8 +66,8 @@ def measure(gan, page: str, n: int, reference: bool, with_b: bool) -> dict[str, 
     out = {"lr change": count(engine, lambda i: gan.settings.settings_changed(request, "en", ("lr_g",),
                                                                            lrs[i % 2]), n),
            "tick": count(engine, lambda i: gan.live.tick(request, "en"), n)}
-    out["tick bytes"] = len(pickle.dumps(visitor.session.status()))
-    out["snapshot bytes"] = len(pickle.dumps(visitor.session.snapshot(None)))
+    out["tick bytes"] = len(pickle.dumps(visitor.run.status()))
+    out["snapshot bytes"] = len(pickle.dumps(visitor.run.snapshot(None)))
     registry.remove(vid)
     return out
 

@@ -44,7 +44,7 @@ def main() -> None:
     registry = Registry()
     app = GanApp(registry, tempfile.mkdtemp())
     request = SimpleNamespace(session_hash="bench")
-    session = registry.new_session("bench", GANConfig.default_for(a.dataset, device="cpu"))
+    session = registry.new_run("bench", GANConfig.default_for(a.dataset, device="cpu"))
     rng = np.random.default_rng(0)
     latencies_ms(app, request, 10, rng)  # warm-up
     idle = latencies_ms(app, request, a.calls, rng)

@@ -43,7 +43,7 @@ def main() -> None:
     registry = gan.registry
     config = classroom_config(GANConfig.default_for("ring8"))
     for i in range(a.sessions):
-        registry.new_session(f"s{i}", config.replace(seed=i)).start()
+        registry.new_run(f"s{i}", config.replace(seed=i)).start()
         registry.visitor(f"s{i}").state.name = f"Student number {i}"
     teacher = TeacherHandlers(gan, gan.classroom)
     page = SimpleNamespace(session_hash="teacher", client=SimpleNamespace(host="127.0.0.1"))

@@ -175,9 +175,9 @@ def test_reaper_stops_the_thread_of_a_client_that_went_quiet(served_app):
     c = Client(url, verbose=False)
     c.predict("en", 0, *CONTROLS, api_name="/start")
     assert wait_until(lambda: snapshot(c)["step"] > 3, 15)
-    keys = [k for k in list(registry._visitors) if registry._visitors[k].session is not None
-            and registry._visitors[k].session.state == "running"]
-    sessions = [registry._visitors[k].session for k in keys]
+    keys = [k for k in list(registry._visitors) if registry._visitors[k].run is not None
+            and registry._visitors[k].run.state == "running"]
+    sessions = [registry._visitors[k].run for k in keys]
     old_timeout = registry.idle_timeout_s
     registry.idle_timeout_s = 0.5
     try:

@@ -251,7 +251,7 @@ class Classroom:
         """
         if sort not in SORT_KEYS:
             raise ValueError(f"sort={sort!r} is not allowed: choose one of {', '.join(SORT_KEYS)}")
-        cards = [self._card(vid, v) for vid, v in self.registry.visitors() if v.session is not None]
+        cards = [self._card(vid, v) for vid, v in self.registry.visitors() if v.run is not None]
         now = self._clock()
         alive = {c.visitor_id for c in cards}
         with self._lock:
@@ -286,7 +286,7 @@ class Classroom:
         return t0 + (t1 - t0) * (step - s0) / (s1 - s0)
 
     def _card(self, vid: str, v: Visitor) -> RunCard:
-        session = v.session
+        session = v.run
         seat, name = self._seat(vid), v.state.name
         try:
             snap = session.snapshot(None)
@@ -440,10 +440,10 @@ class Classroom:
             for card in self.cards("seat"):
                 file = ""
                 v = self.registry.peek(card.visitor_id)
-                if v is not None and v.session is not None and card.state != ERROR:
+                if v is not None and v.run is not None and card.state != ERROR:
                     file = f"run_{card.seat:03d}.safetensors"
                     try:
-                        v.session.save_checkpoint(Path(tmp) / file)
+                        v.run.save_checkpoint(Path(tmp) / file)
                         zf.write(Path(tmp) / file, file)
                     except RunLostError:  # the worker died during the export
                         file, card.state, card.lost = "", ERROR, True

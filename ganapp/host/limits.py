@@ -109,7 +109,7 @@ def beyond_limits(limits: Limits) -> dict[str, LimitError]:
     out: dict[str, LimitError] = {}
     for name, lesson in LESSONS.items():
         try:
-            for config in (lesson.config(), lesson.twin_config()):
+            for config in (lesson.config(), lesson.run_b_config()):
                 if config is not None:
                     limits.check(config)
             needed = lesson.step_budget or (lesson.window_steps[1] if lesson.steps_per_s else None)

@@ -54,7 +54,7 @@ NEW, REATTACHED, RESTORED, RESTORE_FAILED = "new", "reattached", "restored", "re
 
 
 class Registry:
-    """Visitors by id, each with at most one Run (and a side-by-side twin); one
+    """Visitors by id, each with at most one run (and a run B); one
     :class:`~ganapp.engine.engine.Engine` trains them all, each with a fair share of the machine.
 
     Args:
@@ -87,7 +87,7 @@ class Registry:
     def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | WorkerEngine | None = None,
                  classroom: bool | None = None, classroom_from: int = 4, store: StateStore | None = None,
                  grace_s: float = 7 * 86400.0, autosave_every_s: float = 60.0, limits: Limits | None = None,
-                 owns_engine: bool = True, **session_kwargs: Any):
+                 owns_engine: bool = True, **run_kwargs: Any):
         if not idle_timeout_s > 0:
             raise ValueError(f"idle_timeout_s={idle_timeout_s} is out of range: it must be > 0")
         if not grace_s > idle_timeout_s:
@@ -102,7 +102,7 @@ class Registry:
         self.idle_timeout_s, self.grace_s, self.autosave_every_s = idle_timeout_s, grace_s, autosave_every_s
         self.store = store
         self.limits = limits if limits is not None else Limits()
-        self.session_kwargs = {"max_steps": self.limits.max_steps, **session_kwargs}
+        self.run_kwargs = {"max_steps": self.limits.max_steps, **run_kwargs}
         self._visitors: dict[str, Visitor] = {}
         self._building: Counter[tuple[str, str]] = Counter()  # (visitor id, slot) of runs being built, admitted
         self.pages = Pages()  # which visitor each open page acts for, and what it shows
@@ -186,7 +186,7 @@ class Registry:
         one kept from an earlier visit)."""
         name = orphan.state.name or v.state.name
         if orphan.runs() and not v.runs():
-            v.session, v.twin, v.checkpoint = orphan.session, orphan.twin, orphan.checkpoint or v.checkpoint
+            v.run, v.run_b, v.checkpoint = orphan.run, orphan.run_b, orphan.checkpoint or v.checkpoint
             v.state = orphan.state  # it describes the runs taken over
         else:
             for session in orphan.runs().values():
@@ -274,17 +274,17 @@ class Registry:
                 tensors, meta = self.store.read(visitor_id, slot)
                 session = self._build(None, saved=(tensors, meta))
                 if slot == "a":
-                    v.session = session
+                    v.run = session
                     v.state.restore(meta.get("visitor", {}))
                 else:
-                    v.twin = session
+                    v.run_b = session
                 v.saved[slot] = (session.save_key(), time.monotonic())
         except (AutosaveError, ValueError, DatasetUnavailableError, KeyError) as e:
             log.warning("an autosave could not be restored: %s", e)
             for s in v.runs().values():
                 s.stop()
             return Visitor(persistent=True, restored=(RESTORE_FAILED, 0))
-        v.restored = (RESTORED, v.session.step_count)
+        v.restored = (RESTORED, v.run.step_count)
         return v
 
     def statuses(self, runs: list[Run]) -> list[Snapshot]:
@@ -319,14 +319,14 @@ class Registry:
         return held
 
     def _build(self, config: GANConfig | None, init: Any = None, saved: tuple | None = None) -> Run:
-        """A run on the engine: in the worker process (a :class:`~ganapp.service.remote.RemoteSession`) when the engine
+        """A run on the engine: in the worker process (a :class:`~ganapp.service.remote.WorkerRun`) when the engine
         is a :class:`~ganapp.service.worker.WorkerEngine`; from ``config`` (fine-tuning ``init``), or from an autosave
         ``saved`` = (tensors, meta)."""
         if isinstance(self.engine, WorkerEngine):
-            return self.engine.session(config, init=init, saved=saved, **self.session_kwargs)
-        return Run.new(config, init, saved, engine=self.engine, **self.session_kwargs)
+            return self.engine.new_run(config, init=init, saved=saved, **self.run_kwargs)
+        return Run.new(config, init, saved, engine=self.engine, **self.run_kwargs)
 
-    def new_session(self, visitor_id: str, config: GANConfig, init: Any = None) -> Run:
+    def new_run(self, visitor_id: str, config: GANConfig, init: Any = None) -> Run:
         """Build a fresh Run for the visitor (stopping any old one) and return it; ``init`` is a
         checkpoint to fine-tune (see Run).
 
@@ -336,13 +336,13 @@ class Registry:
         """
         return self._new_run(visitor_id, config, "a", lambda: self._build(config, init=init))
 
-    def new_twin(self, visitor_id: str, config: GANConfig) -> Run:
+    def new_run_b(self, visitor_id: str, config: GANConfig) -> Run:
         """Build the visitor's side-by-side session (stopping any old one); it trains on the shared engine like every
         other session.
 
         Raises:
             ganapp.host.limits.LimitError, ganapp.host.limits.ServerFullError: beyond the host's limits.
-            ValueError, ganapp.gan.data.DatasetUnavailableError: the config cannot be built; the old twin is kept.
+            ValueError, ganapp.gan.data.DatasetUnavailableError: the config cannot be built; the old run B is kept.
         """
         return self._new_run(visitor_id, config, "b", lambda: self._build(config))
 
@@ -362,24 +362,24 @@ class Registry:
                     del self._building[held]
                 if session is not None:
                     if slot == "a":
-                        old, v.session, v.restored = v.session, session, None
+                        old, v.run, v.restored = v.run, session, None
                     else:
-                        old, v.twin = v.twin, session
+                        old, v.run_b = v.run_b, session
                     v.saved.pop(slot, None)
         if old is not None:
             old.stop()
         return session
 
-    def drop_twin(self, visitor_id: str) -> bool:
+    def drop_run_b(self, visitor_id: str) -> bool:
         """Stop and forget the visitor's side-by-side session (and its autosave). Returns True when there was one."""
         v = self.visitor(visitor_id)
-        twin, v.twin = v.twin, None
+        run_b, v.run_b = v.run_b, None
         v.saved.pop("b", None)
-        if twin is not None:
-            twin.stop()
+        if run_b is not None:
+            run_b.stop()
         if v.persistent and self.store is not None:
             self.store.discard(visitor_id, "b")
-        return twin is not None
+        return run_b is not None
 
     def remove(self, visitor_id: str) -> bool:
         """Stop and forget the visitor's sessions, and delete their autosaves. Returns True when there was a

@@ -266,21 +266,21 @@ class Visitor:
     """What the server holds for one visitor.
 
     Attributes:
-        session: their Run, once they have built one.
-        twin: a second session trained side by side with ``session`` (one setting changed), or None.
+        run: their run (run A), once they have built one.
+        run_b: their run B, trained side by side with ``run`` (one setting changed), or None.
         checkpoint: a generator they loaded for exploring (a ganapp.gan.checkpoints.Checkpoint), or None.
         last_seen_s: ``time.monotonic()`` of their last request.
         state: what their pages keep beside the runs (:class:`VisitorState`).
         persistent: True for a visitor with a token: autosaved, outliving their pages.
         saved: per slot ("a", "b"), the :meth:`Run.save_key` and ``time.monotonic()`` of its last
-            autosave (or of the session's creation, before the first).
+            autosave (or of the run's creation, before the first).
         restored: what attaching found (NEW, REATTACHED, RESTORED or RESTORE_FAILED) and the step it came back at.
         lock: held by each command on their runs (see :func:`ganapp.ui.common.command`), so that two tabs' commands
-            apply one after the other; taken before any lock of the registry or of a session.
+            apply one after the other; taken before any lock of the registry or of a run.
     """
 
-    session: Run | None = None
-    twin: Run | None = None
+    run: Run | None = None
+    run_b: Run | None = None
     checkpoint: Any = None
     last_seen_s: float = field(default_factory=time.monotonic)
     state: VisitorState = field(default_factory=VisitorState)
@@ -290,5 +290,5 @@ class Visitor:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def runs(self) -> dict[str, Run]:
-        """The visitor's sessions by autosave slot: "a" (run A) and "b" (run B), where they exist."""
-        return {slot: s for slot, s in (("a", self.session), ("b", self.twin)) if s is not None}
+        """The visitor's runs by autosave slot: "a" (run A) and "b" (run B), where they exist."""
+        return {slot: s for slot, s in (("a", self.run), ("b", self.run_b)) if s is not None}

@@ -39,7 +39,7 @@ class Lesson:
         name: the lesson's id (``mode_collapse``, ...), also its i18n key stem.
         dataset: the dataset its run trains on.
         changes: its settings, as changes from the dataset's defaults (:meth:`GANConfig.default_for`).
-        twin: run B's changes from run A's settings, for a lesson shown side by side; None for one run.
+        run_b: run B's changes from run A's settings, for a lesson shown side by side; None for one run.
         metric: the live metric that shows it: a column of the 2D view's metrics (``modes``, ``g_grad``,
             ``g_grad_far``), of the loss curves (``d_x``, ``d_g_z``), ``phase`` (the update on screen) or ``fd``
             (the live Fréchet distance of MNIST digits).
@@ -57,7 +57,7 @@ class Lesson:
     changes: dict[str, Any]
     metric: str
     window_steps: tuple[int, int]
-    twin: dict[str, Any] | None = None
+    run_b: dict[str, Any] | None = None
     steps_per_s: float | None = None
     step_budget: int | None = None
     pause: PauseAt | None = None
@@ -68,9 +68,9 @@ class Lesson:
         """Run A's settings."""
         return GANConfig.default_for(self.dataset, **self.changes)
 
-    def twin_config(self) -> GANConfig | None:
-        """Run B's settings (run A's with :attr:`twin` applied), or None for a lesson of one run."""
-        return None if self.twin is None else self.config().replace(**self.twin)
+    def run_b_config(self) -> GANConfig | None:
+        """Run B's settings (run A's with :attr:`run_b` applied), or None for a lesson of one run."""
+        return None if self.run_b is None else self.config().replace(**self.run_b)
 
     @property
     def window_s(self) -> float | None:
@@ -128,7 +128,7 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
     # minimax G loss log(1 − D(G(z))) is flat. Measured over the first 300 steps (rows every 10): mean ‖∇ₓ g_loss‖ at
     # G's samples 0.88 under minimax, 16.6 under the non-saturating loss (1/19); seed 1: 1/45
     Lesson("saturation", "ring8", {**CLASSIC, "loss": "minimax", "n_critic": 5, "lr_d": 1e-2}, metric="g_grad",
-           window_steps=(0, 300), twin={"loss": "non_saturating"}, steps_per_s=10.0, step_budget=600),
+           window_steps=(0, 300), run_b={"loss": "non_saturating"}, steps_per_s=10.0, step_budget=600),
     # Mode collapse: G learns 5× faster than D, both narrow, with the saturating loss and no R1. G's samples crowd
     # into clumps that D pushes from mode to mode. Measured at one row per second of its pace (steps 500-3,500):
     # coverage ≤ 10 of 25 in every row for seeds 2 and 3, and 72% of rows for seed 1
@@ -140,16 +140,16 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in (
     # exactly 0 (mean over steps 200-1,400), where run B's D(x) 0.57, D(G(z)) 0.42 and its arrows 3.9 long
     Lesson("strong_d", "ring8", {**CLASSIC, "loss": "minimax", "lr_d": 1e-2, "n_critic": 5}, metric="g_grad",
            window_steps=(200, 1400),
-           twin={"lr_d": 1e-3, "n_critic": 1}, steps_per_s=10.0),
+           run_b={"lr_d": 1e-3, "n_critic": 1}, steps_per_s=10.0),
     # G's pull on the fakes far from the data (steps 300-1,500): 1.05 from the critic, 0.0001 from the minimax D
     Lesson("wgan_smooth", "ring8", {**CLASSIC, "loss": "wgan_gp", "n_critic": 5, "beta1": 0.0, "beta2": 0.9,
                                     "lr_d": 1e-3}, metric="g_grad_far", window_steps=(300, 1500),
-           twin={"loss": "minimax", "beta1": 0.5, "beta2": 0.999}, steps_per_s=10.0),
+           run_b={"loss": "minimax", "beta1": 0.5, "beta2": 0.999}, steps_per_s=10.0),
     # The DCGAN default against the usual MLP GAN (hidden layers 256, 512, 1024). Measured side by side for 3 minutes,
     # one core each: the DCGAN took 4,502 steps to FD 41.7, the MLP 5,543 steps to FD 72.2. (A width-128 MLP ties:
     # 11,786 steps to FD 44.5 against the DCGAN's 45.7, so the lesson keeps the usual widths.)
     Lesson("mlp_vs_dcgan", "mnist_10k", {}, metric="fd", window_steps=(0, 10**9),
-           twin={"model": "mlp", "g_width": 256, "d_width": 256}, run_minutes=3.0),
+           run_b={"model": "mlp", "g_width": 256, "d_width": 256}, run_minutes=3.0),
 )}
 
 

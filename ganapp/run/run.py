@@ -103,7 +103,7 @@ class Run:
             also when ``init`` or ``saved`` does not fit ``config``'s networks.
     """
 
-    lost = False  # a run in this process is never lost with a worker (see ganapp.service.remote.RemoteSession.lost)
+    lost = False  # a run in this process is never lost with a worker (see ganapp.service.remote.WorkerRun.lost)
 
     def __init__(self, config: GANConfig, engine: Engine | None = None, publish_every_s: float = 0.5,
                  grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,

@@ -3,7 +3,7 @@
 Two implementations:
 
 - :class:`ganapp.run.run.Run`, a run in this process (the ``GANAPP_WORKER=0`` server, the CLI, unit tests);
-- :class:`ganapp.service.remote.RemoteSession`, a handle on a run in the training worker process, where each member is
+- :class:`ganapp.service.remote.WorkerRun`, a handle on a run in the training worker process, where each member is
   one explicit call to the worker's server (:class:`ganapp.service.worker.RunServer`).
 
 The registry, the classroom and the pages use runs only through these members, and

@@ -1,4 +1,4 @@
-"""A run in the training worker process, seen from the web process: :class:`RemoteSession`.
+"""A run in the training worker process, seen from the web process: :class:`WorkerRun`.
 
 It implements :class:`~ganapp.service.protocol.RunHandle`, as :class:`~ganapp.run.run.Run` does, by one explicit call
 per member to the run in the worker (:class:`ganapp.service.worker.RunServer`), where the run's Trainer stays. Errors
@@ -79,7 +79,7 @@ def _drop(engine: WorkerEngine, generation: int, server: Any, sid: int) -> None:
             log.exception("dropping a run in the worker failed")
 
 
-class RemoteSession:
+class WorkerRun:
     """A run in the worker process: a :class:`~ganapp.service.protocol.RunHandle` whose every member is one explicit
     call to the worker's :class:`~ganapp.service.worker.RunServer` (``generate`` uses the local copy of G). Dropping
     the last reference frees the run in the worker.

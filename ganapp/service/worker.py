@@ -4,7 +4,7 @@ In one process, the engine thread and the page's request handlers share one inte
 uses more than one core of two. Measured on this project's 2-core machine (``benchmarks/worker_split.py``), 30 ring8
 runs trained at 11.7 steps/s each inside the web server, and at 36.9 each beside it, in another process.
 
-So the web process holds :class:`~ganapp.service.remote.RemoteSession` handles. Each one forwards its commands and
+So the web process holds :class:`~ganapp.service.remote.WorkerRun` handles. Each one forwards its commands and
 reads to a :class:`Run` in the worker process, where one :class:`~ganapp.engine.engine.Engine` trains every
 run. The channel is the standard library's :mod:`multiprocessing.managers` over a Unix socket: the worker
 (``python -m ganapp.service.worker``) serves it, with one connection per calling thread, and exceptions are sent back
@@ -53,7 +53,7 @@ from ..gan.checkpoints import Checkpoint
 from ..gan.config import GANConfig
 from ..run.lessons import LESSONS
 from .protocol import RunLostError
-from .remote import TRANSPORT, RemoteSession, pack_checkpoint, unpack_checkpoint, weights_blob
+from .remote import TRANSPORT, WorkerRun, pack_checkpoint, unpack_checkpoint, weights_blob
 
 __all__ = ["RunServer", "WorkerEngine", "main"]
 
@@ -220,7 +220,7 @@ _Manager.register("RunServer", RunServer)
 
 
 class WorkerEngine:
-    """The worker process, seen from the web process: builds :class:`RemoteSession` handles, and starts the
+    """The worker process, seen from the web process: builds :class:`WorkerRun` handles, and starts the
     worker on first use (or with :meth:`server`), or again when it died.
 
     Args:
@@ -240,8 +240,8 @@ class WorkerEngine:
         self.calls: Counter[str] = Counter()  # round trips to the worker, by RunServer method (see count)
         self._calls_lock = threading.Lock()
 
-    def statuses(self, runs: list[RemoteSession]) -> list[Any]:
-        """Each run's :meth:`~RemoteSession.status`, in one round trip when they all live in the running worker
+    def statuses(self, runs: list[WorkerRun]) -> list[Any]:
+        """Each run's :meth:`~WorkerRun.status`, in one round trip when they all live in the running worker
         (else one each, which also answers a lost run by the protocol's rule)."""
         with self._lock:
             server, generation = self._server, self.generation
@@ -356,7 +356,7 @@ class WorkerEngine:
         return bool(answered)
 
     @staticmethod
-    def holds(session: "RemoteSession") -> bool:
+    def holds(session: "WorkerRun") -> bool:
         """Whether the engine in the worker holds ``session`` (it wants work, or is in a stack); as
         :meth:`ganapp.engine.engine.Engine.holds`."""
         return session._remote("held")
@@ -366,9 +366,9 @@ class WorkerEngine:
         """The worker's process id, or None when none runs."""
         return self._process.pid if self._process is not None else None
 
-    def session(self, config: GANConfig | None, init: Checkpoint | None = None,
+    def new_run(self, config: GANConfig | None, init: Checkpoint | None = None,
                 saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any
-                ) -> "RemoteSession":
+                ) -> "WorkerRun":
         """A new run in the worker: fresh from ``config`` (fine-tuning ``init`` if given), or from an autosave
         ``saved`` = (tensors, meta). ``kwargs`` go to Run (picklable: functions by name).
 
@@ -382,7 +382,7 @@ class WorkerEngine:
                 server, generation = self.server(), self.generation
             try:
                 sid, built = server.create(*args)
-                return RemoteSession(self, server, generation, sid, GANConfig.from_dict(built))
+                return WorkerRun(self, server, generation, sid, GANConfig.from_dict(built))
             except Exception as e:
                 if not self.gone(generation, e):
                     raise

@@ -102,9 +102,9 @@ class TabHandlers:
         return [p.name for p in list_checkpoints(self.checkpoints_dir)]
 
     def _session(self, lang: str, visitor: Visitor):
-        if visitor.session is None:
+        if visitor.run is None:
             raise gr.Error(t(lang, "err_no_session"))
-        return visitor.session
+        return visitor.run
 
     def commanded(self, request: gr.Request) -> None:
         """A command was given on this page (Start, Resume, Step, Reset, a phase step, a comparison; each calls

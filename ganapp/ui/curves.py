@@ -93,11 +93,11 @@ EXTEND_JS = """(d) => {
 }""" % NO_ROWS
 
 
-def trace_slots(keys: tuple[str, ...], smoothing: float, twin: bool) -> list[tuple[str, str, str]]:
+def trace_slots(keys: tuple[str, ...], smoothing: float, run_b: bool) -> list[tuple[str, str, str]]:
     """The traces of a curve plot in :func:`ganapp.ui.plots._lines`' order, as (run, metric, "raw" | "line"): run A's
     then run B's, each metric's faint raw curve (when smoothed) then its line."""
     slots = []
-    for run in RUNS[:2 if twin else 1]:
+    for run in RUNS[:2 if run_b else 1]:
         for key in keys:
             if smoothing > 0:
                 slots.append((run, key, "raw"))
@@ -197,11 +197,11 @@ def page_behind(page: dict[str, Any], held: Any) -> bool:
     return any(steps.get(run, NO_ROWS - 1) < sent for run, sent in state["sent"].items())
 
 
-def _continue_from(state: dict[str, Any], held: Any, twin: bool) -> dict[str, int] | str | None:
+def _continue_from(state: dict[str, Any], held: Any, run_b: bool) -> dict[str, int] | str | None:
     """Where the next delta starts for a page that reported ``held``: {run: step}; "wait" while the page has not yet
     drawn the last full figure sent (for up to FIGURE_WAIT_S); None when it needs a full figure. Without a report
     (an API client, a test), the page is taken to hold everything sent."""
-    runs = RUNS[:2 if twin else 1]
+    runs = RUNS[:2 if run_b else 1]
     if held is None:
         return dict(state["sent"])
     fig, steps = _report(held)
@@ -212,10 +212,10 @@ def _continue_from(state: dict[str, Any], held: Any, twin: bool) -> dict[str, in
     return steps
 
 
-def poll_curves(lang: str, page: dict[str, Any], session, twin, loss_name: str, signature: tuple, smoothing: float,
+def poll_curves(lang: str, page: dict[str, Any], session, run_b, loss_name: str, signature: tuple, smoothing: float,
                 history_points: int, held: Any = None) -> tuple:
     """What a poll sends of the curves: (loss plot, scores plot, delta). Two full figures of ``session``'s (and
-    ``twin``'s) history, downsampled to ``history_points`` rows, when the page's curves are not the ones
+    ``run_b``'s) history, downsampled to ``history_points`` rows, when the page's curves are not the ones
     ``signature`` names (run, language, smoothing ...), have grown by FULL_REDRAW_POINTS since, or cannot be
     continued from what the page reports holding (``held``, :data:`REPORT_JS`; None: what was sent); else gr.skip()
     for both and the rows after what the page holds as a :func:`delta` for :data:`EXTEND_JS` (gr.skip() when there
@@ -224,18 +224,18 @@ def poll_curves(lang: str, page: dict[str, Any], session, twin, loss_name: str, 
     with page.setdefault("curves_lock", threading.Lock()):
         state = page.get("curves")
         if state is not None and state["signature"] == signature and state["points"] <= FULL_REDRAW_POINTS:
-            after = _continue_from(state, held, twin is not None)
+            after = _continue_from(state, held, run_b is not None)
             if after == "wait":  # the rows of this poll are owed: the page is behind until it gets them
                 state["owed"] = True
                 return gr.skip(), gr.skip(), gr.skip()
             state["owed"] = False
             if after is not None:
                 rows = {"a": session.rows_since(after["a"])}
-                if twin is not None:
-                    rows["b"] = twin.rows_since(after["b"])
+                if run_b is not None:
+                    rows["b"] = run_b.rows_since(after["b"])
                 return gr.skip(), gr.skip(), delta(state, rows, smoothing, after) or gr.skip()
         history = session.history(history_points)
-        other = twin.history(history_points) if twin is not None else None
+        other = run_b.history(history_points) if run_b is not None else None
         runs, step_label = (t(lang, "run_a"), t(lang, "run_b")), t(lang, "step_axis")
         loss = get_loss(loss_name)
         out_loss = plots.loss_figure(history, t(lang, "losses_plot"), step_label, other, runs, smoothing)

@@ -55,16 +55,16 @@ class ExploreHandlers(TabHandlers):
     def _explore_kind(visitor: Visitor, source: str) -> str:
         """Which generator the Explore tab shows for the radio's ``source``: ``checkpoint`` (the loaded one),
         ``session`` (the visitor's G as it trains) or ``default`` (the shipped one, before either exists)."""
-        if visitor.checkpoint is not None and (source == "checkpoint" or visitor.session is None):
+        if visitor.checkpoint is not None and (source == "checkpoint" or visitor.run is None):
             return "checkpoint"
-        return "session" if visitor.session is not None else "default"
+        return "session" if visitor.run is not None else "default"
 
     def _explore_g(self, lang: str, visitor: Visitor, source: str) -> tuple[torch.nn.Module, GANConfig]:
         kind = self._explore_kind(visitor, source)
         if kind == "checkpoint":
             return visitor.checkpoint.G, visitor.checkpoint.config
         if kind == "session":
-            return visitor.session.generator(), visitor.session.config
+            return visitor.run.generator(), visitor.run.config
         default = self.default_checkpoint()
         if default is not None:  # a first-time visitor explores the shipped generator straight away
             return default.G, default.config
@@ -78,7 +78,7 @@ class ExploreHandlers(TabHandlers):
             c = visitor.checkpoint
             return t(lang, "shown_checkpoint", model=c.config.model, dataset=c.config.dataset, step=f"{c.step:,}")
         if kind == "session":
-            snap = visitor.session.snapshot(None)
+            snap = visitor.run.snapshot(None)
             return t(lang, "shown_session", model=snap.config.model, dataset=snap.config.dataset,
                      step=f"{snap.step:,}")
         return t(lang, "shown_default", name=DEFAULT_CHECKPOINT)

@@ -7,7 +7,7 @@ visitors but the registry itself.
 
 - :class:`~ganapp.ui.settings.SettingsHandlers` (``app.settings``): the Train tab's settings column;
 - :class:`~ganapp.ui.train.TrainHandlers` (``app.train``): its run controls;
-- :class:`~ganapp.ui.compare.CompareHandlers` (``app.compare``): run B, side by side;
+- :class:`~ganapp.ui.run_b.RunBHandlers` (``app.compare``): run B, side by side;
 - :class:`~ganapp.ui.live.LiveHandlers` (``app.live``): the status line, the tick and the poll;
 - :class:`~ganapp.ui.lessons.LessonHandlers` (``app.lessons``): the Lessons box;
 - :class:`~ganapp.ui.explore.ExploreHandlers` (``app.explore``): the Explore tab;
@@ -30,7 +30,7 @@ from ..host.visitors import check_name
 from ..run.lessons import LESSONS
 from .base import Shared, TabHandlers
 from .common import CONTROL_FIELDS, forget_closed_toasts, guarded
-from .compare import COMPARE_FIELDS, CompareHandlers
+from .run_b import COMPARE_FIELDS, RunBHandlers
 from .explore import DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, ExploreHandlers
 from .i18n import field_label, t
 from .lessons import LessonHandlers, lesson_markdown
@@ -56,7 +56,7 @@ class GanApp(TabHandlers):
     def __init__(self, registry: Registry, checkpoints_dir: str | Path, classroom: Any = None):
         super().__init__(Shared(registry, Path(checkpoints_dir), classroom))
         self.settings = SettingsHandlers(self.shared)
-        self.compare = CompareHandlers(self.shared, self.settings)
+        self.compare = RunBHandlers(self.shared, self.settings)
         self.train = TrainHandlers(self.shared, self.settings, self.compare)
         self.live = LiveHandlers(self.shared, self.settings)
         self.lessons = LessonHandlers(self.shared)
@@ -99,7 +99,7 @@ class GanApp(TabHandlers):
         token, found = self.registry.attach(self._page_id(request), token)
         _, visitor = self._visitor(request)
         page = self._page(request)
-        session = visitor.session
+        session = visitor.run
         step = session.step_count if session is not None else 0
         page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
         explore = [self.explore.loaded_note(lang, visitor), visitor.state.source]
@@ -110,8 +110,8 @@ class GanApp(TabHandlers):
             return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), name]
         values = [getattr(session.config, f) for f in PAGE_FIELDS]
         compare = ""
-        if visitor.twin is not None:
-            diff = {k: v for k, v in session.config.diff(visitor.twin.config).items() if k != "device"}
+        if visitor.run_b is not None:
+            diff = {k: v for k, v in session.config.diff(visitor.run_b.config).items() if k != "device"}
             field = next(iter(diff), None)
             compare = (t(lang, "compare_note", field=field_label(lang, field), a=diff[field][0], b=diff[field][1])
                        if field else "")
@@ -174,7 +174,7 @@ class GanApp(TabHandlers):
         """
         token, found = self.registry.attach(self._page_id(request), token)
         _, visitor = self._visitor(request)
-        step = visitor.session.step_count if visitor.session is not None else 0
+        step = visitor.run.step_count if visitor.run is not None else 0
         return {"token": token, "found": found, "step": step}
 
     def browser_secret(self) -> str | None:

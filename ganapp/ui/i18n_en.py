@@ -242,7 +242,7 @@ EN: dict[str, str] = {
                                  "sharpen sooner, and its FD ends lower.",
     "lesson_pace": "Paced at {pace} steps/s, so steps {first} to {last} last {minutes} min on screen.",
     "lesson_budget_note": "The run pauses at step {steps}; Reset runs it again.",
-    "lesson_twin_note": "Start also starts run B beside it, with {changes}.",
+    "lesson_run_b_note": "Start also starts run B beside it, with {changes}.",
     "lesson_now": "**Lesson: {lesson}**",
     "lesson_live_modes": "G covers **{modes} of {n_modes}** modes now ({share}).",
     "lesson_live_g_grad": "G's pull on its samples, ‖∇ₓ g_loss‖: run A **{a}**, run B **{b}** (B's is {ratio} "
@@ -282,7 +282,7 @@ EN: dict[str, str] = {
     "run_a": "A",
     "scatter_b": "Run B: real vs generated points",
     "run_b": "B",
-    "twin_status": "Run B ({diff}): **{state}**, step {step}, {it_s:.1f} it/s",
+    "run_b_status": "Run B ({diff}): **{state}**, step {step}, {it_s:.1f} it/s",
     "shown_checkpoint": "Showing the loaded checkpoint: {model} on {dataset}, step {step}.",
     "shown_session": "Showing this session's G as it trains: {model} on {dataset}, step {step}.",
     "shown_default": "Showing the shipped generator `{name}` until you train or load one.",

@@ -217,7 +217,7 @@ ZH: dict[str, str] = {
     "lesson_mlp_vs_dcgan_watch": "每分钟看两个网格和状态栏中的实时 FD：DCGAN 的数字更早变清晰，它的 FD 最后更低。",
     "lesson_pace": "以每秒 {pace} 步的速度运行，所以第 {first} 到 {last} 步在屏幕上持续 {minutes} 分钟。",
     "lesson_budget_note": "运行在第 {steps} 步暂停；点击“重置”可以再看一遍。",
-    "lesson_twin_note": "“开始”也会在旁边启动运行 B，设置为 {changes}。",
+    "lesson_run_b_note": "“开始”也会在旁边启动运行 B，设置为 {changes}。",
     "lesson_now": "**课程：{lesson}**",
     "lesson_live_modes": "G 现在覆盖 **{n_modes} 个模式中的 {modes} 个**（{share}）。",
     "lesson_live_g_grad": "G 对其样本的拉力 ‖∇ₓ g_loss‖：运行 A **{a}**，运行 B **{b}**（B 是 A 的 {ratio}）。"
@@ -256,7 +256,7 @@ ZH: dict[str, str] = {
     "run_a": "A",
     "scatter_b": "运行 B：真实点与生成点",
     "run_b": "B",
-    "twin_status": "运行 B（{diff}）：**{state}**，第 {step} 步，{it_s:.1f} it/s",
+    "run_b_status": "运行 B（{diff}）：**{state}**，第 {step} 步，{it_s:.1f} it/s",
     "shown_checkpoint": "正在显示已加载的检查点：{dataset} 上的 {model}，第 {step} 步。",
     "shown_session": "正在显示本会话训练中的 G：{dataset} 上的 {model}，第 {step} 步。",
     "shown_default": "在你训练或加载生成器之前，显示随附的生成器 `{name}`。",

@@ -44,8 +44,8 @@ def lesson_markdown(lang: str, name: Any) -> str:
                        minutes=f"{lesson.window_s / 60:.1f}"))
     if lesson.step_budget:
         lines.append(t(lang, "lesson_budget_note", steps=f"{lesson.step_budget:,}"))
-    if lesson.twin:
-        lines.append(t(lang, "lesson_twin_note", changes=", ".join(f"{k} = {v}" for k, v in lesson.twin.items())))
+    if lesson.run_b:
+        lines.append(t(lang, "lesson_run_b_note", changes=", ".join(f"{k} = {v}" for k, v in lesson.run_b.items())))
     return "\n\n".join(lines)
 
 
@@ -132,9 +132,9 @@ def build_guide_page(demo: gr.Blocks) -> None:
 def start_lesson(visitor: Any, lesson: Lesson | None, config: GANConfig, fresh: bool) -> GANConfig | None:
     """Make the visitor's run follow ``lesson`` (from :func:`lesson_for`; None: run freely). Returns run B's
     config for a ``fresh`` run of a side-by-side lesson (the caller builds run B), else None."""
-    if visitor.session.lesson is not lesson:
-        visitor.session.set_lesson(lesson)
-    return config.replace(**lesson.twin) if fresh and lesson is not None and lesson.twin else None
+    if visitor.run.lesson is not lesson:
+        visitor.run.set_lesson(lesson)
+    return config.replace(**lesson.run_b) if fresh and lesson is not None and lesson.run_b else None
 
 
 def lesson_status(lang: str, snap, snap_b) -> list[str]:

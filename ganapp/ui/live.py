@@ -17,7 +17,7 @@ from ..run.run import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from . import curves, plots
 from .base import TabHandlers
 from .common import failure, guarded
-from .compare import twin_label
+from .run_b import run_b_label
 from .i18n import field_list, number, t, without_paths
 from .lessons import lesson_status, teacher_lesson_lines
 
@@ -111,8 +111,8 @@ class LiveHandlers(TabHandlers):
         if needs_reset:
             lines.append(t(lang, "needs_reset", fields=field_list(lang, needs_reset)))
         if snap_b is not None:
-            lines.append(t(lang, "twin_status", state=t(lang, f"state_{snap_b.state}"), step=f"{snap_b.step:,}",
-                           it_s=snap_b.it_s, diff=twin_label(visitor, lang)))
+            lines.append(t(lang, "run_b_status", state=t(lang, f"state_{snap_b.state}"), step=f"{snap_b.step:,}",
+                           it_s=snap_b.it_s, diff=run_b_label(visitor, lang)))
         return "\n\n".join(lines + found)
 
     @staticmethod
@@ -155,19 +155,19 @@ class LiveHandlers(TabHandlers):
         """
         key, visitor = self._visitor(request)
         page = self._page(request)
-        session = visitor.session
+        session = visitor.run
         lesson = self.classroom.lesson if self.classroom is not None else None
         lesson_no = lesson[1] if lesson is not None else 0
         # one status per run (no arrays), read once: run A's and run B's in one call to the training worker
-        twin = visitor.twin
-        if session is not None and twin is not None:
-            snap, snap_b = self.registry.statuses([session, twin])
+        run_b = visitor.run_b
+        if session is not None and run_b is not None:
+            snap, snap_b = self.registry.statuses([session, run_b])
         else:
             snap = session.status() if session is not None else None
             if self.settings is not None and self.settings.join_class(lang, key, visitor, session, snap):
-                session = visitor.session  # the class arrived: the young full-size run started again in its sizes
+                session = visitor.run  # the class arrived: the young full-size run started again in its sizes
                 snap = session.status()
-            snap_b = twin.status() if twin is not None else None
+            snap_b = run_b.status() if run_b is not None else None
         training = any(s is not None and s.state in (RUNNING, WAITING) for s in (snap, snap_b))
         every_s = self.shared.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
             max(IDLE_POLL_S, self.shared.poll_every_s)
@@ -208,29 +208,29 @@ class LiveHandlers(TabHandlers):
         """
         _, visitor = self._visitor(request)
         page = self._page(request)
-        session = visitor.session
+        session = visitor.run
         if session is None:
             return PollOutputs(self.status_text(lang, visitor, None, page), *[gr.skip()] * 11)
         snap = session.snapshot(None)  # the status only; plots read the downsampled history
-        twin = visitor.twin
-        snap_b = twin.snapshot(None) if twin is not None else None
+        run_b = visitor.run_b
+        snap_b = run_b.snapshot(None) if run_b is not None else None
         status = self.status_text(lang, visitor, snap, page, snap_b)
         drawn = page.get("drawn", {})
         if drawn.get("gen") != visitor.state.gen:  # a new run, or new settings: redraw everything
             drawn = {}
         out_grid = out_scatter = gr.skip()
         smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
-        signature = (visitor.state.gen, lang, smoothing, id(session), id(twin), snap.config.loss)
-        out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, twin, snap.config.loss,
+        signature = (visitor.state.gen, lang, smoothing, id(session), id(run_b), snap.config.loss)
+        out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, run_b, snap.config.loss,
                                                               signature, smoothing, HISTORY_POINTS, held)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             # beside a run B, run A's view and grid say that they are run A's
-            title_a = f"{t(lang, 'run_a')} · {t(lang, 'scatter')}" if twin is not None else None
+            title_a = f"{t(lang, 'run_a')} · {t(lang, 'scatter')}" if run_b is not None else None
             if snap.points is not None:  # 2D data: the view replaces the grid
                 out_scatter = gr.update(value=self._view_figure(lang, page, snap, title_a), visible=True)
                 out_grid = gr.update(visible=False) if drawn.get("kind") != "2d" else gr.skip()
             elif snap.grid is not None:
-                label = t(lang, "grid") if twin is None else f"{t(lang, 'run_a')} · {t(lang, 'grid')}"
+                label = t(lang, "grid") if run_b is None else f"{t(lang, 'run_a')} · {t(lang, 'grid')}"
                 relabel = {"label": label} if page.get("grid_label", t(lang, "grid")) != label else {}
                 page["grid_label"] = label  # (an update with a label costs more to send: only when it changes)
                 out_grid = gr.update(value=upscale(snap.grid, 2), visible=True, **relabel)
@@ -240,10 +240,10 @@ class LiveHandlers(TabHandlers):
             out_quality, out_caption = self._quality(lang, snap)
         if drawn.get("view_rows") != len(snap.view_metrics) or drawn.get("lang") != lang:
             out_metrics2d, out_alert = self._metrics2d(lang, snap, snap_b)
-        out_twin_view = out_twin_grid = gr.skip()
+        out_run_b_view = out_run_b_grid = gr.skip()
         version_b = snap_b.grid_version if snap_b is not None else None
         if drawn.get("grid_version_b") != version_b or drawn.get("lang") != lang:
-            out_twin_view, out_twin_grid = self._twin_views(lang, visitor, page, snap_b)
+            out_run_b_view, out_run_b_grid = self._run_b_views(lang, visitor, page, snap_b)
         kind = drawn.get("kind") if snap.points is None and snap.grid is None else \
             ("2d" if snap.points is not None else "image")
         page["drawn"] = {"gen": visitor.state.gen, "step": snap.step, "grid_version": snap.grid_version, "lang": lang,
@@ -251,7 +251,7 @@ class LiveHandlers(TabHandlers):
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
                                    "grid_version_b": version_b}
         outputs = PollOutputs(status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption,
-                              out_metrics2d, out_alert, out_twin_view, out_twin_grid, out_delta)
+                              out_metrics2d, out_alert, out_run_b_view, out_run_b_grid, out_delta)
         return PollOutputs(*(self._lean(page, name, out) for name, out in zip(PollOutputs._fields, outputs)))
 
     @staticmethod
@@ -272,16 +272,16 @@ class LiveHandlers(TabHandlers):
             return out["value"]
         return None if shown.get(slot) is False else gr.skip()  # a hidden output: None is ~8x cheaper than a skip
 
-    def _twin_views(self, lang: str, visitor: Visitor, page: dict, snap_b) -> tuple:
+    def _run_b_views(self, lang: str, visitor: Visitor, page: dict, snap_b) -> tuple:
         """(2D view of run B, grid of run B): shown beside run A's while a side-by-side run exists."""
         if snap_b is None:
             return gr.update(visible=False), gr.update(visible=False)
         if snap_b.points is not None:
-            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + twin_label(visitor, lang))
+            fig = self._view_figure(lang, page, snap_b, t(lang, "run_b") + " · " + run_b_label(visitor, lang))
             return gr.update(value=fig, visible=True), gr.update(visible=False)
         grid = upscale(snap_b.grid, 2) if snap_b.grid is not None else None
         return gr.update(visible=False), gr.update(value=grid, visible=True, label=t(lang, "run_b") + " · "
-                                                   + twin_label(visitor, lang))
+                                                   + run_b_label(visitor, lang))
 
     @staticmethod
     def _view_figure(lang: str, page: dict, snap, title: str | None = None):
@@ -326,9 +326,9 @@ class LiveHandlers(TabHandlers):
         """JSON summary of this visitor's session for API clients: state, step, epoch, it/s, history rows, and a
         timed run's seconds left and learning-rate multiplier."""
         _, visitor = self._visitor(request)
-        if visitor.session is None:
+        if visitor.run is None:
             return {"state": "none", "step": 0, "history_rows": 0}
-        snap = visitor.session.snapshot(since=0)
+        snap = visitor.run.snapshot(since=0)
         return {"state": snap.state, "step": snap.step, "epoch": snap.epoch, "it_s": snap.it_s,
                 "elapsed_s": snap.elapsed_s, "device": snap.device, "message": snap.message,
                 "history_rows": len(snap.metrics["step"]), "grid_version": snap.grid_version,

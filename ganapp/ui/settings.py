@@ -91,7 +91,7 @@ class SettingsHandlers(TabHandlers):
     @property
     def downloads(self) -> bool:
         """Whether this server's runs may download a dataset whose files it lacks (the registry's setting)."""
-        return bool(self.registry.session_kwargs.get("download", True))
+        return bool(self.registry.run_kwargs.get("download", True))
 
     def datasets_offered(self) -> list[str]:
         """The datasets this server can load now, in the schema's order (see :func:`ganapp.gan.data.on_server`)."""
@@ -114,7 +114,7 @@ class SettingsHandlers(TabHandlers):
         uploads (read again at each control change and each Start) are copied once, and a run training on them
         never sees its folder rewritten."""
         paths = self._uploads(files)
-        session = self.registry.visitor(key).session
+        session = self.registry.visitor(key).run
         if not paths and session is not None and session.config.dataset == "folder":
             return session.config.data_path  # a reopened page's upload box is empty: the run keeps its images
         if not paths:
@@ -185,11 +185,11 @@ class SettingsHandlers(TabHandlers):
             return config, [gr.skip()] * len(CLASSROOM_2D)
         return shared, [getattr(shared, f) for f in CLASSROOM_2D]  # values the server sets fire no settings event
 
-    def new_session(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
+    def new_run(self, lang: str, key: str, config: GANConfig, controls: tuple = ()):
         visitor = self.registry.visitor(key)
         choice, init = self.start_point(lang, visitor, named(controls)["init"]) if controls else ("scratch", None)
         try:
-            session = self.registry.new_session(key, config, init=init)
+            session = self.registry.new_run(key, config, init=init)
         except (LimitError, ServerFullError) as e:
             raise limit_error(lang, e) from None
         except DatasetUnavailableError as e:
@@ -229,18 +229,18 @@ class SettingsHandlers(TabHandlers):
         state = visitor.state
         if snap is None or snap.state not in (RUNNING, WAITING) or not young_at_full_size(snap.config, snap.elapsed_s):
             return False
-        if visitor.twin is not None or state.lesson or snap.lesson or state.slow_motion_s > 0 or \
+        if visitor.run_b is not None or state.lesson or snap.lesson or state.slow_motion_s > 0 or \
                 state.built_from not in (None, "scratch") or not self.registry.classroom_mode():
             return False
         with visitor.lock:  # a move is a command on the visitor's runs: one at a time with their own (and two tabs')
-            if visitor.session is not session:
+            if visitor.run is not session:
                 return False
             try:
-                self.new_session(lang, key, classroom_config(snap.config))
+                self.new_run(lang, key, classroom_config(snap.config))
             except gr.Error as e:  # the old run is kept, as a refused Reset keeps it; the tick goes on
                 log.warning("a young full-size run could not join the class's sizes: %s", e.message)
                 return False
-            visitor.session.start(run_s=snap.run_left_s)
+            visitor.run.start(run_s=snap.run_left_s)
             state.classroom, state.moved_at_step = True, snap.step
             state.class_moves += 1
         log.info("a young full-size run joined the class's sizes at step %d", snap.step)
@@ -254,9 +254,9 @@ class SettingsHandlers(TabHandlers):
         page = self._page(request)
         _, visitor = self._visitor(request)
         page["class_moves_shown"] = visitor.state.class_moves
-        if visitor.session is None:
+        if visitor.run is None:
             return [gr.skip()] * len(CLASSROOM_2D)
-        config = visitor.session.config
+        config = visitor.run.config
         return [getattr(config, f) for f in CLASSROOM_2D]
 
     def moved_sizes(self, page: dict, visitor: Visitor, config: GANConfig) -> GANConfig:
@@ -269,7 +269,7 @@ class SettingsHandlers(TabHandlers):
 
     def apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
         """Push the controls' values into the running session and remember what applied and what needs a reset."""
-        session = visitor.session
+        session = visitor.run
         try:
             self.registry.limits.check(config)
         except LimitError as e:
@@ -306,7 +306,7 @@ class SettingsHandlers(TabHandlers):
                 any(f not in PAGE_FIELDS for f in fields):
             raise gr.Error(t(lang, "err_choice", field="fields", value=fields, choices=", ".join(PAGE_FIELDS)))
         _, visitor = self._visitor(request)
-        if visitor.session is None:  # no run yet: the controls are read at Start
+        if visitor.run is None:  # no run yet: the controls are read at Start
             return
         # a lesson the teacher offered fills the controls: until the student acts on it (Start, Reset), they describe
         # the lesson, not the run, and an edit among them belongs to the lesson too
@@ -334,7 +334,7 @@ class SettingsHandlers(TabHandlers):
         if field not in PAGE_FIELDS:
             raise gr.Error(t(lang, "err_choice", field="field", value=field, choices=", ".join(PAGE_FIELDS)))
         _, visitor = self._visitor(request)
-        if visitor.session is None:
+        if visitor.run is None:
             return {"applied": [], "needs_reset": []}
         applied, needs_reset = self.apply_changes(lang, visitor, {field: self.page_value(field, value)})
         return {"applied": applied, "needs_reset": needs_reset}
@@ -354,7 +354,7 @@ class SettingsHandlers(TabHandlers):
         Raises:
             gr.Error: a value out of its range (named, in the visitor's language), or beyond the host's limits.
         """
-        session = visitor.session
+        session = visitor.run
         current = session.config
         try:
             wanted = current.replace(**changes)

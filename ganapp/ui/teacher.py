@@ -240,15 +240,15 @@ class TeacherHandlers:
         vid = page.get("teacher_selected")
         card = next((c for c in cards if c.visitor_id == vid), None)
         v = self.classroom.registry.peek(vid) if card is not None else None
-        if v is None or v.session is None:
+        if v is None or v.run is None:
             return (gr.skip(),) * 4
         try:
-            snap = v.session.snapshot(None)
-            history = v.session.history(HISTORY_POINTS)
+            snap = v.run.snapshot(None)
+            history = v.run.history(HISTORY_POINTS)
         except RunLostError:  # lost before anything was read: its card says so
             return t(lang, "shown_large_lost", name=card.label(t(lang, "unnamed"))), None, \
                 gr.update(visible=False), gr.update(visible=False)
-        drawn = (vid, id(v.session), snap.step, snap.grid_version, snap.state, lang)
+        drawn = (vid, id(v.run), snap.step, snap.grid_version, snap.state, lang)
         if page.get("teacher_drawn") == drawn:
             return (gr.skip(),) * 4
         page["teacher_drawn"] = drawn
@@ -307,7 +307,7 @@ class TeacherHandlers:
             return t(lang, "lesson_offered", lesson=title)
         built, failed = 0, 0
         for vid, v in self.classroom.registry.visitors():
-            if v.session is None:
+            if v.run is None:
                 continue  # no run to keep: the lesson reaches their controls, and Start runs it
             try:
                 self._apply(lang, vid, v, LESSONS[lesson])
@@ -324,20 +324,20 @@ class TeacherHandlers:
         fine-tunable with "Start from: uploaded"), and build the lesson's run A (and run B) cleanly, not started."""
         for session in v.runs().values():
             session.pause()
-        session = v.session
+        session = v.run
         if not session.lost and session.state != ERROR and session.step_count > 0:
             path = self.app._file(vid, kept_checkpoint_name(lesson.name))
             session.save_checkpoint(path)
             v.checkpoint, v.state.checkpoint_name = load_checkpoint(path), path.name
         config = page_config(lesson.config())  # what Start builds from the lesson's controls
         v.state.slow_motion_s = lesson.slow_motion_s  # the new run takes it as it is built
-        self.app.settings.new_session(lang, vid, config)  # stops the old run; a fresh notice, a redraw
+        self.app.settings.new_run(lang, vid, config)  # stops the old run; a fresh notice, a redraw
         v.state.lesson, v.state.classroom = lesson.name, False  # a lesson runs at its own sizes
-        twin_config = start_lesson(v, lesson, config, fresh=True)
-        if twin_config is not None:
-            self.app.compare.new_twin(lang, vid, twin_config).set_lesson(lesson)
+        run_b_config = start_lesson(v, lesson, config, fresh=True)
+        if run_b_config is not None:
+            self.app.compare.new_run_b(lang, vid, run_b_config).set_lesson(lesson)
         else:
-            self.app.registry.drop_twin(vid)
+            self.app.registry.drop_run_b(vid)
 
     @teacher_only
     @guarded

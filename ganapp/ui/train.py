@@ -1,6 +1,6 @@
 """The Train tab's run controls: Start, Pause, Resume, Stop, Step, Reset, Step D / Step G, slow motion, and what the
 page draws (the 2D view's layers, the curves' smoothing, the time-lapse GIF). Every command reaches run B too, in
-one place (:func:`ganapp.ui.compare.also_run_b`).
+one place (:func:`ganapp.ui.run_b.also_run_b`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..run.run import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
 from . import plots
 from .base import Shared, TabHandlers
 from .common import command, failure, guarded, named
-from .compare import CompareHandlers, also_run_b
+from .run_b import RunBHandlers, also_run_b
 from .i18n import t, without_paths
 from .lessons import lesson_for, start_lesson
 from .settings import SettingsHandlers, reset_fields
@@ -30,7 +30,7 @@ MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a fla
 def refused_changes_nothing(visitor):
     """Put back, if building a run is refused (a dataset that cannot be read, a host's limit ...), what was set on
     the visitor on the way: the classroom note. The run itself is only replaced once the new one is built
-    (:meth:`ganapp.host.registry.Registry.new_session`), and values the server shows in the controls are sent
+    (:meth:`ganapp.host.registry.Registry.new_run`), and values the server shows in the controls are sent
     only with the answer of a Start or Reset that succeeded.
     """
     classroom = visitor.state.classroom
@@ -44,7 +44,7 @@ def refused_changes_nothing(visitor):
 class TrainHandlers(TabHandlers):
     """The Train tab's run controls, over the settings (to build runs) and run B's handlers (to start one)."""
 
-    def __init__(self, shared: Shared, settings: SettingsHandlers, compare: CompareHandlers):
+    def __init__(self, shared: Shared, settings: SettingsHandlers, compare: RunBHandlers):
         super().__init__(shared)
         self.settings, self.compare = settings, compare
 
@@ -65,7 +65,7 @@ class TrainHandlers(TabHandlers):
             raise gr.Error(t(lang, "err_field", field=t(lang, "run_minutes"), value=run_minutes,
                              range=f"[0, {MAX_RUN_MINUTES}]", kind=t(lang, "kind_num")))
         config = self.settings.read_config(lang, controls, key)
-        session = visitor.session
+        session = visitor.run
         reshaped = session is not None and bool(reset_fields(session.config, config))
         new_start = (named(controls)["init"] or "scratch") != visitor.state.built_from
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
@@ -88,15 +88,15 @@ class TrainHandlers(TabHandlers):
             with refused_changes_nothing(visitor):
                 if lesson is None:  # a lesson runs at its own sizes
                     config, shown = self.settings.classroom_sizes(visitor, config)
-                self.settings.new_session(lang, key, config, controls)
+                self.settings.new_run(lang, key, config, controls)
         else:
             self.settings.apply_controls(lang, visitor, config)
         # a lesson's run B comes with its run A's first Start, also after a Reset built run A
-        twin_config = start_lesson(visitor, lesson, config, fresh or untrained)
-        if twin_config is not None:
-            self.compare.new_twin(lang, key, twin_config).set_lesson(lesson)
+        run_b_config = start_lesson(visitor, lesson, config, fresh or untrained)
+        if run_b_config is not None:
+            self.compare.new_run_b(lang, key, run_b_config).set_lesson(lesson)
         page.pop("offered", None)  # the student acted on the lesson the teacher offered
-        visitor.session.start(run_s=60.0 * run_minutes)
+        visitor.run.start(run_s=60.0 * run_minutes)
         also_run_b(visitor, lambda b: b.start(run_s=60.0 * run_minutes))
         return shown
 
@@ -132,10 +132,10 @@ class TrainHandlers(TabHandlers):
             raise gr.Error(t(lang, "err_field", field=t(lang, "step_n"), value=n, range=f"1..{MAX_STEP_REQUEST}",
                              kind=t(lang, "kind_int")))
         config = self.settings.read_config(lang, controls, key)
-        if visitor.session is None:
-            self.settings.new_session(lang, key, config, controls)
+        if visitor.run is None:
+            self.settings.new_run(lang, key, config, controls)
             start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
-        session = visitor.session
+        session = visitor.run
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
@@ -157,9 +157,9 @@ class TrainHandlers(TabHandlers):
         config = self.settings.read_config(lang, controls, key)  # a dataset not on this server is refused here
         with refused_changes_nothing(visitor):
             config, shown = self.settings.classroom_sizes(visitor, config)
-            self.settings.new_session(lang, key, config, controls)
-        had_twin = self.registry.drop_twin(key)
-        return [*shown, t(lang, "compare_ended_by_reset") if had_twin else gr.skip()]
+            self.settings.new_run(lang, key, config, controls)
+        had_run_b = self.registry.drop_run_b(key)
+        return [*shown, t(lang, "compare_ended_by_reset") if had_run_b else gr.skip()]
 
     @command
     def phase_step(self, request: gr.Request, lang: str, phase: str, *controls: Any) -> None:
@@ -169,9 +169,9 @@ class TrainHandlers(TabHandlers):
         key, visitor = self._visitor(request)
         if phase not in ("d", "g", "both"):
             raise gr.Error(t(lang, "err_choice", field="phase", choices="d, g, both", value=phase))
-        if visitor.session is None and controls:
+        if visitor.run is None and controls:
             config = self.settings.read_config(lang, controls, key)
-            self.settings.new_session(lang, key, config, controls)
+            self.settings.new_run(lang, key, config, controls)
             start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
         session = self._session(lang, visitor)
         if session.state in (RUNNING, WAITING):
@@ -189,8 +189,8 @@ class TrainHandlers(TabHandlers):
             raise gr.Error(t(lang, "err_field", field=t(lang, "slow_motion"), value=seconds, range="0..5",
                              kind=t(lang, "kind_num")))
         visitor.state.slow_motion_s = float(seconds)
-        if visitor.session is not None:
-            visitor.session.set_slow_motion(float(seconds))
+        if visitor.run is not None:
+            visitor.run.set_slow_motion(float(seconds))
             also_run_b(visitor, lambda b: b.set_slow_motion(float(seconds)), unless=())
 
     @guarded

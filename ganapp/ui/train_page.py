@@ -16,7 +16,7 @@ from ..gan.presets import CLASSROOM_2D
 from ..run.lessons import LESSONS
 from . import curves
 from .common import CONTROL_FIELDS, FAST
-from .compare import COMPARE_FIELDS
+from .run_b import COMPARE_FIELDS
 from .i18n import t
 from .live import PollOutputs, TickOutputs
 from .plots import DEFAULT_SMOOTHING, LAYERS

@@ -23,7 +23,7 @@ def test_an_early_arrivals_run_joins_the_class_and_the_page_says_so_and_shows_th
     page.get_by_text("Advanced", exact=True).first.click()  # the accordion that holds the widths
     page.click("#start")  # alone on the server: the full sizes
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
-    run = next(v.session for v in list(registry._visitors.values()) if v.session is not None)
+    run = next(v.run for v in list(registry._visitors.values()) if v.run is not None)
     assert (run.config.g_width, run.config.batch_size) == (128, 256)
     assert page.locator("#g-width input").input_value() == "128"
     classmates = [f"classmate-{i}" for i in range(3)]
@@ -41,7 +41,7 @@ def test_an_early_arrivals_run_joins_the_class_and_the_page_says_so_and_shows_th
     page.wait_for_function("() => document.querySelector('#g-width input').value === '64'"
                            " && document.querySelector('#d-width input').value === '64'"
                            " && document.querySelector('#batch-size input').value === '128'")
-    moved = next(v.session for v in list(registry._visitors.values()) if v.session is not None)
+    moved = next(v.run for v in list(registry._visitors.values()) if v.run is not None)
     assert moved is not run and (moved.config.g_width, moved.config.batch_size) == (64, 128)
     assert wait_until(lambda: moved.snapshot(None).step > 0 and moved.state == "running", 20)
     status = page.locator("#ganapp-status").inner_text()

@@ -36,8 +36,8 @@ def _train_and_compare(page, registry, n_steps: int, total: int) -> None:
     page.click("#step")
     page.wait_for_function("(n) => new RegExp(`step ${n}\\\\b`).test(document.querySelector('#ganapp-status')"
                            ".innerText)", arg=total, timeout=120_000)
-    sessions = [v.session for _, v in registry.visitors()
-                if v.session is not None and v.session.config.dataset == "ring8"]
+    sessions = [v.run for _, v in registry.visitors()
+                if v.run is not None and v.run.config.dataset == "ring8"]
     assert len(sessions) == 1
     history = [int(s) for s in sessions[0].rows_since(-1)["step"]]
     assert history == list(range(1, total + 1))

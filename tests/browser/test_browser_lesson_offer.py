@@ -65,11 +65,11 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
             student.wait_for_selector(".toast-body")
             toast = student.locator(".toast-body").first.inner_text()
             assert "Dataset: ring8 → grid25" in toast and "press Reset" in toast, toast
-            (v,) = [v for _, v in registry.visitors() if v.session is not None]
-            config = v.session.config
+            (v,) = [v for _, v in registry.visitors() if v.run is not None]
+            config = v.run.config
             assert (config.dataset, config.loss, config.lr_g, config.batch_size) == ("ring8", "non_saturating",
                                                                                       1e-3, 256)
-            assert v.session.state in ("running", "waiting")
+            assert v.run.state in ("running", "waiting")
             assert "ring8 · mlp · non_saturating" in _gallery_text(teacher)  # the run's real setup
 
             student.click("#reset")
@@ -78,7 +78,7 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
             student.wait_for_function(f"() => ({STATUS})().includes('Lesson: Mode collapse on grid25')")
             _wait_gallery(teacher, "lesson: Mode collapse on grid25")  # the card's setup follows the new run
             assert "grid25 · mlp · minimax" in _gallery_text(teacher)
-            assert wait_until(lambda: v.session.config.dataset == "grid25" and v.session.config.loss == "minimax")
+            assert wait_until(lambda: v.run.config.dataset == "grid25" and v.run.config.loss == "minimax")
         finally:
             browser.close()
             for vid in registry.visitor_ids():

@@ -115,7 +115,7 @@ def test_the_2d_view_draws_d_s_map_and_g_s_arrows(page, served_app):
         timeout=60_000)
     page.click("#pause")
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('paused')")
-    (run,) = [v.session for _, v in served_app[1].ganapp.registry.visitors() if v.session is not None]
+    (run,) = [v.run for _, v in served_app[1].ganapp.registry.visitors() if v.run is not None]
     # the step in progress at the pause is published, and the page shows it: the count the Step G goes on from
     assert wait_until(lambda: _status_step(page) == run.step_count)
     before = _status_step(page)
@@ -167,7 +167,7 @@ def test_the_classroom_sizes_fill_the_controls_without_a_false_notice(page, serv
         time.sleep(1.5)  # the change events have long been handled
         status = page.locator("#ganapp-status").inner_text()
         assert "to rebuild the networks" not in status and "Applied while training" not in status, status
-        sessions = [v.session for v in list(registry._visitors.values()) if v.session is not None]
+        sessions = [v.run for v in list(registry._visitors.values()) if v.run is not None]
         assert any(s.config.g_width == s.config.d_width == 64 and s.config.batch_size == 128 for s in sessions)
     finally:
         registry.classroom = None
@@ -191,7 +191,7 @@ def test_a_reload_and_a_second_tab_find_the_same_run_still_training(page, served
     page.click("#start")
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
     assert wait_step(page, lambda s: s >= 20)
-    sessions = [v.session for v in registry._visitors.values() if v.session is not None]
+    sessions = [v.run for v in registry._visitors.values() if v.run is not None]
     assert len(sessions) == 1
     run = sessions[0]
 
@@ -206,7 +206,7 @@ def test_a_reload_and_a_second_tab_find_the_same_run_still_training(page, served
     assert float(page.locator("#lr-g input").input_value()) == 0.0003
     time.sleep(2)  # the settings' change events have run: none changed the run
     assert run.config.lr_g == 0.0003 and run.config.dataset == "ring8"
-    assert [v.session for v in registry._visitors.values() if v.session is not None] == [run]
+    assert [v.run for v in registry._visitors.values() if v.run is not None] == [run]
 
     second = page.context.new_page()  # the same browser: the same localStorage, so the same visitor
     second.goto(page.url)
@@ -214,7 +214,7 @@ def test_a_reload_and_a_second_tab_find_the_same_run_still_training(page, served
     second.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')",
                              timeout=30_000)
     assert wait_step(second, lambda s: s > _status_step(page) - 200)
-    assert [v.session for v in registry._visitors.values() if v.session is not None] == [run]
+    assert [v.run for v in registry._visitors.values() if v.run is not None] == [run]
     second.close()
 
 
@@ -296,9 +296,9 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
             teacher.click("#teacher-pause-all")
             for page in (ada, xss):
                 page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('paused')")
-            assert all(v.session.state == "paused" for v in map(demo.ganapp.registry.peek,
+            assert all(v.run.state == "paused" for v in map(demo.ganapp.registry.peek,
                                                                 demo.ganapp.registry.visitor_ids())
-                       if v is not None and v.session is not None)
+                       if v is not None and v.run is not None)
             assert _DIALOGS == []  # no script ran from a name
         finally:
             browser.close()

@@ -21,7 +21,7 @@ def _running_ring8(page, served_app):
     page.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")  # the 2D defaults
     page.click("#start")
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')")
-    runs = [v.session for v in list(registry._visitors.values()) if v.session is not None]
+    runs = [v.run for v in list(registry._visitors.values()) if v.run is not None]
     assert len(runs) == 1
     return runs[0]
 

@@ -29,7 +29,7 @@ def test_the_teacher_s_view_at_1366_by_768(served_teacher_app):
     url, demo = served_teacher_app
     registry = demo.ganapp.registry
     for i, name in enumerate(NAMES):
-        registry.new_session(f"student-{i}", tiny_2d()).start()
+        registry.new_run(f"student-{i}", tiny_2d()).start()
         registry.visitor(f"student-{i}").state.name = name
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -34,7 +34,7 @@ def test_the_menu_and_the_uploads_say_what_this_server_will_train_on(served_app,
     url, demo = served_app
     registry = demo.ganapp.registry
     monkeypatch.setenv("GANAPP_DATA_DIR", str(tmp_path / "no-data"))  # this server holds no dataset files ...
-    monkeypatch.setitem(registry.session_kwargs, "download", False)  # ... and may not download them
+    monkeypatch.setitem(registry.run_kwargs, "download", False)  # ... and may not download them
     shapes, red = shapes_zip(tmp_path / "shapes.zip"), png(tmp_path / "red.png")
     more, big = shapes_zip(tmp_path / "more.zip", n=10), huge_png(tmp_path / "big.png")
     with sync_playwright() as p:
@@ -68,7 +68,7 @@ def test_the_menu_and_the_uploads_say_what_this_server_will_train_on(served_app,
             page.click("#step")  # one step: the status says how much of an epoch it was
             page.wait_for_function("() => /step 1 · epoch/.test(document.querySelector('#ganapp-status').innerText)",
                                    timeout=60_000)
-            runs = [v.session for _, v in registry.visitors() if v.session is not None]
+            runs = [v.run for _, v in registry.visitors() if v.run is not None]
             assert len(runs) == 1 and runs[0].config.dataset == "folder"
             config = runs[0].config
             epoch = float(re.search(r"epoch ([\d.]+)", page.locator("#ganapp-status").inner_text())[1])

@@ -36,7 +36,7 @@ def test_pages_that_opened_and_closed_do_not_shrink_a_lone_learners_run(app_with
     assert len(registry) == 6  # still in memory until the idle timeout: they may come back
     app.attach(req("lone"), "en", None, *page_controls)
     shown = app.train.start(req("lone"), "en", 0, *_ring8())
-    config = registry.visitor(registry.key("lone")).session.config
+    config = registry.visitor(registry.key("lone")).run.config
     assert (config.g_width, config.d_width, config.batch_size) == (128, 128, 256)  # the full-size defaults
     assert all(isinstance(v, type(gr.skip())) for v in shown)  # the controls keep the sizes they show
     assert "Classroom mode" not in app.live.tick(req("lone"), "en").status
@@ -55,7 +55,7 @@ def test_the_class_counts_while_its_pages_tick_and_a_run_built_after_it_left_get
     assert wait_until(lambda: app.live.tick(req("student-0"), "en") and not registry.classroom_mode(), 10)
     assert len(registry) == 4  # all still held in memory
     app.train.reset(req("student-0"), "en", *_ring8())
-    config = registry.visitor("student-0").session.config
+    config = registry.visitor("student-0").run.config
     assert (config.g_width, config.d_width, config.batch_size) == (128, 128, 256)
     assert "Classroom mode" not in app.live.tick(req("student-0"), "en").status
     for s in students[1:]:  # the class comes back: on again

@@ -113,26 +113,26 @@ def test_a_closed_pages_run_trains_on_and_a_reload_reattaches(tmp_path):
     token, found = reg.attach("page-1", None)
     assert found == NEW and token
     vid = reg.key("page-1")
-    session = reg.new_session(vid, tiny_2d())
+    session = reg.new_run(vid, tiny_2d())
     session.start()
     reg.detach("page-1")  # the page closed: the run is not stopped
     step = session.snapshot(None).step
     assert wait_until(lambda: session.snapshot(None).step > step + 20, 10) and session.state == RUNNING
     token_2, found = reg.attach("page-2", token)
     assert (token_2, found, reg.key("page-2")) == (token, REATTACHED, vid)
-    assert reg.visitor(reg.key("page-2")).session is session
+    assert reg.visitor(reg.key("page-2")).run is session
     reg.close(save=False)
 
 
 def test_a_forged_or_foreign_token_gets_a_fresh_visitor_not_someone_elses_run(tmp_path):
     reg = _registry(tmp_path)
     token, _ = reg.attach("alice", None)
-    reg.new_session(reg.key("alice"), tiny_2d()).step(5)
+    reg.new_run(reg.key("alice"), tiny_2d()).step(5)
     for i, forged in enumerate([token[:-2] + "xx", token.split(".")[0], "../" + token, None,
                                 StateStore(tmp_path / "elsewhere").new_token()]):
         new_token, found = reg.attach(f"mallory-{i}", forged)
         assert found == NEW and new_token != token and reg.key(f"mallory-{i}") != reg.key("alice")
-        assert reg.visitor(reg.key(f"mallory-{i}")).session is None
+        assert reg.visitor(reg.key(f"mallory-{i}")).run is None
     reg.close(save=False)
 
 
@@ -140,7 +140,7 @@ def test_an_idle_run_pauses_autosaves_leaves_memory_and_comes_back_paused(tmp_pa
     reg = _registry(tmp_path, idle_timeout_s=0.3, grace_s=60)
     token, _ = reg.attach("page", None)
     vid = reg.key("page")
-    session = reg.new_session(vid, tiny_2d())
+    session = reg.new_run(vid, tiny_2d())
     session.start()
     assert wait_until(lambda: session.snapshot(None).step > 30, 10)
     time.sleep(0.4)
@@ -148,7 +148,7 @@ def test_an_idle_run_pauses_autosaves_leaves_memory_and_comes_back_paused(tmp_pa
     assert reg.store.has(vid, "a")
     saved_step = session.trainer.step_count
     token_2, found = reg.attach("page-again", token)
-    restored = reg.visitor(vid).session
+    restored = reg.visitor(vid).run
     assert found == RESTORED and token_2 == token and restored is not session
     assert restored.state == PAUSED and restored.trainer.step_count == saved_step
     assert len(restored.history()["step"]) > 0
@@ -161,7 +161,7 @@ def test_autosaves_come_once_a_period_while_training_and_once_after_a_pause(tmp_
     reg = _registry(tmp_path, autosave_every_s=600)  # a period that no save on a busy machine outlasts
     reg.attach("page", None)
     vid = reg.key("page")
-    session = reg.new_session(vid, tiny_2d())
+    session = reg.new_run(vid, tiny_2d())
     session.start()
     assert wait_until(lambda: session.snapshot(None).step > 10, 10)
     assert reg.autosave(vid) == []  # not yet a period since the run began
@@ -180,16 +180,16 @@ def test_run_b_is_saved_and_restored_beside_run_a_and_dropping_it_deletes_its_fi
     reg = _registry(tmp_path, idle_timeout_s=0.2, grace_s=60)
     token, _ = reg.attach("page", None)
     vid = reg.key("page")
-    reg.new_session(vid, tiny_2d()).step(7)
-    reg.new_twin(vid, tiny_2d(loss="hinge")).step(9)
+    reg.new_run(vid, tiny_2d()).step(7)
+    reg.new_run_b(vid, tiny_2d(loss="hinge")).step(9)
     assert wait_until(lambda: all(s.state == PAUSED for s in reg.visitor(vid).runs().values()), 10)
     assert sorted(reg.autosave(vid)) == ["a", "b"]
     time.sleep(0.3)
     reg.reap()
     reg.attach("page-2", token)
     v = reg.visitor(vid)
-    assert (v.session.trainer.step_count, v.twin.trainer.step_count, v.twin.config.loss) == (7, 9, "hinge")
-    reg.drop_twin(vid)
+    assert (v.run.trainer.step_count, v.run_b.trainer.step_count, v.run_b.config.loss) == (7, 9, "hinge")
+    reg.drop_run_b(vid)
     assert not reg.store.has(vid, "b") and reg.store.has(vid, "a")
     reg.remove(vid)  # a freed visitor's files go with them
     assert not reg.store.folder(vid).exists()
@@ -204,7 +204,7 @@ def test_an_autosave_that_cannot_be_restored_starts_the_visitor_afresh(tmp_path)
     reg.close(save=False)
     reg = _registry(tmp_path)
     _, found = reg.attach("page-2", token)
-    assert found == RESTORE_FAILED and reg.visitor(vid).session is None
+    assert found == RESTORE_FAILED and reg.visitor(vid).run is None
     reg.close(save=False)
 
 
@@ -224,7 +224,7 @@ def test_shutdown_saves_every_returning_visitors_run_paused(tmp_path):
     reg = _registry(tmp_path)
     token, _ = reg.attach("page", None)
     vid = reg.key("page")
-    session = reg.new_session(vid, tiny_2d())
+    session = reg.new_run(vid, tiny_2d())
     session.start()
     assert wait_until(lambda: session.snapshot(None).step > 10, 10)
     reg.close(save=True)
@@ -251,23 +251,23 @@ def test_pages_that_never_unload_are_forgotten(tmp_path):
 
 def test_what_a_page_did_before_it_attached_goes_to_its_visitor(tmp_path):
     reg = _registry(tmp_path)
-    early = reg.new_session("quick-page", tiny_2d())  # Start pressed before the page's attach came back
+    early = reg.new_run("quick-page", tiny_2d())  # Start pressed before the page's attach came back
     reg.visitor("quick-page").state.name = "Ada"
     reg.attach("quick-page", None)
     v = reg.visitor(reg.key("quick-page"))
-    assert v.session is early and v.state.name == "Ada" and "quick-page" not in reg
+    assert v.run is early and v.state.name == "Ada" and "quick-page" not in reg
     token, _ = reg.attach("other-page", None)
-    reg.new_session(reg.key("other-page"), tiny_2d(seed=3))
-    late = reg.new_session("reloaded-page", tiny_2d(seed=4))  # a reload: the visitor has a run already
+    reg.new_run(reg.key("other-page"), tiny_2d(seed=3))
+    late = reg.new_run("reloaded-page", tiny_2d(seed=4))  # a reload: the visitor has a run already
     reg.attach("reloaded-page", token)
-    assert reg.visitor(reg.key("reloaded-page")).session is not late and late.state == "stopped"
+    assert reg.visitor(reg.key("reloaded-page")).run is not late and late.state == "stopped"
     reg.close(save=False)
 
 
 def test_without_a_state_folder_a_page_is_its_own_visitor_and_goes_with_its_unload():
     reg = Registry()  # GANAPP_STATE_DIR=off
     assert reg.attach("page", "any-token") == (None, NEW) and reg.key("page") == "page"
-    reg.new_session("page", tiny_2d()).start()
+    reg.new_run("page", tiny_2d()).start()
     reg.detach("page")
     assert "page" not in reg
     reg.close()

@@ -28,20 +28,20 @@ def early(tmp_path):
     for name in ("e0", "e1", "e2"):
         app.live.tick(req(name), "en")
         app.train.start(req(name), "en", 0, *_controls())
-    assert all(registry.visitor(n).session.config.g_width == 128 for n in ("e0", "e1", "e2"))
-    assert wait_until(lambda: all(registry.visitor(n).session.snapshot(None).step > 0 for n in ("e0", "e1", "e2")), 20)
+    assert all(registry.visitor(n).run.config.g_width == 128 for n in ("e0", "e1", "e2"))
+    assert wait_until(lambda: all(registry.visitor(n).run.snapshot(None).step > 0 for n in ("e0", "e1", "e2")), 20)
     yield app, registry
     registry.close()
 
 
 def test_the_early_arrivals_join_the_class_stack_when_the_class_comes_and_their_pages_say_so(early):
     app, registry = early
-    old = registry.visitor("e0").session
+    old = registry.visitor("e0").run
     assert app.live.tick(req("e0"), "en").class_moves == 0  # three pages: no class yet
     app.live.tick(req("s3"), "en")  # the 4th student opens the page
     app.train.start(req("s3"), "zh", 0, *_controls())  # ... and gets the class's sizes
     out = app.live.tick(req("e0"), "en")  # the early arrival's next tick
-    run = registry.visitor("e0").session
+    run = registry.visitor("e0").run
     assert run is not old and old.state == "stopped"
     assert (run.config.g_width, run.config.d_width, run.config.batch_size) == (64, 64, 128)
     assert run.config.replace(g_width=128, d_width=128, batch_size=256) == old.config  # nothing else changed
@@ -51,7 +51,7 @@ def test_the_early_arrivals_join_the_class_stack_when_the_class_comes_and_their_
     assert app.settings.class_sizes_shown(req("e0"), "en") == [64, 64, 128]  # the page's size controls follow
     for name in ("e1", "e2"):
         app.live.tick(req(name), "en")
-    runs = [registry.visitor(n).session for n in ("e0", "e1", "e2", "s3")]
+    runs = [registry.visitor(n).run for n in ("e0", "e1", "e2", "s3")]
     key = stack_key(runs[3].trainer)
     engine = registry.engine
     assert wait_until(lambda: len(engine._stacks.get(key, ())) == 4, 20)  # one stack: the class's
@@ -62,11 +62,11 @@ def test_a_page_that_has_not_shown_the_move_yet_does_not_undo_it_with_start(earl
     app, registry = early
     app.live.tick(req("s3"), "en")
     app.live.tick(req("e0"), "en")
-    run = registry.visitor("e0").session
+    run = registry.visitor("e0").run
     assert run.config.batch_size == 128
     assert wait_until(lambda: run.snapshot(None).step > 0, 20)
     app.train.start(req("e0"), "en", 0, *_controls())  # still showing 128 / 256: the move had not reached it
-    assert registry.visitor("e0").session is run and run.config.batch_size == 128
+    assert registry.visitor("e0").run is run and run.config.batch_size == 128
     assert "to rebuild the networks" not in app.live.tick(req("e0"), "en").status
     shown = dict(zip(("g_width", "d_width", "batch_size"), app.settings.class_sizes_shown(req("e0"), "en")))
     app.train.start(req("e0"), "en", 0, *_controls(lr_g=5e-4, **shown))  # the page as it shows the move now
@@ -81,11 +81,11 @@ def test_old_paused_chosen_and_compared_runs_are_left_as_they_are(early, monkeyp
     app.compare.compare(req("e2"), "en", "loss", "hinge", *_controls())  # compared with a run B: an experiment
     app.live.tick(req("wide"), "en")
     app.train.start(req("wide"), "en", 0, *_controls(g_width=96))  # sizes the visitor chose
-    runs = {n: registry.visitor(n).session for n in ("e0", "e1", "e2", "wide")}
+    runs = {n: registry.visitor(n).run for n in ("e0", "e1", "e2", "wide")}
     monkeypatch.setattr(ganapp.gan.presets, "YOUNG_S", 0.0)  # e0 has trained too long to start again
     for name in runs:
         out = app.live.tick(req(name), "en")
         assert out.class_moves == 0 and "the class has arrived" not in out.status
-    assert all(registry.visitor(n).session is s for n, s in runs.items())
+    assert all(registry.visitor(n).run is s for n, s in runs.items())
     assert runs["wide"].config.g_width == 96 and runs["e0"].config.g_width == 128
     assert app.settings.class_sizes_shown(req("nobody"), "en") == [gr.skip()] * 3

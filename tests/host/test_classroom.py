@@ -89,7 +89,7 @@ def test_the_class_at_a_glance_and_the_class_actions(classroom):
     assert app.registry.visitor("s1").state.lesson == "mode_collapse"  # Start will run it as the lesson
     assert "老师设置了课程" in app.live.tick(req("s1"), "zh").status
     assert app.take_lesson(req("s1"), "en", lesson_no, *page_controls) == [gr.skip()] * len(out)  # taken once
-    session = app.registry.visitor("s1").session
+    session = app.registry.visitor("s1").run
     assert session.config.dataset == "ring8" and session.state == "running"  # the student still presses Start
 
 
@@ -144,7 +144,7 @@ def test_every_teacher_action_refuses_a_wrong_token_and_returns_nothing(classroo
     for i, call in enumerate(calls):
         with pytest.raises(gr.Error, match="^'Refused.'$"):  # the plain refusal, nothing more
             asyncio.run(call(req("mallory", host=f"10.9.9.{i}")))
-    assert room.lesson is None and app.registry.visitor("s1").session.state in ("running", "waiting")
+    assert room.lesson is None and app.registry.visitor("s1").run.state in ("running", "waiting")
     refused = asyncio.run(h.refresh(req("mallory", host="10.9.9.99"), "en", "wrong-token-123", "seat"))
     assert refused[1] == "Refused." and all(isinstance(x, type(gr.skip())) for x in refused[2:])
     teacher = req("teacher", host="10.0.0.2")
@@ -166,7 +166,7 @@ def test_host_limits_refuse_in_the_visitors_language(tmp_path, worker):
         with pytest.raises(gr.Error, match="服务器已满"):
             app.compare.compare(req("a"), "zh", "loss", "hinge", *CONTROLS)  # run B would be a second run
         app.train.reset(req("a"), "en", *CONTROLS)  # rebuilding one's own run is always allowed
-        session = registry.visitor("a").session
+        session = registry.visitor("a").run
         session.start()
         assert wait_until(lambda: session.state == PAUSED, 10) and session.step_count == 10
         assert "limit of 10 steps per run" in app.live.tick(req("a"), "en").status
@@ -174,9 +174,9 @@ def test_host_limits_refuse_in_the_visitors_language(tmp_path, worker):
         assert wait_until(lambda: session.state == PAUSED and session.snapshot(None).step_limit == 10)
         assert session.step_count == 10
         with pytest.raises(LimitError):
-            registry.new_session("c", tiny_2d(batch_size=65))
+            registry.new_run("c", tiny_2d(batch_size=65))
         with pytest.raises(ServerFullError):
-            registry.new_session("c", tiny_2d())
+            registry.new_run("c", tiny_2d())
     finally:
         registry.close()
 

@@ -36,7 +36,7 @@ def test_reached_after_is_when_the_run_reached_it_and_shows_the_score_that_did()
     # at 5 steps/s (60 s in); run c never does
     runs = {"a": Run(clock, 10, lambda s: 8 if s == 300 else 7), "b": Run(clock, 5, lambda s: 8 if s >= 300 else 6),
             "c": Run(clock, 10, lambda s: 5)}
-    visitors = [(vid, SimpleNamespace(session=run, state=SimpleNamespace(name=vid.upper()))) for vid, run in
+    visitors = [(vid, SimpleNamespace(run=run, state=SimpleNamespace(name=vid.upper()))) for vid, run in
                 runs.items()]
     registry = SimpleNamespace(visitors=lambda: visitors, limits=Limits())
     room = Classroom(registry, TeacherGate(TOKEN), clock=lambda: clock[0])
@@ -55,7 +55,7 @@ def test_reached_after_is_when_the_run_reached_it_and_shows_the_score_that_did()
 def test_a_run_that_meets_the_goal_when_the_challenge_starts_has_reached_it_at_once():
     clock = [40.0]
     run = Run(clock, 10, lambda s: 8)
-    registry = SimpleNamespace(visitors=lambda: [("a", SimpleNamespace(session=run, state=SimpleNamespace(name="")))],
+    registry = SimpleNamespace(visitors=lambda: [("a", SimpleNamespace(run=run, state=SimpleNamespace(name="")))],
                                limits=Limits())
     room = Classroom(registry, TeacherGate(TOKEN), clock=lambda: clock[0])
     room.start_challenge("all_modes")

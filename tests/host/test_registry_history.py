@@ -39,9 +39,9 @@ def test_history_stays_bounded_over_a_long_run():
 
 def test_registry_keeps_visitors_apart_and_reaps_idle_ones():
     reg = Registry(idle_timeout_s=0.3)
-    a = reg.new_session("alice", tiny_2d())
-    b = reg.new_session("bob", tiny_2d(seed=1))
-    assert reg.visitor("alice").session is a and reg.visitor("bob").session is b and a is not b
+    a = reg.new_run("alice", tiny_2d())
+    b = reg.new_run("bob", tiny_2d(seed=1))
+    assert reg.visitor("alice").run is a and reg.visitor("bob").run is b and a is not b
     a.start()
     assert wait_until(lambda: a.state == RUNNING, 5)
     time.sleep(0.4)
@@ -55,7 +55,7 @@ def test_registry_keeps_visitors_apart_and_reaps_idle_ones():
 
 def test_reaper_thread_stops_sessions_by_itself():
     reg = Registry(idle_timeout_s=0.2)
-    s = reg.new_session("x", tiny_2d())
+    s = reg.new_run("x", tiny_2d())
     s.start()
     reg.start_reaper(every_s=0.05)
     assert wait_until(lambda: "x" not in reg and s.state == "stopped", 5)
@@ -64,10 +64,10 @@ def test_reaper_thread_stops_sessions_by_itself():
 
 def test_new_session_replaces_and_stops_the_old_one():
     reg = Registry()
-    old = reg.new_session("v", tiny_2d())
+    old = reg.new_run("v", tiny_2d())
     old.start()
-    new = reg.new_session("v", tiny_2d())
-    assert reg.visitor("v").session is new and old.state == "stopped"
+    new = reg.new_run("v", tiny_2d())
+    assert reg.visitor("v").run is new and old.state == "stopped"
     reg.close()
 
 

@@ -47,7 +47,7 @@ def test_grid25_defaults_do_not_collapse_and_hold_95_percent_coverage_at_the_win
 def test_saturation_lesson_minimax_gradient_is_a_tenth_of_the_non_saturating_one_in_the_first_300_steps():
     lesson = LESSONS["saturation"]
     a = watch_rows(lesson.config(), 300, 10)
-    b = watch_rows(lesson.twin_config(), 300, 10)
+    b = watch_rows(lesson.run_b_config(), 300, 10)
     assert _mean(a, "g_grad") <= 0.1 * _mean(b, "g_grad"), (_mean(a, "g_grad"), _mean(b, "g_grad"))
     assert _mean(a[-10:], "d_g_z") <= 0.05  # because D rejects the fakes: D(G(z)) → 0
     default = watch_rows(GANConfig.default_for("ring8"), 300, 10)
@@ -57,7 +57,7 @@ def test_saturation_lesson_minimax_gradient_is_a_tenth_of_the_non_saturating_one
 def test_strong_d_lesson_drives_d_to_certainty_and_g_s_arrows_to_nothing():
     lesson = LESSONS["strong_d"]
     a = _window(watch_rows(lesson.config(), lesson.window_steps[1], 10), lesson)
-    b = _window(watch_rows(lesson.twin_config(), lesson.window_steps[1], 10), lesson)
+    b = _window(watch_rows(lesson.run_b_config(), lesson.window_steps[1], 10), lesson)
     assert _mean(a, "d_x") >= 0.95 and _mean(a, "d_g_z") <= 0.05
     assert _mean(a, "g_grad") <= 0.05 * _mean(b, "g_grad"), (_mean(a, "g_grad"), _mean(b, "g_grad"))
     assert 0.3 <= _mean(b, "d_g_z") and _mean(b, "d_x") <= 0.8  # the balanced run B stays in the game
@@ -66,7 +66,7 @@ def test_strong_d_lesson_drives_d_to_certainty_and_g_s_arrows_to_nothing():
 def test_wgan_lesson_critic_pulls_far_fakes_where_the_saturated_d_is_flat():
     lesson = LESSONS["wgan_smooth"]
     a = _window(watch_rows(lesson.config(), lesson.window_steps[1], 10), lesson)
-    b = _window(watch_rows(lesson.twin_config(), lesson.window_steps[1], 10), lesson)
+    b = _window(watch_rows(lesson.run_b_config(), lesson.window_steps[1], 10), lesson)
     far_a, far_b = _mean(a, "g_grad_far"), _mean(b, "g_grad_far")
     assert far_a >= 0.5 and far_a >= 10 * far_b, (far_a, far_b)
 
@@ -87,7 +87,7 @@ def test_mlp_vs_dcgan_lesson_the_dcgan_wins_on_fd_in_the_same_minutes():
     torch.set_num_threads(1)  # each run of the lesson gets about one of the server's two cores
     try:
         fd_dcgan, steps_dcgan = _fd_after(lesson.config(), 90)
-        fd_mlp, steps_mlp = _fd_after(lesson.twin_config(), 90)
+        fd_mlp, steps_mlp = _fd_after(lesson.run_b_config(), 90)
     finally:
         torch.set_num_threads(threads)
     assert steps_mlp > steps_dcgan  # the MLP takes more steps in the same time ...

@@ -29,11 +29,11 @@ def test_every_lesson_builds_its_runs_and_says_what_to_watch_in_both_languages()
     for name, lesson in LESSONS.items():
         config = lesson.config()
         assert config == lesson_config(name) and config.dataset == lesson.dataset
-        twin = lesson.twin_config()
-        if lesson.twin is None:
-            assert twin is None
+        run_b = lesson.run_b_config()
+        if lesson.run_b is None:
+            assert run_b is None
         else:
-            assert set(config.diff(twin)) == set(lesson.twin), name  # run B differs in exactly what it says
+            assert set(config.diff(run_b)) == set(lesson.run_b), name  # run B differs in exactly what it says
         for lang in ("en", "zh"):
             text = lesson_markdown(lang, name)
             assert t(lang, f"preset_{name}_text") in text and t(lang, f"lesson_{name}_watch") in text
@@ -43,10 +43,10 @@ def test_every_lesson_builds_its_runs_and_says_what_to_watch_in_both_languages()
 
 
 def test_the_side_by_side_lessons_compare_what_they_name():
-    assert LESSONS["saturation"].config().loss == "minimax" and LESSONS["saturation"].twin == {
+    assert LESSONS["saturation"].config().loss == "minimax" and LESSONS["saturation"].run_b == {
         "loss": "non_saturating"}
-    assert LESSONS["wgan_smooth"].config().loss == "wgan_gp" and LESSONS["wgan_smooth"].twin_config().loss == "minimax"
-    assert LESSONS["mlp_vs_dcgan"].config().model == "dcgan" and LESSONS["mlp_vs_dcgan"].twin_config().model == "mlp"
+    assert LESSONS["wgan_smooth"].config().loss == "wgan_gp" and LESSONS["wgan_smooth"].run_b_config().loss == "minimax"
+    assert LESSONS["mlp_vs_dcgan"].config().model == "dcgan" and LESSONS["mlp_vs_dcgan"].run_b_config().model == "mlp"
     assert LESSONS["mode_collapse"].config().r1_gamma == 0 and LESSONS["mode_collapse"].window_s == 120.0
 
 
@@ -127,15 +127,15 @@ def test_picking_a_lesson_fills_the_controls_and_start_runs_it_with_its_run_b(ap
     assert out[n] == lesson_markdown("en", "saturation") and out[n + 1:] == [0.0, 0.0]
     app.train.start(req("a"), "en", 0, *_controls(lesson.config()))
     visitor = app.registry.visitor("a")
-    assert visitor.session.lesson is lesson and visitor.twin is not None and visitor.twin.lesson is lesson
-    assert visitor.twin.config.loss == "non_saturating" and visitor.session.config.loss == "minimax"
-    assert wait_until(lambda: visitor.session.snapshot(None).step > 0, 20)
+    assert visitor.run.lesson is lesson and visitor.run_b is not None and visitor.run_b.lesson is lesson
+    assert visitor.run_b.config.loss == "non_saturating" and visitor.run.config.loss == "minimax"
+    assert wait_until(lambda: visitor.run.snapshot(None).step > 0, 20)
     status = app.live.poll(req("a"), "en").status
     assert t("en", "lesson_now", lesson=t("en", "preset_saturation")) in status
     # a changed setting makes it a free run: no pace, no budget (Start applies the change live)
     app.train.pause(req("a"), "en")
     app.train.start(req("a"), "en", 0, *_controls(lesson.config().replace(lr_g=5e-4)))
-    assert visitor.session.lesson is None
+    assert visitor.run.lesson is None
     app.train.pause(req("a"), "en")
 
 
@@ -262,7 +262,7 @@ def test_step_d_on_a_fresh_page_builds_the_lesson_s_run_and_names_the_update(app
     monkeypatch.setitem(LESSONS, "alternating", lesson)
     app.lessons.pick_lesson(req("s"), "en", "alternating")
     app.train.phase_step(req("s"), "en", "d", *_controls(lesson.config()))  # no Start first: the step builds the run
-    session = app.registry.visitor("s").session
+    session = app.registry.visitor("s").run
     assert session.lesson.name == lesson.name and session.status().slow_motion_s == lesson.slow_motion_s
     snap = session.snapshot(None)
     assert snap.phase == "d" and snap.step == 0

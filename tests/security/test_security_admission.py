@@ -45,21 +45,21 @@ def registry():
 
 
 def test_eight_concurrent_new_runs_against_a_limit_of_three_admit_exactly_three(registry):
-    out = race(8, lambda i: registry.new_session(f"v{i}", tiny_2d(seed=i)))
+    out = race(8, lambda i: registry.new_run(f"v{i}", tiny_2d(seed=i)))
     built = [o for o in out if not isinstance(o, Exception)]
     assert len(built) == 3 and all(isinstance(o, ServerFullError) for o in out if o not in built)
     assert registry.live_runs() == 3
 
 
 def test_one_visitors_concurrent_rebuilds_take_one_slot_and_leave_one_run(registry):
-    registry.new_session("other", tiny_2d())
-    registry.new_session("another", tiny_2d())
-    out = race(6, lambda i: registry.new_session("me", tiny_2d(seed=i)))  # two tabs of one visitor, and more
+    registry.new_run("other", tiny_2d())
+    registry.new_run("another", tiny_2d())
+    out = race(6, lambda i: registry.new_run("me", tiny_2d(seed=i)))  # two tabs of one visitor, and more
     assert not any(isinstance(o, Exception) for o in out)
-    assert registry.live_runs() == 3 and registry.visitor("me").session in out
-    assert all(o.state == "stopped" for o in out if o is not registry.visitor("me").session)  # replaced: stopped
+    assert registry.live_runs() == 3 and registry.visitor("me").run in out
+    assert all(o.state == "stopped" for o in out if o is not registry.visitor("me").run)  # replaced: stopped
     with pytest.raises(ServerFullError):
-        registry.new_twin("me", tiny_2d(loss="minimax"))
+        registry.new_run_b("me", tiny_2d(loss="minimax"))
 
 
 def test_eight_concurrent_starts_on_the_page_start_three_and_tell_five_the_server_is_full(registry, tmp_path):
@@ -70,4 +70,4 @@ def test_eight_concurrent_starts_on_the_page_start_three_and_tell_five_the_serve
     refused = [o for o in out if isinstance(o, gr.Error)]
     assert len(refused) == 5 and all("The server is full" in e.message for e in refused)
     assert registry.live_runs() == 3
-    assert sum(registry.visitor(f"s{i}").session is not None for i in range(8)) == 3
+    assert sum(registry.visitor(f"s{i}").run is not None for i in range(8)) == 3

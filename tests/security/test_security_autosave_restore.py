@@ -30,7 +30,7 @@ def saved(tmp_path):
     reg = _registry(tmp_path)
     token, _ = reg.attach("page", None)
     vid = reg.key("page")
-    session = reg.new_session(vid, CONFIG)
+    session = reg.new_run(vid, CONFIG)
     session.step(5)
     assert wait_until(lambda: session.state == PAUSED and session.snapshot(None).step == 5, 30)
     reg.visitor(vid).state.name = "Ada"
@@ -103,9 +103,9 @@ def test_a_tampered_autosave_is_refused_and_start_works_after_it(tmp_path, saved
         if request.node.callspec.id not in VISITOR_FIELDS:  # the run's own state: refused before it is built
             assert built == []
         state = reg.visitor(vid).state
-        assert state.name == "" and state.slow_motion_s == 0.0 and reg.visitor(vid).session is None
+        assert state.name == "" and state.slow_motion_s == 0.0 and reg.visitor(vid).run is None
         app.train.start(req("page-2"), "en", 0, *CONTROLS)  # Start works (it raised before)
-        session = reg.visitor(vid).session
+        session = reg.visitor(vid).run
         assert wait_until(lambda: session.state == RUNNING and session.snapshot(None).step > 3, 30)
     finally:
         reg.close(save=False)
@@ -118,6 +118,6 @@ def test_an_untouched_autosave_comes_back_with_its_visitor_fields(tmp_path, save
         _, found = reg.attach("page-2", token)
         v = reg.visitor(vid)
         assert found == RESTORED and v.state.name == "Ada" and v.state.slow_motion_s == 0.5
-        assert v.session.snapshot(None).step == 5 and v.session.state == PAUSED
+        assert v.run.snapshot(None).step == 5 and v.run.state == PAUSED
     finally:
         reg.close(save=False)

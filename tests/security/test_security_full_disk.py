@@ -59,7 +59,7 @@ def _class(tmp_path, n: int = 3):
     for i in range(n):
         token, _ = reg.attach(f"page-{i}", None)
         vid = reg.key(f"page-{i}")
-        run = reg.new_session(vid, tiny_2d(seed=i))
+        run = reg.new_run(vid, tiny_2d(seed=i))
         run.step(5)
         class_.append((token, vid, run))
     for _, _, run in class_:
@@ -103,7 +103,7 @@ def test_a_full_disk_keeps_every_runs_autosave_logs_once_and_a_restart_finds_the
     try:
         for i, (token, vid, _) in enumerate(class_):
             _, found = again.attach(f"page-after-{i}", token)
-            assert found == RESTORED and again.visitor(vid).session.snapshot(None).step == 5
+            assert found == RESTORED and again.visitor(vid).run.snapshot(None).step == 5
     finally:
         again.close(save=False)
 

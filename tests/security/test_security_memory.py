@@ -86,11 +86,11 @@ def test_a_model_over_the_limit_is_refused_at_once_with_its_estimate(tmp_path, m
     monkeypatch.setattr(registry, "_build", no_build)
     try:
         with pytest.raises(LimitError) as e:
-            registry.new_session("visitor", WIDE_DCGAN)
+            registry.new_run("visitor", WIDE_DCGAN)
         assert e.value.field == "model_mb" and e.value.allowed == "2048"
         assert e.value.value == pytest.approx(model_memory(WIDE_DCGAN).total_mb, abs=1) and e.value.value > 50_000
         with pytest.raises(LimitError):  # run B is held to the same limit
-            registry.new_twin("visitor", WIDE_DCGAN)
+            registry.new_run_b("visitor", WIDE_DCGAN)
     finally:
         registry.close()
 
@@ -98,7 +98,7 @@ def test_a_model_over_the_limit_is_refused_at_once_with_its_estimate(tmp_path, m
 def test_every_lesson_and_dataset_default_fits_the_default_limit():
     limits = Limits()
     for lesson in LESSONS.values():
-        for config in (lesson.config(), lesson.twin_config()):
+        for config in (lesson.config(), lesson.run_b_config()):
             if config is not None:
                 limits.check(config)
     for dataset in ("mnist_10k", "cifar10", "ring8", "grid25"):
@@ -120,12 +120,12 @@ def test_the_page_says_the_estimate_and_the_limit_in_the_readers_language(app, l
     with pytest.raises(gr.Error) as e:
         app.train.start(req("visitor"), lang, 0, *controls)
     assert e.value.message == t(lang, "err_model_memory", need=need, limit="2,048")
-    assert app.registry.visitor("visitor").session is None
+    assert app.registry.visitor("visitor").run is None
     # a run that fits still starts
     small = GANConfig.default_for("mnist_10k")
     fits = [None if f == "data_files" else "scratch" if f == "init" else getattr(small, f) for f in CONTROL_FIELDS]
     app.train.start(req("visitor"), lang, 0, *fits)
-    assert app.registry.visitor("visitor").session is not None
+    assert app.registry.visitor("visitor").run is not None
 
 
 def test_the_host_sets_the_limit(monkeypatch):

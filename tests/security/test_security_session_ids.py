@@ -84,7 +84,7 @@ def test_a_visitors_id_sent_as_a_session_hash_reaches_nothing_of_theirs_on_any_e
         registry.autosave(vid, force=True)  # (unless the reaper autosaved the paused run already)
         assert registry.store.has(vid, "a")
         record = registry.peek(vid)
-        run, build = record.session, record.session.build_id
+        run, build = record.run, record.run.build_id
 
         deps, components = every_endpoint(url)
         names = {d.get("api_name") for d in deps}
@@ -92,7 +92,7 @@ def test_a_visitors_id_sent_as_a_session_hash_reaches_nothing_of_theirs_on_any_e
         answers = {d.get("api_name") or str(d["id"]): call(url, vid, d, components) for d in deps}
 
         assert answers["snapshot"]["output"]["data"][0]["state"] == "none"  # not the victim's run
-        assert registry.peek(vid) is record and record.session is run and record.twin is None
+        assert registry.peek(vid) is record and record.run is run and record.run_b is None
         assert run.build_id == build and run.step_count == 5 and run.state == "paused"
         assert record.state.name == "Victim"
         assert registry.store.has(vid, "a")  # the unload of a page under their id deleted nothing

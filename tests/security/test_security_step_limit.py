@@ -52,7 +52,7 @@ def test_a_run_at_the_hosts_step_limit_refuses_every_manual_step():
 def test_the_limit_and_its_reason_cross_from_the_training_worker():
     registry = Registry(idle_timeout_s=60, engine=WorkerEngine(), limits=Limits(max_steps=LIMIT))
     try:
-        s = registry.new_session("w", tiny_2d())
+        s = registry.new_run("w", tiny_2d())
         s.step(100)
         assert wait_until(lambda: at_limit(s), 30)
         refuses_every_manual_step(s)
@@ -67,7 +67,7 @@ def test_the_page_refuses_step_step_d_step_g_and_step_both_at_the_limit_in_the_r
     app = GanApp(registry, tmp_path)
     try:
         app.train.step(req("s"), "en", 100, *CONTROLS)
-        session = registry.visitor("s").session
+        session = registry.visitor("s").run
         assert wait_until(lambda: at_limit(session), 20)
         for lang, text in (("en", "reached the server's limit of 60 steps"), ("zh", "每次训练 60 步的上限")):
             with pytest.raises(gr.Error, match=text):
@@ -81,6 +81,6 @@ def test_the_page_refuses_step_step_d_step_g_and_step_both_at_the_limit_in_the_r
         assert "reached the server's limit of 60 steps" in app.live.poll(req("s"), "en").status
         app.train.reset(req("s"), "en", *CONTROLS)  # a new run may train again
         app.train.phase_step(req("s"), "en", "both", *CONTROLS)
-        assert registry.visitor("s").session.step_count == 1
+        assert registry.visitor("s").run.step_count == 1
     finally:
         registry.close(save=False)

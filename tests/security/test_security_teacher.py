@@ -162,7 +162,7 @@ def test_class_csv_neutralises_what_a_spreadsheet_would_run(tmp_path):
     try:
         for i, name in enumerate(names):
             app.set_name(req(f"s{i}"), "en", name)
-            registry.new_session(f"s{i}", tiny_2d(lr_g=1e-3))
+            registry.new_run(f"s{i}", tiny_2d(lr_g=1e-3))
         with zipfile.ZipFile(room.export(tmp_path)) as zf:
             rows = list(csv.DictReader(io.StringIO(zf.read("class.csv").decode())))
     finally:
@@ -183,10 +183,10 @@ def test_the_teacher_s_view_and_export_show_runs_lost_with_the_worker(tmp_path):
     h = TeacherHandlers(app, room)
     teacher = req("teacher", host="10.0.0.2")
     try:
-        seen = registry.new_session("seen", tiny_2d())
+        seen = registry.new_run("seen", tiny_2d())
         seen.step(5)
         assert wait_until(lambda: seen.snapshot(None).step == 5, 20)  # read once: its card keeps what was seen
-        registry.new_session("unseen", tiny_2d())  # never read before the worker dies
+        registry.new_run("unseen", tiny_2d())  # never read before the worker dies
         os.kill(registry.engine.pid, signal.SIGKILL)
         assert wait_until(lambda: seen.lost, 10)
         cards = {c.visitor_id: c for c in room.cards()}

@@ -31,7 +31,7 @@ def test_a_start_while_the_worker_is_dying_goes_to_a_new_worker(tmp_path):
     app = GanApp(registry, tmp_path)
     try:
         app.train.start(req("a"), "en", 0, *CONTROLS)
-        old = registry.visitor("a").session
+        old = registry.visitor("a").run
         assert wait_until(lambda: old.snapshot(None).step > 3, 30)
         assert "running" in app.live.poll(req("a"), "en").status  # the page has drawn its curves
         engine, dying = registry.engine, registry.engine._process
@@ -39,13 +39,13 @@ def test_a_start_while_the_worker_is_dying_goes_to_a_new_worker(tmp_path):
         dying.wait()  # its connections are closed ...
         dying.poll = lambda: None  # ... but, like a big process being torn down, it has not ended yet
         app.train.start(req("b"), "en", 0, *CONTROLS)  # another visitor's Start, meanwhile
-        fresh = registry.visitor("b").session
+        fresh = registry.visitor("b").run
         assert engine.generation == 2 and not fresh.lost
         assert wait_until(lambda: fresh.snapshot(None).step > 3, 30)
         assert old.state == "error" and "training process stopped" in app.live.poll(req("a"), "en").status
         app.train.reset(req("a"), "en", *CONTROLS)  # the lost run's visitor starts over (as its page offers) ...
         app.train.start(req("a"), "en", 0, *CONTROLS)  # ... on the new worker
-        assert wait_until(lambda: registry.visitor("a").session.snapshot(None).step > 3, 30)
+        assert wait_until(lambda: registry.visitor("a").run.snapshot(None).step > 3, 30)
     finally:
         registry.close(save=False)
 

@@ -1,5 +1,5 @@
 """The run protocol's contract (ganapp.service.protocol.RunHandle), written once and run against each implementation:
-a run in this process (Run) and a run in the training worker (RemoteSession). A new implementation is added to
+a run in this process (Run) and a run in the training worker (WorkerRun). A new implementation is added to
 ``IMPLEMENTATIONS`` and must pass the same tests; the members checked after a loss are the protocol's own, so a new
 member cannot escape the rule."""
 
@@ -24,7 +24,7 @@ from ganapp.run.lessons import LESSONS
 from ganapp.run.publisher import Snapshot
 from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING, STOPPED, Run, RunRefusedError
 from ganapp.service.protocol import DONE_WHEN_LOST, LAST_SEEN, RUN_LOST, RunHandle, RunLostError, members
-from ganapp.service.remote import RemoteSession
+from ganapp.service.remote import WorkerRun
 from ganapp.service.worker import RunServer, WorkerEngine
 
 FAST = {"publish_every_s": 0.05, "grid_every_s": 0.05}
@@ -47,7 +47,7 @@ def make_run(request, worker):
     def make(config=None, **kwargs):
         config = config or tiny_2d()
         run = (Run(config, engine=engine, **FAST, **kwargs) if request.param == "local" else
-               worker.session(config, **FAST, **kwargs))
+               worker.new_run(config, **FAST, **kwargs))
         made.append(run)
         return run
 
@@ -65,12 +65,12 @@ def settled(run, steps: int) -> bool:
 
 def test_both_handles_have_the_protocols_members_and_signatures():
     protocol = members(RunHandle)
-    remote = {n for n, v in vars(RemoteSession).items() if not n.startswith("_") and (callable(v) or
+    remote = {n for n, v in vars(WorkerRun).items() if not n.startswith("_") and (callable(v) or
                                                                                      isinstance(v, property))}
     assert remote == set(protocol)  # nothing more, nothing less: no forwarding by name
-    assert "__getattr__" not in vars(RemoteSession)
+    assert "__getattr__" not in vars(WorkerRun)
     for name, member in protocol.items():
-        for handle in (Run, RemoteSession):
+        for handle in (Run, WorkerRun):
             theirs = inspect.getattr_static(handle, name)
             if isinstance(member, property):
                 assert isinstance(theirs, (property, bool)), (handle.__name__, name)  # Run.lost is a plain False
@@ -259,7 +259,7 @@ def test_readers_and_commands_from_many_threads_leave_the_run_consistent(make_ru
 # ----- after loss: the one rule, for every member of the protocol -----
 
 def test_a_lost_run_follows_the_one_rule_for_every_member(own_worker, tmp_path):
-    run = own_worker.session(tiny_2d(), **FAST)
+    run = own_worker.new_run(tiny_2d(), **FAST)
     run.step(4)
     assert wait_until(lambda: settled(run, 4), 60)
     seen = {"config": run.config, "step_count": run.step_count, "lesson": run.lesson, "history": run.history()}
@@ -302,7 +302,7 @@ def test_a_lost_run_follows_the_one_rule_for_every_member(own_worker, tmp_path):
 
 
 def test_a_read_never_made_before_the_loss_raises(own_worker):
-    run = own_worker.session(tiny_2d(), **FAST)
+    run = own_worker.new_run(tiny_2d(), **FAST)
     os.kill(own_worker.pid, signal.SIGKILL)
     assert wait_until(lambda: run.lost, 30)
     assert run.state == ERROR and run.stop() is True and run.pause() is None
@@ -315,7 +315,7 @@ def test_a_read_never_made_before_the_loss_raises(own_worker):
 # ----- the service: several runs' statuses in one call -----
 
 def test_a_page_reads_run_a_and_run_b_in_one_round_trip_and_a_lost_pair_by_the_rule(own_worker):
-    a, b = own_worker.session(tiny_2d(), **FAST), own_worker.session(tiny_2d(seed=2), **FAST)
+    a, b = own_worker.new_run(tiny_2d(), **FAST), own_worker.new_run(tiny_2d(seed=2), **FAST)
     a.step(3)
     b.step(5)
     assert wait_until(lambda: settled(a, 3) and settled(b, 5), 60)

@@ -1,4 +1,4 @@
-"""Training in a worker process (ganapp.service.worker): a RemoteSession behaves as a Run does, its errors
+"""Training in a worker process (ganapp.service.worker): a WorkerRun behaves as a Run does, its errors
 keep their codes, tensors cross intact, and a dead worker neither hangs the page nor loses the server."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ganapp.host.registry import Registry
 from ganapp.run.lessons import LESSONS
 from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING
 from ganapp.service.protocol import RunLostError
-from ganapp.service.remote import RemoteSession
+from ganapp.service.remote import WorkerRun
 from ganapp.service.worker import WorkerEngine
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
@@ -39,8 +39,8 @@ def worker():
 
 
 def test_a_remote_run_starts_pauses_steps_and_its_poll_deltas_add_up(worker):
-    s = worker.session(tiny_2d(), **FAST)
-    assert isinstance(s, RemoteSession) and s.state == IDLE and s.step_count == 0
+    s = worker.new_run(tiny_2d(), **FAST)
+    assert isinstance(s, WorkerRun) and s.state == IDLE and s.step_count == 0
     s.start()
     assert wait_until(lambda: s.snapshot(None).step > 30, 20) and s.state == RUNNING
     s.pause()
@@ -61,7 +61,7 @@ def test_a_remote_run_starts_pauses_steps_and_its_poll_deltas_add_up(worker):
 
 
 def test_the_explore_tab_gets_the_published_g_and_fetches_it_again_only_when_it_changed(worker):
-    s = worker.session(tiny_2d(), **FAST)
+    s = worker.new_run(tiny_2d(), **FAST)
     g = s.generator()
     assert s.generator() is g  # nothing new published: the copy here is kept
     z = torch.randn(5, s.config.z_dim)
@@ -80,7 +80,7 @@ def test_the_explore_tab_gets_the_published_g_and_fetches_it_again_only_when_it_
 
 
 def test_errors_cross_the_process_boundary_with_their_codes(worker, tmp_path):
-    s = worker.session(tiny_2d(), **FAST)
+    s = worker.new_run(tiny_2d(), **FAST)
     with pytest.raises(ConfigError) as e:
         s.update(lr_g=-1.0)
     assert e.value.field == "lr_g" and e.value.code == "out_of_range" and "range" in e.value.params
@@ -89,19 +89,19 @@ def test_errors_cross_the_process_boundary_with_their_codes(worker, tmp_path):
         s.step(1)
     s.stop()
     with pytest.raises(DatasetUnavailableError) as e:
-        worker.session(GANConfig(dataset="folder", data_path=str(tmp_path / "nothing"), model="mlp"))
+        worker.new_run(GANConfig(dataset="folder", data_path=str(tmp_path / "nothing"), model="mlp"))
     assert e.value.reason in ("not_folder", "no_images", "missing") and e.value.params
     with pytest.raises(AttributeError):
         s.trainer  # noqa: B018 (the Trainer stays in the worker)
 
 
 def test_an_autosave_and_a_checkpoint_cross_intact_and_a_run_goes_on_from_them(worker, tmp_path):
-    s = worker.session(tiny_image(), **FAST)
+    s = worker.new_run(tiny_image(), **FAST)
     s.step(12)
     assert wait_until(lambda: s.state == PAUSED and s.snapshot(None).step == 12, 20)
     key, tensors, meta = s.autosave_copy()
     assert key == s.save_key() and tensors["fixed_z"].shape == (16, 8) and meta["trainer"]["step_count"] == 12
-    back = worker.session(None, saved=(tensors, meta), **FAST)
+    back = worker.new_run(None, saved=(tensors, meta), **FAST)
     assert back.state == PAUSED and back.step_count == 12
     assert back.history(100)["step"].tolist() == s.history(100)["step"].tolist()
     z = torch.randn(3, 8)
@@ -109,7 +109,7 @@ def test_an_autosave_and_a_checkpoint_cross_intact_and_a_run_goes_on_from_them(w
     path = s.save_checkpoint(tmp_path / "run.safetensors")
     ck = load_checkpoint(path)
     assert ck.step == 12
-    tuned = worker.session(ck.config, init=ck, **FAST)
+    tuned = worker.new_run(ck.config, init=ck, **FAST)
     assert tuned.step_count == 12 and torch.allclose(tuned.generate(z), s.generate(z))
     tuned.reset()
     assert tuned.step_count == 0 and tuned.state == IDLE
@@ -119,7 +119,7 @@ def test_an_autosave_and_a_checkpoint_cross_intact_and_a_run_goes_on_from_them(w
 
 def test_dropping_a_remote_run_frees_it_in_the_worker(worker):
     before = worker.server().runs()
-    s = worker.session(tiny_2d(), **FAST)
+    s = worker.new_run(tiny_2d(), **FAST)
     assert worker.server().runs() == before + 1
     del s
     gc.collect()
@@ -135,8 +135,8 @@ def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
     try:
         token, _ = registry.attach("page-1")
         vid = store.verify(token)
-        s = registry.new_session(vid, tiny_2d())
-        assert isinstance(s, RemoteSession)
+        s = registry.new_run(vid, tiny_2d())
+        assert isinstance(s, WorkerRun)
         s.step(9)
         assert wait_until(lambda: s.state == PAUSED and s.snapshot(None).step == 9, 10)
         assert registry.autosave(vid, force=True) == ["a"]
@@ -144,8 +144,8 @@ def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
         assert engine.pid is None  # the registry stopped its worker
         again = Registry(engine=WorkerEngine(), store=store, **FAST)
         again.attach("page-2", token)
-        restored = again.visitor(vid).session
-        assert isinstance(restored, RemoteSession) and restored.step_count == 9 and restored.state == PAUSED
+        restored = again.visitor(vid).run
+        assert isinstance(restored, WorkerRun) and restored.step_count == 9 and restored.state == PAUSED
         again.close(save=False)
     finally:
         engine.close()
@@ -154,7 +154,7 @@ def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
 def test_a_dead_worker_turns_its_runs_to_errors_and_the_next_run_starts_a_new_one():
     engine = WorkerEngine()
     try:
-        s = engine.session(tiny_2d(), **FAST)
+        s = engine.new_run(tiny_2d(), **FAST)
         s.start()
         assert wait_until(lambda: s.snapshot(None).step > 5, 20)
         os.kill(engine.pid, signal.SIGKILL)
@@ -163,7 +163,7 @@ def test_a_dead_worker_turns_its_runs_to_errors_and_the_next_run_starts_a_new_on
         assert snap.state == ERROR and "worker stopped" in snap.message and snap.step > 5
         with pytest.raises(RunLostError):
             s.start()
-        fresh = engine.session(tiny_2d(), **FAST)
+        fresh = engine.new_run(tiny_2d(), **FAST)
         assert engine.generation == 2 and fresh.state == IDLE
         fresh.step(3)
         assert wait_until(lambda: fresh.snapshot(None).step == 3, 10)
@@ -214,8 +214,8 @@ def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_
     app = GanApp(registry, tmp_path)
     try:
         app.train.start(req("a"), "en", 0, *CONTROLS)
-        session = registry.visitor("a").session
-        assert isinstance(session, RemoteSession)
+        session = registry.visitor("a").run
+        assert isinstance(session, WorkerRun)
         assert wait_until(lambda: session.snapshot(None).step > 5, 20)
         assert "running" in app.live.poll(req("a"), "en").status.lower()
         os.kill(registry.engine.pid, signal.SIGKILL)
@@ -227,7 +227,7 @@ def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_
         registry.reap(time.monotonic())  # upkeep goes on past the lost run
         app.train.reset(req("a"), "en", *CONTROLS)  # a new worker, a new run
         app.train.start(req("a"), "en", 0, *CONTROLS)
-        fresh = registry.visitor("a").session
+        fresh = registry.visitor("a").run
         assert fresh is not session and registry.engine.generation == 2
         assert wait_until(lambda: fresh.snapshot(None).step > 5, 20)
     finally:
@@ -242,19 +242,19 @@ def test_a_visitor_whose_runs_died_with_the_worker_gets_them_back_from_their_aut
     try:
         token, _ = registry.attach("page-1")
         vid = store.verify(token)
-        s = registry.new_session(vid, tiny_2d())
+        s = registry.new_run(vid, tiny_2d())
         registry.visitor(vid).state.name = "Ada"
         s.step(9)
         assert wait_until(lambda: s.state == PAUSED and s.snapshot(None).step == 9, 10)
         assert registry.autosave(vid, force=True) == ["a"]
-        assert registry.visitor(vid).session is s  # nothing lost: the same run
+        assert registry.visitor(vid).run is s  # nothing lost: the same run
         os.kill(registry.engine.pid, signal.SIGKILL)
         assert wait_until(lambda: s.lost, 5)
         back = registry.visitor(vid)  # the visitor's next request
-        assert back.session is not s and not back.session.lost and registry.engine.generation == 2
-        assert back.session.step_count == 9 and back.session.state == PAUSED and back.state.name == "Ada"
-        back.session.step(2)
-        assert wait_until(lambda: back.session.snapshot(None).step == 11, 10)
+        assert back.run is not s and not back.run.lost and registry.engine.generation == 2
+        assert back.run.step_count == 9 and back.run.state == PAUSED and back.state.name == "Ada"
+        back.run.step(2)
+        assert wait_until(lambda: back.run.snapshot(None).step == 11, 10)
     finally:
         registry.close(save=False)
 

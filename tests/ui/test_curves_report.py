@@ -18,8 +18,8 @@ def _report(out_loss) -> dict:
 
 
 def test_a_page_gets_the_rows_after_what_it_holds_and_waits_for_a_figure_on_its_way(app, monkeypatch):
-    app.registry.new_session("r", tiny_2d())
-    session = app.registry.visitor("r").session
+    app.registry.new_run("r", tiny_2d())
+    session = app.registry.visitor("r").run
     session.step(30)
     assert wait_until(lambda: session.snapshot(None).step == 30 and session.state == "paused", 20)
     first = app.live.poll(req("r"), "en", {"fig": None, "step": None})
@@ -68,8 +68,8 @@ def test_a_tick_asks_for_a_redraw_while_the_page_lacks_rows_it_was_sent(app, mon
     import ganapp.ui.live as live
 
     monkeypatch.setattr(live, "DRAW_EVERY_S", 0.0)
-    app.registry.new_session("k", tiny_2d())
-    session = app.registry.visitor("k").session
+    app.registry.new_run("k", tiny_2d())
+    session = app.registry.visitor("k").run
     session.step(5)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 20)
     app.registry.page("k")["fast_until"] = 0.0

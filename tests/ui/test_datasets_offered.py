@@ -64,14 +64,14 @@ def test_the_menu_offers_only_what_this_server_can_load(offline_app, tmp_path, m
     choices = [c if isinstance(c, str) else c[1] for c in offline_app.settings.dataset_menu()["choices"]]
     assert "mnist_10k" in choices and "ring8" in choices and "folder" in choices
     assert not set(DOWNLOADABLE) & set(choices)
-    offline_app.registry.session_kwargs["download"] = True
+    offline_app.registry.run_kwargs["download"] = True
     assert set(DOWNLOADABLE) <= set(offline_app.settings.datasets_offered())
 
 
 def test_a_refused_reset_or_start_changes_nothing_and_names_no_server_path(offline_app, tmp_path):
     app = offline_app
     app.train.start(req("g"), "en", 0, *controls("gaussian"))
-    run = app.registry.visitor("g").session
+    run = app.registry.visitor("g").run
     assert wait_until(lambda: run.snapshot(None).step > 3, 20)
     before = run.config
     page = app.registry.page("g")
@@ -85,7 +85,7 @@ def test_a_refused_reset_or_start_changes_nothing_and_names_no_server_path(offli
             message = info.value.message
             assert words in message and "fashion_mnist" in message and "mnist_10k" in message, message
             assert no_server_path(message, tmp_path), message
-    assert app.registry.visitor("g").session is run and run.config == before  # nothing applied live
+    assert app.registry.visitor("g").run is run and run.config == before  # nothing applied live
     assert run.state in ("running", "waiting") and "sent" not in page
     status = app.live.poll(req("g"), "en").status
     assert "Applied while training" not in status and "press Reset" not in status
@@ -98,7 +98,7 @@ def test_a_refused_reset_or_start_changes_nothing_and_names_no_server_path(offli
     with pytest.raises(gr.Error) as info:
         app.train.reset(req("g"), "en", *folder)
     assert "No readable images in your upload" in info.value.message and no_server_path(info.value.message, tmp_path)
-    assert app.registry.visitor("g").session is run and not app.registry.visitor("g").state.classroom
+    assert app.registry.visitor("g").run is run and not app.registry.visitor("g").state.classroom
     assert "sent" not in page
 
 
@@ -115,11 +115,11 @@ def test_the_upload_note_says_what_start_will_train_on(offline_app, tmp_path, ne
     folder = controls("folder", model="dcgan", g_width=4, d_width=4, batch_size=8)
     folder[CONTROL_FIELDS.index("data_files")] = [str(shapes), str(red)]
     app.train.reset(req("f"), "en", *folder)
-    assert app.registry.visitor("f").session.trainer.data.size == 25  # not 1: the .zip's images are in
+    assert app.registry.visitor("f").run.trainer.data.size == 25  # not 1: the .zip's images are in
     folder[CONTROL_FIELDS.index("data_files")] = [str(shapes), str(more)]  # two .zip files
     assert "2 files are not images" in app.settings.upload_note("en", [str(shapes), str(more)])
     app.train.reset(req("f"), "en", *folder)
-    assert app.registry.visitor("f").session.trainer.data.size == 34
+    assert app.registry.visitor("f").run.trainer.data.size == 34
     big = huge_png(up / "big.png")  # named at once, from its header
     note = app.settings.upload_note("en", [str(big)])
     assert "big\\.png is 8,000 × 8,000 pixels, over the 25,000,000 an image may have" in note

@@ -56,13 +56,13 @@ def test_start_from_a_checkpoint_fills_the_controls_and_fine_tunes(app, folder):
     *values, note = app.settings.init_selected(req("a"), "en", "tiny.safetensors")
     assert values == controls(ckpt.config)[:-2] and "step 3" in note and "G and D" in note
     app.train.step(req("a"), "en", 2, *controls(ckpt.config, "tiny.safetensors"))
-    session = app.registry.visitor("a").session
+    session = app.registry.visitor("a").run
     assert wait_until(lambda: session.snapshot(None).step == 5, 20)  # 3 from the checkpoint, then 2 more
     # settings that do not fit the checkpoint's networks are refused, naming the problem
     wide = controls(ckpt.config.replace(g_width=8), "tiny.safetensors")
     with pytest.raises(gr.Error, match="does not fit"):
         app.train.reset(req("a"), "en", *wide)
-    assert app.registry.visitor("a").session is session  # the old session is kept
+    assert app.registry.visitor("a").run is session  # the old session is kept
     with pytest.raises(gr.Error, match="Upload a checkpoint"):
         app.settings.init_selected(req("b"), "en", "uploaded")
     assert app.settings.init_selected(req("b"), "zh", "scratch")[-1] == "训练从全新初始化的网络开始。"
@@ -71,17 +71,17 @@ def test_start_from_a_checkpoint_fills_the_controls_and_fine_tunes(app, folder):
 def test_picking_a_new_starting_point_then_start_rebuilds_the_session(app):
     config = tiny_image()
     app.train.step(req("c"), "en", 2, *controls(config))
-    first = app.registry.visitor("c").session
+    first = app.registry.visitor("c").run
     assert wait_until(lambda: first.snapshot(None).step == 2, 20)
     app.train.start(req("c"), "en", 0, *controls(config, "tiny.safetensors"))
-    second = app.registry.visitor("c").session
+    second = app.registry.visitor("c").run
     assert second is not first and second.snapshot(None).step >= 3
     app.train.pause(req("c"), "en")
 
 
 def test_poll_shows_the_quality_plot_for_mnist_runs(app):
     app.train.step(req("q"), "en", 30, *controls(tiny_image()))
-    session = app.registry.visitor("q").session
+    session = app.registry.visitor("q").run
     assert wait_until(lambda: len(session.snapshot(None).scores) >= 1, 60)
     out = app.live.poll(req("q"), "en")
     quality, caption = out.quality_plot, out.quality_caption
@@ -130,7 +130,7 @@ def test_timelapse_of_the_session_and_of_uploaded_checkpoints(app, folder, tmp_p
     with pytest.raises(gr.Error, match="Start"):  # no session yet
         app.explore.timelapse(req("t"), "en", "run", 0, 0, None)
     app.train.step(req("t"), "en", 60, *controls(tiny_image()))
-    session = app.registry.visitor("t").session
+    session = app.registry.visitor("t").run
     assert wait_until(lambda: session.snapshot(None).step == 60, 30)
     strip, caption, gif = app.explore.timelapse(req("t"), "en", "run", 3, 0, None)
     assert strip["visible"] and gif["visible"]  # hidden until there is a time-lapse to show

@@ -48,13 +48,13 @@ def test_status_says_live_changes_and_reset_needs(app):
     zh = app.live.poll(req("a"), "zh").status
     assert "已在训练中生效：G 的学习率。" in zh and "已修改 z_dim（潜在维度）、G 的学习率：请点击“重置”" in zh
     assert "lr_g" not in zh
-    assert app.registry.visitor("a").session.config.lr_g == 5e-4  # never a mix of two runs
+    assert app.registry.visitor("a").run.config.lr_g == 5e-4  # never a mix of two runs
 
 
 def test_status_says_how_many_runs_share_the_server(app):
     app.train.start(req("a"), "en", 0, *CONTROLS)
     app.train.start(req("b"), "en", 0, *CONTROLS)
-    a, b = (app.registry.visitor(v).session for v in "ab")
+    a, b = (app.registry.visitor(v).run for v in "ab")
     assert wait_until(lambda: a.state == b.state == "running" and a.snapshot(None).sharing == 2, 10)
     assert "2 runs are training on this server at once" in app.live.poll(req("b"), "en").status
     assert "本服务器上有 2 个训练同时进行" in app.live.poll(req("b"), "zh").status
@@ -79,7 +79,7 @@ def test_out_of_range_fields_raise_gr_error_naming_field_and_range(app):
 
 def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
     app.train.start(req("a"), "en", 0, *CONTROLS)
-    session = app.registry.visitor("a").session
+    session = app.registry.visitor("a").run
     monkeypatch.setattr(session, "snapshot", lambda since=0: 1 / 0)
     with pytest.raises(gr.Error, match="出了点问题.*ZeroDivisionError"):
         app.live.poll(req("a"), "zh")
@@ -106,7 +106,7 @@ def test_dataset_switch_proposes_working_defaults():
 def test_explore_needs_a_generator_and_then_uses_the_live_one(app):
     with pytest.raises(gr.Error, match="No generator yet"):
         app.explore.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
-    app.registry.new_session("e", tiny_2d())
+    app.registry.new_run("e", tiny_2d())
     image, plot = app.explore.explore(req("e"), "en", "training", 0, 1.0, 0, *[0.0] * 8, *NO_DIRECTIONS)
     assert image["visible"] is False and plot["visible"] is True  # 2D data: a scatter, not an image
     with pytest.raises(gr.Error, match=r"Truncation ψ must be a number in \[0, 1\]"):
@@ -137,12 +137,12 @@ def test_start_before_any_training_builds_what_the_controls_say(app):
     other = list(CONTROLS)
     other[0] = "grid25"
     app.train.start(req("s"), "en", 0, *other)  # nothing trained yet: no Reset needed
-    assert app.registry.visitor("s").session.config.dataset == "grid25"
-    session = app.registry.visitor("s").session
+    assert app.registry.visitor("s").run.config.dataset == "grid25"
+    session = app.registry.visitor("s").run
     assert wait_until(lambda: session.snapshot().step > 0, 5)
     with pytest.raises(gr.Error, match="Dataset: grid25 → ring8.*press Reset"):
         app.train.start(req("s"), "en", 0, *CONTROLS)  # now it has trained: keep it, and say a Reset is needed
-    assert app.registry.visitor("s").session is session and session.config.dataset == "grid25"
+    assert app.registry.visitor("s").run is session and session.config.dataset == "grid25"
 
 
 def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):
@@ -155,7 +155,7 @@ def test_a_timed_run_counts_down_then_pauses_and_says_so_in_both_languages(app):
     # within the last tenth of it (where the decayed learning rate is under 0.2 of its start)
     app.train.start(req("t"), "en", 0.05, *timed)
     assert wait_until(lambda: "Timed run: 0:0" in app.live.poll(req("t"), "en").status, 5)
-    session = app.registry.visitor("t").session
+    session = app.registry.visitor("t").run
     assert wait_until(lambda: session.state == "paused", 10)
     assert "the 0.05-minute timed run is over" in app.live.poll(req("t"), "en").status
     assert "0.05 分钟的定时训练结束" in app.live.poll(req("t"), "zh").status
@@ -187,7 +187,7 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
         app.train.reset(req("f"), "en", *controls)
     controls[-2] = files
     app.train.reset(req("f"), "en", *controls)
-    session = app.registry.visitor("f").session
+    session = app.registry.visitor("f").run
     assert session.config.dataset == "folder"
     app.train.step(req("f"), "en", 2, *controls)
     assert wait_until(lambda: session.snapshot().step == 2, 10)
@@ -220,7 +220,7 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
     import numpy as np
 
     app.train.step(req("v"), "en", 30, *CONTROLS)
-    session = app.registry.visitor("v").session
+    session = app.registry.visitor("v").run
     assert wait_until(lambda: session.snapshot(None).step == 30 and session.state == "paused", 20)
     out = app.live.poll(req("v"), "en")
     view, metrics2d, alert = out.scatter, out.metrics2d_plot, out.alert
@@ -251,7 +251,7 @@ def test_2d_view_layers_lessons_phases_and_drawing(app):
     drawn = list(CONTROLS)
     drawn[0] = "drawn"
     app.train.reset(req("v"), "en", *drawn)
-    assert app.registry.visitor("v").session.config.dataset == "drawn"
+    assert app.registry.visitor("v").run.config.dataset == "drawn"
     with pytest.raises(gr.Error, match="needs a drawing"):
         app.train.reset(req("w"), "en", *drawn)
 
@@ -262,7 +262,7 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     from ganapp.run.run import Run
 
     note = app.compare.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
-    a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
+    a, b = app.registry.visitor("ab").run, app.registry.visitor("ab").run_b
     assert "non_saturating" in note and "minimax" in note and b.config.loss == "minimax"
     assert a.config.replace(loss="minimax") == b.config  # one setting changed, same data and seed
     # the engine gives both a fair share: both train (before, a cap of 1 left one of them waiting in line)
@@ -280,7 +280,7 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
     # independent and reproducible: each equals a lone run of its own settings
     app.compare.compare(req("ab"), "en", "n_critic", "3", *CONTROLS)
     app.train.pause(req("ab"), "en")
-    a, b = app.registry.visitor("ab").session, app.registry.visitor("ab").twin
+    a, b = app.registry.visitor("ab").run, app.registry.visitor("ab").run_b
     assert wait_until(lambda: a.state == "paused" and b.state == "paused", 10)
     a.reset(), b.reset()
     app.train.step(req("ab"), "en", 25, *CONTROLS)
@@ -296,10 +296,10 @@ def test_side_by_side_runs_are_independent_reproducible_and_share_the_cap(app):
         app.compare.compare(req("ab"), "en", "n_critic", "1", *CONTROLS)
     with pytest.raises(gr.Error, match="n_critic"):
         app.compare.compare(req("ab"), "en", "n_critic", "99", *CONTROLS)
-    assert "stopped" in app.compare.end_compare(req("ab"), "en") and app.registry.visitor("ab").twin is None
+    assert "stopped" in app.compare.end_compare(req("ab"), "en") and app.registry.visitor("ab").run_b is None
     app.compare.compare(req("ab"), "en", "loss", "minimax", *CONTROLS)
     assert "Reset ended run B" in app.train.reset(req("ab"), "en", *CONTROLS)[-1]  # not silently (issue 14, bug 5)
-    assert app.registry.visitor("ab").twin is None
+    assert app.registry.visitor("ab").run_b is None
     assert isinstance(app.train.reset(req("ab"), "en", *CONTROLS)[-1], type(gr.skip()))  # no run B: the note stays
     app.train.stop(req("ab"), "en")
 
@@ -326,12 +326,12 @@ def test_classroom_mode_switches_on_with_the_class_and_says_so(tmp_path, worker)
         ring8 = _page_controls("ring8")
         shown = app.train.start(req("first"), "en", 0, *ring8)  # alone on the server: the full-size defaults
         assert all(isinstance(v, type(gr.skip())) for v in shown)
-        assert registry.visitor("first").session.config.g_width == 128
+        assert registry.visitor("first").run.config.g_width == 128
         assert "Classroom mode" not in app.live.poll(req("first"), "en").status
         app.live.poll(req("second"), "en")  # two more pages open
         app.live.poll(req("third"), "zh")
         assert app.train.start(req("third"), "zh", 0, *ring8) == [64, 64, 128]  # the controls show the sizes used
-        config = registry.visitor("third").session.config
+        config = registry.visitor("third").run.config
         assert (config.g_width, config.d_width, config.batch_size) == (64, 64, 128)
         assert "课堂模式" in app.live.poll(req("third"), "zh").status
         assert "Classroom mode" in app.live.poll(req("third"), "en").status
@@ -347,7 +347,7 @@ def test_polls_send_plain_values_once_the_page_shows_an_output(app):
     # a gr.update that sets a property makes Gradio rebuild the component's config on its event loop; a poll only
     # sends one when the visibility changes
     app.train.step(req("p"), "en", 3, *CONTROLS)
-    session = app.registry.visitor("p").session
+    session = app.registry.visitor("p").run
     # a run publishes its step, then its 2D view, then pauses: paused means the view of the last step is there
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused")
     first = app.live.poll(req("p"), "en")
@@ -370,7 +370,7 @@ def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_
     assert "not started" in status and isinstance(frame, type(gr.skip()))  # no session: nothing to draw yet
     assert lesson == 0 and every_s == 2.0  # no teacher, no lesson; nothing trains: a slow poll
     app.train.step(req("k"), "en", 3, *CONTROLS)
-    session = app.registry.visitor("k").session
+    session = app.registry.visitor("k").run
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
     app.registry.page("k")["fast_until"] = 0.0  # ACTIVE_AFTER_COMMAND_S after the Step
     status, frame, _, every_s, _ = app.live.tick(req("k"), "en")
@@ -391,7 +391,7 @@ def test_the_classroom_sizes_fire_no_settings_event_and_a_size_the_visitor_edits
     try:
         ring8 = _page_controls("ring8")
         assert app.train.start(req("s"), "en", 0, *ring8) == [64, 64, 128]  # the page shows them; no event fires
-        session = registry.visitor("s").session
+        session = registry.visitor("s").run
         app.settings.settings_changed(req("s"), "en", ("lr_d",), 5e-4)  # the visitor's own edit: that field alone
         assert session.config.lr_d == 5e-4 and session.config.batch_size == 128
         status = app.live.poll(req("s"), "en").status
@@ -423,7 +423,7 @@ def test_a_reopened_page_finds_the_run_with_its_settings(tmp_path, worker):
         mine[CONTROL_FIELDS.index("lr_g")] = 3e-4
         app.train.start(req("tab-1"), "en", 0, *mine)
         app.compare.compare(req("tab-1"), "en", "loss", "hinge", *mine)
-        run = registry.visitor(registry.key("tab-1")).session
+        run = registry.visitor(registry.key("tab-1")).run
         assert wait_until(lambda: run.snapshot(None).step > 5, 10)
         app.unload(req("tab-1"))  # the reload closes the old page ...
         assert run.state == "running"
@@ -436,9 +436,9 @@ def test_a_reopened_page_finds_the_run_with_its_settings(tmp_path, worker):
         # the page fills its controls with the run's settings: that fires no settings event, so nothing changes
         assert run.config.lr_g == 3e-4 and run.config.dataset == "ring8"
         assert "press Reset" not in app.live.tick(req("tab-2"), "en")[0]
-        assert registry.visitor(registry.key("tab-2")).session is run  # one run, not a new one
+        assert registry.visitor(registry.key("tab-2")).run is run  # one run, not a new one
         other = app.attach(req("stranger"), "en", token[:-3] + "abc", *page_defaults)
-        assert other[0] != token and registry.visitor(registry.key("stranger")).session is None
+        assert other[0] != token and registry.visitor(registry.key("stranger")).run is None
         assert "not started" in app.live.tick(req("stranger"), "en").status
     finally:
         registry.close(save=False)
@@ -453,7 +453,7 @@ def test_a_page_polls_fast_while_its_run_trains_and_slowly_when_it_does_not(app,
     assert every_s() == 0.5
     app.train.start(req("f"), "en", 0, *CONTROLS)
     app.registry.page("f")["fast_until"] = 0.0
-    assert wait_until(lambda: app.registry.visitor("f").session.state == "running", 10) and every_s() == 0.5
+    assert wait_until(lambda: app.registry.visitor("f").run.state == "running", 10) and every_s() == 0.5
     with monkeypatch.context() as m:  # more runs share the server than one redraw share: the page ticks slower
         m.setattr(live, "VIEW_SHARE", 0.25)
         assert every_s() == 2.0
@@ -462,7 +462,7 @@ def test_a_page_polls_fast_while_its_run_trains_and_slowly_when_it_does_not(app,
         app.registry.page("f")["fast_until"] = 0.0
     app.train.pause(req("f"), "en")
     assert every_s() == 2.0
-    assert wait_until(lambda: app.registry.visitor("f").session.state == "paused", 10)
+    assert wait_until(lambda: app.registry.visitor("f").run.state == "paused", 10)
     app.train.phase_step(req("f"), "en", "d")  # a command's own handler puts the page back to the full rate
     assert every_s() == 0.5
 
@@ -498,7 +498,7 @@ def test_a_2d_run_exports_its_time_lapse_gif(app):
     from PIL import Image
 
     app.train.step(req("g"), "en", 40, *CONTROLS)
-    session = app.registry.visitor("g").session
+    session = app.registry.visitor("g").run
     assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 40, 15)
     with Image.open(app.train.export_gif(req("g"), "en")) as gif:
         assert gif.n_frames >= 2 and gif.size == (640, 640)
@@ -511,7 +511,7 @@ def test_a_rollback_is_explained_in_the_readers_language(app):
     for field, setting in (("lr_g", 1e6), ("lr_d", 1e6), ("beta1", 0.0), ("beta2", 0.0)):
         wild[CONTROL_FIELDS.index(field)] = setting
     app.train.start(req("nan"), "zh", 0, *wild)
-    session = app.registry.visitor("nan").session
+    session = app.registry.visitor("nan").run
     assert wait_until(lambda: session.snapshot(None).rollback is not None, 20)
     status = app.live.tick(req("nan"), "zh").status
     assert "已暂停：" in status and "回滚到第" in status and "non-finite" not in status
@@ -538,7 +538,7 @@ def test_curve_smoothing_is_tensorboards_debiased_ema():
 
 def test_a_page_smooths_its_curves_with_the_raw_ones_faint_behind(app):
     app.train.step(req("sm"), "en", 20, *CONTROLS)
-    session = app.registry.visitor("sm").session
+    session = app.registry.visitor("sm").run
     assert wait_until(lambda: session.state == "paused" and session.snapshot(None).step == 20, 10)
     traces = lambda: value(app.live.poll(req("sm"), "en")[1]).data  # noqa: E731
     smoothed = traces()  # the default 0.6: each curve twice, the raw one faint
@@ -561,7 +561,7 @@ def test_every_run_button_reaches_run_b(app):
     # issue 14: the run buttons fanned out to run B in six places, and slow motion in none
     app.compare.compare(req("fan"), "en", "loss", "minimax", *CONTROLS)
     visitor = app.registry.visitor("fan")
-    a, b = visitor.session, visitor.twin
+    a, b = visitor.run, visitor.run_b
     app.train.pause(req("fan"), "en")
     assert wait_until(lambda: a.state == b.state == "paused", 10)
     app.train.set_slow_motion(req("fan"), "en", 0.3)
@@ -588,7 +588,7 @@ def test_poll_deltas_add_up_to_the_full_history(app, monkeypatch):
 
     monkeypatch.setattr(curves, "FULL_REDRAW_POINTS", 10**6)  # this tiny run takes ~1,000 steps between two polls
     app.train.start(req("dl"), "en", 0, *CONTROLS)
-    session = app.registry.visitor("dl").session
+    session = app.registry.visitor("dl").run
     assert wait_until(lambda: session.snapshot(None).step >= 5, 10)
     out = app.live.poll(req("dl"), "en")
     loss_fig, scores_fig = out.loss_plot, out.scores_plot

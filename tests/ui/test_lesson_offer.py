@@ -46,7 +46,7 @@ def school(tmp_path, worker):
 def _take(app, student, lang="en") -> list:
     """What the student's page does when its tick shows a new lesson number: take it (the values the server sets
     fire no settings event: the page wires each control's ``input`` event, the visitor's own edits only)."""
-    before = controls(app.registry.visitor(student).session.config)
+    before = controls(app.registry.visitor(student).run.config)
     filled = app.take_lesson(req(student), lang, app.live.tick(req(student), lang).lesson_no,
                              *before[:len(PAGE_FIELDS)])
     return filled[:len(PAGE_FIELDS)] + [None, "scratch"]
@@ -62,7 +62,7 @@ def _csv(room, tmp_path) -> list[dict]:
 def test_an_offered_lesson_leaves_a_running_run_untouched_and_start_says_what_reset_builds(school, tmp_path, own):
     app, room, h = school
     app.train.start(req("s"), "en", 0, *controls(own))
-    session = app.registry.visitor("s").session
+    session = app.registry.visitor("s").run
     assert wait_until(lambda: session.snapshot(None).step > 2, 30)
     said = asyncio.run(h.set_lesson(TEACHER, "en", TOKEN, "mode_collapse"))
     assert "offers" in said
@@ -75,7 +75,7 @@ def test_an_offered_lesson_leaves_a_running_run_untouched_and_start_says_what_re
         app.train.start(req("s"), "en", 0, *lesson_controls)
     # the student touches a live setting while the lesson is there: it belongs to the lesson, and waits for Reset
     app.settings.settings_changed(req("s"), "en", ("lr_d",), 3e-4)
-    assert app.registry.visitor("s").session is session and session.state in (RUNNING, WAITING)
+    assert app.registry.visitor("s").run is session and session.state in (RUNNING, WAITING)
     assert controls(session.config) == controls(own)  # neither the lesson nor a mix: its own settings
     cards = room.cards()
     assert (cards[0].dataset, cards[0].loss, cards[0].lesson) == (own.dataset, own.loss, None)
@@ -85,7 +85,7 @@ def test_an_offered_lesson_leaves_a_running_run_untouched_and_start_says_what_re
     # the student acts: Reset builds the lesson, and Start runs it as the lesson
     app.train.reset(req("s"), "en", *lesson_controls)
     app.train.start(req("s"), "en", 0, *lesson_controls)
-    lesson_run = app.registry.visitor("s").session
+    lesson_run = app.registry.visitor("s").run
     assert controls(lesson_run.config) == controls(LESSONS["mode_collapse"].config())
     assert wait_until(lambda: lesson_run.snapshot(None).lesson == "mode_collapse", 10)
     assert room.cards()[0].lesson == "mode_collapse" and _csv(room, tmp_path)[0]["lesson"] == "mode_collapse"
@@ -100,7 +100,7 @@ def test_an_offered_lesson_runs_at_start_for_a_student_without_a_run(school):
     assert "Press **Start** to run it" in app.live.tick(req("new"), "en").status
     app.train.start(req("new"), "en", 0, *filled[:len(PAGE_FIELDS)], None, "scratch")
     v = app.registry.visitor("new")
-    assert v.session.config.loss == "minimax" and v.twin is not None and v.twin.config.loss == "non_saturating"
+    assert v.run.config.loss == "minimax" and v.run_b is not None and v.run_b.config.loss == "non_saturating"
 
 
 def test_apply_now_pauses_each_run_keeps_it_as_a_checkpoint_and_builds_the_lesson(school, tmp_path):
@@ -108,16 +108,16 @@ def test_apply_now_pauses_each_run_keeps_it_as_a_checkpoint_and_builds_the_lesso
     for student in ("a", "b"):
         app.set_name(req(student), "en", student.upper())
         app.train.start(req(student), "en", 0, *controls(tiny_2d()))
-    old = app.registry.visitor("a").session
+    old = app.registry.visitor("a").run
     assert wait_until(lambda: all(c.step > 3 for c in room.cards()), 30)
     said = asyncio.run(h.set_lesson(TEACHER, "en", TOKEN, "saturation", True))
     assert "is built for 2 students" in said
     lesson = LESSONS["saturation"]
     for student in ("a", "b"):
         v = app.registry.visitor(student)
-        assert v.session is not old and controls(v.session.config) == controls(lesson.config())
-        assert v.session.state == "idle" and v.session.step_count == 0 and v.session.lesson is lesson
-        assert v.twin is not None and v.twin.config.loss == "non_saturating" and v.twin.lesson is lesson
+        assert v.run is not old and controls(v.run.config) == controls(lesson.config())
+        assert v.run.state == "idle" and v.run.step_count == 0 and v.run.lesson is lesson
+        assert v.run_b is not None and v.run_b.config.loss == "non_saturating" and v.run_b.lesson is lesson
         assert v.checkpoint.config.dataset == "ring8" and v.checkpoint.config.g_width == 8 and v.checkpoint.step > 3
     assert old.state == "stopped"
     _take(app, "a")
@@ -126,7 +126,7 @@ def test_apply_now_pauses_each_run_keeps_it_as_a_checkpoint_and_builds_the_lesso
     assert [r["lesson"] for r in _csv(room, tmp_path)] == ["saturation", "saturation"]
     app.train.start(req("a"), "en", 0, *controls(lesson.config()))
     v = app.registry.visitor("a")
-    assert wait_until(lambda: v.session.snapshot(None).step > 0 and v.twin.snapshot(None).step > 0, 30)
+    assert wait_until(lambda: v.run.snapshot(None).step > 0 and v.run_b.snapshot(None).step > 0, 30)
 
 
 def test_an_offered_lesson_of_the_run_s_own_shape_waits_for_start_too(school):
@@ -135,7 +135,7 @@ def test_an_offered_lesson_of_the_run_s_own_shape_waits_for_start_too(school):
     app, room, h = school
     own = LESSONS["alternating"].config()  # ring8 at the lesson sizes, as the saturation lesson's
     app.train.start(req("s"), "en", 0, *controls(own))
-    session = app.registry.visitor("s").session
+    session = app.registry.visitor("s").run
     asyncio.run(h.set_lesson(TEACHER, "en", TOKEN, "saturation"))
     lesson_controls = _take(app, "s")
     assert controls(session.config) == controls(own)  # n_critic 1, lr_d 1e-3: untouched

@@ -30,7 +30,7 @@ def test_a_learning_rate_changed_on_the_page_applies_where_the_run_is_in_its_sta
     ring8 = _controls(GANConfig.default_for("ring8"))
     for name in ("a", "b", "c"):
         app.train.start(req(name), "en", 0, *ring8)
-    runs = [registry.visitor(name).session for name in ("a", "b", "c")]
+    runs = [registry.visitor(name).run for name in ("a", "b", "c")]
     engine, key = registry.engine, stack_key(runs[0].trainer)
     assert wait_until(lambda: len(engine._stacks.get(key, ())) == 3, 20)
     with engine.lock:
@@ -49,7 +49,7 @@ def test_a_learning_rate_changed_on_the_page_applies_where_the_run_is_in_its_sta
 def test_a_loss_chosen_on_the_page_applies_with_the_n_critic_and_betas_it_filled_in(classroom):
     app, registry = classroom
     app.train.start(req("w"), "en", 0, *_controls(GANConfig.default_for("ring8")))
-    run = registry.visitor("w").session
+    run = registry.visitor("w").run
     n_critic, beta1, beta2 = app.settings.loss_defaults("wgan_gp", "ring8")
     app.settings.settings_changed(req("w"), "en", ("loss", "n_critic", "beta1", "beta2"), "wgan_gp", float(n_critic),
                                   beta1, beta2)
@@ -62,7 +62,7 @@ def test_a_loss_chosen_on_the_page_applies_with_the_n_critic_and_betas_it_filled
 def test_another_dataset_chosen_on_the_page_changes_nothing_in_the_run_until_reset(classroom):
     app, registry = classroom
     app.train.start(req("d"), "en", 0, *_controls(GANConfig.default_for("ring8")))
-    run = registry.visitor("d").session
+    run = registry.visitor("d").run
     before = run.config
     # choosing grid25 fills its defaults into the page (r1_gamma 0.1 ...), but only the dataset's own event is sent
     app.settings.settings_changed(req("d"), "en", ("dataset",), "grid25")
@@ -78,7 +78,7 @@ def test_another_dataset_chosen_on_the_page_changes_nothing_in_the_run_until_res
 def test_a_bad_value_is_refused_by_name_and_changes_nothing(classroom):
     app, registry = classroom
     app.train.start(req("e"), "en", 0, *_controls(GANConfig.default_for("ring8")))
-    run = registry.visitor("e").session
+    run = registry.visitor("e").run
     # the page's own events warn (a failed event would make Gradio drop the value typed after it) ...
     with pytest.warns(UserWarning, match=r"Learning rate of G must be a number in \(0, 1e\+06\]"):
         app.settings.settings_changed(req("e"), "en", ("lr_g",), -1.0)

@@ -47,9 +47,9 @@ def test_numbers_and_lists_of_settings_in_both_languages():
 
 
 def test_a_rollback_names_non_finite_values_in_words(app):
-    app.registry.new_session("r", tiny_2d())
+    app.registry.new_run("r", tiny_2d())
     visitor = app.registry.visitor("r")
-    snap = visitor.session.snapshot(None)
+    snap = visitor.run.snapshot(None)
     snap.rollback = Rollback(7, {"d_loss": float("nan"), "g_loss": float("inf"), "d_x": 0.5, "d_g_z": 0.25}, 6)
     for lang, word in (("en", "not a number"), ("zh", "非数值")):
         status = app.live.status_text(lang, visitor, snap)
@@ -58,15 +58,15 @@ def test_a_rollback_names_non_finite_values_in_words(app):
 
 
 def test_a_failed_run_s_reason_names_no_server_path(app, monkeypatch):
-    app.registry.new_session("x", tiny_2d())
+    app.registry.new_run("x", tiny_2d())
     visitor = app.registry.visitor("x")
-    snap = visitor.session.snapshot(None)
+    snap = visitor.run.snapshot(None)
     snap.state = "error"
     snap.message = "FileNotFoundError: [Errno 2] No such file: '/tmp/ganapp-files-1/3fa2/images-9/00000_shapes.zip'"
     status = app.live.status_text("en", visitor, snap)
     assert "No such file: '00000_shapes.zip'" in status and "/tmp" not in status, status
-    monkeypatch.setattr(visitor.session, "snapshot", lambda since=0: snap)
-    monkeypatch.setattr(type(visitor.session), "state", property(lambda self: "error"))
+    monkeypatch.setattr(visitor.run, "snapshot", lambda since=0: snap)
+    monkeypatch.setattr(type(visitor.run), "state", property(lambda self: "error"))
     with pytest.raises(gr.Error) as info:
         app.train.resume(req("x"), "en")
     assert "00000_shapes.zip" in info.value.message and "/tmp" not in info.value.message

@@ -25,25 +25,25 @@ def also_run_b(visitor: Visitor, act, unless: tuple[str, ...] = (ERROR,)) -> Non
     """Give the side-by-side run B, if there is one, the command run A was just given, unless B is in one of
     the states ``unless``. The one place where the run buttons reach run B. A run B that refuses it (at its own
     step limit) is left as it is: its status line says why."""
-    twin = visitor.twin
-    if twin is not None and twin.state not in unless:
+    run_b = visitor.run_b
+    if run_b is not None and run_b.state not in unless:
         try:
-            act(twin)
+            act(run_b)
         except RunRefusedError:
             pass
 
 
-def twin_label(visitor: Visitor, lang: str = "en") -> str:
+def run_b_label(visitor: Visitor, lang: str = "en") -> str:
     """How run B differs from run A, each setting by its label in ``lang`` ("Loss = minimax"), or "" without both.
     Reads each run once: another tab may end the comparison meanwhile."""
-    session, twin = visitor.session, visitor.twin
-    if session is None or twin is None:
+    session, run_b = visitor.run, visitor.run_b
+    if session is None or run_b is None:
         return ""
-    diff = session.config.diff(twin.config)
+    diff = session.config.diff(run_b.config)
     return t(lang, "list_sep").join(f"{field_label(lang, k)} = {b}" for k, (_, b) in diff.items() if k != "device")
 
 
-class CompareHandlers(TabHandlers):
+class RunBHandlers(TabHandlers):
     """Run B's handlers, over the settings (run A is rebuilt from the controls)."""
 
     def __init__(self, shared: Shared, settings: Any):
@@ -77,28 +77,28 @@ class CompareHandlers(TabHandlers):
             raise config_error(lang, e) from None
         if changed == config:
             raise gr.Error(t(lang, "err_compare_same", field=field, value=value))
-        self.settings.new_session(lang, key, config, tuple({**named(controls), "init": "scratch"}.values()))
-        twin = self.new_twin(lang, key, changed)
-        visitor.session.start()
-        twin.start()
+        self.settings.new_run(lang, key, config, tuple({**named(controls), "init": "scratch"}.values()))
+        run_b = self.new_run_b(lang, key, changed)
+        visitor.run.start()
+        run_b.start()
         return t(lang, "compare_note", field=field_label(lang, field), a=getattr(config, field), b=new_value)
 
-    def new_twin(self, lang: str, key: str, config: GANConfig):
+    def new_run_b(self, lang: str, key: str, config: GANConfig):
         """Build the visitor's run B with ``config`` (in the page's slow motion), or raise a gr.Error that says
         why not."""
         try:
-            twin = self.registry.new_twin(key, config)
+            run_b = self.registry.new_run_b(key, config)
         except (LimitError, ServerFullError) as e:
             raise limit_error(lang, e) from None
         except DatasetUnavailableError as e:
             raise dataset_error(lang, e) from None
         except ValueError as e:
             raise config_error(lang, e) from None
-        twin.set_slow_motion(self.registry.visitor(key).state.slow_motion_s)
-        return twin
+        run_b.set_slow_motion(self.registry.visitor(key).state.slow_motion_s)
+        return run_b
 
     @command
     def end_compare(self, request: gr.Request, lang: str) -> str:
         """Stop and drop run B; run A goes on as it was."""
         key, _ = self._visitor(request)
-        return t(lang, "compare_ended" if self.registry.drop_twin(key) else "compare_none")
+        return t(lang, "compare_ended" if self.registry.drop_run_b(key) else "compare_none")
