@@ -45,7 +45,7 @@ from ..service.protocol import RunLostError
 from ..service.worker import WorkerEngine
 from .autosave import AutosaveError, StateStore
 from .limits import Limits, ServerFullError
-from .visitors import Pages, Visitor, own_key
+from .visitors import Pages, PageView, Visitor, own_key
 
 log = logging.getLogger("ganapp")
 
@@ -228,8 +228,8 @@ class Registry:
         :func:`ganapp.host.visitors.own_key`). Marks the page as seen."""
         return self.pages.key(page_id)
 
-    def page(self, page_id: str) -> dict[str, Any]:
-        """The page's own values (what it has drawn, which outputs it shows), created on first use. Two tabs of
+    def page(self, page_id: str) -> PageView:
+        """What the page shows (what it has drawn, which outputs are visible), created on first use. Two tabs of
         one visitor share runs but not these."""
         return self.pages.view(page_id)
 

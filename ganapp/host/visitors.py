@@ -44,17 +44,67 @@ ALIVE_S = 10.0
 
 
 @dataclass
+class PageView:
+    """What one open page shows, as the server last sent it to that page: what its next tick and poll compare with,
+    so that they send only what changed. The ui layer reads and writes it; the host keeps it per page (two tabs of one
+    visitor share runs, not these) and forgets it with the page. Times are ``time.monotonic()`` seconds.
+
+    Attributes:
+        frame: the tick's frame number (≥ 0); a new one makes the page poll.
+        frame_key: what the last new frame showed (steps, versions, counts, phase, language, layers, run generation),
+            or None before the first.
+        next_draw_s: no new frame before this time (the draw rate shrinks as the class grows).
+        fast_until: the page ticks at the training pace until this time, though nothing trains (after a command).
+        found: what attaching found (NEW, REATTACHED, RESTORED or RESTORE_FAILED), at which step, and when the
+            note on a re-attached run ends; None once the note is done.
+        offered: the lesson values the teacher offered that the page has not acted on yet, or None.
+        layers: the 2D view's layers the visitor chose, or None: all of them.
+        smoothing: the curves' smoothing weight in [0, 1) the visitor chose, or None: the default.
+        drawn: what the last poll drew: ``{"gen", "step", "grid_version", "grid_version_b", "lang", "kind",
+            "scores", "view_rows"}`` (empty: nothing yet, or a redraw is due).
+        grid_label: the label the grid shows, or None: the default one.
+        visible: per poll output, whether the page shows it (an update that repeats it is sent as its plain value).
+        curves: what the curves were sent (figure number, signature, rows sent per run, EMA states), or None.
+        curves_fig: the number of the last full curves figure sent.
+        curves_lock: two polls of one page draw its curves one after the other.
+        class_moves_shown: how many of the visitor's class moves (run rebuilt at the class's sizes) the page shows.
+        teacher_order: the visitor ids of the teacher's gallery cards, in the order shown.
+        teacher_selected: the visitor whose run the teacher shows large, or None.
+        teacher_drawn: what the teacher's large view last drew, or None.
+    """
+
+    frame: int = 0
+    frame_key: tuple | None = None
+    next_draw_s: float = 0.0
+    fast_until: float = 0.0
+    found: tuple[str, int, float] | None = None
+    offered: tuple | None = None
+    layers: tuple[str, ...] | None = None
+    smoothing: float | None = None
+    drawn: dict[str, Any] = field(default_factory=dict)
+    grid_label: str | None = None
+    visible: dict[str, bool] = field(default_factory=dict)
+    curves: dict[str, Any] | None = None
+    curves_fig: int = 0
+    curves_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    class_moves_shown: int = 0
+    teacher_order: list[str] = field(default_factory=list)
+    teacher_selected: str | None = None
+    teacher_drawn: tuple | None = None
+
+
+@dataclass
 class Page:
     """One page.
 
     Attributes:
         visitor_id: the visitor it attached to with a token, or None: the page is then its own visitor.
-        view: what the page shows (the UI's own values: what it has drawn, which outputs are visible ...).
+        view: what the page shows (:class:`PageView`).
         seen_s: ``time.monotonic()`` of its last request.
     """
 
     visitor_id: str | None = None
-    view: dict[str, Any] = field(default_factory=dict)
+    view: PageView = field(default_factory=PageView)
     seen_s: float = field(default_factory=time.monotonic)
 
 
@@ -83,7 +133,7 @@ class Pages:
         with self._lock:
             return self._get(page_id).visitor_id or own_key(page_id)
 
-    def view(self, page_id: str) -> dict[str, Any]:
+    def view(self, page_id: str) -> PageView:
         """What the page shows, created on first use."""
         with self._lock:
             return self._get(page_id).view
@@ -122,7 +172,7 @@ class Pages:
                     del self._pages[page_id]
                     gone.append(page_id)
                 elif unseen_s > view_after_s:
-                    page.view = {}
+                    page.view = PageView()
         return gone
 
     def __len__(self) -> int:

@@ -17,7 +17,7 @@ import gradio as gr
 from ..gan.checkpoints import list_checkpoints
 from ..gan.config import RANGES, ConfigError, check_range
 from ..host.registry import Registry
-from ..host.visitors import Visitor
+from ..host.visitors import PageView, Visitor
 from .errors import config_error
 from .i18n import t
 
@@ -74,7 +74,7 @@ class TabHandlers:
         key = self.registry.key(self._page_id(request))
         return key, self.registry.visitor(key)
 
-    def _page(self, request: gr.Request | None) -> dict[str, Any]:
+    def _page(self, request: gr.Request | None) -> PageView:
         """What this page shows (two tabs of one visitor share runs, not these)."""
         return self.registry.page(self._page_id(request))
 
@@ -110,4 +110,4 @@ class TabHandlers:
         """A command was given on this page (Start, Resume, Step, Reset, a phase step, a comparison; each calls
         this): poll at the full rate for a while, so its effect shows at once even though the run was not training
         a moment ago."""
-        self._page(request)["fast_until"] = time.monotonic() + ACTIVE_AFTER_COMMAND_S
+        self._page(request).fast_until = time.monotonic() + ACTIVE_AFTER_COMMAND_S

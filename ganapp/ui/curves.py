@@ -19,7 +19,6 @@ never across a gap, and a page that lacks rows the server has sent gets them at 
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -27,6 +26,8 @@ import gradio as gr
 import numpy as np
 
 from ..gan.losses import get_loss
+from ..host.visitors import PageView
+from ..service.protocol import RunHandle
 from . import plots
 from .i18n import t
 from .plots import EMA_START, ema_extend
@@ -182,11 +183,11 @@ def _report(held: Any) -> tuple[int | None, dict[str, int] | None]:
     return fig, {run: int(s) for run, s in steps.items()}
 
 
-def page_behind(page: dict[str, Any], held: Any) -> bool:
+def page_behind(page: PageView, held: Any) -> bool:
     """Whether a page that reported ``held`` (:data:`REPORT_JS`) lacks curves the server has sent it or owes it: it
     shows another figure than the last one sent, or fewer rows of a run, or a poll waited for its figure and sent no
     rows. False without a report (an API client) or with nothing sent yet."""
-    state = page.get("curves")
+    state = page.curves
     if held is None or state is None:
         return False
     if state.get("owed"):  # a poll waited for the figure on its way, and sent none of its rows
@@ -212,17 +213,17 @@ def _continue_from(state: dict[str, Any], held: Any, run_b: bool) -> dict[str, i
     return steps
 
 
-def poll_curves(lang: str, page: dict[str, Any], session, run_b, loss_name: str, signature: tuple, smoothing: float,
-                history_points: int, held: Any = None) -> tuple:
-    """What a poll sends of the curves: (loss plot, scores plot, delta). Two full figures of ``session``'s (and
+def poll_curves(lang: str, page: PageView, run: RunHandle, run_b: RunHandle | None, loss_name: str, signature: tuple,
+                smoothing: float, history_points: int, held: Any = None) -> tuple:
+    """What a poll sends of the curves: (loss plot, scores plot, delta). Two full figures of ``run``'s (and
     ``run_b``'s) history, downsampled to ``history_points`` rows, when the page's curves are not the ones
     ``signature`` names (run, language, smoothing ...), have grown by FULL_REDRAW_POINTS since, or cannot be
     continued from what the page reports holding (``held``, :data:`REPORT_JS`; None: what was sent); else gr.skip()
     for both and the rows after what the page holds as a :func:`delta` for :data:`EXTEND_JS` (gr.skip() when there
     are none, or while the page has yet to draw the last full figure). What the server sent is kept in
-    ``page["curves"]``; two polls of one page take turns."""
-    with page.setdefault("curves_lock", threading.Lock()):
-        state = page.get("curves")
+    ``page.curves``; two polls of one page take turns."""
+    with page.curves_lock:
+        state = page.curves
         if state is not None and state["signature"] == signature and state["points"] <= FULL_REDRAW_POINTS:
             after = _continue_from(state, held, run_b is not None)
             if after == "wait":  # the rows of this poll are owed: the page is behind until it gets them
@@ -230,11 +231,11 @@ def poll_curves(lang: str, page: dict[str, Any], session, run_b, loss_name: str,
                 return gr.skip(), gr.skip(), gr.skip()
             state["owed"] = False
             if after is not None:
-                rows = {"a": session.rows_since(after["a"])}
+                rows = {"a": run.rows_since(after["a"])}
                 if run_b is not None:
                     rows["b"] = run_b.rows_since(after["b"])
                 return gr.skip(), gr.skip(), delta(state, rows, smoothing, after) or gr.skip()
-        history = session.history(history_points)
+        history = run.history(history_points)
         other = run_b.history(history_points) if run_b is not None else None
         runs, step_label = (t(lang, "run_a"), t(lang, "run_b")), t(lang, "step_axis")
         loss = get_loss(loss_name)
@@ -242,10 +243,10 @@ def poll_curves(lang: str, page: dict[str, Any], session, run_b, loss_name: str,
         out_scores = plots.scores_figure(
             history, t(lang, "scores_plot" if loss.probabilities else "critic_scores_plot"), step_label,
             t(lang, "equilibrium"), loss.probabilities, loss.equilibrium, other, runs, smoothing)
-        fig = page["curves_fig"] = page.get("curves_fig", 0) + 1
+        fig = page.curves_fig = page.curves_fig + 1
         for figure, keys in zip((out_loss, out_scores), CURVES.values()):
             figure.update_layout(meta={"ganapp_curves": fig})
             for trace, (run, _, _) in zip(figure.data, trace_slots(keys, smoothing, other is not None)):
                 trace.meta = run
-        page["curves"] = drawn_state(signature, {"a": history} | ({"b": other} if other else {}), smoothing, fig)
+        page.curves = drawn_state(signature, {"a": history} | ({"b": other} if other else {}), smoothing, fig)
         return out_loss, out_scores, gr.skip()

@@ -101,7 +101,7 @@ class GanApp(TabHandlers):
         page = self._page(request)
         session = visitor.run
         step = session.step_count if session is not None else 0
-        page["found"] = (found, step, time.monotonic() + REATTACHED_NOTE_S)
+        page.found = (found, step, time.monotonic() + REATTACHED_NOTE_S)
         explore = [self.explore.loaded_note(lang, visitor), visitor.state.source]
         # a name kept from an earlier visit fills the box; none leaves it alone, so that a name typed while the
         # page attached is not wiped (and then cleared for good when the box loses focus)
@@ -141,7 +141,7 @@ class GanApp(TabHandlers):
         visitor.state.lesson = visitor.state.lesson_note = name
         c = LESSONS[name].config()
         values = [getattr(c, f) for f in PAGE_FIELDS]
-        self._page(request)["offered"] = tuple(values)
+        self._page(request).offered = tuple(values)
         return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded

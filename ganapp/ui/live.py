@@ -12,7 +12,8 @@ from ..gan.media import upscale
 from ..gan.metrics import collapse_alert
 from ..gan.presets import CLASSROOM_2D
 from ..host.registry import REATTACHED, RESTORE_FAILED, RESTORED
-from ..host.visitors import Visitor
+from ..host.visitors import PageView, Visitor
+from ..run.publisher import Snapshot
 from ..run.run import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
 from . import curves, plots
 from .base import TabHandlers
@@ -70,12 +71,13 @@ class LiveHandlers(TabHandlers):
         super().__init__(shared)
         self.settings = settings
 
-    def status_text(self, lang: str, visitor: Visitor, snap, page: dict | None = None, snap_b=None) -> str:
+    def status_text(self, lang: str, visitor: Visitor, snap: Snapshot | None, page: PageView | None = None,
+                    snap_b: Snapshot | None = None) -> str:
         """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
         settings applied or needing a reset, run B, and what a reopened page found). ``snap`` and ``snap_b`` are
         status-only snapshots (``snapshot(None)``) of run A and run B, which the caller has read already (in the
         training worker each read is a call to it); None when there is no such run."""
-        found = self._found(lang, snap, page or {})
+        found = self._found(lang, snap, page) if page is not None else []
         lesson_line = teacher_lesson_lines(lang, visitor, snap, self.classroom)  # a lesson the teacher set
         if snap is None:
             return "\n\n".join([t(lang, "state_none"), *lesson_line, *found])
@@ -119,7 +121,7 @@ class LiveHandlers(TabHandlers):
     def _found(lang: str, snap, page: dict) -> list[str]:
         """What a reopened page found, as a status line while it still holds: a run it re-attached to (for
         REATTACHED_NOTE_S), a run restored from its autosave (until it moves on), or one that could not be."""
-        found = page.get("found")
+        found = page.found
         if found is None:
             return []
         kind, step, until = found
@@ -129,7 +131,7 @@ class LiveHandlers(TabHandlers):
             return [t(lang, "found_restored", step=f"{step:,}")]
         if kind == RESTORE_FAILED and snap is None:
             return [t(lang, "found_restore_failed")]
-        page.pop("found", None)
+        page.found = None
         return []
 
     @guarded
@@ -169,28 +171,28 @@ class LiveHandlers(TabHandlers):
                 snap = session.status()
             snap_b = run_b.status() if run_b is not None else None
         training = any(s is not None and s.state in (RUNNING, WAITING) for s in (snap, snap_b))
-        every_s = self.shared.poll_every_s if training or time.monotonic() < page.get("fast_until", 0.0) else \
+        every_s = self.shared.poll_every_s if training or time.monotonic() < page.fast_until else \
             max(IDLE_POLL_S, self.shared.poll_every_s)
         moves = visitor.state.class_moves
         if session is None:
             return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s, moves)
-        if training and time.monotonic() >= page.get("fast_until", 0.0):
+        if training and time.monotonic() >= page.fast_until:
             # many runs share the server: the page ticks as much less often as it redraws (a command still
             # answers at once, and the page ticks at the full rate for a few seconds after it)
             every_s *= max(1.0, snap.sharing / VIEW_SHARE)
         status = self.status_text(lang, visitor, snap, page, snap_b)
         key = (snap.step, snap.grid_version, snap.n_scores, snap.n_view_rows, snap.phase, lang,
-               None if snap_b is None else (snap_b.step, snap_b.grid_version), page.get("layers"),
+               None if snap_b is None else (snap_b.step, snap_b.grid_version), page.layers,
                visitor.state.gen)
         now = time.monotonic()
-        fresh = key != page.get("frame_key") or curves.page_behind(page, held)
-        if not fresh or now < page.get("next_draw_s", 0.0):
+        fresh = key != page.frame_key or curves.page_behind(page, held)
+        if not fresh or now < page.next_draw_s:
             # the same number (no redraw) is cheaper than a skip
-            return TickOutputs(status, page.get("frame", 0), lesson_no, every_s, moves)
-        page["frame_key"] = key
-        page["next_draw_s"] = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
-        page["frame"] = page.get("frame", 0) + 1
-        return TickOutputs(status, page["frame"], lesson_no, every_s, moves)
+            return TickOutputs(status, page.frame, lesson_no, every_s, moves)
+        page.frame_key = key
+        page.next_draw_s = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
+        page.frame = page.frame + 1
+        return TickOutputs(status, page.frame, lesson_no, every_s, moves)
 
     @guarded
     def poll(self, request: gr.Request, lang: str, held: Any = None) -> PollOutputs:
@@ -215,11 +217,11 @@ class LiveHandlers(TabHandlers):
         run_b = visitor.run_b
         snap_b = run_b.snapshot(None) if run_b is not None else None
         status = self.status_text(lang, visitor, snap, page, snap_b)
-        drawn = page.get("drawn", {})
+        drawn = page.drawn
         if drawn.get("gen") != visitor.state.gen:  # a new run, or new settings: redraw everything
             drawn = {}
         out_grid = out_scatter = gr.skip()
-        smoothing = page.get("smoothing", plots.DEFAULT_SMOOTHING)
+        smoothing = page.smoothing if page.smoothing is not None else plots.DEFAULT_SMOOTHING
         signature = (visitor.state.gen, lang, smoothing, id(session), id(run_b), snap.config.loss)
         out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, run_b, snap.config.loss,
                                                               signature, smoothing, HISTORY_POINTS, held)
@@ -231,8 +233,8 @@ class LiveHandlers(TabHandlers):
                 out_grid = gr.update(visible=False) if drawn.get("kind") != "2d" else gr.skip()
             elif snap.grid is not None:
                 label = t(lang, "grid") if run_b is None else f"{t(lang, 'run_a')} · {t(lang, 'grid')}"
-                relabel = {"label": label} if page.get("grid_label", t(lang, "grid")) != label else {}
-                page["grid_label"] = label  # (an update with a label costs more to send: only when it changes)
+                relabel = {"label": label} if (page.grid_label or t(lang, "grid")) != label else {}
+                page.grid_label = label  # (an update with a label costs more to send: only when it changes)
                 out_grid = gr.update(value=upscale(snap.grid, 2), visible=True, **relabel)
                 out_scatter = gr.update(visible=False) if drawn.get("kind") != "image" else gr.skip()
         out_quality = out_caption = out_metrics2d = out_alert = gr.skip()
@@ -246,7 +248,7 @@ class LiveHandlers(TabHandlers):
             out_run_b_view, out_run_b_grid = self._run_b_views(lang, visitor, page, snap_b)
         kind = drawn.get("kind") if snap.points is None and snap.grid is None else \
             ("2d" if snap.points is not None else "image")
-        page["drawn"] = {"gen": visitor.state.gen, "step": snap.step, "grid_version": snap.grid_version, "lang": lang,
+        page.drawn = {"gen": visitor.state.gen, "step": snap.step, "grid_version": snap.grid_version, "lang": lang,
                          "kind": kind,
                                    "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
                                    "grid_version_b": version_b}
@@ -255,7 +257,7 @@ class LiveHandlers(TabHandlers):
         return PollOutputs(*(self._lean(page, name, out) for name, out in zip(PollOutputs._fields, outputs)))
 
     @staticmethod
-    def _lean(page: dict, slot: str, out: Any) -> Any:
+    def _lean(page: PageView, slot: str, out: Any) -> Any:
         """A poll output as cheap to send as it can be: an update that only repeats the visibility the page already
         shows becomes its plain value (or a skip). Gradio rebuilds a component's config, pydantic schema included, for
         every update, a skip included, on the one event-loop thread of the server (~0.8 ms each,
@@ -264,7 +266,7 @@ class LiveHandlers(TabHandlers):
         if not (isinstance(out, dict) and out.get("__type__") == "update") or set(out) - {"__type__", "value",
                                                                                         "visible"}:
             return out
-        shown = page.setdefault("visible", {})
+        shown = page.visible
         if "visible" in out and shown.get(slot) != out["visible"]:
             shown[slot] = out["visible"]
             return out
@@ -272,7 +274,7 @@ class LiveHandlers(TabHandlers):
             return out["value"]
         return None if shown.get(slot) is False else gr.skip()  # a hidden output: None is ~8x cheaper than a skip
 
-    def _run_b_views(self, lang: str, visitor: Visitor, page: dict, snap_b) -> tuple:
+    def _run_b_views(self, lang: str, visitor: Visitor, page: PageView, snap_b) -> tuple:
         """(2D view of run B, grid of run B): shown beside run A's while a side-by-side run exists."""
         if snap_b is None:
             return gr.update(visible=False), gr.update(visible=False)
@@ -284,8 +286,8 @@ class LiveHandlers(TabHandlers):
                                                    + run_b_label(visitor, lang))
 
     @staticmethod
-    def _view_figure(lang: str, page: dict, snap, title: str | None = None):
-        layers = tuple(page.get("layers", plots.LAYERS))
+    def _view_figure(lang: str, page: PageView, snap, title: str | None = None):
+        layers = tuple(page.layers if page.layers is not None else plots.LAYERS)
         title = (title or t(lang, "scatter")) + (f" · {t(lang, 'phase_' + snap.phase)}" if snap.phase else "")
         labels = {k: t(lang, k) for k in ("real", "fake", "decision", "critic", "arrows", "manifold")}
         return plots.view2d_figure(snap.view, snap.points, snap.config.dataset, layers, title, labels)

@@ -28,7 +28,7 @@ from ..gan.points2d import MAX_DRAWING_SIDE, save_drawing
 from ..gan.presets import CLASSROOM_2D, classroom_config, young_at_full_size
 from ..gan.uploads import MAX_FOLDER_IMAGES, count_uploads, pixel_limit
 from ..host.limits import LimitError, ServerFullError
-from ..host.visitors import Visitor
+from ..host.visitors import PageView, Visitor
 from ..run.run import RUNNING, WAITING
 from .base import TabHandlers
 from .common import ERROR_TOAST_S, command, guarded, named
@@ -253,17 +253,17 @@ class SettingsHandlers(TabHandlers):
         event."""
         page = self._page(request)
         _, visitor = self._visitor(request)
-        page["class_moves_shown"] = visitor.state.class_moves
+        page.class_moves_shown = visitor.state.class_moves
         if visitor.run is None:
             return [gr.skip()] * len(CLASSROOM_2D)
         config = visitor.run.config
         return [getattr(config, f) for f in CLASSROOM_2D]
 
-    def moved_sizes(self, page: dict, visitor: Visitor, config: GANConfig) -> GANConfig:
+    def moved_sizes(self, page: PageView, visitor: Visitor, config: GANConfig) -> GANConfig:
         """``config`` read from a page that has not shown the server's latest move of run A yet (its size
         controls still at the full defaults the run had): with the run's class sizes instead, so that Start does
         not apply the old batch size to the moved run."""
-        if page.get("class_moves_shown", 0) >= visitor.state.class_moves or classroom_config(config) is config:
+        if page.class_moves_shown >= visitor.state.class_moves or classroom_config(config) is config:
             return config
         return classroom_config(config)
 
@@ -310,7 +310,7 @@ class SettingsHandlers(TabHandlers):
             return
         # a lesson the teacher offered fills the controls: until the student acts on it (Start, Reset), they describe
         # the lesson, not the run, and an edit among them belongs to the lesson too
-        hold = self._page(request).get("offered") is not None
+        hold = self._page(request).offered is not None
         try:
             self.apply_changes(lang, visitor, {f: self.page_value(f, v) for f, v in zip(fields, values)}, hold=hold)
         except gr.Error as e:

@@ -25,6 +25,7 @@ from ..gan.checkpoints import load_checkpoint
 from ..gan.config import PAGE_FIELDS, GANConfig
 from ..host.classroom import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
 from ..host.limits import LimitError, ServerFullError
+from ..host.visitors import PageView
 from ..run.lessons import LESSONS, Lesson
 from ..run.run import ERROR
 from ..service.protocol import RunLostError
@@ -170,12 +171,12 @@ class TeacherHandlers:
         page = self.app._page(request)
         cards = self.classroom.cards(sort if sort in SORT_KEYS else "seat")
         ids = [c.visitor_id for c in cards]
-        page["teacher_order"] = ids  # what a click on the gallery's i-th card means, as a fallback (see select)
-        selected = page.get("teacher_selected")
+        page.teacher_order = ids  # what a click on the gallery's i-th card means, as a fallback (see select)
+        selected = page.teacher_selected
         left = selected is not None and selected not in ids
         if left:  # the student shown large has gone: nothing stays selected, and no other card takes their place
-            page.pop("teacher_selected", None)
-            page.pop("teacher_drawn", None)
+            page.teacher_selected = None
+            page.teacher_drawn = None
             selected = None
         # the card shown large is marked in its picture and its caption, which follow the run wherever sorting puts
         # it (Gradio's own highlight stays on a place in the grid, and cannot be cleared: TEACHER_CSS hides it)
@@ -232,12 +233,12 @@ class TeacherHandlers:
                          format_elapsed(reached_s) if reached_s is not None else ""])
         return rows
 
-    def _large(self, lang: str, page: dict, cards: list[RunCard], left: bool) -> tuple:
+    def _large(self, lang: str, page: PageView, cards: list[RunCard], left: bool) -> tuple:
         """(caption, loss plot, 2D view, grid) of the run the teacher clicked; when that student has left, a note
         and nothing shown; skips while nothing is chosen or nothing changed."""
         if left:
             return t(lang, "shown_left"), None, gr.update(visible=False), gr.update(visible=False)
-        vid = page.get("teacher_selected")
+        vid = page.teacher_selected
         card = next((c for c in cards if c.visitor_id == vid), None)
         v = self.classroom.registry.peek(vid) if card is not None else None
         if v is None or v.run is None:
@@ -249,9 +250,9 @@ class TeacherHandlers:
             return t(lang, "shown_large_lost", name=card.label(t(lang, "unnamed"))), None, \
                 gr.update(visible=False), gr.update(visible=False)
         drawn = (vid, id(v.run), snap.step, snap.grid_version, snap.state, lang)
-        if page.get("teacher_drawn") == drawn:
+        if page.teacher_drawn == drawn:
             return (gr.skip(),) * 4
-        page["teacher_drawn"] = drawn
+        page.teacher_drawn = drawn
         caption = t(lang, "shown_large", name=card.label(t(lang, "unnamed")), dataset=card.dataset,
                     model=card.model, loss=card.loss, step=f"{card.step:,}")
         loss = plots.loss_figure(history, t(lang, "losses_plot"), t(lang, "step_axis"))
@@ -282,12 +283,12 @@ class TeacherHandlers:
         caption = evt.value.get("caption") if isinstance(evt.value, dict) else None
         match = re.match(r"#(\d{1,9})(?!\d)", caption) if isinstance(caption, str) else None
         vid = self.classroom.visitor_at(int(match.group(1))) if match else None
-        order = page.get("teacher_order", [])
+        order = page.teacher_order
         if vid is None and isinstance(evt.index, int) and 0 <= evt.index < len(order):
             vid = order[evt.index]
         if vid is not None:
-            page["teacher_selected"] = vid
-            page.pop("teacher_drawn", None)
+            page.teacher_selected = vid
+            page.teacher_drawn = None
 
     @teacher_only
     @guarded

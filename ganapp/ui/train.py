@@ -95,7 +95,7 @@ class TrainHandlers(TabHandlers):
         run_b_config = start_lesson(visitor, lesson, config, fresh or untrained)
         if run_b_config is not None:
             self.compare.new_run_b(lang, key, run_b_config).set_lesson(lesson)
-        page.pop("offered", None)  # the student acted on the lesson the teacher offered
+        page.offered = None  # the student acted on the lesson the teacher offered
         visitor.run.start(run_s=60.0 * run_minutes)
         also_run_b(visitor, lambda b: b.start(run_s=60.0 * run_minutes))
         return shown
@@ -197,9 +197,9 @@ class TrainHandlers(TabHandlers):
     def set_layers(self, request: gr.Request, layers: Any) -> None:
         """Which layers the 2D view draws (any of plots.LAYERS); the next poll redraws it."""
         page = self._page(request)
-        page["layers"] = tuple(x for x in (layers or ()) if x in plots.LAYERS)
-        page.get("drawn", {}).pop("grid_version", None)
-        page.get("drawn", {}).pop("grid_version_b", None)
+        page.layers = tuple(x for x in (layers or ()) if x in plots.LAYERS)
+        page.drawn.pop("grid_version", None)
+        page.drawn.pop("grid_version_b", None)
 
     @guarded
     def set_smoothing(self, request: gr.Request, lang: str, weight: Any) -> None:
@@ -208,7 +208,7 @@ class TrainHandlers(TabHandlers):
             raise gr.Error(t(lang, "err_field", field=t(lang, "smoothing"), value=weight,
                              range=f"[0, {MAX_SMOOTHING}]", kind=t(lang, "kind_num")))
         page = self._page(request)
-        page["smoothing"] = float(weight)  # a new smoothing is part of the curves' signature: full figures again
+        page.smoothing = float(weight)  # a new smoothing is part of the curves' signature: full figures again
 
     @guarded
     def export_gif(self, request: gr.Request, lang: str) -> str:

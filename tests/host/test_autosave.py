@@ -13,6 +13,7 @@ import torch
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
 from ganapp.host.autosave import AutosaveError, StateStore
+from ganapp.host.visitors import PageView
 from ganapp.host.registry import NEW, REATTACHED, RESTORE_FAILED, RESTORED, Registry
 from ganapp.run.run import PAUSED, RUNNING, Run
 
@@ -237,12 +238,12 @@ def test_shutdown_saves_every_returning_visitors_run_paused(tmp_path):
 def test_pages_that_never_unload_are_forgotten(tmp_path):
     reg = _registry(tmp_path, idle_timeout_s=0.2, grace_s=0.5)
     reg.attach("gone-page", None)
-    reg.page("gone-page")["drawn"] = {"step": 3}
-    reg.page("api-client")["drawn"] = {"step": 1}
+    reg.page("gone-page").drawn = {"step": 3}
+    reg.page("api-client").drawn = {"step": 1}
     reg.key("api-client")
     time.sleep(0.3)
     reg.reap()
-    assert reg.page("gone-page") == {} and reg.key("gone-page") != "gone-page"  # still whose it was
+    assert reg.page("gone-page") == PageView() and reg.key("gone-page") != "gone-page"  # still whose it was
     time.sleep(0.6)
     reg.reap()
     assert reg.key("gone-page") == "gone-page"  # after the grace period, not even that

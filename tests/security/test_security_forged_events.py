@@ -59,7 +59,7 @@ def test_a_gallery_click_without_its_event_data_gets_the_gate_answer_not_a_trace
     # the right token with no card named: nothing is shown large, and nothing fails
     accepted = join(url, fn_index, ["en", TOKEN], event_data, "forged-select-right")
     assert accepted["success"] is True
-    assert "teacher_selected" not in demo.ganapp.registry.page("forged-select-right")
+    assert demo.ganapp.registry.page("forged-select-right").teacher_selected is None
     assert "Traceback" not in capfd.readouterr().err
 
 
@@ -67,10 +67,10 @@ def test_a_click_on_a_card_still_shows_that_run_large(served_teacher_app, quick_
     url, demo = served_teacher_app
     fn_index = gallery_select_index(url)
     order_page = "select-by-place"
-    demo.ganapp.registry.page(order_page)["teacher_order"] = ["visitor-a", "visitor-b"]
+    demo.ganapp.registry.page(order_page).teacher_order = ["visitor-a", "visitor-b"]
     assert join(url, fn_index, ["en", TOKEN], {"index": 1, "value": {"caption": "no seat"}},
                 order_page)["success"] is True
-    assert demo.ganapp.registry.page(order_page)["teacher_selected"] == "visitor-b"
+    assert demo.ganapp.registry.page(order_page).teacher_selected == "visitor-b"
 
 
 def test_a_queued_call_to_an_unknown_event_is_a_400_with_a_message(served_app, capfd):

@@ -72,7 +72,7 @@ def test_a_tick_asks_for_a_redraw_while_the_page_lacks_rows_it_was_sent(app, mon
     session = app.registry.visitor("k").run
     session.step(5)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 20)
-    app.registry.page("k")["fast_until"] = 0.0
+    app.registry.page("k").fast_until = 0.0
     frame = app.live.tick(req("k"), "en").frame
     held = _report(app.live.poll(req("k"), "en", {"fig": None, "step": None}).loss_plot)
     assert app.live.tick(req("k"), "en", held).frame == frame  # the page holds all there is: nothing to draw

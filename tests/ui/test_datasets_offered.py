@@ -73,8 +73,7 @@ def test_a_refused_reset_or_start_changes_nothing_and_names_no_server_path(offli
     app.train.start(req("g"), "en", 0, *controls("gaussian"))
     run = app.registry.visitor("g").run
     assert wait_until(lambda: run.snapshot(None).step > 3, 20)
-    before = run.config
-    page = app.registry.page("g")
+    before, gen = run.config, app.registry.visitor("g").state.gen
     # fashion_mnist's own settings, as choosing it in the menu would have filled them
     fashion = controls("fashion_mnist")
     for lang, words in (("en", "not on this server"), ("zh", "本服务器上没有数据集")):
@@ -86,7 +85,7 @@ def test_a_refused_reset_or_start_changes_nothing_and_names_no_server_path(offli
             assert words in message and "fashion_mnist" in message and "mnist_10k" in message, message
             assert no_server_path(message, tmp_path), message
     assert app.registry.visitor("g").run is run and run.config == before  # nothing applied live
-    assert run.state in ("running", "waiting") and "sent" not in page
+    assert run.state in ("running", "waiting") and app.registry.visitor("g").state.gen == gen  # no new settings
     status = app.live.poll(req("g"), "en").status
     assert "Applied while training" not in status and "press Reset" not in status
     # a folder of files that are not images: the same, and the message names the upload, not a folder
@@ -99,7 +98,7 @@ def test_a_refused_reset_or_start_changes_nothing_and_names_no_server_path(offli
         app.train.reset(req("g"), "en", *folder)
     assert "No readable images in your upload" in info.value.message and no_server_path(info.value.message, tmp_path)
     assert app.registry.visitor("g").run is run and not app.registry.visitor("g").state.classroom
-    assert "sent" not in page
+    assert app.registry.visitor("g").state.gen == gen
 
 
 def test_the_upload_note_says_what_start_will_train_on(offline_app, tmp_path, never_decoded):

@@ -372,14 +372,14 @@ def test_tick_sends_the_status_and_asks_for_a_redraw_only_when_something_new_is_
     app.train.step(req("k"), "en", 3, *CONTROLS)
     session = app.registry.visitor("k").run
     assert wait_until(lambda: session.snapshot(None).step == 3 and session.state == "paused", 10)
-    app.registry.page("k")["fast_until"] = 0.0  # ACTIVE_AFTER_COMMAND_S after the Step
+    app.registry.page("k").fast_until = 0.0  # ACTIVE_AFTER_COMMAND_S after the Step
     status, frame, _, every_s, _ = app.live.tick(req("k"), "en")
     assert "step 3" in status and frame == 1 and every_s == 2.0
     app.train.step(req("k"), "en", 2, *CONTROLS)
     assert wait_until(lambda: session.snapshot(None).step == 5 and session.state == "paused", 10)
     assert app.live.tick(req("k"), "en")[1] == 1  # new rows, but within DRAW_EVERY_S of the last: the same frame
     monkeypatch.setattr(live, "DRAW_EVERY_S", 0.0)
-    app.registry.page("k")["next_draw_s"] = 0.0
+    app.registry.page("k").next_draw_s = 0.0
     assert app.live.tick(req("k"), "en")[1] == 2
     assert app.live.tick(req("k"), "en")[1] == 2  # nothing new: the same frame, no redraw
     assert app.live.tick(req("k"), "zh")[1] == 3  # a language switch redraws the plots' labels
@@ -452,14 +452,14 @@ def test_a_page_polls_fast_while_its_run_trains_and_slowly_when_it_does_not(app,
     app.commanded(req("f"))  # Start pressed: fast at once, before the run is built
     assert every_s() == 0.5
     app.train.start(req("f"), "en", 0, *CONTROLS)
-    app.registry.page("f")["fast_until"] = 0.0
+    app.registry.page("f").fast_until = 0.0
     assert wait_until(lambda: app.registry.visitor("f").run.state == "running", 10) and every_s() == 0.5
     with monkeypatch.context() as m:  # more runs share the server than one redraw share: the page ticks slower
         m.setattr(live, "VIEW_SHARE", 0.25)
         assert every_s() == 2.0
         app.commanded(req("f"))  # but not for a few seconds after a command
         assert every_s() == 0.5
-        app.registry.page("f")["fast_until"] = 0.0
+        app.registry.page("f").fast_until = 0.0
     app.train.pause(req("f"), "en")
     assert every_s() == 2.0
     assert wait_until(lambda: app.registry.visitor("f").run.state == "paused", 10)
