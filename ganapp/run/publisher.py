@@ -168,6 +168,13 @@ class Snapshot:
         return dataclasses.replace(self, metrics={k: [] for k in self.metrics}, grid=None, points=None, view=None,
                                    scores=self.scores[-1:], view_metrics=self.view_metrics[-1:])
 
+    def newer_than(self, grid_version: int | None) -> Snapshot:
+        """This snapshot without its grid, points and 2D view when they are those of ``grid_version`` (the caller
+        has them already), else itself. What a redraw reads (see :meth:`ganapp.run.run.Run.frame`)."""
+        if grid_version is None or grid_version != self.grid_version:
+            return self
+        return dataclasses.replace(self, grid=None, points=None, view=None)
+
 
 class Publisher:
     """Owns what readers see of one Trainer's run. Methods that take a Trainer run in the driver's thread, between

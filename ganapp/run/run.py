@@ -624,8 +624,14 @@ class Run:
         :meth:`~ganapp.run.publisher.Snapshot.status_only`."""
         return self.snapshot(None).status_only()
 
+    def frame(self, since_version: int | None = None) -> Snapshot:
+        """What a redraw needs: :meth:`snapshot` ``(None)`` (all scores and 2D metrics rows, no metric rows: the
+        curves read :meth:`rows_since` and :meth:`history`), with the grid, points and 2D view only when they are
+        newer than ``since_version``, the ``grid_version`` the caller drew last (None: the caller has none)."""
+        return self.snapshot(None).newer_than(since_version)
+
     def snapshot(self, since: int | None = 0) -> Snapshot:
-        """The session as it is now, with the metric rows whose step is greater than ``since`` (none when ``since``
+        """The run as it is now, with the metric rows whose step is greater than ``since`` (none when ``since``
         is None: status readers need not copy any history)."""
         now = time.perf_counter()
         with self._lock:

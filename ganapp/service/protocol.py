@@ -13,9 +13,9 @@ protocol and passes that suite.
 The one rule after loss. A run is lost once it cannot be reached: the worker that held it died or was stopped. Its
 ``lost`` then turns True, for good, and from then on no member calls anything:
 
-- the reads in :data:`LAST_SEEN` answer from what this handle saw last: ``state`` is ``"error"``; ``status`` and
-  ``snapshot`` are the last ones seen, in the ``error`` state with :data:`RUN_LOST` as their message and no speed;
-  ``rows_since`` has no new rows; ``config``, ``step_count``, ``lesson`` and ``history`` are their last values. A read
+- the reads in :data:`LAST_SEEN` answer from what this handle saw last: ``state`` is ``"error"``; ``status``,
+  ``frame`` and ``snapshot`` are the last ones seen, in the ``error`` state with :data:`RUN_LOST` as their message
+  and no speed; ``rows_since`` has no new rows; ``config``, ``step_count``, ``lesson`` and ``history`` are their last values. A read
   that this handle never made before the loss raises :class:`RunLostError`;
 - the commands in :data:`DONE_WHEN_LOST` (``pause`` and ``stop``) return as if done (``stop`` returns True): a lost
   run trains no more;
@@ -42,7 +42,8 @@ RUN_LOST = "the training worker stopped; reset the run to train again"
 
 # The reads that a lost run answers from what its handle saw last, and the commands it answers as if done (see the
 # module's docstring); every other member of RunHandle raises RunLostError once the run is lost.
-LAST_SEEN = frozenset({"state", "config", "step_count", "lesson", "status", "snapshot", "rows_since", "history"})
+LAST_SEEN = frozenset({"state", "config", "step_count", "lesson", "status", "frame", "snapshot", "rows_since",
+                       "history"})
 DONE_WHEN_LOST = frozenset({"pause", "stop"})
 
 
@@ -132,6 +133,11 @@ class RunHandle(Protocol):
         """What the run shows now, without arrays (a status line's and a tick's read): a snapshot with no metric rows,
         grid, points or 2D view, and only the last score and 2D metrics row (their counts in ``n_scores`` and
         ``n_view_rows``); at most 2 KB pickled."""
+
+    def frame(self, since_version: int | None = None) -> Snapshot:
+        """What a redraw needs (a poll's read): the run's state, scores and 2D metrics rows, and its grid, points and
+        2D view only when they are newer than ``since_version``, the ``grid_version`` the caller drew last (None:
+        it has none), so that unchanged arrays are not sent again. No metric rows: see :meth:`rows_since`."""
 
     def snapshot(self, since: int | None = 0) -> Snapshot:
         """What the run shows now: its state, message, speed, scores, grid or points, and the metric rows after step

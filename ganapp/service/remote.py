@@ -161,6 +161,11 @@ class WorkerRun:
         """As Run's; once the worker is gone, the last one seen, in the ``error`` state with no speed."""
         return self._snap("snapshot", since)
 
+    def frame(self, since_version: int | None = None) -> Snapshot:
+        """As Run's: the arrays cross between the processes only when they are new. Once the worker is gone, the
+        last frame seen, in the ``error`` state with no speed."""
+        return self._snap("frame", since_version)
+
     def _snap(self, name: str, *args: Any) -> Snapshot:
         try:
             return self._heard(name, self._remote(name, *args))

@@ -173,6 +173,9 @@ class RunServer:
     def snapshot(self, sid: int, since: int | None = 0) -> Any:
         return self.sessions[sid].snapshot(since)
 
+    def frame(self, sid: int, since_version: int | None = None) -> Any:
+        return self.sessions[sid].frame(since_version)
+
     def rows_since(self, sid: int, step: int) -> dict[str, list[float]]:
         return self.sessions[sid].rows_since(step)
 

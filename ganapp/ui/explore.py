@@ -78,7 +78,7 @@ class ExploreHandlers(TabHandlers):
             c = visitor.checkpoint
             return t(lang, "shown_checkpoint", model=c.config.model, dataset=c.config.dataset, step=f"{c.step:,}")
         if kind == "session":
-            snap = visitor.run.snapshot(None)
+            snap = visitor.run.status()
             return t(lang, "shown_session", model=snap.config.model, dataset=snap.config.dataset,
                      step=f"{snap.step:,}")
         return t(lang, "shown_default", name=DEFAULT_CHECKPOINT)
@@ -309,7 +309,7 @@ class ExploreHandlers(TabHandlers):
         """Save this session's current G and D as a checkpoint file to download."""
         key, visitor = self._visitor(request)
         session = self._session(lang, visitor)
-        snap = session.snapshot(None)
+        snap = session.status()
         path = self._file(key, f"ganapp_{snap.config.dataset}_{snap.config.model}_step{snap.step}.safetensors")
         for old in path.parent.glob("ganapp_*.safetensors"):  # one download per visitor on disk
             old.unlink(missing_ok=True)

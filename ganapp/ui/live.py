@@ -74,9 +74,9 @@ class LiveHandlers(TabHandlers):
     def status_text(self, lang: str, visitor: Visitor, snap: Snapshot | None, page: PageView | None = None,
                     snap_b: Snapshot | None = None) -> str:
         """The status markdown: state, step and speed, then notes (sharing, classroom, timed run, why it paused,
-        settings applied or needing a reset, run B, and what a reopened page found). ``snap`` and ``snap_b`` are
-        status-only snapshots (``snapshot(None)``) of run A and run B, which the caller has read already (in the
-        training worker each read is a call to it); None when there is no such run."""
+        settings applied or needing a reset, run B, and what a reopened page found). ``snap`` and ``snap_b`` are the
+        statuses (``status()``, or the ``frame`` a poll read) of run A and run B, which the caller has read already
+        (in the training worker each read is a call to it); None when there is no such run."""
         found = self._found(lang, snap, page) if page is not None else []
         lesson_line = teacher_lesson_lines(lang, visitor, snap, self.classroom)  # a lesson the teacher set
         if snap is None:
@@ -210,20 +210,22 @@ class LiveHandlers(TabHandlers):
         """
         _, visitor = self._visitor(request)
         page = self._page(request)
-        session = visitor.run
-        if session is None:
+        run = visitor.run
+        if run is None:
             return PollOutputs(self.status_text(lang, visitor, None, page), *[gr.skip()] * 11)
-        snap = session.snapshot(None)  # the status only; plots read the downsampled history
-        run_b = visitor.run_b
-        snap_b = run_b.snapshot(None) if run_b is not None else None
-        status = self.status_text(lang, visitor, snap, page, snap_b)
         drawn = page.drawn
         if drawn.get("gen") != visitor.state.gen:  # a new run, or new settings: redraw everything
             drawn = {}
+        # the arrays come only when newer than those drawn in this language; the curves read the rows themselves
+        same_lang = drawn.get("lang") == lang
+        snap = run.frame(drawn.get("grid_version") if same_lang else None)
+        run_b = visitor.run_b
+        snap_b = run_b.frame(drawn.get("grid_version_b") if same_lang else None) if run_b is not None else None
+        status = self.status_text(lang, visitor, snap, page, snap_b)
         out_grid = out_scatter = gr.skip()
         smoothing = page.smoothing if page.smoothing is not None else plots.DEFAULT_SMOOTHING
-        signature = (visitor.state.gen, lang, smoothing, id(session), id(run_b), snap.config.loss)
-        out_loss, out_scores, out_delta = curves.poll_curves(lang, page, session, run_b, snap.config.loss,
+        signature = (visitor.state.gen, lang, smoothing, id(run), id(run_b), snap.config.loss)
+        out_loss, out_scores, out_delta = curves.poll_curves(lang, page, run, run_b, snap.config.loss,
                                                               signature, smoothing, HISTORY_POINTS, held)
         if drawn.get("grid_version") != snap.grid_version or drawn.get("lang") != lang:
             # beside a run B, run A's view and grid say that they are run A's
@@ -249,9 +251,8 @@ class LiveHandlers(TabHandlers):
         kind = drawn.get("kind") if snap.points is None and snap.grid is None else \
             ("2d" if snap.points is not None else "image")
         page.drawn = {"gen": visitor.state.gen, "step": snap.step, "grid_version": snap.grid_version, "lang": lang,
-                         "kind": kind,
-                                   "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
-                                   "grid_version_b": version_b}
+                      "kind": kind, "scores": len(snap.scores), "view_rows": len(snap.view_metrics),
+                      "grid_version_b": version_b}
         outputs = PollOutputs(status, out_loss, out_scores, out_grid, out_scatter, out_quality, out_caption,
                               out_metrics2d, out_alert, out_run_b_view, out_run_b_grid, out_delta)
         return PollOutputs(*(self._lean(page, name, out) for name, out in zip(PollOutputs._fields, outputs)))

@@ -112,7 +112,7 @@ class TrainHandlers(TabHandlers):
         _, visitor = self._visitor(request)
         session = self._session(lang, visitor)
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.status().message))))
         session.resume()
         also_run_b(visitor, lambda b: b.resume())
 
@@ -139,7 +139,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.status().message))))
         session.step(int(n))
         also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
 
@@ -177,7 +177,7 @@ class TrainHandlers(TabHandlers):
         if session.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
         if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.snapshot(None).message))))
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.status().message))))
         session.phase_step(phase)
         also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
 

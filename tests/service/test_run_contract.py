@@ -175,6 +175,25 @@ def test_reads_rows_history_snapshots_and_the_time_lapse(make_run):
     assert isinstance(run.save_key(), tuple)
 
 
+def test_a_frame_sends_the_arrays_only_when_they_are_newer_than_the_callers(make_run):
+    """A poll reads a frame with the grid_version it drew last: the grid, points and 2D view come again only once
+    they changed, and the scores and 2D metrics rows always."""
+    run = make_run()
+    run.step(40)
+    assert wait_until(lambda: settled(run, 40) and run.snapshot(None).view_metrics, 60)
+    first = run.frame()
+    assert first.points is not None and first.view is not None and first.metrics["step"] == []
+    same = run.frame(first.grid_version)
+    assert same.grid_version == first.grid_version and same.step == first.step
+    assert same.points is None and same.view is None and same.grid is None
+    assert same.view_metrics == first.view_metrics and same.scores == first.scores
+    assert len(pickle.dumps(same)) < len(pickle.dumps(first)) // 2
+    run.step(40)
+    assert wait_until(lambda: settled(run, 80) and run.status().grid_version > first.grid_version, 60)
+    newer = run.frame(first.grid_version)
+    assert newer.grid_version > first.grid_version and newer.points is not None and newer.view is not None
+
+
 def test_a_status_carries_no_array_and_stays_small_where_the_snapshot_grows(make_run):
     """The tick reads a status twice a second per page: pickled, at most 2 KB, on a 2D run with 2D metrics rows
     (whose whole snapshot is tens of KB)."""
@@ -265,13 +284,15 @@ def test_a_lost_run_follows_the_one_rule_for_every_member(own_worker, tmp_path):
     seen = {"config": run.config, "step_count": run.step_count, "lesson": run.lesson, "history": run.history()}
     last = run.snapshot(0)
     run.status()
+    run.frame()
     os.kill(own_worker.pid, signal.SIGKILL)
     assert wait_until(lambda: run.lost, 30)
     arguments = {"start": (), "resume": (), "step": (1,), "phase_step": ("d",), "reset": (),
                  "update": (), "set_slow_motion": (0.0,), "set_lesson": (None,),
                  "save_checkpoint": (tmp_path / "x.safetensors",), "autosave_copy": (), "save_key": (),
                  "frames": (), "generator": (), "generate": (torch.zeros(1, 2),), "g_snapshots": (),
-                 "pause": (), "stop": (), "status": (), "snapshot": (0,), "rows_since": (0,), "history": ()}
+                 "pause": (), "stop": (), "status": (), "frame": (), "snapshot": (0,), "rows_since": (0,),
+                 "history": ()}
     for name, member in members(RunHandle).items():
         if name == "lost":
             assert run.lost is True
@@ -286,7 +307,7 @@ def test_a_lost_run_follows_the_one_rule_for_every_member(own_worker, tmp_path):
             continue
         if name == "state":
             assert value == ERROR
-        elif name in ("snapshot", "status"):
+        elif name in ("snapshot", "status", "frame"):
             assert value.state == ERROR and value.message == RUN_LOST and value.it_s == 0.0
             assert value.step == last.step
         elif name == "rows_since":

@@ -80,7 +80,7 @@ def test_out_of_range_fields_raise_gr_error_naming_field_and_range(app):
 def test_unexpected_exceptions_become_a_translated_gr_error(app, monkeypatch):
     app.train.start(req("a"), "en", 0, *CONTROLS)
     session = app.registry.visitor("a").run
-    monkeypatch.setattr(session, "snapshot", lambda since=0: 1 / 0)
+    monkeypatch.setattr(session, "frame", lambda since_version=None: 1 / 0)
     with pytest.raises(gr.Error, match="出了点问题.*ZeroDivisionError"):
         app.live.poll(req("a"), "zh")
     assert session.state in ("waiting", "running") and app.registry.engine.holds(session)  # training untouched

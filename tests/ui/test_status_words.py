@@ -65,7 +65,7 @@ def test_a_failed_run_s_reason_names_no_server_path(app, monkeypatch):
     snap.message = "FileNotFoundError: [Errno 2] No such file: '/tmp/ganapp-files-1/3fa2/images-9/00000_shapes.zip'"
     status = app.live.status_text("en", visitor, snap)
     assert "No such file: '00000_shapes.zip'" in status and "/tmp" not in status, status
-    monkeypatch.setattr(visitor.run, "snapshot", lambda since=0: snap)
+    monkeypatch.setattr(visitor.run, "status", lambda: snap)
     monkeypatch.setattr(type(visitor.run), "state", property(lambda self: "error"))
     with pytest.raises(gr.Error) as info:
         app.train.resume(req("x"), "en")
