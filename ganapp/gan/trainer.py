@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from .config import LIVE_FIELDS, GANConfig
+from .checkpoints import Checkpoint
 from .data import DataStream
 from .losses import get_loss, gradient_penalty, r1_penalty
 from .models import build_discriminator, build_generator, eval_mode, generate
@@ -342,7 +343,7 @@ class Trainer:
             self.opt_g.state.clear()
             self.opt_d.state.clear()
 
-    def start_from(self, checkpoint: Any) -> None:
+    def start_from(self, checkpoint: Checkpoint) -> None:
         """Continue a run from a :class:`~ganapp.gan.checkpoints.Checkpoint` (fine-tuning): its G, its D when it holds
         one (else D stays fresh), its step count, and its fixed_z when the shapes agree. Adam starts afresh.
 

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine.engine import Engine
+from ..gan.checkpoints import Checkpoint
 from ..gan.config import GANConfig
 from ..gan.data import DatasetUnavailableError
 from ..run.publisher import Snapshot
@@ -318,7 +319,7 @@ class Registry:
             self._building[held] += 1
         return held
 
-    def _build(self, config: GANConfig | None, init: Any = None, saved: tuple | None = None) -> Run:
+    def _build(self, config: GANConfig | None, init: Checkpoint | None = None, saved: tuple | None = None) -> Run:
         """A run on the engine: in the worker process (a :class:`~ganapp.service.remote.WorkerRun`) when the engine
         is a :class:`~ganapp.service.worker.WorkerEngine`; from ``config`` (fine-tuning ``init``), or from an autosave
         ``saved`` = (tensors, meta)."""
@@ -326,7 +327,7 @@ class Registry:
             return self.engine.new_run(config, init=init, saved=saved, **self.run_kwargs)
         return Run.new(config, init, saved, engine=self.engine, **self.run_kwargs)
 
-    def new_run(self, visitor_id: str, config: GANConfig, init: Any = None) -> Run:
+    def new_run(self, visitor_id: str, config: GANConfig, init: Checkpoint | None = None) -> Run:
         """Build a fresh Run for the visitor (stopping any old one) and return it; ``init`` is a
         checkpoint to fine-tune (see Run).
 

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..gan.checkpoints import MAX_STEP
+from ..gan.checkpoints import MAX_STEP, Checkpoint
 from ..run.run import Run
 from ..run.slow_motion import MAX_SLOW_MOTION_S
 from .autosave import VISITOR_ID
@@ -331,7 +331,7 @@ class Visitor:
 
     run: Run | None = None
     run_b: Run | None = None
-    checkpoint: Any = None
+    checkpoint: Checkpoint | None = None
     last_seen_s: float = field(default_factory=time.monotonic)
     state: VisitorState = field(default_factory=VisitorState)
     persistent: bool = False

@@ -29,7 +29,8 @@ import torch
 
 from ..engine.engine import Engine
 from ..engine.stack import stack_key
-from ..gan.checkpoints import MAX_STEP, check_finite, check_shapes, save_checkpoint, tensor_shapes
+from ..gan.checkpoints import (MAX_STEP, Checkpoint, check_finite, check_shapes, save_checkpoint,
+                               tensor_shapes)
 from ..gan.config import GANConfig
 from ..gan.presets import peer_class
 from ..gan.trainer import Trainer
@@ -106,7 +107,8 @@ class Run:
     lost = False  # a run in this process is never lost with a worker (see ganapp.service.remote.WorkerRun.lost)
 
     def __init__(self, config: GANConfig, engine: Engine | None = None, publish_every_s: float = 0.5,
-                 grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True, init: Any = None,
+                 grid_every_s: float = 1.0, max_frames: int = 120, download: bool = True,
+                 init: Checkpoint | None = None,
                  scorer_for: Callable[[GANConfig], Scorer | None] | None = None, score_every_steps: int = 500,
                  view_2d: bool = True, saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None,
                  max_steps: int | None = None):
@@ -131,7 +133,7 @@ class Run:
         self._build(config, init, saved)
 
     @classmethod
-    def new(cls, config: GANConfig | None, init: Any = None,
+    def new(cls, config: GANConfig | None, init: Checkpoint | None = None,
             saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **kwargs: Any) -> "Run":
         """A fresh run of ``config`` (fine-tuning ``init``), or, given ``saved`` = (tensors, meta), the run that
         autosave holds (see :meth:`from_autosave`; ``config`` is then unused). ``kwargs`` go to the constructor.
@@ -194,7 +196,7 @@ class Run:
         """Changes whenever the run has something an autosave does not hold yet (step, settings or state)."""
         return self.trainer.step_count, self.trainer.config, self._state
 
-    def _build(self, config: GANConfig, init: Any = None, saved: tuple | None = None) -> None:
+    def _build(self, config: GANConfig, init: Checkpoint | None = None, saved: tuple | None = None) -> None:
         trainer = Trainer(config, download=self.download)
         if init is not None:
             try:
@@ -322,7 +324,7 @@ class Run:
                 self._set_state(STOPPED)
         return idle
 
-    def reset(self, config: GANConfig | None = None, init: Any = None) -> None:
+    def reset(self, config: GANConfig | None = None, init: Checkpoint | None = None) -> None:
         """Stop, then start over from fresh weights (or ``init``'s, see the class) with ``config`` (or the current
         config). State becomes idle.
 

@@ -43,7 +43,7 @@ from collections import Counter
 from multiprocessing.connection import Client
 from multiprocessing.managers import BaseManager, dispatch
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import load as load_tensors
@@ -52,8 +52,12 @@ from safetensors.torch import save as save_tensors
 from ..gan.checkpoints import Checkpoint
 from ..gan.config import GANConfig
 from ..run.lessons import LESSONS
+from ..run.publisher import Snapshot
 from .protocol import RunLostError
 from .remote import TRANSPORT, WorkerRun, pack_checkpoint, unpack_checkpoint, weights_blob
+
+if TYPE_CHECKING:  # imported by the worker on its first run (see _warm_up)
+    from ..run.run import Run
 
 __all__ = ["RunServer", "WorkerEngine", "main"]
 
@@ -80,7 +84,7 @@ class RunServer:
         runtime.configure()
         self.engine = Engine()
         threading.Thread(target=_warm_up, daemon=True).start()  # the first Start need not wait for the imports
-        self.sessions: dict[int, Any] = {}
+        self.sessions: dict[int, Run] = {}
         self._next_id = 0
         self._lock = threading.Lock()  # guards the fields here; never held while a run is built or called
         self._serials: weakref.WeakKeyDictionary[torch.nn.Module, int] = weakref.WeakKeyDictionary()
@@ -163,17 +167,17 @@ class RunServer:
     def save_key(self, sid: int) -> tuple:
         return self.sessions[sid].save_key()
 
-    def status(self, sid: int) -> Any:
+    def status(self, sid: int) -> Snapshot:
         return self.sessions[sid].status()
 
-    def statuses(self, sids: list[int]) -> list[Any]:
+    def statuses(self, sids: list[int]) -> list[Snapshot]:
         """:meth:`status` of several runs in one call (a page's tick reads run A's and run B's)."""
         return [self.sessions[sid].status() for sid in sids]
 
-    def snapshot(self, sid: int, since: int | None = 0) -> Any:
+    def snapshot(self, sid: int, since: int | None = 0) -> Snapshot:
         return self.sessions[sid].snapshot(since)
 
-    def frame(self, sid: int, since_version: int | None = None) -> Any:
+    def frame(self, sid: int, since_version: int | None = None) -> Snapshot:
         return self.sessions[sid].frame(since_version)
 
     def rows_since(self, sid: int, step: int) -> dict[str, list[float]]:
@@ -243,7 +247,7 @@ class WorkerEngine:
         self.calls: Counter[str] = Counter()  # round trips to the worker, by RunServer method (see count)
         self._calls_lock = threading.Lock()
 
-    def statuses(self, runs: list[WorkerRun]) -> list[Any]:
+    def statuses(self, runs: list[WorkerRun]) -> list[Snapshot]:
         """Each run's :meth:`~WorkerRun.status`, in one round trip when they all live in the running worker
         (else one each, which also answers a lost run by the protocol's rule)."""
         with self._lock:

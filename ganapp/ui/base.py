@@ -17,6 +17,7 @@ import gradio as gr
 from ..gan.checkpoints import list_checkpoints
 from ..gan.config import RANGES, ConfigError, check_range
 from ..host.registry import Registry
+from ..host.classroom import Classroom
 from ..host.visitors import PageView, Visitor
 from .errors import config_error
 from .i18n import t
@@ -38,7 +39,7 @@ class Shared:
 
     registry: Registry
     checkpoints_dir: Path
-    classroom: Any = None
+    classroom: Classroom | None = None
     poll_every_s: float = 0.5
     files_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ganapp-files-")))
 

@@ -26,6 +26,7 @@ import gradio as gr
 
 from ..gan.config import PAGE_FIELDS
 from ..host.registry import Registry
+from ..host.classroom import Classroom
 from ..host.visitors import check_name
 from ..run.lessons import LESSONS
 from .base import Shared, TabHandlers
@@ -53,7 +54,7 @@ class GanApp(TabHandlers):
         classroom: the teacher's :class:`~ganapp.host.classroom.Classroom` (its lesson reaches every student), or None.
     """
 
-    def __init__(self, registry: Registry, checkpoints_dir: str | Path, classroom: Any = None):
+    def __init__(self, registry: Registry, checkpoints_dir: str | Path, classroom: Classroom | None = None):
         super().__init__(Shared(registry, Path(checkpoints_dir), classroom))
         self.settings = SettingsHandlers(self.shared)
         self.compare = RunBHandlers(self.shared, self.settings)
@@ -61,7 +62,7 @@ class GanApp(TabHandlers):
         self.live = LiveHandlers(self.shared, self.settings)
         self.lessons = LessonHandlers(self.shared)
         self.explore = ExploreHandlers(self.shared)
-        self._blocks: Any = None  # the gr.Blocks that serves these handlers (see serves)
+        self._blocks: gr.Blocks | None = None  # the gr.Blocks that serves these handlers (see serves)
         registry.on_remove.append(self._forget_files)
         registry.on_reap.append(self._forget_pages)
 

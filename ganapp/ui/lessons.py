@@ -12,6 +12,9 @@ import gradio as gr
 from ..gan.config import PAGE_FIELDS, GANConfig
 from ..gan.data import ASSETS_DIR
 from ..host.limits import beyond_limits
+from ..host.classroom import Classroom
+from ..host.visitors import Visitor
+from ..run.publisher import Snapshot
 from ..run.lessons import LESSONS, Lesson
 from ..run.run import RUNNING, WAITING
 from .base import Shared, TabHandlers
@@ -150,7 +153,8 @@ def kept_checkpoint_name(lesson: str) -> str:
     return f"before_{lesson}.safetensors"
 
 
-def teacher_lesson_lines(lang: str, visitor: Any, snap, classroom: Any) -> list[str]:
+def teacher_lesson_lines(lang: str, visitor: Visitor, snap: Snapshot | None,
+                         classroom: Classroom | None) -> list[str]:
     """The banner of the lesson the teacher set, while the visitor's page shows it (until their next run is
     built): what the teacher set, and what Start will do now. Offered, a lesson fills the controls and leaves the
     run alone: with no run, Start runs it; beside a run of another shape (another dataset, model or size), Start
