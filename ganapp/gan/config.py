@@ -100,9 +100,10 @@ def _num(lo: float, hi: float, lo_inclusive: bool = True, hi_inclusive: bool = T
     return Range(lo, hi, lo_inclusive, hi_inclusive, False)
 
 
-def range_text(name: str) -> str:
-    """The allowed range of numeric field ``name`` in interval notation, e.g. ``"(0, 10]"`` or ``"1..512"``."""
-    lo, hi, lo_inc, hi_inc, integer = RANGES[name]
+def range_text(name: str, allowed: Range | None = None) -> str:
+    """The allowed range of numeric field ``name`` (or ``allowed``, when given) in interval notation, e.g.
+    ``"(0, 10]"`` or ``"1..512"``."""
+    lo, hi, lo_inc, hi_inc, integer = allowed if allowed is not None else RANGES[name]
     if integer:
         return f"{int(lo)}..{int(hi)}"
     return f"{'[' if lo_inc else '('}{lo:g}, {hi:g}{']' if hi_inc else ')'}"
@@ -132,13 +133,14 @@ class ConfigError(ValueError):
         return _rebuild_error, (type(self), (self.field, self.code, str(self)), self.params)
 
 
-def check_range(name: str, value: Any) -> None:
+def check_range(name: str, value: Any, allowed: Range | None = None) -> None:
     """Raise :class:`ConfigError` (a ``ValueError``) naming ``name``, ``value`` and the allowed range unless
-    ``value`` lies in ``RANGES[name]``.
+    ``value`` lies in ``RANGES[name]``, or in ``allowed`` when given (a value that is not a setting, such as a
+    page's step count, checked the same way).
 
-    NaN and infinity are always rejected; integer fields reject non-integers (``True``/``False`` included).
+    NaN and infinity are always rejected, and so are ``True``/``False``; integer fields reject non-integers.
     """
-    lo, hi, lo_inc, hi_inc, integer = RANGES[name]
+    lo, hi, lo_inc, hi_inc, integer = allowed if allowed is not None else RANGES[name]
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     try:  # an int beyond a float's range (10**400, sent as JSON) is out of every range, not an OverflowError
         ok = ok and math.isfinite(value) and (not integer or float(value).is_integer())
@@ -149,7 +151,8 @@ def check_range(name: str, value: Any) -> None:
     if not ok:
         kind = "an integer in" if integer else "a number in"
         raise ConfigError(name, "out_of_range", f"{name}={value!r} is out of range: it must be {kind} "
-                          f"{range_text(name)}", value=value, range=range_text(name), integer=integer)
+                          f"{range_text(name, allowed)}", value=value, range=range_text(name, allowed),
+                          integer=integer)
 
 
 def _check_choice(name: str, value: Any, choices: tuple) -> None:

@@ -15,14 +15,31 @@ from typing import Any
 import gradio as gr
 
 from ..gan.checkpoints import list_checkpoints
-from ..gan.config import RANGES, ConfigError, check_range
+from ..gan.config import RANGES, ConfigError, Range, check_range
 from ..host.registry import Registry
 from ..host.classroom import Classroom
 from ..host.visitors import PageView, Visitor
+from ..run.run import MAX_STEP_REQUEST
+from ..run.slow_motion import MAX_SLOW_MOTION_S
 from .errors import config_error
 from .i18n import t
 
 ACTIVE_AFTER_COMMAND_S = 5.0  # after a command, the page polls at the full rate for this long
+
+
+MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
+MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
+
+# The ranges of the page's controls that are not settings of a run, checked by the schema's check_range as the
+# settings are (see TabHandlers._number), so that each refusal names the control and its range in one way.
+CONTROL_RANGES: dict[str, Range] = {
+    "run_minutes": Range(0, MAX_RUN_MINUTES),
+    "step_n": Range(1, MAX_STEP_REQUEST, integer=True),
+    "slow_motion": Range(0, MAX_SLOW_MOTION_S),
+    "smoothing": Range(0, MAX_SMOOTHING),
+    "truncation": Range(0, 1),
+    "n_frames": Range(2, 64, integer=True),
+}
 
 
 @dataclass
@@ -90,13 +107,16 @@ class TabHandlers:
         return folder / name
 
     @staticmethod
-    def _number(lang: str, field: str, value: Any) -> int | float:
-        """``value`` checked against ``RANGES[field]``, as an int or float; ``gr.Error`` naming the field if not."""
+    def _number(lang: str, field: str, value: Any, allowed: Range | None = None) -> int | float:
+        """``value`` checked by the schema's :func:`~ganapp.gan.config.check_range` against ``RANGES[field]``, or
+        ``allowed`` for a control that is not a setting (see :data:`CONTROL_RANGES`), as an int or float;
+        ``gr.Error`` naming the field and its range if not."""
+        allowed = allowed if allowed is not None else RANGES[field]
         try:
-            check_range(field, value)
+            check_range(field, value, allowed)
         except ConfigError as e:
             raise config_error(lang, e) from None
-        return int(value) if RANGES[field].integer else float(value)
+        return int(value) if allowed.integer else float(value)
 
     def shipped_checkpoints(self) -> list[str]:
         """Names of the ganapp checkpoints in the checkpoints folder (not the MNIST classifier)."""

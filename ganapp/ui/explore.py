@@ -16,14 +16,14 @@ import numpy as np
 import torch
 
 from ..gan.checkpoints import CheckpointError, load_checkpoint
-from ..gan.config import GANConfig, is_2d
+from ..gan.config import GANConfig, Range, is_2d
 from ..gan.directions import Directions, edit, principal_directions, save_directions
 from ..gan.latent import follow_z, interpolate, label_path, seed_to_z, truncate
 from ..gan.media import save_samples_gif, strip, to_grid, upscale
 from ..gan.models import generate
 from ..host.visitors import Visitor
 from . import plots
-from .base import Shared, TabHandlers
+from .base import CONTROL_RANGES, Shared, TabHandlers
 from .common import guarded
 from .errors import checkpoint_error
 from .i18n import t
@@ -99,17 +99,12 @@ class ExploreHandlers(TabHandlers):
         """(1,) int64 label for a conditional generator (gr.Error naming the field if out of range), else None."""
         if not config.conditional:
             return None
-        if not isinstance(label, (int, float)) or isinstance(label, bool) or not float(label).is_integer() \
-                or not 0 <= label < config.n_classes:
-            raise gr.Error(t(lang, "err_field", field=t(lang, field), value=label,
-                             range=f"0..{config.n_classes - 1}", kind=t(lang, "kind_int")))
-        return torch.tensor([int(label)])
+        label = self._number(lang, field, label, Range(0, config.n_classes - 1, integer=True))
+        return torch.tensor([label])
 
     def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any) -> torch.Tensor:
         seed = self._number(lang, "seed", seed)
-        if not isinstance(psi, (int, float)) or not math.isfinite(psi) or not 0 <= psi <= 1:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "truncation"), value=psi, range="[0, 1]",
-                             kind=t(lang, "kind_num")))
+        psi = self._number(lang, "truncation", psi, CONTROL_RANGES["truncation"])
         z = seed_to_z(seed, z_dim)[0]
         for i, v in enumerate(sliders[:z_dim]):
             if v is not None and isinstance(v, (int, float)) and math.isfinite(v):
@@ -280,9 +275,7 @@ class ExploreHandlers(TabHandlers):
         z(seed0) held fixed while the label moves from label0 to label1. Returns (strip image, plot, GIF path)."""
         key, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
-        if not isinstance(n_frames, (int, float)) or not float(n_frames).is_integer() or not 2 <= n_frames <= 64:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "n_frames"), value=n_frames, range="2..64",
-                             kind=t(lang, "kind_int")))
+        n_frames = self._number(lang, "n_frames", n_frames, CONTROL_RANGES["n_frames"])
         if mode not in ("lerp", "slerp", "label"):
             raise gr.Error(t(lang, "err_choice", field=t(lang, "mode"), choices="lerp, slerp, label", value=mode))
         if mode == "label" and not config.conditional:

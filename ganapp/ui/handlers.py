@@ -37,7 +37,8 @@ from .i18n import field_label, t
 from .lessons import LessonHandlers, lesson_markdown
 from .live import REATTACHED_NOTE_S, LiveHandlers, PollOutputs, TickOutputs
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
-from .train import MAX_SMOOTHING, TrainHandlers
+from .base import MAX_SMOOTHING
+from .train import TrainHandlers
 
 CLOSED_PAGE_S = 10.0  # Gradio's state of a page that closed is freed once unused this long (its last events done)
 

@@ -6,24 +6,21 @@ one place (:func:`ganapp.ui.run_b.also_run_b`).
 from __future__ import annotations
 
 import contextlib
-import math
 from typing import Any
 
 import gradio as gr
 
 from ..gan.media import save_gif, upscale
 from ..gan.presets import CLASSROOM_2D
-from ..run.run import ERROR, MAX_STEP_REQUEST, RUNNING, WAITING
+from ..run.run import ERROR, RUNNING, WAITING
 from . import plots
-from .base import Shared, TabHandlers
+from .base import CONTROL_RANGES, Shared, TabHandlers
 from .common import command, failure, guarded, named
 from .run_b import RunBHandlers, also_run_b
 from .i18n import t, without_paths
 from .lessons import lesson_for, start_lesson
 from .settings import SettingsHandlers, reset_fields
 
-MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
-MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
 
 
 @contextlib.contextmanager
@@ -60,10 +57,7 @@ class TrainHandlers(TabHandlers):
         """
         self.commanded(request)
         key, visitor = self._visitor(request)
-        if not isinstance(run_minutes, (int, float)) or isinstance(run_minutes, bool) \
-                or not math.isfinite(run_minutes) or not 0 <= run_minutes <= MAX_RUN_MINUTES:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "run_minutes"), value=run_minutes,
-                             range=f"[0, {MAX_RUN_MINUTES}]", kind=t(lang, "kind_num")))
+        run_minutes = self._number(lang, "run_minutes", run_minutes, CONTROL_RANGES["run_minutes"])
         config = self.settings.read_config(lang, controls, key)
         session = visitor.run
         reshaped = session is not None and bool(reset_fields(session.config, config))
@@ -127,10 +121,7 @@ class TrainHandlers(TabHandlers):
         """Run exactly ``n`` steps then pause (building a session on first use)."""
         self.commanded(request)
         key, visitor = self._visitor(request)
-        if not isinstance(n, (int, float)) or isinstance(n, bool) or not math.isfinite(n) \
-                or not float(n).is_integer() or not 1 <= n <= MAX_STEP_REQUEST:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "step_n"), value=n, range=f"1..{MAX_STEP_REQUEST}",
-                             kind=t(lang, "kind_int")))
+        n = self._number(lang, "step_n", n, CONTROL_RANGES["step_n"])
         config = self.settings.read_config(lang, controls, key)
         if visitor.run is None:
             self.settings.new_run(lang, key, config, controls)
@@ -185,9 +176,7 @@ class TrainHandlers(TabHandlers):
     def set_slow_motion(self, request: gr.Request, lang: str, seconds: Any) -> None:
         """Slow motion: hold each D and G update on screen for ``seconds`` (0: off)."""
         _, visitor = self._visitor(request)
-        if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or not 0 <= seconds <= 5:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "slow_motion"), value=seconds, range="0..5",
-                             kind=t(lang, "kind_num")))
+        seconds = self._number(lang, "slow_motion", seconds, CONTROL_RANGES["slow_motion"])
         visitor.state.slow_motion_s = float(seconds)
         if visitor.run is not None:
             visitor.run.set_slow_motion(float(seconds))
@@ -204,9 +193,7 @@ class TrainHandlers(TabHandlers):
     @guarded
     def set_smoothing(self, request: gr.Request, lang: str, weight: Any) -> None:
         """How much this page smooths its curves (an EMA weight in [0, 0.99]; 0: raw); the next poll redraws them."""
-        if not isinstance(weight, (int, float)) or not math.isfinite(weight) or not 0 <= weight <= MAX_SMOOTHING:
-            raise gr.Error(t(lang, "err_field", field=t(lang, "smoothing"), value=weight,
-                             range=f"[0, {MAX_SMOOTHING}]", kind=t(lang, "kind_num")))
+        weight = self._number(lang, "smoothing", weight, CONTROL_RANGES["smoothing"])
         page = self._page(request)
         page.smoothing = float(weight)  # a new smoothing is part of the curves' signature: full figures again
 

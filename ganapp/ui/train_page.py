@@ -22,7 +22,7 @@ from .live import PollOutputs, TickOutputs
 from .plots import DEFAULT_SMOOTHING, LAYERS
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
 from .sketchpad import BoundedSketchpad
-from .train import MAX_SMOOTHING
+from .base import MAX_SMOOTHING
 
 # Opening the drawing box: its help shows just below the sticky run buttons (which covered it), and the strokes drawn
 # before the pad is ready are kept and drawn once it is. Gradio builds the pad when the box opens; its canvas shows
