@@ -31,8 +31,8 @@ Environment:
         Train tab offers only the datasets this server can load.
     GANAPP_MAX_UPLOAD_MB: the largest file a visitor may upload, in MB (default 50); larger ones are refused.
     GANAPP_MAX_PAGES: the most pages (browser tabs, API clients) whose Gradio state is kept at once (default 500,
-        ~0.4 MB each); beyond it the least recently used page's is dropped. A page's state is freed anyway once it
-        closed, or went quiet for GANAPP_IDLE_TIMEOUT_S.
+        each holding a copy of every component's config); beyond it the least recently used page's is dropped. A
+        page's state is freed anyway once it closed, or went quiet for GANAPP_IDLE_TIMEOUT_S.
     GRADIO_ANALYTICS_ENABLED: ``True`` turns Gradio's usage analytics on; ganapp keeps them off by default (schools
         care where data goes).
     GANAPP_WORKER: ``1`` (default; ``0`` on Windows) trains every run in a worker process beside the web server,
@@ -79,7 +79,8 @@ def analytics_enabled() -> bool:
     return os.environ.get("GRADIO_ANALYTICS_ENABLED", "False").strip().lower() in ("1", "true", "yes")
 
 
-GRADIO_SUMMARY_EVERY = 1000  # events between two summaries of Gradio's monitoring page (GRADIO_ANALYTICS_CACHE_FREQUENCY)
+# events between two summaries of Gradio's monitoring page (GRADIO_ANALYTICS_CACHE_FREQUENCY)
+GRADIO_SUMMARY_EVERY = 1000
 
 
 def summarise_events_rarely() -> None:
@@ -88,17 +89,17 @@ def summarise_events_rarely() -> None:
 
     Gradio 6's queue keeps a record of its last 10,000 events and, by default, after every event builds a pandas
     DataFrame of all of them for the summary that only its monitoring page (``/monitoring``, off unless the host
-    turns it on) reads. A class polls several times a second per student, so the table stays full: with 30 students
-    this took 22% of the web process's CPU (py-spy, ``Queue.compute_analytics_summary``), on the thread pool that
-    also runs the ticks. Built once every 1,000 events it costs nothing measurable, and the monitoring page, when a
-    host turns it on, shows a summary at most 1,000 events old."""
+    turns it on) reads. A class polls several times a second per student, so the table stays full and rebuilding
+    it after each event (``Queue.compute_analytics_summary``) takes a large share of the web process, on the thread
+    pool that also runs the ticks (measured in benchmarks/README.md). Built once every 1,000 events it is cheap, and
+    the monitoring page, when a host turns it on, shows a summary at most 1,000 events old."""
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(GRADIO_SUMMARY_EVERY))
 
 
 def launch_settings(max_upload_mb: float | None = None) -> dict:
     """The ``launch()`` arguments a host sets through the environment: ``max_file_size`` from
     ``GANAPP_MAX_UPLOAD_MB`` (default 50 MB; ``max_upload_mb`` overrides it), and ``state_session_capacity`` from
-    ``GANAPP_MAX_PAGES`` (default 500; Gradio's own, 10,000 pages at ~0.4 MB each, would be 4 GB).
+    ``GANAPP_MAX_PAGES`` (default 500; Gradio's own, 10,000 pages, would hold gigabytes of component configs).
 
     Raises:
         SystemExit: GANAPP_MAX_UPLOAD_MB is not a number > 0, or GANAPP_MAX_PAGES not an integer ≥ 1.
@@ -250,9 +251,9 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
 
 
 def warm_up(registry: Registry) -> None:
-    """In the background once the page is being served: import what the first Start needs (torchvision, ~2 s, and
-    the meta device's shape functions that the memory estimate of the host's limits runs on), and start the training
-    worker (~3 s), so that the first Start need not wait for any of them."""
+    """In the background once the page is being served: import what the first Start needs (torchvision, and the
+    meta device's shape functions that the memory estimate of the host's limits runs on), and start the training
+    worker, each seconds of work, so that the first Start need not wait for any of them."""
     threading.Thread(target=importlib.import_module, args=("torchvision.utils",), daemon=True).start()
     threading.Thread(target=model_memory, args=(GANConfig(),), daemon=True).start()
     if isinstance(registry.engine, WorkerEngine):

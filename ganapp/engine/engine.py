@@ -93,10 +93,9 @@ class Engine:
             :meth:`run_for`).
         idle_exit_s: the background thread ends after this many seconds with no job that wants work.
         stack_threads: torch intra-op threads for a stacked step (default ``GANAPP_STACK_THREADS``, else every core
-            but one, at least 1: the page needs a core of its own). A lone step runs on one thread. Measured on 2
-            cores (benchmarks/classroom.py): 3 students stacked on two threads trained at 108 steps/s each, but the
-            page answered in 2.7 s (p50); on one thread, 66 steps/s each and 106 ms. A lone ring8 run took 194
-            steps/s on one thread and 86 on two.
+            but one, at least 1: the page needs a core of its own). A lone step runs on one thread: on 2 cores a
+            stacked step on both made the page answer in seconds, and a lone ring8 step ran slower on two threads
+            than on one (benchmarks/classroom.py; the figures are in benchmarks/README.md).
         share: ``"steps"``: peers (:meth:`Job.peer_key`) share by steps and the rest by time, as the module says;
             ``"time"``: every group by time (the engine before peers; benchmarks/class_fairness.py compares both).
 

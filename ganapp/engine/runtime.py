@@ -9,8 +9,8 @@ import torch
 
 # Python hands the GIL between threads every 5 ms by default. A training thread releases it around every torch op
 # and must win it back; while a page poll builds its figures in another thread, each hand-back could wait a full
-# interval, which cost ~10% of training speed at 2 Hz polling (benchmarks/session_polling.py). 0.5 ms keeps the
-# trainer's waits short at a negligible switching cost.
+# interval, which cost training speed at 2 Hz polling (benchmarks/session_polling.py). A tenth of the default keeps
+# the trainer's waits short at a small switching cost.
 GIL_SWITCH_INTERVAL_S = 0.0005
 
 

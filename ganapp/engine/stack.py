@@ -218,7 +218,8 @@ class StackedTrainer:
             raise ValueError("a stack needs at least one trainer")
         keys = {stack_key(t) for t in members}
         if len(keys) != 1 or None in keys:
-            raise ValueError(f"these trainers cannot share a stacked step: their stack keys are {sorted(map(str, keys))}")
+            raise ValueError("these trainers cannot share a stacked step: their stack keys are "
+                             f"{sorted(map(str, keys))}")
         self.key = keys.pop()
         self.members = list(members)
         first = members[0]
@@ -359,9 +360,9 @@ class StackedTrainer:
         graph kept).
 
         Only the due members pay for it. Members start at different times, so in a class of 30 with r1_every 8
-        nearly every step has some member due: computing all K members' R1 then cost 30% of the step, against
-        the 1/r1_every that lazy regularisation is for. Indexing D's stacked parameters keeps the gradient exact:
-        the rows of the due members get their R1 gradient, the others none."""
+        nearly every step has some member due: computing all K members' R1 then would cost R1 at every step,
+        against the 1/r1_every that lazy regularisation is for. Indexing D's stacked parameters keeps the gradient
+        exact: the rows of the due members get their R1 gradient, the others none."""
         idx = due.nonzero().squeeze(1)  # (K',)
         if len(idx) == len(due):
             return idx, self._grad_norms(real).pow(2).mean(1)

@@ -360,17 +360,17 @@ class GANConfig:
         if is_2d(dataset):
             base.update(model="mlp", z_dim=2, batch_size=256, lr_g=1e-3, lr_d=1e-3, g_width=128, d_width=128,
                         beta1=0.5, n_fixed=256)
-        if dataset in ("mnist", "mnist_10k"):  # measured in 5 minutes on a 2-core CPU (README, "Quality on MNIST"):
-            # lazy R1 (γ 3, every 8th D step) took the old defaults from FD ~100 and class KL 0.12 to FD 44, KL 0.005;
-            # lr 1e-3 with β = (0, 0.99) as in StyleGAN2, and the lr decay over a timed run's last 30%, to FD ~29
+        if dataset in ("mnist", "mnist_10k"):  # lazy R1 (every 8th D step) and lr 1e-3 with β = (0, 0.99) as in
+            # StyleGAN2, and the lr decay over a timed run's last 30%, gave the best FD and class balance in a few
+            # minutes on a 2-core CPU (benchmarks/README.md, "Quality on MNIST, judged offline")
             base.update(lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.99, r1_gamma=3.0, r1_every=8, lr_decay=0.3)
         if dataset == "ring8":  # G's clusters of the 8 tight modes (std 0.01) jitter; a light lazy R1 and the decay
-            # over the last 30% put 97.4-98.0% of the samples on a mode in 2 minutes (7 runs), where the plain
-            # settings gave 95.3-97.5% (README, "Quality on the 2D benchmarks"). β (0, 0.99) did as well at 2 minutes
-            # but scattered G over the first few thousand steps, which the live view shows
+            # over the last 30% put more samples on a mode than the plain settings (benchmarks/README.md, "Quality on
+            # the 2D benchmarks"). β (0, 0.99) did as well but scattered G over the first few thousand steps, which
+            # the live view shows
             base.update(r1_gamma=0.03, r1_every=8, lr_decay=0.3)
         if dataset == "grid25":  # R1 keeps D smooth enough for G to reach all 25 modes; the lr decay over the last
-            base.update(r1_gamma=0.1, lr_decay=0.3)  # 30% settles G's points onto them (measured: README)
+            base.update(r1_gamma=0.1, lr_decay=0.3)  # 30% settles G's points onto them (benchmarks/README.md)
         base.update(overrides)
         return cls(**base)
 

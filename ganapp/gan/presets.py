@@ -10,10 +10,9 @@ from typing import Any
 
 from .config import GANConfig
 
-# The sizes of a 2D run while a class shares the server (the registry's classroom mode). Measured on 2 cores (README,
-# "Many users, one server"): 30 ring8 runs stacked into one step take 18 steps/s each at width 128 and batch 256,
-# the single-visitor default, and 92 steps/s each at width 64 and batch 128; a width-64, batch-128 ring8 run covers
-# all 8 modes in 7,000 steps (66.7% high quality without the lr decay). Width 32 also covered 8, with reverse KL 0.45.
+# The sizes of a 2D run while a class shares the server (the registry's classroom mode): 30 ring8 runs stacked into
+# one step train several times faster each at width 64 and batch 128 than at the single-visitor default (width 128,
+# batch 256), and a run of these sizes still covers all 8 modes (benchmarks/README.md, "The classroom sizes").
 CLASSROOM_2D: dict[str, Any] = {"g_width": 64, "d_width": 64, "batch_size": 128}
 # What a step costs, beside the sizes above: two runs that agree on these (and on the sizes) cost the same per step.
 COST_FIELDS = ("model", "z_dim", "g_width", "d_width", "batch_size", "n_critic", "conditional", "g_ema", "bf16")

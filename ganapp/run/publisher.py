@@ -163,8 +163,8 @@ class Snapshot:
     def status_only(self) -> Snapshot:
         """This snapshot without what only a redraw needs: no metric rows, grid, points or 2D view, and only the last
         score and the last 2D metrics row (their counts stay in ``n_scores`` and ``n_view_rows``). What a status line
-        and a tick read; small enough to cross between processes twice a second per page (a few hundred bytes to
-        ~1 KB pickled, where a ring8 run's whole snapshot is tens of KB)."""
+        and a tick read; small enough to cross between processes twice a second per page (the protocol's contract
+        suite holds it to 2 KB pickled)."""
         return dataclasses.replace(self, metrics={k: [] for k in self.metrics}, grid=None, points=None, view=None,
                                    scores=self.scores[-1:], view_metrics=self.view_metrics[-1:])
 
@@ -187,9 +187,9 @@ class Publisher:
         max_frames: time-lapse frames kept (older ones are thinned to every other).
         view_2d: for 2D datasets, compute the 2D view and its metrics at each grid refresh (off: points only).
         crowding: runs training on the server ÷ :data:`ganapp.run.run.VIEW_SHARE` (values below 1 count as 1). Scores
-            come ``crowding`` times less often, and above 1 a new run gets no score at its first step: measured with
-            30 students, 15 on mnist_10k (benchmarks/classroom.py), their 15 first scores (1.7 s of CPU each) took a
-            core for most of the first minute, and halved every run's speed.
+            come ``crowding`` times less often, and above 1 a new run gets no score at its first step: in a class
+            that arrives together, every run's first score at once took a core for most of the first minute and
+            slowed every run (benchmarks/classroom.py).
 
     Attributes:
         lock: guards every field a reader sees (taken last in the lock order of :mod:`ganapp.engine.engine`).

@@ -476,7 +476,7 @@ class Run:
         trainer, config = self.trainer, self.trainer.config
         cached = self._stack_key
         if cached is None or cached[0] is not trainer or cached[1] is not config:  # a reset or a live change
-            cached = self._stack_key = (trainer, config, stack_key(trainer))  # ~30 µs: asked every step
+            cached = self._stack_key = (trainer, config, stack_key(trainer))  # asked every step: computed once
         return cached[2]
 
     def peer_key(self) -> Hashable | None:

@@ -7,16 +7,16 @@ Two implementations:
   one explicit call to the worker's server (:class:`ganapp.service.worker.RunServer`).
 
 The registry, the classroom and the pages use runs only through these members, and
-``tests/service/test_run_contract.py`` runs one contract suite against both implementations. A new implementation (a run on another machine) implements this
-protocol and passes that suite.
+``tests/service/test_run_contract.py`` runs one contract suite against both implementations. A new implementation (a
+run on another machine) implements this protocol and passes that suite.
 
 The one rule after loss. A run is lost once it cannot be reached: the worker that held it died or was stopped. Its
 ``lost`` then turns True, for good, and from then on no member calls anything:
 
 - the reads in :data:`LAST_SEEN` answer from what this handle saw last: ``state`` is ``"error"``; ``status``,
   ``frame`` and ``snapshot`` are the last ones seen, in the ``error`` state with :data:`RUN_LOST` as their message
-  and no speed; ``rows_since`` has no new rows; ``config``, ``step_count``, ``lesson`` and ``history`` are their last values. A read
-  that this handle never made before the loss raises :class:`RunLostError`;
+  and no speed; ``rows_since`` has no new rows; ``config``, ``step_count``, ``lesson`` and ``history`` are their
+  last values. A read that this handle never made before the loss raises :class:`RunLostError`;
 - the commands in :data:`DONE_WHEN_LOST` (``pause`` and ``stop``) return as if done (``stop`` returns True): a lost
   run trains no more;
 - every other member raises :class:`RunLostError`.

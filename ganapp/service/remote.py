@@ -2,8 +2,8 @@
 
 It implements :class:`~ganapp.service.protocol.RunHandle`, as :class:`~ganapp.run.run.Run` does, by one explicit call
 per member to the run in the worker (:class:`ganapp.service.worker.RunServer`), where the run's Trainer stays. Errors
-come back whole; tensors cross as safetensors bytes (see :func:`weights_blob`). When the worker is gone, the run follows the protocol's one rule after loss (see
-:mod:`ganapp.service.protocol`).
+come back whole; tensors cross as safetensors bytes (see :func:`weights_blob`). When the worker is gone, the run
+follows the protocol's one rule after loss (see :mod:`ganapp.service.protocol`).
 """
 
 from __future__ import annotations

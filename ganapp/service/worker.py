@@ -1,8 +1,8 @@
 """Training in a worker process, so that the web server's interpreter lock is the page's alone.
 
 In one process, the engine thread and the page's request handlers share one interpreter lock, and the server never
-uses more than one core of two. Measured on this project's 2-core machine (``benchmarks/worker_split.py``), 30 ring8
-runs trained at 11.7 steps/s each inside the web server, and at 36.9 each beside it, in another process.
+uses more than one core of two. ``benchmarks/worker_split.py`` measures 30 ring8 runs trained inside the web server
+against beside it, in another process (its figures are in benchmarks/README.md).
 
 So the web process holds :class:`~ganapp.service.remote.WorkerRun` handles. Each one forwards its commands and
 reads to a :class:`Run` in the worker process, where one :class:`~ganapp.engine.engine.Engine` trains every
@@ -65,7 +65,7 @@ log = logging.getLogger("ganapp")
 
 
 def _warm_up() -> None:
-    """Import what a first run needs (~1 s), in the background of a new worker."""
+    """Import what a first run needs, in the background of a new worker."""
     for name in ("torchvision.utils", "ganapp.run.run", "ganapp.gan.view2d"):
         importlib.import_module(name)
 

@@ -69,7 +69,7 @@ class GanApp(TabHandlers):
 
     def serves(self, blocks: gr.Blocks) -> None:
         """These handlers serve ``blocks``: what Gradio keeps there per page (each page's session state, a copy of
-        every component's config, ~0.4 MB) is freed once the page has ended, at the registry's upkeep."""
+        every component's config) is freed once the page has ended, at the registry's upkeep."""
         self._blocks = blocks
 
     def _forget_pages(self, now_s: float) -> None:

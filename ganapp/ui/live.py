@@ -139,8 +139,8 @@ class LiveHandlers(TabHandlers):
         """The Timer's tick, cheap enough for a class polling at 2 Hz: the status line, and a frame number that
         grows when there is something new to draw. The page redraws its plots (:meth:`poll`) when the frame number
         changes: at most once per ``DRAW_EVERY_S``, and less often while more than VIEW_SHARE runs share the server.
-        Gradio builds a new component for every other output a poll skips, on its one event-loop thread (~0.8 ms
-        each): a tick costs that once, where an 11-output poll cost it ten times.
+        Gradio builds a new component for every other output a poll skips, on its one event-loop thread: a tick
+        costs that once, where an 11-output poll cost it ten times (benchmarks/poll_cost.py).
 
         ``held`` is what the page's curves hold (:data:`ganapp.ui.curves.REPORT_JS`; None from an API client): a page
         that lacks curve rows the server has sent it is redrawn as one with something new.
@@ -261,9 +261,8 @@ class LiveHandlers(TabHandlers):
     def _lean(page: PageView, slot: str, out: Any) -> Any:
         """A poll output as cheap to send as it can be: an update that only repeats the visibility the page already
         shows becomes its plain value (or a skip). Gradio rebuilds a component's config, pydantic schema included, for
-        every update, a skip included, on the one event-loop thread of the server (~0.8 ms each,
-        benchmarks/poll_cost.py);
-        a plain value or None costs ~0.1 ms."""
+        every update, a skip included, on the one event-loop thread of the server; a plain value or None costs a
+        fraction of that (benchmarks/poll_cost.py)."""
         if not (isinstance(out, dict) and out.get("__type__") == "update") or set(out) - {"__type__", "value",
                                                                                         "visible"}:
             return out
@@ -273,7 +272,7 @@ class LiveHandlers(TabHandlers):
             return out
         if "value" in out:
             return out["value"]
-        return None if shown.get(slot) is False else gr.skip()  # a hidden output: None is ~8x cheaper than a skip
+        return None if shown.get(slot) is False else gr.skip()  # a hidden output: None is cheaper than a skip
 
     def _run_b_views(self, lang: str, visitor: Visitor, page: PageView, snap_b) -> tuple:
         """(2D view of run B, grid of run B): shown beside run A's while a side-by-side run exists."""
