@@ -3,8 +3,9 @@
 K :class:`~ganapp.gan.trainer.Trainer` s whose networks have the same shape (the same :func:`stack_key`) train together.
 Their parameters are stacked along a new leading dimension of size K. Each Linear layer of the K MLPs is one batched
 matrix product (``torch.baddbmm``), the grouped-bmm form of ``torch.func.vmap`` over ``functional_call``, with far
-fewer Python calls per step: the engine thread shares the interpreter lock with the web server, so its Python time
-is the page's latency (a vmap step made ~5,800 Python calls). One backward of the summed losses gives every member
+fewer Python calls per step than vmap makes: the engine thread's Python time is time no other thread of its process
+(the worker's server, or the web server when it trains in-process) can run, and a class's runs all step through
+it. One backward of the summed losses gives every member
 its own gradients: the members share no parameter, so the sum separates. Adam then runs on the stacked tensors
 (``torch._foreach_*``) with each member's own learning rates, betas and step counts.
 
@@ -147,7 +148,7 @@ class _StackedAdam:
             v = v.to(dtype)
             return [v.view(-1, *([1] * (p.ndim - 1))) for p in self.params]
 
-        # one call per operation for all parameters: the engine thread's Python (and so its hold on the GIL) stays small
+        # one call per operation for all parameters: the engine thread's Python time (its hold on the GIL) stays small
         torch._foreach_lerp_(self.exp_avg, grads, each(1 - b1))  # m ← β1·m + (1 − β1)·g
         squares = torch._foreach_mul(grads, grads)
         torch._foreach_mul_(squares, each(1 - b2))
