@@ -63,7 +63,7 @@ from ganapp.host.teacher_gate import TeacherGate
 from ganapp.host.limits import Limits, downloads_allowed
 from ganapp.host.registry import Registry
 from ganapp.service.protocol import RunLostError
-from ganapp.service.worker import WorkerEngine
+from ganapp.service.worker import WorkerService
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.layout import CSS, build_demo
 
@@ -232,7 +232,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
     registry = Registry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
-                               engine=WorkerEngine() if worker else None,
+                               engine=WorkerService() if worker else None,
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)
@@ -256,13 +256,13 @@ def warm_up(registry: Registry) -> None:
     worker, each seconds of work, so that the first Start need not wait for any of them."""
     threading.Thread(target=importlib.import_module, args=("torchvision.utils",), daemon=True).start()
     threading.Thread(target=model_memory, args=(GANConfig(),), daemon=True).start()
-    if isinstance(registry.engine, WorkerEngine):
-        def start_worker() -> None:
-            try:
-                registry.engine.server()
-            except RunLostError as e:  # the first Start tries again, and says so if it fails
-                log.error("%s", e)
-        threading.Thread(target=start_worker, daemon=True).start()
+
+    def start_service() -> None:
+        try:
+            registry.service.warm()
+        except RunLostError as e:  # the first Start tries again, and says so if it fails
+            log.error("%s", e)
+    threading.Thread(target=start_service, daemon=True).start()
 
 
 def _interrupt(signum: int, frame: object) -> None:

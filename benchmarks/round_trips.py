@@ -2,7 +2,7 @@
 
 Builds the real app with its training worker (``app.create_demo``, as ``python app.py`` does), gives one page a
 training run A, then calls the handlers the way the page's events do and counts the calls that reach the worker
-(:attr:`ganapp.service.worker.WorkerEngine.calls`):
+(:attr:`ganapp.service.worker.WorkerService.calls`):
 
 - a learning-rate change (``SettingsHandlers.settings_changed`` with the field ``lr_g``: the control's ``input``
   event);

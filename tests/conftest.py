@@ -132,11 +132,11 @@ def req(name):
 
 @pytest.fixture(scope="session")
 def worker():
-    """One training worker process for the whole test session, as production trains (a WorkerEngine); the handler
+    """One training worker process for the whole test session, as production trains (a WorkerService); the handler
     and page tests' registries share it (started at first use, about 3 s)."""
-    from ganapp.service.worker import WorkerEngine
+    from ganapp.service.worker import WorkerService
 
-    engine = WorkerEngine()
+    engine = WorkerService()
     yield engine
     engine.close()
 

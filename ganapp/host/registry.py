@@ -42,8 +42,8 @@ from ..gan.config import GANConfig
 from ..gan.data import DatasetUnavailableError
 from ..run.publisher import Snapshot
 from ..run.run import RUNNING, WAITING, Run
-from ..service.protocol import RunLostError
-from ..service.worker import WorkerEngine
+from ..service.local import LocalService
+from ..service.protocol import RunHandle, RunLostError, RunService
 from .autosave import AutosaveError, StateStore
 from .limits import Limits, ServerFullError
 from .visitors import Pages, PageView, Visitor, own_key
@@ -62,11 +62,12 @@ class Registry:
         idle_timeout_s: a visitor unseen this long has their runs paused (and autosaved when they have a token);
             then they are freed from memory. API clients never fire a page's unload event, so this is what frees
             them.
-        engine: the engine every session trains on: an :class:`~ganapp.engine.engine.Engine` in this process, or a
-            :class:`~ganapp.service.worker.WorkerEngine`, whose runs train in a worker process; a new Engine when
-            None.
-        owns_engine: whether :meth:`close` also closes a WorkerEngine's worker (False where registries share one
-            worker, as each test's registry shares the test session's).
+        engine: where every run trains: a :class:`~ganapp.service.protocol.RunService` (the training worker's
+            :class:`~ganapp.service.worker.WorkerService`), or an :class:`~ganapp.engine.engine.Engine` in this
+            process (served by a :class:`~ganapp.service.local.LocalService`); a new Engine when None. The registry
+            uses it only through :attr:`service`.
+        owns_engine: whether :meth:`close` also closes the service (False where registries share one worker, as
+            each test's registry shares the test session's).
         classroom: the classroom mode, in which new 2D runs at default sizes get the smaller nets of
             :data:`ganapp.gan.presets.CLASSROOM_2D` so that a whole class can train at once: True (always), False
             (never) or None (automatic: on while ``classroom_from`` or more visitors have a page open now, see
@@ -85,7 +86,7 @@ class Registry:
             or ``classroom_from`` < 1.
     """
 
-    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | WorkerEngine | None = None,
+    def __init__(self, idle_timeout_s: float = 900.0, engine: Engine | RunService | None = None,
                  classroom: bool | None = None, classroom_from: int = 4, store: StateStore | None = None,
                  grace_s: float = 7 * 86400.0, autosave_every_s: float = 60.0, limits: Limits | None = None,
                  owns_engine: bool = True, **run_kwargs: Any):
@@ -98,7 +99,9 @@ class Registry:
         if not isinstance(classroom_from, int) or classroom_from < 1:
             raise ValueError(f"classroom_from={classroom_from!r} is out of range: it must be an integer ≥ 1")
         self.classroom, self.classroom_from = classroom, classroom_from
-        self.engine = engine if engine is not None else Engine()
+        # the one seam to where runs train; ``engine`` stays what was given (or the new Engine), for its own reads
+        self.service: RunService = engine if isinstance(engine, RunService) else LocalService(engine)
+        self.engine = engine if engine is not None else self.service.engine
         self.owns_engine = owns_engine
         self.idle_timeout_s, self.grace_s, self.autosave_every_s = idle_timeout_s, grace_s, autosave_every_s
         self.store = store
@@ -288,12 +291,10 @@ class Registry:
         v.restored = (RESTORED, v.run.step_count)
         return v
 
-    def statuses(self, runs: list[Run]) -> list[Snapshot]:
+    def statuses(self, runs: list[RunHandle]) -> list[Snapshot]:
         """Each run's status (:meth:`~ganapp.service.protocol.RunHandle.status`), in one call to the training worker
-        when they train there."""
-        if isinstance(self.engine, WorkerEngine):
-            return self.engine.statuses(runs)
-        return [run.status() for run in runs]
+        when they train there (see :meth:`~ganapp.service.protocol.RunService.statuses`)."""
+        return self.service.statuses(runs)
 
     def live_runs(self) -> int:
         """Runs held in memory now (run A and run B of every visitor)."""
@@ -319,13 +320,11 @@ class Registry:
             self._building[held] += 1
         return held
 
-    def _build(self, config: GANConfig | None, init: Checkpoint | None = None, saved: tuple | None = None) -> Run:
-        """A run on the engine: in the worker process (a :class:`~ganapp.service.remote.WorkerRun`) when the engine
-        is a :class:`~ganapp.service.worker.WorkerEngine`; from ``config`` (fine-tuning ``init``), or from an autosave
-        ``saved`` = (tensors, meta)."""
-        if isinstance(self.engine, WorkerEngine):
-            return self.engine.new_run(config, init=init, saved=saved, **self.run_kwargs)
-        return Run.new(config, init, saved, engine=self.engine, **self.run_kwargs)
+    def _build(self, config: GANConfig | None, init: Checkpoint | None = None,
+               saved: tuple | None = None) -> RunHandle:
+        """A run from the service: from ``config`` (fine-tuning ``init``), or from an autosave ``saved`` =
+        (tensors, meta)."""
+        return self.service.new_run(config, init=init, saved=saved, **self.run_kwargs)
 
     def new_run(self, visitor_id: str, config: GANConfig, init: Checkpoint | None = None) -> Run:
         """Build a fresh Run for the visitor (stopping any old one) and return it; ``init`` is a
@@ -415,8 +414,8 @@ class Registry:
         for v in visitors:
             for session in v.runs().values():
                 session.stop()
-        if self.owns_engine and isinstance(self.engine, WorkerEngine):
-            self.engine.close()
+        if self.owns_engine:
+            self.service.close()
 
     # Why autosaves fail now, or None while they work: {"reason": "disk_full", "read_only" or "io", "error": the
     # errno's name (e.g. "ENOSPC"), "since_s": time.monotonic() of the first failure, "failures": writes failed}.

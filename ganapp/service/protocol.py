@@ -162,10 +162,44 @@ class RunHandle(Protocol):
         """The frozen copies of G kept along the run, as (step, G) oldest first."""
 
 
+@runtime_checkable
+class RunService(Protocol):
+    """Where runs train: what builds them, and reads many at once. The registry holds one and never asks which it is.
+
+    Two implementations: :class:`ganapp.service.local.LocalService` (an engine in this process) and
+    :class:`ganapp.service.worker.WorkerService` (the training worker process). A service on other machines (a Ray
+    cluster) implements the same members.
+    """
+
+    def new_run(self, config: GANConfig | None, init: Checkpoint | None = None,
+                saved: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None, **run_kwargs: Any) -> RunHandle:
+        """A new run: fresh from ``config`` (fine-tuning ``init`` if given), or the run an autosave ``saved`` =
+        (tensors, meta) holds. ``run_kwargs`` go to :class:`~ganapp.run.run.Run`.
+
+        Raises:
+            what Run raises (``ConfigError``, ``DatasetUnavailableError``, ...); :class:`RunLostError` when the
+            service could not be reached.
+        """
+
+    def statuses(self, runs: list[RunHandle]) -> list[Snapshot]:
+        """Each run's :meth:`RunHandle.status`, in one round trip where the service can (a page's tick reads run A's
+        and run B's), each by the one rule after loss."""
+
+    def warm(self) -> None:
+        """Get ready for the first run (start a worker process), so that the first Start need not wait.
+
+        Raises:
+            RunLostError: the service could not be started.
+        """
+
+    def close(self) -> None:
+        """Stop whatever the service started (its runs are gone with it)."""
+
+
 def members(protocol: type = RunHandle) -> dict[str, Any]:
     """The protocol's members by name: a property, or a function (its signature is the contract)."""
     return {name: value for name, value in vars(protocol).items()
             if not name.startswith("_") and (isinstance(value, property) or callable(value))}
 
 
-__all__ = ["DONE_WHEN_LOST", "LAST_SEEN", "RUN_LOST", "RunHandle", "RunLostError", "members"]
+__all__ = ["DONE_WHEN_LOST", "LAST_SEEN", "RUN_LOST", "RunHandle", "RunLostError", "RunService", "members"]

@@ -29,7 +29,7 @@ from ..run.run import ERROR
 from .protocol import RunLostError
 
 if TYPE_CHECKING:
-    from .worker import WorkerEngine
+    from .worker import WorkerService
 
 log = logging.getLogger("ganapp")
 
@@ -68,7 +68,7 @@ def unpack_checkpoint(packed: tuple[bytes, dict[str, str]] | None) -> Checkpoint
     return checkpoint_from_parts(load_tensors(packed[0]), packed[1], "the checkpoint sent to the training worker")
 
 
-def _drop(engine: WorkerEngine, generation: int, server: Any, sid: int) -> None:
+def _drop(engine: WorkerService, generation: int, server: Any, sid: int) -> None:
     """Free run ``sid`` in worker number ``generation``, unless that worker is gone (and the run with it)."""
     if not engine.alive(generation):
         return
@@ -91,7 +91,7 @@ class WorkerRun:
     Raises (every member): what the run in the worker raises, with its code intact.
     """
 
-    def __init__(self, engine: WorkerEngine, server: Any, generation: int, sid: int, config: GANConfig):
+    def __init__(self, engine: WorkerService, server: Any, generation: int, sid: int, config: GANConfig):
         self.engine, self._server, self._generation, self._sid = engine, server, generation, sid
         self._lost = False
         # the run's config, kept here: it changes only through this handle (update, reset), whose answers bring the

@@ -16,7 +16,7 @@ the others) keep their codes across it. Tensors cross as safetensors bytes:
 - autosaves;
 - a checkpoint to fine-tune.
 
-:class:`WorkerEngine` starts the worker on first use and restarts it when it died. Runs on a dead worker report the
+:class:`WorkerService` starts the worker on first use and restarts it when it died. Runs on a dead worker report the
 ``error`` state, with :data:`~ganapp.service.protocol.RUN_LOST` as the message, until their visitor builds them
 again. A worker that broke a connection and no longer answers a fresh one is dying (a big process can take seconds to
 end): it is stopped for good at once, so that the next run goes to a new worker instead of failing.
@@ -59,7 +59,7 @@ from .remote import TRANSPORT, WorkerRun, pack_checkpoint, unpack_checkpoint, we
 if TYPE_CHECKING:  # imported by the worker on its first run (see _warm_up)
     from ..run.run import Run
 
-__all__ = ["RunServer", "WorkerEngine", "main"]
+__all__ = ["RunServer", "WorkerService", "main"]
 
 log = logging.getLogger("ganapp")
 
@@ -226,7 +226,7 @@ class _Manager(BaseManager):
 _Manager.register("RunServer", RunServer)
 
 
-class WorkerEngine:
+class WorkerService:
     """The worker process, seen from the web process: builds :class:`WorkerRun` handles, and starts the
     worker on first use (or with :meth:`server`), or again when it died.
 
@@ -394,6 +394,14 @@ class WorkerEngine:
                 if not self.gone(generation, e):
                     raise
         raise RunLostError()
+
+    def warm(self) -> None:
+        """Start the worker now (see :meth:`server`), so that the first run need not wait for it.
+
+        Raises:
+            RunLostError: the worker did not start.
+        """
+        self.server()
 
     def close(self) -> None:
         """Stop the worker (its runs are gone: autosave them first)."""

@@ -9,7 +9,7 @@ import pytest
 from ganapp.host.limits import Limits
 from ganapp.host.registry import Registry
 from ganapp.run.run import PAUSED, RunRefusedError, Run
-from ganapp.service.worker import WorkerEngine
+from ganapp.service.worker import WorkerService
 
 from conftest import req, tiny_2d, wait_until
 
@@ -50,7 +50,7 @@ def test_a_run_at_the_hosts_step_limit_refuses_every_manual_step():
 
 
 def test_the_limit_and_its_reason_cross_from_the_training_worker():
-    registry = Registry(idle_timeout_s=60, engine=WorkerEngine(), limits=Limits(max_steps=LIMIT))
+    registry = Registry(idle_timeout_s=60, engine=WorkerService(), limits=Limits(max_steps=LIMIT))
     try:
         s = registry.new_run("w", tiny_2d())
         s.step(100)

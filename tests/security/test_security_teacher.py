@@ -175,9 +175,9 @@ def test_class_csv_neutralises_what_a_spreadsheet_would_run(tmp_path):
 # ----- item 15: right after the training worker dies -----
 
 def test_the_teacher_s_view_and_export_show_runs_lost_with_the_worker(tmp_path):
-    from ganapp.service.worker import WorkerEngine
+    from ganapp.service.worker import WorkerService
 
-    registry = Registry(idle_timeout_s=60, engine=WorkerEngine())
+    registry = Registry(idle_timeout_s=60, engine=WorkerService())
     room = Classroom(registry, TeacherGate(TOKEN))
     app = GanApp(registry, tmp_path, classroom=room)
     h = TeacherHandlers(app, room)

@@ -12,7 +12,7 @@ import pytest
 
 from ganapp.host.autosave import StateStore
 from ganapp.host.registry import Registry
-from ganapp.service.worker import WorkerEngine
+from ganapp.service.worker import WorkerService
 
 from conftest import req, wait_until
 
@@ -46,7 +46,7 @@ def commands(app, tab):
 def app(tmp_path):
     from ganapp.ui.handlers import GanApp
 
-    registry = Registry(idle_timeout_s=600, engine=WorkerEngine(), store=StateStore(tmp_path / "state"),
+    registry = Registry(idle_timeout_s=600, engine=WorkerService(), store=StateStore(tmp_path / "state"),
                                publish_every_s=0.05, grid_every_s=0.1)
     yield GanApp(registry, tmp_path / "files")
     registry.close(save=False)

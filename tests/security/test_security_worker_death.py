@@ -15,7 +15,7 @@ import pytest
 
 from ganapp.host.autosave import StateStore
 from ganapp.host.registry import Registry
-from ganapp.service.worker import WorkerEngine
+from ganapp.service.worker import WorkerService
 
 from conftest import ROOT, free_port, req, wait_until
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="the training worker nee
 def test_a_start_while_the_worker_is_dying_goes_to_a_new_worker(tmp_path):
     from ganapp.ui.handlers import GanApp
 
-    registry = Registry(idle_timeout_s=600, engine=WorkerEngine())
+    registry = Registry(idle_timeout_s=600, engine=WorkerService())
     app = GanApp(registry, tmp_path)
     try:
         app.train.start(req("a"), "en", 0, *CONTROLS)
@@ -51,7 +51,7 @@ def test_a_start_while_the_worker_is_dying_goes_to_a_new_worker(tmp_path):
 
 
 def test_a_broken_connection_to_a_worker_that_still_answers_is_the_calls_own_fault():
-    engine = WorkerEngine()
+    engine = WorkerService()
     try:
         engine.server()
         pid, generation = engine.pid, engine.generation

@@ -25,7 +25,7 @@ from ganapp.run.publisher import Snapshot
 from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING, STOPPED, Run, RunRefusedError
 from ganapp.service.protocol import DONE_WHEN_LOST, LAST_SEEN, RUN_LOST, RunHandle, RunLostError, members
 from ganapp.service.remote import WorkerRun
-from ganapp.service.worker import RunServer, WorkerEngine
+from ganapp.service.worker import RunServer, WorkerService
 
 FAST = {"publish_every_s": 0.05, "grid_every_s": 0.05}
 IMPLEMENTATIONS = ("local", "worker")
@@ -34,7 +34,7 @@ IMPLEMENTATIONS = ("local", "worker")
 @pytest.fixture
 def own_worker():
     """A training worker of the test's own, for a test that kills it."""
-    engine = WorkerEngine()
+    engine = WorkerService()
     yield engine
     engine.close()
 
@@ -349,3 +349,36 @@ def test_a_page_reads_run_a_and_run_b_in_one_round_trip_and_a_lost_pair_by_the_r
     lost = own_worker.statuses([a, b])
     assert [s.state for s in lost] == [ERROR, ERROR] and [s.step for s in lost] == [3, 5]
     assert all(s.message == RUN_LOST for s in lost)
+
+
+# ----- the services: where runs train, behind one seam -----
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def service(request, worker):
+    """The parametrized RunService: an engine in this process, or the test session's training worker."""
+    from ganapp.service.local import LocalService
+
+    return LocalService(Engine()) if request.param == "local" else worker
+
+
+def test_a_service_builds_runs_of_the_protocol_and_reads_their_statuses(service):
+    from ganapp.service.protocol import RunService
+
+    assert isinstance(service, RunService)
+    service.warm()
+    a = service.new_run(tiny_2d(), **FAST)
+    b = service.new_run(tiny_2d(seed=2), **FAST)
+    try:
+        assert isinstance(a, RunHandle) and a.config == tiny_2d() and a.state == IDLE
+        a.step(2)
+        b.step(4)
+        assert wait_until(lambda: settled(a, 2) and settled(b, 4), 60)
+        sa, sb = service.statuses([a, b])
+        assert (sa.step, sb.step) == (2, 4) and sb.config.seed == 2
+        saved = a.autosave_copy()
+        back = service.new_run(None, saved=saved[1:], **FAST)  # the run an autosave holds
+        assert back.step_count == 2 and back.state == PAUSED and back.config == a.config
+        back.stop()
+    finally:
+        a.stop()
+        b.stop()

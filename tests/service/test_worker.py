@@ -23,7 +23,7 @@ from ganapp.run.lessons import LESSONS
 from ganapp.run.run import ERROR, IDLE, PAUSED, RUNNING
 from ganapp.service.protocol import RunLostError
 from ganapp.service.remote import WorkerRun
-from ganapp.service.worker import WorkerEngine
+from ganapp.service.worker import WorkerService
 
 from conftest import ROOT, tiny_2d, tiny_image, wait_until
 
@@ -32,7 +32,7 @@ FAST = {"publish_every_s": 0.05, "grid_every_s": 0.05}
 
 @pytest.fixture(scope="module")
 def worker():
-    engine = WorkerEngine()
+    engine = WorkerService()
     yield engine
     engine.close()
     assert engine.pid is None
@@ -129,7 +129,7 @@ def test_dropping_a_remote_run_frees_it_in_the_worker(worker):
 def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
     from ganapp.host.autosave import StateStore
 
-    engine = WorkerEngine()
+    engine = WorkerService()
     store = StateStore(tmp_path)
     registry = Registry(engine=engine, store=store, **FAST)
     try:
@@ -142,7 +142,7 @@ def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
         assert registry.autosave(vid, force=True) == ["a"]
         registry.close(save=False)
         assert engine.pid is None  # the registry stopped its worker
-        again = Registry(engine=WorkerEngine(), store=store, **FAST)
+        again = Registry(engine=WorkerService(), store=store, **FAST)
         again.attach("page-2", token)
         restored = again.visitor(vid).run
         assert isinstance(restored, WorkerRun) and restored.step_count == 9 and restored.state == PAUSED
@@ -152,7 +152,7 @@ def test_a_registry_on_the_worker_builds_autosaves_and_restores_runs(tmp_path):
 
 
 def test_a_dead_worker_turns_its_runs_to_errors_and_the_next_run_starts_a_new_one():
-    engine = WorkerEngine()
+    engine = WorkerService()
     try:
         s = engine.new_run(tiny_2d(), **FAST)
         s.start()
@@ -175,8 +175,8 @@ def test_the_worker_ends_when_the_web_process_is_killed(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from ganapp.service.worker import WorkerEngine
-        engine = WorkerEngine()
+        from ganapp.service.worker import WorkerService
+        engine = WorkerService()
         engine.server()
         print(engine.pid, engine._folder, flush=True)
         time.sleep(60)
@@ -210,7 +210,7 @@ def test_the_page_says_in_its_language_that_the_worker_stopped_and_reset_trains_
 
     from conftest import CONTROLS, req
 
-    registry = Registry(idle_timeout_s=60, engine=WorkerEngine())
+    registry = Registry(idle_timeout_s=60, engine=WorkerService())
     app = GanApp(registry, tmp_path)
     try:
         app.train.start(req("a"), "en", 0, *CONTROLS)
@@ -238,7 +238,7 @@ def test_a_visitor_whose_runs_died_with_the_worker_gets_them_back_from_their_aut
     from ganapp.host.autosave import StateStore
 
     store = StateStore(tmp_path)
-    registry = Registry(engine=WorkerEngine(), store=store, **FAST)
+    registry = Registry(engine=WorkerService(), store=store, **FAST)
     try:
         token, _ = registry.attach("page-1")
         vid = store.verify(token)
@@ -267,9 +267,9 @@ def test_the_host_chooses_where_training_runs_and_a_bad_choice_is_named(monkeypa
         app_module.create_demo(state_dir=tmp_path)
     monkeypatch.setenv("GANAPP_WORKER", "0")
     demo = app_module.create_demo(state_dir=tmp_path)
-    assert not isinstance(demo.ganapp.registry.engine, WorkerEngine)
+    assert not isinstance(demo.ganapp.registry.engine, WorkerService)
     demo.ganapp.registry.close(save=False)
     monkeypatch.delenv("GANAPP_WORKER")
     demo = app_module.create_demo(state_dir=tmp_path)  # the default: a worker, started on first use
-    assert isinstance(demo.ganapp.registry.engine, WorkerEngine) and demo.ganapp.registry.engine.pid is None
+    assert isinstance(demo.ganapp.registry.engine, WorkerService) and demo.ganapp.registry.engine.pid is None
     demo.ganapp.registry.close(save=False)
