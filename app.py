@@ -12,7 +12,7 @@ Environment:
         a week).
     GANAPP_STATE_MAX_MB: the most the autosaves may take on disk, in MB (default 2048); beyond it the oldest idle
         runs are deleted first.
-    GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE, GANAPP_MAX_MODEL_MB: a host's
+    GANAPP_MAX_RUNS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE, GANAPP_MAX_MODEL_MB: a host's
         limits (defaults 60 runs in memory, 500,000 steps per run, batch 512, images 64 px, 2048 MB per run's model
         as estimated from its settings before it is built; see ganapp.host.limits.Limits and ganapp.gan.memory).
     GANAPP_TEACHER_TOKEN: turns the teacher's page on, at /teacher, for whoever gives this token (at least 12
@@ -23,7 +23,7 @@ Environment:
         default sizes gets smaller networks (width 64, batch 128) so that a whole class trains at full speed; ``1``
         always; ``0`` never.
     GANAPP_TORCH_THREADS: torch intra-op threads of request handlers and lone training steps (default 1).
-    GANAPP_STACK_THREADS: torch intra-op threads of a stacked step of many sessions (default: every core but one,
+    GANAPP_STACK_THREADS: torch intra-op threads of a stacked step of many runs (default: every core but one,
         at least 1, so that the page keeps a core).
     GANAPP_DATA_DIR: where downloadable datasets (mnist) are read from and downloaded to.
     GANAPP_DOWNLOAD: whether mnist, fashion_mnist and cifar10 may be downloaded when their files are not in
@@ -149,16 +149,19 @@ def state_store(state_dir: str | Path | None = None) -> StateStore | None:
 
 
 def host_limits() -> Limits:
-    """The host's limits from GANAPP_MAX_SESSIONS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE and
+    """The host's limits from GANAPP_MAX_RUNS, GANAPP_MAX_STEPS, GANAPP_MAX_BATCH, GANAPP_MAX_IMAGE_SIZE and
     GANAPP_MAX_MODEL_MB (each defaulting to :class:`~ganapp.host.limits.Limits`').
 
     Raises:
         SystemExit: a value that is not an allowed integer, named with its range.
     """
     values = {}
-    for field in ("max_sessions", "max_steps", "max_batch", "max_image_size", "max_model_mb"):
+    for field in ("max_runs", "max_steps", "max_batch", "max_image_size", "max_model_mb"):
         name = f"GANAPP_{field.upper()}"
         raw = os.environ.get(name)
+        if raw is None and field == "max_runs" and "GANAPP_MAX_SESSIONS" in os.environ:
+            name = "GANAPP_MAX_SESSIONS"  # its name before runs were called runs, still read for hosts that set it
+            raw = os.environ[name]
         if raw is None:
             continue
         try:

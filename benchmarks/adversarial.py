@@ -80,7 +80,7 @@ BOUND_S = 30.0  # the longest a call may take before it counts as a hang
 GATE_BOUND_S = 75.0  # a wrong teacher token is held up to 60 s by design (ganapp.host.teacher_gate)
 CLI_BOUND_S = 90.0
 HOST_ENV = {  # a host's settings for the served app: small limits, so that an accepted hostile run stays cheap
-    "GANAPP_MAX_SESSIONS": "12",
+    "GANAPP_MAX_RUNS": "12",
     "GANAPP_MAX_MODEL_MB": "512",
     "GANAPP_MAX_UPLOAD_MB": "20",
     "GANAPP_IDLE_TIMEOUT_S": "600",
@@ -940,7 +940,7 @@ class Adversary:
         start, stop, snapshot = self.by_name["start"], self.by_name["stop"], self.by_name["snapshot"]
         # 1. sixteen fresh pages press Start at once; the host allows 12 runs, some of which exist already
         pages = [Page(self.url) for _ in range(16)]
-        label = "concurrent Start from 16 fresh pages against GANAPP_MAX_SESSIONS=12"
+        label = "concurrent Start from 16 fresh pages against GANAPP_MAX_RUNS=12"
         with cf.ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(lambda p: p.call(start, self.baseline(start)), pages))
         log = self.server.new_log()

@@ -11,7 +11,9 @@ training run A, then calls the handlers the way the page's events do and counts 
 
 The reference, in the same process and against the same worker: the same events through handles that ask the worker
 for the run's config at each read, as the handle did before it kept the config it last heard. It prints each count,
-the reference's, their ratio, and the pickled size of the status a tick reads against the run's whole snapshot.
+the reference's, their ratio, and the pickled size of the status a tick reads against the run's whole snapshot,
+and of the frame a poll reads when the page already holds the run's arrays (``frame(grid_version)``) against the
+snapshot a poll read before it had ``frame``.
 
     python benchmarks/round_trips.py [--events 20]
 """
@@ -68,6 +70,13 @@ def measure(gan, page: str, n: int, reference: bool, with_b: bool) -> dict[str, 
            "tick": count(engine, lambda i: gan.live.tick(request, "en"), n)}
     out["tick bytes"] = len(pickle.dumps(visitor.run.status()))
     out["snapshot bytes"] = len(pickle.dumps(visitor.run.snapshot(None)))
+    run = visitor.run
+    run.pause()  # one moment: the frame and the snapshot then show the same arrays
+    while run.state not in ("paused", "error"):
+        time.sleep(0.05)
+    held = run.status().grid_version
+    out["frame bytes"] = len(pickle.dumps(run.frame(held)))
+    out["poll snapshot bytes"] = len(pickle.dumps(run.snapshot(None)))
     registry.remove(vid)
     return out
 
@@ -98,6 +107,9 @@ def main() -> None:
         print(f"{'A and B' if with_b else 'A':<14}{'tick bytes':<12}{now['tick bytes']:>6,}  (run A's status pickled, "
               f"what a tick reads; its whole snapshot: {now['snapshot bytes']:,}, ratio "
               f"{now['tick bytes'] / now['snapshot bytes']:.3f})")
+        print(f"{'A and B' if with_b else 'A':<14}{'poll bytes':<12}{now['frame bytes']:>6,}  (run A's frame when the "
+              f"page holds its arrays; the snapshot a poll read before: {now['poll snapshot bytes']:,}, ratio "
+              f"{now['frame bytes'] / now['poll snapshot bytes']:.3f})")
 
 
 if __name__ == "__main__":

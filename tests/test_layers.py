@@ -128,3 +128,34 @@ def test_tests_are_laid_out_as_the_code_is():
     assert folders == TEST_FOLDERS
     top = {p.stem.removeprefix("test_") for p in tests.glob("test_*.py")}
     assert top == {"app_client", "cli", "gradio_summary", "layers", "restart"}
+
+
+# Words that once named one concept several ways: a run is a "run" (not a session or a job) and run B is "run B" (not
+# a twin). "job" stays the engine's own word for what it schedules (engine.Job, which a Run is), below the run layer.
+# The libraries' names are theirs: Gradio's session_hash, state_session_capacity and session_data, subprocess's
+# start_new_session.
+RETIRED_WORDS = ("session", "twin", "job")
+LIBRARY_NAMES = {"session_hash", "state_session_capacity", "session_data", "start_new_session"}
+
+
+def test_one_word_per_concept_in_the_package_s_names():
+    """No class, function, argument, attribute or variable of the package is named with a retired word."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, ast.arg):
+                names = [node.arg]
+            elif isinstance(node, ast.Attribute):
+                names = [node.attr]
+            elif isinstance(node, ast.Name):
+                names = [node.id]
+            elif isinstance(node, ast.keyword) and node.arg:
+                names = [node.arg]
+            else:
+                continue
+            retired = [w for w in RETIRED_WORDS if not (w == "job" and path.parent.name == "engine")]
+            found += [f"{path.relative_to(PACKAGE)}:{node.lineno} {n}" for n in names
+                      if n not in LIBRARY_NAMES and any(w in n.lower() for w in retired)]
+    assert not found, found

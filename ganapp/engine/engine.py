@@ -1,9 +1,9 @@
-"""The classroom engine: one scheduler trains every running session of a server, each with a fair share.
+"""The classroom engine: one scheduler trains every training run of a server, each with a fair share.
 
-Sessions whose networks have the same shape (:func:`ganapp.engine.stack.stack_key`) train together in one stacked step
+Runs whose networks have the same shape (:func:`ganapp.engine.stack.stack_key`) train together in one stacked step
 (:class:`ganapp.engine.stack.StackedTrainer`). The rest train alone: a DCGAN, a run in slow motion, a shape nobody else
 has. The groups take turns. Each round gives every group a time budget of ``quantum_s`` per member (deficit round
-robin: a step that overruns its budget is paid back in later rounds), so every running session gets an equal share
+robin: a step that overruns its budget is paid back in later rounds), so every training run gets an equal share
 of the machine, and none waits at zero steps. A stacked group turns that share into more
 steps, because one stacked step advances all of its members.
 
@@ -26,7 +26,7 @@ Two ways to drive it (the seam ZeroGPU needs, where only a decorated request han
 Locks, in the only order they may be taken:
 1. ``Engine.lock`` (re-entrant): guards every Trainer a job owns while the engine may step it, and the stacks. The
    driver holds it for one step (lone or stacked) and the callbacks after it, and releases it between steps.
-2. a session's control lock (``Run._lock``).
+2. a run's control lock (``Run._lock``).
 3. a publisher's ``lock`` (what readers see).
 ``Engine._cond`` guards the job set and the driver thread; no other lock is taken while it is held.
 """
@@ -46,7 +46,7 @@ from .stack import StackedTrainer, StackKey
 
 
 class Job(Protocol):
-    """What the engine needs of a session (:class:`ganapp.run.run.Run` is one). Every method but
+    """What the engine needs of a run (:class:`ganapp.run.run.Run` is one). Every method but
     ``wants_work`` and ``settle_due`` is called with ``Engine.lock`` held."""
 
     trainer: Trainer
@@ -204,7 +204,7 @@ class Engine:
     def _loop(self) -> None:
         idle_since = time.perf_counter()
         while True:
-            if self._closed:  # closed while sessions still train: stop now, not when they do
+            if self._closed:  # closed while runs still train: stop now, not when they do
                 with self._cond:
                     self._thread = None
                 return

@@ -178,7 +178,7 @@ class GANConfig:
         z_dim: length of the latent vector z, 1..512.
         batch_size: real and fake samples per D update, 2..4096 (BatchNorm needs two samples to normalise).
         lr_g, lr_d: Adam learning rates of G and D, in (0, 1e6] (deliberately wide: a class can watch a huge
-            learning rate blow training up, and the session rolls back).
+            learning rate blow training up, and the run rolls back).
         beta1, beta2: Adam betas, in [0, 1).
         n_critic: D updates per G update, 1..20.
         g_width, d_width: width of G and D (hidden units of the first MLP layer, or base channels of a DCGAN).

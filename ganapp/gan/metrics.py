@@ -146,7 +146,7 @@ class MNISTJudge:
       Accuracy Score for Conditional Generative Models", with the classifier trained on real data).
 
     The reference and floor digits are the shipped ``mnist_10k`` (the first 10,000 MNIST training digits): the
-    first 5,000 are the reference, the next 5,000 the floor's. Thread-safe; one instance may serve every session.
+    first 5,000 are the reference, the next 5,000 the floor's. Thread-safe; one instance may serve every run.
 
     Args:
         classifier: an :class:`~ganapp.gan.classifier.MNISTClassifier`; the shipped one when None.
@@ -266,7 +266,7 @@ def shared_judge() -> MNISTJudge | None:
 
 
 def live_scorer(config, n: int = 2000) -> Callable | None:
-    """For a training session: a function G → scores of n samples (see :meth:`MNISTJudge.score_generator`) when
+    """For a training run: a function G → scores of n samples (see :meth:`MNISTJudge.score_generator`) when
     ``config`` is an MNIST-like run and the classifier is there, else None."""
     if not scores_mnist(config):
         return None

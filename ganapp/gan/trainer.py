@@ -21,7 +21,7 @@ from .models import build_discriminator, build_generator, eval_mode, generate
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_x", "d_g_z")
 
-# Weight init draws from torch's global CPU RNG; this lock keeps two sessions that build models at once from
+# Weight init draws from torch's global CPU RNG; this lock keeps two runs that build models at once from
 # interleaving their seeded draws.
 _INIT_LOCK = threading.Lock()
 

@@ -86,7 +86,7 @@ def g_gradients(D: nn.Module, fake: torch.Tensor, loss: Loss) -> torch.Tensor:
 
     Args:
         D: the discriminator (logits). fake: (N, 2) float32 samples G(z).
-        loss: the session's loss; its per-sample G loss is ``loss.g_loss`` of one logit.
+        loss: the run's loss; its per-sample G loss is ``loss.g_loss`` of one logit.
     Returns:
         (N, 2) float32 on fake's device, not scaled: each row is −∂ℓ(D(xᵢ))/∂xᵢ for that sample's own loss ℓ.
     """

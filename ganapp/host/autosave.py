@@ -10,7 +10,7 @@ The state folder (``GANAPP_STATE_DIR``) holds:
   snapshots) in safetensors, and the rest (config, step, clock, scores) as JSON in its metadata. Each file is written
   atomically (:func:`ganapp.gan.checkpoints.write_atomic`), so a write killed half-way leaves the previous autosave.
 
-Nothing here knows about sessions or widgets: :mod:`ganapp.host.registry` decides when to save, and
+Nothing here knows about runs or widgets: :mod:`ganapp.host.registry` decides when to save, and
 :class:`ganapp.run.run.Run` what a run's state is.
 """
 

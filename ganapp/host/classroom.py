@@ -286,15 +286,15 @@ class Classroom:
         return t0 + (t1 - t0) * (step - s0) / (s1 - s0)
 
     def _card(self, vid: str, v: Visitor) -> RunCard:
-        session = v.run
+        run = v.run
         seat, name = self._seat(vid), v.state.name
         try:
-            snap = session.snapshot(None)
+            snap = run.snapshot(None)
         except RunLostError:  # the run died with the training worker before anything read it: nothing to show
             return RunCard(vid, seat, name, "", "", "", ERROR, 0, 0.0, lost=True)
         c = snap.config
         card = RunCard(vid, seat, name, c.dataset, c.model, c.loss, snap.state, snap.step, snap.it_s,
-                       lesson=snap.lesson, lost=bool(session.lost), config=c)
+                       lesson=snap.lesson, lost=bool(run.lost), config=c)
         card.progress = [r for r in snap.view_metrics if "modes" in r] or \
             [r for r in snap.scores if "frechet_distance" in r]
         if card.progress:
@@ -302,7 +302,7 @@ class Classroom:
                 setattr(card, k, value)
         with self._lock:
             cached = self._thumbs.get(vid)
-        version = (id(session), snap.grid_version)  # a new run is a new object (a run lost has no build id to read)
+        version = (id(run), snap.grid_version)  # a new run is a new object (a run lost has no build id to read)
         if cached is not None and cached[0] == version:
             card.thumbnail = cached[1]
         else:
@@ -339,9 +339,9 @@ class Classroom:
         """Pause every run that is training (run B too). Returns how many were paused."""
         n = 0
         for _, v in self.registry.visitors():
-            for session in v.runs().values():
-                if session.state in (RUNNING, WAITING):
-                    session.pause()
+            for run in v.runs().values():
+                if run.state in (RUNNING, WAITING):
+                    run.pause()
                     n += 1
         return n
 
@@ -350,9 +350,9 @@ class Classroom:
         many."""
         n = 0
         for _, v in self.registry.visitors():
-            for session in v.runs().values():
-                if session.state == PAUSED:
-                    session.resume()
+            for run in v.runs().values():
+                if run.state == PAUSED:
+                    run.resume()
                     n += 1
         return n
 

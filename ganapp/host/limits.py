@@ -52,7 +52,7 @@ class Limits:
     """A host's limits, with defaults safe for a free CPU Space (2 vCPU, 16 GB) serving a class of 30.
 
     Attributes:
-        max_sessions: runs (a visitor's run A and run B count as two) held in memory at once, ≥ 1. A visitor who
+        max_runs: runs (a visitor's run A and run B count as two) held in memory at once, ≥ 1. A visitor who
             already has a run may always rebuild it.
         max_steps: G updates after which a run pauses for good (it may be reset), ≥ 1.
         max_batch: the largest batch_size a visitor may choose, in 2..4096.
@@ -66,14 +66,14 @@ class Limits:
         ValueError: a limit outside its range.
     """
 
-    max_sessions: int = 60
+    max_runs: int = 60
     max_steps: int = 500_000
     max_batch: int = 512
     max_image_size: int = 64
     max_model_mb: int = 2048
 
     def __post_init__(self) -> None:
-        for name, low, high in (("max_sessions", 1, 100_000), ("max_steps", 1, 10**12), ("max_model_mb", 1, 10**7),
+        for name, low, high in (("max_runs", 1, 100_000), ("max_steps", 1, 10**12), ("max_model_mb", 1, 10**7),
                                 ("max_batch", int(RANGES["batch_size"].low), int(RANGES["batch_size"].high))):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:

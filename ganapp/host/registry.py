@@ -1,5 +1,5 @@
-"""Per-visitor sessions for a multi-user server: a dict keyed by the visitor's id, the pages each visitor has open,
-an idle reaper that pauses, autosaves and frees runs, and the one engine that trains every session. Knows nothing of
+"""Per-visitor runs for a multi-user server: a dict keyed by the visitor's id, the pages each visitor has open,
+an idle reaper that pauses, autosaves and frees runs, and the one engine that trains every run. Knows nothing of
 the web framework; the UI passes ids in.
 
 A visitor's id is a page's own key (Gradio's session_hash, see :func:`ganapp.host.visitors.own_key`), unless the page
@@ -14,7 +14,7 @@ Lifetimes (host-settable):
 - an autosave unseen for ``grace_s`` is deleted; so are the oldest idle ones when the folder is over its size cap.
 
 Locks: ``_lock`` guards the visitor dict, the slots held for runs being built and the installing of a run, and is
-never held while a session is built, saved or stopped; ``_restore_lock`` serialises restores from disk;
+never held while a run is built, saved or stopped; ``_restore_lock`` serialises restores from disk;
 ``_attach_lock`` makes a page's adopting of what it did before it attached one step with
 :meth:`Registry.update_state` (a name typed as the page opens). ``_attach_lock`` comes first, then
 ``_restore_lock``, then ``_lock``, all before any lock of :mod:`ganapp.engine.engine`; the pages
@@ -193,8 +193,8 @@ class Registry:
             v.run, v.run_b, v.checkpoint = orphan.run, orphan.run_b, orphan.checkpoint or v.checkpoint
             v.state = orphan.state  # it describes the runs taken over
         else:
-            for session in orphan.runs().values():
-                session.stop()
+            for run in orphan.runs().values():
+                run.stop()
             v.state.fill_from(orphan.state)
         v.state.name = name
 
@@ -276,13 +276,13 @@ class Registry:
         try:
             for slot in ("a", "b") if self.store.has(visitor_id, "b") else ("a",):
                 tensors, meta = self.store.read(visitor_id, slot)
-                session = self._build(None, saved=(tensors, meta))
+                run = self._build(None, saved=(tensors, meta))
                 if slot == "a":
-                    v.run = session
+                    v.run = run
                     v.state.restore(meta.get("visitor", {}))
                 else:
-                    v.run_b = session
-                v.saved[slot] = (session.save_key(), time.monotonic())
+                    v.run_b = run
+                v.saved[slot] = (run.save_key(), time.monotonic())
         except (AutosaveError, ValueError, DatasetUnavailableError, KeyError) as e:
             log.warning("an autosave could not be restored: %s", e)
             for s in v.runs().values():
@@ -315,8 +315,8 @@ class Registry:
         held = (visitor_id, slot)
         with self._lock:
             used = {(k, s) for k, v in self._visitors.items() for s in v.runs()} | set(self._building)
-            if held not in used and len(used) >= self.limits.max_sessions:
-                raise ServerFullError(self.limits.max_sessions)
+            if held not in used and len(used) >= self.limits.max_runs:
+                raise ServerFullError(self.limits.max_runs)
             self._building[held] += 1
         return held
 
@@ -332,13 +332,13 @@ class Registry:
 
         Raises:
             ganapp.host.limits.LimitError, ganapp.host.limits.ServerFullError: beyond the host's limits.
-            ValueError, ganapp.gan.data.DatasetUnavailableError: the config cannot be built; the old session is kept.
+            ValueError, ganapp.gan.data.DatasetUnavailableError: the config cannot be built; the old run is kept.
         """
         return self._new_run(visitor_id, config, "a", lambda: self._build(config, init=init))
 
     def new_run_b(self, visitor_id: str, config: GANConfig) -> Run:
-        """Build the visitor's side-by-side session (stopping any old one); it trains on the shared engine like every
-        other session.
+        """Build the visitor's side-by-side run (stopping any old one); it trains on the shared engine like every
+        other run.
 
         Raises:
             ganapp.host.limits.LimitError, ganapp.host.limits.ServerFullError: beyond the host's limits.
@@ -352,26 +352,26 @@ class Registry:
         replaces. The slot stays held from the admission to the install, which happen under ``_lock``."""
         v = self.visitor(visitor_id)  # (a returning visitor's autosaved runs come back first, and count)
         held = self._admit(visitor_id, config, slot)
-        session = old = None
+        run = old = None
         try:
-            session = build()
+            run = build()
         finally:
             with self._lock:
                 self._building[held] -= 1
                 if not self._building[held]:
                     del self._building[held]
-                if session is not None:
+                if run is not None:
                     if slot == "a":
-                        old, v.run, v.restored = v.run, session, None
+                        old, v.run, v.restored = v.run, run, None
                     else:
-                        old, v.run_b = v.run_b, session
+                        old, v.run_b = v.run_b, run
                     v.saved.pop(slot, None)
         if old is not None:
             old.stop()
-        return session
+        return run
 
     def drop_run_b(self, visitor_id: str) -> bool:
-        """Stop and forget the visitor's side-by-side session (and its autosave). Returns True when there was one."""
+        """Stop and forget the visitor's side-by-side run (and its autosave). Returns True when there was one."""
         v = self.visitor(visitor_id)
         run_b, v.run_b = v.run_b, None
         v.saved.pop("b", None)
@@ -382,12 +382,12 @@ class Registry:
         return run_b is not None
 
     def remove(self, visitor_id: str) -> bool:
-        """Stop and forget the visitor's sessions, and delete their autosaves. Returns True when there was a
+        """Stop and forget the visitor's runs, and delete their autosaves. Returns True when there was a
         visitor to remove."""
         with self._lock:
             v = self._visitors.pop(visitor_id, None)
-        for session in v.runs().values() if v is not None else ():
-            session.stop()
+        for run in v.runs().values() if v is not None else ():
+            run.stop()
         if self.store is not None and v is not None and v.persistent:
             self.store.discard(visitor_id)
         for forget in self.on_remove:
@@ -403,7 +403,7 @@ class Registry:
         return freed
 
     def close(self, save: bool = True) -> None:
-        """Stop the reaper, autosave the runs of visitors with a token (when ``save``), stop every session, and
+        """Stop the reaper, autosave the runs of visitors with a token (when ``save``), stop every run, and
         close the worker this registry owns. Autosaves stay on disk for the next start."""
         self._reaper_stop.set()
         if save:
@@ -412,8 +412,8 @@ class Registry:
             visitors = list(self._visitors.values())
             self._visitors.clear()
         for v in visitors:
-            for session in v.runs().values():
-                session.stop()
+            for run in v.runs().values():
+                run.stop()
         if self.owns_engine:
             self.service.close()
 
@@ -440,16 +440,16 @@ class Registry:
             return []
         written = []
         now = time.monotonic()
-        for slot, session in v.runs().items():
+        for slot, run in v.runs().items():
             try:
-                key = session.save_key()
+                key = run.save_key()
                 last_key, last_s = v.saved.setdefault(slot, (None, now))
-                if key == last_key or (session.step_count == 0 and not force):
+                if key == last_key or (run.step_count == 0 and not force):
                     continue
-                training = session.state in (RUNNING, WAITING)
+                training = run.state in (RUNNING, WAITING)
                 if not (force or not training or now - last_s >= self.autosave_every_s):
                     continue
-                key, tensors, meta = session.autosave_copy()  # the key and the copies come from the same moment
+                key, tensors, meta = run.autosave_copy()  # the key and the copies come from the same moment
             except RunLostError:  # its worker died: its last autosave on disk is all that is left of it
                 continue
             if slot == "a":
@@ -496,8 +496,8 @@ class Registry:
         for vid in ids:
             with self._lock:
                 v = self._visitors.get(vid)
-            for session in v.runs().values() if v is not None else ():
-                session.pause()
+            for run in v.runs().values() if v is not None else ():
+                run.pause()
             try:
                 n += len(self.autosave(vid, force=True))
             except OSError:  # logged once by autosave(); each run keeps its previous autosave
@@ -541,8 +541,8 @@ class Registry:
         if not v.persistent:
             self.remove(visitor_id)
             return
-        for session in v.runs().values():
-            session.pause()
+        for run in v.runs().values():
+            run.pause()
         try:
             self.autosave(visitor_id, force=True)
         except OSError:  # logged once (see autosave_problem): the runs stay in memory until a save works
@@ -551,8 +551,8 @@ class Registry:
             if now_s - v.last_seen_s <= self.idle_timeout_s or self._visitors.get(visitor_id) is not v:
                 return
             del self._visitors[visitor_id]
-        for session in v.runs().values():
-            session.stop()
+        for run in v.runs().values():
+            run.stop()
 
     def start_reaper(self, every_s: float = 5.0) -> None:
         """Run :meth:`reap` every ``every_s`` seconds in a daemon thread (idempotent)."""

@@ -81,7 +81,7 @@ class Lesson:
 
 @dataclass
 class LessonRun:
-    """A training run following a lesson (or none): its pace, its step budget and its key moment. The session that
+    """A training run following a lesson (or none): its pace, its step budget and its key moment. The run that
     owns it calls it under its own lock.
 
     Attributes:

@@ -38,7 +38,7 @@ MAX_VIEW_ROWS = 1000  # live 2D metrics rows kept (older ones are thinned evenly
 TIMELAPSE_2D_PX = 320  # a 2D run's time-lapse frame: its points drawn on a square this wide
 
 # Quality scores run here, one at a time for the whole server, so a score never stalls training for long and many
-# sessions scoring at once queue up instead of crowding the CPU.
+# runs scoring at once queue up instead of crowding the CPU.
 _SCORE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganapp-score")
 
 Scorer = Callable[[torch.nn.Module], dict[str, Any]]
@@ -87,7 +87,7 @@ class Rollback:
 
 @dataclass
 class Snapshot:
-    """What a reader sees of a session at one moment. Plain Python and NumPy only; safe to keep.
+    """What a reader sees of a run at one moment. Plain Python and NumPy only; safe to keep.
 
     Attributes:
         state: idle, waiting, running, paused, stopped or error.
@@ -96,15 +96,15 @@ class Snapshot:
         it_s: recent training speed in steps per second (0 when not running).
         elapsed_s: seconds spent running (pauses excluded).
         device: the training device, e.g. ``cpu`` or ``cuda``.
-        message: why the session paused or failed, or "".
-        sharing: sessions training on this server now (this one included when it trains).
+        message: why the run paused or failed, or "".
+        sharing: runs training on this server now (this one included when it trains).
         metrics: rows newer than the ``since`` asked for (empty for ``since=None``):
             ``{"step", "d_loss", "g_loss", "d_x", "d_g_z": list}``.
         grid: fixed_z sample grid, (H, W, 3) uint8, for image datasets; None for 2D or before the first one.
         grid_version: increases each time a new grid or point set is published.
         points: for 2D datasets, ``{"real": (N, 2), "fake": (N, 2)}`` float32 arrays; else None.
-        config: the session's current config.
-        scores: the live quality scores so far, oldest first: dicts with ``"step"`` and what the session's scorer
+        config: the run's current config.
+        scores: the live quality scores so far, oldest first: dicts with ``"step"`` and what the run's scorer
             returns (see :class:`ganapp.gan.metrics.MNISTJudge`); empty without a scorer.
         view: for 2D datasets, the latest :class:`ganapp.gan.view2d.View2D` (decision map, G's gradient arrows,
             manifold); else None.
@@ -115,7 +115,7 @@ class Snapshot:
             when none is), plus, for ring8 and grid25, ``"modes", "n_modes", "high_quality", "reverse_kl"`` (PacGAN).
         phase: in slow motion, the update being shown: ``"d"`` or ``"g"``; else "".
         run_left_s: seconds of training left in a timed run (``start(run_s=...)``), else None.
-        run_over_s: the length in seconds of the timed run that has just ended (the session paused by itself),
+        run_over_s: the length in seconds of the timed run that has just ended (the run paused by itself),
             else None.
         lr_scale: the multiplier on lr_g and lr_d now in effect: below 1 while a timed run's lr decay is under way.
         slow_motion_s: how long each D and G update is held on screen in slow motion, in seconds (0: off).
@@ -201,7 +201,7 @@ class Publisher:
         self.lock = threading.Lock()
         self.scorer = scorer
         self.score_every_steps = score_every_steps
-        # ≥ 1: how crowded the server is (runs training ÷ ganapp.run.run.VIEW_SHARE); the session keeps it current.
+        # ≥ 1: how crowded the server is (runs training ÷ ganapp.run.run.VIEW_SHARE); the run keeps it current.
         # Scores come this many times less often, and a run built on a crowded server has no score at its start.
         self.crowding = max(1.0, crowding)
         self.max_frames = max_frames

@@ -75,7 +75,7 @@ class Run:
 
     Args:
         config: the run's config.
-        engine: the engine that trains it, shared by every session of a server; a private one (with its own
+        engine: the engine that trains it, shared by every run of a server; a private one (with its own
             thread, started on demand) when None.
         publish_every_s: how often metrics are published and G is copied for readers, in seconds (the page polls
             at 2 Hz, so publishing faster would only cost training time).
@@ -172,7 +172,7 @@ class Run:
 
         Returns:
             tensors: the Trainer's (see :meth:`Trainer.state`) and the Publisher's (see :meth:`Publisher.state`),
-            all on the CPU; meta: ``config`` (dict), ``trainer``, ``publisher`` and ``session`` (state, elapsed_s,
+            all on the CPU; meta: ``config`` (dict), ``trainer``, ``publisher`` and ``run`` (state, elapsed_s,
             timed-run window, slow motion) as JSON-ready values.
         """
         with self.engine.lock:
@@ -181,11 +181,13 @@ class Run:
             tensors, trainer_meta = trainer.state()
             pub_tensors, pub_meta = self.publisher.state()
             with self._lock:
-                session = {"state": self._state, "elapsed_s": self._elapsed(time.perf_counter()),
-                           "window": self._window, "slow_motion_s": self.slow.seconds,
-                           "lesson": self.lesson.name if self.lesson else None, "lesson_fired": self.lesson_run.fired}
+                run = {"state": self._state, "elapsed_s": self._elapsed(time.perf_counter()),
+                       "window": self._window, "slow_motion_s": self.slow.seconds,
+                       "lesson": self.lesson.name if self.lesson else None, "lesson_fired": self.lesson_run.fired}
+        # "session": the key autosaves have always had for the run's own state, kept so that every autosave on disk
+        # still loads
         return tensors | pub_tensors, {"config": trainer.config.to_dict(), "trainer": trainer_meta,
-                                       "publisher": pub_meta, "session": session}
+                                       "publisher": pub_meta, "session": run}
 
     def autosave_copy(self) -> tuple[tuple, dict[str, torch.Tensor], dict[str, Any]]:
         """(:meth:`save_key`, then :meth:`autosave_state`'s tensors and meta), all from the same moment."""
@@ -253,7 +255,7 @@ class Run:
 
         Raises:
             ValueError: ``run_s`` is negative or not finite.
-            RunRefusedError: the session failed (reset it first).
+            RunRefusedError: the run failed (reset it first).
         """
         if run_s is not None and not (isinstance(run_s, (int, float)) and math.isfinite(run_s) and run_s >= 0):
             raise ValueError(f"run_s={run_s!r} is out of range: it must be a number of seconds ≥ 0")
@@ -287,7 +289,7 @@ class Run:
 
         Raises:
             ValueError: ``n`` outside 1..10000.
-            RunRefusedError: the session is running (pause first), failed (reset first), or has done the host's
+            RunRefusedError: the run is running (pause first), failed (reset first), or has done the host's
                 ``max_steps``.
         """
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_STEP_REQUEST:
@@ -295,7 +297,7 @@ class Run:
         with self._lock:
             self._refuse_if_failed()
             if self._want_run:
-                raise RunRefusedError("running", "the session is running: pause it before stepping")
+                raise RunRefusedError("running", "the run is training: pause it before stepping")
             self._refuse_at_limit()
             self._pending += n
             self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
@@ -329,7 +331,7 @@ class Run:
         config). State becomes idle.
 
         Raises:
-            ValueError, ganapp.gan.data.DatasetUnavailableError: the new config cannot be built; the old session is
+            ValueError, ganapp.gan.data.DatasetUnavailableError: the new config cannot be built; the old run is
                 left as it was, stopped.
         """
         self.stop()
@@ -384,7 +386,7 @@ class Run:
 
         Raises:
             ValueError: an unknown phase.
-            RunRefusedError: the session is running or waiting (pause first), failed (reset first), or has done the
+            RunRefusedError: the run is running or waiting (pause first), failed (reset first), or has done the
                 host's ``max_steps`` (a lone D update too: it would train on past the limit).
         """
         if phase not in ("d", "g", "both"):
@@ -392,7 +394,7 @@ class Run:
         with self._lock:
             self._refuse_if_failed()
             if self._wants() or self._state in (RUNNING, WAITING):
-                raise RunRefusedError("running", "the session is running: pause it before stepping")
+                raise RunRefusedError("running", "the run is training: pause it before stepping")
             self._refuse_at_limit()
         if phase == "both" and self.slow.seconds > 0:  # in slow motion: the engine shows D's update, then G's
             self.step(1)
@@ -420,7 +422,7 @@ class Run:
     def _refuse_if_failed(self) -> None:
         """Raise :class:`RunRefusedError` ("failed") when the run failed; callers hold ``_lock``."""
         if self._state == ERROR:
-            raise RunRefusedError("failed", f"the session failed ({self._message}); reset it to train again",
+            raise RunRefusedError("failed", f"the run failed ({self._message}); reset it to train again",
                                   self._message)
 
     def _refuse_at_limit(self) -> None:
@@ -588,11 +590,11 @@ class Run:
                     self._set_state(PAUSED)
 
     def settle_due(self) -> bool:
-        """True when steps were done since the last publish and the session no longer trains."""
+        """True when steps were done since the last publish and the run no longer trains."""
         return self._unsettled and not self._wants()
 
     def settle(self, now: float) -> None:
-        """The final publish after the session stopped wanting steps (paused, stopped, timed run over)."""
+        """The final publish after the run stopped wanting steps (paused, stopped, timed run over)."""
         self.publish(now)
         self._unsettled = False
 
@@ -721,7 +723,7 @@ def _field(values: Any, key: str, low: float, high: float, integer: bool = False
 
 def check_autosave(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> GANConfig:
     """Check an autosave (:meth:`Run.autosave_state`'s output, read back from disk) before anything is
-    built from it: its config; the trainer's step, D updates and learning-rate scale; the session's state, clock,
+    built from it: its config; the trainer's step, D updates and learning-rate scale; the run's state, clock,
     timed-run window, slow motion and lesson; and G's, D's and G_ema's tensors against the networks the config
     builds (on the meta device: a config that lies costs nothing), then their values finite. Returns its config.
 
@@ -736,26 +738,26 @@ def check_autosave(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> GA
         raise ValueError(f"the autosave holds no valid config ({e})") from None
     if not isinstance(config.data_path, str):
         raise ValueError("the autosave's data_path is not text")
-    trainer, session = meta.get("trainer"), meta.get("session")
-    if not isinstance(trainer, dict) or not isinstance(session, dict) or not isinstance(meta.get("publisher"), dict):
-        raise ValueError("the autosave lacks the trainer's, the session's or the publisher's state")
+    trainer, run = meta.get("trainer"), meta.get("session")
+    if not isinstance(trainer, dict) or not isinstance(run, dict) or not isinstance(meta.get("publisher"), dict):
+        raise ValueError("the autosave lacks the trainer's, the run's or the publisher's state")
     _field(trainer, "step_count", 0, MAX_STEP, integer=True)
     _field(trainer, "d_updates", 0, MAX_STEP * 20, integer=True)  # n_critic ≤ 20 D updates per step
     _field(trainer, "lr_scale", 0.0, 1.0, default=1.0)
-    if session.get("state") not in _STATES:
-        raise ValueError(f"the autosave's state={str(session.get('state'))[:40]!r} is not one of {', '.join(_STATES)}")
-    _field(session, "elapsed_s", 0.0, MAX_ELAPSED_S)
-    window = session.get("window")
+    if run.get("state") not in _STATES:
+        raise ValueError(f"the autosave's state={str(run.get('state'))[:40]!r} is not one of {', '.join(_STATES)}")
+    _field(run, "elapsed_s", 0.0, MAX_ELAPSED_S)
+    window = run.get("window")
     if window is not None:
         if not isinstance(window, (list, tuple)) or len(window) != 2:
             raise ValueError("the autosave's window is not (elapsed_s at its start, its length)")
         _field({"window_start_s": window[0]}, "window_start_s", 0.0, MAX_ELAPSED_S)
         _field({"window_s": window[1]}, "window_s", 0.0, MAX_ELAPSED_S)
-    _field(session, "slow_motion_s", 0.0, MAX_SLOW_MOTION_S, default=0.0)
-    lesson = session.get("lesson")
+    _field(run, "slow_motion_s", 0.0, MAX_SLOW_MOTION_S, default=0.0)
+    lesson = run.get("lesson")
     if lesson is not None and lesson not in LESSONS:
         raise ValueError(f"the autosave's lesson={str(lesson)[:40]!r} is not one of {', '.join(LESSONS)}")
-    if not isinstance(session.get("lesson_fired", False), bool):
+    if not isinstance(run.get("lesson_fired", False), bool):
         raise ValueError("the autosave's lesson_fired is not True or False")
     nets = {k: v for k, v in tensors.items() if k.startswith(("G.", "D."))}
     check_shapes(config, tensor_shapes(nets), "the autosave")  # a CheckpointError is a ValueError

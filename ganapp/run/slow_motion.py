@@ -1,6 +1,6 @@
 """Slow motion: one training step shown as its updates, each D update and then G's held on screen, named, for a
 while, so that a class can follow the alternating game (Goodfellow et al. 2014, Algorithm 1: k D steps, then one G
-step). The session that owns a :class:`SlowMotion` calls it from the engine's thread, between two of its steps."""
+step). The run that owns a :class:`SlowMotion` calls it from the engine's thread, between two of its steps."""
 
 from __future__ import annotations
 

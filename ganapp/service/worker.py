@@ -84,7 +84,7 @@ class RunServer:
         runtime.configure()
         self.engine = Engine()
         threading.Thread(target=_warm_up, daemon=True).start()  # the first Start need not wait for the imports
-        self.sessions: dict[int, Run] = {}
+        self.runs_by_id: dict[int, Run] = {}
         self._next_id = 0
         self._lock = threading.Lock()  # guards the fields here; never held while a run is built or called
         self._serials: weakref.WeakKeyDictionary[torch.nn.Module, int] = weakref.WeakKeyDictionary()
@@ -106,117 +106,117 @@ class RunServer:
                       (load_tensors(saved[0]), saved[1]) if saved else None, engine=self.engine, **kwargs)
         with self._lock:
             self._next_id += 1
-            self.sessions[self._next_id] = run
+            self.runs_by_id[self._next_id] = run
             return self._next_id, run.config.to_dict()
 
     # ----- the members of RunHandle -----
 
     def state(self, sid: int) -> str:
-        return self.sessions[sid].state
+        return self.runs_by_id[sid].state
 
     def step_count(self, sid: int) -> int:
-        return self.sessions[sid].step_count
+        return self.runs_by_id[sid].step_count
 
     def lesson(self, sid: int) -> str | None:
-        lesson = self.sessions[sid].lesson
+        lesson = self.runs_by_id[sid].lesson
         return lesson.name if lesson is not None else None
 
     def start(self, sid: int, run_s: float | None = None) -> None:
-        self.sessions[sid].start(run_s)
+        self.runs_by_id[sid].start(run_s)
 
     def resume(self, sid: int) -> None:
-        self.sessions[sid].resume()
+        self.runs_by_id[sid].resume()
 
     def pause(self, sid: int) -> None:
-        self.sessions[sid].pause()
+        self.runs_by_id[sid].pause()
 
     def step(self, sid: int, n: int = 1) -> None:
-        self.sessions[sid].step(n)
+        self.runs_by_id[sid].step(n)
 
     def phase_step(self, sid: int, phase: str) -> None:
-        self.sessions[sid].phase_step(phase)
+        self.runs_by_id[sid].phase_step(phase)
 
     def stop(self, sid: int, timeout_s: float = 1.0) -> bool:
-        return self.sessions[sid].stop(timeout_s)
+        return self.runs_by_id[sid].stop(timeout_s)
 
     def reset(self, sid: int, config: dict | None, init: tuple | None) -> dict:
         """Build the run again; returns the config it was built with, as a dict."""
-        run = self.sessions[sid]
+        run = self.runs_by_id[sid]
         run.reset(GANConfig.from_dict(config) if config is not None else None, unpack_checkpoint(init))
         return run.config.to_dict()
 
     def update(self, sid: int, changes: dict[str, Any]) -> tuple[list[str], list[str], dict]:
         """(fields applied, fields that need a reset, the run's config after, as a dict)."""
-        run = self.sessions[sid]
+        run = self.runs_by_id[sid]
         applied, needs_reset = run.update(**changes)
         return applied, needs_reset, run.config.to_dict()
 
     def set_slow_motion(self, sid: int, seconds: float) -> None:
-        self.sessions[sid].set_slow_motion(seconds)
+        self.runs_by_id[sid].set_slow_motion(seconds)
 
     def set_lesson(self, sid: int, name: str | None) -> None:
-        self.sessions[sid].set_lesson(LESSONS[name] if name is not None else None)
+        self.runs_by_id[sid].set_lesson(LESSONS[name] if name is not None else None)
 
     def save_checkpoint(self, sid: int, path: str) -> str:
-        return str(self.sessions[sid].save_checkpoint(path))
+        return str(self.runs_by_id[sid].save_checkpoint(path))
 
     def autosave_copy(self, sid: int) -> tuple[Any, bytes, dict]:
-        key, tensors, meta = self.sessions[sid].autosave_copy()
+        key, tensors, meta = self.runs_by_id[sid].autosave_copy()
         return key, save_tensors(tensors), meta
 
     def save_key(self, sid: int) -> tuple:
-        return self.sessions[sid].save_key()
+        return self.runs_by_id[sid].save_key()
 
     def status(self, sid: int) -> Snapshot:
-        return self.sessions[sid].status()
+        return self.runs_by_id[sid].status()
 
     def statuses(self, sids: list[int]) -> list[Snapshot]:
         """:meth:`status` of several runs in one call (a page's tick reads run A's and run B's)."""
-        return [self.sessions[sid].status() for sid in sids]
+        return [self.runs_by_id[sid].status() for sid in sids]
 
     def snapshot(self, sid: int, since: int | None = 0) -> Snapshot:
-        return self.sessions[sid].snapshot(since)
+        return self.runs_by_id[sid].snapshot(since)
 
     def frame(self, sid: int, since_version: int | None = None) -> Snapshot:
-        return self.sessions[sid].frame(since_version)
+        return self.runs_by_id[sid].frame(since_version)
 
     def rows_since(self, sid: int, step: int) -> dict[str, list[float]]:
-        return self.sessions[sid].rows_since(step)
+        return self.runs_by_id[sid].rows_since(step)
 
     def history(self, sid: int, max_points: int = 1000) -> dict[str, Any]:
-        return self.sessions[sid].history(max_points)
+        return self.runs_by_id[sid].history(max_points)
 
     def frames(self, sid: int) -> list[Any]:
-        return self.sessions[sid].frames()
+        return self.runs_by_id[sid].frames()
 
     def generator(self, sid: int, have_id: int) -> tuple[int, dict, bytes | None]:
         """(the published G's serial, its config, its weights unless ``have_id`` is that serial already)."""
-        run = self.sessions[sid]
+        run = self.runs_by_id[sid]
         g, config = run.generator(), run.config
         serial = self._serial(g)
         return serial, config.to_dict(), None if serial == have_id else weights_blob(g)
 
     def g_snapshots(self, sid: int, have: list[int]) -> tuple[dict, list[tuple[int, int, bytes | None]]]:
         """The run's G snapshots as (step, serial, weights or None when ``have`` holds that serial)."""
-        run = self.sessions[sid]
+        run = self.runs_by_id[sid]
         rows = [(step, self._serial(g), g) for step, g in run.g_snapshots()]
         return run.config.to_dict(), [(step, n, None if n in have else weights_blob(g)) for step, n, g in rows]
 
     # ----- the worker's own -----
 
     def held(self, sid: int) -> bool:
-        return self.engine.holds(self.sessions[sid])
+        return self.engine.holds(self.runs_by_id[sid])
 
     def drop(self, sid: int) -> None:
         with self._lock:
-            run = self.sessions.pop(sid, None)
+            run = self.runs_by_id.pop(sid, None)
         if run is not None:
             run.stop()
             run.publisher.close()
 
     def runs(self) -> int:
         with self._lock:
-            return len(self.sessions)
+            return len(self.runs_by_id)
 
 
 class _Manager(BaseManager):
@@ -363,10 +363,10 @@ class WorkerService:
         return bool(answered)
 
     @staticmethod
-    def holds(session: "WorkerRun") -> bool:
-        """Whether the engine in the worker holds ``session`` (it wants work, or is in a stack); as
+    def holds(run: "WorkerRun") -> bool:
+        """Whether the engine in the worker holds ``run`` (it wants work, or is in a stack); as
         :meth:`ganapp.engine.engine.Engine.holds`."""
-        return session._remote("held")
+        return run._remote("held")
 
     @property
     def pid(self) -> int | None:

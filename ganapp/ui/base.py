@@ -47,7 +47,7 @@ class Shared:
     """What the tabs' handlers share: nothing of one visitor's but through the registry.
 
     Attributes:
-        registry: the visitors' sessions and pages.
+        registry: the visitors' runs and pages.
         checkpoints_dir: folder of shipped ``.safetensors`` checkpoints offered in the Explore tab.
         classroom: the teacher's :class:`~ganapp.host.classroom.Classroom` (its lesson reaches every student), or None.
         poll_every_s: the page Timer's rate while a run trains, in seconds (build_demo sets it).
@@ -122,9 +122,9 @@ class TabHandlers:
         """Names of the ganapp checkpoints in the checkpoints folder (not the MNIST classifier)."""
         return [p.name for p in list_checkpoints(self.checkpoints_dir)]
 
-    def _session(self, lang: str, visitor: Visitor):
+    def _run(self, lang: str, visitor: Visitor):
         if visitor.run is None:
-            raise gr.Error(t(lang, "err_no_session"))
+            raise gr.Error(t(lang, "err_no_run"))
         return visitor.run
 
     def commanded(self, request: gr.Request) -> None:

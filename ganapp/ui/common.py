@@ -95,7 +95,7 @@ def refusal(lang: str, error: RunRefusedError) -> str:
 
 def guarded(fn: Callable) -> Callable:
     """Turn any unexpected exception into a ``gr.Error`` in the visitor's language (the handler's ``lang``
-    argument), so the browser never shows a stack trace and the session (and any running training) lives on. Every
+    argument), so the browser never shows a stack trace and the run (and any running training) lives on. Every
     error goes out through :func:`toast`."""
     names = list(inspect.signature(fn).parameters)[1:]  # after self: (request, lang, ...) by the handlers' rule
     lang_at = names.index("lang") if "lang" in names else None

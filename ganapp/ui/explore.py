@@ -54,16 +54,16 @@ class ExploreHandlers(TabHandlers):
     @staticmethod
     def _explore_kind(visitor: Visitor, source: str) -> str:
         """Which generator the Explore tab shows for the radio's ``source``: ``checkpoint`` (the loaded one),
-        ``session`` (the visitor's G as it trains) or ``default`` (the shipped one, before either exists)."""
+        ``run`` (the visitor's G as it trains) or ``default`` (the shipped one, before either exists)."""
         if visitor.checkpoint is not None and (source == "checkpoint" or visitor.run is None):
             return "checkpoint"
-        return "session" if visitor.run is not None else "default"
+        return "run" if visitor.run is not None else "default"
 
     def _explore_g(self, lang: str, visitor: Visitor, source: str) -> tuple[torch.nn.Module, GANConfig]:
         kind = self._explore_kind(visitor, source)
         if kind == "checkpoint":
             return visitor.checkpoint.G, visitor.checkpoint.config
-        if kind == "session":
+        if kind == "run":
             return visitor.run.generator(), visitor.run.config
         default = self.default_checkpoint()
         if default is not None:  # a first-time visitor explores the shipped generator straight away
@@ -71,15 +71,15 @@ class ExploreHandlers(TabHandlers):
         raise gr.Error(t(lang, "err_no_generator"))
 
     def _shown_note(self, lang: str, visitor: Visitor, source: str) -> str:
-        """One line saying which generator the Explore tab shows (the radio alone can't: with no session yet, it
+        """One line saying which generator the Explore tab shows (the radio alone can't: with no run yet, it
         shows the loaded or the shipped one)."""
         kind = self._explore_kind(visitor, source)
         if kind == "checkpoint":
             c = visitor.checkpoint
             return t(lang, "shown_checkpoint", model=c.config.model, dataset=c.config.dataset, step=f"{c.step:,}")
-        if kind == "session":
+        if kind == "run":
             snap = visitor.run.status()
-            return t(lang, "shown_session", model=snap.config.model, dataset=snap.config.dataset,
+            return t(lang, "shown_run", model=snap.config.model, dataset=snap.config.dataset,
                      step=f"{snap.step:,}")
         return t(lang, "shown_default", name=DEFAULT_CHECKPOINT)
 
@@ -174,7 +174,7 @@ class ExploreHandlers(TabHandlers):
                    for i in range(directions.k)]
         sliders += [gr.update(value=0.0, visible=False)] * (N_DIRECTIONS - directions.k)
         kind = self._explore_kind(visitor, source)
-        where = {"session": t(lang, "source_training"), "checkpoint": t(lang, "source_checkpoint")}.get(
+        where = {"run": t(lang, "source_training"), "checkpoint": t(lang, "source_checkpoint")}.get(
             kind, DEFAULT_CHECKPOINT)
         note = t(lang, "directions_found", k=directions.k, model=config.model, where=where)
         return [*sliders, gr.update(choices=[], value=None), note]
@@ -208,7 +208,7 @@ class ExploreHandlers(TabHandlers):
 
     @guarded
     def timelapse(self, request: gr.Request, lang: str, source: str, seed: Any, label: Any, files: Any):
-        """One z through the generators of a run: this session's (kept along the way) or uploaded checkpoints.
+        """One z through the generators of a run: this run's (kept along the way) or uploaded checkpoints.
         Returns (strip image, caption, GIF path)."""
         key, visitor = self._visitor(request)
         seed = self._number(lang, "seed", seed)
@@ -227,8 +227,8 @@ class ExploreHandlers(TabHandlers):
                 raise gr.Error(t(lang, "err_timelapse_mixed"))
             generators, config = [(c.step, c.G) for c in ckpts], ckpts[0].config
         else:
-            session = self._session(lang, visitor)
-            generators, config = session.g_snapshots(), session.config
+            run = self._run(lang, visitor)
+            generators, config = run.g_snapshots(), run.config
         if is_2d(config.dataset):
             raise gr.Error(t(lang, "err_timelapse_2d"))
         y = self._label(lang, config, label)
@@ -299,14 +299,14 @@ class ExploreHandlers(TabHandlers):
 
     @guarded
     def save_current(self, request: gr.Request, lang: str) -> str:
-        """Save this session's current G and D as a checkpoint file to download."""
+        """Save this run's current G and D as a checkpoint file to download."""
         key, visitor = self._visitor(request)
-        session = self._session(lang, visitor)
-        snap = session.status()
+        run = self._run(lang, visitor)
+        snap = run.status()
         path = self._file(key, f"ganapp_{snap.config.dataset}_{snap.config.model}_step{snap.step}.safetensors")
         for old in path.parent.glob("ganapp_*.safetensors"):  # one download per visitor on disk
             old.unlink(missing_ok=True)
-        session.save_checkpoint(path)
+        run.save_checkpoint(path)
         return str(path)
 
     def _load(self, lang: str, visitor: Visitor, path: Path) -> tuple:

@@ -50,7 +50,7 @@ class GanApp(TabHandlers):
     """Every handler of the page, bound to one registry: the parts' handlers as attributes, and the visitor's own.
 
     Args:
-        registry: the visitors' sessions.
+        registry: the visitors' runs.
         checkpoints_dir: folder of shipped ``.safetensors`` checkpoints offered in the Explore tab.
         classroom: the teacher's :class:`~ganapp.host.classroom.Classroom` (its lesson reaches every student), or None.
     """
@@ -101,19 +101,19 @@ class GanApp(TabHandlers):
         token, found = self.registry.attach(self._page_id(request), token)
         _, visitor = self._visitor(request)
         page = self._page(request)
-        session = visitor.run
-        step = session.step_count if session is not None else 0
+        run = visitor.run
+        step = run.step_count if run is not None else 0
         page.found = (found, step, time.monotonic() + REATTACHED_NOTE_S)
         explore = [self.explore.loaded_note(lang, visitor), visitor.state.source]
         # a name kept from an earlier visit fills the box; none leaves it alone, so that a name typed while the
         # page attached is not wiped (and then cleared for good when the box loses focus)
         name = visitor.state.name or gr.skip()
-        if session is None:
+        if run is None:
             return [token, *[gr.skip()] * (len(PAGE_FIELDS) + 1), *explore, gr.skip(), name]
-        values = [getattr(session.config, f) for f in PAGE_FIELDS]
+        values = [getattr(run.config, f) for f in PAGE_FIELDS]
         compare = ""
         if visitor.run_b is not None:
-            diff = {k: v for k, v in session.config.diff(visitor.run_b.config).items() if k != "device"}
+            diff = {k: v for k, v in run.config.diff(visitor.run_b.config).items() if k != "device"}
             field = next(iter(diff), None)
             compare = (t(lang, "compare_note", field=field_label(lang, field), a=diff[field][0], b=diff[field][1])
                        if field else "")

@@ -112,7 +112,7 @@ EN: dict[str, str] = {
     "formula_note_r1": "With R1 on, D's loss also pays γ/2 times its squared gradient on real data, which "
                        "damps oscillation near equilibrium.",
     "source": "Generator",
-    "source_training": "This session's G (live)",
+    "source_training": "This run's G (live)",
     "source_checkpoint": "Loaded checkpoint",
     "random_z": "Random z",
     "truncation": "Truncation ψ",
@@ -138,11 +138,11 @@ EN: dict[str, str] = {
     "err_choice": "{field} must be one of {choices}; got {value}.",
     "kind_int": "an integer in",
     "kind_num": "a number in",
-    "err_no_session": "Nothing is training yet: press Start first.",
+    "err_no_run": "Nothing is training yet: press Start first.",
     "err_dcgan_2d": "The dcgan model needs an image dataset, but {dataset} is 2D: choose the mlp model.",
     "err_no_generator": "No generator yet: start training in the Train tab, or load a checkpoint.",
     "err_running_step": "Training is running: pause it before stepping.",
-    "err_failed": "The session failed ({reason}): press Reset.",
+    "err_failed": "The run failed ({reason}): press Reset.",
     "err_data_missing": "The {dataset} files are not on this server, and they could not be downloaded: choose "
                         "another dataset (mnist_10k ships with the app).",
     "err_data_not_folder": "Your upload is neither images nor a .zip file: upload it again.",
@@ -284,7 +284,7 @@ EN: dict[str, str] = {
     "run_b": "B",
     "run_b_status": "Run B ({diff}): **{state}**, step {step}, {it_s:.1f} it/s",
     "shown_checkpoint": "Showing the loaded checkpoint: {model} on {dataset}, step {step}.",
-    "shown_session": "Showing this session's G as it trains: {model} on {dataset}, step {step}.",
+    "shown_run": "Showing this run's G as it trains: {model} on {dataset}, step {step}.",
     "shown_default": "Showing the shipped generator `{name}` until you train or load one.",
     "init": "Start from",
     "init_scratch_choice": "Scratch (fresh G and D)",
@@ -327,11 +327,11 @@ EN: dict[str, str] = {
     "err_direction_zero": "Every direction slider is at 0: move at least one before saving.",
     "kind_chars": "a name of this many characters:",
     "timelapse": "Time-lapse: one z across training",
-    "timelapse_help": "The same z through the generators a run kept along the way (this session keeps G at "
+    "timelapse_help": "The same z through the generators a run kept along the way (this run keeps G at "
                       "steps 0, 25, 50, 100, 150, 200, 300, 500 ...), or through checkpoints saved with "
                       "`python -m ganapp train --save-every N`.",
     "timelapse_source": "Generators",
-    "timelapse_run": "This session's run",
+    "timelapse_run": "This run",
     "timelapse_files": "Uploaded checkpoints",
     "make_timelapse": "Show the time-lapse",
     "timelapse_strip": "One z, step by step",
@@ -387,7 +387,7 @@ EN: dict[str, str] = {
                                   "run keeps its last autosave; make the folder writable and saving starts again.",
     "autosave_problem_io": "Runs have not been saved for {minutes} min: writing to the state folder fails ({error}). "
                            "Each run keeps its last autosave.",
-    # visitors, sessions and concurrency (issue 27)
+    # visitors, runs and concurrency (issue 27)
     "err_drawing_too_large": "The drawing is {width} × {height} pixels: the pad takes drawings of at most {max} × "
                              "{max}.",
     # issue 23: a young full-size run moved into the class's sizes when the class arrived

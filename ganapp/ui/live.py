@@ -157,24 +157,24 @@ class LiveHandlers(TabHandlers):
         """
         key, visitor = self._visitor(request)
         page = self._page(request)
-        session = visitor.run
+        run = visitor.run
         lesson = self.classroom.lesson if self.classroom is not None else None
         lesson_no = lesson[1] if lesson is not None else 0
         # one status per run (no arrays), read once: run A's and run B's in one call to the training worker
         run_b = visitor.run_b
-        if session is not None and run_b is not None:
-            snap, snap_b = self.registry.statuses([session, run_b])
+        if run is not None and run_b is not None:
+            snap, snap_b = self.registry.statuses([run, run_b])
         else:
-            snap = session.status() if session is not None else None
-            if self.settings is not None and self.settings.join_class(lang, key, visitor, session, snap):
-                session = visitor.run  # the class arrived: the young full-size run started again in its sizes
-                snap = session.status()
+            snap = run.status() if run is not None else None
+            if self.settings is not None and self.settings.join_class(lang, key, visitor, run, snap):
+                run = visitor.run  # the class arrived: the young full-size run started again in its sizes
+                snap = run.status()
             snap_b = run_b.status() if run_b is not None else None
         training = any(s is not None and s.state in (RUNNING, WAITING) for s in (snap, snap_b))
         every_s = self.shared.poll_every_s if training or time.monotonic() < page.fast_until else \
             max(IDLE_POLL_S, self.shared.poll_every_s)
         moves = visitor.state.class_moves
-        if session is None:
+        if run is None:
             return TickOutputs(self.status_text(lang, visitor, None, page), gr.skip(), lesson_no, every_s, moves)
         if training and time.monotonic() >= page.fast_until:
             # many runs share the server: the page ticks as much less often as it redraws (a command still
@@ -325,7 +325,7 @@ class LiveHandlers(TabHandlers):
 
     @guarded
     def snapshot_api(self, request: gr.Request) -> dict:
-        """JSON summary of this visitor's session for API clients: state, step, epoch, it/s, history rows, and a
+        """JSON summary of this visitor's run for API clients: state, step, epoch, it/s, history rows, and a
         timed run's seconds left and learning-rate multiplier."""
         _, visitor = self._visitor(request)
         if visitor.run is None:

@@ -36,10 +36,10 @@ def also_run_b(visitor: Visitor, act, unless: tuple[str, ...] = (ERROR,)) -> Non
 def run_b_label(visitor: Visitor, lang: str = "en") -> str:
     """How run B differs from run A, each setting by its label in ``lang`` ("Loss = minimax"), or "" without both.
     Reads each run once: another tab may end the comparison meanwhile."""
-    session, run_b = visitor.run, visitor.run_b
-    if session is None or run_b is None:
+    run, run_b = visitor.run, visitor.run_b
+    if run is None or run_b is None:
         return ""
-    diff = session.config.diff(run_b.config)
+    diff = run.config.diff(run_b.config)
     return t(lang, "list_sep").join(f"{field_label(lang, k)} = {b}" for k, (_, b) in diff.items() if k != "device")
 
 

@@ -114,9 +114,9 @@ class SettingsHandlers(TabHandlers):
         uploads (read again at each control change and each Start) are copied once, and a run training on them
         never sees its folder rewritten."""
         paths = self._uploads(files)
-        session = self.registry.visitor(key).run
-        if not paths and session is not None and session.config.dataset == "folder":
-            return session.config.data_path  # a reopened page's upload box is empty: the run keeps its images
+        run = self.registry.visitor(key).run
+        if not paths and run is not None and run.config.dataset == "folder":
+            return run.config.data_path  # a reopened page's upload box is empty: the run keeps its images
         if not paths:
             raise gr.Error(t(lang, "err_no_images"))
         stat = [(p.name, p.stat().st_size, p.stat().st_mtime_ns, str(p)) for p in paths]
@@ -189,7 +189,7 @@ class SettingsHandlers(TabHandlers):
         visitor = self.registry.visitor(key)
         choice, init = self.start_point(lang, visitor, named(controls)["init"]) if controls else ("scratch", None)
         try:
-            session = self.registry.new_run(key, config, init=init)
+            run = self.registry.new_run(key, config, init=init)
         except (LimitError, ServerFullError) as e:
             raise limit_error(lang, e) from None
         except DatasetUnavailableError as e:
@@ -204,13 +204,13 @@ class SettingsHandlers(TabHandlers):
         visitor.state.moved_at_step = None
         visitor.state.gen += 1  # every page redraws everything
         visitor.state.built_from = choice
-        session.set_slow_motion(visitor.state.slow_motion_s)
-        visitor.state.built_step = session.step_count
-        return session
+        run.set_slow_motion(visitor.state.slow_motion_s)
+        visitor.state.built_step = run.step_count
+        return run
 
-    def join_class(self, lang: str, key: str, visitor: Visitor, session: Any, snap: Any) -> bool:
+    def join_class(self, lang: str, key: str, visitor: Visitor, run: Any, snap: Any) -> bool:
         """Move a young full-size run into the class's sizes, once the class has arrived (called by the page's
-        tick with run A, ``session``, and its status-only snapshot ``snap``).
+        tick with run A, ``run``, and its status-only snapshot ``snap``).
 
         A run built before the classroom mode switched on (fewer than 4 pages open) has the full default sizes,
         and the class's runs, at the classroom sizes, train as one stack: the engine then shares by steps (see
@@ -233,7 +233,7 @@ class SettingsHandlers(TabHandlers):
                 state.built_from not in (None, "scratch") or not self.registry.classroom_mode():
             return False
         with visitor.lock:  # a move is a command on the visitor's runs: one at a time with their own (and two tabs')
-            if visitor.run is not session:
+            if visitor.run is not run:
                 return False
             try:
                 self.new_run(lang, key, classroom_config(snap.config))
@@ -268,13 +268,13 @@ class SettingsHandlers(TabHandlers):
         return classroom_config(config)
 
     def apply_controls(self, lang: str, visitor: Visitor, config: GANConfig) -> None:
-        """Push the controls' values into the running session and remember what applied and what needs a reset."""
-        session = visitor.run
+        """Push the controls' values into the training run and remember what applied and what needs a reset."""
+        run = visitor.run
         try:
             self.registry.limits.check(config)
         except LimitError as e:
             raise limit_error(lang, e) from None
-        running = session.config
+        running = run.config
         if reset_fields(running, config):
             # the controls describe another run: none of them applies to this one (never a mix of two setups);
             # all that differs waits for Reset, which builds what they describe
@@ -284,7 +284,7 @@ class SettingsHandlers(TabHandlers):
             keep = {"device": running.device}
             if config.dataset == "folder" and running.dataset == "folder":
                 keep["data_path"] = running.data_path  # a re-upload is a new copy of the same images
-            applied, needs_reset = session.update(**config.to_dict() | keep)
+            applied, needs_reset = run.update(**config.to_dict() | keep)
         except ValueError as e:
             raise config_error(lang, e) from None
         # what needs a Reset is what differs now; what applied live stays on show until something else applies
@@ -296,7 +296,7 @@ class SettingsHandlers(TabHandlers):
         """The visitor changed settings on the page: one control (``fields`` = (its field,)), or the loss with the
         n_critic and β that choosing it filled in. Only these are sent: the page wires each control's ``input``
         event, which fires on the visitor's own edits, never on values the server sets (the classroom sizes, a
-        reopened page's settings, a lesson, a dataset's defaults), so a running run never takes half a setup
+        reopened page's settings, a lesson, a dataset's defaults), so a training run never takes half a setup
         from the page. See :meth:`apply_changes`.
 
         Args:
@@ -354,8 +354,8 @@ class SettingsHandlers(TabHandlers):
         Raises:
             gr.Error: a value out of its range (named, in the visitor's language), or beyond the host's limits.
         """
-        session = visitor.run
-        current = session.config
+        run = visitor.run
+        current = run.config
         try:
             wanted = current.replace(**changes)
         except ConfigError as e:
@@ -378,7 +378,7 @@ class SettingsHandlers(TabHandlers):
         applied, needs_reset = [], []
         if live and wanted is not None:
             try:
-                applied, needs_reset = session.update(**live)
+                applied, needs_reset = run.update(**live)
             except ValueError as e:
                 raise config_error(lang, e) from None
         needs_reset += [f for f, v in changes.items() if f not in live and v != getattr(current, f)]

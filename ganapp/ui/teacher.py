@@ -323,12 +323,12 @@ class TeacherHandlers:
     def _apply(self, lang: str, vid: str, v: Any, lesson: Lesson) -> None:
         """Apply ``lesson`` to one student's runs now: pause them, keep run A as a checkpoint (explorable, and
         fine-tunable with "Start from: uploaded"), and build the lesson's run A (and run B) cleanly, not started."""
-        for session in v.runs().values():
-            session.pause()
-        session = v.run
-        if not session.lost and session.state != ERROR and session.step_count > 0:
+        for run in v.runs().values():
+            run.pause()
+        run = v.run
+        if not run.lost and run.state != ERROR and run.step_count > 0:
             path = self.app._file(vid, kept_checkpoint_name(lesson.name))
-            session.save_checkpoint(path)
+            run.save_checkpoint(path)
             v.checkpoint, v.state.checkpoint_name = load_checkpoint(path), path.name
         config = page_config(lesson.config())  # what Start builds from the lesson's controls
         v.state.slow_motion_s = lesson.slow_motion_s  # the new run takes it as it is built

@@ -47,7 +47,7 @@ class TrainHandlers(TabHandlers):
 
     @command
     def start(self, request: gr.Request, lang: str, run_minutes: Any, *controls: Any) -> list:
-        """Start training (building a session from the controls on first use), or resume a paused one. A
+        """Start training (building a run from the controls on first use), or resume a paused one. A
         ``run_minutes`` above 0 makes it a timed run that pauses by itself after that much training, its learning
         rates decaying over the last ``lr_decay`` share of it; 0 trains until paused.
 
@@ -59,21 +59,21 @@ class TrainHandlers(TabHandlers):
         key, visitor = self._visitor(request)
         run_minutes = self._number(lang, "run_minutes", run_minutes, CONTROL_RANGES["run_minutes"])
         config = self.settings.read_config(lang, controls, key)
-        session = visitor.run
-        reshaped = session is not None and bool(reset_fields(session.config, config))
+        run = visitor.run
+        reshaped = run is not None and bool(reset_fields(run.config, config))
         new_start = (named(controls)["init"] or "scratch") != visitor.state.built_from
         # nothing trained yet (or it failed), or a new starting point was picked: build what the controls say
         shown = [gr.skip()] * len(CLASSROOM_2D)
         page = self._page(request)
-        untrained = session is not None and session.step_count == visitor.state.built_step
-        fresh = session is None or session.state == ERROR or new_start or (reshaped and untrained)
+        untrained = run is not None and run.step_count == visitor.state.built_step
+        fresh = run is None or run.state == ERROR or new_start or (reshaped and untrained)
         if not fresh:  # a page that has not shown the run's move into the class's sizes yet keeps them
             config = self.settings.moved_sizes(page, visitor, config)
-            other = reset_fields(session.config, config)
+            other = reset_fields(run.config, config)
             if other:
                 # the controls describe another run (a lesson the teacher offered, another dataset): Start never
                 # applies their live half to this run; it says what Reset would build, and changes nothing
-                running = session.config
+                running = run.config
                 raise gr.Error(t(lang, "err_start_other_run", changes="; ".join(
                     t(lang, "field_change", field=t(lang, f), old=getattr(running, f), new=getattr(config, f))
                     for f in other)))
@@ -97,28 +97,28 @@ class TrainHandlers(TabHandlers):
     @command
     def pause(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
-        self._session(lang, visitor).pause()
+        self._run(lang, visitor).pause()
         also_run_b(visitor, lambda b: b.pause(), unless=())
 
     @command
     def resume(self, request: gr.Request, lang: str) -> None:
         self.commanded(request)
         _, visitor = self._visitor(request)
-        session = self._session(lang, visitor)
-        if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.status().message))))
-        session.resume()
+        run = self._run(lang, visitor)
+        if run.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(run.status().message))))
+        run.resume()
         also_run_b(visitor, lambda b: b.resume())
 
     @command
     def stop(self, request: gr.Request, lang: str) -> None:
         _, visitor = self._visitor(request)
-        self._session(lang, visitor).stop()
+        self._run(lang, visitor).stop()
         also_run_b(visitor, lambda b: b.stop(), unless=())
 
     @command
     def step(self, request: gr.Request, lang: str, n: Any, *controls: Any) -> None:
-        """Run exactly ``n`` steps then pause (building a session on first use)."""
+        """Run exactly ``n`` steps then pause (building a run on first use)."""
         self.commanded(request)
         key, visitor = self._visitor(request)
         n = self._number(lang, "step_n", n, CONTROL_RANGES["step_n"])
@@ -126,17 +126,17 @@ class TrainHandlers(TabHandlers):
         if visitor.run is None:
             self.settings.new_run(lang, key, config, controls)
             start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
-        session = visitor.run
-        if session.state in (RUNNING, WAITING):
+        run = visitor.run
+        if run.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
-        if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.status().message))))
-        session.step(int(n))
+        if run.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(run.status().message))))
+        run.step(int(n))
         also_run_b(visitor, lambda b: b.step(int(n)), unless=(RUNNING, WAITING, ERROR))
 
     @command
     def reset(self, request: gr.Request, lang: str, *controls: Any) -> list:
-        """Start over: fresh networks from the controls' settings; the old session (and any side-by-side run) is
+        """Start over: fresh networks from the controls' settings; the old run (and any side-by-side run) is
         stopped.
 
         Returns:
@@ -164,12 +164,12 @@ class TrainHandlers(TabHandlers):
             config = self.settings.read_config(lang, controls, key)
             self.settings.new_run(lang, key, config, controls)
             start_lesson(visitor, lesson_for(visitor.state.lesson, config), config, fresh=False)
-        session = self._session(lang, visitor)
-        if session.state in (RUNNING, WAITING):
+        run = self._run(lang, visitor)
+        if run.state in (RUNNING, WAITING):
             raise gr.Error(t(lang, "err_running_step"))
-        if session.state == ERROR:
-            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(session.status().message))))
-        session.phase_step(phase)
+        if run.state == ERROR:
+            raise gr.Error(t(lang, "err_failed", reason=failure(lang, without_paths(run.status().message))))
+        run.phase_step(phase)
         also_run_b(visitor, lambda b: b.phase_step(phase), unless=(RUNNING, WAITING, ERROR))
 
     @command
@@ -201,7 +201,7 @@ class TrainHandlers(TabHandlers):
     def export_gif(self, request: gr.Request, lang: str) -> str:
         """The fixed_z time-lapse as a GIF file path."""
         key, visitor = self._visitor(request)
-        frames = self._session(lang, visitor).frames()
+        frames = self._run(lang, visitor).frames()
         if not frames:
             raise gr.Error(t(lang, "err_no_frames"))
         return str(save_gif([upscale(f, 2) for f in frames], self._file(key, "timelapse.gif"), fps=8))

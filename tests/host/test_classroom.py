@@ -153,7 +153,7 @@ def test_every_teacher_action_refuses_a_wrong_token_and_returns_nothing(classroo
 
 
 def test_host_limits_refuse_in_the_visitors_language(tmp_path, worker):
-    registry = worker_registry(worker, limits=Limits(max_sessions=1, max_steps=10, max_batch=64))
+    registry = worker_registry(worker, limits=Limits(max_runs=1, max_steps=10, max_batch=64))
     app = GanApp(registry, tmp_path)
     try:
         big = list(CONTROLS)

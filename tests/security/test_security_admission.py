@@ -1,4 +1,4 @@
-"""GANAPP_MAX_SESSIONS holds under concurrency: admitting a run and holding its slot are one step, so that
+"""GANAPP_MAX_RUNS holds under concurrency: admitting a run and holding its slot are one step, so that
 concurrent Starts cannot all pass a check that only some of them fit."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def race(n: int, act) -> list:
 
 @pytest.fixture
 def registry():
-    registry = Registry(idle_timeout_s=60, limits=Limits(max_sessions=3))
+    registry = Registry(idle_timeout_s=60, limits=Limits(max_runs=3))
     yield registry
     registry.close(save=False)
 

@@ -28,7 +28,7 @@ def full_app(tmp_path_factory):
     from ganapp.ui.layout import CSS
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GANAPP_MAX_SESSIONS", "1")
+        mp.setenv("GANAPP_MAX_RUNS", "1")
         demo = app_module.create_demo(idle_timeout_s=600, reap_every_s=0.2, worker=False,
                                       state_dir=tmp_path_factory.mktemp("state"), teacher_token=TEACHER_TOKEN)
     # every teacher endpoint gets a wrong token here: the host's gate would hold the k-th answer 2^(k-1) s (four

@@ -160,6 +160,6 @@ def test_explore_says_which_generator_it_shows(app):
     assert "loaded checkpoint" in app.explore.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)[-1]
     app.train.step(req("n"), "en", 2, *controls(tiny_image()))
     out = app.explore.seed_to_sliders(req("n"), "en", "training", 0, 1.0, 0)
-    assert "this session's G" in out[-1]
+    assert "this run's G" in out[-1]
     assert all(u["visible"] is False for u in out[8:12])  # no label pickers for an unconditional G
     assert "已加载" in app.explore.seed_to_sliders(req("n"), "zh", "checkpoint", 0, 1.0, 0)[-1]

@@ -646,7 +646,7 @@ def test_a_repeated_error_does_not_pile_up_toasts(app):
             app.train.pause(req(page), "zh")  # no run yet: refused
         errors.append(caught.value)
     assert [e.visible for e in errors] == [True, False, False, True]  # one toast per page while it is open
-    assert all(e.message == errors[0].message == t("zh", "err_no_session") for e in errors)
+    assert all(e.message == errors[0].message == t("zh", "err_no_run") for e in errors)
     assert errors[0].duration == common.ERROR_TOAST_S
     with pytest.raises(gr.Error) as caught:
         app.train.pause(req("t1"), "en")  # another message (the English one): a toast of its own

@@ -109,7 +109,7 @@ def _in_range(name: str, **caps: float) -> st.SearchStrategy:
 def trainable_configs(draw) -> GANConfig:
     """Any valid config, with the sizes capped so that a step takes milliseconds, and the learning rates and
     penalties capped where one step stays inside float32: larger ones are valid by design (a class watches them blow
-    training up), and the session's NaN rollback answers for them (tests/run/test_run.py)."""
+    training up), and the run's NaN rollback answers for them (tests/run/test_run.py)."""
     dataset = draw(st.sampled_from(FAST_DATASETS))
     values = {"dataset": dataset, "device": "cpu", "model": "mlp" if is_2d(dataset) else draw(st.sampled_from(MODELS))}
     caps = dict(z_dim=16, batch_size=16, g_width=16, d_width=16, n_critic=3, n_fixed=16, lr_g=1e-2, lr_d=1e-2,
