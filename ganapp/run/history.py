@@ -13,8 +13,10 @@ COLUMNS = ("step",) + METRIC_NAMES
 class MetricHistory:
     """Rows of (step, d_loss, g_loss, D(x), D(G(z))) in step order.
 
-    When more than ``max_rows`` rows are held, every other row is dropped (the history keeps its whole span at half
-    the resolution), so memory stays bounded however long training runs. Not thread-safe: the owner locks.
+    When more than ``max_rows`` rows are held, they are compacted to about half as many: buckets of about four
+    consecutive rows become the two rows of their min/max envelope (see :meth:`downsampled`), and the newest row stays
+    as it is. The history keeps its whole span at half the resolution and every extreme of every column, so memory
+    stays bounded however long training runs and a spike is never compacted away. Not thread-safe: the owner locks.
 
     Args:
         max_rows: rows kept before compaction, ≥ 2.
@@ -43,7 +45,11 @@ class MetricHistory:
         self._data[self._n:self._n + k, 1:] = values
         self._n += k
         while self._n > self.max_rows:
-            kept = self._data[:self._n][1::2] if self._n % 2 == 0 else self._data[:self._n][0::2]
+            rows = self._data[:self._n]
+            if self._n >= 5:  # at least one bucket of four, and the newest row
+                kept = _envelope(rows, (self._n - 1) // 4)
+            else:  # a history of a few rows (max_rows < 5) has no bucket of four: every other row, the newest kept
+                kept = rows[1::2] if self._n % 2 == 0 else rows[0::2]
             self._n = len(kept)
             self._data[:self._n] = kept.copy()
 

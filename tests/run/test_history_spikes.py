@@ -126,3 +126,32 @@ def test_the_result_is_a_copy():
     d = h.downsampled(1000)
     d["d_loss"][:] = 0
     assert h.downsampled(1000)["d_loss"].max() > 0.5
+
+
+def test_compaction_keeps_every_extreme_of_a_long_run():
+    h = MetricHistory(max_rows=1000)
+    values = _calm()
+    values[12_345, METRICS.index("d_loss")] = 1e3  # long compacted by the end of the run
+    values[::2, METRICS.index("d_x")] = np.nan
+    values[N - 699, METRICS.index("d_x")] = 1e-6  # an odd row: measured
+    for start in range(0, N, 500):
+        h.append(np.arange(start + 1, start + 501), values[start:start + 500])
+    assert 2 <= len(h) <= 1000
+    rows = h.rows()
+    assert np.all(np.diff(rows[:, 0]) > 0) and rows[0, 0] == 1 and rows[-1, 0] == N  # the whole span
+    np.testing.assert_array_equal(rows[-1, 1:], values[-1])  # the newest row as it is
+    assert np.nanmax(rows[:, 1]) == 1e3 and np.nanmin(rows[:, 3]) == 1e-6
+    for i in range(4):
+        assert np.nanmin(rows[:, 1 + i]) == np.nanmin(values[:, i])
+        assert np.nanmax(rows[:, 1 + i]) == np.nanmax(values[:, i])
+    d = h.downsampled(300)
+    assert d["d_loss"].max() == 1e3 and np.nanmin(d["d_x"]) == 1e-6 and d["step"][-1] == N
+
+
+@pytest.mark.parametrize("max_rows", [2, 3, 4, 5])
+def test_a_tiny_history_stays_bounded(max_rows):
+    h = MetricHistory(max_rows=max_rows)
+    for step in range(1, 50):
+        h.append(np.array([step]), _calm(1, seed=step))
+        assert 1 <= len(h) <= max_rows and h.rows()[-1, 0] == step
+        assert np.all(np.diff(h.rows()[:, 0]) > 0)
