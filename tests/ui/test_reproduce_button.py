@@ -86,3 +86,34 @@ def test_the_page_has_the_button_and_a_copyable_command_box(app):
     box = by_id["reproduce-box"]
     assert isinstance(box, gr.Code) and "copy" in box.buttons and box.language == "shell"
     assert "reproduce" in {d.api_name for d in demo.fns.values()}
+
+
+def test_the_printed_command_trains_the_apps_run_again_to_the_same_weights(app, tmp_path):
+    # the app's own run, trained in the worker as production trains it, with ring8's lr decay on (an open-ended run
+    # keeps its rates: the command says --constant-lr), against the command its button prints, run as a visitor would
+    import subprocess
+    import sys
+
+    import torch
+
+    from conftest import ROOT
+    from ganapp.gan.checkpoints import read_safetensors
+
+    controls = list(CONTROLS)
+    controls[10], controls[17] = 99, 0.3  # seed, lr_decay
+    app.train.step(req("w"), "en", 25, *controls)
+    run = app.registry.visitor("w").run
+    assert wait_until(lambda: run.step_count == 25 and run.state == "paused", 30)
+    command, _ = app.train.reproduce(req("w"), "en")
+    assert "--constant-lr" in shlex.split(command)
+    ours = read_safetensors(run.save_checkpoint(tmp_path / "app.safetensors"))[0]
+    out = tmp_path / "cli.safetensors"
+    words = [sys.executable, *shlex.split(command)[1:]]
+    words = [f"--out={out}" if w.startswith("--out=") else w for w in words]
+    done = subprocess.run(words, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    theirs = read_safetensors(out)[0]
+    nets = [k for k in ours if k.startswith(("G.", "D."))]
+    assert nets and set(nets) == {k for k in theirs if k.startswith(("G.", "D."))}
+    for k in nets:
+        assert torch.equal(ours[k], theirs[k]), f"{k} differs"
