@@ -21,6 +21,9 @@ EN: dict[str, str] = {
                       "seed, and on the CPU ends with the same weights, bit for bit, when the run trained in one go "
                       "at these settings (none changed on the way, no time limit, no single D or G updates, not "
                       "stacked with a class's runs).",
+    "reproduce_timed_note": "This run has a time limit, and its learning rates fall with the clock over its last "
+                            "{share}: the command keeps them constant, so it repeats the run only up to where they "
+                            "began to fall.",
     "reproduce_data_note": "Its data ({dataset}: your upload or drawing) is a file on this server: the command names "
                            "its path here. Elsewhere, put a copy of your files there or change --data-path; without "
                            "them the run cannot be reproduced.",

@@ -227,8 +227,12 @@ class TrainHandlers(TabHandlers):
         if built_from not in (None, "scratch"):  # a checkpoint's weights: not a run from scratch
             name = t(lang, "init_uploaded_choice") if built_from == "uploaded" else built_from
             raise gr.Error(t(lang, "err_reproduce_init", name=name))
-        # the page's run has no time limit unless its minutes were set: the CLI then keeps the rates too
+        # the page's run has no time limit unless its minutes were set: the command keeps the rates constant too.
+        # A timed run's decay follows the clock, not the steps, so no command repeats it past where the decay began
         note = t(lang, "reproduce_note", steps=f"{steps:,}")
+        status = run.status()
+        if config.lr_decay > 0 and (status.run_left_s is not None or status.run_over_s is not None):
+            note += "\n\n" + t(lang, "reproduce_timed_note", share=f"{config.lr_decay:.0%}")
         if config.data_path:
             note += "\n\n" + t(lang, "reproduce_data_note", dataset=config.dataset)
         return reproduce_command(config, steps), note

@@ -104,8 +104,8 @@ def test_the_printed_command_trains_the_apps_run_again_to_the_same_weights(app, 
     app.train.step(req("w"), "en", 25, *controls)
     run = app.registry.visitor("w").run
     assert wait_until(lambda: run.step_count == 25 and run.state == "paused", 30)
-    command, _ = app.train.reproduce(req("w"), "en")
-    assert "--constant-lr" in shlex.split(command)
+    command, note = app.train.reproduce(req("w"), "en")
+    assert "--constant-lr" in shlex.split(command) and note == t("en", "reproduce_note", steps="25")  # not timed
     ours = read_safetensors(run.save_checkpoint(tmp_path / "app.safetensors"))[0]
     out = tmp_path / "cli.safetensors"
     words = [sys.executable, *shlex.split(command)[1:]]
@@ -117,3 +117,14 @@ def test_the_printed_command_trains_the_apps_run_again_to_the_same_weights(app, 
     assert nets and set(nets) == {k for k in theirs if k.startswith(("G.", "D."))}
     for k in nets:
         assert torch.equal(ours[k], theirs[k]), f"{k} differs"
+
+
+def test_a_timed_run_with_lr_decay_is_told_that_the_command_stops_short_of_the_decay(app):
+    controls = list(CONTROLS)
+    controls[17] = 0.3  # lr_decay: a timed run's rates fall over its last 30%, by the clock
+    app.train.start(req("tm"), "en", 0.01, *controls)  # 0.6 s of training, then it pauses by itself
+    run = app.registry.visitor("tm").run
+    assert wait_until(lambda: run.state == "paused" and run.step_count > 0, 30)
+    for lang in ("en", "zh"):
+        _, note = app.train.reproduce(req("tm"), lang)
+        assert t(lang, "reproduce_timed_note", share="30%") in note
