@@ -130,6 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"), help="--beta1 and --beta2 at once")
     t.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: $GANAPP_DATA_DIR)")
     t.add_argument("--save-every", type=int, help="also save a checkpoint every this many steps, as OUT_stepNNNNNN")
+    t.add_argument("--threads", type=int, help="torch's threads within an op (default: torch's choice); the app "
+                   "trains a run alone on 1, and a sum split over threads rounds differently, so that 1 repeats its "
+                   "weights bit for bit")
+    t.add_argument("--constant-lr", action="store_true", help="keep the learning rates constant, as the app trains a "
+                   "run with no time limit: lr_decay is saved with the run but not applied")
     t.add_argument("--init", type=Path, help="fine-tune: start from this checkpoint's G and D (and its settings)")
     s = sub.add_parser("sample", help="draw samples from a checkpoint as a PNG grid or a .npy array")
     s.add_argument("--checkpoint", type=Path, required=True)
@@ -191,8 +196,12 @@ def train(a: argparse.Namespace) -> int:
         raise UsageError(f"--out={a.out} must end in .safetensors")
     if a.save_every is not None and a.save_every < 1:
         raise UsageError(f"--save-every={a.save_every} is out of range: it must be ≥ 1")
+    if a.threads is not None and not 1 <= a.threads <= 1024:
+        raise UsageError(f"--threads={a.threads} is out of range: it must be in 1..1024")
     if a.data_dir is not None:
         os.environ["GANAPP_DATA_DIR"] = str(a.data_dir)
+    if a.threads is not None:
+        torch.set_num_threads(a.threads)
     if a.init:
         config = _config(a, inspect_checkpoint(a.init)[0])  # the header first: a file that lies costs nothing
         check_memory(config)
@@ -217,7 +226,8 @@ def train(a: argparse.Namespace) -> int:
         while i < steps and not interrupted.is_set():
             i += 1
             # the run ends at --steps or --minutes, whichever comes first: its progress is the further along of the two
-            trainer.set_progress(max((i - 1) / steps, (time.monotonic() - started) / run_s))
+            progress = max((i - 1) / steps, (time.monotonic() - started) / run_s)
+            trainer.set_progress(None if a.constant_lr else progress)
             out = trainer.train_step()
             step = trainer.step_count
             if i % 10 == 0 or i == steps:  # one host sync per 10 steps

@@ -15,6 +15,18 @@ EN: dict[str, str] = {
     "step_n": "Steps per click",
     "export_gif": "Export time-lapse GIF",
     "gif_file": "Time-lapse GIF",
+    "reproduce": "Reproduce this run",
+    "reproduce_box": "The command that trains this run again from scratch",
+    "reproduce_note": "Run it in a copy of ganapp: it trains {steps} steps from scratch with this run's settings and "
+                      "seed, and on the CPU ends with the same weights, bit for bit, when the run trained in one go "
+                      "at these settings (none changed on the way, no time limit, no single D or G updates, not "
+                      "stacked with a class's runs).",
+    "reproduce_timed_note": "This run has a time limit, and its learning rates fall with the clock over its last "
+                            "{share}: the command keeps them constant, so it repeats the run only up to where they "
+                            "began to fall.",
+    "reproduce_data_note": "Its data ({dataset}: your upload or drawing) is a file on this server: the command names "
+                           "its path here. Elsewhere, put a copy of your files there or change --data-path; without "
+                           "them the run cannot be reproduced.",
     "losses_plot": "Losses",
     "scores_plot": "D(x) and D(G(z))",
     "critic_scores_plot": "D(x) and D(G(z)): critic scores (not probabilities)",
@@ -154,6 +166,10 @@ EN: dict[str, str] = {
     "err_image_too_large": "These images are too large to open safely (over {limit} pixels each): upload "
                            "smaller ones, e.g. under 5,000 × 5,000.",
     "err_no_frames": "No time-lapse frames yet: train for a moment first.",
+    "err_reproduce_untrained": "Nothing to reproduce yet: train the run for a step first.",
+    "err_reproduce_init": "This run started from the checkpoint {name}, not from scratch: no command trains it again "
+                          "from scratch. Choose “Scratch” as the starting point and press Reset to start one that "
+                          "can be.",
     "err_no_file": "Choose a checkpoint file first.",
     "err_ckpt_missing": "That checkpoint does not exist.",
     "err_ckpt_too_large": "That file is too large to be a ganapp checkpoint.",

@@ -15,6 +15,15 @@ ZH: dict[str, str] = {
     "step_n": "每次单步的步数",
     "export_gif": "导出延时 GIF",
     "gif_file": "延时 GIF",
+    "reproduce": "重现这次训练",
+    "reproduce_box": "从头再训练一次这次训练的命令",
+    "reproduce_note": "在一份 ganapp 中运行它：它用这次训练的设置和随机种子从头训练 {steps} 步；如果这次训练是按这些设置"
+                      "一口气训练的（中途没改设置、没有时间限制、没有单独的 D 或 G 更新、没有和全班的训练堆叠在一起），"
+                      "在 CPU 上得到的权重会逐位相同。",
+    "reproduce_timed_note": "这次训练有时间限制，它的学习率在最后 {share} 的时间里随时钟下降：命令让学习率保持不变，"
+                            "所以只能重现到学习率开始下降之前的部分。",
+    "reproduce_data_note": "它的数据（{dataset}：你上传的文件或画的图）是这台服务器上的文件：命令写的是它在这里的路径。"
+                           "在别的机器上，请把你的文件复制到那里或修改 --data-path；没有这些文件就无法重现这次训练。",
     "losses_plot": "损失",
     "scores_plot": "D(x) 与 D(G(z))",
     "critic_scores_plot": "D(x) 与 D(G(z))：判别器原始得分（不是概率）",
@@ -141,6 +150,9 @@ ZH: dict[str, str] = {
     "err_unknown_field": "未知的设置：{names}。",
     "err_image_too_large": "这些图片太大，无法安全打开（每张超过 {limit} 像素）：请上传更小的图片，例如小于 5,000 × 5,000。",
     "err_no_frames": "还没有延时帧：请先训练一会儿。",
+    "err_reproduce_untrained": "还没有可以重现的内容：请先训练至少一步。",
+    "err_reproduce_init": "这次训练是从检查点 {name} 开始的，不是从头开始：没有命令能从头再训练出它。请选择“从头开始”并"
+                          "点击“重置”，开始一次可以重现的训练。",
     "err_no_file": "请先选择一个检查点文件。",
     "err_ckpt_missing": "该检查点不存在。",
     "err_ckpt_too_large": "文件过大，不可能是 ganapp 检查点。",

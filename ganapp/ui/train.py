@@ -12,6 +12,7 @@ import gradio as gr
 
 from ..gan.media import save_gif, upscale
 from ..gan.presets import CLASSROOM_2D
+from ..gan.reproduce import reproduce_command
 from ..run.run import ERROR, RUNNING, WAITING
 from . import plots
 from .base import CONTROL_RANGES, Shared, TabHandlers
@@ -205,3 +206,34 @@ class TrainHandlers(TabHandlers):
         if not frames:
             raise gr.Error(t(lang, "err_no_frames"))
         return str(save_gif([upscale(f, 2) for f in frames], self._file(key, "timelapse.gif"), fps=8))
+
+    @guarded
+    def reproduce(self, request: gr.Request, lang: str) -> tuple[str, str]:
+        """The ``python -m ganapp train`` command that trains run A again from scratch: its settings, its seed and
+        its step count (see :func:`ganapp.gan.reproduce.reproduce_command`), with a note on when it repeats the run
+        bit for bit, in the reader's language.
+
+        Returns:
+            (the command, for a copyable code box; the note, Markdown made of the page's own strings only).
+        Raises:
+            gr.Error: no run yet, no step trained yet, or a run that started from a checkpoint.
+        """
+        _, visitor = self._visitor(request)
+        run = self._run(lang, visitor)
+        config, steps = run.config, run.step_count
+        if steps < 1:
+            raise gr.Error(t(lang, "err_reproduce_untrained"))
+        built_from = visitor.state.built_from
+        if built_from not in (None, "scratch"):  # a checkpoint's weights: not a run from scratch
+            name = t(lang, "init_uploaded_choice") if built_from == "uploaded" else built_from
+            raise gr.Error(t(lang, "err_reproduce_init", name=name))
+        # the page's run has no time limit unless its minutes were set: the command keeps the rates constant too.
+        # A timed run's decay follows the clock, not the steps, so no command repeats it past where the decay began
+        note = t(lang, "reproduce_note", steps=f"{steps:,}")
+        status = run.status()
+        if config.lr_decay > 0 and (status.run_left_s is not None or status.run_over_s is not None):
+            note += "\n\n" + t(lang, "reproduce_timed_note", share=f"{config.lr_decay:.0%}")
+        if config.data_path:
+            note += "\n\n" + t(lang, "reproduce_data_note", dataset=config.dataset)
+        return reproduce_command(config, steps), note
+

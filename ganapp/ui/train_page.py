@@ -247,6 +247,13 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                     export = tr(gr.Button(en("export_gif")), "export_gif", "value")
                     gif_file = tr(gr.File(label=en("gif_file"), interactive=False, elem_id="gif-file"),
                                   "gif_file")
+                with gr.Row():
+                    reproduce = tr(gr.Button(en("reproduce"), elem_id="reproduce"), "reproduce", "value")
+                # the command is shown as code, as text: a data path in it is never read as HTML
+                reproduce_box = tr(gr.Code(language="shell", label=en("reproduce_box"), interactive=False, lines=3,
+                                           wrap_lines=True, show_line_numbers=False, buttons=["copy"],
+                                           visible=False, elem_id="reproduce-box"), "reproduce_box")
+                reproduce_note = gr.Markdown(visible=False, elem_id="reproduce-note")
                 # how many times the server moved run A into the class's sizes (LiveHandlers.tick)
                 class_moves = gr.Number(0, visible="hidden", elem_id="class-moves")
     by_field |= dict(data_files=data_files, init=init)
@@ -261,7 +268,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                            scores_plot=scores_plot, smoothing=smoothing, quality_plot=quality_plot,
                            quality_caption=quality_caption, layers=layers, grid=grid, scatter=scatter,
                            scatter_b=scatter_b, grid_b=grid_b, alert=alert, metrics2d_plot=metrics2d_plot,
-                           export=export, gif_file=gif_file, class_moves=class_moves, by_field=by_field)
+                           export=export, gif_file=gif_file, class_moves=class_moves, by_field=by_field,
+                           reproduce=reproduce, reproduce_box=reproduce_box, reproduce_note=reproduce_note)
 
 
 def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any, lesson_no: Any,
@@ -352,4 +360,11 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
         **settings_changed)
     gr.api(app.settings.set_setting, api_name="set_setting", concurrency_limit=None)
     ui.export.click(app.train.export_gif, [lang], [ui.gif_file], api_name="export_gif", concurrency_limit=2)
+
+    def show_reproduce(request: gr.Request, lang_code: str) -> list:
+        """The command and its note, each shown (hidden until asked for, so that no empty box waits on the page)."""
+        return [gr.update(value=v, visible=True) for v in app.train.reproduce(request, lang_code)]
+
+    ui.reproduce.click(show_reproduce, [lang], [ui.reproduce_box, ui.reproduce_note], api_name="reproduce",
+                       show_progress="hidden")
     gr.api(app.live.snapshot_api, api_name="snapshot", concurrency_limit=None)
