@@ -19,7 +19,7 @@ from ..gan.checkpoints import CheckpointError, load_checkpoint
 from ..gan.config import GANConfig, Range, is_2d
 from ..gan.directions import (MAX_COMPONENTS, Directions, direction_grid, edit, grid_z, n_edit_layers,
                               principal_directions, save_directions)
-from ..gan.latent import follow_z, interpolate, label_path, seed_to_z, truncate
+from ..gan.latent import MAX_SEED, follow_z, interpolate, label_path, seed_to_z, truncate
 from ..gan.media import save_samples_gif, strip, to_grid, upscale
 from ..gan.models import generate
 from ..host.visitors import Visitor
@@ -235,7 +235,7 @@ class ExploreHandlers(TabHandlers):
         where = (t(lang, "grid_at_layer", layer=layer, top=n_layers - 1) if n_layers > 1
                  else t(lang, "grid_one_layer"))
         note = t(lang, "grid_note", i=component, share=f"{float(directions.explained[component - 1]):.1%}",
-                 first=seed, last=seed + len(z) - 1, amount=f"{amount:g}", where=where)
+                 first=seed, last=(seed + len(z) - 1) % (MAX_SEED + 1), amount=f"{amount:g}", where=where)
         return [gr.update(value=upscale(image, 3), visible=True), note,
                 gr.update(maximum=max(n_layers - 1, 1), visible=n_layers > 1)]
 
