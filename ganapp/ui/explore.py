@@ -17,8 +17,9 @@ import torch
 
 from ..gan.checkpoints import CheckpointError, load_checkpoint
 from ..gan.config import GANConfig, Range, is_2d
-from ..gan.directions import Directions, edit, principal_directions, save_directions
-from ..gan.latent import follow_z, interpolate, label_path, seed_to_z, truncate
+from ..gan.directions import (MAX_COMPONENTS, Directions, direction_grid, edit, grid_z, n_edit_layers,
+                              principal_directions, save_directions)
+from ..gan.latent import MAX_SEED, follow_z, interpolate, label_path, seed_to_z, truncate
 from ..gan.media import save_samples_gif, strip, to_grid, upscale
 from ..gan.models import generate
 from ..host.visitors import Visitor
@@ -34,9 +35,11 @@ N_Z_SLIDERS = 8
 Z_SLIDER_RANGE = 3.0
 N_EXPLORE_CLOUD = 512
 DEFAULT_CHECKPOINT = "mnist_cond_dcgan.safetensors"
-N_DIRECTIONS = 6
+N_DIRECTIONS = 6  # sliders; find_directions computes MAX_COMPONENTS (20) for the 9-seed view
 DIRECTION_RANGE = 3.0  # slider range in units of each direction's standard deviation σ
 MAX_TIMELAPSE_FILES = 32
+# the 9-seed view's amount; its component's range is 1..k of the directions found, its layer's 0..G's layers − 1
+GRID_RANGES = {"grid_amount": Range(-DIRECTION_RANGE, DIRECTION_RANGE)}
 
 
 def _slider_values(alphas: tuple) -> list[float]:
@@ -167,16 +170,19 @@ class ExploreHandlers(TabHandlers):
         G, config = self._explore_g(lang, visitor, source)
         if is_2d(config.dataset):
             raise gr.Error(t(lang, "err_directions_2d"))
-        directions = principal_directions(G, config.z_dim, config.n_classes, k=N_DIRECTIONS, n_samples=2000)
+        # 20 components for the 9-seed view (2,000 samples are ≥ 2k); a G whose first layer has fewer features
+        # gives fewer. The sliders move the first N_DIRECTIONS of them.
+        directions = principal_directions(G, config.z_dim, config.n_classes, k=MAX_COMPONENTS, n_samples=2000)
         visitor.state.directions = directions
+        shown = min(directions.k, N_DIRECTIONS)
         sliders = [gr.update(value=0.0, visible=True, label=t(lang, "direction_label", i=i + 1,
                                                               share=f"{float(directions.explained[i]):.1%}"))
-                   for i in range(directions.k)]
-        sliders += [gr.update(value=0.0, visible=False)] * (N_DIRECTIONS - directions.k)
+                   for i in range(shown)]
+        sliders += [gr.update(value=0.0, visible=False)] * (N_DIRECTIONS - shown)
         kind = self._explore_kind(visitor, source)
         where = {"run": t(lang, "source_training"), "checkpoint": t(lang, "source_checkpoint")}.get(
             kind, DEFAULT_CHECKPOINT)
-        note = t(lang, "directions_found", k=directions.k, model=config.model, where=where)
+        note = t(lang, "directions_found", k=directions.k, model=config.model, where=where, n=shown)
         return [*sliders, gr.update(choices=[], value=None), note]
 
     @guarded
@@ -196,6 +202,42 @@ class ExploreHandlers(TabHandlers):
                              kind=t(lang, "kind_chars"))) from None
         name = str(name).strip()
         return [gr.update(choices=list(directions.named), value=name), t(lang, "direction_saved", name=name)]
+
+    @guarded
+    def direction_grid(self, request: gr.Request, lang: str, source: str, seed: Any, psi: Any, label: Any,
+                       component: Any, amount: Any, layer: Any = 0) -> list:
+        """One GANSpace direction on 9 seeds (the chosen one and the 8 next, after truncation, with the chosen label
+        for a conditional G): the 3×3 grid moved by −amount, unedited and moved by +amount, side by side (see
+        :func:`ganapp.gan.directions.direction_grid`). ``component`` is 1..k of the directions found (k ≤ 20),
+        ``amount`` in σ within ±DIRECTION_RANGE, ``layer`` where the edit enters G (0..layers − 1; ignored for a G
+        with one layer to choose). Returns (image update, note, layer slider update: its range, hidden with one)."""
+        _, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        if is_2d(config.dataset):
+            raise gr.Error(t(lang, "err_directions_2d"))
+        directions: Directions | None = visitor.state.directions
+        if directions is None:
+            raise gr.Error(t(lang, "err_no_directions"))
+        if directions.components.shape[1] != G.head_features:
+            raise gr.Error(t(lang, "err_directions_stale"))
+        component = self._number(lang, "grid_component", component, Range(1, directions.k, integer=True))
+        amount = self._number(lang, "grid_amount", amount, GRID_RANGES["grid_amount"])
+        n_layers = n_edit_layers(G)
+        # a hidden layer slider (a G with one layer to choose) may still send its old value: it means layer 0
+        layer = self._number(lang, "grid_layer", layer, Range(0, n_layers - 1, integer=True)) if n_layers > 1 else 0
+        seed = self._number(lang, "seed", seed)
+        psi = self._number(lang, "truncation", psi, CONTROL_RANGES["truncation"])
+        y = self._label(lang, config, label)
+        z = truncate(grid_z(seed, config.z_dim), float(psi))  # (9, z_dim)
+        with torch.no_grad():
+            image = direction_grid(G, directions, component, amount, z, None if y is None else y.expand(len(z)),
+                                   layer, config.n_classes)
+        where = (t(lang, "grid_at_layer", layer=layer, top=n_layers - 1) if n_layers > 1
+                 else t(lang, "grid_one_layer"))
+        note = t(lang, "grid_note", i=component, share=f"{float(directions.explained[component - 1]):.1%}",
+                 first=seed, last=(seed + len(z) - 1) % (MAX_SEED + 1), amount=f"{amount:g}", where=where)
+        return [gr.update(value=upscale(image, 3), visible=True), note,
+                gr.update(maximum=max(n_layers - 1, 1), visible=n_layers > 1)]
 
     @guarded
     def download_directions(self, request: gr.Request, lang: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from .common import FAST
+from ..gan.directions import MAX_COMPONENTS
 from .explore import DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE
 
 # the Explore tab's G events share 8 workers, and a burst of slider moves runs only the last
@@ -55,6 +56,21 @@ def build_explore_tab(app: Any, tr: Callable, en: Callable) -> SimpleNamespace:
                     with gr.Row():
                         download_dirs = tr(gr.Button(en("download_directions")), "download_directions", "value")
                         dirs_file = tr(gr.File(label=en("directions_file"), interactive=False), "directions_file")
+                    # one direction on 9 seeds at once: what it means, not what it does to one sample
+                    tr(gr.Markdown(f"**{en('grid_title')}**"), "grid_title", "value")
+                    tr(gr.Markdown(en("grid_help")), "grid_help", "value")
+                    with gr.Row(equal_height=True):
+                        grid_component = tr(gr.Slider(1, MAX_COMPONENTS, value=1, step=1, label=en("grid_component"),
+                                                      elem_id="grid-component"), "grid_component")
+                        grid_amount = tr(gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=2.0, step=0.25,
+                                                   label=en("grid_amount"), elem_id="grid-amount"), "grid_amount")
+                        # the largest G (DCGAN at 64×64) has layers 0..3; the handler narrows it to the G shown
+                        grid_layer = tr(gr.Slider(0, 3, value=0, step=1, label=en("grid_layer"),
+                                                  elem_id="grid-layer"), "grid_layer")
+                    show_grid = tr(gr.Button(en("show_grid"), elem_id="show-grid"), "show_grid", "value")
+                    grid_image = tr(gr.Image(label=en("grid_image"), format="png", interactive=False, visible=False,
+                                             elem_classes="pixelated", elem_id="direction-grid"), "grid_image")
+                    grid_note = gr.Markdown("")
             with gr.Column(scale=2, elem_id="explore-view"):  # sticky: see CSS
                 explore_image = tr(gr.Image(label=en("explore_image"), format="png", interactive=False,
                                             height=360, elem_id="explore-image", elem_classes="pixelated"),
@@ -108,7 +124,9 @@ def build_explore_tab(app: Any, tr: Callable, en: Callable) -> SimpleNamespace:
                            label=label, sliders=sliders, explore_image=explore_image, explore_plot=explore_plot,
                            shown_note=shown_note, find_dirs=find_dirs, dirs_note=dirs_note, dir_sliders=dir_sliders,
                            dir_name=dir_name, save_dir=save_dir, saved_dir=saved_dir, dir_amount=dir_amount,
-                           download_dirs=download_dirs, dirs_file=dirs_file, tl_source=tl_source, tl_files=tl_files,
+                           download_dirs=download_dirs, dirs_file=dirs_file, grid_component=grid_component,
+                           grid_amount=grid_amount, grid_layer=grid_layer, show_grid=show_grid,
+                           grid_image=grid_image, grid_note=grid_note, tl_source=tl_source, tl_files=tl_files,
                            tl_seed=tl_seed, tl_label=tl_label, run_tl=run_tl, tl_strip=tl_strip,
                            tl_caption=tl_caption, tl_gif=tl_gif, seed0=seed0, seed1=seed1, mode=mode, label0=label0,
                            label1=label1, n_frames=n_frames, run_interp=run_interp, strip=strip,
@@ -140,6 +158,10 @@ def wire_explore(app: Any, ui: SimpleNamespace, lang: Any) -> dict:
                        api_name="find_directions", concurrency_id="explore", concurrency_limit=8)
     ui.save_dir.click(app.explore.name_direction, [lang, ui.dir_name, *ui.dir_sliders], [ui.saved_dir, ui.dirs_note],
                       api_name="save_direction", **FAST)
+    ui.show_grid.click(app.explore.direction_grid,
+                       [lang, ui.source, ui.z_seed, ui.psi, ui.label, ui.grid_component, ui.grid_amount, ui.grid_layer],
+                       [ui.grid_image, ui.grid_note, ui.grid_layer], api_name="direction_grid",
+                       concurrency_id="explore", concurrency_limit=8)
     ui.download_dirs.click(app.explore.download_directions, [lang], [ui.dirs_file], api_name="download_directions",
                            concurrency_limit=4)
     ui.run_tl.click(app.explore.timelapse, [lang, ui.tl_source, ui.tl_seed, ui.tl_label, ui.tl_files],

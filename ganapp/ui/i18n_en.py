@@ -327,7 +327,8 @@ EN: dict[str, str] = {
                        "image along one principal direction, in standard deviations. Directions belong to the G "
                        "they were found in: find them again after more training.",
     "find_directions": "Find directions",
-    "directions_found": "Found the top {k} directions of this {model} ({where}).",
+    "directions_found": "Found the top {k} directions of this {model} ({where}): the sliders move the first {n}, "
+                        "the view on 9 seeds below any of the {k}.",
     "direction_label": "Direction {i} ({share} of variance)",
     "direction_name": "Name of the current slider combination",
     "save_direction": "Save direction",
@@ -342,6 +343,19 @@ EN: dict[str, str] = {
     "err_no_directions": "Press \"Find directions\" first.",
     "err_direction_zero": "Every direction slider is at 0: move at least one before saving.",
     "kind_chars": "a name of this many characters:",
+    "grid_title": "Direction on 9 seeds",
+    "grid_help": "One direction on the chosen seed and the 8 next at once: left moved by −amount, middle as G "
+                 "makes them, right moved by +amount. What changes in all nine alike is what the direction means. "
+                 "The layer is where the edit enters G: 0 is GANSpace's own edit of the first layer; a later layer "
+                 "gets the same edit's average effect there, without the earlier layers' response to each sample.",
+    "grid_component": "Direction",
+    "grid_amount": "Amount (σ)",
+    "grid_layer": "Enter at layer",
+    "show_grid": "Show on 9 seeds",
+    "grid_image": "−amount · unedited · +amount",
+    "grid_note": "Direction {i} ({share} of variance) on seeds {first}–{last}, ±{amount}σ, {where}.",
+    "grid_at_layer": "entering G at layer {layer} of 0–{top}",
+    "grid_one_layer": "at G's first layer (this G has no later layer for an edit to enter at)",
     "timelapse": "Time-lapse: one z across training",
     "timelapse_help": "The same z through the generators a run kept along the way (this run keeps G at "
                       "steps 0, 25, 50, 100, 150, 200, 300, 500 ...), or through checkpoints saved with "

@@ -295,7 +295,7 @@ ZH: dict[str, str] = {
     "directions_help": "对 2,000 个样本在 G 第一层的激活做 PCA（Härkönen 等，2020）：每个滑块沿一个主方向移动图像，"
                        "单位是标准差。方向属于找到它们的那个 G：继续训练后请重新查找。",
     "find_directions": "查找方向",
-    "directions_found": "已找到这个 {model}（{where}）的前 {k} 个方向。",
+    "directions_found": "已找到这个 {model}（{where}）的前 {k} 个方向：滑块调节前 {n} 个，下方的九个种子视图可查看全部 {k} 个。",
     "direction_label": "方向 {i}（占方差 {share}）",
     "direction_name": "当前滑块组合的名称",
     "save_direction": "保存方向",
@@ -310,6 +310,18 @@ ZH: dict[str, str] = {
     "err_no_directions": "请先点击“查找方向”。",
     "err_direction_zero": "所有方向滑块都为 0：保存前请至少移动一个。",
     "kind_chars": "长度在此范围内的名称：",
+    "grid_title": "九个种子上的方向",
+    "grid_help": "同时在所选种子及其后 8 个种子上查看一个方向：左边沿 −强度 移动，中间是 G 原本的输出，右边沿 +强度 "
+                 "移动。九个样本共同的变化才是这个方向的含义。层表示编辑从 G 的哪一层进入：0 是 GANSpace 对第一层"
+                 "的编辑；更靠后的层加入同一编辑在该层的平均效果，不含前面各层对每个样本的响应。",
+    "grid_component": "方向",
+    "grid_amount": "强度（σ）",
+    "grid_layer": "进入的层",
+    "show_grid": "在九个种子上显示",
+    "grid_image": "−强度 · 原样 · +强度",
+    "grid_note": "方向 {i}（占方差 {share}），种子 {first}–{last}，±{amount}σ，{where}。",
+    "grid_at_layer": "从 G 的第 {layer} 层进入（共 0–{top} 层）",
+    "grid_one_layer": "在 G 的第一层（这个 G 没有可供编辑进入的更靠后的层）",
     "timelapse": "延时：一个 z 贯穿训练过程",
     "timelapse_help": "同一个 z 依次经过一次训练中保留的生成器（本次训练在第 0、25、50、100、150、200、300、500 …… 步"
                       "保留 G），或经过用 `python -m ganapp train --save-every N` 保存的检查点。",
