@@ -563,7 +563,9 @@ def test_every_run_button_reaches_run_b(app):
     visitor = app.registry.visitor("fan")
     a, b = visitor.run, visitor.run_b
     app.train.pause(req("fan"), "en")
-    assert wait_until(lambda: a.state == b.state == "paused", 10)
+    # paused, and the step in flight at the pause published: the counts below start from there
+    assert wait_until(lambda: a.state == b.state == "paused" and a.snapshot(None).step == a.step_count
+                      and b.snapshot(None).step == b.step_count, 10)
     app.train.set_slow_motion(req("fan"), "en", 0.3)
     assert a.status().slow_motion_s == b.status().slow_motion_s == 0.3
     app.train.set_slow_motion(req("fan"), "en", 0.0)
