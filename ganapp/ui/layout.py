@@ -145,6 +145,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         # what handlers wrote in the old language: the checkpoint note, and the Explore tab's note and 2D legend
         lang.change(app.explore.checkpoint_note, [lang], [explore.ckpt_note], api_visibility="private", **FAST)
         lang.change(lesson_markdown, [lang, train.lesson], [train.lesson_text], api_visibility="private", **FAST)
+        lang.change(app.live.diagram, [lang], [train.diagram], api_visibility="private", **FAST)
         lang.change(api_visibility="private", **seed_event)
         lang.change(None, [lang], None, js=GRADIO_LOCALE_JS, api_visibility="private", show_progress="hidden")
         # the datasets this server can load now (files may have been added since the page was built)
