@@ -24,18 +24,19 @@ PHASES = ("", "d", "g")
 LIT_COLOURS = {"d": ("#1f5fa8", "#dcebfa", "#0b2e59"), "g": ("#b3261e", "#fbe3e1", "#5c0f0b")}
 BOX, BOX_FILL, TEXT, EDGE = "#6b6b6b", "#ffffff", "#1f1f1f", "#8c8c8c"
 
-# the boxes: (x, y, width, height) in the 900 × 104 viewBox; G and D are the networks an update moves
+# the boxes: (x, y, width, height) in the 900 × 84 viewBox, under the caption's line; G and D are the networks an
+# update moves. One short row of two lines of boxes: at 1366 × 768, Start and the curves stay in the first screen.
 BOXES = {
-    "z": (4, 6, 82, 36), "G": (120, 6, 100, 36), "fake": (254, 6, 112, 36), "real": (254, 62, 112, 36),
-    "D": (400, 26, 100, 52), "d_fake": (534, 6, 150, 36), "d_real": (534, 62, 150, 36),
-    "g_loss": (718, 6, 178, 36), "d_loss": (718, 62, 178, 36),
+    "z": (4, 25, 82, 26), "G": (120, 25, 100, 26), "fake": (254, 25, 112, 26), "real": (254, 57, 112, 26),
+    "D": (400, 30, 100, 48), "d_fake": (534, 25, 150, 26), "d_real": (534, 57, 150, 26),
+    "g_loss": (718, 25, 178, 26), "d_loss": (718, 57, 178, 26),
 }
 # the arrows: (from, to, x1, y1, x2, y2)
 EDGES = (
-    ("z", "G", 86, 24, 118, 24), ("G", "fake", 220, 24, 252, 24), ("fake", "D", 366, 24, 398, 40),
-    ("real", "D", 366, 80, 398, 64), ("D", "d_fake", 500, 40, 532, 24), ("D", "d_real", 500, 64, 532, 80),
-    ("d_fake", "g_loss", 684, 24, 716, 24), ("d_fake", "d_loss", 684, 32, 716, 70),
-    ("d_real", "d_loss", 684, 80, 716, 80),
+    ("z", "G", 86, 38, 118, 38), ("G", "fake", 220, 38, 252, 38), ("fake", "D", 366, 38, 398, 48),
+    ("real", "D", 366, 70, 398, 60), ("D", "d_fake", 500, 48, 532, 38), ("D", "d_real", 500, 60, 532, 70),
+    ("d_fake", "g_loss", 684, 38, 716, 38), ("d_fake", "d_loss", 684, 44, 716, 64),
+    ("d_real", "d_loss", 684, 70, 716, 70),
 )
 # what each update moves, and what it reads on the way: D's loss reads D on real and fake samples; G's loss reads
 # D(G(z)), its gradient flowing back through a frozen D into G (D's box is on the path but is not lit: it does not
@@ -45,20 +46,19 @@ LIT = {
           "d_real-d_loss", "d_fake-d_loss"},
     "g": {"z", "G", "fake", "d_fake", "g_loss", "z-G", "G-fake", "fake-D", "D-d_fake", "d_fake-g_loss"},
 }
-# the minimax objective, with the term each update follows marked (as PHASE_TEX boxes it)
-_REAL = "E<sub>x</sub>[log D(x)]"
-_FAKE = "E<sub>z</sub>[log(1 − D(G(z)))]"
+_SUB = '<tspan baseline-shift="sub" font-size="10">{}</tspan>'
+_REAL, _FAKE = "E[log D(x)]", "E[log(1 − D(G(z)))]"
 
 
 def _mark(phase: str, text: str) -> str:
-    stroke, fill, ink = LIT_COLOURS[phase]
-    return (f'<mark data-term="{phase}" style="background:{fill};color:{ink};outline:2px solid {stroke};'
-            f'padding:0 3px;border-radius:3px">{text}</mark>')
+    """``text`` marked as the term ``phase`` follows: bold, underlined, in the path's colour (as PHASE_TEX boxes it)."""
+    return (f'<tspan data-term="{phase}" font-weight="bold" text-decoration="underline" '
+            f'fill="{LIT_COLOURS[phase][0]}">{text}</tspan>')
 
 
 def _objective(phase: str) -> str:
-    """The objective as HTML (its own markup only), the term ``phase`` follows marked."""
-    head = "min<sub>G</sub> max<sub>D</sub> "
+    """The minimax objective as SVG text (its own markup only), the term ``phase`` follows marked."""
+    head = f"min{_SUB.format('G')} max{_SUB.format('D')} "
     if phase == "d":
         return head + _mark("d", f"{_REAL} + {_FAKE}")
     if phase == "g":
@@ -66,27 +66,23 @@ def _objective(phase: str) -> str:
     return head + f"{_REAL} + {_FAKE}"
 
 
-def _box(part: str, lines: list[str], phase: str, network: bool) -> str:
+def _box(part: str, label: str, phase: str, network: bool) -> str:
     x, y, w, h = BOXES[part]
     lit = phase if part in LIT.get(phase, ()) else ""
     stroke, fill, ink = LIT_COLOURS[lit] if lit else (BOX, BOX_FILL, TEXT)
     attrs = f' data-part="{part}"' + (f' data-lit="{lit}"' if lit else "")
     if network and phase:  # the network this update moves, or the one it holds still
         attrs += f' data-state="{"moves" if part.lower() == phase else "frozen"}"'
-    out = [f'<g{attrs}><rect x="{x}" y="{y}" width="{w}" height="{h}" rx="{8 if network else 4}" fill="{fill}" '
-           f'stroke="{stroke}" stroke-width="{3 if lit else 1.5}"/>']
-    first_y = y + h / 2 + 5 - (8 if len(lines) > 1 else 0)
-    for i, text in enumerate(lines):
-        size, weight = (18 if network and i == 0 else 12 if i else 14), ("bold" if lit or (network and i == 0)
-                                                                         else "normal")
-        out.append(f'<text x="{x + w / 2:g}" y="{first_y + 17 * i:g}" text-anchor="middle" font-size="{size}" '
-                   f'font-weight="{weight}" fill="{ink}">{html.escape(text)}</text>')
-    return "".join(out) + "</g>"
+    weight = "bold" if lit or network else "normal"
+    return (f'<g{attrs}><rect x="{x}" y="{y}" width="{w}" height="{h}" rx="{8 if network else 4}" fill="{fill}" '
+            f'stroke="{stroke}" stroke-width="{3 if lit else 1.5}"/>'
+            f'<text x="{x + w / 2:g}" y="{y + h / 2 + 5:g}" text-anchor="middle" font-size="{15 if network else 14}" '
+            f'font-weight="{weight}" fill="{ink}">{html.escape(label)}</text></g>')
 
 
 def model_diagram_svg(lang: str, phase: str = "", values: Mapping[str, Any] | None = None) -> str:
-    """The model diagram as HTML: a caption (the phase and the objective, its term marked) over an SVG, 900 × 104
-    user units drawn at the column's width (some 130 px high with the caption at 1366 × 768).
+    """The model diagram as HTML: an SVG of 900 × 84 user units drawn at the column's width (some 85 px high at
+    1366 × 768), its first line a caption (the phase named, and the objective with the term it follows marked).
 
     Args:
         lang: "en" or "zh" (any other code reads as English).
@@ -111,16 +107,17 @@ def model_diagram_svg(lang: str, phase: str = "", values: Mapping[str, Any] | No
     loss = lambda key: number(lang, values.get(key), ".3g", "—")  # noqa: E731
     state = {"": [], "d": ["d"], "g": ["g"]}[phase]
 
-    def net(name: str) -> list[str]:
-        return [name] + ([t(lang, "diagram_moves" if name.lower() in state else "diagram_frozen")] if phase else [])
+    def net(name: str) -> str:
+        return f"{name} · {t(lang, 'diagram_moves' if name.lower() in state else 'diagram_frozen')}" if phase \
+            else name
 
     boxes = [
-        _box("z", [t(lang, "diagram_noise")], phase, False), _box("G", net("G"), phase, True),
-        _box("fake", [t(lang, "diagram_fake")], phase, False), _box("real", [t(lang, "diagram_real")], phase, False),
-        _box("D", net("D"), phase, True), _box("d_fake", [f"D(G(z)) = {score('d_g_z')}"], phase, False),
-        _box("d_real", [f"D(x) = {score('d_x')}"], phase, False),
-        _box("g_loss", [t(lang, "diagram_g_loss", value=loss("g_loss"))], phase, False),
-        _box("d_loss", [t(lang, "diagram_d_loss", value=loss("d_loss"))], phase, False),
+        _box("z", t(lang, "diagram_noise"), phase, False), _box("G", net("G"), phase, True),
+        _box("fake", t(lang, "diagram_fake"), phase, False), _box("real", t(lang, "diagram_real"), phase, False),
+        _box("D", net("D"), phase, True), _box("d_fake", f"D(G(z)) = {score('d_g_z')}", phase, False),
+        _box("d_real", f"D(x) = {score('d_x')}", phase, False),
+        _box("g_loss", t(lang, "diagram_g_loss", value=loss("g_loss")), phase, False),
+        _box("d_loss", t(lang, "diagram_d_loss", value=loss("d_loss")), phase, False),
     ]
     edges = []
     for a, b, x1, y1, x2, y2 in EDGES:
@@ -128,21 +125,22 @@ def model_diagram_svg(lang: str, phase: str = "", values: Mapping[str, Any] | No
         lit = phase if part in LIT.get(phase, ()) else ""
         colour = LIT_COLOURS[lit][0] if lit else EDGE
         lit_attr = f' data-lit="{lit}"' if lit else ""
-        edges.append(f'<g data-part="{part}"{lit_attr}>'
-                     f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{colour}" '
-                     f'stroke-width="{3 if lit else 1.5}" marker-end="url(#gd-arrow-{lit or "n"})"/></g>')
+        edges.append(f'<g data-part="{part}"{lit_attr}><line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
+                     f'stroke="{colour}" stroke-width="{3 if lit else 1.5}" marker-end="url(#gd-arrow-{lit or "n"})"/>'
+                     f'</g>')
     markers = "".join(
         f'<marker id="gd-arrow-{k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
         for k, c in (("n", EDGE), ("d", LIT_COLOURS["d"][0]), ("g", LIT_COLOURS["g"][0])))
-    if phase:
-        caption = (f"<b>{html.escape(t(lang, 'phase_' + phase))}</b> · {_objective(phase)} — "
-                   f"{html.escape(t(lang, 'diagram_follows_' + phase))}")
+    if phase:  # the phase named, then the objective with its term marked (the caption takes the page's text colour)
+        caption = (f'<tspan font-weight="bold">{html.escape(t(lang, "phase_" + phase))}</tspan> · '
+                   f"{_objective(phase)} — {html.escape(t(lang, 'diagram_follows_' + phase))}")
     else:
         caption = f"{_objective('')} — {html.escape(t(lang, 'diagram_idle'))}"
     label = html.escape(t(lang, "diagram_label"), quote=True)
     return (f'<div id="model-diagram-inner" data-phase="{phase}" lang="{"zh" if lang == "zh" else "en"}">'
-            f'<p class="gd-caption" style="margin:0 0 2px;font-size:14px;line-height:1.5">{caption}</p>'
-            f'<svg viewBox="0 0 900 104" role="img" aria-label="{label}" '
+            f'<svg viewBox="0 0 900 84" role="img" aria-label="{label}" '
             f'style="display:block;width:100%;max-width:900px;height:auto;font-family:sans-serif">'
-            f"<title>{label}</title><defs>{markers}</defs>{''.join(edges)}{''.join(boxes)}</svg></div>")
+            f"<title>{label}</title><defs>{markers}</defs>"
+            f'<text data-part="caption" x="4" y="15" font-size="14" fill="currentColor">{caption}</text>'
+            f"{''.join(edges)}{''.join(boxes)}</svg></div>")

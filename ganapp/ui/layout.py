@@ -27,6 +27,8 @@ CSS = """
 /* the image starts below its label, which otherwise covers the top-left sample of a grid that fills the width */
 .pixelated .image-container { padding-top: 30px; }
 #ganapp-status p { margin: 0.2em 0; }
+/* the model diagram (ganapp.ui.diagram) without the HTML block's padding: at 1366 × 768 the curves stay on screen */
+#model-diagram .html-container { padding: 0 !important; }
 /* at 1366 × 768, a control and what it changes stay on screen together: scrolled down to the 2D view, the run
    buttons stay at the top of the Train tab's settings column; scrolled down the Explore tab's z and GANSpace
    sliders, G(z) stays beside them */

@@ -46,7 +46,7 @@ def test_step_d_lights_d_and_not_g_in_the_first_screen(laptop):
     pg.wait_for_function(_IS_LIT_JS, arg=["D", "d"], timeout=60_000)
     assert pg.evaluate(_LIT_JS, "G") == "" and pg.evaluate(_LIT_JS, "g_loss") == ""
     assert pg.evaluate(_LIT_JS, "d_loss") == "d"
-    caption = pg.locator("#model-diagram .gd-caption").inner_text()
+    caption = pg.locator("#model-diagram [data-part=caption]").text_content()
     assert "D update" in caption and "G is frozen" in caption, caption
     # what the diagram, Start and the curves take of the first screen, unscrolled
     assert pg.evaluate("() => window.scrollY") == 0

@@ -55,7 +55,7 @@ def test_a_g_update_lights_gs_path_and_not_ds():
 
 def test_no_phase_lights_nothing_and_names_no_update():
     out = model_diagram_svg("en", "", VALUES)
-    assert lit(out) == {} and "data-state" not in out and "<mark" not in out
+    assert lit(out) == {} and "data-state" not in out and "data-term" not in out
     assert "D update" not in text(out) and "G update" not in text(out)  # the status's phase words are not in it
     assert "Step D and Step G" in text(out)
 
@@ -112,15 +112,17 @@ def _diagram_after_ticks(app, name: str, lang: str, want) -> str:
     return sent[0]
 
 
-def test_step_d_in_slow_motion_lights_d_then_step_g_lights_g(app):
+def test_step_d_in_slow_motion_lights_d_then_step_g_lights_g(app, worker):
     app.train.set_slow_motion(req("dg"), "en", 1.0)
     app.train.phase_step(req("dg"), "en", "d", *CONTROLS)  # builds the run, then one D update
     out = _diagram_after_ticks(app, "dg", "en", lambda h: lit(h).get("D") == "d")
     assert "G" not in lit(out) and "g_loss" not in lit(out)
     words = text(out)
     assert "D update" in words and "D(x) = —" not in words and "D's loss —" not in words  # the D update's numbers
-    # unchanged: the page is not sent the same diagram again
+    # unchanged: the page is not sent the same diagram again; drawn from what the tick read, with no worker call
+    before = sum(worker.calls.values())
     assert app.live.diagram(req("dg"), "en") == gr.skip()
+    assert sum(worker.calls.values()) == before
     zh = app.live.diagram(req("dg"), "zh")  # the language switch redraws it from what the tick read
     assert "更新中" in text(zh) and lit(zh).get("D") == "d"
 
