@@ -95,7 +95,7 @@ def model_diagram_svg(lang: str, phase: str = "", values: Mapping[str, Any] | No
         ``<div id="model-diagram-inner" data-phase=...>``: its text is escaped; each box and arrow is a ``<g>`` with
         ``data-part`` (``z, G, fake, real, D, d_fake, d_real, g_loss, d_loss`` and ``from-to`` for arrows) and
         ``data-lit="d"`` or ``"g"`` when lit; G's and D's boxes carry ``data-state`` "moves" or "frozen" during a
-        phase.
+        phase; the caption is the ``<text data-part="caption">``, its marked term a ``<tspan data-term=...>``.
 
     Raises:
         gr.Error: ``phase`` is not one of "", "d", "g" (the message names the field).
