@@ -71,6 +71,9 @@ class PageView:
         teacher_order: the visitor ids of the teacher's gallery cards, in the order shown.
         teacher_selected: the visitor whose run the teacher shows large, or None.
         teacher_drawn: what the teacher's large view last drew, or None.
+        diagram: what the model diagram shows, as the tick last read it: (phase, the newest metric values), or None
+            before the first (:meth:`ganapp.ui.live.LiveHandlers.diagram` draws it without reading the run again).
+        diagram_sent: the model diagram's HTML last sent to the page, or None.
     """
 
     frame: int = 0
@@ -91,6 +94,8 @@ class PageView:
     teacher_order: list[str] = field(default_factory=list)
     teacher_selected: str | None = None
     teacher_drawn: tuple | None = None
+    diagram: tuple[str, dict[str, float]] | None = None
+    diagram_sent: str | None = None
 
 
 @dataclass

@@ -124,6 +124,10 @@ class Snapshot:
         lesson: the name of the lesson the run follows (:mod:`ganapp.run.lessons`), else None.
         lesson_event: why the lesson paused the run, if it did: ``("pause", row)`` at its key moment (the live 2D
             row that met it) or ``("budget", {"steps": n})`` when its step budget was spent; else None.
+        latest: the newest value of each metric, ``{"d_loss", "g_loss", "d_x", "d_g_z": float}``, from the newest
+            update, a lone D or G one (Step D, Step G, slow motion) included, which adds no history row: what the
+            model diagram shows (:mod:`ganapp.ui.diagram`). A metric not measured yet is missing; a status keeps it
+            (four floats), so the tick needs no metric row to show it.
     """
 
     state: str
@@ -153,6 +157,7 @@ class Snapshot:
     lesson_event: tuple[str, dict[str, Any]] | None = None
     n_scores: int | None = None  # how many scores the run has (``scores`` holds only the last in a status_only)
     n_view_rows: int | None = None  # how many 2D metrics rows it has (likewise ``view_metrics``)
+    latest: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.n_scores is None:
@@ -227,6 +232,7 @@ class Publisher:
         self.view = None
         self.view_metrics: list[dict[str, Any]] = []
         self.phase = ""
+        self.latest: dict[str, float] = {}  # the newest finite value of each metric (Snapshot.latest)
         self.reader_g: torch.nn.Module
         if cfg.is_2d:  # a fixed z and real set for the live 2D metrics, so their noise does not move
             self._eval_z = torch.randn(METRIC_SAMPLES, cfg.z_dim, generator=torch.Generator().manual_seed(
@@ -234,6 +240,15 @@ class Publisher:
             self._eval_real = trainer.data.sample(METRIC_SAMPLES, seed=cfg.seed + 3).cpu().numpy()
             self._eval_real_t = torch.as_tensor(self._eval_real).to(trainer.device)
         self.publish_g(trainer)  # G at the start: the reader copy, the time-lapse's first snapshot, a first score
+
+    def note_update(self, row: torch.Tensor | np.ndarray) -> None:
+        """Keep the finite values of one update's (4,) metric row (METRIC_NAMES order) as the newest ones readers see
+        (:attr:`Snapshot.latest`); a NaN (a metric that update does not measure: D's on a G update) keeps the
+        older value. Driver only; a tensor costs one host sync, so it is called for lone and slow-motion updates and
+        once per flush, never per fast step."""
+        values = row.detach().float().cpu().tolist() if isinstance(row, torch.Tensor) else list(row)
+        with self.lock:
+            self.latest.update({n: float(v) for n, v in zip(METRIC_NAMES, values) if np.isfinite(v)})
 
     def close(self) -> None:
         """Drop any score still to come (the run was rebuilt or freed)."""
@@ -326,6 +341,7 @@ class Publisher:
         if finite_rows.all() and trainer.weights_finite():
             with self.lock:
                 self.history.append(steps, values)
+            self.note_update(values[-1])
             self.last_good = trainer.weights()
             self.publish_g(trainer)  # before the step count: a reader who sees step N also sees G (and snapshot) of N
             self.step = trainer.step_count
@@ -390,6 +406,8 @@ class Publisher:
             self.view_metrics = list(meta.get("view_metrics", []))
         if self.scores:
             self._next_score_step = max(self._next_score_step, trainer.step_count + self.score_every_steps)
+        if len(rows):
+            self.note_update(rows[-1, 1:])
 
     # ----- readers (any thread) -----
 

@@ -410,7 +410,7 @@ class Run:
                         self._set_state(PAUSED, str(reason))
                         self._rollback = reason
             else:  # a lone phase adds no history row, but later rows number on from here
-                t.d_step() if phase == "d" else t.g_step()
+                pub.note_update(t.d_step() if phase == "d" else t.g_step())  # the diagram's numbers move with it
                 pub.mark_phase(t)
             with pub.lock:
                 pub.phase = "" if phase == "both" else phase  # the status names the update on screen
@@ -658,6 +658,7 @@ class Run:
                 lr_scale=trainer.lr_scale, slow_motion_s=self.slow.seconds, run_over_s=run_over_s,
                 step_limit=self.max_steps if at_limit else None,
                 rollback=rollback, lesson=self.lesson.name if self.lesson else None, lesson_event=lesson_event,
+                latest=dict(pub.latest),
                 run_left_s=None if window is None else max(0.0, sum(window) - elapsed),
             )
 

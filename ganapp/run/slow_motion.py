@@ -50,6 +50,7 @@ class SlowMotion:
         phases = ["d"] * trainer.config.n_critic + ["g"]
         phase = phases[len(self._rows)]
         self._rows.append(trainer.d_step() if phase == "d" else trainer.g_step())
+        publisher.note_update(self._rows[-1])  # the diagram's numbers move with each update shown
         with publisher.lock:
             publisher.phase = phase
         publisher.publish_g(trainer)

@@ -449,4 +449,16 @@ EN: dict[str, str] = {
     "upload_none": "No images to train on in these files.",
     "upload_more": "Only the first {n} images are used.",
     "clear_files": "Clear the images",
+    # the model diagram above the curves (ganapp.ui.diagram)
+    "diagram_label": "The model: z → G → G(z), and x → D → D(x) and D(G(z)) → D's loss and G's loss",
+    "diagram_noise": "z noise",
+    "diagram_fake": "G(z) fake",
+    "diagram_real": "x real",
+    "diagram_d_loss": "D's loss {value}",
+    "diagram_g_loss": "G's loss {value}",
+    "diagram_moves": "updating",
+    "diagram_frozen": "frozen",
+    "diagram_follows_d": "D climbs both terms; G is frozen.",
+    "diagram_follows_g": "G lowers the second term; D is frozen.",
+    "diagram_idle": "Step D and Step G light up what each update moves.",
 }

@@ -402,4 +402,16 @@ ZH: dict[str, str] = {
     "upload_none": "这些文件中没有可供训练的图像。",
     "upload_more": "只使用前 {n} 张图像。",
     "clear_files": "清除图像",
+    # 曲线上方的模型图（ganapp.ui.diagram）
+    "diagram_label": "模型：z → G → G(z)，x → D → D(x) 与 D(G(z)) → D 的损失与 G 的损失",
+    "diagram_noise": "噪声 z",
+    "diagram_fake": "G(z) 生成",
+    "diagram_real": "x 真实",
+    "diagram_d_loss": "D 的损失 {value}",
+    "diagram_g_loss": "G 的损失 {value}",
+    "diagram_moves": "更新中",
+    "diagram_frozen": "冻结",
+    "diagram_follows_d": "D 提升两项；G 被冻结。",
+    "diagram_follows_g": "G 降低第二项；D 被冻结。",
+    "diagram_idle": "单步 D 与单步 G 会点亮每次更新所改动的部分。",
 }

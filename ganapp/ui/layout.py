@@ -27,6 +27,8 @@ CSS = """
 /* the image starts below its label, which otherwise covers the top-left sample of a grid that fills the width */
 .pixelated .image-container { padding-top: 30px; }
 #ganapp-status p { margin: 0.2em 0; }
+/* the model diagram (ganapp.ui.diagram) without the HTML block's padding: at 1366 × 768 the curves stay on screen */
+#model-diagram .html-container { padding: 0 !important; }
 /* at 1366 × 768, a control and what it changes stay on screen together: scrolled down to the 2D view, the run
    buttons stay at the top of the Train tab's settings column; scrolled down the Explore tab's z and GANSpace
    sliders, G(z) stays beside them */
@@ -145,6 +147,7 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         # what handlers wrote in the old language: the checkpoint note, and the Explore tab's note and 2D legend
         lang.change(app.explore.checkpoint_note, [lang], [explore.ckpt_note], api_visibility="private", **FAST)
         lang.change(lesson_markdown, [lang, train.lesson], [train.lesson_text], api_visibility="private", **FAST)
+        lang.change(app.live.diagram, [lang], [train.diagram], api_visibility="private", **FAST)
         lang.change(api_visibility="private", **seed_event)
         lang.change(None, [lang], None, js=GRADIO_LOCALE_JS, api_visibility="private", show_progress="hidden")
         # the datasets this server can load now (files may have been added since the page was built)

@@ -20,6 +20,7 @@ from .base import TabHandlers
 from .common import failure, guarded
 from .run_b import run_b_label
 from .i18n import field_list, number, t, without_paths
+from .diagram import model_diagram_svg
 from .lessons import lesson_status, teacher_lesson_lines
 
 HISTORY_POINTS = 1000
@@ -190,9 +191,28 @@ class LiveHandlers(TabHandlers):
             # the same number (no redraw) is cheaper than a skip
             return TickOutputs(status, page.frame, lesson_no, every_s, moves)
         page.frame_key = key
+        page.diagram = (snap.phase, dict(snap.latest))  # drawn by diagram() when the page sees the new frame
         page.next_draw_s = now + DRAW_EVERY_S * max(1.0, snap.sharing / VIEW_SHARE)
         page.frame = page.frame + 1
         return TickOutputs(status, page.frame, lesson_no, every_s, moves)
+
+    @guarded
+    def diagram(self, request: gr.Request, lang: str) -> Any:
+        """The model diagram (:func:`ganapp.ui.diagram.model_diagram_svg`) in ``lang``, from the phase and values
+        the last new frame of :meth:`tick` read: the page asks for it when the frame number changes (the frame key
+        holds the step, the phase and the language, all the diagram shows) and when its language does, so it reads
+        nothing from the training worker, and the tick keeps its one call there and its five outputs.
+
+        Returns:
+            the diagram's HTML, or ``gr.skip()`` when the page already shows that very HTML.
+        """
+        page = self._page(request)
+        phase, values = page.diagram or ("", {})
+        out = model_diagram_svg(lang, phase, values)
+        if out == page.diagram_sent:
+            return gr.skip()
+        page.diagram_sent = out
+        return out
 
     @guarded
     def poll(self, request: gr.Request, lang: str, held: Any = None) -> PollOutputs:

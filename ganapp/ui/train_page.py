@@ -16,6 +16,7 @@ from ..gan.presets import CLASSROOM_2D
 from ..run.lessons import LESSONS
 from . import curves
 from .common import CONTROL_FIELDS, FAST
+from .diagram import model_diagram_svg
 from .run_b import COMPARE_FIELDS
 from .i18n import t
 from .live import PollOutputs, TickOutputs
@@ -221,6 +222,9 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                 status = gr.Markdown(t("en", "state_none"), elem_id="ganapp-status")
                 formula = gr.Markdown(SettingsHandlers.formula("en", default.loss), elem_id="formula",
                                       latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+                # the model, lit as the game is played (LiveHandlers.diagram): one short row, so that at
+                # 1366 × 768 Start and the curves stay in the first screen with it
+                diagram = gr.HTML(model_diagram_svg("en"), elem_id="model-diagram", padding=False)
                 with gr.Row(elem_id="curves-row"):
                     loss_plot = tr(gr.Plot(label=en("losses_plot"), elem_id="loss-plot"), "losses_plot")
                     scores_plot = tr(gr.Plot(label=en("scores_plot"), elem_id="scores-plot"), "scores_plot")
@@ -264,7 +268,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                            clear_files=clear_files, init=init, init_note=init_note, compare_field=compare_field,
                            compare_value=compare_value, start_compare=start_compare, end_compare=end_compare,
                            compare_note=compare_note, draw_box=draw_box, sketch=sketch, use_drawing=use_drawing,
-                           drawing_note=drawing_note, status=status, formula=formula, loss_plot=loss_plot,
+                           drawing_note=drawing_note, status=status, formula=formula, diagram=diagram,
+                           loss_plot=loss_plot,
                            scores_plot=scores_plot, smoothing=smoothing, quality_plot=quality_plot,
                            quality_caption=quality_caption, layers=layers, grid=grid, scatter=scatter,
                            scatter_b=scatter_b, grid_b=grid_b, alert=alert, metrics2d_plot=metrics2d_plot,
@@ -332,6 +337,9 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
                      [*controls[:-2], ui.lesson, ui.lesson_text, ui.slow_motion, ui.run_minutes],
                      api_visibility="private", **FAST)
     frame.change(app.live.poll, [lang, curves_held], poll_outputs, js=curves.REPORT_JS, api_name="poll", **FAST)
+    # the model diagram follows the same frames (their key holds the step, phase and language it shows), from what
+    # the tick read: the poll's twelve outputs and the tick's five stay as API clients read them
+    frame.change(app.live.diagram, [lang], [ui.diagram], api_name="diagram", api_visibility="private", **FAST)
     # A setting the visitor edits reaches run A alone, field by field: `input` fires on the visitor's edits only
     # (Gradio 6), never on values the server sets (the classroom sizes, a reopened page's settings, a lesson, a
     # dataset's defaults), whose `change` events had carried all ~30 values of their moment, stale ones included.
