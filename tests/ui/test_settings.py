@@ -58,8 +58,10 @@ def _train_parser():
     return sub.choices["train"]
 
 
-# the train command's own flags, which are not settings; --betas sets beta1 and beta2 at once
-CLI_ONLY_FLAGS = {"help", "steps", "minutes", "out", "data_dir", "save_every", "init", "betas"}
+# the train command's own flags, which are not settings; --betas sets beta1 and beta2 at once; --threads and
+# --constant-lr say how this process trains (a reproduced run's, see ganapp.gan.reproduce), not what
+CLI_ONLY_FLAGS = {"help", "steps", "minutes", "out", "data_dir", "save_every", "init", "betas", "threads",
+                  "constant_lr"}
 
 
 def test_cli_flags_are_the_schemas_settings_one_to_one():
