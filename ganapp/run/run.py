@@ -6,8 +6,8 @@ widgets. The class has three faces, in this order:
 
 - its commands (any thread): building, start, pause, resume, step, stop, update, lessons and slow motion, autosaves and
   checkpoints;
-- the engine's side (:class:`ganapp.engine.engine.Job`, called with the engine's lock held) and the state machine
-  (idle → waiting → running ⇄ paused; stopped; error) that both drive;
+- the engine's side (:class:`ganapp.engine.engine.Job`, called with the engine's lock held); both drive the run's
+  :class:`~ganapp.run.state_machine.RunStateMachine` (idle → waiting → running ⇄ paused; stopped; error);
 - its readers (any thread, never waiting for a step): snapshots, rows, history, G and the time-lapse.
 
 Locks: see :mod:`ganapp.engine.engine` for their order (engine lock, then this run's ``_lock``, then the publisher's).
@@ -19,7 +19,6 @@ import itertools
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -37,8 +36,8 @@ from ..gan.trainer import Trainer
 from .lessons import LESSONS, Lesson, LessonRun
 from .publisher import Publisher, Scorer, Snapshot, full_step_row
 from .slow_motion import MAX_SLOW_MOTION_S, SlowMotion
+from .state_machine import ERROR, IDLE, PAUSED, RUNNING, STATES, STOPPED, WAITING, RunStateMachine
 
-IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR = "idle", "waiting", "running", "paused", "stopped", "error"
 # Runs per grid_every_s of sample-grid and 2D-view refresh: beyond this many runs training at once, each run redraws
 # less often. Profiled with 30 ring8 students (benchmarks/classroom.py), the engine spent most of its time drawing the
 # 30 views (decision map, manifold, arrows, 2,500-sample metrics) once a second each, not training.
@@ -68,8 +67,9 @@ class RunRefusedError(RuntimeError):
 class Run:
     """One run of a :class:`~ganapp.gan.trainer.Trainer`, driven by an :class:`~ganapp.engine.engine.Engine`.
 
-    States: idle → waiting (Start pressed, no step yet) → running ⇄ paused; stopped; error. Every change of state
-    goes through :meth:`_set_state`, and the run's clock runs exactly while the state is running.
+    States: idle → waiting (Start pressed, no step yet) → running ⇄ paused; stopped; error. The run owns a
+    :class:`~ganapp.run.state_machine.RunStateMachine` (its state, what it wants, its clock), and every change of
+    state is one of that machine's moves (:meth:`_move`).
 
     All methods are thread-safe and return at once (``stop`` waits up to ``timeout_s`` for the step in progress).
 
@@ -181,8 +181,8 @@ class Run:
             tensors, trainer_meta = trainer.state()
             pub_tensors, pub_meta = self.publisher.state()
             with self._lock:
-                run = {"state": self._state, "elapsed_s": self._elapsed(time.perf_counter()),
-                       "window": self._window, "slow_motion_s": self.slow.seconds,
+                run = {"state": self._sm.state, "elapsed_s": self._sm.elapsed(time.perf_counter()),
+                       "window": self._sm.window, "slow_motion_s": self.slow.seconds,
                        "lesson": self.lesson.name if self.lesson else None, "lesson_fired": self.lesson_run.fired}
         # "session": the key autosaves have always had for the run's own state, kept so that every autosave on disk
         # still loads
@@ -196,7 +196,7 @@ class Run:
 
     def save_key(self) -> tuple:
         """Changes whenever the run has something an autosave does not hold yet (step, settings or state)."""
-        return self.trainer.step_count, self.trainer.config, self._state
+        return self.trainer.step_count, self.trainer.config, self._sm.state
 
     def _build(self, config: GANConfig, init: Checkpoint | None = None, saved: tuple | None = None) -> None:
         trainer = Trainer(config, download=self.download)
@@ -218,28 +218,25 @@ class Run:
             if self.publisher is not None:
                 self.publisher.close()
             self.trainer, self.publisher, self.build_id = trainer, publisher, next(_BUILDS)
-            self._state, self._message = IDLE, ""
-            self._want_run, self._pending = False, 0
+            saved_run = saved[1]["session"] if saved is not None else None
+            window = saved_run.get("window") if saved_run is not None else None
+            # an autosaved run comes back with its clock and timed run where they were (paused, below)
+            self._sm = RunStateMachine(float(saved_run["elapsed_s"]) if saved_run is not None else 0.0,
+                                       tuple(window) if window else None)
             self._unsettled = False  # steps done that a final publish has not shown yet
             self._not_before = 0.0  # slow motion or a lesson's pace: no step before this time
             self.slow.clear()
             self._next_publish = self._next_grid = 0.0
-            self._speed: deque[tuple[float, int]] = deque(maxlen=64)
-            self._elapsed_s, self._run_started = 0.0, None
-            self._window: tuple[float, float] | None = None  # a timed run: (elapsed_s at its start, its length)
             self._run_over_s: float | None = None
             self._at_limit = False  # paused at the host's max_steps
             self._rollback: Any = None  # the publisher's Rollback that paused the run, if one did
             self.lesson_run.fired, self.lesson_run.event = False, None
-            if saved is not None:  # an autosaved run comes back paused, its clock where it was
-                state = saved[1]["session"]
-                self._elapsed_s = float(state["elapsed_s"])
-                self._window = tuple(state["window"]) if state.get("window") else None
-                self.slow.seconds = float(state.get("slow_motion_s", 0.0))
-                self.lesson_run = LessonRun(LESSONS.get(state.get("lesson") or ""),
-                                            bool(state.get("lesson_fired", False)))
+            if saved_run is not None:  # an autosaved run comes back paused
+                self.slow.seconds = float(saved_run.get("slow_motion_s", 0.0))
+                self.lesson_run = LessonRun(LESSONS.get(saved_run.get("lesson") or ""),
+                                            bool(saved_run.get("lesson_fired", False)))
                 if trainer.step_count > 0:
-                    self._set_state(PAUSED)
+                    self._move(PAUSED)
 
     # ----- commands (any thread) -----
 
@@ -261,15 +258,15 @@ class Run:
             raise ValueError(f"run_s={run_s!r} is out of range: it must be a number of seconds ≥ 0")
         with self._lock:
             self._refuse_if_failed()
-            self._want_run, self._pending = True, 0
-            self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
+            self._sm.want_run, self._sm.pending = True, 0
+            self._sm.message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
             self.lesson_run.event = None
             self._clear_phase()
             if run_s is not None:
-                elapsed = self._elapsed(time.perf_counter())
-                self._window = (elapsed, float(run_s)) if run_s > 0 else None
-            if self._state in (IDLE, PAUSED, STOPPED):
-                self._set_state(WAITING)
+                elapsed = self._sm.elapsed(time.perf_counter())
+                self._sm.window = (elapsed, float(run_s)) if run_s > 0 else None
+            if self._sm.state in (IDLE, PAUSED, STOPPED):
+                self._move(WAITING)
         self.engine.submit(self)
 
     def resume(self) -> None:
@@ -279,9 +276,9 @@ class Run:
     def pause(self) -> None:
         """Stop after the step in progress; ``resume()`` or ``step(n)`` go on from there. The clock stops now."""
         with self._lock:
-            self._want_run, self._pending = False, 0
-            if self._state in (RUNNING, WAITING):
-                self._set_state(PAUSED)
+            self._sm.want_nothing()
+            if self._sm.state in (RUNNING, WAITING):
+                self._move(PAUSED)
 
     def step(self, n: int = 1) -> None:
         """Run exactly ``n`` more steps, then pause (fewer when the host's ``max_steps`` comes first). Only while not
@@ -296,22 +293,22 @@ class Run:
             raise ValueError(f"n={n!r} is out of range: it must be an integer in 1..{MAX_STEP_REQUEST}")
         with self._lock:
             self._refuse_if_failed()
-            if self._want_run:
+            if self._sm.want_run:
                 raise RunRefusedError("running", "the run is training: pause it before stepping")
             self._refuse_at_limit()
-            self._pending += n
-            self._message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
+            self._sm.pending += n
+            self._sm.message, self._run_over_s, self._at_limit, self._rollback = "", None, False, None
             self.lesson_run.event = None
             self._clear_phase()
-            if self._state != RUNNING:
-                self._set_state(WAITING)
+            if self._sm.state != RUNNING:
+                self._move(WAITING)
         self.engine.submit(self)
 
     def stop(self, timeout_s: float = 1.0) -> bool:
         """Stop training after the step in progress, waiting up to ``timeout_s`` for it. The model is kept:
         ``start()`` trains on from here, ``reset()`` starts over. Returns True when no step of it is in progress."""
         with self._lock:
-            self._want_run, self._pending = False, 0
+            self._sm.want_nothing()
         self.engine.withdraw(self)
         idle = self.engine.lock.acquire(timeout=timeout_s)  # False: a step of it is still in progress
         if idle:
@@ -322,8 +319,9 @@ class Run:
             finally:
                 self.engine.lock.release()
         with self._lock:
-            if self._state != ERROR and not self._wants():  # (unless a start came meanwhile: it applies after this)
-                self._set_state(STOPPED)
+            # unless a start came meanwhile (it applies after this)
+            if self._sm.state != ERROR and not self._sm.wants():
+                self._move(STOPPED)
         return idle
 
     def reset(self, config: GANConfig | None = None, init: Checkpoint | None = None) -> None:
@@ -393,7 +391,7 @@ class Run:
             raise ValueError(f"phase={phase!r} must be one of d, g, both")
         with self._lock:
             self._refuse_if_failed()
-            if self._wants() or self._state in (RUNNING, WAITING):
+            if self._sm.wants() or self._sm.state in (RUNNING, WAITING):
                 raise RunRefusedError("running", "the run is training: pause it before stepping")
             self._refuse_at_limit()
         if phase == "both" and self.slow.seconds > 0:  # in slow motion: the engine shows D's update, then G's
@@ -407,7 +405,7 @@ class Run:
                 reason = pub.flush(t)  # publishes G and the step count (or rolls back and says why)
                 if reason is not None:
                     with self._lock:
-                        self._set_state(PAUSED, str(reason))
+                        self._move(PAUSED, str(reason))
                         self._rollback = reason
             else:  # a lone phase adds no history row, but later rows number on from here
                 pub.note_update(t.d_step() if phase == "d" else t.g_step())  # the diagram's numbers move with it
@@ -416,14 +414,14 @@ class Run:
                 pub.phase = "" if phase == "both" else phase  # the status names the update on screen
             pub.publish_grid(t)
             with self._lock:
-                if self._state == IDLE:
-                    self._set_state(PAUSED)
+                if self._sm.state == IDLE:
+                    self._move(PAUSED)
 
     def _refuse_if_failed(self) -> None:
         """Raise :class:`RunRefusedError` ("failed") when the run failed; callers hold ``_lock``."""
-        if self._state == ERROR:
-            raise RunRefusedError("failed", f"the run failed ({self._message}); reset it to train again",
-                                  self._message)
+        if self._sm.state == ERROR:
+            raise RunRefusedError("failed", f"the run failed ({self._sm.message}); reset it to train again",
+                                  self._sm.message)
 
     def _refuse_at_limit(self) -> None:
         """Raise :class:`RunRefusedError` ("step_limit") when the run has done the host's ``max_steps`` G updates
@@ -448,29 +446,14 @@ class Run:
 
     # ----- the state machine (callers hold _lock) -----
 
-    def _set_state(self, state: str, message: str | None = None) -> None:
-        """The one transition function: the clock runs exactly while the state is running."""
-        now = time.perf_counter()
-        if state == RUNNING and self._run_started is None:
-            self._run_started = now
-            self._speed.append((now, self.trainer.step_count))
-        elif state != RUNNING and self._run_started is not None:
-            self._elapsed_s += now - self._run_started
-            self._run_started = None
-        self._state = state
-        if message is not None:
-            self._message = message
-
-    def _elapsed(self, now: float) -> float:
-        return self._elapsed_s + (now - self._run_started if self._run_started is not None else 0.0)
-
-    def _wants(self) -> bool:
-        return (self._want_run or self._pending > 0) and self._state != ERROR
+    def _move(self, state: str, message: str | None = None) -> None:
+        """Move the run's state machine to ``state`` now, at the current step (see :meth:`RunStateMachine.move`)."""
+        self._sm.move(state, time.perf_counter(), self.trainer.step_count, message)
 
     # ----- the engine's side (see ganapp.engine.engine.Job; called with the engine lock held) -----
 
     def wants_work(self, now: float) -> bool:
-        return self._wants() and now >= self._not_before
+        return self._sm.wants() and now >= self._not_before
 
     def stack_key(self) -> Hashable | None:
         if self.slow.busy or self.lesson_run.paced_s > 0:
@@ -492,7 +475,7 @@ class Run:
         """Mark running; in a timed run, set the lr decay for its progress, or end the run when its time is up; at
         the host's ``max_steps``, pause."""
         with self._lock:
-            if not self._wants():
+            if not self._sm.wants():
                 return False
             if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
                 self._at_limit = True
@@ -502,12 +485,12 @@ class Run:
             if budget is not None:
                 self._end_run(f"the lesson's budget of {budget:,} steps is spent")
                 return False
-            if self._state != RUNNING:
-                self._set_state(RUNNING)
-            window, elapsed = self._window, self._elapsed(now)
+            if self._sm.state != RUNNING:
+                self._move(RUNNING)
+            window, elapsed = self._sm.window, self._sm.elapsed(now)
             progress = None if window is None else (elapsed - window[0]) / window[1]
             if progress is not None and progress >= 1.0:
-                self._window, self._run_over_s = None, window[1]
+                self._sm.window, self._run_over_s = None, window[1]
                 self._end_run(f"the timed run is over: {window[1] / 60:g} min of training")
                 return False
         self.trainer.set_progress(progress)
@@ -518,11 +501,11 @@ class Run:
         as paused once its last steps are published, by the settle that follows (:meth:`publish` pauses a run that
         wants nothing), so that no reader sees it paused at an older step; at once when there is nothing to
         publish. Callers hold ``_lock``."""
-        self._want_run, self._pending = False, 0
+        self._sm.want_nothing()
         if self._unsettled:
-            self._message = message
+            self._sm.message = message
         else:
-            self._set_state(PAUSED, message)
+            self._move(PAUSED, message)
 
     def lone_step(self) -> torch.Tensor | None:
         """One step alone, or in slow motion one D or G update held on screen (the full step's row comes once its
@@ -543,9 +526,9 @@ class Run:
         with self._lock:
             if paced_s > 0:
                 self._not_before = max(self._not_before, now + paced_s)
-            if not self._want_run and self._pending > 0:
-                self._pending -= 1
-            idle = not self._want_run and self._pending == 0
+            if not self._sm.want_run and self._sm.pending > 0:
+                self._sm.pending -= 1
+            idle = not self._sm.want_run and self._sm.pending == 0
         return idle or now >= self._next_publish
 
     def publish(self, now: float) -> bool:
@@ -554,18 +537,19 @@ class Run:
         self.publisher.crowding = max(1.0, self.engine.training / VIEW_SHARE)  # scores, as views, share the CPU
         reason = self.publisher.flush(self.trainer)
         with self._lock:
-            self._speed.append((now, self.trainer.step_count))
-            idle = not self._wants()
+            self._sm.speed.append((now, self.trainer.step_count))
+            idle = not self._sm.wants()
             if reason is not None:
-                self._want_run, self._pending = False, 0
-                self._set_state(PAUSED, str(reason))
+                self._sm.want_nothing()
+                if self._sm.state != ERROR:  # a step that failed meanwhile keeps its error
+                    self._move(PAUSED, str(reason))
                 self._rollback = reason
         if reason is not None or idle or now >= self._next_grid:
             self._next_grid = now + self.grid_every_s * max(1.0, self.engine.training / VIEW_SHARE)
             self.publisher.publish_grid(self.trainer)
         with self._lock:  # asked again: a command may have given it steps since (it then stays waiting)
-            if not self._wants() and self._state in (RUNNING, WAITING):
-                self._set_state(PAUSED)
+            if not self._sm.wants() and self._sm.state in (RUNNING, WAITING):
+                self._move(PAUSED)
         self._key_moment()
         self._unsettled = reason is None and not idle
         return reason is None
@@ -585,13 +569,13 @@ class Run:
             row = dict(self.publisher.view_metrics[-1]) if self.publisher.view_metrics else None
         with self._lock:
             if self.lesson_run.key_moment(row):
-                self._want_run, self._pending = False, 0
-                if self._state in (RUNNING, WAITING):
-                    self._set_state(PAUSED)
+                self._sm.want_nothing()
+                if self._sm.state in (RUNNING, WAITING):
+                    self._move(PAUSED)
 
     def settle_due(self) -> bool:
         """True when steps were done since the last publish and the run no longer trains."""
-        return self._unsettled and not self._wants()
+        return self._unsettled and not self._sm.wants()
 
     def settle(self, now: float) -> None:
         """The final publish after the run stopped wanting steps (paused, stopped, timed run over)."""
@@ -600,14 +584,14 @@ class Run:
 
     def fail(self, error: BaseException) -> None:
         with self._lock:
-            self._want_run, self._pending = False, 0
-            self._set_state(ERROR, f"{type(error).__name__}: {error}")
+            self._sm.want_nothing()
+            self._move(ERROR, f"{type(error).__name__}: {error}")
 
     # ----- readers (any thread) -----
 
     @property
     def state(self) -> str:
-        return self._state
+        return self._sm.state
 
     @property
     def lesson(self) -> Lesson | None:
@@ -639,14 +623,10 @@ class Run:
         is None: status readers need not copy any history)."""
         now = time.perf_counter()
         with self._lock:
-            state, message, elapsed = self._state, self._message, self._elapsed(now)
-            window, run_over_s, at_limit, rollback = self._window, self._run_over_s, self._at_limit, self._rollback
+            state, message, elapsed = self._sm.state, self._sm.message, self._sm.elapsed(now)
+            window, run_over_s, at_limit, rollback = self._sm.window, self._run_over_s, self._at_limit, self._rollback
             lesson_event = self.lesson_run.event
-            it_s = 0.0
-            if state == RUNNING and len(self._speed) >= 2:
-                recent = [(t, s) for t, s in self._speed if now - t <= 5.0] or list(self._speed)[-2:]
-                (t0, s0), (t1, s1) = recent[0], self._speed[-1]
-                it_s = (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+            it_s = self._sm.it_s(now)
             trainer, pub = self.trainer, self.publisher  # swapped together by a reset, under this lock
         with pub.lock:
             return Snapshot(
@@ -702,8 +682,6 @@ class Run:
         return self.publisher.generate(z, self.trainer.config.z_dim, y)
 
 MAX_ELAPSED_S = 100 * 365 * 86400.0  # the longest clock a run may show, in seconds
-_STATES = (IDLE, WAITING, RUNNING, PAUSED, STOPPED, ERROR)
-
 
 def _field(values: Any, key: str, low: float, high: float, integer: bool = False, default: Any = None) -> Any:
     """``values[key]``, checked to be a number (an integer when ``integer``) in ``low..high``; ``default`` when
@@ -745,8 +723,8 @@ def check_autosave(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> GA
     _field(trainer, "step_count", 0, MAX_STEP, integer=True)
     _field(trainer, "d_updates", 0, MAX_STEP * 20, integer=True)  # n_critic ≤ 20 D updates per step
     _field(trainer, "lr_scale", 0.0, 1.0, default=1.0)
-    if run.get("state") not in _STATES:
-        raise ValueError(f"the autosave's state={str(run.get('state'))[:40]!r} is not one of {', '.join(_STATES)}")
+    if run.get("state") not in STATES:
+        raise ValueError(f"the autosave's state={str(run.get('state'))[:40]!r} is not one of {', '.join(STATES)}")
     _field(run, "elapsed_s", 0.0, MAX_ELAPSED_S)
     window = run.get("window")
     if window is not None:
