@@ -73,6 +73,18 @@ class Link:
             base = GANConfig.default_for(self.values.get("dataset", GANConfig().dataset))
         return base.replace(**self.values)
 
+    def setup(self) -> dict[str, Any]:
+        """The value of every LINK_FIELDS setting the link sets up: its :attr:`values` on top of their dataset's
+        defaults (a folder or drawn dataset's data come from the page, not from here)."""
+        dataset = self.values.get("dataset", GANConfig().dataset)
+        config = GANConfig.default_for(dataset, data_path=_STAND_IN_PATH).replace(**self.values)
+        return {f: getattr(config, f) for f in LINK_FIELDS}
+
+    def locked_values(self) -> dict[str, Any]:
+        """The locked controls with the values the link sets them to (see :meth:`setup`)."""
+        setup = self.setup()
+        return {f: setup[f] for f in self.lock}
+
 
 def _text(value: Any) -> str:
     """A setting's value as the link writes it: bools as true/false, floats exactly (``repr`` round-trips)."""
