@@ -11,6 +11,7 @@ visitors but the registry itself.
 - :class:`~ganapp.ui.live.LiveHandlers` (``app.live``): the status line, the tick and the poll;
 - :class:`~ganapp.ui.lessons.LessonHandlers` (``app.lessons``): the Lessons box;
 - :class:`~ganapp.ui.explore.ExploreHandlers` (``app.explore``): the Explore tab;
+- :class:`~ganapp.ui.links.LinkHandlers` (``app.links``): the setup in the page's address, hidden and locked controls;
 - :class:`GanApp` itself: the visitor (attaching a page, their name, the teacher's lesson reaching them).
 """
 
