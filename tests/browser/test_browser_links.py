@@ -42,17 +42,19 @@ def test_three_controls_changed_come_back_from_the_address_and_lock_disables_the
         again.wait_for_function(VALUE_IS, arg=[elem_id, expected])
     assert not again.locator("#loss input").is_disabled()
 
-    locked = _fresh(browser, url + "&lock=dataset,loss,seed")
+    assert "lang=en" in url
+    locked = _fresh(browser, url.replace("lang=en", "lang=zh") + "&lock=dataset,loss,seed")  # and in Chinese
     locked.wait_for_function(VALUE_IS, arg=["seed", "7"])
     for elem_id in ("dataset", "loss", "seed"):
         locked.wait_for_function("(id) => document.querySelector(`#${id} input`).disabled", arg=elem_id)
     assert not locked.locator("#lr-g input").is_disabled()
     locked.wait_for_function("() => document.querySelector('#link-note').innerText.includes("
-                             "'Locked by this page\\'s link: Dataset, Loss, Seed')")
+                             "'本页链接锁定了：数据集、损失函数、随机种子')")
+    locked.wait_for_function("() => document.querySelector('#start').innerText.includes('开始')")  # the page's words
     assert "lock=dataset,loss,seed" in locked.url  # the address keeps the lock as the page goes on
     # a page forced to send a locked control's change (the disabled box enabled by hand): the server refuses it
     box = locked.locator("#seed input")
     box.evaluate("(e) => { e.disabled = false; e.value = '8'; e.dispatchEvent(new Event('input', {bubbles: true}));"
                  " e.dispatchEvent(new Event('change', {bubbles: true})); }")
     locked.wait_for_function("() => [...document.querySelectorAll('.toast-body, [data-testid=\"toast-body\"]')]"
-                             ".some((t) => t.innerText.includes('Seed is locked at 7'))")
+                             ".some((t) => t.innerText.includes('随机种子 在本课中锁定为 7'))")
