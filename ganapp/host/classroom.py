@@ -26,6 +26,7 @@ import numpy as np
 from ..gan.config import GANConfig
 from ..gan.points2d import BOUNDS_2D
 from ..run.lessons import LESSONS
+from ..run.links import Link, encode
 from ..run.run import ERROR, PAUSED, RUNNING, WAITING
 from ..service.protocol import RunLostError
 from .limits import LimitError, beyond_limits
@@ -176,11 +177,14 @@ class ClassLesson(NamedTuple):
         number: counts up with each lesson set; a page takes each number once.
         applied: the teacher applied it at once ("apply now": every run paused, kept as a checkpoint, and the
             lesson built in its place), rather than offering it (the student's run untouched until they act).
+        link: a setup the teacher pushed as a link (:mod:`ganapp.run.links`, its query string), offered as a lesson
+            is; ``name`` is then the link's lesson, or "" for none. "" for a plain lesson.
     """
 
     name: str
     number: int
     applied: bool = False
+    link: str = ""
 
 
 class LeaderboardEntry(NamedTuple):
@@ -218,6 +222,7 @@ class Classroom:
         self.registry = registry
         self.gate = gate
         self.lesson: ClassLesson | None = None
+        self._locked: dict[str, Any] = {}  # the pushed link's locked controls and their values (see locked)
         self.ruled_out: dict[str, LimitError] = beyond_limits(registry.limits)
         self._clock = clock
         self._seats: dict[str, int] = {}
@@ -333,7 +338,38 @@ class Classroom:
         with self._lock:
             number = (self.lesson.number if self.lesson else 0) + 1
             self.lesson = ClassLesson(name, number, applied)
+            self._locked = {}  # a new lesson ends the locks of a pushed link
         return number
+
+    def push_link(self, link: Link) -> int:
+        """A setup as a link (:class:`ganapp.run.links.Link`, with its hidden and locked controls) reaches every
+        student's page as a lesson does (:meth:`set_lesson`): offered, their runs untouched until they act. Its
+        locks hold for every student until the teacher sets another lesson or link: :meth:`locked` is what the
+        server keeps them to, whatever link a student opens. The link's language is left out (each page keeps
+        its own). Returns its number (one count with the lessons': a page takes the latest of either).
+
+        Raises:
+            ValueError: the link has refused parts (it is pushed whole or not at all), or its lesson is unknown.
+            ganapp.host.limits.LimitError: the host's limits rule its lesson out.
+        """
+        if link.refused:
+            raise link.refused[0]
+        if link.lesson is not None and link.lesson in self.ruled_out:
+            raise self.ruled_out[link.lesson]
+        query = encode(link.values, lesson=link.lesson, hide=link.hide, lock=link.lock)
+        locked = link.locked_values()
+        with self._lock:
+            number = (self.lesson.number if self.lesson else 0) + 1
+            self.lesson = ClassLesson(link.lesson or "", number, False, query)
+            self._locked = locked
+        return number
+
+    def locked(self) -> dict[str, Any]:
+        """The controls the teacher's pushed link locks, with their values (``{field: value}``; empty when the
+        latest class action was not a link with locks). Every student handler that changes a setting refuses
+        another value for these."""
+        with self._lock:
+            return dict(self._locked)
 
     def pause_all(self) -> int:
         """Pause every run that is training (run B too). Returns how many were paused."""

@@ -74,6 +74,10 @@ class PageView:
         diagram: what the model diagram shows, as the tick last read it: (phase, the newest metric values), or None
             before the first (:meth:`ganapp.ui.live.LiveHandlers.diagram` draws it without reading the run again).
         diagram_sent: the model diagram's HTML last sent to the page, or None.
+        link_hidden: the controls the page's link hides (``hide=``), kept in the address the page writes.
+        link_locked: the controls the page shows locked (its link's ``lock=`` and the teacher's pushed locks).
+        link_refused: the parts of the page's link that were refused (ConfigErrors), said in the link's note.
+        link_read: the page's link was read as it opened; until then the page does not write its address.
     """
 
     frame: int = 0
@@ -96,6 +100,10 @@ class PageView:
     teacher_drawn: tuple | None = None
     diagram: tuple[str, dict[str, float]] | None = None
     diagram_sent: str | None = None
+    link_hidden: tuple[str, ...] = ()
+    link_locked: tuple[str, ...] = ()
+    link_refused: tuple = ()
+    link_read: bool = False
 
 
 @dataclass
@@ -228,6 +236,11 @@ class VisitorState:
         source: the Explore tab's generator: "training" or "checkpoint".
         checkpoint_name: the file name of the checkpoint loaded for exploring ("" for none).
         directions: the GANSpace directions found for their G (a :class:`ganapp.gan.directions.Directions`), or None.
+        locked: the controls that the link their page opened locks (``lock=``, see :mod:`ganapp.run.links`), with
+            the values it set: ``{field: value}``. A change to another value is refused by every settings handler.
+            It protects a class's setup from a slip or a forged request on a page opened with that link; it does not
+            stop a student who opens the page without ``lock=`` (each link opened replaces it). The locks a teacher
+            pushes are the classroom's (:meth:`ganapp.host.classroom.Classroom.locked`), which no link undoes.
     """
 
     SAVED: ClassVar[tuple[str, ...]] = ("built_from", "built_step", "slow_motion_s", "classroom", "drawn_path",
@@ -249,6 +262,7 @@ class VisitorState:
     source: str = "training"
     checkpoint_name: str = ""
     directions: Any = None
+    locked: dict[str, Any] = field(default_factory=dict)
 
     def saved(self) -> dict[str, Any]:
         """The ``SAVED`` fields that differ from their defaults, as JSON-able values (for an autosave)."""

@@ -11,6 +11,7 @@ visitors but the registry itself.
 - :class:`~ganapp.ui.live.LiveHandlers` (``app.live``): the status line, the tick and the poll;
 - :class:`~ganapp.ui.lessons.LessonHandlers` (``app.lessons``): the Lessons box;
 - :class:`~ganapp.ui.explore.ExploreHandlers` (``app.explore``): the Explore tab;
+- :class:`~ganapp.ui.links.LinkHandlers` (``app.links``): the setup in the page's address, hidden and locked controls;
 - :class:`GanApp` itself: the visitor (attaching a page, their name, the teacher's lesson reaching them).
 """
 
@@ -35,6 +36,7 @@ from .run_b import COMPARE_FIELDS, RunBHandlers
 from .explore import DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, ExploreHandlers
 from .i18n import field_label, t
 from .lessons import LessonHandlers, lesson_markdown
+from .links import LinkHandlers
 from .live import REATTACHED_NOTE_S, LiveHandlers, PollOutputs, TickOutputs
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
 from .base import MAX_SMOOTHING
@@ -63,6 +65,7 @@ class GanApp(TabHandlers):
         self.live = LiveHandlers(self.shared, self.settings)
         self.lessons = LessonHandlers(self.shared)
         self.explore = ExploreHandlers(self.shared)
+        self.links = LinkHandlers(self.shared, self.settings)
         self._blocks: gr.Blocks | None = None  # the gr.Blocks that serves these handlers (see serves)
         registry.on_remove.append(self._forget_files)
         registry.on_reap.append(self._forget_pages)
@@ -139,11 +142,18 @@ class GanApp(TabHandlers):
         lesson = self.classroom.lesson if self.classroom is not None else None
         if lesson is None or visitor.state.lesson_taken == lesson.number:
             return [gr.skip()] * (len(PAGE_FIELDS) + 4)
+        if lesson.link:  # a link the teacher pushed: its setup, and the controls it hides and locks
+            visitor.state.lesson_taken, visitor.state.lesson_note = lesson.number, lesson.name or None
+            return self.links.take_link(request, lang, lesson.link)
         name, visitor.state.lesson_taken = lesson.name, lesson.number
         visitor.state.lesson = visitor.state.lesson_note = name
         c = LESSONS[name].config()
+        page, locks = self._page(request), self.settings.locks(visitor)
         values = [getattr(c, f) for f in PAGE_FIELDS]
-        self._page(request).offered = tuple(values)
+        page.offered = tuple(values)
+        if locks or page.link_locked:  # the controls a link locked are shown so, and those it no longer locks not
+            values = [gr.update(value=v, interactive=f not in locks) for f, v in zip(PAGE_FIELDS, values)]
+            page.link_locked = tuple(locks)
         return [*values, name, lesson_markdown(lang, name), LESSONS[name].slow_motion_s, LESSONS[name].run_minutes]
 
     @guarded

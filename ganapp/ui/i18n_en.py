@@ -461,4 +461,25 @@ EN: dict[str, str] = {
     "diagram_follows_d": "D climbs both terms; G is frozen.",
     "diagram_follows_g": "G lowers the second term; D is frozen.",
     "diagram_idle": "Step D and Step G light up what each update moves.",
+    # a setup as a link, hidden and locked controls, the teacher's push (ganapp.ui.links, ganapp.run.links)
+    "copy_link": "Copy link",
+    "link_box": "This setup's link (send it, or open it later: it rebuilds these settings)",
+    "link_refused": "Not taken from the link: {why}",
+    "link_locked": "🔒 Locked by this page's link: {fields}. They are the lesson's own settings; the server keeps "
+                   "them as they are.",
+    "link_locked_class": "🔒 Locked by your teacher: {fields}. They are the lesson's own settings; the server keeps "
+                         "them as they are until your teacher changes them.",
+    "err_locked": "{field} is locked at {value} for this lesson: the link or your teacher set it.",
+    "lang": "Language",
+    "hide": "Hidden controls",
+    "lock": "Locked controls",
+    "link": "Link",
+    "push_link_box": "A link to push to the class (from a Train tab's \"Copy link\")",
+    "push_lock": "Lock these controls for every student",
+    "push_hide": "Hide these controls",
+    "push_link": "Push the link to the class",
+    "link_pushed": "The link reached the class ({locked} locked, {hidden} hidden); each student's settings show it "
+                   "until they press Start or Reset.",
+    "err_push_link": "The link was not pushed: {why}",
+    "err_push_no_link": "Paste a link first (a Train tab's \"Copy link\" gives one).",
 }

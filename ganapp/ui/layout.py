@@ -17,6 +17,7 @@ from .handlers import CONTROL_FIELDS, GanApp
 from .i18n import LANGS, t
 from .image_cache import install as install_image_cache
 from .lessons import build_guide_page, lesson_markdown
+from .links import READ_LINK_JS
 from .plots import LAYERS
 from .settings import SettingsHandlers
 from .teacher import TEACHER_CSS, build_teacher_page
@@ -156,7 +157,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             app.attach, [lang, visitor_token, *controls[:-2]],
             [visitor_token, *controls[:-2], train.slow_motion, explore.ckpt_note, explore.source, train.compare_note,
              your_name],
-            api_name="attach_page", api_visibility="private", **FAST)
+            api_name="attach_page", api_visibility="private", **FAST).then(
+            app.links.open_link, [lang, train.link_query, *controls[:-2]],  # the address's setup (ganapp.ui.links)
+            [lang, train.link_query, *controls[:-2], train.lesson, train.lesson_text, train.slow_motion,
+             train.run_minutes, train.link_note], js=READ_LINK_JS, api_visibility="private", **FAST)
         gr.api(app.attach_api, api_name="attach", concurrency_limit=None)
         demo.unload(app.unload)
 

@@ -72,6 +72,7 @@ class SettingsHandlers(TabHandlers):
         raw = named(values)
         for field in PAGE_FIELDS:
             raw[field] = self.page_value(field, raw[field])
+        self.check_unlocked(lang, self.registry.visitor(key), {f: raw[f] for f in PAGE_FIELDS})
         raw.pop("init")
         files = raw.pop("data_files")
         if raw["dataset"] in DATASETS and not on_server(raw["dataset"], self.downloads):  # refused before anything
@@ -306,6 +307,7 @@ class SettingsHandlers(TabHandlers):
                 any(f not in PAGE_FIELDS for f in fields):
             raise gr.Error(t(lang, "err_choice", field="fields", value=fields, choices=", ".join(PAGE_FIELDS)))
         _, visitor = self._visitor(request)
+        self.check_unlocked(lang, visitor, dict(zip(fields, values)))
         if visitor.run is None:  # no run yet: the controls are read at Start
             return
         # a lesson the teacher offered fills the controls: until the student acts on it (Start, Reset), they describe
@@ -329,11 +331,13 @@ class SettingsHandlers(TabHandlers):
             ``{"applied": [fields applied live], "needs_reset": [fields that differ from the run until a Reset]}``,
             both empty without a run A (the controls are read at Start).
         Raises:
-            gr.Error: an unknown field, a value out of its range, or beyond this host's limits.
+            gr.Error: an unknown field, a value out of its range, beyond this host's limits, or another value for
+                a locked control (see :meth:`check_unlocked`).
         """
         if field not in PAGE_FIELDS:
             raise gr.Error(t(lang, "err_choice", field="field", value=field, choices=", ".join(PAGE_FIELDS)))
         _, visitor = self._visitor(request)
+        self.check_unlocked(lang, visitor, {field: value})
         if visitor.run is None:
             return {"applied": [], "needs_reset": []}
         applied, needs_reset = self.apply_changes(lang, visitor, {field: self.page_value(field, value)})
@@ -469,6 +473,29 @@ class SettingsHandlers(TabHandlers):
             c = GANConfig.default_for(dataset if dataset in DATASETS else GANConfig().dataset, data_path="-")
             return [c.n_critic, c.beta1, c.beta2]
         return [gr.update()] * 3
+
+    # ----- locked controls (a link's lock=, a teacher's pushed link: see ganapp.ui.links) -----
+
+    def locks(self, visitor: Visitor) -> dict[str, Any]:
+        """The controls locked for ``visitor``, with the values they are kept at: those of the link their page
+        opened (:attr:`~ganapp.host.visitors.VisitorState.locked`) and those of the link the teacher pushed
+        (:meth:`~ganapp.host.classroom.Classroom.locked`), which win."""
+        pushed = self.classroom.locked() if self.classroom is not None else {}
+        return {**visitor.state.locked, **pushed}
+
+    def check_unlocked(self, lang: str, visitor: Visitor, values: dict[str, Any]) -> None:
+        """Refuse a value other than the locked one for a locked control, whatever sent it (the page, a forged
+        event, the API): a disabled widget is not access control. Called by every handler that reads or changes
+        settings (each control's change, ``set_setting``, and Start, Step, Reset and run B through
+        :meth:`read_config`).
+
+        Raises:
+            gr.Error: naming the control and the value it is locked at, in ``lang``.
+        """
+        locked = self.locks(visitor)
+        for field, value in values.items():
+            if field in locked and self.page_value(field, value) != locked[field]:
+                raise gr.Error(t(lang, "err_locked", field=t(lang, field), value=locked[field]))
 
 
 def _plain(text: str) -> str:

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from ..host.classroom import CHALLENGES, SORT_KEYS, THUMB_PX, Classroom, RunCard
 from ..host.limits import LimitError, ServerFullError
 from ..host.visitors import PageView
 from ..run.lessons import LESSONS, Lesson
+from ..run.links import LINK_FIELDS, Link, parse
 from ..run.run import ERROR
 from ..service.protocol import RunLostError
 from . import plots
@@ -34,6 +36,7 @@ from .common import DETECT_LANG_JS, FAST, guarded, toast
 from .errors import autosave_note
 from .handlers import GanApp
 from .i18n import LANGS, known_lang, t
+from .links import link_reason
 from .lessons import kept_checkpoint_name, start_lesson
 from .live import HISTORY_POINTS, LiveHandlers, format_elapsed
 
@@ -87,6 +90,11 @@ def ruled_out_note(lang: str, classroom: Classroom) -> str:
     """Which lessons the host's limits rule out on this server, and why ("" when none)."""
     return "\n\n".join(t(lang, "lesson_ruled_out", lesson=t(lang, f"preset_{k}"), field=t(lang, e.field),
                          value=e.value, allowed=e.allowed) for k, e in classroom.ruled_out.items())
+
+
+def field_choices(lang: str) -> list[tuple[str, str]]:
+    """The Train tab's settings as choices, each by its label in ``lang`` (what a teacher may lock or hide)."""
+    return [(t(lang, f), f) for f in LINK_FIELDS]
 
 
 class CardClick(gr.EventData):
@@ -342,6 +350,33 @@ class TeacherHandlers:
 
     @teacher_only
     @guarded
+    def push_link(self, request: gr.Request, lang: str, token: Any, link: Any, lock: Any = (), hide: Any = ()) -> str:
+        """A setup as a link (a Train tab's "Copy link": a whole address or its query) reaches every student as a
+        lesson does (by :meth:`~ganapp.host.classroom.Classroom.push_link`): its settings fill their controls, and
+        their runs go on untouched until they act. ``lock`` and ``hide`` (control names, PAGE_FIELDS) add to the
+        link's own lists; the locks hold on the server for every student until the next lesson or link. A link
+        with any refused part is not pushed: the teacher is told each part and why."""
+        if not isinstance(link, str) or not link.strip():
+            raise gr.Error(t(lang, "err_push_no_link"))
+        for key, names in (("lock", lock), ("hide", hide)):
+            if not isinstance(names, (list, tuple)) or any(n not in LINK_FIELDS for n in names):
+                raise gr.Error(t(lang, "err_choice", field=t(lang, key), value=names, choices=", ".join(LINK_FIELDS)))
+        text = link.strip()
+        query = urllib.parse.urlsplit(text).query if "?" in text else text.split("#")[0]
+        parsed = self.app.links.offered_here(parse(query))
+        if parsed.refused:
+            raise gr.Error(t(lang, "err_push_link", why="; ".join(link_reason(lang, e) for e in parsed.refused)))
+        pushed = Link(parsed.values, parsed.lesson, None, tuple(dict.fromkeys((*parsed.hide, *hide))),
+                      tuple(dict.fromkeys((*parsed.lock, *lock))))
+        try:
+            self.classroom.push_link(pushed)
+        except LimitError as e:
+            raise gr.Error(t(lang, "lesson_ruled_out", lesson=t(lang, f"preset_{pushed.lesson}"),
+                             field=t(lang, e.field), value=e.value, allowed=e.allowed)) from None
+        return t(lang, "link_pushed", locked=len(pushed.lock), hidden=len(pushed.hide))
+
+    @teacher_only
+    @guarded
     def pause_all(self, request: gr.Request, lang: str, token: Any) -> str:
         return t(lang, "paused_n", n=self.classroom.pause_all())
 
@@ -406,6 +441,13 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
                 apply_now = tr(gr.Checkbox(False, label=en("apply_now"), elem_id="teacher-apply-now"), "apply_now")
             pause_all = tr(gr.Button(en("pause_all"), elem_id="teacher-pause-all"), "pause_all", "value")
             resume_all = tr(gr.Button(en("resume_all"), elem_id="teacher-resume-all"), "resume_all", "value")
+        with gr.Row():  # a setup as a link, pushed to the class with the controls it locks and hides
+            push_box = tr(gr.Textbox(label=en("push_link_box"), max_lines=1, elem_id="teacher-link", scale=2),
+                          "push_link_box")
+            push_lock = gr.CheckboxGroup(field_choices("en"), label=en("push_lock"), elem_id="teacher-lock", scale=2)
+            push_hide = gr.CheckboxGroup(field_choices("en"), label=en("push_hide"), elem_id="teacher-hide", scale=1)
+            push = tr(gr.Button(en("push_link"), elem_id="teacher-push-link", scale=0, min_width=160), "push_link",
+                      "value")
         class_note = gr.Markdown("", elem_id="teacher-class-note")
         # png: a thumbnail's points are single colours that a lossy format would smear
         gallery = tr(gr.Gallery(label=en("the_class"), columns=6, allow_preview=False, object_fit="contain",
@@ -446,6 +488,8 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
         # the class actions are API endpoints too (a teacher may script them); each checks the token
         set_lesson.click(h.set_lesson, [lang, token, lesson, apply_now], [note], api_name="teacher_set_lesson",
                          **FAST)
+        push.click(h.push_link, [lang, token, push_box, push_lock, push_hide], [note], api_name="teacher_push_link",
+                   **FAST)
         pause_all.click(h.pause_all, [lang, token], [note], api_name="teacher_pause_all", **FAST)
         resume_all.click(h.resume_all, [lang, token], [note], api_name="teacher_resume_all", **FAST)
         start_challenge.click(h.start_challenge, [lang, token, challenge], [note], api_name="teacher_challenge",
@@ -459,11 +503,13 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
                         gr.update(label=t(code, "class_lesson"), choices=lesson_choices(code, classroom)),
                         gr.update(label=t(code, "challenge"),
                                   choices=[(t(code, f"challenge_{k}"), k) for k in CHALLENGES]),
-                        gr.update(label=t(code, "leaderboard"), headers=[t(code, k) for k in columns])]
+                        gr.update(label=t(code, "leaderboard"), headers=[t(code, k) for k in columns]),
+                        gr.update(label=t(code, "push_lock"), choices=field_choices(code)),
+                        gr.update(label=t(code, "push_hide"), choices=field_choices(code))]
             return updates
 
-        lang.change(relabel, [lang], [*(c for c, _, _ in labeled), sort, lesson, challenge, leaderboard],
-                    **private)
+        lang.change(relabel, [lang], [*(c for c, _, _ in labeled), sort, lesson, challenge, leaderboard, push_lock,
+                                      push_hide], **private)
         demo.load(None, None, [lang], js=DETECT_LANG_JS)
 
 

@@ -19,6 +19,7 @@ from .common import CONTROL_FIELDS, FAST
 from .diagram import model_diagram_svg
 from .run_b import COMPARE_FIELDS
 from .i18n import t
+from .links import COPY_LINK_JS, WRITE_LINK_JS
 from .live import PollOutputs, TickOutputs
 from .plots import DEFAULT_SMOOTHING, LAYERS
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
@@ -145,6 +146,32 @@ def setting_widgets(default: GANConfig, tr: Callable, advanced: bool) -> dict[st
     return made
 
 
+def build_link_box(tr: Callable, en: Callable) -> dict[str, Any]:
+    """The setup's link (:mod:`ganapp.ui.links`): the note on what a link hid, locked or refused, "Copy link" and
+    the box that shows the address, and a hidden box through which the server hands the page its address."""
+    link_note = gr.Markdown("", elem_id="link-note")
+    copy_link = tr(gr.Button(en("copy_link"), size="sm", elem_id="copy-link"), "copy_link", "value")
+    link_box = tr(gr.Textbox("", label=en("link_box"), interactive=False, max_lines=1, buttons=["copy"],
+                             visible=False, elem_id="link-box"), "link_box")
+    link_query = gr.Textbox("", visible="hidden", elem_id="link-query")
+    return dict(link_note=link_note, copy_link=copy_link, link_box=link_box, link_query=link_query)
+
+
+def wire_link(app: Any, ui: SimpleNamespace, lang: Any) -> None:
+    """The address follows the setup: each change of a setting, the lesson or the language has the server write the
+    link (:meth:`~ganapp.ui.links.LinkHandlers.current_link`), which the page puts in its address; "Copy link"
+    copies the address and shows it."""
+    settings = [ui.by_field[f] for f in PAGE_FIELDS]
+    gr.on([c.change for c in settings] + [lang.change, ui.lesson.change], app.links.current_link,
+          [lang, ui.lesson, *settings], [ui.link_query], api_visibility="private", trigger_mode="always_last",
+          **FAST)
+    ui.link_query.change(None, [ui.link_query], None, js=WRITE_LINK_JS, api_visibility="private",
+                         show_progress="hidden")
+    lang.change(app.links.note, [lang], [ui.link_note], api_visibility="private", **FAST)
+    ui.copy_link.click(lambda url: gr.update(value=url, visible=True), [ui.link_box], [ui.link_box], js=COPY_LINK_JS,
+                       api_visibility="private", show_progress="hidden")
+
+
 def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                     init_choices: Callable) -> SimpleNamespace:
     """The Train tab's components, inside the page's ``gr.Tabs``, with the controls set to ``default``; ``tr``
@@ -184,6 +211,7 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                                       label=en("lesson_pick"), elem_id="lesson")
                     lesson_text = gr.Markdown("", elem_id="lesson-text")
                     tr(gr.Markdown(en("for_teachers"), elem_id="for-teachers"), "for_teachers", "value")
+                link = build_link_box(tr, en)
                 by_field = setting_widgets(default, tr, advanced=False)
                 with tr(gr.Accordion(en("advanced"), open=False), "advanced"):
                     by_field |= setting_widgets(default, tr, advanced=True)
@@ -274,7 +302,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                            quality_caption=quality_caption, layers=layers, grid=grid, scatter=scatter,
                            scatter_b=scatter_b, grid_b=grid_b, alert=alert, metrics2d_plot=metrics2d_plot,
                            export=export, gif_file=gif_file, class_moves=class_moves, by_field=by_field,
-                           reproduce=reproduce, reproduce_box=reproduce_box, reproduce_note=reproduce_note)
+                           reproduce=reproduce, reproduce_box=reproduce_box, reproduce_note=reproduce_note,
+                           **link)
 
 
 def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any, lesson_no: Any,
@@ -335,7 +364,9 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
                      show_progress="hidden")
     lesson_no.change(app.take_lesson, [lang, lesson_no, *controls[:-2]],
                      [*controls[:-2], ui.lesson, ui.lesson_text, ui.slow_motion, ui.run_minutes],
-                     api_visibility="private", **FAST)
+                     api_visibility="private", **FAST).then(
+        app.links.note, [lang], [ui.link_note], api_visibility="private", **FAST)  # a pushed link's locks
+    wire_link(app, ui, lang)
     frame.change(app.live.poll, [lang, curves_held], poll_outputs, js=curves.REPORT_JS, api_name="poll", **FAST)
     # the model diagram follows the same frames (their key holds the step, phase and language it shows), from what
     # the tick read: the poll's twelve outputs and the tick's five stay as API clients read them
