@@ -109,8 +109,8 @@ def dcgan_class(s: Sizes) -> None:
     engine.close()
     done = [run.step_count - b for run, b in zip(runs, before)]
     device = runs[0].trainer.device
-    print(f"RESULT class of {len(runs)} {configs[0].dataset} DCGAN runs (Engine): {sum(done) / len(runs) / elapsed:.1f} "
-          f"steps/s per run (slowest {min(done) / elapsed:.1f}) on {device}")
+    print(f"RESULT class of {len(runs)} {configs[0].dataset} DCGAN runs (Engine): "
+          f"{sum(done) / len(runs) / elapsed:.1f} steps/s per run (slowest {min(done) / elapsed:.1f}) on {device}")
 
     trainers = [Trainer(c, download=False) for c in configs]
     streams = [torch.cuda.Stream(device) if device.type == "cuda" else None for _ in trainers]

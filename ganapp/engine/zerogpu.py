@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import torch
 
-from ..gan.trainer import Trainer
+from ..gan.trainer import Trainer, set_auto_device
 from .engine import Engine, Job
 
 ON_EMPTY = ("cpu", "pause")  # what a run does when ZeroGPU's quota is spent
@@ -225,3 +225,18 @@ class ChunkedEngine(Engine):
             job.pause()
             return None
         return train_chunk(job.trainer, "cpu", seconds, limit)
+
+
+def zerogpu_engine(environ: Mapping[str, str] = os.environ) -> ChunkedEngine | None:
+    """The host's engine on ZeroGPU (see :func:`zerogpu_enabled`), else None. It trains in the web server's own
+    process (a ``spaces.GPU`` call must come from the process ZeroGPU forks), and there ``auto`` now means the CPU
+    (:func:`ganapp.gan.trainer.set_auto_device`): a run lives on the CPU between its chunks.
+
+    Raises:
+        ValueError: ``GANAPP_ZEROGPU`` or ``GANAPP_ZEROGPU_ON_EMPTY`` is not allowed.
+    """
+    if not zerogpu_enabled(environ):
+        return None
+    engine = ChunkedEngine(on_empty=on_empty_choice(environ))
+    set_auto_device("cpu")
+    return engine

@@ -47,12 +47,25 @@ def lr_factor(progress: float, decay: float) -> float:
     return min(1.0, max(0.0, (1.0 - progress) / decay))
 
 
+_AUTO_DEVICE: list[str] = []  # set_auto_device's choice, when a host made one
+
+
+def set_auto_device(name: str | None) -> None:
+    """Make ``auto`` mean ``name`` in this process (None: pick as :func:`resolve_device` says). On a ZeroGPU Space
+    runs live on the CPU and only their chunks see CUDA (:mod:`ganapp.engine.zerogpu`), though ``spaces`` makes CUDA
+    look available everywhere."""
+    _AUTO_DEVICE[:] = [name] if name is not None else []
+
+
 def resolve_device(name: str) -> torch.device:
-    """The torch device for a config's ``device`` field: ``auto`` picks cuda, then mps, then cpu.
+    """The torch device for a config's ``device`` field: ``auto`` picks cuda, then mps, then cpu (or what
+    :func:`set_auto_device` chose).
 
     Raises:
         ValueError: ``cuda`` or ``mps`` was asked for but is not available on this machine.
     """
+    if name == "auto" and _AUTO_DEVICE:
+        return torch.device(_AUTO_DEVICE[0])
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

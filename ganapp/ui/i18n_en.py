@@ -461,4 +461,11 @@ EN: dict[str, str] = {
     "diagram_follows_d": "D climbs both terms; G is frozen.",
     "diagram_follows_g": "G lowers the second term; D is frozen.",
     "diagram_idle": "Step D and Step G light up what each update moves.",
+    # ZeroGPU: the GPU time of the chunks, and what happens when it runs out (ganapp.engine.zerogpu, ganapp.ui.live)
+    "zerogpu_status": "GPU: ZeroGPU, a few seconds at a time · {used} used{left}",
+    "zerogpu_left": " · {left} left",
+    "zerogpu_then_cpu": "When this server's GPU time runs out, training goes on on the CPU, more slowly.",
+    "zerogpu_then_pause": "When this server's GPU time runs out, the run pauses: press Resume once there is more.",
+    "zerogpu_empty_cpu": "The GPU time has run out: training goes on on the CPU, more slowly, until there is more.",
+    "zerogpu_empty_pause": "The GPU time has run out, so the run is paused: press Resume once ZeroGPU gives more.",
 }

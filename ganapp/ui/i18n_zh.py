@@ -414,4 +414,11 @@ ZH: dict[str, str] = {
     "diagram_follows_d": "D 提升两项；G 被冻结。",
     "diagram_follows_g": "G 降低第二项；D 被冻结。",
     "diagram_idle": "单步 D 与单步 G 会点亮每次更新所改动的部分。",
+    # ZeroGPU: the GPU time of the chunks, and what happens when it runs out (ganapp.engine.zerogpu, ganapp.ui.live)
+    "zerogpu_status": "GPU：ZeroGPU，每次几秒 · 已用 {used}{left}",
+    "zerogpu_left": " · 剩余 {left}",
+    "zerogpu_then_cpu": "本服务器的 GPU 时间用完后，训练会在 CPU 上继续，速度较慢。",
+    "zerogpu_then_pause": "本服务器的 GPU 时间用完后，运行会暂停：有了新的时间后请按“继续”。",
+    "zerogpu_empty_cpu": "GPU 时间已用完：训练在 CPU 上继续，速度较慢，直到 ZeroGPU 提供新的时间。",
+    "zerogpu_empty_pause": "GPU 时间已用完，运行已暂停：ZeroGPU 提供新的时间后请按“继续”。",
 }

@@ -141,3 +141,17 @@ def test_zerogpu_settings_and_the_quota_message():
         on_empty_choice({"GANAPP_ZEROGPU_ON_EMPTY": "stop"})
     assert quota_error(RuntimeError(QUOTA_MESSAGE)) == (12.0, 252.0)
     assert quota_error(RuntimeError("CUDA error: out of memory")) is None
+
+
+def test_the_hosts_engine_on_zerogpu_trains_in_chunks_and_builds_runs_on_the_cpu():
+    from ganapp.engine.zerogpu import zerogpu_engine
+    from ganapp.gan.trainer import resolve_device, set_auto_device
+
+    assert zerogpu_engine({}) is None
+    try:
+        engine = zerogpu_engine({"GANAPP_ZEROGPU": "1", "GANAPP_ZEROGPU_ON_EMPTY": "pause"})
+        assert isinstance(engine, ChunkedEngine) and engine.on_empty == "pause" and not engine.stacking
+        assert resolve_device("auto").type == "cpu"  # runs live on the CPU between chunks
+        engine.close()
+    finally:
+        set_auto_device(None)
