@@ -1,8 +1,8 @@
-"""ZeroGPU's chunked training, on the CPU: the ``spaces`` decorator is replaced by one that runs the chunk on a deep
-copy of the trainer, as ZeroGPU runs it in a forked process whose changes are lost, so that only what a chunk returns
-can reach the run."""
+"""ZeroGPU's chunked training, on the CPU: the ``spaces`` decorator is replaced by one that runs the chunk on a copy
+of the trainer made by pickling it, as ZeroGPU runs the call in a forked process (its arguments pickled across)
+whose changes are lost, so that only what a chunk returns can reach the run."""
 
-import copy
+import pickle
 import threading
 
 import pytest
@@ -17,11 +17,16 @@ from conftest import tiny_2d, tiny_image, wait_until
 QUOTA_MESSAGE = "You have exceeded your free GPU quota (15s requested vs. 12s left). Try again in 0:04:12"
 
 
+def copied(trainer: Trainer) -> Trainer:
+    """The trainer as a chunk in ZeroGPU's fork sees it: pickled across, a copy of its own."""
+    return pickle.loads(pickle.dumps(trainer))
+
+
 def forked(duration_s):
     """What ZeroGPU's decorator does to a chunk, on the CPU: the function runs on a copy of its trainer."""
     def decorate(fn):
         def call(trainer, *args):
-            return fn(copy.deepcopy(trainer), *args)
+            return fn(copied(trainer), *args)
         return call
     return decorate
 
@@ -47,7 +52,7 @@ def test_chunked_and_unchunked_training_give_bitwise_identical_weights(config, f
     rows_alone = torch.stack([alone.train_step() for _ in range(7)])
     rows = []
     for steps in (3, 1, 3):
-        result = train_chunk(copy.deepcopy(chunked) if fork else chunked, "cpu", 60.0, steps)
+        result = train_chunk(copied(chunked) if fork else chunked, "cpu", 60.0, steps)
         chunked.load_state(result.tensors, result.meta)  # what the engine does with a chunk's result
         rows.append(result.rows)
     assert torch.equal(torch.cat(rows), rows_alone)
@@ -79,7 +84,7 @@ def test_pause_takes_effect_at_the_next_chunk_boundary():
         def decorate(fn):
             def call(trainer, *args):
                 calls.append(1)
-                result = fn(copy.deepcopy(trainer), *args)
+                result = fn(copied(trainer), *args)
                 steps.append(len(result.rows))
                 entered.set()
                 release.wait(30)
