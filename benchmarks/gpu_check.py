@@ -1,4 +1,4 @@
-"""The GPU check of issue 25: four measurements on one GPU, each printed with its ratio or target.
+"""The GPU check of issue 25: five measurements on one GPU, each printed with its ratio or target.
 
 1. Trainer ÷ a plain pytorch/examples-style DCGAN loop on MNIST (64 px, widths 64, batch 128), fp32 and bf16
    (target ≥ 1.0); the plain loop is ``trainer_vs_bare.bare_loop``, always fp32 with plain Adam.
@@ -8,6 +8,7 @@
    stream, to tell whether the engine should give each lone run a stream.
 4. The Ray path: actors with fractional ``num_gpus``, each training a stack of ring8 runs; a clear line when Ray is
    not installed.
+5. One ZeroGPU chunk: a run built on the CPU moves to the GPU, trains, and comes back whole.
 
 Run it through ``benchmarks/gpu_check.sh`` (which says how it finds torch on a lent machine), or directly:
 
@@ -35,6 +36,7 @@ from _common import interleaved, steps_per_s  # noqa: E402
 from trainer_vs_bare import bare_loop  # noqa: E402
 from ganapp.engine.engine import Engine  # noqa: E402
 from ganapp.engine.stack import StackedTrainer  # noqa: E402
+from ganapp.engine.zerogpu import train_chunk  # noqa: E402
 from ganapp.gan.config import GANConfig  # noqa: E402
 from ganapp.gan.trainer import Trainer  # noqa: E402
 from ganapp.run.run import Run  # noqa: E402
@@ -162,7 +164,21 @@ def ray_fractions(s: Sizes) -> None:
         ray.shutdown()
 
 
-SECTIONS = {"plain": trainer_vs_plain, "stack": stacked_ring8, "class": dcgan_class, "ray": ray_fractions}
+def zerogpu_chunk(s: Sizes) -> None:
+    """Section 5: one ZeroGPU chunk (:func:`ganapp.engine.zerogpu.train_chunk`) of a run built on the CPU: it moves
+    to the GPU, trains, comes back; its state loads into the run, which then steps on the CPU."""
+    config = GANConfig.default_for(s.dataset, model="dcgan", seed=0, device="cpu", **s.class_dcgan)
+    trainer = Trainer(config, download=False)
+    result = train_chunk(trainer, s.device, s.seconds * s.rounds, 100_000)
+    trainer.load_state(result.tensors, result.meta)
+    assert trainer.device.type == "cpu" and trainer.weights_finite(), "the run did not come back whole"
+    trainer.train_step()
+    print(f"RESULT zerogpu chunk on {s.device}: {len(result.rows) / result.seconds:.1f} steps/s over "
+          f"{result.seconds:.1f} s, moves included ({len(result.rows)} steps of a {config.dataset} DCGAN)")
+
+
+SECTIONS = {"plain": trainer_vs_plain, "stack": stacked_ring8, "class": dcgan_class, "ray": ray_fractions,
+            "chunk": zerogpu_chunk}
 
 
 def main(argv: list[str] | None = None) -> int:
