@@ -126,6 +126,13 @@ def quota_error(error: BaseException) -> tuple[float | None, float | None] | Non
     return (float(left.group(1)) if left else None), (float(wait_s) if wait_s is not None else None)
 
 
+def refused(error: BaseException) -> bool:
+    """True when ``error`` is ZeroGPU declining a call for now (no GPU free, its queue timed out): the ``spaces``
+    client raises those as Gradio's ``Error`` (``gradio.exceptions.Error``; this layer does not import gradio), and a
+    run trains that chunk on the CPU rather than fail."""
+    return any(c.__name__ == "Error" and c.__module__.startswith("gradio") for c in type(error).__mro__)
+
+
 class GpuStatus(NamedTuple):
     """What the page says about the GPU: seconds of GPU used by chunks, the seconds left when ZeroGPU said so
     (None until it has), whether the quota is spent now, and the host's choice for then (``cpu`` or ``pause``)."""
@@ -212,7 +219,9 @@ class ChunkedEngine(Engine):
             except Exception as e:
                 quota = quota_error(e)
                 if quota is None:
-                    raise
+                    if not refused(e):
+                        raise
+                    return train_chunk(job.trainer, "cpu", seconds, limit)  # no GPU free now: this chunk on the CPU
                 left_s, wait_s = quota
                 self.gpu_left_s = left_s if left_s is not None else 0.0
                 self._empty_until = time.perf_counter() + (wait_s if wait_s is not None else 60.0)

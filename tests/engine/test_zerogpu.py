@@ -160,3 +160,34 @@ def test_the_hosts_engine_on_zerogpu_trains_in_chunks_and_builds_runs_on_the_cpu
         engine.close()
     finally:
         set_auto_device(None)
+
+
+def test_a_call_zerogpu_declines_for_now_trains_that_chunk_on_the_cpu_and_any_other_error_fails_the_run():
+    from gradio.exceptions import Error  # what the spaces client raises; the engine layer does not import gradio
+
+    def declining(error):
+        def decorator(duration_s):
+            def decorate(fn):
+                def call(*args):
+                    raise error
+                return call
+            return decorate
+        return decorator
+
+    engine = ChunkedEngine(chunk_s=0.05, device="cpu", on_empty="pause",
+                           decorate=declining(Error("No GPU was available after 60s")))
+    run = Run(tiny_2d(seed=7), engine=engine)
+    try:
+        run.step(10)
+        assert wait_until(lambda: run.state == PAUSED and run.status().step == 10)
+        assert not engine.gpu_status().empty  # not a spent quota: the next chunk asks for the GPU again
+    finally:
+        engine.close()
+    engine = ChunkedEngine(chunk_s=0.05, device="cpu", decorate=declining(RuntimeError("CUDA error: misaligned")))
+    run = Run(tiny_2d(seed=7), engine=engine)
+    try:
+        run.step(10)
+        assert wait_until(lambda: run.state == "error")
+        assert "CUDA error" in run.status().message
+    finally:
+        engine.close()
