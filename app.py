@@ -37,6 +37,9 @@ Environment:
         care where data goes).
     GANAPP_WORKER: ``1`` (default; ``0`` on Windows) trains every run in a worker process beside the web server,
         ``0`` in the web server's own process (see ganapp.service.worker).
+    GANAPP_ZEROGPU: ``1`` trains each run in chunks of ``@spaces.GPU`` calls, in this process (the default on a
+        ZeroGPU Space, ``0`` turns it off there); GANAPP_ZEROGPU_ON_EMPTY: ``cpu`` (default) or ``pause``, what a run
+        does when the GPU quota is spent (see ganapp.engine.zerogpu and docs/hosting.md).
     GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables; by default 127.0.0.1, this
         computer only: ``0.0.0.0`` serves a class on the network).
 """
@@ -54,6 +57,7 @@ from pathlib import Path
 import gradio as gr
 
 from ganapp.engine import runtime
+from ganapp.engine.zerogpu import zerogpu_engine
 from ganapp.gan.config import GANConfig
 from ganapp.gan.memory import model_memory
 from ganapp.gan.metrics import live_scorer
@@ -227,6 +231,10 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
         if choice == "1" and os.name == "nt":
             raise SystemExit("GANAPP_WORKER=1 needs Unix sockets (Linux, macOS): use 0 on Windows")
         worker = WORKER_CHOICES[choice]
+    try:  # ZeroGPU: runs train in spaces.GPU chunks, in this process (ZeroGPU forks it for each call)
+        chunked = zerogpu_engine()
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
     trust_proxies()
     if download is None:
         try:
@@ -235,7 +243,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
     registry = Registry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
-                               engine=WorkerService() if worker else None,
+                               engine=chunked if chunked is not None else WorkerService() if worker else None,
                                store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)

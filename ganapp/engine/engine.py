@@ -81,6 +81,13 @@ class Job(Protocol):
     def fail(self, error: BaseException) -> None:
         """The job's step raised ``error``: stop it and say why."""
 
+    # Asked only by ganapp.engine.zerogpu.ChunkedEngine (a job without them trains there by lone steps):
+    def chunk_steps(self) -> int | None:
+        """The most steps one chunk of it may take now (≥ 1), or None when it must take lone steps."""
+
+    def pause(self) -> None:
+        """Stop wanting steps (ZeroGPU's quota is spent and the host chose to pause)."""
+
 
 class Engine:
     """Trains the submitted jobs: stacks same-shape ones, time-slices between groups with fair quanta.

@@ -132,15 +132,17 @@ class _StackedAdam:
         self.params = params
         self.exp_avg = [torch.zeros_like(p) for p in params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in params]
-        self.steps = torch.zeros(params[0].shape[0], dtype=torch.float64)  # (K,) Adam steps taken per member
+        self.device = params[0].device  # every tensor below lives beside the parameters (CUDA included)
+        self.steps = torch.zeros(params[0].shape[0], dtype=torch.float64, device=self.device)  # (K,) steps per member
 
     @torch.no_grad()
     def step(self, grads: Sequence[torch.Tensor], lr: Sequence[float], beta1: Sequence[float],
              beta2: Sequence[float]) -> None:
         self.steps += 1
-        b1 = torch.tensor(beta1, dtype=torch.float64)
-        b2 = torch.tensor(beta2, dtype=torch.float64)
-        step_size = torch.tensor(lr, dtype=torch.float64) / (1 - b1 ** self.steps)  # (K,) lr / bias_correction1
+        b1 = torch.tensor(beta1, dtype=torch.float64, device=self.device)
+        b2 = torch.tensor(beta2, dtype=torch.float64, device=self.device)
+        lr_t = torch.tensor(lr, dtype=torch.float64, device=self.device)
+        step_size = lr_t / (1 - b1 ** self.steps)  # (K,) lr / bias_correction1
         bc2_sqrt = (1 - b2 ** self.steps).sqrt()  # (K,)
         dtype = self.params[0].dtype
 

@@ -223,6 +223,13 @@ def load_drawing(path: str | Path) -> np.ndarray:
     return points.astype(np.float32)
 
 
+def derived_generator(generator: torch.Generator, device: torch.device | str) -> torch.Generator:
+    """A generator on ``device`` seeded by one draw from ``generator`` (which advances): how a stream's randomness
+    follows it to another device, deterministically, since a torch.Generator lives on one device for good."""
+    seed = int(torch.randint(2 ** 62, (1,), generator=generator, device=generator.device).item())
+    return torch.Generator(device=device).manual_seed(seed)
+
+
 class DataStream:
     """An endless stream of real batches for one dataset, on one device.
 
@@ -299,6 +306,22 @@ class DataStream:
             self._perm = perm.to(self.device)
         self.generator.set_state(tensors["rng"])
         self._pos, self.samples_seen = int(meta["pos"]), int(meta["samples_seen"])
+
+    def to(self, device: torch.device | str) -> None:
+        """Serve batches on ``device`` from now on: the dataset and this epoch's order move there, and the stream's
+        generator is replaced by one on ``device`` seeded from it (a generator cannot change device), so the same
+        moves from the same state give the same batches. Nothing happens when the stream is on ``device``."""
+        device = torch.device(device)
+        if device == self.device:
+            return
+        self.device = device
+        self.generator = derived_generator(self.generator, device)
+        if self.points is not None:
+            self.points = self.points.to(device)
+        if self.images is not None:
+            self.images = self.images.to(device)
+            self.labels = self.labels.to(device) if self.labels is not None else None
+            self._perm = self._perm.to(device)
 
     def next(self, batch_size: int) -> torch.Tensor:
         """The next real batch: (B, 2) float32, or (B, C, S, S) float32 in [-1, 1]."""

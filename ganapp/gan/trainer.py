@@ -15,7 +15,7 @@ from torch import nn
 
 from .config import LIVE_FIELDS, GANConfig
 from .checkpoints import Checkpoint
-from .data import DataStream
+from .data import DataStream, derived_generator
 from .losses import get_loss, gradient_penalty, r1_penalty
 from .models import build_discriminator, build_generator, eval_mode, generate
 
@@ -47,12 +47,25 @@ def lr_factor(progress: float, decay: float) -> float:
     return min(1.0, max(0.0, (1.0 - progress) / decay))
 
 
+_AUTO_DEVICE: list[str] = []  # set_auto_device's choice, when a host made one
+
+
+def set_auto_device(name: str | None) -> None:
+    """Make ``auto`` mean ``name`` in this process (None: pick as :func:`resolve_device` says). On a ZeroGPU Space
+    runs live on the CPU and only their chunks see CUDA (:mod:`ganapp.engine.zerogpu`), though ``spaces`` makes CUDA
+    look available everywhere."""
+    _AUTO_DEVICE[:] = [name] if name is not None else []
+
+
 def resolve_device(name: str) -> torch.device:
-    """The torch device for a config's ``device`` field: ``auto`` picks cuda, then mps, then cpu.
+    """The torch device for a config's ``device`` field: ``auto`` picks cuda, then mps, then cpu (or what
+    :func:`set_auto_device` chose).
 
     Raises:
         ValueError: ``cuda`` or ``mps`` was asked for but is not available on this machine.
     """
+    if name == "auto" and _AUTO_DEVICE:
+        return torch.device(_AUTO_DEVICE[0])
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -411,6 +424,30 @@ class Trainer:
         self.step_count, self.d_updates = int(meta["step_count"]), int(meta["d_updates"])
         self.lr_scale = float(meta.get("lr_scale", 1.0))
         self._apply_lr()
+
+    def to(self, device: torch.device | str) -> None:
+        """Move the whole run to ``device`` between steps: G, D, G_ema, Adam's moments, fixed_z and fixed_y, the data
+        stream (:meth:`DataStream.to`) and the z generator (a new one on ``device`` seeded from the old, see
+        :func:`~ganapp.gan.data.derived_generator`). The optimisers keep their parameters (``Module.to`` moves them in
+        place) and their kind: a trainer built on the CPU steps with the unfused Adam on CUDA too. What ZeroGPU's
+        chunks do (:mod:`ganapp.engine.zerogpu`): a run lives on the CPU between chunks. Nothing happens when the
+        trainer is on ``device`` already."""
+        device = torch.device(device)
+        if device.type == self.device.type and None in (device.index, self.device.index) or device == self.device:
+            return
+        for net in (self.G, self.D, self.G_ema):
+            if net is not None:
+                net.to(device)
+        for opt in (self.opt_g, self.opt_d):
+            fused = bool(opt.defaults.get("fused"))  # the fused Adam keeps its step count beside the moments
+            for st in opt.state.values():  # the unfused one on the CPU
+                st.update({k: v.to(device) for k, v in st.items() if k != "step" or fused})
+        self.fixed_z = self.fixed_z.to(device)
+        self.fixed_y = self.fixed_y.to(device) if self.fixed_y is not None else None
+        self.last_r1 = self.last_r1.to(device)
+        self.data.to(device)
+        self.rng = derived_generator(self.rng, device)
+        self.device = device
 
     def weights_finite(self) -> bool:
         """True when every parameter and buffer of G and D is finite (one host sync)."""

@@ -471,6 +471,21 @@ class Run:
             return None
         return peer_class(self.trainer.config)
 
+    def chunk_steps(self) -> int | None:
+        """The most steps one ZeroGPU chunk may take now (see :mod:`ganapp.engine.zerogpu`), the commands and limits
+        that :meth:`begin_step` checks at each step being checked here once a chunk: what a step(n) asked for, else
+        up to the host's ``max_steps`` and the lesson's budget; None while the run must step alone (slow motion, a
+        lesson's pace)."""
+        if self.slow.busy or self.lesson_run.paced_s > 0:
+            return None
+        with self._lock:
+            limit = MAX_STEP_REQUEST if self._sm.want_run else self._sm.pending
+        lesson = self.lesson_run.lesson
+        for cap in (self.max_steps, lesson.step_budget if lesson is not None else None):
+            if cap is not None:
+                limit = min(limit, cap - self.trainer.step_count)
+        return max(1, limit)
+
     def begin_step(self, now: float) -> bool:
         """Mark running; in a timed run, set the lr decay for its progress, or end the run when its time is up; at
         the host's ``max_steps``, pause."""

@@ -482,4 +482,11 @@ EN: dict[str, str] = {
                    "until they press Start or Reset.",
     "err_push_link": "The link was not pushed: {why}",
     "err_push_no_link": "Paste a link first (a Train tab's \"Copy link\" gives one).",
+    # ZeroGPU: the GPU time of the chunks, and what happens when it runs out (ganapp.engine.zerogpu, ganapp.ui.live)
+    "zerogpu_status": "GPU: ZeroGPU, a few seconds at a time · {used} used{left}",
+    "zerogpu_left": " · {left} left",
+    "zerogpu_then_cpu": "When this server's GPU time runs out, training goes on on the CPU, more slowly.",
+    "zerogpu_then_pause": "When this server's GPU time runs out, the run pauses: press Resume once there is more.",
+    "zerogpu_empty_cpu": "The GPU time has run out: training goes on on the CPU, more slowly, until there is more.",
+    "zerogpu_empty_pause": "The GPU time has run out, so the run is paused: press Resume once ZeroGPU gives more.",
 }

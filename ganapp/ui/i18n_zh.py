@@ -432,4 +432,11 @@ ZH: dict[str, str] = {
     "link_pushed": "链接已发送给全班（锁定 {locked} 项，隐藏 {hidden} 项）；在学生按下“开始”或“重置”之前，他们的设置会显示它。",
     "err_push_link": "链接未推送：{why}",
     "err_push_no_link": "请先粘贴一个链接（“训练”页的“复制链接”可以得到）。",
+    # ZeroGPU: the GPU time of the chunks, and what happens when it runs out (ganapp.engine.zerogpu, ganapp.ui.live)
+    "zerogpu_status": "GPU：ZeroGPU，每次几秒 · 已用 {used}{left}",
+    "zerogpu_left": " · 剩余 {left}",
+    "zerogpu_then_cpu": "本服务器的 GPU 时间用完后，训练会在 CPU 上继续，速度较慢。",
+    "zerogpu_then_pause": "本服务器的 GPU 时间用完后，运行会暂停：有了新的时间后请按“继续”。",
+    "zerogpu_empty_cpu": "GPU 时间已用完：训练在 CPU 上继续，速度较慢，直到 ZeroGPU 提供新的时间。",
+    "zerogpu_empty_pause": "GPU 时间已用完，运行已暂停：ZeroGPU 提供新的时间后请按“继续”。",
 }

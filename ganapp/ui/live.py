@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
+from ..engine.zerogpu import ChunkedEngine
 from ..gan.media import upscale
 from ..gan.metrics import collapse_alert
 from ..gan.presets import CLASSROOM_2D
@@ -87,6 +88,7 @@ class LiveHandlers(TabHandlers):
                    it_s=snap.it_s, elapsed=format_elapsed(snap.elapsed_s), device=snap.device)]
         if snap.phase:  # slow motion: say which update is on screen
             lines[0] += f" · **{t(lang, 'phase_' + snap.phase)}**"
+        lines += self._gpu_lines(lang)
         if snap.state in (RUNNING, WAITING) and snap.sharing > 1:
             lines.append(t(lang, "sharing_note", n=snap.sharing))
         if visitor.state.moved_at_step is not None:
@@ -117,6 +119,17 @@ class LiveHandlers(TabHandlers):
             lines.append(t(lang, "run_b_status", state=t(lang, f"state_{snap_b.state}"), step=f"{snap_b.step:,}",
                            it_s=snap_b.it_s, diff=run_b_label(visitor, lang)))
         return "\n\n".join(lines + found)
+
+    def _gpu_lines(self, lang: str) -> list[str]:
+        """On ZeroGPU (:class:`~ganapp.engine.zerogpu.ChunkedEngine`): the GPU time used, and left when ZeroGPU said
+        so, and what happens when it runs out (or has run out), as the host chose; elsewhere nothing."""
+        engine = self.registry.engine
+        if not isinstance(engine, ChunkedEngine):
+            return []
+        gpu = engine.gpu_status()
+        left = "" if gpu.left_s is None else t(lang, "zerogpu_left", left=format_elapsed(gpu.left_s))
+        return [t(lang, "zerogpu_status", used=format_elapsed(gpu.used_s), left=left),
+                t(lang, f"zerogpu_{'empty' if gpu.empty else 'then'}_{gpu.on_empty}")]
 
     @staticmethod
     def _found(lang: str, snap, page: dict) -> list[str]:
