@@ -461,4 +461,9 @@ EN: dict[str, str] = {
     "diagram_follows_d": "D climbs both terms; G is frozen.",
     "diagram_follows_g": "G lowers the second term; D is frozen.",
     "diagram_idle": "Step D and Step G light up what each update moves.",
+    # rooms: several classes at once (ganapp.host.rooms, python -m ganapp rooms)
+    "room_name": "Room: {room}",
+    "rooms_title": "Rooms",
+    "rooms_intro": "Each room is a class of its own: open yours.",
+    "rooms_teacher": "teacher's view",
 }

@@ -414,4 +414,9 @@ ZH: dict[str, str] = {
     "diagram_follows_d": "D 提升两项；G 被冻结。",
     "diagram_follows_g": "G 降低第二项；D 被冻结。",
     "diagram_idle": "单步 D 与单步 G 会点亮每次更新所改动的部分。",
+    # rooms: several classes at once (ganapp.host.rooms, python -m ganapp rooms)
+    "room_name": "教室：{room}",
+    "rooms_title": "教室",
+    "rooms_intro": "每个教室是一个独立的班级：请进入你的教室。",
+    "rooms_teacher": "教师视图",
 }
