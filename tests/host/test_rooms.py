@@ -64,7 +64,7 @@ def test_a_room_s_state_folder_is_refused_for_a_bad_name(tmp_path):
 
 
 def test_the_landing_page_serves_its_page_at_the_root_only_for_the_host_reached():
-    from ganapp.host.rooms import LandingPage
+    from ganapp.host.landing_page import LandingPage
 
     seen = []
 

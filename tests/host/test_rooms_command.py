@@ -100,3 +100,21 @@ def _free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def test_rooms_refuses_bad_arguments_in_one_line_naming_them(capsys):
+    from ganapp.cli import main
+
+    cases = {
+        ("rooms",): "say how many rooms",
+        ("rooms", "0"): "0 rooms is out of range: it must be in 1..64",
+        ("rooms", "65"): "65 rooms is out of range: it must be in 1..64",
+        ("rooms", "2", "--names", "a"): "2 rooms but 1 --names",
+        ("rooms", "--names", "physics", "Bio_1"): "--names: 'Bio_1' is not a room name: use 1 to 32 lowercase",
+        ("rooms", "--names", "a", "a"): "each room needs a name of its own",
+        ("rooms", "2", "--port", "65534"): "--port=65534 is out of range",
+    }
+    for argv, message in cases.items():
+        assert main(list(argv)) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("ganapp: error: ") and message in err and err.count("\n") == 1, (argv, err)
