@@ -148,11 +148,15 @@ class Rooms:
         """Start Ray (if asked), every room, and the landing page drawn by ``render`` (the HTML for a host name).
 
         Raises:
-            OSError: a port is taken, or a process cannot be started.
+            OSError: a port is taken, Ray cannot start, or a process cannot be started.
         """
         self.check_ports()
         if self.ray:
-            self.ray_address = start_ray()
+            try:
+                self.ray_address = start_ray()
+            except Exception as e:  # noqa: BLE001 (Ray's own errors: a head that timed out, a port taken, ...)
+                raise OSError(f"Ray could not start a local head ({' '.join(str(e).split())[:300]}): start the rooms "
+                              "with --no-ray, or start Ray yourself and set GANAPP_RAY_ADDRESS") from None
         temp_root = Path(self.env.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
         for room in self.rooms:
             env = {**self.env, "GANAPP_ROOM": room.name, "GANAPP_TEACHER_TOKEN": room.teacher_token,

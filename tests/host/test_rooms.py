@@ -129,3 +129,19 @@ def test_rooms_train_on_ray_only_where_ray_is_installed_and_the_app_reads_its_ad
         assert rooms.ray_service_present(tmp_path)
     monkeypatch.setattr(rooms.importlib.util, "find_spec", lambda name: None)  # no Ray installed
     assert not rooms.ray_service_present(tmp_path)
+
+
+def test_a_ray_head_that_cannot_start_is_one_clear_error_and_no_room_starts(tmp_path, monkeypatch):
+    from ganapp.host import rooms
+
+    def timed_out():
+        raise Exception("The current node timed out during startup.")
+
+    monkeypatch.setattr(rooms, "start_ray", timed_out)
+    launcher = rooms.Rooms(["a"], tmp_path / "app.py", port=free_port(), ray=True)
+    if not all(rooms.port_free("127.0.0.1", r.port) for r in launcher.rooms):
+        pytest.skip("the room's port is taken")
+    with pytest.raises(OSError, match=r"^Ray could not start a local head \(The current node timed out during "
+                                      r"startup\.\): start the rooms with --no-ray"):
+        launcher.start(lambda host: "")
+    assert launcher.rooms[0].process is None and launcher.landing is None
