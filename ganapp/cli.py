@@ -466,7 +466,7 @@ def rooms(a: argparse.Namespace) -> int:
         raise
     if launcher.ray_address is not None:
         how += f" at {launcher.ray_address}"
-    print(f"ganapp rooms: {len(names)} rooms; {how}", flush=True)
+    print(f"ganapp rooms: {len(names)} room{'s' if len(names) > 1 else ''}; {how}", flush=True)
     print(f"  landing page  {launcher.url(launcher.port)}", flush=True)
     for room in launcher.rooms:  # each token is shown here once, and nowhere else
         print(f"  {room.name:<12}  {launcher.url(room.port)}  teacher: {launcher.url(room.port)}teacher  "
