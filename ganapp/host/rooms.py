@@ -50,8 +50,8 @@ def room_name(raw: str) -> str:
         ValueError: ``raw`` is not 1 to 32 lowercase letters, digits and hyphens starting with a letter or digit.
     """
     if not isinstance(raw, str) or ROOM_NAME.fullmatch(raw) is None:
-        shown = raw if isinstance(raw, str) and len(raw) <= 40 else f"{str(raw)[:40]}…"
-        raise ValueError(f"{shown!r} is not a room name: use {ROOM_FORM}")
+        shown = repr(raw[:40] + ("…" if len(raw) > 40 else "")) if isinstance(raw, str) else type(raw).__name__
+        raise ValueError(f"{shown} is not a room name: use {ROOM_FORM}")
     return raw
 
 
@@ -111,7 +111,8 @@ class Rooms:
         port: the landing page's port; room i (from 1) listens on ``port + i``.
         ray: whether to start a local Ray head for the rooms to train on (only when :func:`ray_service_present`).
         env: the rooms' environment (default: this process's); ``GANAPP_ROOM``, ``GANAPP_TEACHER_TOKEN``,
-            ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT`` and ``GRADIO_TEMP_DIR`` are set per room.
+            ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT`` and ``GRADIO_TEMP_DIR`` are set per room, and
+            ``GRADIO_ROOT_PATH`` is left out (each room is served at the root of its port).
 
     Raises:
         ValueError: a bad or repeated name, no rooms, or ports beyond 65535.
@@ -163,6 +164,7 @@ class Rooms:
                    "GRADIO_SERVER_NAME": self.host, "GRADIO_SERVER_PORT": str(room.port),
                    # each room deletes its own cached files by age: a folder each, so none deletes another's
                    "GRADIO_TEMP_DIR": str(temp_root / room.name), "PYTHONUNBUFFERED": "1"}
+            env.pop("GRADIO_ROOT_PATH", None)  # each room is served at the root of its own port, which the page links
             if self.ray_address is not None:
                 env[RAY_ADDRESS_VAR] = self.ray_address
             room.process = subprocess.Popen([sys.executable, str(self.app_path)], cwd=self.app_path.parent, env=env)
@@ -170,6 +172,7 @@ class Rooms:
         self.landing.start()
 
     def url(self, port: int, host: str | None = None) -> str:
+        """The address of ``port`` on ``host`` (default: where the rooms listen; this computer for 0.0.0.0)."""
         host = host or ("127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host)
         return f"http://{host}:{port}/"
 

@@ -145,3 +145,42 @@ def test_a_ray_head_that_cannot_start_is_one_clear_error_and_no_room_starts(tmp_
                                       r"startup\.\): start the rooms with --no-ray"):
         launcher.start(lambda host: "")
     assert launcher.rooms[0].process is None and launcher.landing is None
+
+
+def test_each_room_process_gets_its_own_name_port_token_and_cache_and_all_stop(tmp_path):
+    """What Rooms hands each room's process, read by a stand-in for app.py that writes its environment down and
+    waits to be stopped."""
+    import json
+
+    from conftest import wait_until
+    from ganapp.host.rooms import Rooms
+
+    (tmp_path / "app.py").write_text(
+        "import json, os, signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\n"
+        "open(os.environ['GANAPP_ROOM'] + '.json', 'w').write(json.dumps(dict(os.environ)))\n"
+        "time.sleep(600)\n")
+    env = {"PATH": "/usr/bin:/bin", "GRADIO_ROOT_PATH": "/somewhere", "GRADIO_TEMP_DIR": str(tmp_path / "cache"),
+           "GANAPP_TEACHER_TOKEN": "the-host-s-own-token"}
+    launcher = Rooms(["physics", "chemistry"], tmp_path / "app.py", port=free_port(), env=env)
+    if not all(rooms_port_free(r.port) for r in launcher.rooms):
+        pytest.skip("a room's port is taken")
+    launcher.start(lambda host: "")
+    try:
+        assert wait_until(lambda: all((tmp_path / f"{r}.json").is_file() for r in ("physics", "chemistry")), 60)
+        seen = {r.name: json.loads((tmp_path / f"{r.name}.json").read_text()) for r in launcher.rooms}
+    finally:
+        launcher.stop()
+    for room in launcher.rooms:
+        got = seen[room.name]
+        assert got["GANAPP_ROOM"] == room.name and got["GRADIO_SERVER_PORT"] == str(room.port)
+        assert got["GANAPP_TEACHER_TOKEN"] == room.teacher_token != "the-host-s-own-token"
+        assert got["GRADIO_TEMP_DIR"] == str(tmp_path / "cache" / room.name)
+        assert "GRADIO_ROOT_PATH" not in got and "GANAPP_RAY_ADDRESS" not in got
+        assert room.process.returncode == 0  # stopped by SIGTERM, as app.py is
+
+
+def rooms_port_free(port: int) -> bool:
+    from ganapp.host.rooms import port_free
+
+    return port_free("127.0.0.1", port)
