@@ -35,6 +35,10 @@ Environment:
         page's state is freed anyway once it closed, or went quiet for GANAPP_IDLE_TIMEOUT_S.
     GRADIO_ANALYTICS_ENABLED: ``True`` turns Gradio's usage analytics on; ganapp keeps them off by default (schools
         care where data goes).
+    GANAPP_ROOM: this server's room, when several classes are served at once (``python -m ganapp rooms``, see
+        docs/scale.md): 1 to 32 lowercase letters, digits and hyphens. The page and the teacher's page show it, and
+        the room's autosaves and secret live in GANAPP_STATE_DIR/rooms/<room>, apart from every other room's.
+    GRADIO_ROOT_PATH: the path this server is reached at behind a reverse proxy (e.g. ``/room-1``; Gradio's own).
     GANAPP_WORKER: ``1`` (default; ``0`` on Windows) trains every run in a worker process beside the web server,
         ``0`` in the web server's own process (see ganapp.service.worker).
     GANAPP_ZEROGPU: ``1`` trains each run in chunks of ``@spaces.GPU`` calls, in this process (the default on a
@@ -66,6 +70,7 @@ from ganapp.host.classroom import Classroom
 from ganapp.host.teacher_gate import TeacherGate
 from ganapp.host.limits import Limits, downloads_allowed
 from ganapp.host.registry import Registry
+from ganapp.host.rooms import room_name, room_state_dir
 from ganapp.service.protocol import RunLostError
 from ganapp.service.worker import WorkerService
 from ganapp.ui.handlers import GanApp
@@ -135,16 +140,31 @@ def _env_number(name: str, default: float) -> float:
     return number
 
 
-def state_store(state_dir: str | Path | None = None) -> StateStore | None:
+def current_room(room: str | None = None) -> str | None:
+    """This server's room: ``room``, else ``GANAPP_ROOM`` (unset or empty: None, a single host).
+
+    Raises:
+        SystemExit: the name is not 1 to 32 lowercase letters, digits and hyphens.
+    """
+    raw = room if room is not None else os.environ.get("GANAPP_ROOM", "")
+    if not raw:
+        return None
+    try:
+        return room_name(raw)
+    except ValueError as e:
+        raise SystemExit(f"GANAPP_ROOM: {e}") from None
+
+
+def state_store(state_dir: str | Path | None = None, room: str | None = None) -> StateStore | None:
     """The autosave folder: ``state_dir``, else ``GANAPP_STATE_DIR`` (``off``: None), else the default, capped at
-    ``GANAPP_STATE_MAX_MB``.
+    ``GANAPP_STATE_MAX_MB``; a room's is its sub-folder ``rooms/<room>`` (:func:`ganapp.host.rooms.room_state_dir`).
 
     Raises:
         SystemExit: the folder cannot be created, or GANAPP_STATE_MAX_MB is not a number > 0.
     """
     if state_dir is None and os.environ.get("GANAPP_STATE_DIR", "").strip().lower() == "off":
         return None
-    root = Path(state_dir) if state_dir is not None else default_state_dir()
+    root = room_state_dir(Path(state_dir) if state_dir is not None else default_state_dir(), room)
     max_mb = _env_number("GANAPP_STATE_MAX_MB", 2048)
     try:
         return StateStore(root, max_bytes=int(max_mb * 1024 * 1024))
@@ -203,15 +223,16 @@ def trust_proxies(raw: str | None = None) -> list[str]:
 def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, poll_every_s: float = 0.5,
                 state_dir: str | Path | None = None, grace_s: float | None = None,
                 autosave_every_s: float = 60.0, teacher_token: str | None = None, worker: bool | None = None,
-                download: bool | None = None) -> gr.Blocks:
+                download: bool | None = None, room: str | None = None) -> gr.Blocks:
     """Build the registry (and its engine), the handlers and the Blocks; start the reaper, which also autosaves.
     Arguments override the environment. The teacher's page exists only with a teacher token. ``worker``: train in
     a worker process (``GANAPP_WORKER``, default 1, and 0 on Windows: the worker listens on a Unix socket; see
     :mod:`ganapp.service.worker`), or in this one. ``download``: whether datasets may be downloaded
-    (``GANAPP_DOWNLOAD``, see :func:`ganapp.host.limits.downloads_allowed`).
+    (``GANAPP_DOWNLOAD``, see :func:`ganapp.host.limits.downloads_allowed`). ``room``: this server's room
+    (``GANAPP_ROOM``, see :func:`current_room`).
 
     Raises:
-        SystemExit: a setting out of range, or a teacher token shorter than 12 characters.
+        SystemExit: a setting out of range, a bad room name, or a teacher token shorter than 12 characters.
     """
     if idle_timeout_s is None:
         idle_timeout_s = _env_number("GANAPP_IDLE_TIMEOUT_S", 900)
@@ -236,6 +257,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     except ValueError as e:
         raise SystemExit(str(e)) from None
     trust_proxies()
+    room = current_room(room)
     if download is None:
         try:
             download = downloads_allowed()
@@ -244,7 +266,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
     registry = Registry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
                                engine=chunked if chunked is not None else WorkerService() if worker else None,
-                               store=state_store(state_dir), grace_s=grace_s, autosave_every_s=autosave_every_s,
+                               store=state_store(state_dir, room), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)
     token = teacher_token if teacher_token is not None else os.environ.get("GANAPP_TEACHER_TOKEN", "")
@@ -255,7 +277,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
         except ValueError as e:
             raise SystemExit(f"GANAPP_TEACHER_TOKEN: {e}") from None
     demo = build_demo(GanApp(registry, ROOT / "checkpoints", classroom=classroom), poll_every_s=poll_every_s,
-                      analytics_enabled=analytics_enabled())
+                      analytics_enabled=analytics_enabled(), room=room)
     demo.ganapp.serves(demo)  # a page that ended leaves nothing of Gradio's behind
     summarise_events_rarely()
     return demo

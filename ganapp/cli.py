@@ -7,6 +7,7 @@
     python -m ganapp train --dataset mnist --steps 3000 --save-every 500 --out runs/mnist.safetensors
     python -m ganapp timelapse --checkpoints runs/mnist_step*.safetensors --seed 7 --out digit.gif
     python -m ganapp train --init checkpoints/mnist_dcgan.safetensors --steps 500 --out runs/finetuned.safetensors
+    python -m ganapp rooms 3 --host 0.0.0.0    # three classes at once: a landing page on 7860, rooms on 7861-7863
 
 Bad flags and bad values print one line and exit with status 2; a missing dataset, a bad checkpoint (one whose
 metadata lies is refused from its header, before anything is built) or a full disk exits with 1, and Ctrl-C with
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -42,6 +44,8 @@ from .gan.metrics import MNIST_LIKE, N_REFERENCE, mode_metrics, scores_mnist, sh
 from .gan.points2d import MIXTURES
 from .gan.trainer import Trainer, cycled_labels
 from .host.limits import Limits
+from .host.rooms import RAY_ADDRESS_VAR, Rooms, ray_service_present, room_name
+from .ui.rooms_page import landing_html
 
 
 class UsageError(Exception):
@@ -157,6 +161,22 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--epochs", type=int, default=3)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: $GANAPP_DATA_DIR)")
+    r = sub.add_parser("rooms", help="serve several classes at once: a room per class, each a web server of its own "
+                                     "with its own teacher token, and a landing page listing them",
+                       description="Starts the rooms on the ports after --port (which the landing page takes) and "
+                                   "stops them all on Ctrl-C or SIGTERM, each saving its runs first. Every other "
+                                   "setting comes from the environment, as for app.py (docs/hosting.md); each "
+                                   "room's autosaves live in GANAPP_STATE_DIR/rooms/<room>. See docs/scale.md.")
+    r.add_argument("count", type=int, nargs="?", help=f"how many rooms, named room-1 .. room-N (1..{MAX_ROOMS})")
+    r.add_argument("--names", nargs="+", metavar="NAME", help="the rooms' names instead: 1 to 32 lowercase letters, "
+                   "digits and hyphens each")
+    r.add_argument("--port", type=int, default=7860, help="the landing page's port; the rooms take the next ones "
+                   "(default 7860)")
+    r.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="the address to serve on (default: $GRADIO_SERVER_NAME, else 127.0.0.1, this computer only; "
+                        "0.0.0.0 serves the network)")
+    r.add_argument("--no-ray", action="store_true", help="train each room in its own training worker even when Ray "
+                   "is installed")
     return p
 
 
@@ -398,6 +418,70 @@ def timelapse(a: argparse.Namespace) -> int:
     return 0
 
 
+MAX_ROOMS = 64
+
+
+def rooms(a: argparse.Namespace) -> int:
+    """Serve the rooms until Ctrl-C or SIGTERM; 0 then, 1 when a room failed or ended on its own."""
+    if a.names is not None:
+        if a.count is not None and a.count != len(a.names):
+            raise UsageError(f"rooms: {a.count} rooms but {len(a.names)} --names: give one or the other, or as many")
+        names = a.names
+    elif a.count is None:
+        raise UsageError("rooms: say how many rooms (e.g. `rooms 3`) or name them with --names")
+    else:
+        names = [f"room-{i}" for i in range(1, a.count + 1)]
+    if not 1 <= len(names) <= MAX_ROOMS:
+        raise UsageError(f"rooms: {len(names)} rooms is out of range: it must be in 1..{MAX_ROOMS}")
+    for name in names:
+        try:
+            room_name(name)
+        except ValueError as e:
+            raise UsageError(f"--names: {e}") from None
+    app_path = Path(__file__).resolve().parents[1] / "app.py"
+    if not app_path.is_file():
+        raise UsageError("rooms serves app.py from a checkout of ganapp, and there is none beside this package")
+    try:
+        launcher = Rooms(names, app_path, host=a.host, port=a.port)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    given = os.environ.get(RAY_ADDRESS_VAR, "").strip()
+    if a.no_ray:
+        how = "each room trains in its own training worker (--no-ray)"
+        launcher.env.pop(RAY_ADDRESS_VAR, None)
+    elif importlib.util.find_spec("ray") is None:
+        how = "each room trains in its own training worker (Ray is not installed: see requirements-ray.txt)"
+    elif not ray_service_present():
+        how = "each room trains in its own training worker (this ganapp does not train on Ray yet)"
+    elif given:
+        how = f"every room trains on the Ray cluster at {given} ({RAY_ADDRESS_VAR})"
+    else:
+        launcher.ray = True
+        how = "every room trains on one local Ray cluster, started now"
+    launcher.handle_signals()
+    try:
+        launcher.start(lambda host: landing_html([(room.name, room.port) for room in launcher.rooms], host))
+    except BaseException:
+        launcher.stop()  # what did start (Ray, rooms) ends with the error
+        raise
+    if launcher.ray_address is not None:
+        how += f" at {launcher.ray_address}"
+    print(f"ganapp rooms: {len(names)} room{'s' if len(names) > 1 else ''}; {how}", flush=True)
+    print(f"  landing page  {launcher.url(launcher.port)}", flush=True)
+    for room in launcher.rooms:  # each token is shown here once, and nowhere else
+        print(f"  {room.name:<12}  {launcher.url(room.port)}  teacher: {launcher.url(room.port)}teacher  "
+              f"token: {room.teacher_token}", flush=True)
+    try:
+        launcher.wait_ready()
+    except RuntimeError as e:
+        launcher.stop()
+        print(f"ganapp: error: {e}", file=sys.stderr)
+        return 1
+    if not launcher.stopping:
+        print("ganapp rooms: ready, every room answers; Ctrl-C stops them all", flush=True)
+    return launcher.serve()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status: 0 ok, 1 a runtime failure (a missing dataset, a checkpoint refused, a
     full disk, no memory), 2 a usage error, 130 interrupted by Ctrl-C. Each failure prints one line, never a
@@ -405,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         a = _parser().parse_args(argv)
         return {"train": train, "sample": sample, "eval": evaluate, "timelapse": timelapse,
-                "train-classifier": train_classifier}[a.command](a)
+                "train-classifier": train_classifier, "rooms": rooms}[a.command](a)
     except UsageError as e:
         return _fail(e, 2)
     except CheckpointError as e:  # a user's file: its reason and the file's name, one line

@@ -489,4 +489,9 @@ EN: dict[str, str] = {
     "zerogpu_then_pause": "When this server's GPU time runs out, the run pauses: press Resume once there is more.",
     "zerogpu_empty_cpu": "The GPU time has run out: training goes on on the CPU, more slowly, until there is more.",
     "zerogpu_empty_pause": "The GPU time has run out, so the run is paused: press Resume once ZeroGPU gives more.",
+    # rooms: several classes at once (ganapp.host.rooms, python -m ganapp rooms)
+    "room_name": "Room: {room}",
+    "rooms_title": "Rooms",
+    "rooms_intro": "Each room is a class of its own: open yours.",
+    "rooms_teacher": "teacher's view",
 }

@@ -439,4 +439,9 @@ ZH: dict[str, str] = {
     "zerogpu_then_pause": "本服务器的 GPU 时间用完后，运行会暂停：有了新的时间后请按“继续”。",
     "zerogpu_empty_cpu": "GPU 时间已用完：训练在 CPU 上继续，速度较慢，直到 ZeroGPU 提供新的时间。",
     "zerogpu_empty_pause": "GPU 时间已用完，运行已暂停：ZeroGPU 提供新的时间后请按“继续”。",
+    # rooms: several classes at once (ganapp.host.rooms, python -m ganapp rooms)
+    "room_name": "教室：{room}",
+    "rooms_title": "教室",
+    "rooms_intro": "每个教室是一个独立的班级：请进入你的教室。",
+    "rooms_teacher": "教师视图",
 }

@@ -73,10 +73,12 @@ GRADIO_LOCALE_JS = """(lang) => {
 
 
 def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None = None,
-               analytics_enabled: bool = False) -> gr.Blocks:
+               analytics_enabled: bool = False, room: str | None = None) -> gr.Blocks:
     """The whole app as a ``gr.Blocks``, wired to ``app``'s handlers. ``demo.ganapp`` is ``app`` (for tests). The
     controls start at ``default``, else at the recommended settings of the default dataset (what choosing it in the
-    dataset menu fills in). Gradio's usage analytics stay off unless ``analytics_enabled``."""
+    dataset menu fills in). Gradio's usage analytics stay off unless ``analytics_enabled``. ``room``: the name of
+    this server's room (:func:`ganapp.host.rooms.room_name`), shown in the header and on the teacher's page, or
+    None."""
     default = default or GANConfig.default_for(GANConfig().dataset)
     labeled: list[tuple[Any, dict[str, str]]] = []  # (component, {what to relabel (label, value, info): string key})
 
@@ -97,6 +99,8 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
             with gr.Column(scale=4):
                 tr(gr.Markdown(en("title"), elem_id="title"), "title", "value")
                 tr(gr.Markdown(en("subtitle"), elem_id="subtitle"), "subtitle", "value")
+                # a room's name is a slug (ganapp.host.rooms.ROOM_NAME): plain text, nothing Markdown would read
+                room_label = gr.Markdown(t("en", "room_name", room=room), elem_id="room-name") if room else None
             your_name = tr(gr.Textbox(label=en("your_name"), max_lines=1, max_length=32, scale=1, min_width=200,
                                       elem_id="your-name"), "your_name")
             lang = gr.Radio([(name, code) for code, name in LANGS.items()], value="en", label="Language / 语言",
@@ -109,8 +113,10 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         timer = gr.Timer(poll_every_s)
         frame = gr.Number(0, visible="hidden")  # grows when there is something new to draw (LiveHandlers.tick)
         # the visitor's signed token, kept in localStorage so that a reload or a second tab finds the same runs;
-        # a fixed storage key and a secret kept across restarts let it outlive the server too
-        visitor_token = gr.BrowserState(None, storage_key="ganapp_visitor", secret=app.browser_secret())
+        # a fixed storage key and a secret kept across restarts let it outlive the server too; rooms behind one
+        # proxy share the browser's storage (one origin), so each keeps its token under a key of its own
+        visitor_token = gr.BrowserState(None, storage_key=f"ganapp_visitor_{room}" if room else "ganapp_visitor",
+                                        secret=app.browser_secret())
         lesson_no = gr.Number(0, visible="hidden")  # the teacher's latest lesson for this visitor (LiveHandlers.tick)
 
         wire_train(app, train, lang, timer, frame, lesson_no, poll_every_s)
@@ -149,6 +155,9 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
         lang.change(app.explore.checkpoint_note, [lang], [explore.ckpt_note], api_visibility="private", **FAST)
         lang.change(lesson_markdown, [lang, train.lesson], [train.lesson_text], api_visibility="private", **FAST)
         lang.change(app.live.diagram, [lang], [train.diagram], api_visibility="private", **FAST)
+        if room_label is not None:
+            lang.change(lambda code: t(code, "room_name", room=room), [lang], [room_label], api_visibility="private",
+                        **FAST)
         lang.change(api_visibility="private", **seed_event)
         lang.change(None, [lang], None, js=GRADIO_LOCALE_JS, api_visibility="private", show_progress="hidden")
         # the datasets this server can load now (files may have been added since the page was built)
@@ -166,6 +175,6 @@ def build_demo(app: GanApp, poll_every_s: float = 0.5, default: GANConfig | None
 
     build_guide_page(demo)
     if app.classroom is not None:  # only with the host's teacher token: otherwise no such page or endpoint exists
-        build_teacher_page(demo, app, app.classroom)
+        build_teacher_page(demo, app, app.classroom, room=room)
     demo.ganapp = app
     return demo

@@ -409,9 +409,9 @@ def _instant(key: str) -> str:
     return f"(lang) => ({texts})[lang] || ({texts}).en"
 
 
-def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> None:
+def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom, room: str | None = None) -> None:
     """Add the teacher's page to ``demo`` at ``/teacher`` (left out of the navigation bar). Call it outside
-    ``demo``'s own ``with`` block."""
+    ``demo``'s own ``with`` block. ``room``: the name of this server's room, shown under the title, or None."""
     h = TeacherHandlers(app, classroom)
     en = lambda key: t("en", key)  # noqa: E731
     with demo.route("Teacher", "/teacher", show_in_navbar=False):
@@ -425,6 +425,8 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
             tr(gr.Markdown(en("teacher_title")), "teacher_title", "value")
             lang = gr.Radio([(name, code) for code, name in LANGS.items()], value="en", label="Language / 语言",
                             scale=0, min_width=160)
+        # a room's name is a slug (ganapp.host.rooms.ROOM_NAME): plain text, nothing Markdown would read
+        room_label = gr.Markdown(t("en", "room_name", room=room), elem_id="teacher-room") if room else None
         with gr.Row():
             token = tr(gr.Textbox(label=en("teacher_token"), type="password", max_lines=1, elem_id="teacher-token"),
                        "teacher_token")
@@ -510,6 +512,8 @@ def build_teacher_page(demo: gr.Blocks, app: GanApp, classroom: Classroom) -> No
 
         lang.change(relabel, [lang], [*(c for c, _, _ in labeled), sort, lesson, challenge, leaderboard, push_lock,
                                       push_hide], **private)
+        if room_label is not None:
+            lang.change(lambda code: t(code, "room_name", room=room), [lang], [room_label], **private)
         demo.load(None, None, [lang], js=DETECT_LANG_JS)
 
 
