@@ -35,7 +35,7 @@ Z_BOX = 3.0  # z is clipped to [−3, 3]: the Explore tab's sliders' range, 99.7
 PROJECTION_RANGES = {"steps": Range(1, MAX_STEPS, integer=True), "n_starts": Range(1, MAX_STARTS, integer=True),
                      "lr": Range(0.0, 1.0, low_inclusive=False), "prior_weight": Range(0.0, 10.0),
                      "feature_weight": Range(0.0, 10.0)}
-PRUNE_AT = 0.3  # after this share of the steps, a conditional G keeps only its best labels' starts
+PRUNE_AT = 0.25  # after this share of the steps, a conditional G keeps only its best labels' starts
 KEEP_LABELS = 2
 
 

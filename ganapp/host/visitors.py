@@ -228,8 +228,8 @@ class VisitorState:
         source: the Explore tab's generator: "training" or "checkpoint".
         checkpoint_name: the file name of the checkpoint loaded for exploring ("" for none).
         directions: the GANSpace directions found for their G (a :class:`ganapp.gan.directions.Directions`), or None.
-        projected: the z found for an image in the Explore tab, ``{"seed", "kind", "z"}`` (z: (z_dim,) float32),
-            used in place of the seed's z until the seed or the generator shown changes; None for none.
+        projected: the z found for an image in the Explore tab, ``{"seed", "g", "z"}`` (g: which G, z: (z_dim,)
+            float32), used in place of the seed's z until the seed or the generator shown changes; None for none.
     """
 
     SAVED: ClassVar[tuple[str, ...]] = ("built_from", "built_step", "slow_motion_s", "classroom", "drawn_path",

@@ -44,8 +44,8 @@ MAX_TIMELAPSE_FILES = 32
 # the 9-seed view's amount; its component's range is 1..k of the directions found, its layer's 0..G's layers − 1
 GRID_RANGES = {"grid_amount": Range(-DIRECTION_RANGE, DIRECTION_RANGE)}
 # finding an image's z: Adam steps and random starts per label (benchmarks/projection.py: ≤ 3 s on 2 cores)
-PROJECT_STEPS = 50
-PROJECT_STARTS = 4
+PROJECT_STEPS = 40
+PROJECT_STARTS = 3
 
 
 def _slider_values(alphas: tuple) -> list[float]:
@@ -322,10 +322,16 @@ class ExploreHandlers(TabHandlers):
         """The z found for an image (:meth:`project_image`) when it was found at this seed for the generator shown
         now, else None (the seed's z applies)."""
         found = visitor.state.projected
-        if (found is None or found["seed"] != seed or found["kind"] != self._explore_kind(visitor, source)
-                or found["z"].numel() != z_dim):
+        if found is None or found["seed"] != seed or found["g"] != self._g_key(visitor, source) \
+                or found["z"].numel() != z_dim:
             return None
         return found["z"]
+
+    def _g_key(self, visitor: Visitor, source: str) -> tuple[str, int]:
+        """Which generator the tab shows: its kind, and the checkpoint or run object's identity (another checkpoint
+        loaded, or a new run built, is another G)."""
+        kind = self._explore_kind(visitor, source)
+        return kind, id({"checkpoint": visitor.checkpoint, "run": visitor.run}.get(kind))
 
     def _project_target(self, lang: str, config: GANConfig, sketch: Any, file: Any) -> tuple[torch.Tensor, str]:
         """The image to find a z for, as G's (C, H, W) in [−1, 1], and where it came from (``upload`` or
@@ -389,7 +395,7 @@ class ExploreHandlers(TabHandlers):
         with torch.no_grad():
             image = generate(G, z[None], y)[0]
         distance = float((image - target).pow(2).mean())
-        visitor.state.projected = {"seed": seed, "kind": self._explore_kind(visitor, source), "z": z}
+        visitor.state.projected = {"seed": seed, "g": self._g_key(visitor, source), "z": z}
         match = upscale(to_grid(torch.stack([target, image]), nrow=2, padding=2), 6)
         note = t(lang, "project_note", source=t(lang, f"project_from_{came_from}"), steps=PROJECT_STEPS,
                  starts=PROJECT_STARTS * max(config.n_classes, 1),
