@@ -1,9 +1,12 @@
-"""Issue 26, part 4 in a real browser: upload a digit in the Explore tab, press "Find its z", and see the match, its
-distance, and the z sliders and the label moved to the z found."""
+"""Issue 26, part 4 in a real browser, in English and Chinese: upload a digit in the Explore tab, press "Find its z",
+and see the match, its distance, and the z sliders and the label moved to the z found."""
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
+
+from ganapp.ui.i18n import t
 
 from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
 
@@ -25,7 +28,8 @@ def _seven(path):
     return path
 
 
-def test_an_uploaded_digit_is_matched_and_the_sliders_move_to_its_z(served_app, tmp_path, monkeypatch):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_uploaded_digit_is_matched_and_the_sliders_move_to_its_z(served_app, tmp_path, monkeypatch, lang):
     from playwright.sync_api import sync_playwright
 
     from ganapp.ui import explore
@@ -40,19 +44,23 @@ def test_an_uploaded_digit_is_matched_and_the_sliders_move_to_its_z(served_app, 
             page.set_default_timeout(60_000)
             page.goto(url)
             page.wait_for_selector("#start")
-            page.get_by_role("tab", name="Explore").click()
+            if lang == "zh":
+                page.get_by_label("简体中文").check()
+                page.wait_for_function("() => document.querySelector('#start').innerText.trim() === '开始'")
+            page.get_by_role("tab", name=t(lang, "tab_explore")).click()
             page.wait_for_function("() => !!document.querySelector('#explore-image img')")
             before = [page.evaluate(SLIDER_JS, i) for i in range(8)]
-            page.get_by_text("Project an image back to z").click()
+            page.get_by_text(t(lang, "project_title")).click()
             page.locator("#project-upload input[type=file]").set_input_files(str(_seven(tmp_path / "seven.png")))
             page.wait_for_function("() => document.querySelector('#project-upload').innerText.includes('seven')")
             page.click("#project-button")
-            page.wait_for_function("() => !!document.querySelector('#project-match img')"
-                                   " && document.querySelector('#project-note').innerText.includes('distance')"
-                                   " || document.querySelectorAll('.toast-body').length")
+            label_7 = t(lang, "project_label", label=7).lstrip(",， ")
+            page.wait_for_function("(w) => !!document.querySelector('#project-match img')"
+                                   " && document.querySelector('#project-note').innerText.includes(w)"
+                                   " || document.querySelectorAll('.toast-body').length", arg=label_7)
             assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
             note = page.locator("#project-note").inner_text()
-            assert "label 7" in note and "a random z" in note
+            assert ("distance" if lang == "en" else "距离") in note and ("random z" if lang == "en" else "随机 z") in note
             visitor = next(v for v in (demo.ganapp.registry.visitor(i) for i in demo.ganapp.registry.visitor_ids())
                            if v.state.projected is not None)
             found = [round(float(v), 2) for v in visitor.state.projected["z"][:8]]
