@@ -73,3 +73,51 @@ def test_an_uploaded_digit_is_matched_and_the_sliders_move_to_its_z(served_app, 
             browser.close()
             for vid in demo.ganapp.registry.visitor_ids():
                 demo.ganapp.registry.remove(vid)
+
+
+# the middle of the Explore pad's canvas once it shows whole on screen; null before
+PAD_SHOWN_JS = """() => { const c = document.querySelector('#project-pad canvas'); if (!c) return null;
+    const r = c.getBoundingClientRect();
+    return r.height > 100 && r.top >= 0 && r.bottom <= innerHeight + 1 ? [r.left + r.width / 2, r.top + r.height / 2]
+        : null; }"""
+
+
+def test_a_digit_drawn_on_the_pad_is_matched(served_app, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    from ganapp.ui import explore
+
+    monkeypatch.setattr(explore, "PROJECT_STEPS", 10)
+    monkeypatch.setattr(explore, "PROJECT_STARTS", 1)
+    url, demo = served_app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.wait_for_selector("#start")
+            page.get_by_role("tab", name="Explore").click()
+            page.wait_for_function("() => !!document.querySelector('#explore-image img')")
+            page.get_by_text("Project an image back to z").click()
+            page.locator("#project-pad").scroll_into_view_if_needed()
+            x, y = page.wait_for_function(PAD_SHOWN_JS).json_value()
+            page.wait_for_function("() => window.editor && window.editor.layer_manager"
+                                   " && window.editor.layer_manager.get_active_layer()")
+            if page.evaluate("() => window.editor.current_tool") != "draw":  # the brush not chosen yet: choose it
+                page.locator('#project-pad button[aria-label="Brush"]').first.click()
+            page.wait_for_function("() => window.editor.current_tool === 'draw'")  # the pad takes strokes now
+            page.mouse.move(x, y - 60)
+            page.mouse.down()
+            for i in range(12):  # a 1, top to bottom
+                page.mouse.move(x, y - 60 + 10 * i)
+            page.mouse.up()
+            page.click("#project-button")
+            page.wait_for_function("() => !!document.querySelector('#project-match img')"
+                                   " && document.querySelector('#project-note').innerText.includes('drawing')"
+                                   " || document.querySelectorAll('.toast-body').length")
+            assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
+        finally:
+            browser.close()
+            for vid in demo.ganapp.registry.visitor_ids():
+                demo.ganapp.registry.remove(vid)
