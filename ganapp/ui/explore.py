@@ -400,7 +400,9 @@ class ExploreHandlers(TabHandlers):
         note = t(lang, "project_note", source=t(lang, f"project_from_{came_from}"), steps=PROJECT_STEPS,
                  starts=PROJECT_STARTS * max(config.n_classes, 1),
                  label="" if found.label is None else t(lang, "project_label", label=found.label),
-                 distance=f"{distance:.3f}", random=f"{found.random_distance:.3f}", rest=config.z_dim - n)
+                 distance=f"{distance:.3f}", random=f"{found.random_distance:.3f}",
+                 held=t(lang, "project_held", and_label="" if found.label is None else t(lang, "project_and_label"),
+                        rest="" if config.z_dim == n else t(lang, "project_rest", rest=config.z_dim - n)))
         sliders = [gr.update(value=float(z[i]), visible=True) if i < n else gr.update(visible=False)
                    for i in range(N_Z_SLIDERS)]
         label = gr.update(value=found.label) if found.label is not None else gr.update()

@@ -473,8 +473,10 @@ EN: dict[str, str] = {
     "project_match": "Your image | G(z) found",
     "project_progress": "Searching z",
     "project_note": "Found from your {source} in {steps} steps from {starts} random starts{label}: distance "
-                    "**{distance}** (mean squared pixel error; a random z: {random}). The z sliders and the label "
-                    "now hold this z (its other {rest} numbers too, until the seed changes): move them from here.",
+                    "**{distance}** (mean squared pixel error; a random z: {random}). {held}",
+    "project_held": "The z sliders{and_label} now hold this z{rest}: move them from here.",
+    "project_and_label": " and the label",
+    "project_rest": " (its other {rest} numbers too, until the seed changes)",
     "project_label": ", label {label}",
     "project_from_drawing": "drawing",
     "project_from_upload": "upload",

@@ -425,8 +425,10 @@ ZH: dict[str, str] = {
     "project_match": "你的图像 | 找到的 G(z)",
     "project_progress": "正在搜索 z",
     "project_note": "从你的{source}出发，用 {starts} 个随机起点、{steps} 步找到{label}：距离 **{distance}**（像素均方"
-                    "误差；随机 z 为 {random}）。z 滑块和标签现在就是这个 z（其余 {rest} 个数也是，直到种子改变）："
-                    "从这里继续移动吧。",
+                    "误差；随机 z 为 {random}）。{held}",
+    "project_held": "z 滑块{and_label}现在就是这个 z{rest}：从这里继续移动吧。",
+    "project_and_label": "和标签",
+    "project_rest": "（其余 {rest} 个数也是，直到种子改变）",
     "project_label": "，标签 {label}",
     "project_from_drawing": "画",
     "project_from_upload": "上传图片",

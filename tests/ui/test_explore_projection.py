@@ -58,6 +58,7 @@ def test_an_uploaded_digit_sets_the_sliders_and_label_to_the_z_found(cheap, tmp_
     assert match["visible"] and match["value"].shape[1] > match["value"].shape[0]  # target | G(z), side by side
     assert label["value"] == 7 and psi["value"] == 1.0 and len(directions) == N_DIRECTIONS
     assert t(lang, "project_from_upload") in note and t(lang, "project_label", label=7) in note
+    assert t(lang, "project_and_label") in note and t(lang, "project_rest", rest=64 - N_Z_SLIDERS) in note
     found = app.registry.visitor("p").state.projected["z"]
     z_values = [s["value"] for s in sliders]
     assert z_values == [float(found[i]) for i in range(N_Z_SLIDERS)]
@@ -110,3 +111,22 @@ def test_a_2d_generator_says_projecting_is_for_image_gans(local_app, lang):
         local_app.explore.project_image(req("r"), lang, "checkpoint", 0, None, None)
     assert info.value.message == t(lang, "err_project_2d")
     assert t(lang, "project_help").count("2D" if lang == "en" else "二维") == 1  # the control says so too
+
+
+def test_the_runs_own_G_is_projected_through_the_worker(app, monkeypatch):
+    from conftest import tiny_image, wait_until
+    from ganapp.ui.handlers import CONTROL_FIELDS
+
+    monkeypatch.setattr(explore, "PROJECT_STEPS", 5)
+    monkeypatch.setattr(explore, "PROJECT_STARTS", 2)
+    config = tiny_image()
+    controls = [getattr(config, f) for f in CONTROL_FIELDS[:CONTROL_FIELDS.index("data_files")]] + [None, "scratch"]
+    app.train.step(req("w"), "en", 2, *controls)
+    visitor = app.registry.visitor("w")
+    assert wait_until(lambda: visitor.run.status().step == 2, 30)
+    pad = np.zeros((100, 100, 4), np.uint8)
+    pad[20:80, 45:55] = (0, 0, 0, 255)
+    out = app.explore.project_image(req("w"), "en", "training", 0, {"composite": pad, "too_large": None}, None)
+    assert out[0]["visible"] and visitor.state.projected["z"].shape == (config.z_dim,)
+    sliders = out[2:2 + N_Z_SLIDERS]
+    assert all(s["visible"] for s in sliders[:config.z_dim]) and "label" not in out[1]
