@@ -1,14 +1,14 @@
 """Project an image back to z: the z (and, for a conditional G, the label) whose G(z) matches a target best.
 
-GAN inversion by optimisation (Zhu et al. 2016, "Generative Visual Manipulation on the Natural Image Manifold",
-Sec. 3.1, Eq. 1: z* = argmin_z L(G(z), x); Creswell & Bharath 2018, "Inverting the Generator of a Generative
-Adversarial Network", Sec. 3: a batch of starts inverted at once, the best kept). :func:`project` minimises
+GAN inversion by optimisation (Zhu et al. 2016, "Generative Visual Manipulation on the Natural Image Manifold":
+z* = argmin_z L(G(z), x), the projection onto the manifold; Creswell & Bharath 2018, "Inverting the Generator of a
+Generative Adversarial Network": a batch of starts inverted at once, the best kept). :func:`project` minimises
 
     L(z) = mean((G(z) − x)²)  +  λ_prior · (‖z‖ / √z_dim − 1)²  [ + λ_feat · mean((f(G(z)) − f(x))²) ]
 
 with Adam over a batch of random starts (for a conditional G, every label in the same batch), and clips z to the
 box [−Z_BOX, Z_BOX] after each step, as Zhu et al. clip z to the prior's support. The prior keeps ‖z‖ near √z_dim,
-where nearly all of N(0, I)'s mass lies (the "hypersphere" constraint of Menon et al. 2020, PULSE, Sec. 3.3), so
+where nearly all of N(0, I)'s mass lies (the sphere that Menon et al. 2020, PULSE, keep z on), so
 that the z found is one the G was trained on rather than an off-manifold z that happens to fit. The optional
 feature term compares activations of a fixed network ``f`` (the project's MNIST classifier's features); whether it
 helps is measured in ``benchmarks/projection.py``.
@@ -97,7 +97,8 @@ def project(G: nn.Module, target: torch.Tensor, z_dim: int, n_classes: int = 0, 
     Args:
         G: the generator (a frozen copy in eval mode is optimised through, on G's device; G is not changed).
         target: (C, H, W) float in [−1, 1], G's sample shape.
-        z_dim: G's z size. n_classes: > 0 for a conditional G: every label is tried in the same batch.
+        z_dim: G's z size. n_classes: > 0 for a conditional G: every label is tried in the same batch, and after
+            PRUNE_AT of the steps only the starts of the KEEP_LABELS labels that fit best so far go on.
         steps: Adam steps, 1..MAX_STEPS. n_starts: random starts per label, 1..MAX_STARTS.
         lr: Adam's step size on z, in (0, 1]. prior_weight: λ_prior in [0, 10]. feature_weight: λ_feat in [0, 10]
             (used only with ``features``, a module mapping G's images (B, C, H, W) to (B, F) features).
