@@ -241,6 +241,8 @@ class VisitorState:
             It protects a class's setup from a slip or a forged request on a page opened with that link; it does not
             stop a student who opens the page without ``lock=`` (each link opened replaces it). The locks a teacher
             pushes are the classroom's (:meth:`ganapp.host.classroom.Classroom.locked`), which no link undoes.
+        projected: the z found for an image in the Explore tab, ``{"seed", "g", "z"}`` (g: which G, z: (z_dim,)
+            float32), used in place of the seed's z until the seed or the generator shown changes; None for none.
     """
 
     SAVED: ClassVar[tuple[str, ...]] = ("built_from", "built_step", "slow_motion_s", "classroom", "drawn_path",
@@ -263,6 +265,7 @@ class VisitorState:
     checkpoint_name: str = ""
     directions: Any = None
     locked: dict[str, Any] = field(default_factory=dict)
+    projected: dict[str, Any] | None = None
 
     def saved(self) -> dict[str, Any]:
         """The ``SAVED`` fields that differ from their defaults, as JSON-able values (for an autosave)."""

@@ -22,6 +22,9 @@ from ..gan.directions import (MAX_COMPONENTS, Directions, direction_grid, edit, 
 from ..gan.latent import MAX_SEED, follow_z, interpolate, label_path, seed_to_z, truncate
 from ..gan.media import save_samples_gif, strip, to_grid, upscale
 from ..gan.models import generate
+from ..gan.points2d import MAX_DRAWING_SIDE
+from ..gan.projection import project, target_from_drawing, target_from_image
+from ..gan.uploads import ImageTooLarge, open_header, pixel_limit
 from ..host.visitors import Visitor
 from . import plots
 from .base import CONTROL_RANGES, Shared, TabHandlers
@@ -40,6 +43,9 @@ DIRECTION_RANGE = 3.0  # slider range in units of each direction's standard devi
 MAX_TIMELAPSE_FILES = 32
 # the 9-seed view's amount; its component's range is 1..k of the directions found, its layer's 0..G's layers − 1
 GRID_RANGES = {"grid_amount": Range(-DIRECTION_RANGE, DIRECTION_RANGE)}
+# finding an image's z: Adam steps and random starts per label (benchmarks/projection.py: ≤ 3 s on 2 cores)
+PROJECT_STEPS = 40
+PROJECT_STARTS = 3
 
 
 def _slider_values(alphas: tuple) -> list[float]:
@@ -105,10 +111,12 @@ class ExploreHandlers(TabHandlers):
         label = self._number(lang, field, label, Range(0, config.n_classes - 1, integer=True))
         return torch.tensor([label])
 
-    def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any) -> torch.Tensor:
+    def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any,
+           base: torch.Tensor | None = None) -> torch.Tensor:
+        """(z_dim,) z: ``base`` (default: the seed's z) with its first dimensions set by ``sliders``, truncated."""
         seed = self._number(lang, "seed", seed)
         psi = self._number(lang, "truncation", psi, CONTROL_RANGES["truncation"])
-        z = seed_to_z(seed, z_dim)[0]
+        z = seed_to_z(seed, z_dim)[0] if base is None else base.clone()
         for i, v in enumerate(sliders[:z_dim]):
             if v is not None and isinstance(v, (int, float)) and math.isfinite(v):
                 z[i] = float(v)
@@ -158,7 +166,8 @@ class ExploreHandlers(TabHandlers):
         z_values = values[:N_Z_SLIDERS]
         alphas = values[N_Z_SLIDERS:N_Z_SLIDERS + N_DIRECTIONS]
         named, amount = (values[N_Z_SLIDERS + N_DIRECTIONS:] + (None, 0.0))[:2]
-        z = self._z(lang, seed, config.z_dim, z_values, psi)
+        base = self._projected(visitor, source, seed, config.z_dim)
+        z = self._z(lang, seed, config.z_dim, z_values, psi, base)
         shift = None if is_2d(config.dataset) else self._shift(lang, visitor, G, alphas, named, amount)
         return self._render(G, config, z[None], lang, self._label(lang, config, label), shift)
 
@@ -292,19 +301,113 @@ class ExploreHandlers(TabHandlers):
         _, visitor = self._visitor(request)
         G, config = self._explore_g(lang, visitor, source)
         visitor.state.source = source if source in ("training", "checkpoint") else "training"  # for a reload
-        z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0]
+        base = self._projected(visitor, source, seed, config.z_dim)
+        if base is None:  # another seed or generator: the z found for an image is left behind
+            visitor.state.projected = None
+        z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0] if base is None else base
         sliders = [gr.update(value=round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2),
                              visible=True) if i < config.z_dim else gr.update(visible=False)
                    for i in range(N_Z_SLIDERS)]
         values = [round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2)
                   for i in range(min(N_Z_SLIDERS, config.z_dim))]
-        z = self._z(lang, seed, config.z_dim, tuple(values), psi)
+        z = self._z(lang, seed, config.z_dim, tuple(values), psi, base)
         y = self._label(lang, config, label)
         # the direction sliders go back to 0: a new seed starts from G's own output
         directions = [gr.update(value=0.0)] * N_DIRECTIONS
         labels = [gr.update(visible=config.conditional)] * 4
         return [*sliders, *labels, *self._render(G, config, z[None], lang, y),
                 *directions, self._shown_note(lang, visitor, source)]
+
+    def _projected(self, visitor: Visitor, source: str, seed: Any, z_dim: int) -> torch.Tensor | None:
+        """The z found for an image (:meth:`project_image`) when it was found at this seed for the generator shown
+        now, else None (the seed's z applies)."""
+        found = visitor.state.projected
+        if found is None or found["seed"] != seed or found["g"] != self._g_key(visitor, source) \
+                or found["z"].numel() != z_dim:
+            return None
+        return found["z"]
+
+    def _g_key(self, visitor: Visitor, source: str) -> tuple[str, int]:
+        """Which generator the tab shows: its kind, and the checkpoint or run object's identity (another checkpoint
+        loaded, or a new run built, is another G)."""
+        kind = self._explore_kind(visitor, source)
+        return kind, id({"checkpoint": visitor.checkpoint, "run": visitor.run}.get(kind))
+
+    def _project_target(self, lang: str, config: GANConfig, sketch: Any, file: Any) -> tuple[torch.Tensor, str]:
+        """The image to find a z for, as G's (C, H, W) in [−1, 1], and where it came from (``upload`` or
+        ``drawing``): the uploaded file when there is one (its header read first: one over the pixel limit, or
+        not an image, is refused undecoded), else the pad's drawing."""
+        size, channels = config.image_size, config.channels
+        if file:
+            path = Path(file if isinstance(file, str) else getattr(file, "name", ""))
+            try:
+                with open(path, "rb") as f, open_header(f) as image:
+                    array = np.asarray(image.convert("RGBA"))
+            except ImageTooLarge as e:
+                raise gr.Error(t(lang, "err_project_too_large", width=f"{e.width:,}", height=f"{e.height:,}",
+                                 limit=f"{pixel_limit():,}")) from None
+            except Exception:  # not an image (Pillow raises several kinds) or unreadable
+                raise gr.Error(t(lang, "err_project_not_image")) from None
+            return target_from_image(array, size, channels), "upload"
+        image = sketch.get("composite") if isinstance(sketch, dict) else sketch
+        too_large = sketch.get("too_large") if isinstance(sketch, dict) else None  # (ui.sketchpad did not decode it)
+        if too_large is None and np.ndim(image) >= 2 and max(np.shape(image)[:2]) > MAX_DRAWING_SIDE:
+            too_large = np.shape(image)[1], np.shape(image)[0]
+        if too_large is not None:
+            raise gr.Error(t(lang, "err_drawing_too_large", width=too_large[0], height=too_large[1],
+                             max=MAX_DRAWING_SIDE))
+        if image is None:
+            raise gr.Error(t(lang, "err_project_nothing"))
+        try:
+            return target_from_drawing(np.asarray(image), size, channels), "drawing"
+        except ValueError:  # nothing drawn, or not an image array
+            raise gr.Error(t(lang, "err_project_nothing")) from None
+
+    @guarded
+    def project_image(self, request: gr.Request, lang: str, source: str, seed: Any, sketch: Any, file: Any,
+                      progress: gr.Progress = gr.Progress()) -> list:
+        """Find the z (and, for a conditional G, the label) whose G(z) matches the uploaded image, or else the
+        drawing (see :func:`ganapp.gan.projection.project`), with a progress bar; then set the z sliders, the
+        label and truncation (1) to it, keep the whole z for the seed shown, and render it. The shown z's first
+        dimensions are rounded as the sliders hold them (to 0.01), and its distance is measured after.
+
+        Returns:
+            the match (target | G(z) side by side), the note (distance, and a random z's), the N_Z_SLIDERS z
+            sliders, truncation, the label slider, the Explore image and plot, the N_DIRECTIONS direction sliders
+            (back to 0).
+        Raises:
+            gr.Error: a 2D G, no image, or an upload that is not an image or is too large (nothing changes).
+        """
+        _, visitor = self._visitor(request)
+        G, config = self._explore_g(lang, visitor, source)
+        if is_2d(config.dataset):
+            raise gr.Error(t(lang, "err_project_2d"))
+        seed = self._number(lang, "seed", seed)
+        target, came_from = self._project_target(lang, config, sketch, file)
+        progress((0, PROJECT_STEPS), desc=t(lang, "project_progress"))
+        found = project(G, target, config.z_dim, config.n_classes, steps=PROJECT_STEPS, n_starts=PROJECT_STARTS,
+                        seed=seed, progress=lambda done, total: progress((done, total),
+                                                                         desc=t(lang, "project_progress")))
+        z = found.z.clone()
+        n = min(N_Z_SLIDERS, config.z_dim)
+        z[:n] = torch.round(z[:n] * 100) / 100  # what the sliders hold
+        y = None if found.label is None else torch.tensor([found.label])
+        with torch.no_grad():
+            image = generate(G, z[None], y)[0]
+        distance = float((image - target).pow(2).mean())
+        visitor.state.projected = {"seed": seed, "g": self._g_key(visitor, source), "z": z}
+        match = upscale(to_grid(torch.stack([target, image]), nrow=2, padding=2), 6)
+        note = t(lang, "project_note", source=t(lang, f"project_from_{came_from}"), steps=PROJECT_STEPS,
+                 starts=PROJECT_STARTS * max(config.n_classes, 1),
+                 label="" if found.label is None else t(lang, "project_label", label=found.label),
+                 distance=f"{distance:.3f}", random=f"{found.random_distance:.3f}",
+                 held=t(lang, "project_held", and_label="" if found.label is None else t(lang, "project_and_label"),
+                        rest="" if config.z_dim == n else t(lang, "project_rest", rest=config.z_dim - n)))
+        sliders = [gr.update(value=float(z[i]), visible=True) if i < n else gr.update(visible=False)
+                   for i in range(N_Z_SLIDERS)]
+        label = gr.update(value=found.label) if found.label is not None else gr.update()
+        return [gr.update(value=match, visible=True), note, *sliders, gr.update(value=1.0), label,
+                *self._render(G, config, z[None], lang, y), *[gr.update(value=0.0)] * N_DIRECTIONS]
 
     @guarded
     def random_seed(self) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from .common import FAST
+from .sketchpad import BoundedSketchpad
 from ..gan.directions import MAX_COMPONENTS
 from .explore import DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE
 
@@ -71,6 +72,19 @@ def build_explore_tab(app: Any, tr: Callable, en: Callable) -> SimpleNamespace:
                     grid_image = tr(gr.Image(label=en("grid_image"), format="png", interactive=False, visible=False,
                                              elem_classes="pixelated", elem_id="direction-grid"), "grid_image")
                     grid_note = gr.Markdown("")
+                # an image back to z: its match, then the sliders set to the z found
+                with tr(gr.Accordion(en("project_title"), open=False, elem_id="project-box"), "project_title"):
+                    tr(gr.Markdown(en("project_help")), "project_help", "value")
+                    project_pad = tr(BoundedSketchpad(type="numpy", image_mode="RGBA", height=240, layers=False,
+                                                      label=en("project_pad"), elem_id="project-pad"), "project_pad")
+                    project_upload = tr(gr.File(label=en("project_upload"), type="filepath", file_types=["image"],
+                                                elem_id="project-upload"), "project_upload")
+                    project_button = tr(gr.Button(en("project_button"), variant="primary", elem_id="project-button"),
+                                        "project_button", "value")
+                    project_match = tr(gr.Image(label=en("project_match"), format="png", interactive=False,
+                                                visible=False, elem_classes="pixelated", elem_id="project-match"),
+                                       "project_match")
+                    project_note = gr.Markdown("", elem_id="project-note")
             with gr.Column(scale=2, elem_id="explore-view"):  # sticky: see CSS
                 explore_image = tr(gr.Image(label=en("explore_image"), format="png", interactive=False,
                                             height=360, elem_id="explore-image", elem_classes="pixelated"),
@@ -126,7 +140,9 @@ def build_explore_tab(app: Any, tr: Callable, en: Callable) -> SimpleNamespace:
                            dir_name=dir_name, save_dir=save_dir, saved_dir=saved_dir, dir_amount=dir_amount,
                            download_dirs=download_dirs, dirs_file=dirs_file, grid_component=grid_component,
                            grid_amount=grid_amount, grid_layer=grid_layer, show_grid=show_grid,
-                           grid_image=grid_image, grid_note=grid_note, tl_source=tl_source, tl_files=tl_files,
+                           grid_image=grid_image, grid_note=grid_note, project_pad=project_pad,
+                           project_upload=project_upload, project_button=project_button, project_match=project_match,
+                           project_note=project_note, tl_source=tl_source, tl_files=tl_files,
                            tl_seed=tl_seed, tl_label=tl_label, run_tl=run_tl, tl_strip=tl_strip,
                            tl_caption=tl_caption, tl_gif=tl_gif, seed0=seed0, seed1=seed1, mode=mode, label0=label0,
                            label1=label1, n_frames=n_frames, run_interp=run_interp, strip=strip,
@@ -162,6 +178,10 @@ def wire_explore(app: Any, ui: SimpleNamespace, lang: Any) -> dict:
                        [lang, ui.source, ui.z_seed, ui.psi, ui.label, ui.grid_component, ui.grid_amount, ui.grid_layer],
                        [ui.grid_image, ui.grid_note, ui.grid_layer], api_name="direction_grid",
                        concurrency_id="explore", concurrency_limit=8)
+    ui.project_button.click(app.explore.project_image, [lang, ui.source, ui.z_seed, ui.project_pad, ui.project_upload],
+                            [ui.project_match, ui.project_note, *ui.sliders, ui.psi, ui.label, *explore_outputs,
+                             *ui.dir_sliders], api_name="project_image", concurrency_id="explore",
+                            concurrency_limit=8)
     ui.download_dirs.click(app.explore.download_directions, [lang], [ui.dirs_file], api_name="download_directions",
                            concurrency_limit=4)
     ui.run_tl.click(app.explore.timelapse, [lang, ui.tl_source, ui.tl_seed, ui.tl_label, ui.tl_files],

@@ -494,4 +494,29 @@ EN: dict[str, str] = {
     "rooms_title": "Rooms",
     "rooms_intro": "Each room is a class of its own: open yours.",
     "rooms_teacher": "teacher's view",
+    # issue 26, part 4 (helper 6): project an image back to z, in the Explore tab
+    "project_title": "Project an image back to z",
+    "project_help": "Draw a digit on the pad, or upload an image, and press **Find its z**: a search finds the z "
+                    "(and, for a conditional G, the label) whose G(z) looks most like it, then sets the sliders "
+                    "there, so that you move on from it. For image GANs only: a 2D (points) G makes no image to "
+                    "match.",
+    "project_pad": "Draw a digit",
+    "project_upload": "…or upload an image (it is used instead of the drawing)",
+    "project_button": "Find its z",
+    "project_match": "Your image | G(z) found",
+    "project_progress": "Searching z",
+    "project_note": "Found from your {source} in {steps} steps from {starts} random starts{label}: distance "
+                    "**{distance}** (mean squared pixel error; a random z: {random}). {held}",
+    "project_held": "The z sliders{and_label} now hold this z{rest}: move them from here.",
+    "project_and_label": " and the label",
+    "project_rest": " (its other {rest} numbers too, until the seed changes)",
+    "project_label": ", label {label}",
+    "project_from_drawing": "drawing",
+    "project_from_upload": "upload",
+    "err_project_2d": "Finding an image's z is for image GANs only: this G makes 2D points, not images.",
+    "err_project_nothing": "Draw a digit on the pad or upload an image first.",
+    "err_project_not_image": "The upload is not an image that can be read (PNG, JPEG, GIF, BMP, WEBP or TIFF): "
+                             "choose another file.",
+    "err_project_too_large": "The image is {width} × {height} pixels: an image may have at most {limit} pixels. "
+                             "Make it smaller and upload it again.",
 }

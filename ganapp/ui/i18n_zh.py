@@ -444,4 +444,26 @@ ZH: dict[str, str] = {
     "rooms_title": "教室",
     "rooms_intro": "每个教室是一个独立的班级：请进入你的教室。",
     "rooms_teacher": "教师视图",
+    # issue 26, part 4 (helper 6): project an image back to z, in the Explore tab
+    "project_title": "把图像投影回 z",
+    "project_help": "在画板上写一个数字，或上传一张图片，然后点击**找出它的 z**：程序会搜索一个 z（条件 G 还会找出"
+                    "标签），使 G(z) 与它最像，再把滑块设到那里，你可以从那里继续探索。仅适用于图像 GAN：二维（点）"
+                    "的 G 不生成图像，无从匹配。",
+    "project_pad": "写一个数字",
+    "project_upload": "……或上传一张图片（将代替画板上的图）",
+    "project_button": "找出它的 z",
+    "project_match": "你的图像 | 找到的 G(z)",
+    "project_progress": "正在搜索 z",
+    "project_note": "从你的{source}出发，用 {starts} 个随机起点、{steps} 步找到{label}：距离 **{distance}**（像素均方"
+                    "误差；随机 z 为 {random}）。{held}",
+    "project_held": "z 滑块{and_label}现在就是这个 z{rest}：从这里继续移动吧。",
+    "project_and_label": "和标签",
+    "project_rest": "（其余 {rest} 个数也是，直到种子改变）",
+    "project_label": "，标签 {label}",
+    "project_from_drawing": "画",
+    "project_from_upload": "上传图片",
+    "err_project_2d": "寻找图像的 z 仅适用于图像 GAN：这个 G 生成的是二维点，不是图像。",
+    "err_project_nothing": "请先在画板上写一个数字，或上传一张图片。",
+    "err_project_not_image": "上传的文件不是可读取的图片（PNG、JPEG、GIF、BMP、WEBP 或 TIFF）：请换一个文件。",
+    "err_project_too_large": "这张图片有 {width} × {height} 像素：图片最多只能有 {limit} 像素。请缩小后重新上传。",
 }
