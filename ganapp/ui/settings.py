@@ -466,7 +466,8 @@ class SettingsHandlers(TabHandlers):
         later Start trains on, and the training run.
 
         Returns:
-            the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' updates, then a note.
+            the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' updates, then a note, then None for the
+            upload box (emptied, ready for another file; the note names the one trained on).
         """
         key, visitor = self._visitor(request)
         path = Path(file if isinstance(file, str) else getattr(file, "name", "") or "")
@@ -481,7 +482,7 @@ class SettingsHandlers(TabHandlers):
         saved = save_points(points, self._folder(key))
         visitor.state.drawn_path = str(saved)
         return ["drawn", *self.dataset_defaults("drawn"),
-                t(lang, "points_saved", n=f"{len(points):,}", name=_plain(path.name))]
+                t(lang, "points_saved", n=f"{len(points):,}", name=_plain(path.name)), None]
 
     @staticmethod
     def formula(lang: str, loss: str, r1_gamma: Any = 0.0) -> str:

@@ -318,7 +318,7 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
                          [dataset, *dataset_default_controls, ui.drawing_note], api_name="use_drawing",
                          concurrency_limit=1, show_progress="hidden")
     ui.points_file.upload(app.settings.use_points, [lang, ui.points_file],
-                          [dataset, *dataset_default_controls, ui.drawing_note], api_name="use_points",
+                          [dataset, *dataset_default_controls, ui.drawing_note, ui.points_file], api_name="use_points",
                           concurrency_limit=1, show_progress="hidden")
     # the curves' new points since the last full figure (ganapp.ui.curves), appended in the browser
     curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")

@@ -34,8 +34,8 @@ def test_an_uploaded_csv_is_the_drawn_dataset_and_bad_files_change_nothing(app, 
     good = tmp_path / "two <b>clusters.csv"
     good.write_text("x,y\n0,0\n10,10\n0,0\n")
     out = app.settings.use_points(req("p"), "en", str(good))
-    assert out[0] == "drawn" and out[1] == "mlp"
-    assert "3 points" in out[-1] and "<b>" not in out[-1]  # the visitor's file name is text, never HTML
+    assert out[0] == "drawn" and out[1] == "mlp" and out[-1] is None  # the upload box emptied for the next file
+    assert "3 points" in out[-2] and "<b>" not in out[-2]  # the visitor's file name is text, never HTML
     visitor = app.registry.visitor("p")
     drawn_path = visitor.state.drawn_path
     np.testing.assert_allclose(np.load(drawn_path), [[-1.6, -1.6], [1.6, 1.6], [-1.6, -1.6]], atol=1e-6)
