@@ -166,3 +166,18 @@ def test_uniform_noise_lies_in_minus_one_to_one_everywhere_g_meets_z():
     path = interpolate(*corners, 9, "slerp", noise="uniform")
     assert path.abs().max() <= 1 and interpolate(*corners, 9, "slerp").abs().max() > 1.2
     trainer.train_step()
+
+
+def test_the_2d_views_manifold_spans_the_runs_noise():
+    from ganapp.gan import view2d
+    from ganapp.gan.losses import get_loss
+    from ganapp.gan.points2d import BOUNDS_2D
+
+    config = tiny_2d(noise="uniform")
+    trainer = Trainer(config)
+    fake = trainer.sample(trainer.fixed_z)
+    for noise, corner in (("uniform", -1.0), ("gaussian", -2.5)):
+        frame = view2d.view(trainer.G, trainer.D, get_loss(config.loss), config.z_dim, BOUNDS_2D["ring8"], fake,
+                            noise=noise)
+        expected = generate(trainer.G.eval(), torch.tensor([[corner, corner]]))[0]
+        torch.testing.assert_close(torch.from_numpy(frame.manifold[0, 0]), expected)  # the grid's first corner
