@@ -222,7 +222,8 @@ class _StackedSGD:
     def __init__(self, params: list[torch.Tensor]):
         self.params = params
         self.buf = [torch.zeros_like(p) for p in params]
-        self.steps = torch.zeros(params[0].shape[0], dtype=torch.float64)  # (K,) steps taken per member
+        # (K,) steps taken per member, beside the parameters (an index on their device selects from it)
+        self.steps = torch.zeros(params[0].shape[0], dtype=torch.float64, device=params[0].device)
 
     @torch.no_grad()
     def step(self, grads: Sequence[torch.Tensor], lr: Sequence[float], beta1: Sequence[float],

@@ -2,7 +2,6 @@
 data view shows those points; a bad CSV is refused with a message in the page's language and changes nothing. The
 MLP's layer controls show for an MLP and hide for a DCGAN."""
 
-import pytest
 
 from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
 from conftest import wait_until
