@@ -349,7 +349,7 @@ def sample(a: argparse.Namespace) -> int:
         y = torch.full((a.n,), a.label) if a.label is not None else cycled_labels(a.n, ckpt.config.n_classes)
     elif a.label is not None:
         raise UsageError("--label needs a class-conditional checkpoint; this one is unconditional")
-    z = seed_to_z(a.seed, ckpt.config.z_dim, a.n)
+    z = seed_to_z(a.seed, ckpt.config.z_dim, a.n, ckpt.config.noise)
     shape = (a.n, *_sample_shape(ckpt.config))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if a.out.suffix == ".npy":  # (N, 2) data coordinates, or (N, C, H, W) in [-1, 1], written a batch at a time
@@ -385,7 +385,7 @@ def evaluate(a: argparse.Namespace) -> int:
     n = a.n if a.n is not None else 2500
     if not 1 <= n <= 100_000:
         raise UsageError(f"--n={n} is out of range: it must be in 1..100000")
-    x = _generate(ckpt.G, seed_to_z(a.seed, c.z_dim, n), None).numpy()
+    x = _generate(ckpt.G, seed_to_z(a.seed, c.z_dim, n, c.noise), None).numpy()
     if not np.isfinite(x).all():
         raise CheckpointError("non_finite", f"{a.checkpoint.name} cannot be scored: G's samples are not finite")
     m = mode_metrics(x, MIXTURES[c.dataset]())
@@ -408,7 +408,7 @@ def timelapse(a: argparse.Namespace) -> int:
         if not 0 <= label < c.n_classes:
             raise UsageError(f"--label={label} is out of range: it must be in 0..{c.n_classes - 1}")
         y = torch.tensor([label])
-    steps, x = follow_z([(k.step, k.G) for k in ckpts], seed_to_z(a.seed, c.z_dim), y)
+    steps, x = follow_z([(k.step, k.G) for k in ckpts], seed_to_z(a.seed, c.z_dim, noise=c.noise), y)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if a.out.suffix == ".gif":
         save_samples_gif(x, a.out, fps=4)

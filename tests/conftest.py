@@ -117,10 +117,11 @@ def served_teacher_app(tmp_path_factory):
 
 
 # The training form's values, in the order the handlers take them, for a tiny ring8 run:
-# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
+# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, g_steps, seed, widths, hidden layers,
+# activations, optimizer, noise, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
-            False, False, 28, 1, None, "scratch"]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 8, 8, "", "", "relu",
+            "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 
 
 def req(name):

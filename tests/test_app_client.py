@@ -10,12 +10,13 @@ from PIL import Image
 
 from conftest import value, wait_until
 
-# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
+# dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, g_steps, seed, widths, hidden layers,
+# activations, optimizer, noise, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 1, 0.0, 0.0,
-            False, False, 28, 1, None, "scratch"]
-IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0,
-                  0.0, False, False, 28, 1, None, "scratch"]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 16, 16, "", "", "relu",
+            "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
+IMAGE_CONTROLS = ["mnist_10k", "mlp", "non_saturating", 8, 8, 2e-4, 2e-4, 0.5, 0.999, 1, 1, 0, 8, 8, "", "", "relu",
+                  "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 NO_DIRECTIONS = [0.0] * 6 + [None, 0.0]  # the direction sliders at 0, no saved direction
 
 

@@ -6,8 +6,9 @@ matrix product (``torch.baddbmm``), the grouped-bmm form of ``torch.func.vmap`` 
 fewer Python calls per step than vmap makes: the engine thread's Python time is time no other thread of its process
 (the worker's server, or the web server when it trains in-process) can run, and a class's runs all step through
 it. One backward of the summed losses gives every member
-its own gradients: the members share no parameter, so the sum separates. Adam then runs on the stacked tensors
-(``torch._foreach_*``) with each member's own learning rates, betas and step counts.
+its own gradients: the members share no parameter, so the sum separates. Adam (or SGD with momentum, the stack's
+optimizer) then runs on the stacked tensors (``torch._foreach_*``) with each member's own learning rates, betas (or
+momentum) and step counts.
 
 Each member keeps its own data stream, z generator, seed, step count and hyperparameters, so a stacked step gives
 each member the update that its lone :meth:`Trainer.train_step` would give (to float tolerance; a test checks it).
@@ -46,13 +47,21 @@ class StackKey(NamedTuple):
     r1: bool  # R1 on (γ > 0): γ and r1_every may differ
     gp: bool  # WGAN-GP's gradient penalty on (λ > 0): λ may differ
     device: str
+    g_layers: tuple[int, ...]  # g_hidden's sizes, () for the classic layers of g_width
+    d_layers: tuple[int, ...]
+    g_activation: str
+    d_activation: str
+    optimizer: str  # adam or sgd: one stacked optimiser for all
+    noise: str  # each member draws its own z, but from the same prior
+    g_steps: int
 
 
 def stack_key(trainer: Trainer) -> StackKey | None:
     """What must agree for trainers to share a stacked step, or None when this trainer can only train alone.
 
-    Shape means the model and its widths, z_dim, the data's sample shape, the loss, n_critic, the batch size,
-    whether R1 or the gradient penalty is on, and the device. Learning rates, betas, γ, λ, r1_every, the lr decay
+    Shape means the model and its widths, hidden layers and activations, z_dim, the data's sample shape, the loss,
+    the optimizer, the noise, n_critic and g_steps, the batch size, whether R1 or the gradient penalty is on, and the
+    device. Learning rates, betas, γ, λ, r1_every, the lr decay
     and the seed may differ within a stack. DCGANs (BatchNorm statistics), conditional models, G's moving average
     and bf16 train alone.
     """
@@ -65,7 +74,8 @@ def stack_key(trainer: Trainer) -> StackKey | None:
         return None
     return StackKey(trainer.data.sample_shape, cfg.z_dim, cfg.g_width, cfg.d_width, cfg.loss, cfg.n_critic,
                     cfg.batch_size, cfg.r1_gamma > 0, trainer.loss.gradient_penalty and cfg.gp_lambda > 0,
-                    str(trainer.device))
+                    str(trainer.device), cfg.g_layers, cfg.d_layers, cfg.g_activation, cfg.d_activation, cfg.optimizer,
+                    cfg.noise, cfg.g_steps)
 
 
 def _plan(items: list[tuple[str, nn.Module]], names: list[str]) -> list[tuple]:
@@ -205,6 +215,67 @@ class _StackedAdam:
                             "exp_avg_sq": self.exp_avg_sq[i][k].clone()}
 
 
+class _StackedSGD:
+    """SGD with momentum on stacked tensors (K, *shape), with per-member lr and momentum (β1): PyTorch's form
+    v ← β1·v + g, θ ← θ − lr·v (``torch.optim.SGD`` without dampening, Nesterov or weight decay; its first step
+    sets v to g, as v = 0 here gives). The interface of :class:`_StackedAdam`.
+    """
+
+    def __init__(self, params: list[torch.Tensor]):
+        self.params = params
+        self.buf = [torch.zeros_like(p) for p in params]
+        # (K,) steps taken per member, beside the parameters (an index on their device selects from it)
+        self.steps = torch.zeros(params[0].shape[0], dtype=torch.float64, device=params[0].device)
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[torch.Tensor], lr: Sequence[float], beta1: Sequence[float],
+             beta2: Sequence[float]) -> None:
+        self.steps += 1
+        dtype = self.params[0].dtype
+
+        def each(values: Sequence[float]) -> list[torch.Tensor]:  # (K,) → one (K, 1, ...) view per parameter
+            v = torch.tensor(values, dtype=dtype, device=self.params[0].device)
+            return [v.view(-1, *([1] * (p.ndim - 1))) for p in self.params]
+
+        torch._foreach_mul_(self.buf, each(beta1))
+        torch._foreach_add_(self.buf, grads)  # v ← β1·v + g
+        torch._foreach_sub_(self.params, torch._foreach_mul(self.buf, each(lr)))  # θ ← θ − lr·v
+        # a member without momentum keeps no buffer (PyTorch's SGD starts one afresh when momentum is turned on)
+        torch._foreach_mul_(self.buf, each([float(b != 0) for b in beta1]))
+
+    def keep(self, params: list[torch.Tensor], index: torch.Tensor) -> None:
+        """As :meth:`_StackedAdam.keep`."""
+        self.params = params
+        self.buf = [v.index_select(0, index) for v in self.buf]
+        self.steps = self.steps.index_select(0, index)
+
+    def grow(self, params: list[torch.Tensor], n: int) -> None:
+        """As :meth:`_StackedAdam.grow`."""
+        self.params = params
+        self.buf = [torch.cat([v, v.new_zeros((n, *v.shape[1:]))]) for v in self.buf]
+        self.steps = torch.cat([self.steps, self.steps.new_zeros(n)])
+
+    def load_member(self, k: int, opt: torch.optim.Optimizer, params: Sequence[torch.nn.Parameter]) -> None:
+        """Take member ``k``'s momentum buffers from its own SGD (zeros where it has none)."""
+        with torch.no_grad():
+            for i, p in enumerate(params):
+                buf = opt.state.get(p, {}).get("momentum_buffer")
+                if buf is None:
+                    self.buf[i][k].zero_()
+                else:
+                    self.buf[i][k].copy_(buf)
+        self.steps[k] = 0.0
+
+    def store_member(self, k: int, opt: torch.optim.Optimizer, params: Sequence[torch.nn.Parameter]) -> None:
+        """Give member ``k``'s momentum buffers back to its own SGD (none without momentum)."""
+        momentum = opt.param_groups[0]["momentum"]
+        for i, p in enumerate(params):
+            if momentum == 0 or (self.steps[k] == 0 and "momentum_buffer" not in opt.state.get(p, {})):
+                opt.state.pop(p, None)
+                continue
+            opt.state[p] = {"momentum_buffer": self.buf[i][k].clone()}
+
+
 class StackedTrainer:
     """K trainers of one :func:`stack_key`, trained by one vectorised :meth:`train_step`.
 
@@ -235,8 +306,9 @@ class StackedTrainer:
                              for n in self._g_names]  # each (K, *param_shape)
             self.d_params = [torch.stack([dict(t.D.named_parameters())[n] for t in members]).requires_grad_(True)
                              for n in self._d_names]
-        self.adam_g = _StackedAdam(self.g_params)
-        self.adam_d = _StackedAdam(self.d_params)
+        optimizer = _StackedSGD if self.key.optimizer == "sgd" else _StackedAdam
+        self.adam_g = optimizer(self.g_params)  # Adam's or SGD's state, by the key's optimizer
+        self.adam_d = optimizer(self.d_params)
         self.last_r1 = torch.zeros(len(members), device=self.device)  # (K,)
         for k in range(len(members)):
             self._read_optim(k)
@@ -408,7 +480,7 @@ class StackedTrainer:
         return d_loss.detach(), real_logits.detach(), fake_logits.detach()
 
     def train_step(self) -> torch.Tensor:
-        """One step of every member: n_critic D updates, then one G update (as :meth:`Trainer.train_step`).
+        """One step of every member: n_critic D updates, then g_steps G updates (as :meth:`Trainer.train_step`).
 
         Returns:
             (K, 4) float32 on the device: per member d_loss, g_loss, D(x), D(G(z)) as Trainer.train_step reports
@@ -417,12 +489,15 @@ class StackedTrainer:
         for _ in range(self.key.n_critic):
             fake = self._G(tuple(self.g_params), self._noise())  # (K, B, *sample_shape)
             d_loss, real_logits, fake_logits = self._d_update(fake)
-        # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
-        g_loss = self._g_loss(self._D(tuple(self.d_params), fake))  # (K,)
-        grads = torch.autograd.grad(g_loss.sum(), self.g_params)
         cfgs = [t.config for t in self.members]
-        self.adam_g.step(grads, [c.lr_g * t.lr_scale for t, c in zip(self.members, cfgs)],
-                         [c.beta1 for c in cfgs], [c.beta2 for c in cfgs])
+        for i in range(self.key.g_steps):
+            if i:  # a further G update: fresh z, as the lone step draws it
+                fake = self._G(tuple(self.g_params), self._noise())
+            # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
+            g_loss = self._g_loss(self._D(tuple(self.d_params), fake))  # (K,)
+            grads = torch.autograd.grad(g_loss.sum(), self.g_params)
+            self.adam_g.step(grads, [c.lr_g * t.lr_scale for t, c in zip(self.members, cfgs)],
+                             [c.beta1 for c in cfgs], [c.beta2 for c in cfgs])
         for t in self.members:
             t.step_count += 1
         with torch.no_grad():

@@ -25,6 +25,11 @@ N_CLASSES = 10
 MODELS = ("mlp", "dcgan")
 LOSSES = ("non_saturating", "minimax", "lsgan", "hinge", "wgan_gp")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+ACTIVATIONS = ("relu", "leaky_relu", "tanh")  # an MLP's hidden activation (LeakyReLU's slope is 0.2)
+OPTIMIZERS = ("adam", "sgd")  # sgd: SGD with momentum β1
+NOISES = ("gaussian", "uniform")  # z ~ N(0, I), or z ~ U[−1, 1]^z_dim
+MAX_HIDDEN_LAYERS = 4
+HIDDEN_RANGE = (1, 2048)  # neurons in one hidden layer of an MLP given by g_hidden / d_hidden
 
 
 class Range(NamedTuple):
@@ -51,7 +56,7 @@ class Setting:
         range: for numbers, their :class:`Range`; else None.
         choices: the allowed values of a choice; else None.
         live: a running Trainer takes a new value without rebuilding its networks (see ``Trainer.update``).
-        widget: how the Train tab shows it: ``dropdown``, ``number``, ``integer``, ``checkbox``, or None for a
+        widget: how the Train tab shows it: ``dropdown``, ``number``, ``integer``, ``checkbox``, ``text``, or None for a
             setting the page does not offer (its reason in ``page_note``).
         row: widgets with the same row name sit side by side; None: a line of its own.
         advanced: inside the Train tab's Advanced box.
@@ -162,6 +167,27 @@ def _check_choice(name: str, value: Any, choices: tuple) -> None:
                           value=value, choices=listed)
 
 
+def hidden_layers(name: str, value: Any) -> tuple[int, ...]:
+    """The hidden layers' sizes that ``g_hidden`` or ``d_hidden`` (``name``) gives: ``"128,64"`` → (128, 64);
+    ``""`` → () (the classic layers made from g_width / d_width). Spaces around the numbers are allowed.
+
+    Raises:
+        ConfigError: code ``bad_layers`` (params: value, layers ``"1..4"``, range ``"1..2048"``) unless ``value`` is
+            "" or 1 to :data:`MAX_HIDDEN_LAYERS` whole numbers in :data:`HIDDEN_RANGE`, separated by commas.
+    """
+    lo, hi = HIDDEN_RANGE
+    if isinstance(value, str) and not value.strip():
+        return ()
+    parts = value.split(",") if isinstance(value, str) else []
+    sizes = [int(p) for p in parts if p.strip().isascii() and p.strip().isdigit()]
+    if not sizes or len(sizes) != len(parts) or len(sizes) > MAX_HIDDEN_LAYERS or not all(lo <= n <= hi for n in sizes):
+        raise ConfigError(name, "bad_layers", f"{name}={value!r} is not allowed: give 1 to {MAX_HIDDEN_LAYERS} "
+                          f"layer sizes, each an integer in {lo}..{hi}, separated by commas (e.g. 128,128), or "
+                          f"nothing for the classic layers", value=value, layers=f"1..{MAX_HIDDEN_LAYERS}",
+                          range=f"{lo}..{hi}")
+    return tuple(sizes)
+
+
 def is_2d(dataset: str) -> bool:
     """True for the 2D point datasets (samples of shape (2,)), False for image datasets."""
     return dataset in DATASETS_2D
@@ -181,7 +207,19 @@ class GANConfig:
             learning rate blow training up, and the run rolls back).
         beta1, beta2: Adam betas, in [0, 1).
         n_critic: D updates per G update, 1..20.
+        g_steps: G updates per step, after its n_critic D updates, 1..20; the first G update uses the last D
+            update's fakes (as with 1), each further one fresh z.
         g_width, d_width: width of G and D (hidden units of the first MLP layer, or base channels of a DCGAN).
+            An MLP whose g_hidden / d_hidden is set ignores its width.
+        g_hidden, d_hidden: an MLP's hidden layers, as text: 1 to 4 sizes in 1..2048 separated by commas, e.g.
+            ``"128,128"`` (normalised to no spaces); ``""`` (the default) keeps the classic layers made from the
+            width (three: width, 2·width, 4·width for images, width ×3 for 2D points; D's mirrored). DCGAN: ignored.
+        g_activation, d_activation: the MLP's hidden activation, ``relu``, ``leaky_relu`` (slope 0.2) or ``tanh``;
+            by default ReLU in G and LeakyReLU in D (as before these settings existed). DCGAN: ignored.
+        optimizer: ``adam`` (Kingma & Ba 2015) or ``sgd`` (SGD with momentum β1, PyTorch's form
+            v ← β1·v + g, θ ← θ − lr·v), for G and D both.
+        noise: the prior of z: ``gaussian`` N(0, I) or ``uniform`` U[−1, 1] (Goodfellow et al. 2014 drew z
+            uniformly); fixed_z, the Explore tab's z and the metrics' z follow it.
         seed: seeds weight init, z and the data order; the same seed gives the same losses on the CPU.
         device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda`` or ``mps``.
         n_fixed: number of fixed_z samples in the sample grid, 1..256.
@@ -242,6 +280,9 @@ class GANConfig:
     n_critic: int = _setting(
         1, "n_critic (D steps per G step)", "n_critic（每步 G 对应的 D 步数）", "D updates per G update",
         "每次 G 更新前 D 的更新次数", range=_int(1, 20), live=True, widget="integer", row="run")
+    g_steps: int = _setting(
+        1, "G steps per D step", "每步 D 对应的 G 步数", "G updates after the n_critic D updates of each step",
+        "每一步在 n_critic 次 D 更新之后 G 的更新次数", range=_int(1, 20), live=True, widget="integer", row="run")
     seed: int = _setting(
         0, "Seed", "随机种子", "seeds the weights, z and the data order: the same seed repeats a run on the CPU",
         "决定初始权重、z 和数据顺序：在 CPU 上相同的种子会重现同一次训练", range=_int(0, 2**31 - 1),
@@ -253,6 +294,32 @@ class GANConfig:
     d_width: int = _setting(
         16, "Width of D", "D 的宽度", "hidden units of D's first layer (MLP) or its base channels (DCGAN)",
         "D 第一层的隐藏单元数（MLP）或基础通道数（DCGAN）", range=_int(4, 2048), widget="integer", row="width",
+        advanced=True)
+    g_hidden: str = _setting(
+        "", "G's hidden layers (MLP)", "G 的隐藏层（MLP）",
+        "neurons per hidden layer, 1 to 4 layers, e.g. 128,128; empty: three layers made from the width",
+        "每个隐藏层的神经元数，1 到 4 层，例如 128,128；留空：由宽度得出的三层", widget="text", row="layers",
+        advanced=True)
+    d_hidden: str = _setting(
+        "", "D's hidden layers (MLP)", "D 的隐藏层（MLP）",
+        "neurons per hidden layer, 1 to 4 layers, e.g. 128,128; empty: three layers made from the width",
+        "每个隐藏层的神经元数，1 到 4 层，例如 128,128；留空：由宽度得出的三层", widget="text", row="layers",
+        advanced=True)
+    g_activation: str = _setting(
+        "relu", "G's activation (MLP)", "G 的激活函数（MLP）", "the nonlinearity after each hidden layer of G",
+        "G 每个隐藏层之后的非线性函数", choices=ACTIVATIONS, widget="dropdown", row="activation", advanced=True)
+    d_activation: str = _setting(
+        "leaky_relu", "D's activation (MLP)", "D 的激活函数（MLP）",
+        "the nonlinearity after each hidden layer of D (leaky_relu: slope 0.2)",
+        "D 每个隐藏层之后的非线性函数（leaky_relu：斜率 0.2）", choices=ACTIVATIONS, widget="dropdown",
+        row="activation", advanced=True)
+    optimizer: str = _setting(
+        "adam", "Optimizer", "优化器", "adam, or sgd: SGD with momentum β1 (for G and D)",
+        "adam，或 sgd：动量为 β1 的 SGD（G 和 D 都用）", choices=OPTIMIZERS, widget="dropdown", row="optim",
+        advanced=True)
+    noise: str = _setting(
+        "gaussian", "Noise z", "噪声 z", "the prior of z: gaussian N(0, I) or uniform in [−1, 1]",
+        "z 的先验分布：高斯 N(0, I) 或 [−1, 1] 上的均匀分布", choices=NOISES, widget="dropdown", row="optim",
         advanced=True)
     gp_lambda: float = _setting(
         10.0, "WGAN-GP λ (gradient penalty)", "WGAN-GP λ（梯度惩罚）",
@@ -318,6 +385,8 @@ class GANConfig:
             elif setting.type == "bool" and not isinstance(value, bool):
                 raise ConfigError(name, "not_bool", f"{name}={value!r} is not allowed: it must be True or False",
                                   value=value)
+            elif name in ("g_hidden", "d_hidden"):
+                object.__setattr__(self, name, ",".join(map(str, hidden_layers(name, value))))
         if self.dataset == "folder" and not self.data_path:
             raise ConfigError("data_path", "needs_data_path", "dataset='folder' needs data_path: a folder or .zip of "
                               "images", dataset=self.dataset)
@@ -337,6 +406,16 @@ class GANConfig:
     def n_classes(self) -> int:
         """Number of classes a conditional model is built for, or 0 for an unconditional one."""
         return N_CLASSES if self.conditional else 0
+
+    @property
+    def g_layers(self) -> tuple[int, ...]:
+        """G's hidden layer sizes from ``g_hidden`` (an MLP's), () for the classic layers made from g_width."""
+        return hidden_layers("g_hidden", self.g_hidden)
+
+    @property
+    def d_layers(self) -> tuple[int, ...]:
+        """D's hidden layer sizes from ``d_hidden`` (an MLP's), () for the classic layers made from d_width."""
+        return hidden_layers("d_hidden", self.d_hidden)
 
     @property
     def d_batchnorm(self) -> bool:

@@ -1,4 +1,11 @@
-"""Latent-space tools: seed → z, truncation, lerp, slerp and interpolation paths. All work on float32 tensors."""
+"""Latent-space tools: the noise z is drawn from, seed → z, truncation, lerp, slerp and interpolation paths. All work
+on float32 tensors.
+
+A run's noise (its config's ``noise``) is ``gaussian``, z ~ N(0, I), or ``uniform``, z ~ U[−1, 1]^z_dim: every z a
+run's G is shown (fixed_z, the Explore tab's seeds and sliders, the metrics' samples) is drawn by :func:`draw_z` from
+the same prior it was trained on. Truncation pulls z towards 0, the mean of both priors, so a truncated uniform z stays
+in [−1, 1]; a lerp between two uniform z stays in the cube too, but a slerp may leave it (see :func:`interpolate`).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +17,38 @@ from .models import generate
 
 MAX_SEED = 2**31 - 1
 MAX_FRAMES = 256
+# How far a slider of one z component reaches for each noise: ±3σ of N(0, 1), and the whole of U[−1, 1].
+Z_SLIDER_LIMIT = {"gaussian": 3.0, "uniform": 1.0}
 
 
-def seed_to_z(seed: int, z_dim: int, n: int = 1) -> torch.Tensor:
-    """The z for ``seed``: (n, z_dim) float32 ~ N(0, I) on the CPU, the same on every machine for the same seed.
+def draw_z(noise: str, n: int, z_dim: int, generator: torch.Generator | None = None,
+           device: torch.device | str = "cpu") -> torch.Tensor:
+    """(n, z_dim) float32 z from ``noise``'s prior, drawn with ``generator`` on ``device``.
+
+    Args:
+        noise: ``gaussian`` (z ~ N(0, I), ``torch.randn``) or ``uniform`` (z ~ U[−1, 1], ``2·torch.rand − 1``).
+    Raises:
+        ValueError: an unknown noise.
+    """
+    if noise == "gaussian":
+        return torch.randn(n, z_dim, generator=generator, device=device)
+    if noise == "uniform":
+        return torch.rand(n, z_dim, generator=generator, device=device) * 2 - 1
+    raise ValueError(f"noise={noise!r} is not allowed: choose one of gaussian, uniform")
+
+
+def seed_to_z(seed: int, z_dim: int, n: int = 1, noise: str = "gaussian") -> torch.Tensor:
+    """The z for ``seed``: (n, z_dim) float32 from ``noise``'s prior (see :func:`draw_z`; N(0, I) by default) on
+    the CPU, the same on every machine for the same seed.
 
     Raises:
-        ValueError: seed outside 0..2**31−1, or z_dim or n < 1.
+        ValueError: seed outside 0..2**31−1, z_dim or n < 1, or an unknown noise.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed={seed!r} is out of range: it must be an integer in 0..{MAX_SEED}")
     if z_dim < 1 or n < 1:
         raise ValueError(f"z_dim={z_dim} and n={n} must both be ≥ 1")
-    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+    return draw_z(noise, n, z_dim, torch.Generator().manual_seed(seed))
 
 
 def truncate(z: torch.Tensor, psi: float) -> torch.Tensor:
@@ -83,13 +109,16 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float, eps: floa
     return out.to(z0.dtype)
 
 
-def interpolate(z0: torch.Tensor, z1: torch.Tensor, n_frames: int, mode: str = "slerp") -> torch.Tensor:
+def interpolate(z0: torch.Tensor, z1: torch.Tensor, n_frames: int, mode: str = "slerp",
+                noise: str = "gaussian") -> torch.Tensor:
     """A path of ``n_frames`` points from z0 to z1 (both ends included exactly).
 
     Args:
         z0, z1: (z_dim,) float tensors.
         n_frames: 2..256.
         mode: ``lerp`` or ``slerp``.
+        noise: the run's prior. For ``uniform`` the path is clipped to [−1, 1]: a slerp's arc can leave the cube
+            (between (1, 1) and (1, −1) it passes (√2, 0)), where G never saw a z.
     Returns:
         (n_frames, z_dim) float tensor; row 0 is z0 and row n_frames−1 is z1.
     Raises:
@@ -103,6 +132,8 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, n_frames: int, mode: str = "
         raise ValueError(f"z0 and z1 must both be (z_dim,), got {tuple(z0.shape)} and {tuple(z1.shape)}")
     t = torch.linspace(0, 1, n_frames, dtype=z0.dtype)
     path = (slerp if mode == "slerp" else lerp)(z0, z1, t)
+    if noise == "uniform":
+        path = path.clamp(-1.0, 1.0)
     path[0], path[-1] = z0, z1  # exact ends, free of rounding
     return path
 

@@ -96,7 +96,8 @@ def _outputs(module: nn.Module, *inputs: torch.Tensor) -> int:
 
 
 # The fields that shape G and D (the rest of a config, learning rates or the seed, changes no tensor's size).
-SHAPE_FIELDS = ("dataset", "model", "loss", "z_dim", "g_width", "d_width", "conditional", "image_size", "channels")
+SHAPE_FIELDS = ("dataset", "model", "loss", "z_dim", "g_width", "d_width", "g_hidden", "d_hidden", "conditional",
+                "image_size", "channels")
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,7 +1,7 @@
 """G and D networks. Pure ``nn.Module``s: no I/O, no training logic. D always outputs logits, shape (B,).
 
 - ``mlp``: the fully connected G and D of the classic GAN (Goodfellow et al. 2014), for 2D points and flattened
-  28×28 images.
+  28×28 images; 1 to 4 hidden layers of any size and the activation are the config's (g_hidden, g_activation ...).
 - ``dcgan``: a transposed-convolution G with BatchNorm, ReLU and Tanh, and a strided-convolution D with LeakyReLU
   (Radford et al. 2016, "Unsupervised Representation Learning with Deep Convolutional GANs", Sec. 3), for 28×28,
   32×32 and 64×64 images with 1 or 3 channels.
@@ -18,6 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import GANConfig
+
+
+ACTIVATION_LAYERS = {"relu": lambda: nn.ReLU(inplace=True), "leaky_relu": lambda: nn.LeakyReLU(0.2, inplace=True),
+                     "tanh": nn.Tanh}  # an MLP's hidden activation by its config name (GANConfig.g_activation)
 
 
 def label_vector(y: torch.Tensor | None, n_classes: int, batch: int, device: torch.device) -> torch.Tensor | None:
@@ -45,22 +49,24 @@ class MLPGenerator(nn.Module):
     """z (B, z_dim) float32 [and labels y] → samples (B, *out_shape). Images end in Tanh (values in [-1, 1]); 2D
     points are linear.
 
-    Hidden widths: width, 2·width, 4·width (images) or width ×3 (2D points), each followed by ReLU. A conditional G
-    (n_classes > 0) reads the one-hot label concatenated to z (Mirza & Osindero 2014, Sec. 3.2).
+    Hidden widths: ``hidden`` when given (1 to 4 sizes), else the classic width, 2·width, 4·width (images) or
+    width ×3 (2D points); each followed by ``activation`` (a key of :data:`ACTIVATION_LAYERS`, ReLU by default). A
+    conditional G (n_classes > 0) reads the one-hot label concatenated to z (Mirza & Osindero 2014, Sec. 3.2).
     """
 
-    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, n_classes: int = 0):
+    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, n_classes: int = 0,
+                 hidden: tuple[int, ...] = (), activation: str = "relu"):
         super().__init__()
         self.out_shape = tuple(out_shape)
         self.n_classes = n_classes
         out_dim = math.prod(out_shape)
         image = len(out_shape) == 3
-        widths = [width, 2 * width, 4 * width] if image else [width, width, width]
+        widths = list(hidden) or ([width, 2 * width, 4 * width] if image else [width, width, width])
         self.head_features = widths[0]  # width of head()'s output
         layers: list[nn.Module] = []
         d = z_dim + n_classes
         for w in widths:
-            layers += [nn.Linear(d, w), nn.ReLU(inplace=True)]
+            layers += [nn.Linear(d, w), ACTIVATION_LAYERS[activation]()]
             d = w
         layers.append(nn.Linear(d, out_dim))
         if image:
@@ -96,18 +102,21 @@ class Projection(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """samples (B, *in_shape) float32 [and labels y (B,) int64] → logits (B,). Hidden widths 4·width, 2·width,
-    width with LeakyReLU(0.2); a conditional D adds a :class:`Projection` of the label onto the last features."""
+    """samples (B, *in_shape) float32 [and labels y (B,) int64] → logits (B,). Hidden widths ``hidden`` when given
+    (1 to 4 sizes), else the classic 4·width, 2·width, width (images) or width ×3 (2D points), each followed by
+    ``activation`` (LeakyReLU(0.2) by default); a conditional D adds a :class:`Projection` of the label onto the last
+    features."""
 
-    def __init__(self, in_shape: tuple[int, ...], width: int, n_classes: int = 0):
+    def __init__(self, in_shape: tuple[int, ...], width: int, n_classes: int = 0, hidden: tuple[int, ...] = (),
+                 activation: str = "leaky_relu"):
         super().__init__()
         in_dim = math.prod(in_shape)
         image = len(in_shape) == 3
-        widths = [4 * width, 2 * width, width] if image else [width, width, width]
+        widths = list(hidden) or ([4 * width, 2 * width, width] if image else [width, width, width])
         layers: list[nn.Module] = []
         d = in_dim
         for w in widths:
-            layers += [nn.Linear(d, w), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [nn.Linear(d, w), ACTIVATION_LAYERS[activation]()]
             d = w
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(d, 1)
@@ -247,7 +256,7 @@ def build_generator(config: GANConfig) -> nn.Module:
         g = DCGANGenerator(config.z_dim, shape[0], config.g_width, config.n_classes, config.image_size)
         g.apply(dcgan_init)
         return g
-    return MLPGenerator(config.z_dim, shape, config.g_width, config.n_classes)
+    return MLPGenerator(config.z_dim, shape, config.g_width, config.n_classes, config.g_layers, config.g_activation)
 
 
 def build_discriminator(config: GANConfig) -> nn.Module:
@@ -258,4 +267,4 @@ def build_discriminator(config: GANConfig) -> nn.Module:
                                image_size=config.image_size)
         d.apply(dcgan_init)
         return d
-    return MLPDiscriminator(shape, config.d_width, config.n_classes)
+    return MLPDiscriminator(shape, config.d_width, config.n_classes, config.d_layers, config.d_activation)

@@ -15,7 +15,8 @@ from .config import GANConfig
 # batch 256), and a run of these sizes still covers all 8 modes (benchmarks/README.md, "The classroom sizes").
 CLASSROOM_2D: dict[str, Any] = {"g_width": 64, "d_width": 64, "batch_size": 128}
 # What a step costs, beside the sizes above: two runs that agree on these (and on the sizes) cost the same per step.
-COST_FIELDS = ("model", "z_dim", "g_width", "d_width", "batch_size", "n_critic", "conditional", "g_ema", "bf16")
+COST_FIELDS = ("model", "z_dim", "g_width", "d_width", "g_hidden", "d_hidden", "batch_size", "n_critic", "g_steps",
+               "conditional", "g_ema", "bf16")
 # A run that has trained less than this (pauses excluded) at the full sizes when the class arrives is young: it is
 # moved into the class's sizes (see young_at_full_size). Students arrive over a minute or two, and the classroom mode
 # switches on with the 4th page, so the runs started before it have trained for seconds, not minutes.

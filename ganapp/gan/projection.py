@@ -28,10 +28,11 @@ import torch
 from torch import nn
 
 from .config import Range, check_range
+from .latent import Z_SLIDER_LIMIT, draw_z
 
 MAX_STEPS = 500
 MAX_STARTS = 64
-Z_BOX = 3.0  # z is clipped to [−3, 3]: the Explore tab's sliders' range, 99.7 % of N(0, 1)
+Z_BOX = Z_SLIDER_LIMIT["gaussian"]  # z is clipped to the Explore tab's sliders' range: [−3, 3], 99.7 % of N(0, 1)
 PROJECTION_RANGES = {"steps": Range(1, MAX_STEPS, integer=True), "n_starts": Range(1, MAX_STARTS, integer=True),
                      "lr": Range(0.0, 1.0, low_inclusive=False), "prior_weight": Range(0.0, 10.0),
                      "feature_weight": Range(0.0, 10.0)}
@@ -44,7 +45,7 @@ class Projection:
     """What :func:`project` found.
 
     Attributes:
-        z: (z_dim,) float32, inside [−Z_BOX, Z_BOX].
+        z: (z_dim,) float32, inside the sliders' range of the G's noise (``Z_SLIDER_LIMIT``: ±3 or ±1).
         label: the label found for a conditional G (0..n_classes − 1), else None.
         image: G(z[, label]), (C, H, W) float32 in [−1, 1].
         distance: mean squared pixel error of ``image`` against the target, both in [−1, 1] (0: identical, at
@@ -90,7 +91,7 @@ def _loss_rows(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def project(G: nn.Module, target: torch.Tensor, z_dim: int, n_classes: int = 0, *, steps: int = 60,
             n_starts: int = 4, lr: float = 0.1, prior_weight: float = 0.05, feature_weight: float = 0.0,
-            features: nn.Module | None = None, seed: int = 0,
+            features: nn.Module | None = None, seed: int = 0, noise: str = "gaussian",
             progress: Callable[[int, int], None] | None = None) -> Projection:
     """The z (and label) whose G(z[, label]) is closest to ``target``; see the module for the loss and the papers.
 
@@ -103,6 +104,9 @@ def project(G: nn.Module, target: torch.Tensor, z_dim: int, n_classes: int = 0, 
         lr: Adam's step size on z, in (0, 1]. prior_weight: λ_prior in [0, 10]. feature_weight: λ_feat in [0, 10]
             (used only with ``features``, a module mapping G's images (B, C, H, W) to (B, F) features).
         seed: the starts' seed: the same arguments give the same result.
+        noise: the prior G was trained on (``gaussian`` or ``uniform``, see :func:`~ganapp.gan.latent.draw_z`): the
+            starts are drawn from it, z stays in its sliders' range, and the prior term pulls ‖z‖ towards its
+            expected length (√z_dim, or √(z_dim / 3) for uniform).
         progress: called as ``progress(done_steps, steps)`` after each step.
     Returns:
         a :class:`Projection`.
@@ -124,7 +128,8 @@ def project(G: nn.Module, target: torch.Tensor, z_dim: int, n_classes: int = 0, 
     x = target.to(device, torch.float32)
     gen = torch.Generator().manual_seed(seed)
     n_labels = max(n_classes, 1)
-    z = torch.randn(n_labels * n_starts, z_dim, generator=gen).clamp_(-Z_BOX, Z_BOX).to(device)  # (B, z_dim)
+    box = Z_SLIDER_LIMIT[noise] if noise in Z_SLIDER_LIMIT else Z_BOX
+    z = draw_z(noise, n_labels * n_starts, z_dim, gen).clamp_(-box, box).to(device)  # (B, z_dim)
     y = (torch.arange(n_labels).repeat_interleave(n_starts).to(device) if n_classes else None)  # (B,) labels
     use_features = features is not None and feature_weight > 0
     fx = None
@@ -132,7 +137,8 @@ def project(G: nn.Module, target: torch.Tensor, z_dim: int, n_classes: int = 0, 
         with torch.no_grad():
             fx = features(x[None])  # (1, F)
     z, y, rows, out, random_distance = _descend(G, x, z, y, steps, n_starts, n_labels, lr, prior_weight,
-                                               feature_weight if use_features else 0.0, features, fx, progress)
+                                               feature_weight if use_features else 0.0, features, fx, progress,
+                                               box, math.sqrt(z_dim / 3) if noise == "uniform" else math.sqrt(z_dim))
     best = int(rows.argmin())
     return Projection(z[best].cpu(), None if y is None else int(y[best]), out[best].float().cpu(),
                       float(rows[best]), random_distance)
@@ -140,10 +146,12 @@ def project(G: nn.Module, target: torch.Tensor, z_dim: int, n_classes: int = 0, 
 
 def _descend(G: nn.Module, x: torch.Tensor, z: torch.Tensor, y: torch.Tensor | None, steps: int, n_starts: int,
              n_labels: int, lr: float, prior_weight: float, feature_weight: float, features: nn.Module | None,
-             fx: torch.Tensor | None, progress: Callable[[int, int], None] | None) -> tuple:
+             fx: torch.Tensor | None, progress: Callable[[int, int], None] | None, box: float = Z_BOX,
+             radius: float | None = None) -> tuple:
     """:func:`project`'s Adam steps on the batch of starts z (B, z_dim) [with labels y (B,)]. Returns the final
-    (z, y, each row's pixel MSE (B,), G(z, y) (B, C, H, W), the starts' mean MSE before any step)."""
-    z_dim = z.shape[1]
+    (z, y, each row's pixel MSE (B,), G(z, y) (B, C, H, W), the starts' mean MSE before any step); z stays in
+    [−box, box] and the prior pulls ‖z‖ towards ``radius`` (default √z_dim)."""
+    radius = math.sqrt(z.shape[1]) if radius is None else radius
     with torch.no_grad():
         random_distance = float(_loss_rows(G(z, y), x).mean())
     z.requires_grad_(True)
@@ -158,14 +166,14 @@ def _descend(G: nn.Module, x: torch.Tensor, z: torch.Tensor, y: torch.Tensor | N
             y = y[keep]
             opt = torch.optim.Adam([z], lr=lr)
         out = G(z, y)  # (B, C, H, W)
-        loss = _loss_rows(out, x) + prior_weight * (z.norm(dim=1) / math.sqrt(z_dim) - 1.0).pow(2)
+        loss = _loss_rows(out, x) + prior_weight * (z.norm(dim=1) / radius - 1.0).pow(2)
         if feature_weight > 0:
             loss = loss + feature_weight * (features(out) - fx).pow(2).mean(1)
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()  # each row's z has its own loss: summing keeps their gradients apart
         opt.step()
         with torch.no_grad():
-            z.clamp_(-Z_BOX, Z_BOX)
+            z.clamp_(-box, box)
         if progress is not None:
             progress(step + 1, steps)
     with torch.no_grad():

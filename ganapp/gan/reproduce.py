@@ -65,6 +65,8 @@ def reproduce_command(config: GANConfig, steps: int, out: str = DEFAULT_OUT, con
                 words.append(setting.flag)
         elif name == "data_path" and not value:
             continue  # only folder and drawn read it, and they refuse to be built without one
+        elif name in ("g_hidden", "d_hidden") and not value:
+            continue  # "" is the default: the classic layers from the width
         elif name == "data_path":
             words.append(f"{setting.flag}={value}")
         else:

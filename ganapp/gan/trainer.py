@@ -1,7 +1,8 @@
 """The training loop's one step, and nothing about threads or widgets.
 
-:class:`Trainer` owns G, D, their Adam optimisers, the real-data stream, a fixed_z and the step count. One
-:meth:`Trainer.step` is n_critic D updates then one G update, in the style of pytorch/examples dcgan/main.py.
+:class:`Trainer` owns G, D, their optimisers (Adam, or SGD with momentum), the real-data stream, a fixed_z and the
+step count. One :meth:`Trainer.step` is n_critic D updates then g_steps G updates (one by default), in the style of
+pytorch/examples dcgan/main.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from torch import nn
 from .config import LIVE_FIELDS, GANConfig
 from .checkpoints import Checkpoint
 from .data import DataStream, derived_generator
+from .latent import draw_z
 from .losses import get_loss, gradient_penalty, r1_penalty
 from .models import build_discriminator, build_generator, eval_mode, generate
 
@@ -89,9 +91,18 @@ def build_models(config: GANConfig, device: torch.device | str = "cpu") -> tuple
 
 
 def make_fixed_z(config: GANConfig, device: torch.device | str = "cpu") -> torch.Tensor:
-    """fixed_z: (n_fixed, z_dim) float32 ~ N(0, I), the same for the same seed on every device."""
+    """fixed_z: (n_fixed, z_dim) float32 from the config's noise (N(0, I) or U[−1, 1]), the same for the same seed on
+    every device."""
     g = torch.Generator().manual_seed(config.seed)
-    return torch.randn(config.n_fixed, config.z_dim, generator=g).to(device)
+    return draw_z(config.noise, config.n_fixed, config.z_dim, g).to(device)
+
+
+def make_optimizer(config: GANConfig, params: Any, lr: float, device: torch.device) -> torch.optim.Optimizer:
+    """The config's optimiser of ``params`` at learning rate ``lr``: Adam with betas (β1, β2) (fused on CUDA), or SGD
+    with momentum β1 (PyTorch's form: v ← β1·v + g, θ ← θ − lr·v; Sutskever et al. 2013)."""
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=config.beta1)
+    return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), fused=device.type == "cuda")
 
 
 def cycled_labels(n: int, n_classes: int) -> torch.Tensor:
@@ -116,11 +127,11 @@ class Trainer:
     Attributes:
         G, D: the networks (D outputs logits).
         G_ema: the moving average of G's weights when ``config.g_ema`` > 0, else None; see :attr:`G_shown`.
-        opt_g, opt_d: Adam optimisers.
+        opt_g, opt_d: the optimisers (see :func:`make_optimizer`).
         data: the :class:`~ganapp.gan.data.DataStream` of real batches.
         fixed_z: (n_fixed, z_dim) float32 noise for the sample grid.
         fixed_y: (n_fixed,) int64 labels for the grid of a conditional model, else None.
-        step_count: G updates done so far.
+        step_count: steps done so far (a step: n_critic D updates, then g_steps G updates; or one lone phase).
         d_updates: D updates done so far (n_critic per step); R1 is computed when it is a multiple of r1_every.
         lr_scale: the multiplier on lr_g and lr_d that :meth:`set_progress` last set (1 until then).
 
@@ -140,11 +151,8 @@ class Trainer:
         self.rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)  # z, fake labels, GP ε
         self.fixed_z = make_fixed_z(config, self.device)
         self.fixed_y = make_fixed_y(config, self.device)
-        fused = self.device.type == "cuda"
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2),
-                                      fused=fused)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2),
-                                      fused=fused)
+        self.opt_g = make_optimizer(config, self.G.parameters(), config.lr_g, self.device)
+        self.opt_d = make_optimizer(config, self.D.parameters(), config.lr_d, self.device)
         self.loss = get_loss(config.loss)
         self.step_count = 0
         self.d_updates = 0
@@ -153,12 +161,14 @@ class Trainer:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.g_ema > 0 else None
 
     def train_step(self) -> torch.Tensor:
-        """One step, without a host sync: n_critic D updates, then one G update.
+        """One step, without a host sync: n_critic D updates, then g_steps G updates (the first on the last D
+        update's fakes, each further one on fresh z).
 
         Returns:
-            (4,) float32 tensor on the training device: d_loss (penalties included), g_loss, D(x), D(G(z)). D(x) and
-            D(G(z)) come from the last D update (D(G(z)) measured before that update, as D_G_z1 in pytorch/examples
-            dcgan): mean probabilities σ(logit) for the sigmoid losses, mean raw scores for the others.
+            (4,) float32 tensor on the training device: d_loss (penalties included), g_loss (of the last G update),
+            D(x), D(G(z)). D(x) and D(G(z)) come from the last D update (D(G(z)) measured before that update, as
+            D_G_z1 in pytorch/examples dcgan): mean probabilities σ(logit) for the sigmoid losses, mean raw scores for
+            the others.
         """
         cfg, loss = self.config, self.loss
         for _ in range(cfg.n_critic):
@@ -166,14 +176,19 @@ class Trainer:
             with self._autocast():
                 fake = self.G(z, y_fake)  # (B, *sample_shape)
             d_loss, real_logits, fake_logits = self._d_update(fake, y_fake)
-        # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
-        self.opt_g.zero_grad(set_to_none=True)
-        with self._autocast():
-            g_loss = loss.g_loss(self.D(fake, y_fake).float())
-        g_loss.backward()
-        self.opt_g.step()
-        if self.G_ema is not None:
-            self._update_ema()
+        for i in range(cfg.g_steps):
+            if i:  # a further G update: fresh z
+                z, y_fake = self._noise()
+                with self._autocast():
+                    fake = self.G(z, y_fake)
+            # (2) Update G on the last fakes: minimise g_loss(D(G(z)))
+            self.opt_g.zero_grad(set_to_none=True)
+            with self._autocast():
+                g_loss = loss.g_loss(self.D(fake, y_fake).float())
+            g_loss.backward()
+            self.opt_g.step()
+            if self.G_ema is not None:
+                self._update_ema()
         self.step_count += 1
         with torch.no_grad():
             return torch.stack([d_loss.detach(), g_loss.detach(), self._score(real_logits), self._score(fake_logits)])
@@ -184,9 +199,9 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16)
 
     def _noise(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """A batch of z (B, z_dim) and, for a conditional G, random labels (B,) int64."""
+        """A batch of z (B, z_dim) from the config's noise and, for a conditional G, random labels (B,) int64."""
         cfg = self.config
-        z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.rng, device=self.device)
+        z = draw_z(cfg.noise, cfg.batch_size, cfg.z_dim, self.rng, self.device)
         y = (torch.randint(cfg.n_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
              if cfg.conditional else None)
         return z, y
@@ -297,9 +312,10 @@ class Trainer:
     def update(self, **changes: Any) -> tuple[list[str], list[str]]:
         """Apply hyperparameter changes to the running trainer where that is possible.
 
-        Learning rates, betas, n_critic, loss, batch size, gp_lambda and r1_gamma apply at the next step. Any other
-        change (dataset, model, z_dim, widths, seed, device, n_fixed, and a DCGAN's switch to or from wgan_gp, whose
-        critic has no BatchNorm) would need new networks: it is not applied and is reported.
+        Learning rates, betas, n_critic, g_steps, loss, batch size, gp_lambda and r1_gamma apply at the next step. Any
+        other change (dataset, model, z_dim, widths, hidden layers, activations, optimizer, noise, seed, device,
+        n_fixed, and a DCGAN's switch to or from wgan_gp, whose critic has no BatchNorm) would need new networks: it
+        is not applied and is reported.
 
         Returns:
             (applied, needs_reset): the names of the fields applied now, and of those that need a reset.
@@ -314,7 +330,10 @@ class Trainer:
         live = self.config.replace(**{k: getattr(new, k) for k in applied})
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
-                group["betas"] = (live.beta1, live.beta2)
+                if "betas" in group:
+                    group["betas"] = (live.beta1, live.beta2)
+                else:  # SGD's momentum is β1
+                    group["momentum"] = live.beta1
         self.loss = get_loss(live.loss)
         self.config = live
         self._apply_lr()
@@ -377,15 +396,16 @@ class Trainer:
         """Everything a run needs to go on exactly where it is, as copies on the CPU: (tensors, meta).
 
         Tensors: ``G.*``, ``D.*``, ``G_ema.*`` (state dicts), ``opt_g.<i>.<name>`` and ``opt_d.<i>.<name>`` (Adam's
-        step, exp_avg and exp_avg_sq of parameter i), ``fixed_z`` (n_fixed, z_dim), ``rng`` (the generator's uint8
-        state), ``last_r1`` (scalar) and ``data.*`` (see :meth:`DataStream.state`). Meta: ``step_count``,
-        ``d_updates`` (ints), ``lr_scale`` (float) and ``data``.
+        step, exp_avg and exp_avg_sq of parameter i, or SGD's momentum_buffer), ``fixed_z`` (n_fixed, z_dim),
+        ``rng`` (the generator's uint8 state), ``last_r1`` (scalar) and ``data.*`` (see :meth:`DataStream.state`).
+        Meta: ``step_count``, ``d_updates`` (ints), ``lr_scale`` (float) and ``data``.
         """
         tensors = {f"{net}.{k}": v.cpu() if v.device.type != "cpu" else v
                    for net, sd in self.weights().items() for k, v in sd.items()}  # weights() already copies
         for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
             for i, st in opt.state_dict()["state"].items():
-                tensors.update({f"{name}.{i}.{k}": v.detach().to("cpu", copy=True) for k, v in st.items()})
+                tensors.update({f"{name}.{i}.{k}": v.detach().to("cpu", copy=True) for k, v in st.items()
+                                if v is not None})  # SGD without momentum keeps a None buffer
         tensors["fixed_z"] = self.fixed_z.detach().to("cpu", copy=True)
         tensors["rng"] = self.rng.get_state().clone()
         tensors["last_r1"] = self.last_r1.detach().to("cpu", copy=True)
@@ -441,7 +461,8 @@ class Trainer:
         for opt in (self.opt_g, self.opt_d):
             fused = bool(opt.defaults.get("fused"))  # the fused Adam keeps its step count beside the moments
             for st in opt.state.values():  # the unfused one on the CPU
-                st.update({k: v.to(device) for k, v in st.items() if k != "step" or fused})
+                st.update({k: v.to(device) for k, v in st.items()
+                           if v is not None and (k != "step" or fused)})  # SGD without momentum keeps None
         self.fixed_z = self.fixed_z.to(device)
         self.fixed_y = self.fixed_y.to(device) if self.fixed_y is not None else None
         self.last_r1 = self.last_r1.to(device)

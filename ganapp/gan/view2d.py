@@ -22,6 +22,7 @@ N_ARROWS = 200
 MANIFOLD_LINES = 11
 MANIFOLD_POINTS = 41
 MANIFOLD_Z = 2.5  # the manifold's z grid spans [−2.5, 2.5]², which holds 98.8% of N(0, 1) per axis
+MANIFOLD_SPAN = {"gaussian": MANIFOLD_Z, "uniform": 1.0}  # by the run's noise: U[−1, 1]'s grid is the whole cube
 HIST_BINS = 32
 
 
@@ -134,14 +135,15 @@ def manifold(G: nn.Module, z_dim: int, lines: int = MANIFOLD_LINES, points: int 
 
 
 def view(G: nn.Module, D: nn.Module, loss: Loss, z_dim: int, bounds: tuple[float, float, float, float],
-         fake: torch.Tensor, n_arrows: int = N_ARROWS) -> View2D:
+         fake: torch.Tensor, n_arrows: int = N_ARROWS, noise: str = "gaussian") -> View2D:
     """Everything the 2D view draws for one frame (see :class:`View2D`); ``fake`` is (N, 2) samples of G, of which
-    the first ``n_arrows`` get an arrow."""
+    the first ``n_arrows`` get an arrow; the manifold's z grid spans the run's ``noise`` (:data:`MANIFOLD_SPAN`)."""
     xs, ys, values = decision_map(D, bounds, loss.probabilities)
     start = fake[:n_arrows]
     arrows = g_gradients(D, start, loss).cpu().numpy()
     return View2D(xs, ys, values, loss.probabilities, start.detach().cpu().numpy(),
-                  scale_arrows(arrows, bounds), manifold(G, z_dim), np.linalg.norm(arrows, axis=1))
+                  scale_arrows(arrows, bounds), manifold(G, z_dim, span=MANIFOLD_SPAN[noise]),
+                  np.linalg.norm(arrows, axis=1))
 
 
 FAR_SHARE = 0.05  # "far from the data": farther than this share of the view's width from every real point

@@ -22,6 +22,7 @@ import torch
 
 from ..gan import view2d
 from ..gan.config import GANConfig
+from ..gan.latent import draw_z
 from ..gan.media import points_image, to_grid
 from ..gan.metrics import mode_metrics
 from ..gan.models import build_generator, eval_mode, generate
@@ -235,7 +236,7 @@ class Publisher:
         self.latest: dict[str, float] = {}  # the newest finite value of each metric (Snapshot.latest)
         self.reader_g: torch.nn.Module
         if cfg.is_2d:  # a fixed z and real set for the live 2D metrics, so their noise does not move
-            self._eval_z = torch.randn(METRIC_SAMPLES, cfg.z_dim, generator=torch.Generator().manual_seed(
+            self._eval_z = draw_z(cfg.noise, METRIC_SAMPLES, cfg.z_dim, torch.Generator().manual_seed(  # G's prior
                 cfg.seed + 2)).to(trainer.device)
             self._eval_real = trainer.data.sample(METRIC_SAMPLES, seed=cfg.seed + 3).cpu().numpy()
             self._eval_real_t = torch.as_tensor(self._eval_real).to(trainer.device)
@@ -287,7 +288,8 @@ class Publisher:
         """The 2D view and its metrics row, from the live D and the published G (driver, between steps)."""
         cfg = trainer.config
         bounds = BOUNDS_2D[cfg.dataset]
-        frame = view2d.view(self.reader_g, trainer.D, trainer.loss, cfg.z_dim, bounds, fake.to(trainer.device))
+        frame = view2d.view(self.reader_g, trainer.D, trainer.loss, cfg.z_dim, bounds, fake.to(trainer.device),
+                            noise=cfg.noise)
         with torch.no_grad(), eval_mode(trainer.D):
             fake_t = self.reader_g(self._eval_z).float()
             d_x, d_g_z = (float(trainer.loss.score(trainer.D(x).float()).mean()) for x in (self._eval_real_t, fake_t))

@@ -3,6 +3,7 @@ text onto a page), and these turn them into ``gr.Error``s."""
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import time
@@ -36,6 +37,9 @@ def config_error(lang: str, e: ValueError) -> gr.Error:
         return gr.Error(t(lang, "err_conditional", dataset=p["dataset"], labelled=p["labelled"]))
     if code == "needs_images":
         return gr.Error(t(lang, "err_dcgan_2d", dataset=p["dataset"]))
+    if code == "bad_layers":  # the visitor's own text, shown as text
+        return gr.Error(t(lang, "err_layers", field=field, value=html.escape(str(p["value"]), quote=False),
+                          layers=p["layers"], range=p["range"]))
     return gr.Error(t(lang, "err_unknown_field", names=p.get("names", e.field)))
 
 

@@ -19,7 +19,7 @@ from ..gan.checkpoints import CheckpointError, load_checkpoint
 from ..gan.config import GANConfig, Range, is_2d
 from ..gan.directions import (MAX_COMPONENTS, Directions, direction_grid, edit, grid_z, n_edit_layers,
                               principal_directions, save_directions)
-from ..gan.latent import MAX_SEED, follow_z, interpolate, label_path, seed_to_z, truncate
+from ..gan.latent import MAX_SEED, Z_SLIDER_LIMIT, follow_z, interpolate, label_path, seed_to_z, truncate
 from ..gan.media import save_samples_gif, strip, to_grid, upscale
 from ..gan.models import generate
 from ..gan.points2d import MAX_DRAWING_SIDE
@@ -112,11 +112,12 @@ class ExploreHandlers(TabHandlers):
         return torch.tensor([label])
 
     def _z(self, lang: str, seed: Any, z_dim: int, sliders: tuple, psi: Any,
-           base: torch.Tensor | None = None) -> torch.Tensor:
-        """(z_dim,) z: ``base`` (default: the seed's z) with its first dimensions set by ``sliders``, truncated."""
+           base: torch.Tensor | None = None, noise: str = "gaussian") -> torch.Tensor:
+        """(z_dim,) z: ``base`` (default: the seed's z, from the prior G was trained on, ``noise``) with its first
+        dimensions set by ``sliders``, truncated."""
         seed = self._number(lang, "seed", seed)
         psi = self._number(lang, "truncation", psi, CONTROL_RANGES["truncation"])
-        z = seed_to_z(seed, z_dim)[0] if base is None else base.clone()
+        z = seed_to_z(seed, z_dim, noise=noise)[0] if base is None else base.clone()
         for i, v in enumerate(sliders[:z_dim]):
             if v is not None and isinstance(v, (int, float)) and math.isfinite(v):
                 z[i] = float(v)
@@ -130,7 +131,7 @@ class ExploreHandlers(TabHandlers):
         with torch.no_grad():
             out = edit(G, z, shift, y) if shift is not None else generate(G, z, y)
         if is_2d(config.dataset):
-            cloud = generate(G, seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD)).numpy()
+            cloud = generate(G, seed_to_z(1, config.z_dim, N_EXPLORE_CLOUD, config.noise)).numpy()
             fig = plots.scatter_figure(None, cloud, config.dataset, t(lang, "explore_image"), t(lang, "real"),
                                        t(lang, "fake"), highlight=out.numpy())
             return gr.update(visible=False), gr.update(value=fig, visible=True)
@@ -167,7 +168,7 @@ class ExploreHandlers(TabHandlers):
         alphas = values[N_Z_SLIDERS:N_Z_SLIDERS + N_DIRECTIONS]
         named, amount = (values[N_Z_SLIDERS + N_DIRECTIONS:] + (None, 0.0))[:2]
         base = self._projected(visitor, source, seed, config.z_dim)
-        z = self._z(lang, seed, config.z_dim, z_values, psi, base)
+        z = self._z(lang, seed, config.z_dim, z_values, psi, base, config.noise)
         shift = None if is_2d(config.dataset) else self._shift(lang, visitor, G, alphas, named, amount)
         return self._render(G, config, z[None], lang, self._label(lang, config, label), shift)
 
@@ -284,7 +285,7 @@ class ExploreHandlers(TabHandlers):
             raise gr.Error(t(lang, "err_timelapse_2d"))
         y = self._label(lang, config, label)
         try:
-            steps, x = follow_z(generators, seed_to_z(seed, config.z_dim), y)
+            steps, x = follow_z(generators, seed_to_z(seed, config.z_dim, noise=config.noise), y)
         except ValueError as e:
             log.info("time-lapse refused: %s", e)
             raise gr.Error(t(lang, "err_timelapse_mixed")) from None
@@ -304,13 +305,13 @@ class ExploreHandlers(TabHandlers):
         base = self._projected(visitor, source, seed, config.z_dim)
         if base is None:  # another seed or generator: the z found for an image is left behind
             visitor.state.projected = None
-        z_seed = seed_to_z(self._number(lang, "seed", seed), config.z_dim)[0] if base is None else base
-        sliders = [gr.update(value=round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2),
-                             visible=True) if i < config.z_dim else gr.update(visible=False)
-                   for i in range(N_Z_SLIDERS)]
-        values = [round(float(np.clip(z_seed[i], -Z_SLIDER_RANGE, Z_SLIDER_RANGE)), 2)
-                  for i in range(min(N_Z_SLIDERS, config.z_dim))]
-        z = self._z(lang, seed, config.z_dim, tuple(values), psi, base)
+        z_seed = (seed_to_z(self._number(lang, "seed", seed), config.z_dim, noise=config.noise)[0] if base is None
+                  else base)
+        reach = Z_SLIDER_LIMIT[config.noise]  # the sliders span the run's prior: ±3 for N(0, 1), [−1, 1] for U
+        values = [round(float(np.clip(z_seed[i], -reach, reach)), 2) for i in range(min(N_Z_SLIDERS, config.z_dim))]
+        sliders = [gr.update(value=values[i], minimum=-reach, maximum=reach, visible=True) if i < config.z_dim
+                   else gr.update(visible=False) for i in range(N_Z_SLIDERS)]
+        z = self._z(lang, seed, config.z_dim, tuple(values), psi, base, config.noise)
         y = self._label(lang, config, label)
         # the direction sliders go back to 0: a new seed starts from G's own output
         directions = [gr.update(value=0.0)] * N_DIRECTIONS
@@ -386,8 +387,8 @@ class ExploreHandlers(TabHandlers):
         target, came_from = self._project_target(lang, config, sketch, file)
         progress((0, PROJECT_STEPS), desc=t(lang, "project_progress"))
         found = project(G, target, config.z_dim, config.n_classes, steps=PROJECT_STEPS, n_starts=PROJECT_STARTS,
-                        seed=seed, progress=lambda done, total: progress((done, total),
-                                                                         desc=t(lang, "project_progress")))
+                        seed=seed, noise=config.noise,
+                        progress=lambda done, total: progress((done, total), desc=t(lang, "project_progress")))
         z = found.z.clone()
         n = min(N_Z_SLIDERS, config.z_dim)
         z[:n] = torch.round(z[:n] * 100) / 100  # what the sliders hold
@@ -426,14 +427,15 @@ class ExploreHandlers(TabHandlers):
         if mode == "label" and not config.conditional:
             raise gr.Error(t(lang, "err_label_mode"))
         n = int(n_frames)
-        z0 = self._z(lang, seed0, config.z_dim, (), psi)
+        z0 = self._z(lang, seed0, config.z_dim, (), psi, noise=config.noise)
         y0 = self._label(lang, config, label0, "label0")
         if mode == "label":
             y1 = self._label(lang, config, label1, "label1")
             path = z0.expand(n, -1)  # z held fixed
             labels = label_path(int(y0), int(y1), config.n_classes, n)  # (n, n_classes) soft labels
         else:
-            path = interpolate(z0, self._z(lang, seed1, config.z_dim, (), psi), n, mode)  # (n, z_dim)
+            z1 = self._z(lang, seed1, config.z_dim, (), psi, noise=config.noise)
+            path = interpolate(z0, z1, n, mode, config.noise)  # (n, z_dim)
             labels = None if y0 is None else y0.expand(n)
         image, fig = self._render(G, config, path, lang, labels)
         if is_2d(config.dataset):

@@ -519,4 +519,22 @@ EN: dict[str, str] = {
                              "choose another file.",
     "err_project_too_large": "The image is {width} × {height} pixels: an image may have at most {limit} pixels. "
                              "Make it smaller and upload it again.",
+    # issue 26 part 3, your own architecture and data (helper 5): a bad hidden-layers list, the points upload
+    "err_layers": "{field}: “{value}” is not allowed. Give {layers} layer sizes, each a whole number in {range}, "
+                  "separated by commas (e.g. 128,128), or leave it empty for the classic layers.",
+    "points_file": "Or upload your own points: a CSV or .npy of two columns, x and y, up to 100,000 rows",
+    "points_saved": "Your {n} points from {name} are the dataset `drawn` now, scaled into the view. Press Start or "
+                    "Reset.",
+    "err_points_too_large": "This file is {size} bytes; a points file may have at most {limit} bytes. Nothing was "
+                            "changed.",
+    "err_points_empty": "This file holds no points. Nothing was changed.",
+    "err_points_not_numeric": "This file holds a value that is not a number: each row must be two numbers, x and y. "
+                              "Nothing was changed.",
+    "err_points_not_finite": "This file holds NaN or infinity: every value must be a finite number. Nothing was "
+                             "changed.",
+    "err_points_columns": "This file has {columns} columns; points need 2 (x and y). Nothing was changed.",
+    "err_points_too_many_rows": "This file has more than {limit} rows. Nothing was changed.",
+    "err_points_suffix": "Points come in a file ending in {suffixes}. Nothing was changed.",
+    "err_points_unreadable": "This file cannot be read as points (a .npy must hold an (N, 2) array of numbers). "
+                             "Nothing was changed.",
 }

@@ -466,4 +466,17 @@ ZH: dict[str, str] = {
     "err_project_nothing": "请先在画板上写一个数字，或上传一张图片。",
     "err_project_not_image": "上传的文件不是可读取的图片（PNG、JPEG、GIF、BMP、WEBP 或 TIFF）：请换一个文件。",
     "err_project_too_large": "这张图片有 {width} × {height} 像素：图片最多只能有 {limit} 像素。请缩小后重新上传。",
+    # issue 26 part 3, your own architecture and data (helper 5): a bad hidden-layers list, the points upload
+    "err_layers": "{field}：不接受“{value}”。请给出 {layers} 个层的大小，每个都是 {range} 之间的整数，用逗号分隔"
+                  "（例如 128,128）；留空则使用经典的层。",
+    "points_file": "或者上传你自己的点：两列（x 和 y）的 CSV 或 .npy 文件，最多 100,000 行",
+    "points_saved": "来自 {name} 的 {n} 个点现在就是数据集 `drawn`，已缩放到视图之中。点击开始或重置。",
+    "err_points_too_large": "这个文件有 {size} 字节；点文件最多只能有 {limit} 字节。没有做任何改动。",
+    "err_points_empty": "这个文件里没有点。没有做任何改动。",
+    "err_points_not_numeric": "这个文件里有不是数字的值：每一行必须是两个数字 x 和 y。没有做任何改动。",
+    "err_points_not_finite": "这个文件里有 NaN 或无穷大：每个值都必须是有限的数字。没有做任何改动。",
+    "err_points_columns": "这个文件有 {columns} 列；点需要 2 列（x 和 y）。没有做任何改动。",
+    "err_points_too_many_rows": "这个文件超过 {limit} 行。没有做任何改动。",
+    "err_points_suffix": "点文件的扩展名必须是 {suffixes} 之一。没有做任何改动。",
+    "err_points_unreadable": "无法把这个文件读成点（.npy 必须是由数字组成的 (N, 2) 数组）。没有做任何改动。",
 }

@@ -25,6 +25,7 @@ from ..gan.config import (DATASETS, DATASETS_LABELLED, LIVE_FIELDS, LOSSES, PAGE
 from ..gan.data import DatasetUnavailableError, on_server
 from ..gan.losses import R1_TEX, get_loss
 from ..gan.points2d import MAX_DRAWING_SIDE, save_drawing
+from ..gan.points_file import PointsFileError, read_points, save_points, scale_into_view
 from ..gan.presets import CLASSROOM_2D, classroom_config, young_at_full_size
 from ..gan.uploads import MAX_FOLDER_IMAGES, count_uploads, pixel_limit
 from ..host.limits import LimitError, ServerFullError
@@ -39,6 +40,8 @@ from .i18n import t
 # upload box (shown only for ``folder``) follows them.
 DATASET_DEFAULT_FIELDS = ("model", "z_dim", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "g_width", "d_width",
                           "r1_gamma", "r1_every", "lr_decay", "conditional", "image_size", "channels")
+# The controls of an MLP's own layers (see GANConfig.g_hidden): shown while the model is mlp, hidden for a DCGAN.
+MLP_FIELDS = ("g_hidden", "d_hidden", "g_activation", "d_activation")
 log = logging.getLogger("ganapp")
 
 
@@ -423,6 +426,12 @@ class SettingsHandlers(TabHandlers):
         return values + [gr.update(visible=dataset == "folder")]
 
     @staticmethod
+    def mlp_fields_shown(model: Any) -> list[dict]:
+        """The MLP_FIELDS controls (hidden layers and activations): shown for model ``mlp`` only, as a DCGAN's
+        layers are its own."""
+        return [gr.update(visible=model == "mlp") for _ in MLP_FIELDS]
+
+    @staticmethod
     def layers_shown(dataset: Any) -> dict:
         """The 2D view's layer picker: shown for 2D data only (on images it would do nothing)."""
         return gr.update(visible=dataset in DATASETS and is_2d(dataset))
@@ -451,6 +460,33 @@ class SettingsHandlers(TabHandlers):
             raise gr.Error(t(lang, "err_no_drawing")) from None
         visitor.state.drawn_path = str(path)
         return ["drawn", *self.dataset_defaults("drawn"), t(lang, "drawing_saved", n=f"{len(np.load(path)):,}")]
+
+    @guarded
+    def use_points(self, request: gr.Request, lang: str, file: Any) -> list:
+        """Turn an uploaded CSV or .npy of points into the ``drawn`` dataset, as a drawing becomes it: read and
+        checked by :func:`ganapp.gan.points_file.read_points`, scaled into the view
+        (:func:`~ganapp.gan.points_file.scale_into_view`) and saved in the visitor's folder. A file that cannot be
+        used is refused with its reason in the visitor's language, and nothing changes: the dataset, the points a
+        later Start trains on, and the training run.
+
+        Returns:
+            the dataset dropdown ("drawn"), then :meth:`dataset_defaults`' updates, then a note, then None for the
+            upload box (emptied, ready for another file; the note names the one trained on).
+        """
+        key, visitor = self._visitor(request)
+        path = Path(file if isinstance(file, str) else getattr(file, "name", "") or "")
+        if not path.name:
+            raise gr.Error(t(lang, "err_points_empty"))
+        try:
+            points = scale_into_view(read_points(path))
+        except PointsFileError as e:
+            params = {k: f"{v:,}" for k, v in e.params.items() if isinstance(v, int)} | \
+                {k: v for k, v in e.params.items() if not isinstance(v, int)}
+            raise gr.Error(t(lang, f"err_points_{e.reason}", **params)) from None
+        saved = save_points(points, self._folder(key))
+        visitor.state.drawn_path = str(saved)
+        return ["drawn", *self.dataset_defaults("drawn"),
+                t(lang, "points_saved", n=f"{len(points):,}", name=_plain(path.name)), None]
 
     @staticmethod
     def formula(lang: str, loss: str, r1_gamma: Any = 0.0) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from ..gan.config import PAGE_FIELDS, SETTINGS, GANConfig, is_2d
+from ..gan.points_file import POINTS_SUFFIXES
 from ..gan.presets import CLASSROOM_2D
 from ..run.lessons import LESSONS
 from . import curves
@@ -22,7 +23,7 @@ from .i18n import t
 from .links import COPY_LINK_JS, WRITE_LINK_JS
 from .live import PollOutputs, TickOutputs
 from .plots import DEFAULT_SMOOTHING, LAYERS
-from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
+from .settings import DATASET_DEFAULT_FIELDS, MLP_FIELDS, SettingsHandlers
 from .sketchpad import BoundedSketchpad
 from .base import MAX_SMOOTHING
 
@@ -136,10 +137,14 @@ def setting_widgets(default: GANConfig, tr: Callable, advanced: bool) -> dict[st
                 if advanced:  # the cryptic ones: a line on what each does
                     facts["info"], keys["info"] = t("en", f"help_{s.name}"), f"help_{s.name}"
                 value = getattr(default, s.name)
+                if s.name in MLP_FIELDS:  # an MLP's own layers: hidden while the model is a DCGAN
+                    facts["visible"] = default.model == "mlp"
                 if s.widget == "dropdown":
                     widget = gr.Dropdown(list(s.choices), value=value, **facts)
                 elif s.widget == "checkbox":
                     widget = gr.Checkbox(value, **facts)
+                elif s.widget == "text":  # a list as text, e.g. hidden layers "128,128"
+                    widget = gr.Textbox(value, max_lines=1, **facts)
                 else:  # number or integer; the range is checked by the handler, in the visitor's language
                     widget = gr.Number(value, precision=0 if s.widget == "integer" else None, **facts)
                 made[s.name] = tr(widget, keys)
@@ -245,7 +250,10 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                                                  label=en("sketch"), layers=False), "sketch")
                     use_drawing = tr(gr.Button(en("use_drawing"), elem_id="use-drawing"), "use_drawing",
                                      "value")
-                    drawing_note = gr.Markdown("")
+                    # or the visitor's own points, from a file: the same dataset, drawn
+                    points_file = tr(gr.File(label=en("points_file"), file_count="single", type="filepath",
+                                             file_types=list(POINTS_SUFFIXES), elem_id="points-file"), "points_file")
+                    drawing_note = gr.Markdown("", elem_id="drawing-note")
             with gr.Column(scale=3, elem_id="results-col"):
                 status = gr.Markdown(t("en", "state_none"), elem_id="ganapp-status")
                 formula = gr.Markdown(SettingsHandlers.formula("en", default.loss), elem_id="formula",
@@ -296,7 +304,8 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                            clear_files=clear_files, init=init, init_note=init_note, compare_field=compare_field,
                            compare_value=compare_value, start_compare=start_compare, end_compare=end_compare,
                            compare_note=compare_note, draw_box=draw_box, sketch=sketch, use_drawing=use_drawing,
-                           drawing_note=drawing_note, status=status, formula=formula, diagram=diagram,
+                           drawing_note=drawing_note, points_file=points_file, status=status, formula=formula,
+                           diagram=diagram,
                            loss_plot=loss_plot,
                            scores_plot=scores_plot, smoothing=smoothing, quality_plot=quality_plot,
                            quality_caption=quality_caption, layers=layers, grid=grid, scatter=scatter,
@@ -337,6 +346,9 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     ui.use_drawing.click(app.settings.use_drawing, [lang, ui.sketch],
                          [dataset, *dataset_default_controls, ui.drawing_note], api_name="use_drawing",
                          concurrency_limit=1, show_progress="hidden")
+    ui.points_file.upload(app.settings.use_points, [lang, ui.points_file],
+                          [dataset, *dataset_default_controls, ui.drawing_note, ui.points_file], api_name="use_points",
+                          concurrency_limit=1, show_progress="hidden")
     # the curves' new points since the last full figure (ganapp.ui.curves), appended in the browser
     curve_delta = gr.JSON(None, visible="hidden", elem_id="curve-delta")
     curve_delta.change(None, [curve_delta], None, js=curves.EXTEND_JS, api_visibility="private",
@@ -379,9 +391,16 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     # effect at Start or Reset.
     settings_changed = dict(api_visibility="private", trigger_mode="always_last", **FAST)
     for field in PAGE_FIELDS:
-        if field != "loss":
+        if SETTINGS[field].widget == "text":  # sent when typed out (each key's half-typed list would be refused)
+            for event in (ui.by_field[field].blur, ui.by_field[field].submit):
+                event(app.settings.settings_changed, [lang, gr.State((field,)), ui.by_field[field]], None,
+                      **settings_changed)
+        elif field != "loss":
             ui.by_field[field].input(app.settings.settings_changed, [lang, gr.State((field,)), ui.by_field[field]],
                                      None, **settings_changed)
+    model = ui.by_field["model"]  # the MLP's layer controls follow the model, whoever set it
+    model.change(SettingsHandlers.mlp_fields_shown, [model], [ui.by_field[f] for f in MLP_FIELDS],
+                 api_visibility="private", **FAST)
     ui.data_files.change(app.settings.upload_note, [lang, ui.data_files], [ui.files_note], api_visibility="private",
                          **FAST)
     lang.change(app.settings.upload_note, [lang, ui.data_files], [ui.files_note], api_visibility="private", **FAST)

@@ -26,8 +26,8 @@ from ganapp.ui.teacher import TeacherHandlers
 
 from conftest import TEACHER_TOKEN as TOKEN  # noqa: E402
 # the Train tab's controls for a tiny ring8 run (CONTROL_FIELDS order)
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
-            False, False, 28, 1, None, "scratch"]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 8, 8, "", "", "relu",
+            "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 
 
 def req(name, host="10.0.0.1"):

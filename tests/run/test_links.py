@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ganapp.gan.config import DATASETS_2D, PAGE_FIELDS, SETTINGS, GANConfig
+from ganapp.gan.config import DATASETS_2D, HIDDEN_RANGE, PAGE_FIELDS, SETTINGS, GANConfig
 from ganapp.run.links import LINK_FIELDS, encode_config, parse
 from ganapp.run.lessons import LESSONS
 
@@ -23,6 +23,8 @@ def _value(setting) -> st.SearchStrategy:
         return st.floats(lo, hi, exclude_min=not lo_inc, exclude_max=not hi_inc, allow_nan=False)
     if setting.type == "bool":
         return st.booleans()
+    if setting.widget == "text":  # an MLP's hidden layers (g_hidden, d_hidden): "" or 1 to 4 sizes, "128,64"
+        return st.lists(st.integers(*HIDDEN_RANGE), max_size=4).map(lambda sizes: ",".join(map(str, sizes)))
     return st.text(max_size=8)
 
 

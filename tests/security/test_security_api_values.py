@@ -36,8 +36,8 @@ def send(url: str, api_name: str, data: list, lang_free: bool = False) -> dict:
 
 
 # the Start event's values: the language, the minutes, then the Train tab's controls (ganapp.ui.common.CONTROL_FIELDS)
-START = ["en", 0, "ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0,
-         0.0, False, False, 28, 1, None, "scratch"]
+START = ["en", 0, "ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 8, 8, "", "", "relu",
+         "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 
 
 CONTROL_START = 2  # the first control's place in START

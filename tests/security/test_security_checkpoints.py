@@ -146,11 +146,11 @@ def clients(served_app_uploads):
 
 # dataset, model, loss, z_dim, batch, lr_g, lr_d, β1, β2, n_critic, seed, widths, λ, γ, r1_every, g_ema, lr_decay,
 # conditional, bf16, image size, channels, uploaded files, start from
-RING8 = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 1, 0.0, 0.0,
-         False, False, 28, 1, None, "scratch"]
+RING8 = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 16, 16, "", "", "relu", "leaky_relu",
+         "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 # the shipped MNIST DCGAN's settings, fine-tuned from the uploaded file on mnist_10k, as the visitor did
-FROM_UPLOAD = ["mnist_10k", "dcgan", "non_saturating", 64, 64, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 32, 32, 10.0, 0.0, 1,
-               0.0, 0.0, False, False, 28, 1, None, "uploaded"]
+FROM_UPLOAD = ["mnist_10k", "dcgan", "non_saturating", 64, 64, 2e-4, 2e-4, 0.5, 0.999, 1, 1, 0, 32, 32, "", "", "relu",
+               "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "uploaded"]
 
 
 def test_uploading_a_nan_checkpoint_is_refused_and_another_run_keeps_training(clients, tmp_path):

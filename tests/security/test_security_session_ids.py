@@ -13,8 +13,8 @@ from conftest import TEACHER_TOKEN, free_port, wait_until
 from ganapp.host.teacher_gate import TeacherGate
 
 # ring8, tiny nets (the order of ganapp.ui.common.CONTROL_FIELDS), as tests/test_app_client.py sends them
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 16, 16, 10.0, 0.0, 1, 0.0, 0.0,
-            False, False, 28, 1, None, "scratch"]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 64, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 16, 16, "", "", "relu",
+            "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from ganapp.service.worker import WorkerService
 from conftest import req, tiny_2d, wait_until
 
 LIMIT = 60
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
-            False, False, 28, 1, None, "scratch"]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 8, 8, "", "", "relu",
+            "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 
 
 def at_limit(s) -> bool:

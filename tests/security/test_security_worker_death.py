@@ -19,8 +19,8 @@ from ganapp.service.worker import WorkerService
 
 from conftest import ROOT, free_port, req, wait_until
 
-CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 0, 8, 8, 10.0, 0.0, 1, 0.0, 0.0,
-            False, False, 28, 1, None, "scratch"]
+CONTROLS = ["ring8", "mlp", "non_saturating", 2, 16, 1e-3, 1e-3, 0.5, 0.999, 1, 1, 0, 8, 8, "", "", "relu",
+            "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 28, 1, None, "scratch"]
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the training worker needs Unix sockets")
 
 

@@ -181,8 +181,8 @@ def test_folder_dataset_trains_on_uploaded_images(app, tmp_path):
         files.append(str(path))
     (tmp_path / "notes.txt").write_text("skipped")
     files.append(str(tmp_path / "notes.txt"))
-    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 1, 0.0, 0.0,
-                False, False, 32, 3, None, "scratch"]
+    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 1, 0, 4, 4, "", "", "relu",
+                "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 32, 3, None, "scratch"]
     with pytest.raises(gr.Error, match="upload a .zip or some image files"):
         app.train.reset(req("f"), "en", *controls)
     controls[-2] = files
@@ -208,8 +208,8 @@ def test_images_too_large_to_open_safely_get_their_own_message(local_app, tmp_pa
         Image.new("RGB", (64, 64), (90 * i, 100, 200)).save(tmp_path / f"big{i}.png")
         files.append(str(tmp_path / f"big{i}.png"))
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # so that 64 × 64 counts as a bomb (over 2 × 1,000)
-    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 0, 4, 4, 10.0, 0.0, 1, 0.0, 0.0,
-                False, False, 32, 3, files, "scratch"]
+    controls = ["folder", "dcgan", "non_saturating", 8, 4, 2e-4, 2e-4, 0.5, 0.999, 1, 1, 0, 4, 4, "", "", "relu",
+                "leaky_relu", "adam", "gaussian", 10.0, 0.0, 1, 0.0, 0.0, False, False, 32, 3, files, "scratch"]
     with pytest.raises(gr.Error, match="太大，无法安全打开.*2,000 像素"):
         app.train.reset(req("b"), "zh", *controls)
     with pytest.raises(gr.Error, match="too large to open safely"):

@@ -8,7 +8,10 @@ import pytest
 
 from conftest import CONTROLS, req, wait_until
 from ganapp import cli
+from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.i18n import t
+
+AT = {f: CONTROL_FIELDS.index(f) for f in ("lr_g", "seed", "g_width", "lr_decay")}  # places in CONTROLS
 
 
 def parse(command: str):
@@ -18,7 +21,7 @@ def parse(command: str):
 
 def test_the_command_names_the_runs_settings_and_steps_in_both_languages(app):
     controls = list(CONTROLS)
-    controls[5], controls[10], controls[11] = 2e-3, 4242, 16  # lr_g, seed, g_width: not the dataset's defaults
+    controls[AT["lr_g"]], controls[AT["seed"]], controls[AT["g_width"]] = 2e-3, 4242, 16  # not the dataset's defaults
     app.train.step(req("r"), "en", 7, *controls)
     run = app.registry.visitor("r").run
     assert wait_until(lambda: run.step_count == 7 and run.state == "paused", 20)
@@ -100,7 +103,7 @@ def test_the_printed_command_trains_the_apps_run_again_to_the_same_weights(app, 
     from ganapp.gan.checkpoints import read_safetensors
 
     controls = list(CONTROLS)
-    controls[10], controls[17] = 99, 0.3  # seed, lr_decay
+    controls[AT["seed"]], controls[AT["lr_decay"]] = 99, 0.3
     app.train.step(req("w"), "en", 25, *controls)
     run = app.registry.visitor("w").run
     assert wait_until(lambda: run.step_count == 25 and run.state == "paused", 30)
@@ -121,7 +124,7 @@ def test_the_printed_command_trains_the_apps_run_again_to_the_same_weights(app, 
 
 def test_a_timed_run_with_lr_decay_is_told_that_the_command_stops_short_of_the_decay(app):
     controls = list(CONTROLS)
-    controls[17] = 0.3  # lr_decay: a timed run's rates fall over its last 30%, by the clock
+    controls[AT["lr_decay"]] = 0.3  # a timed run's rates fall over its last 30%, by the clock
     app.train.start(req("tm"), "en", 0.01, *controls)  # 0.6 s of training, then it pauses by itself
     run = app.registry.visitor("tm").run
     assert wait_until(lambda: run.state == "paused" and run.step_count > 0, 30)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ganapp import cli
 from ganapp.gan.config import (CLI_FIELDS, LIVE_FIELDS, MODELS, PAGE_FIELDS, RANGES, SETTINGS, ConfigError,
-                           GANConfig, is_2d, range_text)
+                           GANConfig, hidden_layers, is_2d, range_text)
 from ganapp.gan.trainer import Trainer
 from ganapp.ui.common import CONTROL_FIELDS
 from ganapp.ui.i18n import t
@@ -30,7 +30,7 @@ def test_every_config_field_has_its_facts_in_one_setting():
     for name, s in SETTINGS.items():
         assert s.label["en"] and s.label["zh"] and s.help["en"] and s.help["zh"], name
         assert (s.range is None) or (s.choices is None), name  # a number or a choice, not both
-        assert s.widget in (None, "dropdown", "number", "integer", "checkbox"), name
+        assert s.widget in (None, "dropdown", "number", "integer", "checkbox", "text"), name
         if s.widget is None:
             assert s.page_note, f"{name} has no widget: its page_note must say why"
         if s.widget == "integer" or (s.range and s.range.integer):
@@ -86,7 +86,8 @@ def test_page_controls_are_the_schemas_settings_one_to_one():
         assert ids == [n.replace("_", "-") for n in PAGE_FIELDS] + ["data-files", "init"]
         assert CONTROL_FIELDS == (*PAGE_FIELDS, "data_files", "init")
         assert PAGE_FIELDS == tuple(n for n, s in SETTINGS.items() if s.widget)
-        kinds = {"dropdown": "Dropdown", "checkbox": "Checkbox", "number": "Number", "integer": "Number"}
+        kinds = {"dropdown": "Dropdown", "checkbox": "Checkbox", "number": "Number", "integer": "Number",
+                 "text": "Textbox"}
         for name, component in zip(PAGE_FIELDS, start.inputs[2:]):
             assert type(component).__name__ == kinds[SETTINGS[name].widget], name
             assert component.label == SETTINGS[name].label["en"]
@@ -120,8 +121,10 @@ def trainable_configs(draw) -> GANConfig:
         values[name] = draw(_in_range(name, **({"hi": caps[name]} if name in caps else {})))
     if values["lr_g"] < 1e-6 or values["lr_d"] < 1e-6:  # (0, 1e-6) is valid; keep the draws readable
         values.update(lr_g=max(values["lr_g"], 1e-6), lr_d=max(values["lr_d"], 1e-6))
-    for name in ("loss", "image_size", "channels"):
+    for name in ("loss", "image_size", "channels", "g_activation", "d_activation", "optimizer", "noise"):
         values[name] = draw(st.sampled_from(SETTINGS[name].choices))
+    for name in ("g_hidden", "d_hidden"):  # an MLP's own layers ("" keeps the classic ones)
+        values[name] = ",".join(map(str, draw(st.lists(st.integers(1, 16), max_size=4))))
     values["bf16"] = draw(st.booleans())
     values["conditional"] = dataset == "mnist_10k" and draw(st.booleans())
     return GANConfig(**values)
@@ -139,8 +142,12 @@ def test_any_valid_config_builds_and_trains_one_step_with_finite_losses(config):
 def invalid_values(draw) -> tuple[str, object]:
     """A setting and a value its schema refuses: out of range, NaN or infinite, a fraction for an integer, a
     choice that does not exist, or a non-bool for a switch."""
-    name = draw(st.sampled_from([n for n, s in SETTINGS.items() if s.range or s.choices or s.type == "bool"]))
+    name = draw(st.sampled_from([n for n, s in SETTINGS.items()
+                                 if s.range or s.choices or s.type == "bool" or s.widget == "text"]))
     s = SETTINGS[name]
+    if s.widget == "text":  # a list of hidden layer sizes
+        return name, draw(st.one_of(st.integers(), st.none(), st.text(max_size=8)).filter(
+            lambda v: not _valid_layers(name, v)))
     if s.range:
         lo, hi, lo_inc, hi_inc, integer = s.range
         options = [st.floats(max_value=lo, exclude_max=lo_inc, allow_nan=False),
@@ -156,6 +163,14 @@ def invalid_values(draw) -> tuple[str, object]:
     return name, draw(st.one_of(st.integers(), st.text(max_size=5), st.none()))
 
 
+def _valid_layers(name: str, value: object) -> bool:
+    try:
+        hidden_layers(name, value)
+        return True
+    except ConfigError:
+        return False
+
+
 @settings(max_examples=300, deadline=None)
 @given(case=invalid_values())
 def test_any_invalid_value_raises_the_schemas_error_naming_field_and_range(case):
@@ -168,6 +183,8 @@ def test_any_invalid_value_raises_the_schemas_error_naming_field_and_range(case)
         assert e.code == "out_of_range" and range_text(name) in str(e)
     elif SETTINGS[name].choices:
         assert e.code == "not_allowed" and all(str(c) in str(e) for c in SETTINGS[name].choices)
+    elif SETTINGS[name].widget == "text":
+        assert e.code == "bad_layers" and "1..2048" in str(e)
     else:
         assert e.code == "not_bool"
 
@@ -191,6 +208,9 @@ def page_values(draw) -> tuple[str, object]:
         return name, draw(st.booleans())
     if s.integer:  # a menu of numbers
         return name, draw(st.one_of(st.sampled_from(s.choices), st.integers(-100, 100)))
+    if s.widget == "text":  # hidden layers: valid lists and any text
+        return name, draw(st.one_of(st.lists(st.integers(-1, 3000), max_size=5).map(lambda v: ",".join(map(str, v))),
+                                    st.text(max_size=8)))
     return name, draw(st.one_of(st.sampled_from(s.choices), st.text(max_size=8)))
 
 
