@@ -461,4 +461,8 @@ EN: dict[str, str] = {
     "diagram_follows_d": "D climbs both terms; G is frozen.",
     "diagram_follows_g": "G lowers the second term; D is frozen.",
     "diagram_idle": "Step D and Step G light up what each update moves.",
+    # issue 25, training on a Ray cluster (helper 1): a run whose engine (a node of the cluster) stopped came back on
+    # another one from its autosave (see ganapp.service.ray_service)
+    "run_moved": "The machine that trained your run stopped. Your run came back on another one from its last "
+                 "autosave, as it was then: at most its last minute of training was lost.",
 }

@@ -414,4 +414,8 @@ ZH: dict[str, str] = {
     "diagram_follows_d": "D 提升两项；G 被冻结。",
     "diagram_follows_g": "G 降低第二项；D 被冻结。",
     "diagram_idle": "单步 D 与单步 G 会点亮每次更新所改动的部分。",
+    # issue 25, training on a Ray cluster (helper 1): a run whose engine (a node of the cluster) stopped came back on
+    # another one from its autosave (see ganapp.service.ray_service)
+    "run_moved": "训练你的模型的那台机器停止了运行。你的训练已在另一台机器上从最近一次自动保存处恢复，状态与当时一致："
+                 "最多只损失了最后一分钟的训练。",
 }
