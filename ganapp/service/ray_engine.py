@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Any
 
+from safetensors.torch import save as save_tensors
+
 from .ray_store import RunStore
 from .worker import RunServer
 
@@ -55,7 +57,8 @@ class RayEngine(RunServer):
         (it died before its first autosave). Returns (its id here, its config, the state it was autosaved in or
         None without an autosave, its step)."""
         saved = self.store.read(run_id) if self.store is not None else None
-        sid, built = self.create_run(run_id, None if saved else config, None, saved, kwargs)
+        packed = (save_tensors(saved[0]), saved[1]) if saved else None  # create's wire form
+        sid, built = self.create_run(run_id, None if saved else config, None, packed, kwargs)
         run = self.runs_by_id[sid]
         state = saved[1].get("session", {}).get("state") if saved else None
         return sid, built, state, run.step_count
