@@ -93,7 +93,8 @@ class RayService:
         self._runs: weakref.WeakKeyDictionary[WorkerRun, tuple[str, dict]] = weakref.WeakKeyDictionary()
         self._next = 0
         self._owns_ray = False
-        self.calls: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()  # calls to the engines, by RunServer method (see count)
+        self._calls_lock = threading.Lock()
 
     # ----- the cluster -----
 
@@ -208,7 +209,8 @@ class RayService:
 
     def count(self, name: str) -> None:
         """Count one call to an engine's ``RunServer.<name>``."""
-        self.calls[name] += 1
+        with self._calls_lock:
+            self.calls[name] += 1
 
     def recover(self, run: WorkerRun) -> bool:
         """Bring ``run``, whose engine is gone, back on a live engine from its last autosave, resumed when it was
