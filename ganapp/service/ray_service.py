@@ -47,6 +47,29 @@ log = logging.getLogger("ganapp")
 TRAINING = ("running", "waiting")  # the states a run that comes back resumes from
 
 
+def _init_in_lasting_thread(ray: Any, options: dict[str, Any]) -> None:
+    """``ray.init(**options)`` in a daemon thread that then waits for good (see :meth:`RayService._connect`).
+
+    Raises:
+        what ray.init raises.
+    """
+    done, failed = threading.Event(), []
+
+    def init() -> None:
+        try:
+            ray.init(**options)
+        except BaseException as e:  # noqa: BLE001 (raised again in the caller)
+            failed.append(e)
+        done.set()
+        if not failed:
+            threading.Event().wait()  # the local cluster's processes live as long as this thread
+
+    threading.Thread(target=init, name="ganapp-ray-local", daemon=True).start()
+    done.wait()
+    if failed:
+        raise failed[0]
+
+
 def call_actor(actor: Any, name: str, *args: Any) -> Any:
     """``RunServer.<name>(*args)`` in a Ray actor, waited for. The run's own error comes back whole (Ray wraps it
     in a RayTaskError: its cause is raised); Ray's own errors (the actor or its node died) pass as they are."""
@@ -99,11 +122,18 @@ class RayService:
     # ----- the cluster -----
 
     def _connect(self) -> Any:
+        """Ray, initialised. A ``local`` cluster is started from a thread that lives as long as this process: Ray
+        starts its processes (GCS, raylet) to die with the thread that started them (Linux's PR_SET_PDEATHSIG is a
+        thread's), and the first call may come from a short-lived one (the server's warm-up)."""
         import ray
 
         if not ray.is_initialized():
-            ray.init(address=None if self.address == "local" else self.address, log_to_driver=False,
-                     include_dashboard=False if self.address == "local" else None, ignore_reinit_error=True)
+            options = dict(address=None if self.address == "local" else self.address, log_to_driver=False,
+                           include_dashboard=False if self.address == "local" else None, ignore_reinit_error=True)
+            if self.address == "local" and threading.current_thread() is not threading.main_thread():
+                _init_in_lasting_thread(ray, options)
+            else:
+                ray.init(**options)
             self._owns_ray = True
         return ray
 
