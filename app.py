@@ -44,6 +44,11 @@ Environment:
     GANAPP_ZEROGPU: ``1`` trains each run in chunks of ``@spaces.GPU`` calls, in this process (the default on a
         ZeroGPU Space, ``0`` turns it off there); GANAPP_ZEROGPU_ON_EMPTY: ``cpu`` (default) or ``pause``, what a run
         does when the GPU quota is spent (see ganapp.engine.zerogpu and docs/hosting.md).
+    GANAPP_RAY_ADDRESS: trains every run on a Ray cluster instead (``auto``: the cluster this node joined with
+        ``ray start``; ``ray://host:10001``; ``local``: a fresh one on this machine; see ganapp.service.ray_service).
+        Unset: Ray is not imported. GANAPP_RAY_NUM_GPUS (a number > 0, e.g. 0.25): the GPUs of each engine; unset,
+        one engine per node, on its CPUs. The engines autosave their runs to GANAPP_STATE_DIR/engines, which may be
+        an fsspec URL (s3://, gs://, file://) every node reads.
     GRADIO_SERVER_NAME, GRADIO_SERVER_PORT: where to serve (Gradio's own variables; by default 127.0.0.1, this
         computer only: ``0.0.0.0`` serves a class on the network).
 """
@@ -71,7 +76,7 @@ from ganapp.host.teacher_gate import TeacherGate
 from ganapp.host.limits import Limits, downloads_allowed
 from ganapp.host.registry import Registry
 from ganapp.host.rooms import room_name, room_state_dir
-from ganapp.service.protocol import RunLostError
+from ganapp.service.protocol import RunLostError, RunService
 from ganapp.service.worker import WorkerService
 from ganapp.ui.handlers import GanApp
 from ganapp.ui.layout import CSS, build_demo
@@ -265,7 +270,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
     registry = Registry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
-                               engine=chunked if chunked is not None else WorkerService() if worker else None,
+                               engine=chunked if chunked is not None else training_service(worker, autosave_every_s),
                                store=state_store(state_dir, room), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)
@@ -281,6 +286,24 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     demo.ganapp.serves(demo)  # a page that ended leaves nothing of Gradio's behind
     summarise_events_rarely()
     return demo
+
+
+def training_service(worker: bool, autosave_every_s: float = 60.0) -> RunService | None:
+    """Where runs train: on a Ray cluster when ``GANAPP_RAY_ADDRESS`` is set (Ray is imported only then; its engines
+    autosave every ``autosave_every_s``), else in the training worker (``worker``), else in this process (None).
+
+    Raises:
+        SystemExit: GANAPP_RAY_NUM_GPUS is not a number > 0.
+    """
+    address = os.environ.get("GANAPP_RAY_ADDRESS", "").strip()
+    if not address:
+        return WorkerService() if worker else None
+    from ganapp.service.ray_service import RayService
+
+    num_gpus = _env_number("GANAPP_RAY_NUM_GPUS", 0) if os.environ.get("GANAPP_RAY_NUM_GPUS", "").strip() else None
+    state = os.environ.get("GANAPP_STATE_DIR", "").strip()
+    store = None if state.lower() == "off" else f"{(state or str(default_state_dir())).rstrip('/')}/engines"
+    return RayService(address, num_gpus=num_gpus, store_url=store, autosave_every_s=autosave_every_s)
 
 
 def warm_up(registry: Registry) -> None:

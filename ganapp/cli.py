@@ -44,7 +44,7 @@ from .gan.metrics import MNIST_LIKE, N_REFERENCE, mode_metrics, scores_mnist, sh
 from .gan.points2d import MIXTURES
 from .gan.trainer import Trainer, cycled_labels
 from .host.limits import Limits
-from .host.rooms import RAY_ADDRESS_VAR, Rooms, ray_service_present, room_name
+from .host.rooms import RAY_ADDRESS_VAR, Rooms, room_name
 from .ui.rooms_page import landing_html
 
 
@@ -451,8 +451,6 @@ def rooms(a: argparse.Namespace) -> int:
         launcher.env.pop(RAY_ADDRESS_VAR, None)
     elif importlib.util.find_spec("ray") is None:
         how = "each room trains in its own training worker (Ray is not installed: see requirements-ray.txt)"
-    elif not ray_service_present():
-        how = "each room trains in its own training worker (this ganapp does not train on Ray yet)"
     elif given:
         how = f"every room trains on the Ray cluster at {given} ({RAY_ADDRESS_VAR})"
     else:

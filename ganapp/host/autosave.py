@@ -29,6 +29,7 @@ import shutil
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import torch
 from safetensors import SafetensorError
@@ -48,9 +49,15 @@ _TOKEN = re.compile(rf"({VISITOR_ID.pattern})\.([A-Za-z0-9_-]{{43}})")
 
 
 def default_state_dir() -> Path:
-    """``$GANAPP_STATE_DIR``, else ``~/.cache/ganapp/state`` (``$XDG_CACHE_HOME`` honoured)."""
-    if os.environ.get("GANAPP_STATE_DIR"):
-        return Path(os.environ["GANAPP_STATE_DIR"]).expanduser()
+    """``$GANAPP_STATE_DIR``, else ``~/.cache/ganapp/state`` (``$XDG_CACHE_HOME`` honoured). A ``file://`` URL is
+    its folder. Another URL (``s3://``, ``gs://``) is where the engines of a Ray cluster autosave their runs (see
+    :mod:`ganapp.service.ray_store`): this process's own folder (the secret, the tokens, the visitors' autosaves)
+    is then the default one, on this machine."""
+    value = os.environ.get("GANAPP_STATE_DIR", "")
+    if value and "://" not in value:
+        return Path(value).expanduser()
+    if value.startswith("file://"):
+        return Path(urlsplit(value).path)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "ganapp" / "state"
 

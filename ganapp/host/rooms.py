@@ -6,15 +6,14 @@ another). Gradio's queue and a page's session state live in the web process, whi
 and a proxy routes to it by path (docs/scale.md).
 
 :class:`Rooms` starts the rooms on consecutive ports, serves a landing page that lists them, and stops them all on
-Ctrl-C or SIGTERM: each room autosaves its runs and ends its training worker before it exits. When the rooms can
-train on Ray (:func:`ray_service_present`) it starts a local Ray head first and gives every room its address in
+Ctrl-C or SIGTERM: each room autosaves its runs and ends its training worker before it exits. When Ray is installed
+(requirements-ray.txt) it starts a local Ray head first and gives every room its address in
 ``GANAPP_RAY_ADDRESS``, so that all rooms train on one cluster; otherwise each room trains in its own worker.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import os
 import re
@@ -63,24 +62,6 @@ def room_state_dir(root: str | Path, room: str | None) -> Path:
     return root if room is None else root / "rooms" / room_name(room)
 
 
-def ray_service_present(root: str | Path | None = None) -> bool:
-    """Whether this ganapp can train on Ray: Ray is installed and the app reads ``GANAPP_RAY_ADDRESS`` (its entry
-    point or a module of the package names it, other than this one). ``root``: the checkout (default: this
-    package's parent)."""
-    if importlib.util.find_spec("ray") is None:
-        return False
-    package = Path(__file__).resolve().parents[1]
-    root = Path(root) if root is not None else package.parent
-    sources = [root / "app.py", *package.rglob("*.py")]
-    for path in sources:
-        if path.resolve() == Path(__file__).resolve():
-            continue
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            if RAY_ADDRESS_VAR in path.read_text(encoding="utf-8"):
-                return True
-    return False
-
-
 def port_free(host: str, port: int) -> bool:
     """Whether a server can listen on ``host``:``port`` now."""
     with socket.socket() as s:
@@ -109,7 +90,7 @@ class Rooms:
         app_path: the web server to run for each room (``app.py``).
         host: the address every room and the landing page listen on (``GRADIO_SERVER_NAME``).
         port: the landing page's port; room i (from 1) listens on ``port + i``.
-        ray: whether to start a local Ray head for the rooms to train on (only when :func:`ray_service_present`).
+        ray: whether to start a local Ray head for the rooms to train on (only where Ray is installed).
         env: the rooms' environment (default: this process's); ``GANAPP_ROOM``, ``GANAPP_TEACHER_TOKEN``,
             ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT`` and ``GRADIO_TEMP_DIR`` are set per room, and
             ``GRADIO_ROOT_PATH`` is left out (each room is served at the root of its port).

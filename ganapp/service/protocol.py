@@ -4,7 +4,8 @@ Two implementations:
 
 - :class:`ganapp.run.run.Run`, a run in this process (the ``GANAPP_WORKER=0`` server, the CLI, unit tests);
 - :class:`ganapp.service.remote.WorkerRun`, a handle on a run in the training worker process, where each member is
-  one explicit call to the worker's server (:class:`ganapp.service.worker.RunServer`).
+  one explicit call to the worker's server (:class:`ganapp.service.worker.RunServer`), or in a Ray actor on a
+  cluster (:class:`ganapp.service.ray_service.RayService`, the same handle over another transport).
 
 The registry, the classroom and the pages use runs only through these members, and
 ``tests/service/test_run_contract.py`` runs one contract suite against both implementations. A new implementation (a
@@ -23,6 +24,13 @@ The one rule after loss. A run is lost once it cannot be reached: the worker tha
 
 A run in this process is never lost (``lost`` is always False). A call in flight when the run is lost behaves as if
 it had been made after.
+
+Before loss, recovery, where a service can (a Ray cluster, :mod:`ganapp.service.ray_service`): the engines autosave
+their runs to storage that every engine reads. When the engine that held a run is gone (its actor died, or its
+node), the first call that finds it so rebuilds the run on another engine (the placement rule) from its last
+autosave, paused or training as it was then, and makes the call there: at most one autosave interval of training is
+lost, and the handle is not lost. Its snapshots then say :data:`RUN_MOVED` as their message until its next command.
+Only when no autosave and no engine is left does the one rule above apply.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from ..run.lessons import Lesson
 from ..run.publisher import Snapshot
 
 RUN_LOST = "the training worker stopped; reset the run to train again"
+RUN_MOVED = "the engine that trained this run stopped: it came back on another one from its last autosave"
 
 # The reads that a lost run answers from what its handle saw last, and the commands it answers as if done (see the
 # module's docstring); every other member of RunHandle raises RunLostError once the run is lost.
@@ -166,9 +175,9 @@ class RunHandle(Protocol):
 class RunService(Protocol):
     """Where runs train: what builds them, and reads many at once. The registry holds one and never asks which it is.
 
-    Two implementations: :class:`ganapp.service.local.LocalService` (an engine in this process) and
-    :class:`ganapp.service.worker.WorkerService` (the training worker process). A service on other machines (a Ray
-    cluster) implements the same members.
+    Three implementations: :class:`ganapp.service.local.LocalService` (an engine in this process),
+    :class:`ganapp.service.worker.WorkerService` (the training worker process) and
+    :class:`ganapp.service.ray_service.RayService` (engines as actors on a Ray cluster).
     """
 
     def new_run(self, config: GANConfig | None, init: Checkpoint | None = None,
@@ -202,4 +211,4 @@ def members(protocol: type = RunHandle) -> dict[str, Any]:
             if not name.startswith("_") and (isinstance(value, property) or callable(value))}
 
 
-__all__ = ["DONE_WHEN_LOST", "LAST_SEEN", "RUN_LOST", "RunHandle", "RunLostError", "RunService", "members"]
+__all__ = ["DONE_WHEN_LOST", "LAST_SEEN", "RUN_LOST", "RUN_MOVED", "RunHandle", "RunLostError", "RunService", "members"]

@@ -4,6 +4,11 @@ It implements :class:`~ganapp.service.protocol.RunHandle`, as :class:`~ganapp.ru
 per member to the run in the worker (:class:`ganapp.service.worker.RunServer`), where the run's Trainer stays. Errors
 come back whole; tensors cross as safetensors bytes (see :func:`weights_blob`). When the worker is gone, the run
 follows the protocol's one rule after loss (see :mod:`ganapp.service.protocol`).
+
+The same class is the client of a RunServer in a Ray actor (:mod:`ganapp.service.ray_service`): what differs is only
+the ``call`` its service gives it (a function ``call(name, *args)`` that calls ``RunServer.<name>(*args)`` over the
+manager's proxy, or over a Ray actor handle) and what its service answers to :meth:`Backend.gone` and
+:meth:`Backend.recover` (the worker's runs are lost with it; a Ray service moves them to another engine).
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import dataclasses
 import logging
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -26,16 +33,43 @@ from ..run.history import COLUMNS
 from ..run.lessons import LESSONS, Lesson
 from ..run.publisher import Snapshot, generate_checked
 from ..run.run import ERROR
-from .protocol import RunLostError
-
-if TYPE_CHECKING:
-    from .worker import WorkerService
+from .protocol import RUN_MOVED, RunLostError
 
 log = logging.getLogger("ganapp")
 
 # Connection faults, which mean that the worker is gone when its process has ended. (Any other error of a call is
 # the run's own, raised in the worker and sent back: it may be an OSError too, as DatasetUnavailableError is.)
 TRANSPORT = (EOFError, ConnectionError)
+
+
+# The members that change what a run does: after one of them, a run that moved to another engine no longer says so.
+COMMANDS = frozenset({"start", "resume", "pause", "step", "phase_step", "stop", "reset", "update"})
+
+Call = Callable[..., Any]  # call(name, *args): RunServer.<name>(*args) wherever the server lives
+
+
+class Backend(Protocol):
+    """What a :class:`WorkerRun` asks of the service that made it (:class:`~ganapp.service.worker.WorkerService`
+    or :class:`~ganapp.service.ray_service.RayService`); ``generation`` names the server process a run is on."""
+
+    def alive(self, generation: int) -> bool:
+        """Whether server number ``generation`` still runs (no call to it)."""
+
+    def gone(self, generation: int, error: BaseException) -> bool:
+        """Whether ``error``, raised by a call to server ``generation``, means that it is gone (else it is the
+        call's own)."""
+
+    def count(self, name: str) -> None:
+        """Count one round trip to ``RunServer.<name>``."""
+
+    def recover(self, run: "WorkerRun") -> bool:
+        """Bring ``run`` back on a live server after its own was gone (see :meth:`WorkerRun._move`); False when
+        the service cannot (the run is then lost)."""
+
+
+def call_proxy(proxy: Any, name: str, *args: Any) -> Any:
+    """``RunServer.<name>(*args)`` through a :mod:`multiprocessing.managers` proxy (the training worker's)."""
+    return getattr(proxy, name)(*args)
 
 
 def weights_blob(module: torch.nn.Module) -> bytes:
@@ -68,14 +102,15 @@ def unpack_checkpoint(packed: tuple[bytes, dict[str, str]] | None) -> Checkpoint
     return checkpoint_from_parts(load_tensors(packed[0]), packed[1], "the checkpoint sent to the training worker")
 
 
-def _drop(engine: WorkerService, generation: int, server: Any, sid: int) -> None:
-    """Free run ``sid`` in worker number ``generation``, unless that worker is gone (and the run with it)."""
-    if not engine.alive(generation):
+def _drop(engine: Backend, where: SimpleNamespace) -> None:
+    """Free the run where it is now (``where``: its server's ``call``, ``generation`` and the run's ``sid``), unless
+    that server is gone (and the run with it)."""
+    if not engine.alive(where.generation):
         return
     try:
-        server.drop(sid)
+        where.call("drop", where.sid)
     except Exception:  # noqa: BLE001 (a finalizer must not raise)
-        if engine.alive(generation):
+        if engine.alive(where.generation):
             log.exception("dropping a run in the worker failed")
 
 
@@ -91,34 +126,68 @@ class WorkerRun:
     Raises (every member): what the run in the worker raises, with its code intact.
     """
 
-    def __init__(self, engine: WorkerService, server: Any, generation: int, sid: int, config: GANConfig):
-        self.engine, self._server, self._generation, self._sid = engine, server, generation, sid
+    def __init__(self, engine: Backend, call: Call, generation: int, sid: int, config: GANConfig):
+        self.engine = engine
+        # where the run is: its server's call, the server's generation and the run's id there (_move changes it;
+        # the finalizer reads it, so that it frees the run where it is then)
+        self._where = SimpleNamespace(call=call, generation=generation, sid=sid)
         self._lost = False
+        self._moved = False  # the run came back on another server from its autosave (see _move), until a command
         # the run's config, kept here: it changes only through this handle (update, reset), whose answers bring the
         # new one, and every snapshot carries it too; so reading it is no call
         self._config = config
         self._seen: dict[str, Any] = {}  # the last value of each LAST_SEEN read, for a lost run to answer with
         self._g: tuple[int, GANConfig, torch.nn.Module] | None = None  # the published G's id, config, local copy
         self._snapshots: dict[int, torch.nn.Module] = {}  # G snapshots by their id in the worker
-        weakref.finalize(self, _drop, engine, generation, server, sid)
+        weakref.finalize(self, _drop, engine, self._where)
 
     @property
     def lost(self) -> bool:
-        """Whether the worker that held this run is gone, and the run with it (no call to the worker)."""
-        return self._lost or not self.engine.alive(self._generation)
+        """Whether the worker that held this run is gone, and the run with it (no call to the worker). A run that
+        its service can bring back elsewhere (:meth:`Backend.recover`) is not lost until that failed."""
+        return self._lost or (not self.engine.alive(self._where.generation) and not self._recover())
+
+    @property
+    def _sid(self) -> int:
+        """The run's id in the server it is on now."""
+        return self._where.sid
+
+    def _at(self) -> tuple[int, int]:
+        """(the generation of the server the run is on, its id there)."""
+        return self._where.generation, self._where.sid
+
+    def _move(self, call: Call, generation: int, sid: int, config: GANConfig) -> None:
+        """The run is now run ``sid`` of server ``generation`` (its service rebuilt it there from its last autosave,
+        see :meth:`Backend.recover`): calls go there, and its snapshots say :data:`RUN_MOVED` until the next
+        command."""
+        self._where.call, self._where.generation, self._where.sid = call, generation, sid
+        self._config, self._g, self._snapshots, self._moved = config, None, {}, True
+
+    def _recover(self) -> bool:
+        recovered = self.engine.recover(self)
+        if not recovered:
+            self._lost = True
+        return recovered
 
     def _remote(self, name: str, *args: Any) -> Any:
-        """``RunServer.<name>(sid, *args)`` in the worker: the one place where this handle calls it."""
-        if self._lost:
-            raise RunLostError()
-        self.engine.count(name)
-        try:
-            return getattr(self._server, name)(self._sid, *args)
-        except Exception as e:
-            if not self.engine.gone(self._generation, e):
-                raise  # the run's own error
-            self._lost = True
-            raise RunLostError() from None
+        """``RunServer.<name>(sid, *args)`` in the worker: the one place where this handle calls it. When the
+        server is gone, the service may bring the run back on another one (:meth:`Backend.recover`): the call is
+        then made there."""
+        for _ in range(2):
+            if self._lost:
+                raise RunLostError()
+            where = self._where
+            if name in COMMANDS:
+                self._moved = False
+            self.engine.count(name)
+            try:
+                return where.call(name, where.sid, *args)
+            except Exception as e:
+                if not self.engine.gone(where.generation, e):
+                    raise  # the run's own error
+                if not self._recover():
+                    raise RunLostError() from None
+        raise RunLostError()  # its new server was gone too
 
     def _read(self, name: str, *args: Any) -> Any:
         """A LAST_SEEN read: the worker's answer, kept; once the run is lost, the answer kept (RunLostError when
@@ -177,7 +246,10 @@ class WorkerRun:
                                        it_s=0.0, sharing=0)
 
     def _heard(self, name: str, snap: Snapshot) -> Snapshot:
-        """Keep a status or snapshot that came from the worker (a lost run answers with it), and its config."""
+        """Keep a status or snapshot that came from the worker (a lost run answers with it), and its config; a run
+        that moved says so (:data:`RUN_MOVED`) until the next command."""
+        if self._moved and not snap.message:
+            snap = dataclasses.replace(snap, message=RUN_MOVED)
         self._seen[name] = snap
         self._config = snap.config
         return snap

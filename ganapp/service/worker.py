@@ -28,6 +28,7 @@ worker. A worker whose web server is gone ends by itself.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -54,7 +55,7 @@ from ..gan.config import GANConfig
 from ..run.lessons import LESSONS
 from ..run.publisher import Snapshot
 from .protocol import RunLostError
-from .remote import TRANSPORT, WorkerRun, pack_checkpoint, unpack_checkpoint, weights_blob
+from .remote import TRANSPORT, WorkerRun, call_proxy, pack_checkpoint, unpack_checkpoint, weights_blob
 
 if TYPE_CHECKING:  # imported by the worker on its first run (see _warm_up)
     from ..run.run import Run
@@ -252,11 +253,11 @@ class WorkerService:
         (else one each, which also answers a lost run by the protocol's rule)."""
         with self._lock:
             server, generation = self._server, self.generation
-        if server is None or len(runs) < 2 or any(r._lost or r._generation != generation for r in runs):
+        if server is None or len(runs) < 2 or any(r._lost or r._at()[0] != generation for r in runs):
             return [r.status() for r in runs]
         self.count("statuses")
         try:
-            snaps = server.statuses([r._sid for r in runs])
+            snaps = server.statuses([r._at()[1] for r in runs])
         except Exception as e:
             if not self.gone(generation, e):
                 raise
@@ -363,6 +364,11 @@ class WorkerService:
         return bool(answered)
 
     @staticmethod
+    def recover(run: "WorkerRun") -> bool:
+        """False: a run lost with the worker is lost (the registry restores its visitor's autosave, paused)."""
+        return False
+
+    @staticmethod
     def holds(run: "WorkerRun") -> bool:
         """Whether the engine in the worker holds ``run`` (it wants work, or is in a stack); as
         :meth:`ganapp.engine.engine.Engine.holds`."""
@@ -389,7 +395,8 @@ class WorkerService:
                 server, generation = self.server(), self.generation
             try:
                 sid, built = server.create(*args)
-                return WorkerRun(self, server, generation, sid, GANConfig.from_dict(built))
+                return WorkerRun(self, functools.partial(call_proxy, server), generation, sid,
+                                 GANConfig.from_dict(built))
             except Exception as e:
                 if not self.gone(generation, e):
                     raise

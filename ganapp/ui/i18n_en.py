@@ -537,4 +537,8 @@ EN: dict[str, str] = {
     "err_points_suffix": "Points come in a file ending in {suffixes}. Nothing was changed.",
     "err_points_unreadable": "This file cannot be read as points (a .npy must hold an (N, 2) array of numbers). "
                              "Nothing was changed.",
+    # issue 25, training on a Ray cluster (helper 1): a run whose engine (a node of the cluster) stopped came back on
+    # another one from its autosave (see ganapp.service.ray_service)
+    "run_moved": "The machine that trained your run stopped. Your run came back on another one from its last "
+                 "autosave, as it was then: at most its last minute of training was lost.",
 }

@@ -479,4 +479,8 @@ ZH: dict[str, str] = {
     "err_points_too_many_rows": "这个文件超过 {limit} 行。没有做任何改动。",
     "err_points_suffix": "点文件的扩展名必须是 {suffixes} 之一。没有做任何改动。",
     "err_points_unreadable": "无法把这个文件读成点（.npy 必须是由数字组成的 (N, 2) 数组）。没有做任何改动。",
+    # issue 25, training on a Ray cluster (helper 1): a run whose engine (a node of the cluster) stopped came back on
+    # another one from its autosave (see ganapp.service.ray_service)
+    "run_moved": "训练你的模型的那台机器停止了运行。你的训练已在另一台机器上从最近一次自动保存处恢复，状态与当时一致："
+                 "最多只损失了最后一分钟的训练。",
 }

@@ -16,6 +16,7 @@ from ..host.registry import REATTACHED, RESTORE_FAILED, RESTORED
 from ..host.visitors import PageView, Visitor
 from ..run.publisher import Snapshot
 from ..run.run import ERROR, PAUSED, RUNNING, VIEW_SHARE, WAITING
+from ..service.protocol import RUN_MOVED
 from . import curves, plots
 from .base import TabHandlers
 from .common import failure, guarded
@@ -107,6 +108,8 @@ class LiveHandlers(TabHandlers):
             values = ", ".join(f"{n}={number(lang, v, '.4g')}" for n, v in r.values.items())
             lines.append(t(lang, "paused_reason", reason=t(lang, "rollback", step=f"{r.step:,}", values=values,
                                                            to=f"{r.to_step:,}")))
+        elif snap.message == RUN_MOVED:
+            lines.append(t(lang, "run_moved"))
         elif snap.message:
             lines.append(t(lang, "error_reason" if snap.state == ERROR else "paused_reason",
                            reason=failure(lang, without_paths(snap.message))))

@@ -2,7 +2,6 @@
 a folder of its own (so one room's visitor token means nothing in another, and a restarted room restores only its
 own runs), and the landing page shows what it is given, escaped, for the host a browser reached it by."""
 
-import importlib.util
 import urllib.error
 import urllib.request
 
@@ -119,16 +118,6 @@ def test_a_taken_port_is_named_before_any_room_starts(tmp_path):
         with pytest.raises(OSError, match=f"port {port} on 127.0.0.1 is in use: choose another --port"):
             rooms.start(lambda host: "")
     assert all(r.process is None for r in rooms.rooms)
-
-
-def test_rooms_train_on_ray_only_where_ray_is_installed_and_the_app_reads_its_address(tmp_path, monkeypatch):
-    from ganapp.host import rooms
-
-    (tmp_path / "app.py").write_text('os.environ.get("GANAPP_RAY_ADDRESS")\n')
-    if importlib.util.find_spec("ray") is not None:
-        assert rooms.ray_service_present(tmp_path)
-    monkeypatch.setattr(rooms.importlib.util, "find_spec", lambda name: None)  # no Ray installed
-    assert not rooms.ray_service_present(tmp_path)
 
 
 def test_a_ray_head_that_cannot_start_is_one_clear_error_and_no_room_starts(tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
 """The run protocol's contract (ganapp.service.protocol.RunHandle), written once and run against each implementation:
-a run in this process (Run) and a run in the training worker (WorkerRun). A new implementation is added to
+a run in this process (Run), a run in the training worker (WorkerRun) and a run on a Ray cluster (WorkerRun over a
+Ray actor, marked ``ray``: one local cluster of 2 CPUs for this module). A new implementation is added to
 ``IMPLEMENTATIONS`` and must pass the same tests; the members checked after a loss are the protocol's own, so a new
 member cannot escape the rule."""
 
@@ -28,7 +29,21 @@ from ganapp.service.remote import WorkerRun
 from ganapp.service.worker import RunServer, WorkerService
 
 FAST = {"publish_every_s": 0.05, "grid_every_s": 0.05}
-IMPLEMENTATIONS = ("local", "worker")
+IMPLEMENTATIONS = ("local", "worker", pytest.param("ray", marks=pytest.mark.ray))
+
+
+@pytest.fixture(scope="module")
+def ray_service(tmp_path_factory):
+    """A RayService on a fresh local Ray cluster of 2 CPUs (one engine), for this module's ``ray`` tests."""
+    import ray
+
+    from ganapp.service.ray_service import RayService
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    service = RayService(store_url=str(tmp_path_factory.mktemp("ray-store")), autosave_every_s=0.5)
+    yield service
+    service.close()
+    ray.shutdown()
 
 
 @pytest.fixture
@@ -40,14 +55,16 @@ def own_worker():
 
 
 @pytest.fixture(params=IMPLEMENTATIONS)
-def make_run(request, worker):
+def make_run(request):
     """make_run(config=tiny_2d(), **kwargs): a new run of the parametrized implementation, stopped after the test."""
     made, engine = [], Engine()
+    service = None if request.param == "local" else request.getfixturevalue(
+        "worker" if request.param == "worker" else "ray_service")
 
     def make(config=None, **kwargs):
         config = config or tiny_2d()
-        run = (Run(config, engine=engine, **FAST, **kwargs) if request.param == "local" else
-               worker.new_run(config, **FAST, **kwargs))
+        run = (Run(config, engine=engine, **FAST, **kwargs) if service is None else
+               service.new_run(config, **FAST, **kwargs))
         made.append(run)
         return run
 
@@ -354,11 +371,14 @@ def test_a_page_reads_run_a_and_run_b_in_one_round_trip_and_a_lost_pair_by_the_r
 # ----- the services: where runs train, behind one seam -----
 
 @pytest.fixture(params=IMPLEMENTATIONS)
-def service(request, worker):
-    """The parametrized RunService: an engine in this process, or the test session's training worker."""
+def service(request):
+    """The parametrized RunService: an engine in this process, the test session's training worker, or the module's
+    Ray service."""
     from ganapp.service.local import LocalService
 
-    return LocalService(Engine()) if request.param == "local" else worker
+    if request.param == "local":
+        return LocalService(Engine())
+    return request.getfixturevalue("worker" if request.param == "worker" else "ray_service")
 
 
 def test_a_service_builds_runs_of_the_protocol_and_reads_their_statuses(service):
