@@ -26,6 +26,7 @@ from .common import guarded, named
 from .errors import config_error
 from .i18n import field_list, known_lang, t
 from .lessons import lesson_markdown
+from .settings import MLP_FIELDS
 
 # Reads the address's query (the link) as the page opens, for the handler that applies it; the other inputs pass.
 READ_LINK_JS = "(lang, query, ...rest) => [lang, location.search.replace(/^\\?/, ''), ...rest]"
@@ -109,11 +110,12 @@ class LinkHandlers(TabHandlers):
             visitor.state.locked = {f: values.get(f) for f in link.lock}
         locks = self.locks(visitor)
         page.link_hidden, page.link_locked, page.link_refused = link.hide, tuple(locks), link.refused
-        updates = [gr.update(visible=f not in link.hide, interactive=f not in locks) for f in PAGE_FIELDS]
+        # hidden by the link, or (an MLP's own layers) by the model: a DCGAN's page does not offer them
+        shown = {f: f not in link.hide and (f not in MLP_FIELDS or values.get("model") == "mlp") for f in PAGE_FIELDS}
+        updates = [gr.update(visible=shown[f], interactive=f not in locks) for f in PAGE_FIELDS]
         rest = [gr.skip()] * 4
         if setup is not None:
-            updates = [gr.update(value=setup[f], visible=f not in link.hide, interactive=f not in locks)
-                       for f in PAGE_FIELDS]
+            updates = [gr.update(value=setup[f], visible=shown[f], interactive=f not in locks) for f in PAGE_FIELDS]
             if visitor.run is not None:
                 page.offered = tuple(setup.values())  # an edit waits for Reset, as with a lesson offered
         if link.lesson is not None:
