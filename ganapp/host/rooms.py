@@ -115,6 +115,7 @@ class Rooms:
         self.rooms = [Room(n, port + i, secrets.token_urlsafe(18)) for i, n in enumerate(names, start=1)]
         self.ray = ray
         self.ray_address: str | None = None
+        self.ray_env: dict[str, str] = {}  # what a room needs to join the Ray head started here (its token)
         self.env = dict(os.environ if env is None else env)
         self.landing: LandingPage | None = None
         self._stop = threading.Event()
@@ -135,7 +136,7 @@ class Rooms:
         self.check_ports()
         if self.ray:
             try:
-                self.ray_address = start_ray()
+                self.ray_address, self.ray_env = start_ray()
             except Exception as e:  # noqa: BLE001 (Ray's own errors: a head that timed out, a port taken, ...)
                 raise OSError(f"Ray could not start a local head ({' '.join(str(e).split())[:300]}): start the rooms "
                               "with --no-ray, or start Ray yourself and set GANAPP_RAY_ADDRESS") from None
@@ -148,6 +149,7 @@ class Rooms:
             env.pop("GRADIO_ROOT_PATH", None)  # each room is served at the root of its own port, which the page links
             if self.ray_address is not None:
                 env[RAY_ADDRESS_VAR] = self.ray_address
+                env.update(self.ray_env)  # let in by the head's token
             room.process = subprocess.Popen([sys.executable, str(self.app_path)], cwd=self.app_path.parent, env=env)
         self.landing = LandingPage(render, self.host, self.port)
         self.landing.start()
@@ -237,13 +239,16 @@ class Rooms:
             self.ray_address = None
 
 
-def start_ray() -> str:
-    """Start a local Ray head in this process (``ray.init``; it ends with :func:`stop_ray`) and return the address
-    other processes join it by (``GANAPP_RAY_ADDRESS``)."""
+def start_ray() -> tuple[str, dict[str, str]]:
+    """Start a local Ray head in this process (``ray.init``; it ends with :func:`stop_ray`). Returns the address other
+    processes join it by (``GANAPP_RAY_ADDRESS``) and the environment they need to be let in: Ray turns its token
+    authentication on for a local cluster (since 2.59), with the token in ``~/.ray/auth_token`` (or the host's
+    ``RAY_AUTH_TOKEN``), and a process that joins it must ask for token authentication too (``RAY_AUTH_MODE``)."""
     import ray
 
     context = ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
-    return context.address_info["gcs_address"]
+    auth = {k: os.environ[k] for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH") if os.environ.get(k)}
+    return context.address_info["gcs_address"], auth
 
 
 def stop_ray() -> None:
