@@ -11,6 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -91,6 +92,17 @@ def checkpoint_parts(g_state: dict[str, torch.Tensor], config: GANConfig, step: 
     metadata = {"format": FORMAT, "version": VERSION, "config": json.dumps(config.to_dict()), "step": str(int(step)),
                 "dataset": dataset if dataset is not None else config.dataset}
     return tensors, metadata
+
+
+def json_plain(value: Any) -> Any:
+    """``json.dumps``'s ``default`` for saved state: NumPy and torch scalars and arrays as Python numbers and lists.
+
+    Raises:
+        TypeError: ``value`` is neither (as ``json.dumps`` expects of a ``default``).
+    """
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def write_atomic(path: str | Path, blob: bytes) -> Path:

@@ -35,7 +35,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import save as safetensors_save
 
-from ..gan.checkpoints import read_safetensors, write_atomic
+from ..gan.checkpoints import json_plain, read_safetensors, write_atomic
 
 log = logging.getLogger("ganapp")
 
@@ -161,7 +161,7 @@ class StateStore:
         Raises:
             OSError: the folder is not writable (the previous autosave is left as it was).
         """
-        text = json.dumps(meta, default=_json_default)
+        text = json.dumps(meta, default=json_plain)
         blob = safetensors_save(tensors, metadata={"format": FORMAT, "version": VERSION, "state": text})
         return write_atomic(self.path(visitor_id, slot), blob)
 
@@ -234,10 +234,3 @@ class StateStore:
             total -= size
             gone.append(p)
         return gone
-
-
-def _json_default(value: Any) -> Any:
-    """NumPy and torch scalars and arrays as Python numbers and lists."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load as safetensors_load
 from safetensors.torch import save as safetensors_save
 
-from ..gan.checkpoints import write_atomic
+from ..gan.checkpoints import json_plain, write_atomic
 
 __all__ = ["RunStore"]
 
@@ -62,7 +62,7 @@ class RunStore:
         Raises:
             OSError: the storage refused the write (the previous autosave is left as it was).
         """
-        blob = safetensors_save(tensors, metadata={"format": FORMAT, "state": json.dumps(meta, default=_plain)})
+        blob = safetensors_save(tensors, metadata={"format": FORMAT, "state": json.dumps(meta, default=json_plain)})
         if self.local:
             write_atomic(self.path(run_id), blob)
         else:
@@ -111,10 +111,3 @@ class RunStore:
             total -= size
             gone.append(run_id)
         return gone
-
-
-def _plain(value: Any) -> Any:
-    """NumPy and torch scalars and arrays as Python numbers and lists."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
