@@ -1,9 +1,12 @@
-"""What the browser tests share: where chromium is, how it is launched, the skip without it, and how a person picks
-a menu's value (tests import it as ``from browsing import ...``)."""
+"""What the browser tests share: where chromium is, how it is launched and a page opened, the skip without it, and
+how a person picks a menu's value (tests import it as ``from browsing import ...``)."""
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,3 +24,28 @@ def pick(page, elem_id: str, value: str) -> None:
     box.fill(value)
     page.keyboard.press("Enter")
     page.wait_for_function("([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, value])
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless chromium launched with :data:`ARGS`, closed after the block (playwright's ``Browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser, url: str, width: int = 1366, height: int = 768, locale: str = "en-US",
+              timeout_ms: int = 30_000, ready: str | None = "#start") -> Any:
+    """A page in a new context of ``browser`` (its own storage, as a new visitor's) at ``url``, once ``ready`` (a
+    selector; None: at once) is on it; playwright waits ``timeout_ms`` at most for anything on it."""
+    page = browser.new_context(viewport={"width": width, "height": height}, locale=locale).new_page()
+    page.set_default_timeout(timeout_ms)
+    page.goto(url)
+    if ready is not None:
+        page.wait_for_selector(ready)
+    return page

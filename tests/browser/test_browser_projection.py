@@ -8,7 +8,7 @@ from PIL import Image
 
 from ganapp.ui.i18n import t
 
-from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
+from browsing import NEEDS_CHROMIUM, chromium, open_page
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -30,20 +30,14 @@ def _seven(path):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_an_uploaded_digit_is_matched_and_the_sliders_move_to_its_z(served_app, tmp_path, monkeypatch, lang):
-    from playwright.sync_api import sync_playwright
-
     from ganapp.ui import explore
 
     monkeypatch.setattr(explore, "PROJECT_STEPS", 20)  # the served app runs in this process: a cheap search
     monkeypatch.setattr(explore, "PROJECT_STARTS", 2)
     url, demo = served_app
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.wait_for_selector("#start")
+    try:
+        with chromium() as browser:
+            page = open_page(browser, url, timeout_ms=60_000)
             if lang == "zh":
                 page.get_by_label("简体中文").check()
                 page.wait_for_function("() => document.querySelector('#start').innerText.trim() === '开始'")
@@ -69,10 +63,9 @@ def test_an_uploaded_digit_is_matched_and_the_sliders_move_to_its_z(served_app, 
             after = [page.evaluate(SLIDER_JS, i) for i in range(8)]
             assert after != before
             assert page.evaluate("() => Number(document.querySelector('#label input[type=number]').value)") == 7
-        finally:
-            browser.close()
-            for vid in demo.ganapp.registry.visitor_ids():
-                demo.ganapp.registry.remove(vid)
+    finally:  # the next test starts with no visitor
+        for vid in demo.ganapp.registry.visitor_ids():
+            demo.ganapp.registry.remove(vid)
 
 
 # the middle of the Explore pad's canvas once it shows whole on screen; null before
@@ -83,20 +76,14 @@ PAD_SHOWN_JS = """() => { const c = document.querySelector('#project-pad canvas'
 
 
 def test_a_digit_drawn_on_the_pad_is_matched(served_app, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
     from ganapp.ui import explore
 
     monkeypatch.setattr(explore, "PROJECT_STEPS", 10)
     monkeypatch.setattr(explore, "PROJECT_STARTS", 1)
     url, demo = served_app
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.wait_for_selector("#start")
+    try:
+        with chromium() as browser:
+            page = open_page(browser, url, timeout_ms=60_000)
             page.get_by_role("tab", name="Explore").click()
             page.wait_for_function("() => !!document.querySelector('#explore-image img')")
             page.get_by_text("Project an image back to z").click()
@@ -117,7 +104,6 @@ def test_a_digit_drawn_on_the_pad_is_matched(served_app, monkeypatch):
                                    " && document.querySelector('#project-note').innerText.includes('drawing')"
                                    " || document.querySelectorAll('.toast-body').length")
             assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
-        finally:
-            browser.close()
-            for vid in demo.ganapp.registry.visitor_ids():
-                demo.ganapp.registry.remove(vid)
+    finally:  # the next test starts with no visitor
+        for vid in demo.ganapp.registry.visitor_ids():
+            demo.ganapp.registry.remove(vid)
