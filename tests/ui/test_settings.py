@@ -121,6 +121,9 @@ def trainable_configs(draw) -> GANConfig:
         values[name] = draw(_in_range(name, **({"hi": caps[name]} if name in caps else {})))
     if values["lr_g"] < 1e-6 or values["lr_d"] < 1e-6:  # (0, 1e-6) is valid; keep the draws readable
         values.update(lr_g=max(values["lr_g"], 1e-6), lr_d=max(values["lr_d"], 1e-6))
+    # Adam with β2 near 0 moves every weight by about lr at each update, whatever its gradient: with n_critic D updates
+    # at lr 1e-2 a WGAN critic's scores leave bfloat16's range in one step (valid, and the rollback's to answer for)
+    values["beta2"] = max(values["beta2"], 0.5)
     for name in ("loss", "image_size", "channels", "g_activation", "d_activation", "optimizer", "noise"):
         values[name] = draw(st.sampled_from(SETTINGS[name].choices))
     for name in ("g_hidden", "d_hidden"):  # an MLP's own layers ("" keeps the classic ones)
