@@ -123,7 +123,9 @@ class LinkHandlers(TabHandlers):
             lesson = LESSONS[link.lesson]
             rest = [link.lesson, lesson_markdown(lang, link.lesson), lesson.slow_motion_s, lesson.run_minutes]
         address = encode(values, lesson=link.lesson, lang=lang, hide=link.hide, lock=tuple(visitor.state.locked))
-        return [lang, address, *updates, *rest, self.note(request, lang)]
+        # the language only when the link names one: a page's own choice, made while this answer was on its way,
+        # stays (sending the page's language back flipped a click on 简体中文 back to English)
+        return [link.lang or gr.skip(), address, *updates, *rest, self.note(request, lang)]
 
     @guarded
     def current_link(self, request: gr.Request, lang: str, lesson: Any, *controls: Any) -> str:
