@@ -66,6 +66,7 @@ from pathlib import Path
 import gradio as gr
 
 from ganapp.engine import runtime
+from ganapp.engine.engine import Engine
 from ganapp.engine.zerogpu import zerogpu_engine
 from ganapp.gan.config import GANConfig
 from ganapp.gan.memory import model_memory
@@ -257,10 +258,6 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
         if choice == "1" and os.name == "nt":
             raise SystemExit("GANAPP_WORKER=1 needs Unix sockets (Linux, macOS): use 0 on Windows")
         worker = WORKER_CHOICES[choice]
-    try:  # ZeroGPU: runs train in spaces.GPU chunks, in this process (ZeroGPU forks it for each call)
-        chunked = zerogpu_engine()
-    except ValueError as e:
-        raise SystemExit(str(e)) from None
     trust_proxies()
     room = current_room(room)
     if download is None:
@@ -270,7 +267,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
     registry = Registry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
-                               engine=chunked if chunked is not None else training_service(worker, autosave_every_s),
+                               engine=training_service(worker, autosave_every_s),
                                store=state_store(state_dir, room), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)
@@ -288,13 +285,21 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     return demo
 
 
-def training_service(worker: bool, autosave_every_s: float = 60.0) -> RunService | None:
-    """Where runs train: on a Ray cluster when ``GANAPP_RAY_ADDRESS`` is set (Ray is imported only then; its engines
-    autosave every ``autosave_every_s``), else in the training worker (``worker``), else in this process (None).
+def training_service(worker: bool, autosave_every_s: float = 60.0) -> Engine | RunService | None:
+    """Where runs train: on ZeroGPU, in ``spaces.GPU`` chunks in this process (ZeroGPU forks it for each call; see
+    :func:`ganapp.engine.zerogpu.zerogpu_engine`); on a Ray cluster when ``GANAPP_RAY_ADDRESS`` is set (Ray is
+    imported only then; its engines autosave every ``autosave_every_s``); else in the training worker (``worker``),
+    else in this process (None).
 
     Raises:
-        SystemExit: GANAPP_RAY_NUM_GPUS is not a number > 0.
+        SystemExit: a bad GANAPP_ZEROGPU setting, or GANAPP_RAY_NUM_GPUS is not a number > 0.
     """
+    try:
+        chunked = zerogpu_engine()
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    if chunked is not None:
+        return chunked
     address = os.environ.get("GANAPP_RAY_ADDRESS", "").strip()
     if not address:
         return WorkerService() if worker else None
