@@ -206,3 +206,19 @@ def never_decoded(monkeypatch):
         return load(self)
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", guarded)
+
+
+@pytest.fixture
+def school(tmp_path, worker):
+    """A class through the test session's training worker: (GanApp, Classroom, TeacherHandlers), the teacher's token
+    TEACHER_TOKEN; the registry closes after the test."""
+    from ganapp.host.classroom import Classroom
+    from ganapp.host.teacher_gate import TeacherGate
+    from ganapp.ui.handlers import GanApp
+    from ganapp.ui.teacher import TeacherHandlers
+
+    registry = worker_registry(worker)
+    room = Classroom(registry, TeacherGate(TEACHER_TOKEN))
+    app = GanApp(registry, tmp_path, classroom=room)
+    yield app, room, TeacherHandlers(app, room)
+    registry.close()

@@ -13,14 +13,10 @@ import gradio as gr
 import pytest
 
 from conftest import TEACHER_TOKEN as TOKEN
-from conftest import tiny_2d, tiny_image, wait_until, worker_registry
-from ganapp.host.classroom import Classroom
-from ganapp.host.teacher_gate import TeacherGate
+from conftest import tiny_2d, tiny_image, wait_until
 from ganapp.run.lessons import LESSONS
 from ganapp.run.run import RUNNING, WAITING
-from ganapp.ui.handlers import GanApp
 from ganapp.ui.handlers import PAGE_FIELDS
-from ganapp.ui.teacher import TeacherHandlers
 
 TEACHER = SimpleNamespace(session_hash="teacher", client=SimpleNamespace(host="10.0.0.2"))
 
@@ -32,15 +28,6 @@ def req(name):
 def controls(config) -> list:
     """The Train tab's controls (CONTROL_FIELDS order) showing ``config``."""
     return [getattr(config, f) for f in PAGE_FIELDS] + [None, "scratch"]
-
-
-@pytest.fixture
-def school(tmp_path, worker):
-    registry = worker_registry(worker)
-    room = Classroom(registry, TeacherGate(TOKEN))
-    app = GanApp(registry, tmp_path, classroom=room)
-    yield app, room, TeacherHandlers(app, room)
-    registry.close()
 
 
 def _take(app, student, lang="en") -> list:

@@ -9,13 +9,9 @@ import gradio as gr
 import pytest
 
 from conftest import TEACHER_TOKEN as TOKEN
-from conftest import tiny_2d, worker_registry
+from conftest import tiny_2d
 from ganapp.gan.config import PAGE_FIELDS, GANConfig
-from ganapp.host.classroom import Classroom
-from ganapp.host.teacher_gate import TeacherGate
 from ganapp.run.links import encode_config
-from ganapp.ui.handlers import GanApp
-from ganapp.ui.teacher import TeacherHandlers
 
 TEACHER = SimpleNamespace(session_hash="teacher", client=SimpleNamespace(host="10.0.0.2"))
 N = len(PAGE_FIELDS)
@@ -27,15 +23,6 @@ def req(name):
 
 def page_values(config: GANConfig) -> list:
     return [getattr(config, f) for f in PAGE_FIELDS]
-
-
-@pytest.fixture
-def school(tmp_path, worker):
-    registry = worker_registry(worker)
-    room = Classroom(registry, TeacherGate(TOKEN))
-    app = GanApp(registry, tmp_path, classroom=room)
-    yield app, room, TeacherHandlers(app, room)
-    registry.close()
 
 
 def _open(app, page, query, lang="en", shown=None):
