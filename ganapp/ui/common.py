@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import html
 import inspect
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -43,6 +45,12 @@ ERROR_TOAST_S = 10.0  # how long an error's toast stays open
 # forgotten from the front, so that a page that is gone leaves nothing here beyond ERROR_TOAST_S
 _open_toasts: OrderedDict[tuple[str, str], float] = OrderedDict()
 _open_toasts_lock = threading.Lock()
+
+
+def markdown_text(text: str) -> str:
+    """Text a visitor gave (a file name, a value from a link) as plain text inside markdown: no HTML, no markdown
+    markup."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(text, quote=False))
 
 
 def toast(request: Any, error: gr.Error) -> gr.Error:

@@ -12,8 +12,6 @@ teacher's push is the enforced path: its locks are the classroom's, for every st
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 import gradio as gr
@@ -22,7 +20,7 @@ from ..gan.config import PAGE_FIELDS
 from ..run.lessons import LESSONS
 from ..run.links import Link, encode, parse
 from .base import TabHandlers
-from .common import guarded, named
+from .common import guarded, markdown_text, named
 from .errors import config_error
 from .i18n import field_list, known_lang, t
 from .lessons import lesson_markdown
@@ -146,7 +144,7 @@ class LinkHandlers(TabHandlers):
         lang = known_lang(lang)
         page = self._page(request)
         _, visitor = self._visitor(request)
-        lines = [t(lang, "link_refused", why=_plain(link_reason(lang, e))) for e in page.link_refused]
+        lines = [t(lang, "link_refused", why=markdown_text(link_reason(lang, e)[:300])) for e in page.link_refused]
         pushed = self.classroom.locked() if self.classroom is not None else {}
         own = [f for f in visitor.state.locked if f not in pushed]
         if pushed:
@@ -180,11 +178,6 @@ class DatasetNotHere(ValueError):
     def __init__(self, dataset: str, offered: str):
         super().__init__(f"dataset={dataset!r} cannot be loaded on this server: choose one of {offered}")
         self.field, self.dataset, self.offered = "dataset", dataset, offered
-
-
-def _plain(text: str) -> str:
-    """Text from a link inside markdown: no HTML, no markdown markup (and at most 300 characters of it)."""
-    return re.sub(r"([\\`*_{}\[\]<>#|~])", r"\\\1", html.escape(str(text)[:300], quote=False))
 
 
 __all__ = ["COPY_LINK_JS", "DatasetNotHere", "LinkHandlers", "READ_LINK_JS", "WRITE_LINK_JS", "link_reason"]

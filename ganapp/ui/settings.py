@@ -10,7 +10,6 @@ import hashlib
 import html
 import logging
 import math
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,7 +31,7 @@ from ..host.limits import LimitError, ServerFullError
 from ..host.visitors import PageView, Visitor
 from ..run.run import RUNNING, WAITING
 from .base import TabHandlers
-from .common import ERROR_TOAST_S, command, guarded, named
+from .common import ERROR_TOAST_S, command, guarded, markdown_text, named
 from .errors import checkpoint_error, config_error, dataset_error, limit_error
 from .i18n import t
 
@@ -150,16 +149,16 @@ class SettingsHandlers(TabHandlers):
         counts = count_uploads(paths)  # Gradio keeps a file's uploaded name as the last part of its path
         total = sum(c.images for c in counts)
         lines = [t(lang, "upload_total", n=f"{total:,}", parts=t(lang, "list_sep").join(
-            t(lang, "upload_part", n=f"{c.images:,}", name=_plain(c.name)) for c in counts))
+            t(lang, "upload_part", n=f"{c.images:,}", name=markdown_text(c.name)) for c in counts))
             if total else t(lang, "upload_none")]
         if total >= MAX_FOLDER_IMAGES:
             lines.append(t(lang, "upload_more", n=f"{MAX_FOLDER_IMAGES:,}"))
         for c in counts:
             if c.other:
-                lines.append(t(lang, "upload_other", name=_plain(c.name), n=f"{c.other:,}"))
+                lines.append(t(lang, "upload_other", name=markdown_text(c.name), n=f"{c.other:,}"))
             for name, width, height in c.too_large:
                 shown = c.name if name == c.name else f"{c.name}/{name}"
-                lines.append(t(lang, "upload_too_large", name=_plain(shown), width=f"{width:,}",
+                lines.append(t(lang, "upload_too_large", name=markdown_text(shown), width=f"{width:,}",
                                height=f"{height:,}", limit=f"{pixel_limit():,}"))
         return "\n\n".join(lines)
 
@@ -486,7 +485,7 @@ class SettingsHandlers(TabHandlers):
         saved = save_points(points, self._folder(key))
         visitor.state.drawn_path = str(saved)
         return ["drawn", *self.dataset_defaults("drawn"),
-                t(lang, "points_saved", n=f"{len(points):,}", name=_plain(path.name)), None]
+                t(lang, "points_saved", n=f"{len(points):,}", name=markdown_text(path.name)), None]
 
     @staticmethod
     def formula(lang: str, loss: str, r1_gamma: Any = 0.0) -> str:
@@ -532,8 +531,3 @@ class SettingsHandlers(TabHandlers):
         for field, value in values.items():
             if field in locked and self.page_value(field, value) != locked[field]:
                 raise gr.Error(t(lang, "err_locked", field=t(lang, field), value=locked[field]))
-
-
-def _plain(text: str) -> str:
-    """A visitor's file name as plain text inside markdown: no HTML, no markdown markup."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(text, quote=False))
