@@ -54,7 +54,8 @@ class RunBHandlers(TabHandlers):
     def compare(self, request: gr.Request, lang: str, field: Any, value: Any, *controls: Any) -> str:
         """Two runs side by side: run A with the controls' settings and run B with ``field`` set to ``value``, both
         from fresh networks with the same seed and data, started together. Returns a note naming the difference.
-        Both count towards the trainer cap."""
+        Both count towards the trainer cap. A ``field`` that a link or the teacher locked is refused for run B as
+        for run A (``gr.Error`` naming it and its locked value), before either run is built."""
         self.commanded(request)
         key, visitor = self._visitor(request)
         config = self.settings.read_config(lang, controls, key)
@@ -71,6 +72,7 @@ class RunBHandlers(TabHandlers):
             except ValueError:
                 number = value
             new_value = self._number(lang, field, number)
+        self.settings.check_unlocked(lang, visitor, {field: new_value})  # run B may not change a locked control
         try:
             changed = config.replace(**{field: new_value})
         except ValueError as e:
