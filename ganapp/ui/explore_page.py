@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from .common import FAST
-from .sketchpad import BoundedSketchpad
+from .sketchpad import BoundedSketchpad, hold_strokes_js
 from ..gan.directions import MAX_COMPONENTS
 from .explore import DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE
 
@@ -73,7 +73,8 @@ def build_explore_tab(app: Any, tr: Callable, en: Callable) -> SimpleNamespace:
                                              elem_classes="pixelated", elem_id="direction-grid"), "grid_image")
                     grid_note = gr.Markdown("")
                 # an image back to z: its match, then the sliders set to the z found
-                with tr(gr.Accordion(en("project_title"), open=False, elem_id="project-box"), "project_title"):
+                with tr(gr.Accordion(en("project_title"), open=False, elem_id="project-box"),
+                        "project_title") as project_box:
                     tr(gr.Markdown(en("project_help")), "project_help", "value")
                     project_pad = tr(BoundedSketchpad(type="numpy", image_mode="RGBA", height=240, layers=False,
                                                       label=en("project_pad"), elem_id="project-pad"), "project_pad")
@@ -141,7 +142,8 @@ def build_explore_tab(app: Any, tr: Callable, en: Callable) -> SimpleNamespace:
                            download_dirs=download_dirs, dirs_file=dirs_file, grid_component=grid_component,
                            grid_amount=grid_amount, grid_layer=grid_layer, show_grid=show_grid,
                            grid_image=grid_image, grid_note=grid_note, project_pad=project_pad,
-                           project_upload=project_upload, project_button=project_button, project_match=project_match,
+                           project_box=project_box, project_upload=project_upload, project_button=project_button,
+                           project_match=project_match,
                            project_note=project_note, tl_source=tl_source, tl_files=tl_files,
                            tl_seed=tl_seed, tl_label=tl_label, run_tl=run_tl, tl_strip=tl_strip,
                            tl_caption=tl_caption, tl_gif=tl_gif, seed0=seed0, seed1=seed1, mode=mode, label0=label0,
@@ -178,6 +180,8 @@ def wire_explore(app: Any, ui: SimpleNamespace, lang: Any) -> dict:
                        [lang, ui.source, ui.z_seed, ui.psi, ui.label, ui.grid_component, ui.grid_amount, ui.grid_layer],
                        [ui.grid_image, ui.grid_note, ui.grid_layer], api_name="direction_grid",
                        concurrency_id="explore", concurrency_limit=8)
+    ui.project_box.expand(None, None, None, js=hold_strokes_js("#project-box", "#project-pad", "#project-button"),
+                          api_visibility="private", show_progress="hidden")  # a digit drawn as the pad opens counts
     ui.project_button.click(app.explore.project_image, [lang, ui.source, ui.z_seed, ui.project_pad, ui.project_upload],
                             [ui.project_match, ui.project_note, *ui.sliders, ui.psi, ui.label, *explore_outputs,
                              *ui.dir_sliders], api_name="project_image", concurrency_id="explore",

@@ -5,12 +5,15 @@ in the web process, before any handler can look at it: a 10000 × 10000 drawing 
 stalled every other visitor's page. This one reads only what the handler uses, the composite, and only after its
 header says that it fits :data:`ganapp.gan.points2d.MAX_DRAWING_SIDE`; the images a browser uploads beside an event (its
 ``accept_blobs``) are kept only while few, and only the composite.
+
+:func:`hold_strokes_js` is the page's side of a pad in a box that opens: a stroke drawn as the pad opens counts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import struct
 import threading
 from collections import OrderedDict
@@ -111,3 +114,107 @@ def header_size(source: str | io.BytesIO) -> tuple[int, int] | None:
             finally:
                 fp.seek(0)
     return None
+
+
+def hold_strokes_js(box: str, pad: str, button: str, under: str | None = None) -> str:
+    """The JavaScript to run when the accordion ``box`` (a CSS selector) opens, so that a stroke drawn on the pad
+    ``pad`` as it opens counts, and ``button`` ("use this drawing") pressed meanwhile is pressed again once the
+    strokes are drawn. The box's top is scrolled to the window's top, or with ``under`` (a sticky bar's selector) to
+    just below that bar.
+
+    Gradio builds the pad when the box opens; its canvas shows some 0.5-1.5 s before its brush is chosen and a layer
+    active (ImageEditor: both editors' pixi apps set up), and a stroke begun before that was ignored. Until then the
+    pointer events on the pad are held, then replayed onto its canvas (pixi listens on the canvas and the window),
+    after a move that puts the brush over the pad. Should the brush still not be chosen a few seconds after the box
+    opened, its button is clicked.
+    """
+    ids = {"BOX": box, "PAD": pad, "BUTTON": button, "UNDER": under}
+    consts = "".join(f"  const {k} = {json.dumps(v)};\n" for k, v in ids.items())
+    return "() => {\n" + consts + _HOLD_STROKES_BODY
+
+
+_HOLD_STROKES_BODY = """  const show = () => {  // the box's top just below UNDER, once the page is long enough
+    const box = document.querySelector(BOX), bar = UNDER && document.querySelector(UNDER);
+    if (!box) return;
+    const below = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().bottom : 0;
+    window.scrollBy({top: box.getBoundingClientRect().top - below - 4, behavior: 'instant'});
+  };
+  const opened = performance.now();
+  const holdUntilReady = (pad) => {
+    if (pad.dataset.holding) return;
+    const brush = () => pad.querySelector('button[aria-label="Brush"]') || pad.querySelector('button.quite-round');
+    const ready = () => {  // Gradio's editor (window.editor) draws once its brush is chosen and a layer is active
+      if (!pad.querySelector('canvas')) return false;
+      const ed = window.editor;
+      if (!ed) return !!(brush() && brush().classList.contains('highlight'));
+      const layers = ed.layer_manager;
+      return ed.current_tool === 'draw'
+        && (!layers || typeof layers.get_active_layer !== 'function' || !!layers.get_active_layer());
+    };
+    if (ready()) {
+      show();
+      return;
+    }
+    pad.dataset.holding = '1';
+    const held = [], kinds = ['pointerdown', 'pointermove', 'pointerup'];
+    const hold = (e) => {
+      if (e.type !== 'pointerdown' && !held.length) return;  // hovering before any stroke
+      e.stopPropagation();
+      e.preventDefault();
+      if (held.length < 5000) held.push([e.type, {clientX: e.clientX, clientY: e.clientY, screenX: e.screenX,
+        screenY: e.screenY, pointerId: e.pointerId, pointerType: e.pointerType, isPrimary: e.isPrimary,
+        button: e.button, buttons: e.buttons, pressure: e.pressure}]);
+    };
+    const release = (e) => { if (held.length && !pad.contains(e.target)) hold(e); };  // a stroke ended off the pad
+    // "Train on my drawing" pressed before the held strokes are drawn would send an empty pad: pressed again after
+    const use = document.querySelector(BUTTON);
+    let pressed = false;
+    const defer = (e) => {
+      if (!held.length) return;
+      e.stopImmediatePropagation();
+      e.preventDefault();
+      pressed = true;
+    };
+    const stop = () => {
+      kinds.forEach((k) => pad.removeEventListener(k, hold, true));
+      window.removeEventListener('pointerup', release, true);
+      if (use) use.removeEventListener('click', defer, true);
+      delete pad.dataset.holding;
+    };
+    kinds.forEach((k) => pad.addEventListener(k, hold, true));
+    window.addEventListener('pointerup', release, true);
+    if (use) use.addEventListener('click', defer, true);
+    let clicked = false, shown = false;
+    const wait = () => {
+      if (!shown && pad.querySelector('canvas')) {
+        shown = true;
+        show();
+      }
+      if (ready()) {
+        stop();
+        // the drawing editor's own canvas (the pad holds a second one, of its crop tool, in no fixed order)
+        const ed = window.editor;
+        const canvas = (ed && ed.app && ed.app.canvas) || pad.querySelector('canvas');
+        if (held.length) held.unshift(['pointermove', {...held[0][1], button: -1, buttons: 0}]);  // over the pad first
+        for (const [type, init] of held) {
+          canvas.dispatchEvent(new PointerEvent(type, {...init, bubbles: true, cancelable: true, composed: true}));
+        }
+        if (pressed && use) requestAnimationFrame(() => requestAnimationFrame(() => use.click()));  // drawn by then
+        return;
+      }
+      if (!clicked && brush() && performance.now() - opened > 3000) {  // built, but no tool chosen
+        clicked = true;
+        brush().click();
+      }
+      if (performance.now() - opened < 15000) requestAnimationFrame(wait);
+      else stop();
+    };
+    requestAnimationFrame(wait);
+  };
+  const find = () => {  // the box's contents are built as it opens: wait for the pad
+    const pad = document.querySelector(PAD);
+    if (pad) holdUntilReady(pad);
+    else if (performance.now() - opened < 15000) requestAnimationFrame(find);
+  };
+  find();
+}"""

@@ -24,103 +24,8 @@ from .links import COPY_LINK_JS, WRITE_LINK_JS
 from .live import PollOutputs, TickOutputs
 from .plots import DEFAULT_SMOOTHING, LAYERS
 from .settings import DATASET_DEFAULT_FIELDS, MLP_FIELDS, SettingsHandlers
-from .sketchpad import BoundedSketchpad
+from .sketchpad import BoundedSketchpad, hold_strokes_js
 from .base import MAX_SMOOTHING
-
-# Opening the drawing box: its help shows just below the sticky run buttons (which covered it), and the strokes drawn
-# before the pad is ready are kept and drawn once it is. Gradio builds the pad when the box opens; its canvas shows
-# some 0.5-1.5 s before its brush is chosen and a layer active (ImageEditor: both editors' pixi apps set up), and a
-# stroke begun before that was ignored. Until then the pointer events on the pad are held, then replayed onto its
-# canvas (pixi listens on the canvas and the window), after a move that puts the brush over the pad; "Train on my
-# drawing" pressed meanwhile is pressed again once they are drawn. Should the brush still not be chosen a few seconds
-# after the box opened, its button is clicked.
-DRAW_BOX_JS = """() => {
-  const show = () => {  // the box's top just below the sticky run buttons, once its contents make the page long enough
-    const box = document.querySelector('#draw-box'), bar = document.querySelector('#run-controls');
-    if (!box) return;
-    const below = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().bottom : 0;
-    window.scrollBy({top: box.getBoundingClientRect().top - below - 4, behavior: 'instant'});
-  };
-  const opened = performance.now();
-  const holdUntilReady = (pad) => {
-    if (pad.dataset.holding) return;
-    const brush = () => pad.querySelector('button[aria-label="Brush"]') || pad.querySelector('button.quite-round');
-    const ready = () => {  // Gradio's editor (window.editor) draws once its brush is chosen and a layer is active
-      if (!pad.querySelector('canvas')) return false;
-      const ed = window.editor;
-      if (!ed) return !!(brush() && brush().classList.contains('highlight'));
-      const layers = ed.layer_manager;
-      return ed.current_tool === 'draw'
-        && (!layers || typeof layers.get_active_layer !== 'function' || !!layers.get_active_layer());
-    };
-    if (ready()) {
-      show();
-      return;
-    }
-    pad.dataset.holding = '1';
-    const held = [], kinds = ['pointerdown', 'pointermove', 'pointerup'];
-    const hold = (e) => {
-      if (e.type !== 'pointerdown' && !held.length) return;  // hovering before any stroke
-      e.stopPropagation();
-      e.preventDefault();
-      if (held.length < 5000) held.push([e.type, {clientX: e.clientX, clientY: e.clientY, screenX: e.screenX,
-        screenY: e.screenY, pointerId: e.pointerId, pointerType: e.pointerType, isPrimary: e.isPrimary,
-        button: e.button, buttons: e.buttons, pressure: e.pressure}]);
-    };
-    const release = (e) => { if (held.length && !pad.contains(e.target)) hold(e); };  // a stroke ended off the pad
-    // "Train on my drawing" pressed before the held strokes are drawn would send an empty pad: pressed again after
-    const use = document.querySelector('#use-drawing');
-    let pressed = false;
-    const defer = (e) => {
-      if (!held.length) return;
-      e.stopImmediatePropagation();
-      e.preventDefault();
-      pressed = true;
-    };
-    const stop = () => {
-      kinds.forEach((k) => pad.removeEventListener(k, hold, true));
-      window.removeEventListener('pointerup', release, true);
-      if (use) use.removeEventListener('click', defer, true);
-      delete pad.dataset.holding;
-    };
-    kinds.forEach((k) => pad.addEventListener(k, hold, true));
-    window.addEventListener('pointerup', release, true);
-    if (use) use.addEventListener('click', defer, true);
-    let clicked = false, shown = false;
-    const wait = () => {
-      if (!shown && pad.querySelector('canvas')) {
-        shown = true;
-        show();
-      }
-      if (ready()) {
-        stop();
-        // the drawing editor's own canvas (the pad holds a second one, of its crop tool, in no fixed order)
-        const ed = window.editor;
-        const canvas = (ed && ed.app && ed.app.canvas) || pad.querySelector('canvas');
-        if (held.length) held.unshift(['pointermove', {...held[0][1], button: -1, buttons: 0}]);  // over the pad first
-        for (const [type, init] of held) {
-          canvas.dispatchEvent(new PointerEvent(type, {...init, bubbles: true, cancelable: true, composed: true}));
-        }
-        if (pressed && use) requestAnimationFrame(() => requestAnimationFrame(() => use.click()));  // drawn by then
-        return;
-      }
-      if (!clicked && brush() && performance.now() - opened > 3000) {  // built, but no tool chosen
-        clicked = true;
-        brush().click();
-      }
-      if (performance.now() - opened < 15000) requestAnimationFrame(wait);
-      else stop();
-    };
-    requestAnimationFrame(wait);
-  };
-  const find = () => {  // the box's contents are built as it opens: wait for the pad
-    const pad = document.querySelector('#sketch');
-    if (pad) holdUntilReady(pad);
-    else if (performance.now() - opened < 15000) requestAnimationFrame(find);
-  };
-  find();
-}"""
-
 
 def setting_widgets(default: GANConfig, tr: Callable, advanced: bool) -> dict[str, Any]:
     """The Train tab's widgets of the schema's settings (:data:`ganapp.gan.config.SETTINGS`) in or out of the Advanced
@@ -202,8 +107,10 @@ def build_train_tab(app: Any, default: GANConfig, tr: Callable, en: Callable,
                         step_n = tr(gr.Number(1, label=en("step_n"), precision=0, min_width=80), "step_n")
                         step = tr(gr.Button(en("step"), elem_id="step", min_width=60), "step", "value")
                     with gr.Row():
-                        step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d", min_width=60), "step_d", "value")
-                        step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g", min_width=60), "step_g", "value")
+                        step_d = tr(gr.Button(en("step_d"), size="sm", elem_id="step-d", min_width=60),
+                                    "step_d", "value")
+                        step_g = tr(gr.Button(en("step_g"), size="sm", elem_id="step-g", min_width=60),
+                                    "step_g", "value")
                         step_both = tr(gr.Button(en("step_both"), size="sm", elem_id="step-both", min_width=60),
                                        "step_both", "value")
                 slow_motion = tr(gr.Slider(0.0, 2.0, value=0.0, step=0.1, label=en("slow_motion"),
@@ -340,7 +247,8 @@ def wire_train(app: Any, ui: SimpleNamespace, lang: Any, timer: Any, frame: Any,
     dataset.change(SettingsHandlers.layers_shown, [dataset], [ui.layers], api_visibility="private", **FAST)
     ui.lesson.input(app.lessons.pick_lesson, [lang, ui.lesson],
                     [*controls[:-2], ui.lesson_text, ui.slow_motion, ui.run_minutes], api_name="lesson", **FAST)
-    ui.draw_box.expand(None, None, None, js=DRAW_BOX_JS, api_visibility="private", show_progress="hidden")
+    ui.draw_box.expand(None, None, None, js=hold_strokes_js("#draw-box", "#sketch", "#use-drawing", "#run-controls"),
+                       api_visibility="private", show_progress="hidden")  # its help below the sticky run buttons
     # a drawing is read and turned into points one at a time, server-wide: many at once must not take the CPU that
     # every page's tick needs
     ui.use_drawing.click(app.settings.use_drawing, [lang, ui.sketch],

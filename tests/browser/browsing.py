@@ -1,5 +1,6 @@
 """What the browser tests share: where chromium is, how it is launched and a page opened, the skip without it, and
-how a person picks a menu's value (tests import it as ``from browsing import ...``)."""
+how a person picks a menu's value, and a drawing pad made slow on purpose (tests import it as ``from browsing
+import ...``)."""
 
 import contextlib
 import os
@@ -15,6 +16,25 @@ NEEDS_CHROMIUM = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.w
                                     reason="chromium is not installed (apt-get install chromium)")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+PAD_LATE_MS = 5000  # the pad gets an active layer this long after its canvas shows: longer than drawing takes here
+
+# evaluated with [the pad's selector, PAD_LATE_MS]: Gradio's image editor (it sets window.editor as it is built) has
+# no active layer until PAD_LATE_MS after its canvas shows: a pad on screen that ignores strokes, the race of issue 23
+# (a first stroke within ~1.5 s of opening was lost), driven on purpose
+SLOW_PAD_JS = """([pad, ms]) => { let shown = null, wrapped = null;
+  const watch = () => {  // the editor builds its layers as it opens: wrap them as soon as they are there
+    const layers = window.editor && window.editor.layer_manager;
+    if (layers && layers !== wrapped && typeof layers.get_active_layer === 'function') {
+      const active = layers.get_active_layer.bind(layers);
+      layers.get_active_layer = () => (shown === null || performance.now() - shown < ms ? null : active());
+      wrapped = layers;
+    }
+    const c = document.querySelector(pad + ' canvas');
+    if (shown === null && c && c.getBoundingClientRect().height > 100) shown = performance.now();
+    if (shown === null || performance.now() - shown < ms) requestAnimationFrame(watch);
+  };
+  requestAnimationFrame(watch); }"""
 
 
 def pick(page, elem_id: str, value: str) -> None:

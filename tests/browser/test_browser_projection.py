@@ -8,7 +8,7 @@ from PIL import Image
 
 from ganapp.ui.i18n import t
 
-from browsing import NEEDS_CHROMIUM, chromium, open_page
+from browsing import NEEDS_CHROMIUM, PAD_LATE_MS, SLOW_PAD_JS, chromium, open_page
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -86,14 +86,13 @@ def test_a_digit_drawn_on_the_pad_is_matched(served_app, monkeypatch):
             page = open_page(browser, url, timeout_ms=60_000)
             page.get_by_role("tab", name="Explore").click()
             page.wait_for_function("() => !!document.querySelector('#explore-image img')")
+            page.evaluate(SLOW_PAD_JS, ["#project-pad", PAD_LATE_MS])
             page.get_by_text("Project an image back to z").click()
-            page.locator("#project-pad").scroll_into_view_if_needed()
+            # the box scrolls to the top as the pad shows: draw there at once, while the pad is not ready, and press
+            # "Find its z" before it is (the strokes are held, drawn once it is ready, and the press repeated then)
+            page.wait_for_selector("#project-pad canvas")
+            page.locator("#project-pad").scroll_into_view_if_needed()  # (no scroll when the box's own did it)
             x, y = page.wait_for_function(PAD_SHOWN_JS).json_value()
-            page.wait_for_function("() => window.editor && window.editor.layer_manager"
-                                   " && window.editor.layer_manager.get_active_layer()")
-            if page.evaluate("() => window.editor.current_tool") != "draw":  # the brush not chosen yet: choose it
-                page.locator('#project-pad button[aria-label="Brush"]').first.click()
-            page.wait_for_function("() => window.editor.current_tool === 'draw'")  # the pad takes strokes now
             page.mouse.move(x, y - 60)
             page.mouse.down()
             for i in range(12):  # a 1, top to bottom

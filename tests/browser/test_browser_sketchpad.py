@@ -2,28 +2,9 @@
 hidden under the sticky run buttons (issue 23, item 13)."""
 
 
-from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
+from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, PAD_LATE_MS, SLOW_PAD_JS
 
 pytestmark = NEEDS_CHROMIUM
-
-PAD_LATE_MS = 5000  # the pad gets an active layer this long after its canvas shows: longer than drawing takes here
-
-# Gradio's image editor (it sets window.editor as it is built) has no active layer until PAD_LATE_MS after its canvas
-# shows: a pad on screen that ignores strokes, the race of issue 23 (a first stroke within ~1.5 s of opening was
-# lost), driven on purpose
-SLOW_PAD_JS = """(ms) => { let shown = null, wrapped = null;
-  const watch = () => {  // the editor builds its layers as it opens: wrap them as soon as they are there
-    const layers = window.editor && window.editor.layer_manager;
-    if (layers && layers !== wrapped && typeof layers.get_active_layer === 'function') {
-      const active = layers.get_active_layer.bind(layers);
-      layers.get_active_layer = () => (shown === null || performance.now() - shown < ms ? null : active());
-      wrapped = layers;
-    }
-    const c = document.querySelector('#sketch canvas');
-    if (shown === null && c && c.getBoundingClientRect().height > 100) shown = performance.now();
-    if (shown === null || performance.now() - shown < ms) requestAnimationFrame(watch);
-  };
-  requestAnimationFrame(watch); }"""
 
 # on screen, and the element itself (not the sticky run buttons) at its top-left corner
 UNCOVERED_JS = """(s) => { const e = document.querySelector(s); if (!e) return false; const r = e.getBoundingClientRect();
@@ -46,7 +27,7 @@ def test_a_stroke_drawn_as_the_pad_opens_counts_and_its_help_shows(served_app):
             page.set_default_timeout(30_000)
             page.goto(url)
             page.wait_for_selector("#start")
-            page.evaluate(SLOW_PAD_JS, PAD_LATE_MS)
+            page.evaluate(SLOW_PAD_JS, ["#sketch", PAD_LATE_MS])
             page.get_by_text("Draw your own distribution", exact=False).first.click()
             # the box scrolls to just below the sticky run buttons as the pad shows: draw there at once, while the
             # pad is not ready
