@@ -256,10 +256,14 @@ class Classroom:
         """
         if sort not in SORT_KEYS:
             raise ValueError(f"sort={sort!r} is not allowed: choose one of {', '.join(SORT_KEYS)}")
-        cards = [self._card(vid, v) for vid, v in self.registry.visitors() if v.run is not None]
+        visitors = self.registry.visitors()
+        cards = [self._card(vid, v) for vid, v in visitors if v.run is not None]
         now = self._clock()
-        alive = {c.visitor_id for c in cards}
+        alive, known = {c.visitor_id for c in cards}, {vid for vid, _ in visitors}
         with self._lock:
+            # a seat is kept while its visitor is in memory (a Reset keeps it), and freed once the registry forgot
+            # them: on a public Space, seats of visitors long gone would pile up for as long as the server runs
+            self._seats = {k: s for k, s in self._seats.items() if k in known}
             self._thumbs = {k: t for k, t in self._thumbs.items() if k in alive}
             self._samples = {k: s for k, s in self._samples.items() if k in alive}
             for c in cards:
