@@ -376,13 +376,16 @@ class Classroom:
             return dict(self._locked)
 
     def pause_all(self) -> int:
-        """Pause every run that is training (run B too). Returns how many were paused."""
+        """Pause every run that is training (run B too). Returns how many were paused. Each student's runs are
+        paused under their visitor's lock (:attr:`ganapp.host.visitors.Visitor.lock`), one student at a time, so
+        a student's command in progress ends first."""
         n = 0
         for _, v in self.registry.visitors():
-            for run in v.runs().values():
-                if run.state in (RUNNING, WAITING):
-                    run.pause()
-                    n += 1
+            with v.lock:  # after a student's command in progress (a Reset replacing the run), not in its middle
+                for run in v.runs().values():
+                    if run.state in (RUNNING, WAITING):
+                        run.pause()
+                        n += 1
         return n
 
     def resume_all(self) -> int:
@@ -390,10 +393,11 @@ class Classroom:
         many."""
         n = 0
         for _, v in self.registry.visitors():
-            for run in v.runs().values():
-                if run.state == PAUSED:
-                    run.resume()
-                    n += 1
+            with v.lock:  # as pause_all
+                for run in v.runs().values():
+                    if run.state == PAUSED:
+                        run.resume()
+                        n += 1
         return n
 
     # ----- a challenge -----

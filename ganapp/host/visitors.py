@@ -348,7 +348,8 @@ class Visitor:
             autosave (or of the run's creation, before the first).
         restored: what attaching found (NEW, REATTACHED, RESTORED or RESTORE_FAILED) and the step it came back at.
         lock: held by each command on their runs (see :func:`ganapp.ui.common.command`), so that two tabs' commands
-            apply one after the other; taken before any lock of the registry or of a run.
+            apply one after the other, and by the teacher's class actions on their runs; taken before any lock of the
+            registry or of a run.
     """
 
     run: Run | None = None

@@ -319,8 +319,7 @@ class TeacherHandlers:
             if v.run is None:
                 continue  # no run to keep: the lesson reaches their controls, and Start runs it
             try:
-                self._apply(lang, vid, v, LESSONS[lesson])
-                built += 1
+                built += self._apply(lang, vid, v, LESSONS[lesson])
             except (gr.Error, LimitError, ServerFullError, RunLostError, OSError, ValueError) as e:
                 failed += 1
                 log.warning("the lesson %s could not be applied to a run: %s", lesson, getattr(e, "message", e))
@@ -328,25 +327,31 @@ class TeacherHandlers:
         return t(lang, "lesson_applied", lesson=title, n=built) + \
             (" " + t(lang, "lesson_apply_failed", n=failed) if failed else "")
 
-    def _apply(self, lang: str, vid: str, v: Any, lesson: Lesson) -> None:
+    def _apply(self, lang: str, vid: str, v: Any, lesson: Lesson) -> bool:
         """Apply ``lesson`` to one student's runs now: pause them, keep run A as a checkpoint (explorable, and
-        fine-tunable with "Start from: uploaded"), and build the lesson's run A (and run B) cleanly, not started."""
-        for run in v.runs().values():
-            run.pause()
-        run = v.run
-        if not run.lost and run.state != ERROR and run.step_count > 0:
-            path = self.app._file(vid, kept_checkpoint_name(lesson.name))
-            run.save_checkpoint(path)
-            v.checkpoint, v.state.checkpoint_name = load_checkpoint(path), path.name
-        config = page_config(lesson.config())  # what Start builds from the lesson's controls
-        v.state.slow_motion_s = lesson.slow_motion_s  # the new run takes it as it is built
-        self.app.settings.new_run(lang, vid, config)  # stops the old run; a fresh notice, a redraw
-        v.state.lesson, v.state.classroom = lesson.name, False  # a lesson runs at its own sizes
-        run_b_config = start_lesson(v, lesson, config, fresh=True)
-        if run_b_config is not None:
-            self.app.compare.new_run_b(lang, vid, run_b_config).set_lesson(lesson)
-        else:
-            self.app.registry.drop_run_b(vid)
+        fine-tunable with "Start from: uploaded"), and build the lesson's run A (and run B) cleanly, not started.
+        Under the visitor's lock, as a student's own command: a Start or Reset of theirs comes before or after.
+        Returns False when the student has no run by then (the lesson reaches their controls alone)."""
+        with v.lock:
+            run = v.run
+            if run is None:
+                return False
+            for each in v.runs().values():
+                each.pause()
+            if not run.lost and run.state != ERROR and run.step_count > 0:
+                path = self.app._file(vid, kept_checkpoint_name(lesson.name))
+                run.save_checkpoint(path)
+                v.checkpoint, v.state.checkpoint_name = load_checkpoint(path), path.name
+            config = page_config(lesson.config())  # what Start builds from the lesson's controls
+            v.state.slow_motion_s = lesson.slow_motion_s  # the new run takes it as it is built
+            self.app.settings.new_run(lang, vid, config)  # stops the old run; a fresh notice, a redraw
+            v.state.lesson, v.state.classroom = lesson.name, False  # a lesson runs at its own sizes
+            run_b_config = start_lesson(v, lesson, config, fresh=True)
+            if run_b_config is not None:
+                self.app.compare.new_run_b(lang, vid, run_b_config).set_lesson(lesson)
+            else:
+                self.app.registry.drop_run_b(vid)
+            return True
 
     @teacher_only
     @guarded
