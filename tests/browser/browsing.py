@@ -60,7 +60,7 @@ def chromium() -> Iterator[Any]:
 
 
 def open_page(browser, url: str, width: int = 1366, height: int = 768, locale: str = "en-US",
-              timeout_ms: int = 30_000, ready: str | None = "#start") -> Any:
+              timeout_ms: int = 60_000, ready: str | None = "#start") -> Any:
     """A page in a new context of ``browser`` (its own storage, as a new visitor's) at ``url``, once ``ready`` (a
     selector; None: at once) is on it; playwright waits ``timeout_ms`` at most for anything on it."""
     page = browser.new_context(viewport={"width": width, "height": height}, locale=locale).new_page()

@@ -26,7 +26,7 @@ def laptop(served_app):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pg = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-        pg.set_default_timeout(30_000)
+        pg.set_default_timeout(60_000)
         pg.goto(url)
         pg.wait_for_selector("#start")
         yield pg

@@ -40,7 +40,7 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             student = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            student.set_default_timeout(30_000)
+            student.set_default_timeout(60_000)
             student.goto(url)
             student.wait_for_function("() => localStorage.getItem('ganapp_visitor') !== null")
             pick(student, "dataset", "ring8")
@@ -48,7 +48,7 @@ def test_an_offered_lesson_leaves_the_run_alone_until_the_student_resets(served_
             student.click("#start")
             student.wait_for_function(f"() => ({STATUS})().includes('running')")
             teacher = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            teacher.set_default_timeout(30_000)
+            teacher.set_default_timeout(60_000)
             teacher.goto(url + "teacher")
             teacher.locator("#teacher-token input").fill(TEACHER_TOKEN)
             teacher.click("#teacher-sign-in")

@@ -16,7 +16,7 @@ def _fresh(browser, url: str):
     built."""
     context = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US")
     tab = context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(60_000)
     tab.goto(url)
     tab.wait_for_selector("#start")
     return tab

@@ -40,7 +40,7 @@ def test_a_name_typed_as_the_page_opens_reaches_the_teacher_and_stays_in_its_box
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(60_000)
             page.goto(url)
             name_box = page.locator("#your-name input, #your-name textarea")
             name_box.fill(NAME)  # at once: the page is still attaching

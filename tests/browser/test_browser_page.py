@@ -19,7 +19,7 @@ def page(served_app):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US")
         pg = context.new_page()  # a tab of its own context: a test may open a second tab beside it
-        pg.set_default_timeout(30_000)
+        pg.set_default_timeout(60_000)
         pg.goto(url)
         pg.wait_for_selector("#start")
         yield pg
@@ -69,7 +69,7 @@ def test_train_watch_and_explore_in_a_real_browser(page):
         page.screenshot(path=str(Path(shots) / "screenshot-train.png"), full_page=False)
 
     page.get_by_role("tab", name="Explore").click()
-    page.wait_for_function("() => !!document.querySelector('#explore-image img')", timeout=30_000)
+    page.wait_for_function("() => !!document.querySelector('#explore-image img')", timeout=60_000)
     before = _img_src(page, "explore-image")
     slider = page.locator("#z-slider-0 input[type=range]")
     slider.focus()
@@ -77,13 +77,13 @@ def test_train_watch_and_explore_in_a_real_browser(page):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
         "(b) => { const i = document.querySelector('#explore-image img'); return i && i.src !== b; }",
-        arg=before, timeout=30_000)
+        arg=before, timeout=60_000)
     assert _img_src(page, "explore-image") != before
 
     # GANSpace: find the directions of this G, then move along the first one
     page.get_by_text("Semantic directions (GANSpace)").click()
     page.click("#find-directions")
-    page.wait_for_selector("#direction-0 input[type=range]", state="visible", timeout=30_000)
+    page.wait_for_selector("#direction-0 input[type=range]", state="visible", timeout=60_000)
     before = _img_src(page, "explore-image")
     direction = page.locator("#direction-0 input[type=range]")
     direction.focus()
@@ -91,7 +91,7 @@ def test_train_watch_and_explore_in_a_real_browser(page):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
         "(b) => { const i = document.querySelector('#explore-image img'); return i && i.src !== b; }",
-        arg=before, timeout=30_000)
+        arg=before, timeout=60_000)
 
 
 def test_the_2d_view_draws_d_s_map_and_g_s_arrows(page, served_app):
@@ -144,7 +144,7 @@ def test_browser_language_picks_chinese(served_app):
             pg = browser.new_page(locale="zh-CN")
             pg.goto(url)
             pg.wait_for_function("() => { const b = document.querySelector('#start'); "
-                                 "return b && b.innerText.trim() === '开始'; }", timeout=30_000)
+                                 "return b && b.innerText.trim() === '开始'; }", timeout=60_000)
         finally:
             browser.close()
 
@@ -198,7 +198,7 @@ def test_a_reload_and_a_second_tab_find_the_same_run_still_training(page, served
     page.reload()
     page.wait_for_selector("#start")
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('Welcome back')",
-                           timeout=30_000)
+                           timeout=60_000)
     first = _status_step(page)
     assert first >= 20 and "running" in page.locator("#ganapp-status").inner_text()
     assert wait_step(page, lambda s: s > first + 20)  # still training, and this page sees it move
@@ -212,7 +212,7 @@ def test_a_reload_and_a_second_tab_find_the_same_run_still_training(page, served
     second.goto(page.url)
     second.wait_for_selector("#start")
     second.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')",
-                             timeout=30_000)
+                             timeout=60_000)
     assert wait_step(second, lambda s: s > _status_step(page) - 200)
     assert [v.run for v in registry._visitors.values() if v.run is not None] == [run]
     second.close()
@@ -232,7 +232,7 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 
 def _student(browser, url: str, name: str):
     page = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US").new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     page.on("dialog", lambda d: (_DIALOGS.append(d.message), d.dismiss()))
     page.goto(url)
     page.wait_for_selector("#start")
@@ -264,13 +264,13 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
             ada = _student(browser, url, "Ada")
             xss = _student(browser, url, XSS_NAME)
             teacher = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US").new_page()
-            teacher.set_default_timeout(30_000)
+            teacher.set_default_timeout(60_000)
             teacher.on("dialog", lambda d: (_DIALOGS.append(d.message), d.dismiss()))
             teacher.goto(url + "teacher")
             teacher.locator("#teacher-token input").fill(TEACHER_TOKEN)
             teacher.click("#teacher-sign-in")
             teacher.wait_for_function(
-                "() => document.querySelectorAll('#teacher-gallery img').length === 2", timeout=30_000)
+                "() => document.querySelectorAll('#teacher-gallery img').length === 2", timeout=60_000)
             gallery_text = teacher.locator("#teacher-gallery").inner_text()
             assert "Ada" in gallery_text and XSS_NAME in gallery_text and "running" in gallery_text
             # a name that looks like HTML stays text: on the student's page, the card and the leaderboard
@@ -278,7 +278,7 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
             teacher.click("#teacher-start-challenge")
             teacher.wait_for_function(
                 "(n) => document.querySelector('#teacher-leaderboard').innerText.includes(n)", arg=XSS_NAME,
-                timeout=30_000)
+                timeout=60_000)
             for page in (teacher, xss):
                 assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
             # click a card: that run is shown large, its name as text
@@ -290,7 +290,7 @@ def test_the_teacher_sees_the_class_sets_the_lesson_and_pauses_all(served_teache
             teacher.click("#teacher-set-lesson")
             for page in (ada, xss):
                 page.wait_for_function("() => document.querySelector('#dataset input').value === 'grid25'",
-                                       timeout=30_000)
+                                       timeout=60_000)
                 page.wait_for_function(
                     "() => document.querySelector('#ganapp-status').innerText.includes('Your teacher set the lesson')")
             teacher.click("#teacher-pause-all")
@@ -341,7 +341,7 @@ def test_a_second_checkpoint_load_shows_the_new_generator(page):
         pick(page, "shipped", name)
         page.click("#load-ckpt")
         page.wait_for_function("(d) => document.querySelector('#shown-note').innerText.includes(d)", arg=dataset,
-                               timeout=30_000)
+                               timeout=60_000)
     page.wait_for_selector("#explore-plot .js-plotly-plot", state="visible")  # a 2D G draws points, not an image
 
 
@@ -351,27 +351,27 @@ def test_a_refused_upload_leaves_the_generator_picker_working(page, tmp_path):
     bad.write_text("not a checkpoint")
     page.get_by_role("tab", name="Explore").click()
     page.locator("#upload-ckpt input[type=file]").set_input_files(str(bad))
-    page.wait_for_function("() => document.body.innerText.includes('not a safetensors checkpoint')", timeout=30_000)
+    page.wait_for_function("() => document.body.innerText.includes('not a safetensors checkpoint')", timeout=60_000)
     page.wait_for_function("() => !document.querySelector('#upload-ckpt').innerText.includes('notes.safetensors')",
-                           timeout=30_000)
+                           timeout=60_000)
     assert "Error" not in page.locator("#source").inner_text()
     page.get_by_label("Loaded checkpoint").check()  # still a working radio
     pick(page, "shipped", "ring8_mlp.safetensors")
     page.click("#load-ckpt")
-    page.wait_for_function("() => document.querySelector('#shown-note').innerText.includes('ring8')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#shown-note').innerText.includes('ring8')", timeout=60_000)
 
 
 def test_the_language_switch_also_translates_what_handlers_wrote(page):
     # issue 14, bug 9: Explore's "Showing ..." note and "No checkpoint loaded yet." stayed English
     page.get_by_role("tab", name="Explore").click()
     page.wait_for_function("() => document.querySelector('#shown-note').innerText.trim().length > 0",
-                           timeout=30_000)
+                           timeout=60_000)
     english = page.locator("#shown-note").inner_text()
     page.get_by_label("简体中文").check()
     page.wait_for_function("(e) => { const t = document.querySelector('#shown-note').innerText;"
                            " return t.trim().length > 0 && t !== e && /[\\u4e00-\\u9fff]/.test(t); }", arg=english,
-                           timeout=30_000)
-    page.wait_for_function("() => document.body.innerText.includes('尚未加载检查点')", timeout=30_000)
+                           timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.includes('尚未加载检查点')", timeout=60_000)
 
 
 def _start_side_by_side_on_ring8(page, plots: tuple[str, ...]) -> None:
@@ -397,7 +397,7 @@ def test_the_2d_layer_picker_shows_for_2d_data_only(page):
     assert page.locator("#dataset input").input_value() == "mnist_10k"
     page.click("#start")
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('running')",
-                           timeout=30_000)
+                           timeout=60_000)
     assert not page.locator("#layers").is_visible()
     page.click("#pause")
     pick(page, "dataset", "ring8")
@@ -416,7 +416,7 @@ def test_a_lesson_runs_with_its_live_line_and_its_text_follows_the_language(page
     page.get_by_label("简体中文").check()
     page.wait_for_function("() => document.querySelector('#lesson-text').innerText.includes('观察什么')")
     page.wait_for_function("() => document.querySelector('#ganapp-status').innerText.includes('课程：')",
-                           timeout=30_000)
+                           timeout=60_000)
     assert "What to watch" not in page.locator("#lesson-text").inner_text()
     page.click("#pause")
     # the "For teachers" link opens the guide, in both languages
@@ -442,7 +442,7 @@ def test_at_1366_by_768_the_run_controls_and_the_curves_are_in_the_first_viewpor
             pg.goto(url)
             pg.wait_for_selector("#start")
             pg.wait_for_function("(s) => document.querySelector('#start').innerText.trim() === s", arg=start_label,
-                                 timeout=30_000)
+                                 timeout=60_000)
             for elem_id in ("start", "pause", "resume", "stop", "reset", "step", "step-d", "step-g", "step-both",
                             "loss-plot", "scores-plot"):
                 box = pg.locator(f"#{elem_id}").bounding_box()
@@ -456,7 +456,7 @@ def test_side_by_side_runs_are_side_by_side_and_run_a_says_it_is_a(page):
     # issue 14, bug 5: the A and B views sat one above the other, and A had no "A" label
     _start_side_by_side_on_ring8(page, ("scatter", "scatter-b"))
     page.wait_for_function("() => document.querySelector('#scatter .gtitle') &&"
-                           " document.querySelector('#scatter .gtitle').textContent.startsWith('A ·')", timeout=30_000)
+                           " document.querySelector('#scatter .gtitle').textContent.startsWith('A ·')", timeout=60_000)
     a, b = page.locator("#scatter").bounding_box(), page.locator("#scatter-b").bounding_box()
     assert abs(a["y"] - b["y"]) < 5 and b["x"] >= a["x"] + a["width"] - 5, (a, b)  # one row: A left, B right
     page.click("#end-compare")
@@ -469,7 +469,7 @@ def test_the_grid_s_label_does_not_cover_a_sample(page):
     page.wait_for_selector("#grid img", state="attached", timeout=60_000)
     page.click("#pause")
     page.locator("#grid img").scroll_into_view_if_needed()  # a lazy image has no size until it is on screen
-    page.wait_for_selector("#grid img", timeout=30_000)
+    page.wait_for_selector("#grid img", timeout=60_000)
     label = page.locator('#grid [data-testid="block-label"]').bounding_box()
     image = page.locator("#grid img").bounding_box()
     overlap_x = min(label["x"] + label["width"], image["x"] + image["width"]) - max(label["x"], image["x"])
@@ -492,7 +492,7 @@ def test_the_sketchpad_draws_with_the_mouse_at_once(page):
         page.mouse.move(x - 60 + 4 * i, y + (i % 10) * 3)
     page.mouse.up()
     page.click("#use-drawing")
-    page.wait_for_function("() => document.body.innerText.includes('the dataset is now drawn')", timeout=30_000)
+    page.wait_for_function("() => document.body.innerText.includes('the dataset is now drawn')", timeout=60_000)
     assert page.locator("#dataset input").input_value() == "drawn"
 
 
@@ -510,10 +510,10 @@ def test_slow_motion_holds_each_manual_update_and_names_its_phase(page, served_a
     started = time.monotonic()
     page.click("#step-both")
     page.wait_for_function("() => /D update|G update/.test(document.querySelector('#ganapp-status').innerText)",
-                           timeout=30_000)
+                           timeout=60_000)
     page.wait_for_function("() => /step 1\\b/.test(document.querySelector('#ganapp-status').innerText)"
                            " && !/D update|G update/.test(document.querySelector('#ganapp-status').innerText)",
-                           timeout=30_000)
+                           timeout=60_000)
     assert time.monotonic() - started >= 1.5  # two updates, each held for 1 s
 
 
@@ -527,7 +527,7 @@ def test_a_2d_run_exports_a_time_lapse_gif_in_the_browser(page):
     page.click("#pause")
     page.get_by_role("button", name="Export time-lapse GIF").click()
     page.wait_for_function("() => Array.from(document.querySelectorAll('#gif-file a'))"
-                           ".some(a => /timelapse\\.gif/.test(a.href))", timeout=30_000)
+                           ".some(a => /timelapse\\.gif/.test(a.href))", timeout=60_000)
     assert "No time-lapse frames yet" not in page.locator("body").inner_text()
 
 
@@ -559,7 +559,7 @@ def test_at_1366_by_768_each_control_stays_on_screen_with_what_it_changes(served
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             pg = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            pg.set_default_timeout(30_000)
+            pg.set_default_timeout(60_000)
             pg.goto(url)
             pg.wait_for_selector("#start")
             pick(pg, "dataset", "ring8")
@@ -573,7 +573,7 @@ def test_at_1366_by_768_each_control_stays_on_screen_with_what_it_changes(served
             pg.wait_for_function("() => /step 2\\b/.test(document.querySelector('#ganapp-status').innerText)")
 
             pg2 = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            pg2.set_default_timeout(30_000)
+            pg2.set_default_timeout(60_000)
             pg2.goto(url)  # a new visitor: the shipped MNIST generator, 8 z sliders
             pg2.wait_for_selector("#start")
             pg2.get_by_role("tab", name="Explore").click()
@@ -614,7 +614,7 @@ def test_a_rollback_and_the_2d_legend_follow_the_language(page):
     page.get_by_role("tab", name="探索").click()
     page.wait_for_selector("#explore-plot .js-plotly-plot", state="visible")
     page.wait_for_function("() => document.querySelector('#explore-plot').innerText.includes('生成')",
-                           timeout=30_000)
+                           timeout=60_000)
     legend = page.evaluate("() => Array.from(document.querySelectorAll('#explore-plot .legendtext'))"
                            ".map(e => e.textContent)")
     assert legend and not any(word in " ".join(legend) for word in ("generated", "real")), legend

@@ -22,7 +22,7 @@ def test_on_a_phone_start_answers_on_screen_and_the_formula_is_whole(served_app)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True).new_page()
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(60_000)
             page.goto(url)
             page.wait_for_selector("#start")
             page.wait_for_selector("#formula .katex-html")

@@ -30,7 +30,7 @@ def test_the_page_and_the_teacher_s_view_name_their_room_in_both_languages(tmp_p
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
                 page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-                page.set_default_timeout(30_000)
+                page.set_default_timeout(60_000)
                 page.goto(url)
                 page.wait_for_function(f"() => ({_text('room-name')})() === 'Room: {ROOM}'")
                 assert page.locator("#room-name").is_visible()
@@ -38,7 +38,7 @@ def test_the_page_and_the_teacher_s_view_name_their_room_in_both_languages(tmp_p
                 page.wait_for_function(f"() => ({_text('room-name')})() === '教室：{ROOM}'")
 
                 teacher = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
-                teacher.set_default_timeout(30_000)
+                teacher.set_default_timeout(60_000)
                 teacher.goto(url + "teacher")
                 teacher.wait_for_function(f"() => ({_text('teacher-room')})() === '教室：{ROOM}'")
                 teacher.get_by_label("English").check()

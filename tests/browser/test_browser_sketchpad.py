@@ -24,7 +24,7 @@ def test_a_stroke_drawn_as_the_pad_opens_counts_and_its_help_shows(served_app):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(60_000)
             page.goto(url)
             page.wait_for_selector("#start")
             page.evaluate(SLOW_PAD_JS, ["#sketch", PAD_LATE_MS])

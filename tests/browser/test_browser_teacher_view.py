@@ -35,7 +35,7 @@ def test_the_teacher_s_view_at_1366_by_768(served_teacher_app):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             teacher = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            teacher.set_default_timeout(30_000)
+            teacher.set_default_timeout(60_000)
             teacher.goto(url + "teacher")
             teacher.locator("#teacher-token input").fill(TEACHER_TOKEN)
             teacher.click("#teacher-sign-in")

@@ -41,7 +41,7 @@ def test_the_menu_and_the_uploads_say_what_this_server_will_train_on(served_app,
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US").new_page()
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(60_000)
             page.goto(url)
             page.wait_for_selector("#start")
             page.wait_for_function("() => !!document.querySelector('#dataset input')")

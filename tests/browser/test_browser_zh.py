@@ -20,7 +20,7 @@ def test_a_chinese_page_shows_no_english_of_gradio_s_or_of_setting_names(served_
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=en-US"])
         try:
             page = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US").new_page()
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(60_000)
             page.goto(url)
             page.wait_for_selector("#start")
             page.wait_for_function("() => document.querySelector('footer') &&"
@@ -46,7 +46,7 @@ def test_a_chinese_page_shows_no_english_of_gradio_s_or_of_setting_names(served_
             lr_g = page.locator("#lr-g input")
             lr_g.fill("0.0005")
             lr_g.press("Enter")
-            page.wait_for_function(f"() => ({STATUS})().includes('已在训练中生效：G 的学习率')", timeout=30_000)
+            page.wait_for_function(f"() => ({STATUS})().includes('已在训练中生效：G 的学习率')", timeout=60_000)
             status = page.evaluate(STATUS)
             assert not re.search(r"\b(lr_g|loss|nan)\b", status), status
             page.click("#pause")

@@ -37,14 +37,14 @@ def browser(served_app_uploads):
 
 def _page(browser, url: str, locale: str):
     page = browser.new_context(viewport={"width": 1400, "height": 1500}, locale=locale).new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     page.goto(url)
     page.wait_for_selector("#start")
     return page
 
 
 def _shows(page, text: str) -> None:
-    page.wait_for_function("(s) => document.body.innerText.includes(s)", arg=text, timeout=30_000)
+    page.wait_for_function("(s) => document.body.innerText.includes(s)", arg=text, timeout=60_000)
 
 
 def test_refused_files_and_models_are_said_in_the_readers_language(browser, served_app_uploads, tmp_path):
@@ -88,7 +88,7 @@ def test_the_teachers_page_says_when_runs_are_not_being_saved(browser, served_ap
     student.keyboard.press("Enter")
     student.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
     teacher = browser.new_context(viewport={"width": 1400, "height": 1500}, locale="en-US").new_page()
-    teacher.set_default_timeout(30_000)
+    teacher.set_default_timeout(60_000)
     teacher.goto(url + "teacher")
     teacher.locator("#teacher-token input").fill(TEACHER_TOKEN)
     teacher.click("#teacher-sign-in")
@@ -99,9 +99,9 @@ def test_the_teachers_page_says_when_runs_are_not_being_saved(browser, served_ap
     problem = t("en", "autosave_problem_read_only", minutes=1, error="EROFS")
     teacher.wait_for_function("(s) => document.querySelector('#teacher-class-note').innerText.includes(s)",
                               arg=problem,
-                              timeout=30_000)
+                              timeout=60_000)
     monkeypatch.undo()  # writable again: the next round saves, and the note goes
     teacher.wait_for_function("(s) => !document.querySelector('#teacher-class-note').innerText.includes(s)",
                               arg=problem,
-                              timeout=30_000)
+                              timeout=60_000)
     assert registry.autosave_problem is None
