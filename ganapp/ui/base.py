@@ -29,6 +29,7 @@ ACTIVE_AFTER_COMMAND_S = 5.0  # after a command, the page polls at the full rate
 
 MAX_RUN_MINUTES = 600  # the longest timed run the Train tab takes (10 hours)
 MAX_SMOOTHING = 0.99  # the curves' EMA weight goes up to this (1 would be a flat line)
+DIRECTION_RANGE = 3.0  # a GANSpace direction's slider range, in units of its standard deviation σ
 
 # The ranges of the page's controls that are not settings of a run, checked by the schema's check_range as the
 # settings are (see TabHandlers._number), so that each refusal names the control and its range in one way.
@@ -39,6 +40,8 @@ CONTROL_RANGES: dict[str, Range] = {
     "smoothing": Range(0, MAX_SMOOTHING),
     "truncation": Range(0, 1),
     "n_frames": Range(2, 64, integer=True),
+    # a direction on 9 seeds (its component's range is 1..k of the directions found, its layer's 0..G's layers − 1)
+    "grid_amount": Range(-DIRECTION_RANGE, DIRECTION_RANGE),
 }
 
 

@@ -39,10 +39,7 @@ Z_SLIDER_RANGE = 3.0
 N_EXPLORE_CLOUD = 512
 DEFAULT_CHECKPOINT = "mnist_cond_dcgan.safetensors"
 N_DIRECTIONS = 6  # sliders; find_directions computes MAX_COMPONENTS (20) for the 9-seed view
-DIRECTION_RANGE = 3.0  # slider range in units of each direction's standard deviation σ
 MAX_TIMELAPSE_FILES = 32
-# the 9-seed view's amount; its component's range is 1..k of the directions found, its layer's 0..G's layers − 1
-GRID_RANGES = {"grid_amount": Range(-DIRECTION_RANGE, DIRECTION_RANGE)}
 # finding an image's z: Adam steps and random starts per label (benchmarks/projection.py: ≤ 3 s on 2 cores)
 PROJECT_STEPS = 40
 PROJECT_STARTS = 3
@@ -231,7 +228,7 @@ class ExploreHandlers(TabHandlers):
         if directions.components.shape[1] != G.head_features:
             raise gr.Error(t(lang, "err_directions_stale"))
         component = self._number(lang, "grid_component", component, Range(1, directions.k, integer=True))
-        amount = self._number(lang, "grid_amount", amount, GRID_RANGES["grid_amount"])
+        amount = self._number(lang, "grid_amount", amount, CONTROL_RANGES["grid_amount"])
         n_layers = n_edit_layers(G)
         # a hidden layer slider (a G with one layer to choose) may still send its old value: it means layer 0
         layer = self._number(lang, "grid_layer", layer, Range(0, n_layers - 1, integer=True)) if n_layers > 1 else 0

@@ -12,7 +12,8 @@ import gradio as gr
 from .common import FAST
 from .sketchpad import BoundedSketchpad, hold_strokes_js
 from ..gan.directions import MAX_COMPONENTS
-from .explore import DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE
+from .base import DIRECTION_RANGE
+from .explore import N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE
 
 # the Explore tab's G events share 8 workers, and a burst of slider moves runs only the last
 EXPLORE = dict(concurrency_id="explore", concurrency_limit=8, show_progress="hidden",

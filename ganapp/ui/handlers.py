@@ -33,13 +33,13 @@ from ..run.lessons import LESSONS
 from .base import Shared, TabHandlers
 from .common import CONTROL_FIELDS, forget_closed_toasts, guarded
 from .run_b import COMPARE_FIELDS, RunBHandlers
-from .explore import DEFAULT_CHECKPOINT, DIRECTION_RANGE, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, ExploreHandlers
+from .explore import DEFAULT_CHECKPOINT, N_DIRECTIONS, N_Z_SLIDERS, Z_SLIDER_RANGE, ExploreHandlers
 from .i18n import field_label, t
 from .lessons import LessonHandlers, lesson_markdown
 from .links import LinkHandlers
 from .live import REATTACHED_NOTE_S, LiveHandlers, PollOutputs, TickOutputs
 from .settings import DATASET_DEFAULT_FIELDS, SettingsHandlers
-from .base import MAX_SMOOTHING
+from .base import DIRECTION_RANGE, MAX_SMOOTHING
 from .train import TrainHandlers
 
 CLOSED_PAGE_S = 10.0  # Gradio's state of a page that closed is freed once unused this long (its last events done)
