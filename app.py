@@ -267,7 +267,7 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
             raise SystemExit(str(e)) from None
     # MNIST runs get a live quality score from the shipped classifier (ganapp.gan.metrics.MNISTJudge)
     registry = Registry(idle_timeout_s=idle_timeout_s, classroom=CLASSROOM_CHOICES[classroom],
-                               engine=training_service(worker, autosave_every_s),
+                               engine=training_service(worker, autosave_every_s, state_dir),
                                store=state_store(state_dir, room), grace_s=grace_s, autosave_every_s=autosave_every_s,
                                limits=host_limits(), scorer_for=live_scorer, download=download)
     registry.start_reaper(every_s=reap_every_s)
@@ -285,11 +285,13 @@ def create_demo(idle_timeout_s: float | None = None, reap_every_s: float = 5.0, 
     return demo
 
 
-def training_service(worker: bool, autosave_every_s: float = 60.0) -> Engine | RunService | None:
+def training_service(worker: bool, autosave_every_s: float = 60.0,
+                     state_dir: str | Path | None = None) -> Engine | RunService | None:
     """Where runs train: on ZeroGPU, in ``spaces.GPU`` chunks in this process (ZeroGPU forks it for each call; see
     :func:`ganapp.engine.zerogpu.zerogpu_engine`); on a Ray cluster when ``GANAPP_RAY_ADDRESS`` is set (Ray is
-    imported only then; its engines autosave every ``autosave_every_s``); else in the training worker (``worker``),
-    else in this process (None).
+    imported only then; its engines autosave every ``autosave_every_s`` to ``engines/`` under ``state_dir``, else
+    under ``GANAPP_STATE_DIR`` as create_demo's own autosaves); else in the training worker (``worker``), else in
+    this process (None).
 
     Raises:
         SystemExit: a bad GANAPP_ZEROGPU setting, or GANAPP_RAY_NUM_GPUS is not a number > 0.
@@ -306,7 +308,7 @@ def training_service(worker: bool, autosave_every_s: float = 60.0) -> Engine | R
     from ganapp.service.ray_service import RayService
 
     num_gpus = _env_number("GANAPP_RAY_NUM_GPUS", 0) if os.environ.get("GANAPP_RAY_NUM_GPUS", "").strip() else None
-    state = os.environ.get("GANAPP_STATE_DIR", "").strip()
+    state = str(state_dir) if state_dir is not None else os.environ.get("GANAPP_STATE_DIR", "").strip()
     store = None if state.lower() == "off" else f"{(state or str(default_state_dir())).rstrip('/')}/engines"
     return RayService(address, num_gpus=num_gpus, store_url=store, autosave_every_s=autosave_every_s)
 

@@ -27,6 +27,7 @@ os.environ.update(GANAPP_RAY_ADDRESS="auto", GANAPP_RAY_NUM_GPUS="0.25")
 out["ray"] = described(app.training_service(True))
 os.environ["GANAPP_STATE_DIR"] = "s3://bucket/ganapp/"
 out["s3"] = described(app.training_service(True))
+out["given"] = described(app.training_service(True, state_dir="/srv/class-state"))  # create_demo's state_dir wins
 os.environ["GANAPP_RAY_NUM_GPUS"] = "-1"
 try:
     app.training_service(True)
@@ -46,5 +47,6 @@ def test_ray_only_with_an_address_and_never_imported_without_one(tmp_path):
     assert out["ray_before"] is False  # unset: nothing of Ray is imported
     assert out["ray"] == ["RayService", f"{tmp_path}/engines", 0.25]  # the engines autosave beside the state
     assert out["s3"][1] == "s3://bucket/ganapp/engines"
+    assert out["given"][1] == "/srv/class-state/engines"
     assert out["bad"] == "GANAPP_RAY_NUM_GPUS='-1' is out of range: it must be a number > 0"
     assert out["ray_after"] is False  # a RayService imports Ray only once it connects
