@@ -2,7 +2,7 @@
 shares the first 1366 × 768 screen with Start and the curves."""
 
 import pytest
-from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
+from browsing import NEEDS_CHROMIUM, chromium, open_page, pick
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -20,17 +20,9 @@ _BOX_JS = """(s) => { const e = document.querySelector(s); if (!e) return null; 
 @pytest.fixture
 def laptop(served_app):
     """A page of the served app at a classroom laptop's 1366 × 768, in English."""
-    from playwright.sync_api import sync_playwright
-
     url, demo = served_app
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-        pg.set_default_timeout(60_000)
-        pg.goto(url)
-        pg.wait_for_selector("#start")
-        yield pg
-        browser.close()
+    with chromium() as browser:
+        yield open_page(browser, url)
     registry = demo.ganapp.registry
     for vid in registry.visitor_ids():  # a closed page's run lives on until the idle timeout: free it now
         registry.remove(vid)

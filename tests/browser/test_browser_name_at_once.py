@@ -2,10 +2,8 @@
 attached to its visitor, then presses Start; the teacher sees that name, and the name box keeps it (issue 23,
 item 7: 2 of 3 such students showed as "Student 9/10")."""
 
-
-
 from conftest import wait_until
-from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
+from browsing import NEEDS_CHROMIUM, chromium, open_page
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -13,8 +11,6 @@ NAME = "Typed at once"
 
 
 def test_a_name_typed_as_the_page_opens_reaches_the_teacher_and_stays_in_its_box(served_teacher_app, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
     url, demo = served_teacher_app
     registry, classroom = demo.ganapp.registry, demo.ganapp.classroom
     named = lambda: [v for _, v in registry.visitors() if v.state.name == NAME]  # noqa: E731
@@ -36,12 +32,9 @@ def test_a_name_typed_as_the_page_opens_reaches_the_teacher_and_stays_in_its_box
 
     monkeypatch.setattr(registry, "attach", attach_then_note)
     monkeypatch.setattr(handlers, "check_name", check_after_attach)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            page.set_default_timeout(60_000)
-            page.goto(url)
+    try:
+        with chromium() as browser:
+            page = open_page(browser, url, ready=None)
             name_box = page.locator("#your-name input, #your-name textarea")
             name_box.fill(NAME)  # at once: the page is still attaching
             name_box.press("Enter")
@@ -52,7 +45,6 @@ def test_a_name_typed_as_the_page_opens_reaches_the_teacher_and_stays_in_its_box
             assert name_box.input_value() == NAME
             assert wait_until(lambda: [c.label() for c in classroom.cards()] == [NAME], 20)
             assert [c.label() for c in classroom.cards()] == [NAME]
-        finally:
-            browser.close()
-            for vid in registry.visitor_ids():
-                registry.remove(vid)
+    finally:
+        for vid in registry.visitor_ids():
+            registry.remove(vid)

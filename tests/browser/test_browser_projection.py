@@ -37,7 +37,7 @@ def test_an_uploaded_digit_is_matched_and_the_sliders_move_to_its_z(served_app, 
     url, demo = served_app
     try:
         with chromium() as browser:
-            page = open_page(browser, url, timeout_ms=60_000)
+            page = open_page(browser, url)
             if lang == "zh":
                 page.get_by_label("简体中文").check()
                 page.wait_for_function("() => document.querySelector('#start').innerText.trim() === '开始'")
@@ -83,7 +83,7 @@ def test_a_digit_drawn_on_the_pad_is_matched(served_app, monkeypatch):
     url, demo = served_app
     try:
         with chromium() as browser:
-            page = open_page(browser, url, timeout_ms=60_000)
+            page = open_page(browser, url)
             page.get_by_role("tab", name="Explore").click()
             page.wait_for_function("() => !!document.querySelector('#explore-image img')")
             page.evaluate(SLOW_PAD_JS, ["#project-pad", PAD_LATE_MS])

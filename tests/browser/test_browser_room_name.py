@@ -2,7 +2,7 @@
 they are, in English and in 简体中文 once the reader picks it."""
 
 from conftest import TEACHER_TOKEN, free_port
-from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM
+from browsing import NEEDS_CHROMIUM, chromium, open_page
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -14,8 +14,6 @@ def _text(elem_id: str) -> str:
 
 
 def test_the_page_and_the_teacher_s_view_name_their_room_in_both_languages(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     import app as app_module
     from ganapp.ui.layout import CSS
 
@@ -26,25 +24,17 @@ def test_the_page_and_the_teacher_s_view_name_their_room_in_both_languages(tmp_p
                                                    prevent_thread_lock=True, quiet=True, css=CSS)
     url = f"http://127.0.0.1:{port}/"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-                page.set_default_timeout(60_000)
-                page.goto(url)
-                page.wait_for_function(f"() => ({_text('room-name')})() === 'Room: {ROOM}'")
-                assert page.locator("#room-name").is_visible()
-                page.get_by_label("简体中文").check()
-                page.wait_for_function(f"() => ({_text('room-name')})() === '教室：{ROOM}'")
+        with chromium() as browser:
+            page = open_page(browser, url, ready=None)
+            page.wait_for_function(f"() => ({_text('room-name')})() === 'Room: {ROOM}'")
+            assert page.locator("#room-name").is_visible()
+            page.get_by_label("简体中文").check()
+            page.wait_for_function(f"() => ({_text('room-name')})() === '教室：{ROOM}'")
 
-                teacher = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
-                teacher.set_default_timeout(60_000)
-                teacher.goto(url + "teacher")
-                teacher.wait_for_function(f"() => ({_text('teacher-room')})() === '教室：{ROOM}'")
-                teacher.get_by_label("English").check()
-                teacher.wait_for_function(f"() => ({_text('teacher-room')})() === 'Room: {ROOM}'")
-            finally:
-                browser.close()
+            teacher = open_page(browser, url + "teacher", locale="zh-CN", ready=None)
+            teacher.wait_for_function(f"() => ({_text('teacher-room')})() === '教室：{ROOM}'")
+            teacher.get_by_label("English").check()
+            teacher.wait_for_function(f"() => ({_text('teacher-room')})() === 'Room: {ROOM}'")
     finally:
         demo.ganapp.registry.close(save=False)
         demo.close()

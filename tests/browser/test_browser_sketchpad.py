@@ -2,7 +2,7 @@
 hidden under the sticky run buttons (issue 23, item 13)."""
 
 
-from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, PAD_LATE_MS, SLOW_PAD_JS
+from browsing import NEEDS_CHROMIUM, PAD_LATE_MS, SLOW_PAD_JS, chromium, open_page
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -17,16 +17,10 @@ PAD_SHOWN_JS = """() => { const c = document.querySelector('#sketch canvas'); if
 
 
 def test_a_stroke_drawn_as_the_pad_opens_counts_and_its_help_shows(served_app):
-    from playwright.sync_api import sync_playwright
-
     url, demo = served_app
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         try:
-            page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.wait_for_selector("#start")
+            page = open_page(browser, url)
             page.evaluate(SLOW_PAD_JS, ["#sketch", PAD_LATE_MS])
             page.get_by_text("Draw your own distribution", exact=False).first.click()
             # the box scrolls to just below the sticky run buttons as the pad shows: draw there at once, while the
@@ -48,6 +42,5 @@ def test_a_stroke_drawn_as_the_pad_opens_counts_and_its_help_shows(served_app):
             assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
             assert page.locator("#dataset input").input_value() == "drawn"
         finally:
-            browser.close()
             for vid in demo.ganapp.registry.visitor_ids():
                 demo.ganapp.registry.remove(vid)

@@ -3,7 +3,7 @@
 GPU time the chunks used and what happens when it runs out."""
 
 import pytest
-from browsing import ARGS, CHROMIUM, NEEDS_CHROMIUM, pick
+from browsing import NEEDS_CHROMIUM, chromium, open_page, pick
 
 from conftest import free_port
 
@@ -38,15 +38,9 @@ def zerogpu_app(tmp_path_factory):
 
 
 def test_a_run_trains_in_chunks_and_the_status_line_counts_their_gpu_time(zerogpu_app):
-    from playwright.sync_api import sync_playwright
-
     url, demo = zerogpu_app
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US").new_page()
-        pg.set_default_timeout(60_000)
-        pg.goto(url)
-        pg.wait_for_selector("#start")
+    with chromium() as browser:
+        pg = open_page(browser, url)
         pick(pg, "dataset", "ring8")
         pg.wait_for_function("() => document.querySelector('#model input').value === 'mlp'")
         pg.click("#start")
@@ -57,4 +51,3 @@ def test_a_run_trains_in_chunks_and_the_status_line_counts_their_gpu_time(zerogp
                              " return t.includes('ZeroGPU') && !t.includes('· 0:00 used'); }", timeout=120_000)
         run = demo.ganapp.registry.visitor(demo.ganapp.registry.visitor_ids()[0]).run
         assert run.step_count > 0 and demo.ganapp.registry.engine.gpu_status().used_s > 0
-        browser.close()
