@@ -36,6 +36,24 @@ def tiny_image(**overrides) -> GANConfig:
     return GANConfig(**base)
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """With the README's ``-n 2`` (pytest-xdist), the tests that drive chromium (modules named ``*browser*``) are
+    two units of work, test_browser_page.py and the others (about as long), each run one test after another on one
+    worker, while every other test goes to whichever worker is free: never more than two browsers and their servers
+    share CI's two cores. (xdist's own ``--dist loadgroup`` does not group under pytest 9, whose node ids it can no
+    longer rename.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            if "browser" not in module:
+                return nodeid
+            return "browser-page" if module == "test_browser_page.py" else "browser"
+
+    return BrowserTestsTogether(config, log)
+
+
 # No wait gives up before this many seconds, whatever timeout a test names: a timeout that assumed this machine's
 # speed failed on a fresh clone beside a CPU hog, and a wait on a state that comes costs nothing more when it does.
 WAIT_FLOOR_S = float(os.environ.get("GANAPP_TEST_WAIT_S", "60"))
