@@ -67,5 +67,7 @@ def test_the_unconditional_full_mnist_generator_has_every_digit(judge):
     ckpt = load_checkpoint(FOLDER / "mnist_dcgan.safetensors")
     assert ckpt.config.dataset == "mnist" and not ckpt.config.conditional
     scores = judge.score_generator(ckpt.G, ckpt.config.z_dim, n=5000)
-    assert scores["classes"] == 10 and scores["kl_uniform"] <= 0.05, scores
+    assert scores["classes"] == 10 and scores["kl_uniform"] <= 0.02, scores  # issue 26's class balance
+    # retrained with the mnist defaults: 14.6, 4.6x the floor (checkpoints/README.md); the one before was 48.5
+    assert scores["frechet_distance"] <= 5 * scores["fd_floor"], scores
     assert "label_accuracy" not in scores  # no labels asked for
