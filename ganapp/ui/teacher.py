@@ -316,8 +316,6 @@ class TeacherHandlers:
             return t(lang, "lesson_offered", lesson=title)
         built, failed = 0, 0
         for vid, v in self.classroom.registry.visitors():
-            if v.run is None:
-                continue  # no run to keep: the lesson reaches their controls, and Start runs it
             try:
                 built += self._apply(lang, vid, v, LESSONS[lesson])
             except (gr.Error, LimitError, ServerFullError, RunLostError, OSError, ValueError) as e:
@@ -335,7 +333,7 @@ class TeacherHandlers:
         with v.lock:
             run = v.run
             if run is None:
-                return False
+                return False  # no run to keep: the lesson reaches their controls, and Start runs it
             for each in v.runs().values():
                 each.pause()
             if not run.lost and run.state != ERROR and run.step_count > 0:
